@@ -1,0 +1,113 @@
+-- The per-workflow metric table: the metric definitions of DESIGN.md in SQL.
+--
+-- Parameters:
+--   $1 from (TIMESTAMP, inclusive)   $2 to (TIMESTAMP, exclusive)
+--   $3 leak horizon in days (DOUBLE) $4 comma-separated workflow ids, or NULL for all
+--
+-- A run belongs to the period when its anchor, coalesce(trigger_at, started_at),
+-- lies in [$1, $2). Every catalogued workflow gets a row, also with no runs.
+-- Minutes are floating point, from microsecond timestamps.
+WITH
+wf AS (
+    SELECT w.*
+    FROM workflows w
+    WHERE $4::VARCHAR IS NULL
+       OR list_contains(string_split($4::VARCHAR, ','), w.workflow_id)
+),
+-- B, the baseline handle minutes per item: the override, else the mean of the time study.
+baseline AS (
+    SELECT wf.workflow_id,
+           coalesce(wf.baseline_minutes_per_item, obs.mean_handle) AS b
+    FROM wf
+    LEFT JOIN (
+        SELECT workflow_id, avg(handle_minutes) AS mean_handle
+        FROM baseline_observations
+        GROUP BY workflow_id
+    ) obs USING (workflow_id)
+),
+period_runs AS (
+    SELECT r.workflow_id,
+           r.status,
+           coalesce(r.trigger_at, r.started_at) AS anchor,
+           CASE WHEN r.status IN ('succeeded', 'escalated')
+                THEN (epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
+           END AS cycle_min,
+           (epoch_us(r.first_response_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
+               AS response_min,
+           -- Reclaimed minutes: only terminal runs (succeeded, failed, escalated) at or after
+           -- go-live; a failed run without human_minutes counts as fully manual (reclaims 0).
+           CASE WHEN r.status IN ('succeeded', 'failed', 'escalated')
+                 AND wf.automated_since IS NOT NULL
+                 AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since
+                THEN bl.b - CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN bl.b
+                                 ELSE coalesce(r.human_minutes, 0) END
+           END AS reclaimed_min,
+           wf.sla_response_minutes,
+           wf.sla_cycle_minutes
+    FROM runs r
+    JOIN wf USING (workflow_id)
+    JOIN baseline bl USING (workflow_id)
+    WHERE coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
+      AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
+),
+agg AS (
+    SELECT workflow_id,
+           count(*) AS runs,
+           count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'escalated') AS escalated,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE status = 'running') AS running,
+           -- Leakage: still running, and anchored more than the horizon before `to`.
+           count(*) FILTER (WHERE status = 'running'
+                              AND epoch_us(anchor) < epoch_us($2::TIMESTAMP) - $3::DOUBLE * 86400000000.0::DOUBLE)
+               AS leaked,
+           count(cycle_min) AS cycle_time_n,
+           avg(cycle_min) AS cycle_time_mean_min,
+           quantile_cont(cycle_min, 0.5) AS cycle_time_p50_min,
+           quantile_cont(cycle_min, 0.9) AS cycle_time_p90_min,
+           count(response_min) AS response_n,
+           quantile_cont(response_min, 0.5) AS response_p50_min,
+           quantile_cont(response_min, 0.9) AS response_p90_min,
+           -- SLA compliance: among runs with a response / with a cycle time.
+           avg(CASE WHEN response_min IS NOT NULL AND sla_response_minutes IS NOT NULL
+                    THEN CASE WHEN response_min <= sla_response_minutes THEN 1.0 ELSE 0.0 END END)
+               AS sla_response_compliance,
+           avg(CASE WHEN cycle_min IS NOT NULL AND sla_cycle_minutes IS NOT NULL
+                    THEN CASE WHEN cycle_min <= sla_cycle_minutes THEN 1.0 ELSE 0.0 END END)
+               AS sla_cycle_compliance,
+           kahan_sum(reclaimed_min) AS reclaimed_min
+    FROM period_runs
+    GROUP BY workflow_id
+)
+SELECT wf.workflow_id,
+       coalesce(a.runs, 0) AS runs,
+       coalesce(a.succeeded, 0) AS succeeded,
+       coalesce(a.failed, 0) AS failed,
+       coalesce(a.escalated, 0) AS escalated,
+       coalesce(a.cancelled, 0) AS cancelled,
+       coalesce(a.running, 0) AS running,
+       coalesce(a.leaked, 0) AS leaked,
+       -- Rates over succeeded + failed + escalated; cancelled and running are left out.
+       a.failed / nullif(a.succeeded + a.failed + a.escalated, 0) AS error_rate,
+       a.escalated / nullif(a.succeeded + a.failed + a.escalated, 0) AS escalation_rate,
+       coalesce(a.cycle_time_n, 0) AS cycle_time_n,
+       a.cycle_time_mean_min,
+       a.cycle_time_p50_min,
+       a.cycle_time_p90_min,
+       coalesce(a.response_n, 0) AS response_n,
+       a.response_p50_min,
+       a.response_p90_min,
+       a.sla_response_compliance,
+       a.sla_cycle_compliance,
+       bl.b AS baseline_minutes_per_item,
+       -- Reclaimed hours need a baseline and a go-live date; 0 when no run counts.
+       CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
+            THEN coalesce(a.reclaimed_min, 0) / 60.0::DOUBLE END AS reclaimed_hours,
+       CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
+            THEN coalesce(a.reclaimed_min, 0) * wf.hourly_cost / 60.0::DOUBLE END AS reclaimed_money,
+       wf.currency
+FROM wf
+JOIN baseline bl USING (workflow_id)
+LEFT JOIN agg a USING (workflow_id)
+ORDER BY wf.workflow_id;

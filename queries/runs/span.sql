@@ -1,0 +1,2 @@
+-- The earliest and latest anchor, coalesce(trigger_at, started_at), of all runs.
+SELECT min(coalesce(trigger_at, started_at)), max(coalesce(trigger_at, started_at)) FROM runs;

@@ -1,0 +1,78 @@
+-- Yardstick's tables. Every statement is idempotent, so opening an existing
+-- database file runs this again without harm. All timestamps are UTC.
+
+CREATE SEQUENCE IF NOT EXISTS batch_id_seq START 1;
+
+-- One row per ingest: what was read, from where, and what became of it.
+CREATE TABLE IF NOT EXISTS ingest_batches (
+    batch_id    BIGINT PRIMARY KEY,
+    kind        VARCHAR NOT NULL,      -- workflows | runs | baselines
+    origin      VARCHAR NOT NULL,      -- file name, `stdin`, or `http`
+    format      VARCHAR NOT NULL,      -- csv | ndjson | json
+    received_at TIMESTAMP NOT NULL,
+    rows_read   BIGINT NOT NULL,
+    accepted    BIGINT NOT NULL,
+    stored      BIGINT NOT NULL,
+    replaced    BIGINT NOT NULL,
+    rejected    BIGINT NOT NULL
+);
+
+-- The catalogue; `workflow_id` is the identity, a later batch replaces a row.
+CREATE TABLE IF NOT EXISTS workflows (
+    workflow_id               VARCHAR NOT NULL,
+    name                      VARCHAR NOT NULL,
+    owner                     VARCHAR NOT NULL,
+    team                      VARCHAR,
+    category                  VARCHAR NOT NULL,
+    hourly_cost               DOUBLE,
+    currency                  VARCHAR,
+    sla_response_minutes      DOUBLE,
+    sla_cycle_minutes         DOUBLE,
+    automated_since           TIMESTAMP,
+    baseline_minutes_per_item DOUBLE,
+    batch_id                  BIGINT NOT NULL
+);
+
+-- One execution of an automation; (source, run_id) is the identity.
+-- No PRIMARY KEY: uniqueness is kept by the replace-then-insert of each batch,
+-- and an index would slow bulk loads.
+CREATE TABLE IF NOT EXISTS runs (
+    source            VARCHAR NOT NULL,
+    run_id            VARCHAR NOT NULL,
+    workflow_id       VARCHAR NOT NULL,
+    trigger_at        TIMESTAMP,
+    started_at        TIMESTAMP NOT NULL,
+    first_response_at TIMESTAMP,
+    finished_at       TIMESTAMP,
+    status            VARCHAR NOT NULL,
+    error_kind        VARCHAR,
+    human_minutes     DOUBLE,
+    attributes        VARCHAR,         -- a JSON object as text
+    batch_id          BIGINT NOT NULL
+);
+
+-- A timed instance of the work done by hand;
+-- (study, workflow_id, observed_at, performer) is the identity.
+CREATE TABLE IF NOT EXISTS baseline_observations (
+    study            VARCHAR NOT NULL,
+    workflow_id      VARCHAR NOT NULL,
+    observed_at      TIMESTAMP NOT NULL,
+    performer        VARCHAR,
+    handle_minutes   DOUBLE NOT NULL,
+    response_minutes DOUBLE,
+    cycle_minutes    DOUBLE,
+    had_error        BOOLEAN,
+    note             VARCHAR,
+    batch_id         BIGINT NOT NULL
+);
+
+-- Refused rows, one row per problem, with the row's text as it was sent.
+CREATE TABLE IF NOT EXISTS rejects (
+    batch_id BIGINT NOT NULL,
+    kind     VARCHAR NOT NULL,
+    line     BIGINT NOT NULL,          -- 1-based; in CSV the header is line 1
+    key      VARCHAR,                  -- run_id or workflow_id, when readable
+    field    VARCHAR,
+    reason   VARCHAR NOT NULL,
+    raw      VARCHAR NOT NULL
+);

@@ -1,0 +1,504 @@
+//! The `yardstick` command line: argument definitions (their doc comments are
+//! the help text) and one function per command.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::gen;
+use crate::http::{self, AppState};
+use crate::ingest::{self, Format, IngestError, Input, Options};
+use crate::model::{format_timestamp, Kind};
+use crate::report;
+use crate::store::Store;
+
+/// Yardstick measures what business automations give back: cycle time,
+/// errors, escalations, response time, SLA compliance and reclaimed hours and
+/// money, per workflow, from run logs and time studies.
+#[derive(Debug, Parser)]
+#[command(name = "yardstick", version)]
+pub struct Cli {
+    /// The DuckDB database file.
+    #[arg(
+        long,
+        global = true,
+        env = "YARDSTICK_DB",
+        default_value = "yardstick.duckdb"
+    )]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest a file of workflows (the catalogue), runs or baselines (time studies).
+    ///
+    /// Exit status: 0 when the batch was stored (also with rejected rows),
+    /// 1 when --strict refused it, 2 when nothing could be read.
+    Ingest(IngestArgs),
+    /// Print a report.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// List the workflow catalogue with its evidence counts.
+    Workflows {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List rejected rows with their line, field and reason.
+    Rejects {
+        /// Only this batch.
+        #[arg(long)]
+        batch: Option<i64>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the HTTP API and the overview page.
+    Serve(ServeArgs),
+    /// Load the demo company into a fresh local DuckDB file and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// The demo's database file; it is replaced on every start.
+        #[arg(long, default_value = "yardstick-demo.duckdb")]
+        file: PathBuf,
+    },
+    /// Write a generated company (workflows.csv, baselines.csv, runs.csv) to a folder.
+    Generate {
+        /// Folder to write to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of runs.
+        #[arg(long, default_value_t = gen::Spec::default().runs)]
+        runs: u64,
+        /// Number of workflows; the first 14 are the named demo company.
+        #[arg(long, default_value_t = gen::Spec::default().workflows)]
+        workflows: usize,
+        /// Seed of the generator: the same seed gives the same files.
+        #[arg(long, default_value_t = gen::Spec::default().seed)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: KindArg,
+    /// The file to read, or `-` for standard input.
+    pub file: String,
+    /// The format; by default taken from the extension (.csv, .ndjson/.jsonl, .json).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Store nothing and exit 1 if any row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Workflows,
+    Runs,
+    Baselines,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Kind {
+        match k {
+            KindArg::Workflows => Kind::Workflows,
+            KindArg::Runs => Kind::Runs,
+            KindArg::Baselines => Kind::Baselines,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Ndjson,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The per-workflow metric table for a period [from, to).
+    Metrics {
+        /// Start of the period, inclusive: a date (midnight UTC) or a timestamp.
+        /// Without --from and --to, the whole days covering every run.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period, exclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only these workflows (repeat, or separate with commas).
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Largest request body in MiB.
+    #[arg(long, default_value_t = http::DEFAULT_MAX_BODY_BYTES / (1024 * 1024))]
+    pub max_body_mb: usize,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(args) => {
+            let store = open(&cli.db)?;
+            cmd_ingest(&store, &args)
+        }
+        Command::Report(ReportCommand::Metrics {
+            from,
+            to,
+            workflows,
+            format,
+        }) => {
+            let store = open(&cli.db)?;
+            let period = report::resolve_period(&store, from.as_deref(), to.as_deref())?.context(
+                "no runs are stored yet, so there is no default period: give --from and --to",
+            )?;
+            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
+            let table = report::metric_table(&store, period, &wf)?;
+            let mut out = io::stdout().lock();
+            match format {
+                OutFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &table.to_json()?)?;
+                    writeln!(out)?;
+                }
+                OutFormat::Csv => out.write_all(&table.to_csv()?)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Workflows { json } => {
+            let store = open(&cli.db)?;
+            let wfs = store.workflows()?;
+            let mut out = io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "workflows": wfs }))?;
+                writeln!(out)?;
+            } else {
+                for w in wfs {
+                    writeln!(
+                        out,
+                        "{:<28} {:<10} {:<18} go-live {:<20} runs {:>8}  observations {:>4}",
+                        w.workflow.workflow_id,
+                        w.workflow.category,
+                        w.workflow.owner,
+                        w.workflow
+                            .automated_since
+                            .map(format_timestamp)
+                            .unwrap_or_else(|| "—".into()),
+                        w.runs,
+                        w.baseline_observations
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rejects { batch, limit, json } => {
+            let store = open(&cli.db)?;
+            let rejects = store.rejects(batch, limit)?;
+            let mut out = io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "rejects": rejects }))?;
+                writeln!(out)?;
+            } else if rejects.is_empty() {
+                writeln!(out, "no rejected rows")?;
+            } else {
+                for r in rejects {
+                    writeln!(
+                        out,
+                        "batch {} {} {} line {}{}: {}{}",
+                        r.batch_id,
+                        r.kind,
+                        r.origin,
+                        r.line,
+                        r.key.map(|k| format!(" ({k})")).unwrap_or_default(),
+                        r.field.map(|f| format!("{f}: ")).unwrap_or_default(),
+                        r.reason
+                    )?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            let store = open(&cli.db)?;
+            let state = AppState {
+                store,
+                max_body_bytes: args.max_body_mb * 1024 * 1024,
+            };
+            serve(state, args.addr, &format!("serving {}", cli.db.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { addr, file } => {
+            let store = load_demo(&file)?;
+            serve(
+                AppState::new(store),
+                addr,
+                &format!("demo company loaded into {}", file.display()),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            out,
+            runs,
+            workflows,
+            seed,
+        } => {
+            let spec = gen::Spec {
+                seed,
+                runs,
+                workflows,
+                ..gen::Spec::default()
+            };
+            write_company(&out, spec)?;
+            let mut o = io::stdout().lock();
+            writeln!(
+                o,
+                "wrote workflows.csv, baselines.csv and runs.csv ({runs} runs) to {}",
+                out.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn open(path: &Path) -> anyhow::Result<Store> {
+    Ok(Store::open(path)?)
+}
+
+fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
+    let kind: Kind = args.kind.into();
+    let mut err = io::stderr().lock();
+    let format = match (args.format, args.file.as_str()) {
+        (Some(f), _) => Format::from(f),
+        (None, "-") => {
+            writeln!(
+                err,
+                "error: reading standard input needs --format csv|ndjson|json"
+            )?;
+            return Ok(ExitCode::from(2));
+        }
+        (None, path) => match Format::from_path(path) {
+            Some(f) => f,
+            None => {
+                writeln!(
+                    err,
+                    "error: {path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
+                )?;
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let (origin, bytes) = if args.file == "-" {
+        let mut buf = Vec::new();
+        io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
+        ("stdin".to_string(), buf)
+    } else {
+        match std::fs::read(&args.file) {
+            Ok(b) => (args.file.clone(), b),
+            Err(e) => {
+                writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
+                return Ok(ExitCode::from(2));
+            }
+        }
+    };
+    let input = Input {
+        kind,
+        format,
+        origin: &origin,
+        bytes: &bytes,
+    };
+    let report = match ingest::ingest(
+        store,
+        &input,
+        Options {
+            strict: args.strict,
+        },
+    ) {
+        Ok(r) => r,
+        Err(IngestError::Unreadable(e)) => {
+            if args.json {
+                let mut out = io::stdout().lock();
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &serde_json::json!({ "errors": [{ "detail": format!("{origin}: {e}") }], "stored": false }),
+                )?;
+                writeln!(out)?;
+            }
+            writeln!(err, "error: {origin}: {e}; nothing was stored")?;
+            return Ok(ExitCode::from(2));
+        }
+        Err(IngestError::Store(e)) => return Err(e.into()),
+    };
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        for w in &report.warnings {
+            writeln!(err, "warning: {origin}: {w}")?;
+        }
+        writeln!(
+            out,
+            "{origin}: {kind}: read {}, accepted {}, rejected {}; stored {} ({} replaced an earlier version, \
+             {} superseded by a later row in the same input){}",
+            report.rows_read,
+            report.accepted,
+            report.rejected,
+            report.written,
+            report.replaced,
+            report.superseded_in_input,
+            report.batch_id.map(|b| format!(" as batch {b}")).unwrap_or_default(),
+        )?;
+        for r in &report.rejects {
+            writeln!(
+                out,
+                "  rejected line {}{}: {}{}",
+                r.line,
+                r.key
+                    .as_ref()
+                    .map(|k| format!(" ({k})"))
+                    .unwrap_or_default(),
+                r.field
+                    .as_ref()
+                    .map(|f| format!("{f}: "))
+                    .unwrap_or_default(),
+                r.reason
+            )?;
+        }
+        if report.rejects_truncated {
+            writeln!(
+                out,
+                "  … more rejects: yardstick rejects --batch {}",
+                report.batch_id.unwrap_or(0)
+            )?;
+        }
+    }
+    Ok(if report.stored {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        let mut out = io::stdout().lock();
+        writeln!(out, "{what}; open {}  (Ctrl-C stops)", http::url_for(local))?;
+        drop(out);
+        http::serve_on(state, listener).await?;
+        Ok(())
+    })
+}
+
+/// The committed demo company, built into the binary so `demo` works anywhere.
+const DEMO_WORKFLOWS: &[u8] = include_bytes!("../fixtures/demo/workflows.csv");
+const DEMO_BASELINES: &[u8] = include_bytes!("../fixtures/demo/baselines.csv");
+const DEMO_RUNS: &[u8] = include_bytes!("../fixtures/demo/runs.csv");
+
+/// Replaces `file` with a database holding the demo company, through the ordinary ingest path.
+pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
+    for p in [
+        file.to_path_buf(),
+        PathBuf::from(format!("{}.wal", file.display())),
+    ] {
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot replace {}", p.display())),
+        }
+    }
+    let store = open(file)?;
+    for (kind, origin, bytes) in [
+        (
+            Kind::Workflows,
+            "fixtures/demo/workflows.csv",
+            DEMO_WORKFLOWS,
+        ),
+        (
+            Kind::Baselines,
+            "fixtures/demo/baselines.csv",
+            DEMO_BASELINES,
+        ),
+        (Kind::Runs, "fixtures/demo/runs.csv", DEMO_RUNS),
+    ] {
+        let input = Input {
+            kind,
+            format: Format::Csv,
+            origin,
+            bytes,
+        };
+        let r = ingest::ingest(&store, &input, Options { strict: true })
+            .with_context(|| format!("loading {origin}"))?;
+        anyhow::ensure!(
+            r.stored,
+            "the demo fixture {origin} has rejected rows: {:?}",
+            r.rejects
+        );
+    }
+    Ok(store)
+}
+
+/// Writes the generated company's three CSV files into `dir`.
+pub fn write_company(dir: &Path, spec: gen::Spec) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let company = gen::Company::new(spec);
+    let create = |name: &str| -> anyhow::Result<io::BufWriter<std::fs::File>> {
+        let p = dir.join(name);
+        Ok(io::BufWriter::new(std::fs::File::create(&p).with_context(
+            || format!("cannot write {}", p.display()),
+        )?))
+    };
+    company.write_workflows(create("workflows.csv")?)?;
+    company.write_baselines(create("baselines.csv")?)?;
+    company.write_runs(create("runs.csv")?)?;
+    Ok(())
+}

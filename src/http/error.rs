@@ -1,0 +1,93 @@
+//! The API's one error type and its one envelope:
+//! `{"errors": [{"detail": "..."}]}`. A 5xx says "internal error" with an id
+//! and the detail goes to the log, once, here.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+static NEXT_ERROR_ID: AtomicU64 = AtomicU64::new(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorKind {
+    BadRequest,
+    NotFound,
+    TooLarge,
+    Unsupported,
+    Unprocessable,
+    Internal,
+}
+
+/// An error answered to an API client.
+#[derive(Debug)]
+pub struct ApiError {
+    kind: ErrorKind,
+    detail: String,
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::BadRequest,
+            detail: detail.into(),
+        }
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::NotFound,
+            detail: detail.into(),
+        }
+    }
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::TooLarge,
+            detail: detail.into(),
+        }
+    }
+    pub fn unsupported(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Unsupported,
+            detail: detail.into(),
+        }
+    }
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Unprocessable,
+            detail: detail.into(),
+        }
+    }
+
+    /// A server-side failure: logged with an id; the client sees only the id.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        let id = NEXT_ERROR_ID.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(error.id = id, "internal error {id}: {e}");
+        ApiError {
+            kind: ErrorKind::Internal,
+            detail: format!("internal error (id {id})"),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.kind {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "errors": [{ "detail": self.detail }] });
+        (self.status(), Json(body)).into_response()
+    }
+}

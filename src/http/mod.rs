@@ -1,0 +1,307 @@
+//! The HTTP API: one function, [`app`], builds every route; handlers are thin
+//! named functions that parse the request, run the blocking work off the async
+//! threads, and shape the answer.
+
+mod error;
+mod pages;
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tower_http::trace::TraceLayer;
+
+use crate::ingest::{self, Format, IngestError, Input, Options};
+use crate::metrics::MetricTable;
+use crate::model::Kind;
+use crate::report::{self, ReportError};
+use crate::store::Store;
+pub use error::ApiError;
+
+/// Largest request body accepted by default: 256 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState {
+            store,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Every route, in one table.
+pub fn app(state: AppState) -> Router {
+    let limit = state.max_body_bytes;
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/healthz", get(healthz))
+        .route("/api/v1/workflows", get(list_workflows))
+        .route("/api/v1/metrics", get(get_metrics))
+        .route("/api/v1/ingest/{kind}", post(post_ingest))
+        .route("/api/v1/rejects", get(list_rejects))
+        .route("/api/v1/batches", get(list_batches))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` on a bound listener until Ctrl-C or SIGTERM, finishing the
+/// requests in flight.
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Runs blocking store work on the blocking pool.
+async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn list_workflows(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let wfs = blocking(move || Ok(st.store.workflows()?)).await?;
+    Ok(Json(serde_json::json!({ "workflows": wfs })))
+}
+
+/// Query parameters of the metrics endpoint; `workflow` may repeat.
+struct MetricsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    workflows: Vec<String>,
+    format: String,
+}
+
+fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))?;
+    let mut q = MetricsQuery {
+        from: None,
+        to: None,
+        workflows: Vec::new(),
+        format: "json".into(),
+    };
+    let mut wf = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "from" => q.from = Some(v),
+            "to" => q.to = Some(v),
+            "workflow" => wf.push(v),
+            "format" => q.format = v,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`: use from, to, workflow, format"
+                )))
+            }
+        }
+    }
+    q.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
+    if q.format != "json" && q.format != "csv" {
+        return Err(ApiError::bad_request(format!(
+            "format `{}` is not json or csv",
+            q.format
+        )));
+    }
+    Ok(q)
+}
+
+async fn get_metrics(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = parse_metrics_query(raw)?;
+    let csv = q.format == "csv";
+    let table = blocking(move || {
+        let period = report::resolve_period(&st.store, q.from.as_deref(), q.to.as_deref())?
+            .ok_or_else(|| {
+                ApiError::bad_request("no runs are stored yet: give from and to explicitly")
+            })?;
+        Ok(report::metric_table(&st.store, period, &q.workflows)?)
+    })
+    .await?;
+    metric_response(&table, csv)
+}
+
+fn metric_response(table: &MetricTable, csv: bool) -> Result<Response, ApiError> {
+    if csv {
+        let body = table.to_csv().map_err(ApiError::internal)?;
+        let name = format!(
+            "attachment; filename=\"metrics_{}_{}.csv\"",
+            table.period.from.format("%Y%m%d"),
+            table.period.to.format("%Y%m%d")
+        );
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, name),
+            ],
+            body,
+        )
+            .into_response())
+    } else {
+        Ok(Json(table.to_json().map_err(ApiError::internal)?).into_response())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestQuery {
+    #[serde(default)]
+    strict: bool,
+    /// A name for the input (e.g. its file name), kept with the batch.
+    name: Option<String>,
+}
+
+async fn post_ingest(
+    State(st): State<AppState>,
+    Path(kind): Path<String>,
+    query: Result<Query<IngestQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let kind: Kind = kind.parse().map_err(ApiError::not_found)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!(
+                "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
+                st.max_body_bytes
+            ))
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = Format::from_content_type(ct).ok_or_else(|| {
+        ApiError::unsupported(format!(
+            "Content-Type `{ct}` is not supported: use text/csv, application/x-ndjson or application/json"
+        ))
+    })?;
+    let origin = q.name.unwrap_or_else(|| "http".to_string());
+    let strict = q.strict;
+    blocking(move || {
+        let input = Input {
+            kind,
+            format,
+            origin: &origin,
+            bytes: &body,
+        };
+        match ingest::ingest(&st.store, &input, Options { strict }) {
+            Ok(report) => {
+                let status = if report.stored {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                Ok((status, Json(report)).into_response())
+            }
+            Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
+            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectsQuery {
+    batch: Option<i64>,
+    limit: Option<u64>,
+}
+
+async fn list_rejects(
+    State(st): State<AppState>,
+    query: Result<Query<RejectsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = q.limit.unwrap_or(1000).min(100_000);
+    let rejects = blocking(move || Ok(st.store.rejects(q.batch, limit)?)).await?;
+    Ok(Json(serde_json::json!({ "rejects": rejects })))
+}
+
+async fn list_batches(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let batches = blocking(move || Ok(st.store.batches(1000)?)).await?;
+    Ok(Json(serde_json::json!({ "batches": batches })))
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::BadRequest(m) => ApiError::bad_request(m),
+            ReportError::NotFound(m) => ApiError::not_found(m),
+            ReportError::Store(e) => ApiError::internal(e),
+            ReportError::Metrics(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// The address to print for a listener bound to `addr`.
+pub fn url_for(addr: SocketAddr) -> String {
+    format!("http://{addr}/")
+}
+
+/// Renders a response to HTML for handlers that fail on a page.
+pub(crate) fn html_error(e: &ApiError) -> Response {
+    (
+        e.status(),
+        Html(format!(
+            "<!doctype html><title>Yardstick</title><p>{}</p>",
+            pages::escape(e.detail())
+        )),
+    )
+        .into_response()
+}

@@ -1,0 +1,142 @@
+//! The HTML overview at `/`: the metric table of a period as a plain page,
+//! rendered on the server from the same metric table as the JSON and CSV API.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{blocking, html_error, ApiError, AppState};
+use crate::metrics::{MetricRow, MetricTable};
+use crate::model::format_timestamp;
+use crate::report;
+
+#[derive(Deserialize)]
+pub(super) struct OverviewQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub(super) async fn overview(
+    State(st): State<AppState>,
+    Query(q): Query<OverviewQuery>,
+) -> Response {
+    let from = q.from.filter(|s| !s.is_empty());
+    let to = q.to.filter(|s| !s.is_empty());
+    let result = blocking(move || {
+        let period = report::resolve_period(&st.store, from.as_deref(), to.as_deref())?;
+        match period {
+            Some(p) => Ok(Some(report::metric_table(&st.store, p, &[])?)),
+            None => Ok(None),
+        }
+    })
+    .await;
+    match result {
+        Ok(table) => Html(render(table.as_ref())).into_response(),
+        Err(e) => html_error(&e),
+    }
+}
+
+/// Escapes text for HTML.
+pub(crate) fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{:.1}%", x * 100.0))
+}
+
+fn row_html(r: &MetricRow) -> String {
+    let terminal = r.succeeded + r.failed + r.escalated;
+    format!(
+        "<tr><td>{id}</td><td>{runs}</td><td title=\"of {terminal} terminal runs\">{err}</td>\
+         <td title=\"of {terminal} terminal runs\">{esc}</td><td>{leaked}</td>\
+         <td title=\"n = {ctn}\">{p50}</td><td title=\"n = {ctn}\">{p90}</td>\
+         <td title=\"n = {rn}\">{rp50}</td><td>{slar}</td><td>{slac}</td>\
+         <td>{b}</td><td>{hours}</td><td>{money} {cur}</td></tr>",
+        id = escape(&r.workflow_id),
+        runs = r.runs,
+        err = pct(r.error_rate),
+        esc = pct(r.escalation_rate),
+        leaked = r.leaked,
+        ctn = r.cycle_time_n,
+        p50 = num(r.cycle_time_p50_min, 1),
+        p90 = num(r.cycle_time_p90_min, 1),
+        rn = r.response_n,
+        rp50 = num(r.response_p50_min, 1),
+        slar = pct(r.sla_response_compliance),
+        slac = pct(r.sla_cycle_compliance),
+        b = num(r.baseline_minutes_per_item, 1),
+        hours = num(r.reclaimed_hours, 1),
+        money = num(r.reclaimed_money, 0),
+        cur = escape(r.currency.as_deref().unwrap_or("")),
+    )
+}
+
+fn render(table: Option<&MetricTable>) -> String {
+    let body = match table {
+        None => "<p class=\"empty\">No runs are stored yet. Ingest a catalogue and runs: \
+                 <code>yardstick ingest workflows workflows.csv</code>, then \
+                 <code>yardstick ingest runs runs.csv</code>.</p>"
+            .to_string(),
+        Some(t) => match t.rows() {
+            Err(e) => format!(
+                "<p>{}</p>",
+                escape(ApiError::internal(e).detail())
+            ),
+            Ok(rows) => {
+                let from = t.period.from.format("%Y-%m-%d").to_string();
+                let to = t.period.to.format("%Y-%m-%d").to_string();
+                let q = format!(
+                    "from={}&amp;to={}",
+                    escape(&format_timestamp(t.period.from)),
+                    escape(&format_timestamp(t.period.to))
+                );
+                let trs: String = rows.iter().map(row_html).collect();
+                format!(
+                    "<form method=\"get\"><label>From <input type=\"date\" name=\"from\" value=\"{from}\"></label> \
+                     <label>To (exclusive) <input type=\"date\" name=\"to\" value=\"{to}\"></label> \
+                     <button>Show</button></form>\
+                     <p>Period [{pf}, {pt}), {n} workflows. \
+                     Download: <a href=\"/api/v1/metrics?{q}&amp;format=csv\">CSV</a> · \
+                     <a href=\"/api/v1/metrics?{q}\">JSON</a></p>\
+                     <div class=\"scroll\"><table><thead><tr><th>Workflow</th><th>Runs</th><th>Error rate</th>\
+                     <th>Escalation rate</th><th>Leaked</th><th>Cycle p50 (min)</th><th>Cycle p90 (min)</th>\
+                     <th>Response p50 (min)</th><th>Response SLA</th><th>Cycle SLA</th>\
+                     <th>Baseline (min/item)</th><th>Reclaimed hours</th><th>Reclaimed money</th></tr></thead>\
+                     <tbody>{trs}</tbody></table></div>",
+                    pf = escape(&format_timestamp(t.period.from)),
+                    pt = escape(&format_timestamp(t.period.to)),
+                    n = rows.len(),
+                )
+            }
+        },
+    };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Yardstick — metrics</title><style>{CSS}</style></head><body>\
+         <h1>Yardstick</h1><p class=\"lead\">What each automation gives back: per workflow, for the period.</p>\
+         {body}<footer><p>Definitions: error rate = failed / (succeeded + failed + escalated); \
+         cycle time = finished_at − coalesce(trigger_at, started_at) over succeeded and escalated runs, \
+         p50/p90 by linear interpolation; reclaimed hours = Σ (baseline minutes − human minutes) / 60 \
+         over terminal runs since go-live. Hover a figure for its n. \
+         API: <a href=\"/api/v1/workflows\">/api/v1/workflows</a>, \
+         <a href=\"/api/v1/rejects\">/api/v1/rejects</a>.</p></footer></body></html>"
+    )
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733}\
+h1{margin:0 0 .25rem}.lead{color:#555;margin-top:0}\
+.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}\
+th,td{padding:.35rem .6rem;border-bottom:1px solid #dde3ea;text-align:right;white-space:nowrap}\
+th:first-child,td:first-child{text-align:left}thead th{background:#f3f6f9}\
+footer{margin-top:1.5rem;color:#555;font-size:.85rem;max-width:60rem}\
+form{margin:.75rem 0}.empty{padding:1rem;background:#f3f6f9}\
+@media print{form{display:none}}";

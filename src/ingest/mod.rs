@@ -1,0 +1,253 @@
+//! Ingestion: parse → validate → normalise → store, for workflows, runs and
+//! baseline observations, from CSV, NDJSON and JSON.
+//!
+//! [`prepare`] is pure: bytes and the catalogue in, a validated batch out.
+//! [`ingest`] adds the one store call that writes the batch in a single
+//! transaction, so an input is stored whole or not at all.
+
+pub mod read;
+pub mod validate;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Kind, Reject, Rows};
+use crate::store::{NewBatch, Store, StoreError};
+pub use read::{Format, ReadError};
+
+/// How many reject problems an ingest report lists; the rest are in the store.
+pub const REPORT_REJECT_LIMIT: usize = 1000;
+
+/// One input to ingest.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub kind: Kind,
+    pub format: Format,
+    /// Where the input came from: a file name, `stdin` or `http`.
+    pub origin: &'a str,
+    pub bytes: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Store nothing if any row is rejected.
+    pub strict: bool,
+}
+
+/// Why an ingest stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The input as a whole could not be read.
+    #[error("{0}")]
+    Unreadable(#[from] ReadError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A validated batch, ready to store.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub rows_read: u64,
+    pub accepted: u64,
+    /// Valid rows superseded by a later row with the same identity in the same input.
+    pub superseded_in_input: u64,
+    pub rows: Rows,
+    pub rejects: Vec<Reject>,
+    pub warnings: Vec<String>,
+}
+
+/// One reject problem as reported to the user.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RejectLine {
+    pub line: u64,
+    pub key: Option<String>,
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// The answer to an ingest, for the CLI and HTTP alike.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub kind: Kind,
+    pub origin: String,
+    pub format: Format,
+    /// False when `strict` refused the batch.
+    pub stored: bool,
+    pub batch_id: Option<i64>,
+    pub rows_read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub superseded_in_input: u64,
+    /// Distinct rows written.
+    pub written: u64,
+    /// Written rows that replaced a stored version of the same identity.
+    pub replaced: u64,
+    pub warnings: Vec<String>,
+    /// Every reject problem, up to [`REPORT_REJECT_LIMIT`].
+    pub rejects: Vec<RejectLine>,
+    pub rejects_truncated: bool,
+}
+
+/// Reads and validates an input against the catalogue `known`.
+pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, ReadError> {
+    let out = read::read(input.kind, input.format, input.bytes)?;
+    let rows_read = out.records.len() as u64;
+    let mut rejects = Vec::new();
+    let mut accepted = 0u64;
+    let (rows, superseded) = match input.kind {
+        Kind::Workflows => {
+            let mut d = Dedup::default();
+            for rec in &out.records {
+                match validate::workflow(rec) {
+                    Ok(w) => {
+                        accepted += 1;
+                        d.push(w.workflow_id.clone(), w);
+                    }
+                    Err(r) => rejects.push(r),
+                }
+            }
+            (Rows::Workflows(d.rows), d.superseded)
+        }
+        Kind::Runs => {
+            let mut d = Dedup::default();
+            for rec in &out.records {
+                match validate::run(rec, known) {
+                    Ok(r) => {
+                        accepted += 1;
+                        d.push(format!("{}\u{1f}{}", r.source, r.run_id), r);
+                    }
+                    Err(r) => rejects.push(r),
+                }
+            }
+            (Rows::Runs(d.rows), d.superseded)
+        }
+        Kind::Baselines => {
+            let mut d = Dedup::default();
+            for rec in &out.records {
+                match validate::baseline(rec, known) {
+                    Ok(o) => {
+                        accepted += 1;
+                        let key = format!(
+                            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                            o.study,
+                            o.workflow_id,
+                            o.observed_at,
+                            o.performer.as_deref().unwrap_or("")
+                        );
+                        d.push(key, o);
+                    }
+                    Err(r) => rejects.push(r),
+                }
+            }
+            (Rows::Baselines(d.rows), d.superseded)
+        }
+    };
+    Ok(Prepared {
+        rows_read,
+        accepted,
+        superseded_in_input: superseded,
+        rows,
+        rejects,
+        warnings: out.warnings,
+    })
+}
+
+/// Reads, validates and stores one input. Rejected rows are stored with their
+/// reasons beside the accepted ones, in the same transaction.
+pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report, IngestError> {
+    let known = match input.kind {
+        Kind::Workflows => HashSet::new(),
+        _ => store.workflow_ids()?,
+    };
+    let p = prepare(input, &known)?;
+    let refuse = opts.strict && !p.rejects.is_empty();
+    let written = if refuse {
+        None
+    } else {
+        Some(store.write_batch(&NewBatch {
+            kind: input.kind,
+            origin: input.origin,
+            format: input.format.as_str(),
+            received_at: now(),
+            rows_read: p.rows_read,
+            accepted: p.accepted,
+            rows: &p.rows,
+            rejects: &p.rejects,
+        })?)
+    };
+    let mut lines: Vec<RejectLine> = p
+        .rejects
+        .iter()
+        .flat_map(|r| {
+            r.problems.iter().map(|pr| RejectLine {
+                line: r.line,
+                key: r.key.clone(),
+                field: pr.field.clone(),
+                reason: pr.reason.clone(),
+            })
+        })
+        .collect();
+    let truncated = lines.len() > REPORT_REJECT_LIMIT;
+    lines.truncate(REPORT_REJECT_LIMIT);
+    let mut warnings = p.warnings;
+    if refuse {
+        warnings.push(format!(
+            "strict mode: {} row(s) rejected, so nothing from this input was stored",
+            p.rejects.len()
+        ));
+    }
+    Ok(Report {
+        kind: input.kind,
+        origin: input.origin.to_string(),
+        format: input.format,
+        stored: written.is_some(),
+        batch_id: written.map(|w| w.batch_id),
+        rows_read: p.rows_read,
+        accepted: p.accepted,
+        rejected: p.rejects.len() as u64,
+        superseded_in_input: p.superseded_in_input,
+        written: written.map_or(0, |w| w.stored),
+        replaced: written.map_or(0, |w| w.replaced),
+        warnings,
+        rejects: lines,
+        rejects_truncated: truncated,
+    })
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Keeps the last row of each identity, in order of first appearance.
+struct Dedup<T> {
+    index: HashMap<String, usize>,
+    rows: Vec<T>,
+    superseded: u64,
+}
+
+impl<T> Default for Dedup<T> {
+    fn default() -> Self {
+        Dedup {
+            index: HashMap::new(),
+            rows: Vec::new(),
+            superseded: 0,
+        }
+    }
+}
+
+impl<T> Dedup<T> {
+    fn push(&mut self, key: String, row: T) {
+        match self.index.get(&key) {
+            Some(&i) => {
+                self.rows[i] = row;
+                self.superseded += 1;
+            }
+            None => {
+                self.index.insert(key, self.rows.len());
+                self.rows.push(row);
+            }
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! Reading input bytes into raw records: CSV with a header row, NDJSON (one
+//! object per line) and JSON arrays of objects.
+//!
+//! A raw record is the row as the user wrote it — its line number, its text,
+//! and its fields as optional strings — before any validation. Problems that
+//! make the whole input unreadable (not UTF-8, a missing required column, a
+//! JSON document that is not an array) are a [`ReadError`]; problems confined
+//! to one row become a record with a `broken` reason, so the row is rejected
+//! with its line number and the rest of the file still counts.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::model::Kind;
+
+/// Longest field Yardstick accepts, in bytes; longer values are rejected with the row.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Ndjson,
+    Json,
+}
+
+impl Format {
+    /// Guesses the format from a file name's extension.
+    pub fn from_path(path: &str) -> Option<Format> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".csv") {
+            Some(Format::Csv)
+        } else if lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
+            Some(Format::Ndjson)
+        } else if lower.ends_with(".json") {
+            Some(Format::Json)
+        } else {
+            None
+        }
+    }
+
+    /// Maps an HTTP `Content-Type` to a format, ignoring parameters such as `charset`.
+    pub fn from_content_type(ct: &str) -> Option<Format> {
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match mime.as_str() {
+            "text/csv" | "application/csv" => Some(Format::Csv),
+            "application/x-ndjson"
+            | "application/ndjson"
+            | "application/jsonl"
+            | "application/x-jsonlines" => Some(Format::Ndjson),
+            "application/json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+            Format::Json => "json",
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "ndjson" | "jsonl" => Ok(Format::Ndjson),
+            "json" => Ok(Format::Json),
+            other => Err(format!(
+                "unknown format `{other}`: expected csv, ndjson or json"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The input as a whole could not be read; nothing from it is stored.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(pub String);
+
+/// One row as the user wrote it.
+#[derive(Debug, Clone)]
+pub struct RawRecord {
+    /// 1-based line where the row starts; in CSV the header is line 1.
+    pub line: u64,
+    /// The row's text, kept with a reject.
+    pub raw: String,
+    /// Field name and value; empty values are `None`.
+    pub fields: Vec<(Arc<str>, Option<String>)>,
+    /// Set when the row itself cannot be read (bad JSON, wrong field count).
+    pub broken: Option<String>,
+}
+
+impl RawRecord {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+}
+
+/// Everything read from one input.
+#[derive(Debug, Clone)]
+pub struct ReadOutput {
+    pub records: Vec<RawRecord>,
+    /// Notes about the input as a whole, e.g. ignored columns.
+    pub warnings: Vec<String>,
+}
+
+/// Reads `bytes` of the given format as records of `kind`.
+pub fn read(kind: Kind, format: Format, bytes: &[u8]) -> Result<ReadOutput, ReadError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        ReadError(format!(
+            "input is not valid UTF-8 (line {line}, byte {at}); save it as UTF-8 and send it again"
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = match format {
+        Format::Csv => read_csv(kind, text)?,
+        Format::Ndjson => read_ndjson(text),
+        Format::Json => read_json_array(text)?,
+    };
+    if format != Format::Csv {
+        out.warnings
+            .extend(unknown_field_warnings(kind, &out.records));
+    }
+    Ok(out)
+}
+
+fn read_csv(kind: Kind, text: &str) -> Result<ReadOutput, ReadError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = rdr
+        .headers()
+        .map_err(|e| ReadError(format!("cannot read the CSV header: {e}")))?
+        .clone();
+    if header.iter().all(|h| h.trim().is_empty()) {
+        return Err(ReadError(
+            "the CSV input is empty: expected a header row".into(),
+        ));
+    }
+    let names: Vec<Arc<str>> = header.iter().map(|h| Arc::from(h.trim())).collect();
+    let mut seen = BTreeSet::new();
+    for n in &names {
+        if !seen.insert(n.clone()) {
+            return Err(ReadError(format!(
+                "column `{n}` appears twice in the header"
+            )));
+        }
+    }
+    let missing: Vec<&str> = kind
+        .required_fields()
+        .iter()
+        .copied()
+        .filter(|f| !names.iter().any(|n| &**n == *f))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ReadError(format!(
+            "missing required column{} {} for {kind}; the header has: {}",
+            if missing.len() > 1 { "s" } else { "" },
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            names
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut warnings = Vec::new();
+    for n in &names {
+        if !kind.fields().contains(&&**n) {
+            warnings.push(unknown_field_warning(kind, n));
+        }
+    }
+
+    let mut records = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    // The csv crate does not count the blank lines it skips, so lines are
+    // counted here from byte offsets, incrementally.
+    let (mut counted_to, mut line_at) = (0usize, 1u64);
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let mut start = rec
+                    .position()
+                    .map_or(counted_to, |p| p.byte() as usize)
+                    .min(text.len());
+                // The record's position is where the reader resumed, before skipped blank lines.
+                while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+                    start += 1;
+                }
+                let end = (rdr.position().byte() as usize).min(text.len());
+                line_at += count_nl(&text.as_bytes()[counted_to.min(start)..start]) as u64;
+                counted_to = start;
+                let line = line_at;
+                let raw = text[start..end.max(start)]
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string();
+                if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
+                    continue; // A line of white space is not a row.
+                }
+                let broken = (rec.len() != names.len()).then(|| {
+                    format!(
+                        "row has {} fields but the header has {}",
+                        rec.len(),
+                        names.len()
+                    )
+                });
+                let fields = names
+                    .iter()
+                    .zip(rec.iter())
+                    .map(|(n, v)| (n.clone(), non_empty(v)))
+                    .collect();
+                records.push(RawRecord {
+                    line,
+                    raw,
+                    fields,
+                    broken,
+                });
+            }
+            Err(e) => {
+                let at = e
+                    .position()
+                    .map_or(counted_to, |p| p.byte() as usize)
+                    .min(text.len());
+                let line = 1 + count_nl(&text.as_bytes()[..at]);
+                return Err(ReadError(format!("malformed CSV at line {line}: {e}")));
+            }
+        }
+    }
+    Ok(ReadOutput { records, warnings })
+}
+
+fn read_ndjson(text: &str) -> ReadOutput {
+    let mut records = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        records.push(record_from_json_text((i + 1) as u64, trimmed));
+    }
+    ReadOutput {
+        records,
+        warnings: Vec::new(),
+    }
+}
+
+fn record_from_json_text(line: u64, text: &str) -> RawRecord {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => record_from_value(line, text.to_string(), v),
+        Err(e) => RawRecord {
+            line,
+            raw: text.to_string(),
+            fields: Vec::new(),
+            broken: Some(format!("not valid JSON: {e}")),
+        },
+    }
+}
+
+fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord {
+    match v {
+        serde_json::Value::Object(map) => {
+            let fields = map
+                .into_iter()
+                .map(|(k, v)| {
+                    let s = match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::String(s) => non_empty(&s),
+                        serde_json::Value::Bool(b) => Some(b.to_string()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        other => Some(other.to_string()),
+                    };
+                    (Arc::from(k.as_str()), s)
+                })
+                .collect();
+            RawRecord {
+                line,
+                raw,
+                fields,
+                broken: None,
+            }
+        }
+        other => RawRecord {
+            line,
+            raw,
+            fields: Vec::new(),
+            broken: Some(format!(
+                "expected a JSON object, found {}",
+                json_type(&other)
+            )),
+        },
+    }
+}
+
+fn read_json_array(text: &str) -> Result<ReadOutput, ReadError> {
+    let bytes = text.as_bytes();
+    let mut pos = skip_ws(bytes, 0);
+    if bytes.get(pos) != Some(&b'[') {
+        return Err(ReadError(
+            "a JSON input must be an array of objects: `[{...}, {...}]` (use NDJSON for one object per line)"
+                .into(),
+        ));
+    }
+    pos += 1;
+    let mut line: u64 = 1 + bytes[..pos].iter().filter(|b| **b == b'\n').count() as u64;
+    let mut counted = pos;
+    let mut records = Vec::new();
+    loop {
+        pos = skip_ws(bytes, pos);
+        match bytes.get(pos) {
+            Some(b']') => {
+                let rest = skip_ws(bytes, pos + 1);
+                if rest != bytes.len() {
+                    return Err(ReadError(format!(
+                        "unexpected text after the closing `]` of the JSON array (line {})",
+                        line + count_nl(&bytes[counted..rest]) as u64
+                    )));
+                }
+                break;
+            }
+            None => return Err(ReadError("the JSON array is not closed with `]`".into())),
+            Some(_) => {}
+        }
+        line += count_nl(&bytes[counted..pos]) as u64;
+        counted = pos;
+        let mut stream =
+            serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<serde_json::Value>();
+        let value = match stream.next() {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => {
+                return Err(ReadError(format!(
+                    "invalid JSON in the element starting at line {line}: {e}"
+                )))
+            }
+            None => return Err(ReadError("the JSON array is not closed with `]`".into())),
+        };
+        let end = pos + stream.byte_offset();
+        let raw = text[pos..end].to_string();
+        records.push(record_from_value(line, raw, value));
+        pos = skip_ws(bytes, end);
+        match bytes.get(pos) {
+            Some(b',') => pos += 1,
+            Some(b']') => {}
+            _ => {
+                return Err(ReadError(format!(
+                    "expected `,` or `]` after the element starting at line {line}"
+                )))
+            }
+        }
+    }
+    Ok(ReadOutput {
+        records,
+        warnings: Vec::new(),
+    })
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+fn count_nl(b: &[u8]) -> usize {
+    b.iter().filter(|c| **c == b'\n').count()
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn non_empty(v: &str) -> Option<String> {
+    let t = v.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn unknown_field_warning(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::Runs => format!("column `{name}` is not a run field; kept in `attributes`"),
+        _ => format!(
+            "column `{name}` is not a {} field; ignored",
+            kind_singular(kind)
+        ),
+    }
+}
+
+fn kind_singular(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Workflows => "workflow",
+        Kind::Runs => "run",
+        Kind::Baselines => "baseline observation",
+    }
+}
+
+fn unknown_field_warnings(kind: Kind, records: &[RawRecord]) -> Vec<String> {
+    let mut unknown = BTreeSet::new();
+    for r in records {
+        for (k, _) in &r.fields {
+            if !kind.fields().contains(&&**k) {
+                unknown.insert(k.clone());
+            }
+        }
+    }
+    unknown
+        .iter()
+        .map(|n| unknown_field_warning(kind, n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_lines_count_the_header_as_line_one() {
+        let text = "study,workflow_id,observed_at,handle_minutes\n\
+                    s,wf,2026-01-01,3\n\
+                    \n\
+                    s,wf,\"2026-01-02\",4,extra\n";
+        let out = read(Kind::Baselines, Format::Csv, text.as_bytes()).unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[0].line, 2);
+        assert_eq!(out.records[0].get("handle_minutes"), Some("3"));
+        assert_eq!(out.records[1].line, 4);
+        assert_eq!(out.records[1].raw, "s,wf,\"2026-01-02\",4,extra");
+        assert!(out.records[1]
+            .broken
+            .as_deref()
+            .unwrap()
+            .contains("5 fields"));
+    }
+
+    #[test]
+    fn csv_without_required_column_is_unreadable() {
+        let err = read(Kind::Runs, Format::Csv, b"source,run_id\na,1\n").unwrap_err();
+        assert!(err.0.contains("`workflow_id`"), "{err}");
+        assert!(err.0.contains("`status`"), "{err}");
+    }
+
+    #[test]
+    fn json_array_elements_keep_their_line() {
+        let text = "[\n  {\"a\": 1},\n  {\"a\": null,\n   \"b\": \"x\"}\n]";
+        let out = read(Kind::Runs, Format::Json, text.as_bytes()).unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[0].line, 2);
+        assert_eq!(out.records[1].line, 3);
+        assert_eq!(out.records[1].get("a"), None);
+        assert_eq!(out.records[1].get("b"), Some("x"));
+        assert!(read(Kind::Runs, Format::Json, b"{\"a\":1}").is_err());
+        assert!(read(Kind::Runs, Format::Json, b"[{\"a\":1} {\"a\":2}]").is_err());
+    }
+
+    #[test]
+    fn ndjson_bad_line_is_a_broken_record() {
+        let out = read(Kind::Runs, Format::Ndjson, b"{\"a\":1}\n\nnot json\n[1]\n").unwrap();
+        assert_eq!(out.records.len(), 3);
+        assert_eq!(out.records[1].line, 3);
+        assert!(out.records[1]
+            .broken
+            .as_deref()
+            .unwrap()
+            .starts_with("not valid JSON"));
+        assert!(out.records[2]
+            .broken
+            .as_deref()
+            .unwrap()
+            .contains("an array"));
+    }
+
+    #[test]
+    fn non_utf8_is_unreadable() {
+        let err = read(Kind::Runs, Format::Csv, b"source,run_id\n\xff\xfe").unwrap_err();
+        assert!(err.0.contains("UTF-8") && err.0.contains("line 2"), "{err}");
+    }
+}

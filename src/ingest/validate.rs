@@ -1,0 +1,299 @@
+//! Validation: one raw record in, one typed row or one reject out.
+//!
+//! Every problem in a row is collected, not just the first, so a user can
+//! fix a file in one pass. Validation is pure: the set of catalogued workflow
+//! ids is handed in by the caller.
+
+use std::collections::HashSet;
+
+use super::read::{RawRecord, MAX_FIELD_BYTES};
+use crate::model::{
+    check_slug, parse_bool, parse_non_negative, parse_timestamp, parse_timestamp_or_date,
+    BaselineObservation, Kind, Problem, Reject, Run, Status, Workflow, CATEGORIES,
+};
+use chrono::NaiveDateTime;
+
+/// Collects the problems of one row while its fields are parsed.
+struct Checker<'a> {
+    rec: &'a RawRecord,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(rec: &'a RawRecord) -> Self {
+        let mut problems = Vec::new();
+        if let Some(b) = &rec.broken {
+            problems.push(Problem {
+                field: None,
+                reason: b.clone(),
+            });
+        }
+        for (k, v) in &rec.fields {
+            if v.as_ref().is_some_and(|v| v.len() > MAX_FIELD_BYTES) {
+                problems.push(Problem {
+                    field: Some(k.to_string()),
+                    reason: format!("value is longer than {MAX_FIELD_BYTES} bytes"),
+                });
+            }
+        }
+        Checker { rec, problems }
+    }
+
+    fn fail(&mut self, field: &str, reason: impl Into<String>) {
+        self.problems.push(Problem {
+            field: Some(field.to_string()),
+            reason: reason.into(),
+        });
+    }
+
+    fn opt_text(&mut self, field: &str) -> Option<String> {
+        self.rec.get(field).map(str::to_string)
+    }
+
+    fn text(&mut self, field: &str) -> Option<String> {
+        let v = self.opt_text(field);
+        if v.is_none() && self.rec.broken.is_none() {
+            self.fail(field, "missing required field");
+        }
+        v
+    }
+
+    fn parsed<T>(
+        &mut self,
+        field: &str,
+        required: bool,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.rec.get(field) {
+            None => {
+                if required && self.rec.broken.is_none() {
+                    self.fail(field, "missing required field");
+                }
+                None
+            }
+            Some(s) => match parse(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.fail(field, e);
+                    None
+                }
+            },
+        }
+    }
+
+    fn timestamp(&mut self, field: &str, required: bool) -> Option<NaiveDateTime> {
+        self.parsed(field, required, parse_timestamp)
+    }
+
+    fn minutes(&mut self, field: &str, required: bool) -> Option<f64> {
+        self.parsed(field, required, parse_non_negative)
+    }
+
+    fn workflow_ref(&mut self, known: &HashSet<String>) -> Option<String> {
+        let id = self.text("workflow_id")?;
+        if !known.contains(&id) {
+            self.fail(
+                "workflow_id",
+                format!(
+                    "unknown workflow `{id}`: add it to the catalogue first (yardstick ingest workflows FILE)"
+                ),
+            );
+        }
+        Some(id)
+    }
+
+    fn finish<T>(self, value: Option<T>, key: Option<String>) -> Result<T, Reject> {
+        match value {
+            Some(v) if self.problems.is_empty() => Ok(v),
+            _ => Err(Reject {
+                line: self.rec.line,
+                key,
+                raw: self.rec.raw.clone(),
+                problems: if self.problems.is_empty() {
+                    vec![Problem {
+                        field: None,
+                        reason: "row could not be read".into(),
+                    }]
+                } else {
+                    self.problems
+                },
+            }),
+        }
+    }
+}
+
+/// Validates one catalogue row.
+pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
+    let mut c = Checker::new(rec);
+    let workflow_id = c.text("workflow_id");
+    if let Some(id) = &workflow_id {
+        if let Err(e) = check_slug(id) {
+            c.fail("workflow_id", e);
+        }
+    }
+    let name = c.text("name");
+    let owner = c.text("owner");
+    let team = c.opt_text("team");
+    let category = c.text("category");
+    if let Some(cat) = &category {
+        if !CATEGORIES.contains(&cat.as_str()) {
+            c.fail(
+                "category",
+                format!("category `{cat}` is not one of {}", CATEGORIES.join(", ")),
+            );
+        }
+    }
+    let hourly_cost = c.minutes("hourly_cost", false);
+    let currency = c.opt_text("currency");
+    if let Some(cur) = &currency {
+        if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
+            c.fail(
+                "currency",
+                format!("`{cur}` is not an ISO 4217 code such as EUR or USD"),
+            );
+        }
+    }
+    if hourly_cost.is_some() && currency.is_none() && rec.get("hourly_cost").is_some() {
+        c.fail("currency", "hourly_cost is given without a currency");
+    }
+    let sla_response_minutes = c.minutes("sla_response_minutes", false);
+    let sla_cycle_minutes = c.minutes("sla_cycle_minutes", false);
+    let automated_since = c.parsed("automated_since", false, parse_timestamp_or_date);
+    let baseline_minutes_per_item = c.minutes("baseline_minutes_per_item", false);
+    let value = match (workflow_id.clone(), name, owner, category) {
+        (Some(workflow_id), Some(name), Some(owner), Some(category)) => Some(Workflow {
+            workflow_id,
+            name,
+            owner,
+            team,
+            category,
+            hourly_cost,
+            currency,
+            sla_response_minutes,
+            sla_cycle_minutes,
+            automated_since,
+            baseline_minutes_per_item,
+        }),
+        _ => None,
+    };
+    c.finish(value, workflow_id)
+}
+
+/// Validates one run against the catalogue.
+pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
+    let mut c = Checker::new(rec);
+    let source = c.text("source");
+    let run_id = c.text("run_id");
+    let workflow_id = c.workflow_ref(known);
+    let trigger_at = c.timestamp("trigger_at", false);
+    let started_at = c.timestamp("started_at", true);
+    let first_response_at = c.timestamp("first_response_at", false);
+    let finished_at = c.timestamp("finished_at", false);
+    let status = c.parsed("status", true, |s| {
+        s.trim().to_ascii_lowercase().parse::<Status>()
+    });
+    let error_kind = c.opt_text("error_kind");
+    let human_minutes = c.minutes("human_minutes", false);
+
+    // Attributes: the `attributes` object, plus every column that is not a run field.
+    let mut attrs = serde_json::Map::new();
+    if let Some(a) = rec.get("attributes") {
+        match serde_json::from_str::<serde_json::Value>(a) {
+            Ok(serde_json::Value::Object(m)) => attrs.extend(m),
+            _ => c.fail(
+                "attributes",
+                "attributes must be a JSON object such as {\"region\":\"EU\"}",
+            ),
+        }
+    }
+    for (k, v) in &rec.fields {
+        if !Kind::Runs.fields().contains(&&**k) {
+            if let Some(v) = v {
+                attrs.insert(k.to_string(), serde_json::Value::String(v.clone()));
+            }
+        }
+    }
+    let attributes = (!attrs.is_empty()).then(|| serde_json::Value::Object(attrs).to_string());
+
+    let anchor = trigger_at.or(started_at);
+    if let (Some(a), Some(f)) = (anchor, finished_at) {
+        if f < a {
+            c.fail(
+                "finished_at",
+                "finished_at is before coalesce(trigger_at, started_at)",
+            );
+        }
+    }
+    if let (Some(a), Some(r)) = (anchor, first_response_at) {
+        if r < a {
+            c.fail(
+                "first_response_at",
+                "first_response_at is before coalesce(trigger_at, started_at)",
+            );
+        }
+    }
+    if let Some(st) = status {
+        if st.is_terminal() && finished_at.is_none() && rec.get("finished_at").is_none() {
+            c.fail(
+                "finished_at",
+                format!("status {} needs finished_at", st.as_str()),
+            );
+        }
+        if !st.is_terminal() && finished_at.is_some() {
+            c.fail(
+                "finished_at",
+                "a running run cannot have finished_at; set its final status",
+            );
+        }
+    }
+    let value = match (source, run_id.clone(), workflow_id, started_at, status) {
+        (Some(source), Some(run_id), Some(workflow_id), Some(started_at), Some(status)) => {
+            Some(Run {
+                source,
+                run_id,
+                workflow_id,
+                trigger_at,
+                started_at,
+                first_response_at,
+                finished_at,
+                status,
+                error_kind,
+                human_minutes,
+                attributes,
+            })
+        }
+        _ => None,
+    };
+    c.finish(value, run_id)
+}
+
+/// Validates one time-study observation against the catalogue.
+pub fn baseline(rec: &RawRecord, known: &HashSet<String>) -> Result<BaselineObservation, Reject> {
+    let mut c = Checker::new(rec);
+    let study = c.text("study");
+    let workflow_id = c.workflow_ref(known);
+    let observed_at = c.parsed("observed_at", true, parse_timestamp_or_date);
+    let performer = c.opt_text("performer");
+    let handle_minutes = c.minutes("handle_minutes", true);
+    let response_minutes = c.minutes("response_minutes", false);
+    let cycle_minutes = c.minutes("cycle_minutes", false);
+    let had_error = c.parsed("had_error", false, parse_bool);
+    let note = c.opt_text("note");
+    let value = match (study, workflow_id.clone(), observed_at, handle_minutes) {
+        (Some(study), Some(workflow_id), Some(observed_at), Some(handle_minutes)) => {
+            Some(BaselineObservation {
+                study,
+                workflow_id,
+                observed_at,
+                performer,
+                handle_minutes,
+                response_minutes,
+                cycle_minutes,
+                had_error,
+                note,
+            })
+        }
+        _ => None,
+    };
+    c.finish(value, workflow_id)
+}

@@ -1,0 +1,329 @@
+//! The analytics core: metric tables as polars DataFrames, their periods, and
+//! their JSON and CSV forms.
+//!
+//! **Invariant:** this module does no I/O. It takes DataFrames in and hands
+//! values or bytes out, so it cannot fail on a network or disk error. The
+//! metric definitions themselves are SQL in `queries/metrics/`; this module
+//! checks the shape of what the engine returned and renders it, so the CLI,
+//! the JSON API and the CSV API print the very same numbers.
+
+use chrono::{Duration, NaiveDateTime};
+use polars::prelude::{CsvWriter, DataFrame, DataType, SerWriter};
+use serde::Serialize;
+
+use crate::model::{format_timestamp, parse_timestamp_or_date, serialize_timestamp};
+
+/// Runs still `running` this many days before the end of the period count as leaked.
+pub const DEFAULT_LEAK_HORIZON_DAYS: f64 = 7.0;
+
+/// A half-open reporting period `[from, to)` in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub from: NaiveDateTime,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub to: NaiveDateTime,
+}
+
+impl Period {
+    /// Parses `--from`/`--to`: a date means midnight UTC; a timestamp is taken as given.
+    pub fn parse(from: &str, to: &str) -> Result<Period, MetricsError> {
+        let f = parse_timestamp_or_date(from)
+            .map_err(|e| MetricsError::BadRequest(format!("from: {e}")))?;
+        let t = parse_timestamp_or_date(to)
+            .map_err(|e| MetricsError::BadRequest(format!("to: {e}")))?;
+        Period::new(f, t)
+    }
+
+    pub fn new(from: NaiveDateTime, to: NaiveDateTime) -> Result<Period, MetricsError> {
+        if from >= to {
+            return Err(MetricsError::BadRequest(format!(
+                "the period is empty: from ({}) must be before to ({})",
+                format_timestamp(from),
+                format_timestamp(to)
+            )));
+        }
+        Ok(Period { from, to })
+    }
+
+    /// The period of whole UTC days that covers every anchor in `[first, last]`.
+    pub fn covering(first: NaiveDateTime, last: NaiveDateTime) -> Period {
+        let from = first.date().and_hms_opt(0, 0, 0).expect("midnight exists");
+        let to = last.date().and_hms_opt(0, 0, 0).expect("midnight exists") + Duration::days(1);
+        Period { from, to }
+    }
+}
+
+/// A request the analytics core cannot answer, or an engine result of the wrong shape.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("metric table has the wrong shape: {0}")]
+    Shape(String),
+    #[error("dataframe error: {0}")]
+    Frame(#[from] polars::error::PolarsError),
+}
+
+#[derive(Clone, Copy)]
+enum Col {
+    Text,
+    Count,
+    Real,
+}
+
+/// The fields of the metric table, in order, with their types.
+const FIELDS: [(&str, Col); 23] = [
+    ("workflow_id", Col::Text),
+    ("runs", Col::Count),
+    ("succeeded", Col::Count),
+    ("failed", Col::Count),
+    ("escalated", Col::Count),
+    ("cancelled", Col::Count),
+    ("running", Col::Count),
+    ("leaked", Col::Count),
+    ("error_rate", Col::Real),
+    ("escalation_rate", Col::Real),
+    ("cycle_time_n", Col::Count),
+    ("cycle_time_mean_min", Col::Real),
+    ("cycle_time_p50_min", Col::Real),
+    ("cycle_time_p90_min", Col::Real),
+    ("response_n", Col::Count),
+    ("response_p50_min", Col::Real),
+    ("response_p90_min", Col::Real),
+    ("sla_response_compliance", Col::Real),
+    ("sla_cycle_compliance", Col::Real),
+    ("baseline_minutes_per_item", Col::Real),
+    ("reclaimed_hours", Col::Real),
+    ("reclaimed_money", Col::Real),
+    ("currency", Col::Text),
+];
+
+/// The names of the metric table's fields, in order.
+pub fn field_names() -> Vec<&'static str> {
+    FIELDS.iter().map(|(n, _)| *n).collect()
+}
+
+/// One workflow's row of the metric table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricRow {
+    pub workflow_id: String,
+    pub runs: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub escalated: i64,
+    pub cancelled: i64,
+    pub running: i64,
+    pub leaked: i64,
+    pub error_rate: Option<f64>,
+    pub escalation_rate: Option<f64>,
+    pub cycle_time_n: i64,
+    pub cycle_time_mean_min: Option<f64>,
+    pub cycle_time_p50_min: Option<f64>,
+    pub cycle_time_p90_min: Option<f64>,
+    pub response_n: i64,
+    pub response_p50_min: Option<f64>,
+    pub response_p90_min: Option<f64>,
+    pub sla_response_compliance: Option<f64>,
+    pub sla_cycle_compliance: Option<f64>,
+    pub baseline_minutes_per_item: Option<f64>,
+    pub reclaimed_hours: Option<f64>,
+    pub reclaimed_money: Option<f64>,
+    pub currency: Option<String>,
+}
+
+/// The per-workflow metric table of one period.
+#[derive(Debug, Clone)]
+pub struct MetricTable {
+    pub period: Period,
+    frame: DataFrame,
+}
+
+/// The JSON body of `report metrics` and `GET /api/v1/metrics`.
+#[derive(Debug, Serialize)]
+pub struct MetricTableJson<'a> {
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub from: NaiveDateTime,
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub to: NaiveDateTime,
+    pub rows: &'a [MetricRow],
+}
+
+impl MetricTable {
+    /// Checks an engine result against the metric table's fields and types,
+    /// casting all-null columns to their declared type.
+    pub fn from_frame(period: Period, df: DataFrame) -> Result<MetricTable, MetricsError> {
+        let names: Vec<&str> = df.columns().iter().map(|c| c.name().as_str()).collect();
+        if names != field_names() {
+            return Err(MetricsError::Shape(format!(
+                "expected columns {:?}, got {names:?}",
+                field_names()
+            )));
+        }
+        let mut columns = Vec::with_capacity(FIELDS.len());
+        for (col, (_, ty)) in df.columns().iter().zip(FIELDS) {
+            let want = match ty {
+                Col::Text => DataType::String,
+                Col::Count => DataType::Int64,
+                Col::Real => DataType::Float64,
+            };
+            columns.push(if col.dtype() == &want {
+                col.clone()
+            } else {
+                col.cast(&want)?
+            });
+        }
+        Ok(MetricTable {
+            period,
+            frame: DataFrame::new(df.height(), columns)?,
+        })
+    }
+
+    pub fn frame(&self) -> &DataFrame {
+        &self.frame
+    }
+
+    /// The table as typed rows.
+    pub fn rows(&self) -> Result<Vec<MetricRow>, MetricsError> {
+        let df = &self.frame;
+        let text = |n: &str| -> Result<Vec<Option<String>>, MetricsError> {
+            Ok(df
+                .column(n)?
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
+        };
+        let count = |n: &str| -> Result<Vec<i64>, MetricsError> {
+            Ok(df
+                .column(n)?
+                .i64()?
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .collect())
+        };
+        let real = |n: &str| -> Result<Vec<Option<f64>>, MetricsError> {
+            Ok(df.column(n)?.f64()?.iter().collect())
+        };
+        let ids = text("workflow_id")?;
+        let (runs, succeeded, failed, escalated, cancelled, running, leaked) = (
+            count("runs")?,
+            count("succeeded")?,
+            count("failed")?,
+            count("escalated")?,
+            count("cancelled")?,
+            count("running")?,
+            count("leaked")?,
+        );
+        let (error_rate, escalation_rate) = (real("error_rate")?, real("escalation_rate")?);
+        let (ct_n, ct_mean, ct_p50, ct_p90) = (
+            count("cycle_time_n")?,
+            real("cycle_time_mean_min")?,
+            real("cycle_time_p50_min")?,
+            real("cycle_time_p90_min")?,
+        );
+        let (r_n, r_p50, r_p90) = (
+            count("response_n")?,
+            real("response_p50_min")?,
+            real("response_p90_min")?,
+        );
+        let (sla_r, sla_c) = (
+            real("sla_response_compliance")?,
+            real("sla_cycle_compliance")?,
+        );
+        let (b, hours, money) = (
+            real("baseline_minutes_per_item")?,
+            real("reclaimed_hours")?,
+            real("reclaimed_money")?,
+        );
+        let currency = text("currency")?;
+        Ok((0..df.height())
+            .map(|i| MetricRow {
+                workflow_id: ids[i].clone().unwrap_or_default(),
+                runs: runs[i],
+                succeeded: succeeded[i],
+                failed: failed[i],
+                escalated: escalated[i],
+                cancelled: cancelled[i],
+                running: running[i],
+                leaked: leaked[i],
+                error_rate: error_rate[i],
+                escalation_rate: escalation_rate[i],
+                cycle_time_n: ct_n[i],
+                cycle_time_mean_min: ct_mean[i],
+                cycle_time_p50_min: ct_p50[i],
+                cycle_time_p90_min: ct_p90[i],
+                response_n: r_n[i],
+                response_p50_min: r_p50[i],
+                response_p90_min: r_p90[i],
+                sla_response_compliance: sla_r[i],
+                sla_cycle_compliance: sla_c[i],
+                baseline_minutes_per_item: b[i],
+                reclaimed_hours: hours[i],
+                reclaimed_money: money[i],
+                currency: currency[i].clone(),
+            })
+            .collect())
+    }
+
+    /// The JSON body: `{"from": ..., "to": ..., "rows": [...]}`.
+    pub fn to_json(&self) -> Result<serde_json::Value, MetricsError> {
+        let rows = self.rows()?;
+        let body = MetricTableJson {
+            from: self.period.from,
+            to: self.period.to,
+            rows: &rows,
+        };
+        Ok(serde_json::to_value(&body).expect("metric rows always serialise"))
+    }
+
+    /// The CSV body: a header with the field names, one row per workflow,
+    /// empty cells where a value is undefined.
+    pub fn to_csv(&self) -> Result<Vec<u8>, MetricsError> {
+        let mut out = Vec::new();
+        let mut df = self.frame.clone();
+        CsvWriter::new(&mut out)
+            .include_header(true)
+            .finish(&mut df)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::Column;
+
+    fn one_row() -> DataFrame {
+        let cols = FIELDS
+            .iter()
+            .map(|(n, ty)| match ty {
+                Col::Text => Column::new((*n).into(), [Some("wf")]),
+                Col::Count => Column::new((*n).into(), [3i64]),
+                Col::Real => Column::new((*n).into(), [Some(0.1f64)]),
+            })
+            .collect();
+        DataFrame::new_infer_height(cols).unwrap()
+    }
+
+    #[test]
+    fn shape_is_checked() {
+        let p = Period::parse("2026-01-01", "2026-02-01").unwrap();
+        let t = MetricTable::from_frame(p, one_row()).unwrap();
+        let rows = t.rows().unwrap();
+        assert_eq!(rows[0].runs, 3);
+        assert_eq!(rows[0].reclaimed_money, Some(0.1));
+        let bad = one_row().drop("currency").unwrap();
+        assert!(matches!(
+            MetricTable::from_frame(p, bad),
+            Err(MetricsError::Shape(_))
+        ));
+    }
+
+    #[test]
+    fn empty_or_reversed_period_is_refused() {
+        assert!(Period::parse("2026-02-01", "2026-02-01").is_err());
+        assert!(Period::parse("2026-02-01", "2026-01-01").is_err());
+        assert!(Period::parse("2026-13-01", "2026-01-01").is_err());
+    }
+}

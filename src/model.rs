@@ -1,0 +1,389 @@
+//! The data model of DESIGN.md as Rust types: the catalogue, runs, baseline
+//! observations, and the parsing rules shared by every input format
+//! (timestamps, numbers, booleans, enumerations).
+//!
+//! All timestamps are UTC and carried as `NaiveDateTime` in UTC, which is what
+//! DuckDB's `TIMESTAMP` stores.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+/// The three kinds of input Yardstick ingests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Workflows,
+    Runs,
+    Baselines,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Workflows => "workflows",
+            Kind::Runs => "runs",
+            Kind::Baselines => "baselines",
+        }
+    }
+
+    /// The field names of this kind, in the order of DESIGN.md's data model.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Workflows => &[
+                "workflow_id",
+                "name",
+                "owner",
+                "team",
+                "category",
+                "hourly_cost",
+                "currency",
+                "sla_response_minutes",
+                "sla_cycle_minutes",
+                "automated_since",
+                "baseline_minutes_per_item",
+            ],
+            Kind::Runs => &[
+                "source",
+                "run_id",
+                "workflow_id",
+                "trigger_at",
+                "started_at",
+                "first_response_at",
+                "finished_at",
+                "status",
+                "error_kind",
+                "human_minutes",
+                "attributes",
+            ],
+            Kind::Baselines => &[
+                "study",
+                "workflow_id",
+                "observed_at",
+                "performer",
+                "handle_minutes",
+                "response_minutes",
+                "cycle_minutes",
+                "had_error",
+                "note",
+            ],
+        }
+    }
+
+    /// Fields that every row must carry; a file whose header lacks one of them
+    /// cannot be read at all.
+    pub fn required_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Workflows => &["workflow_id", "name", "owner", "category"],
+            Kind::Runs => &["source", "run_id", "workflow_id", "started_at", "status"],
+            Kind::Baselines => &["study", "workflow_id", "observed_at", "handle_minutes"],
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "workflows" => Ok(Kind::Workflows),
+            "runs" => Ok(Kind::Runs),
+            "baselines" => Ok(Kind::Baselines),
+            other => Err(format!(
+                "unknown input kind `{other}`: expected workflows, runs or baselines"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The state of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Succeeded,
+    Failed,
+    Escalated,
+    Cancelled,
+    Running,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Succeeded,
+        Status::Failed,
+        Status::Escalated,
+        Status::Cancelled,
+        Status::Running,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Escalated => "escalated",
+            Status::Cancelled => "cancelled",
+            Status::Running => "running",
+        }
+    }
+
+    /// Every status but `running` closes the case and needs a `finished_at`.
+    pub fn is_terminal(self) -> bool {
+        self != Status::Running
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "status `{s}` is not one of succeeded, failed, escalated, cancelled, running"
+                )
+            })
+    }
+}
+
+/// The workflow categories of the catalogue.
+pub const CATEGORIES: [&str; 7] = [
+    "intake",
+    "scheduling",
+    "invoicing",
+    "handoff",
+    "reporting",
+    "data_sync",
+    "other",
+];
+
+/// One entry of the workflow catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workflow {
+    pub workflow_id: String,
+    pub name: String,
+    pub owner: String,
+    pub team: Option<String>,
+    pub category: String,
+    pub hourly_cost: Option<f64>,
+    pub currency: Option<String>,
+    pub sla_response_minutes: Option<f64>,
+    pub sla_cycle_minutes: Option<f64>,
+    #[serde(serialize_with = "serialize_opt_timestamp")]
+    pub automated_since: Option<NaiveDateTime>,
+    pub baseline_minutes_per_item: Option<f64>,
+}
+
+/// One execution of an automation: one business case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub source: String,
+    pub run_id: String,
+    pub workflow_id: String,
+    pub trigger_at: Option<NaiveDateTime>,
+    pub started_at: NaiveDateTime,
+    pub first_response_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub status: Status,
+    pub error_kind: Option<String>,
+    pub human_minutes: Option<f64>,
+    /// A JSON object, as text, or `None` when the run carries no attributes.
+    pub attributes: Option<String>,
+}
+
+/// One timed instance of the work done by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaselineObservation {
+    pub study: String,
+    pub workflow_id: String,
+    pub observed_at: NaiveDateTime,
+    pub performer: Option<String>,
+    pub handle_minutes: f64,
+    pub response_minutes: Option<f64>,
+    pub cycle_minutes: Option<f64>,
+    pub had_error: Option<bool>,
+    pub note: Option<String>,
+}
+
+/// One reason a row was refused.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// The field at fault, when the problem is confined to one.
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// A refused row, kept with every reason.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reject {
+    pub line: u64,
+    /// The row's identity where it could be read: `run_id` for runs,
+    /// `workflow_id` for workflows and baseline observations.
+    pub key: Option<String>,
+    pub raw: String,
+    pub problems: Vec<Problem>,
+}
+
+/// The accepted rows of one batch, of one kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rows {
+    Workflows(Vec<Workflow>),
+    Runs(Vec<Run>),
+    Baselines(Vec<BaselineObservation>),
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Workflows(v) => v.len(),
+            Rows::Runs(v) => v.len(),
+            Rows::Baselines(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Parses a timestamp: RFC 3339 with `Z` or an offset (normalised to UTC), or
+/// `YYYY-MM-DD HH:MM:SS[.fff]` / `YYYY-MM-DDTHH:MM:SS[.fff]` without an offset,
+/// which means UTC.
+pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, String> {
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.naive_utc());
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(dt);
+        }
+    }
+    Err(format!(
+        "`{s}` is not a timestamp: use RFC 3339 (2026-03-01T09:30:00Z, 2026-03-01T10:30:00+01:00) \
+         or `YYYY-MM-DD HH:MM:SS` in UTC"
+    ))
+}
+
+/// Parses a timestamp as [`parse_timestamp`] does, and also a bare date
+/// `YYYY-MM-DD`, which means midnight UTC.
+pub fn parse_timestamp_or_date(s: &str) -> Result<NaiveDateTime, String> {
+    let t = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
+    }
+    parse_timestamp(t).map_err(|_| {
+        format!(
+            "`{t}` is not a date or timestamp: use YYYY-MM-DD (midnight UTC), RFC 3339, \
+             or `YYYY-MM-DD HH:MM:SS` in UTC"
+        )
+    })
+}
+
+/// Parses a finite number of minutes, hours or money; negative values are refused.
+pub fn parse_non_negative(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v: f64 = t.parse().map_err(|_| format!("`{t}` is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("`{t}` is not a finite number"));
+    }
+    if v < 0.0 {
+        return Err(format!("`{t}` is negative"));
+    }
+    Ok(v)
+}
+
+/// Parses a yes/no value: true/false, 1/0, yes/no (any case).
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "t" => Ok(true),
+        "false" | "0" | "no" | "n" | "f" => Ok(false),
+        other => Err(format!(
+            "`{other}` is not a yes/no value (true/false, 1/0, yes/no)"
+        )),
+    }
+}
+
+/// A workflow id is a stable slug: lowercase letters, digits, `_`, `-` and `.`.
+pub fn check_slug(s: &str) -> Result<(), String> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-' || b == b'.'
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a workflow id: use 1 to 128 lowercase letters, digits, `_`, `-` or `.`"
+        ))
+    }
+}
+
+/// Formats a UTC timestamp the way Yardstick prints them everywhere.
+pub fn format_timestamp(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Serialises a UTC timestamp as RFC 3339 with `Z`.
+pub fn serialize_timestamp<S: serde::Serializer>(
+    t: &NaiveDateTime,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_timestamp(*t))
+}
+
+/// Serialises an optional UTC timestamp as RFC 3339 with `Z`, or null.
+pub fn serialize_opt_timestamp<S: serde::Serializer>(
+    t: &Option<NaiveDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&format_timestamp(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_normalise_to_utc() {
+        let utc = parse_timestamp("2026-03-01T09:30:00Z").unwrap();
+        assert_eq!(parse_timestamp("2026-03-01T10:30:00+01:00").unwrap(), utc);
+        assert_eq!(parse_timestamp("2026-03-01 09:30:00").unwrap(), utc);
+        assert_eq!(parse_timestamp("2026-03-01T09:30:00").unwrap(), utc);
+        assert_eq!(
+            parse_timestamp("2026-03-01 09:30:00.250").unwrap(),
+            utc + chrono::Duration::milliseconds(250)
+        );
+        assert!(parse_timestamp("2026-03-01").is_err());
+        assert!(parse_timestamp("yesterday").is_err());
+        assert_eq!(
+            parse_timestamp_or_date("2026-03-01").unwrap(),
+            parse_timestamp("2026-03-01 00:00:00").unwrap()
+        );
+    }
+
+    #[test]
+    fn numbers_and_flags() {
+        assert_eq!(parse_non_negative(" 2.5 ").unwrap(), 2.5);
+        assert!(parse_non_negative("-1").unwrap_err().contains("negative"));
+        assert!(parse_non_negative("NaN").is_err());
+        assert!(parse_non_negative("ten").is_err());
+        assert!(parse_bool("Yes").unwrap());
+        assert!(!parse_bool("0").unwrap());
+        assert!(parse_bool("maybe").is_err());
+        assert!(check_slug("invoice-intake_2").is_ok());
+        assert!(check_slug("Invoice Intake").is_err());
+    }
+}

@@ -1,0 +1,382 @@
+//! Storage: the one narrow type, [`Store`], in front of the DuckDB file.
+//!
+//! Every statement comes from `queries/` and binds its parameters. Writes go
+//! through one writer connection behind a mutex (DuckDB allows one writer per
+//! file); reads clone a connection and run concurrently. All methods are
+//! blocking: async callers run them in `spawn_blocking`.
+
+mod frame;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::NaiveDateTime;
+use duckdb::{params, Connection};
+use polars::prelude::DataFrame;
+use serde::Serialize;
+
+use crate::model::{Kind, Reject, Rows, Workflow};
+
+const SCHEMA: &str = include_str!("../../queries/schema.sql");
+const STAGE: &str = include_str!("../../queries/stage.sql");
+const BATCH_INSERT: &str = include_str!("../../queries/batches/insert.sql");
+const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sql");
+const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
+const RUNS_DELETE_STAGED: &str = include_str!("../../queries/runs/delete_staged.sql");
+const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
+const RUNS_SPAN: &str = include_str!("../../queries/runs/span.sql");
+const WORKFLOWS_DELETE_STAGED: &str = include_str!("../../queries/workflows/delete_staged.sql");
+const WORKFLOWS_INSERT_STAGED: &str = include_str!("../../queries/workflows/insert_staged.sql");
+const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
+const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
+const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/delete_staged.sql");
+const BASELINES_INSERT_STAGED: &str = include_str!("../../queries/baselines/insert_staged.sql");
+const REJECTS_LIST: &str = include_str!("../../queries/rejects/list.sql");
+const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.sql");
+
+/// A storage failure. Its text is for logs; users see "internal error".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] duckdb::Error),
+    #[error("cannot open database `{path}`: {source}")]
+    Open { path: String, source: duckdb::Error },
+    #[error("dataframe error: {0}")]
+    Frame(#[from] polars::error::PolarsError),
+    #[error("the writer lock is poisoned by an earlier panic")]
+    Poisoned,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A batch to store: its accepted rows and its rejects, written in one transaction.
+#[derive(Debug)]
+pub struct NewBatch<'a> {
+    pub kind: Kind,
+    pub origin: &'a str,
+    pub format: &'a str,
+    pub received_at: NaiveDateTime,
+    pub rows_read: u64,
+    /// Rows that passed validation, before duplicates within the input were merged.
+    pub accepted: u64,
+    /// Distinct rows to store: later duplicates within the input already won.
+    pub rows: &'a Rows,
+    pub rejects: &'a [Reject],
+}
+
+/// What storing a batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Written {
+    pub batch_id: i64,
+    pub stored: u64,
+    /// Stored rows that replaced an earlier version of the same identity.
+    pub replaced: u64,
+}
+
+/// A catalogue entry with the size of its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowSummary {
+    #[serde(flatten)]
+    pub workflow: Workflow,
+    pub runs: i64,
+    pub baseline_observations: i64,
+}
+
+/// A stored reject problem.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredReject {
+    pub batch_id: i64,
+    pub kind: String,
+    pub origin: String,
+    pub line: i64,
+    pub key: Option<String>,
+    pub field: Option<String>,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// A stored ingest batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchSummary {
+    pub batch_id: i64,
+    pub kind: String,
+    pub origin: String,
+    pub format: String,
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub received_at: NaiveDateTime,
+    pub rows_read: i64,
+    pub accepted: i64,
+    pub stored: i64,
+    pub replaced: i64,
+    pub rejected: i64,
+}
+
+/// The Yardstick database.
+#[derive(Clone)]
+pub struct Store {
+    writer: Arc<Mutex<Connection>>,
+    path: Arc<str>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path` and its tables.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let p = path.as_ref();
+        let conn = Connection::open(p).map_err(|source| StoreError::Open {
+            path: p.display().to_string(),
+            source,
+        })?;
+        Self::init(conn, p.display().to_string())
+    }
+
+    /// An in-memory database, for tests and one-off reports.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?, ":memory:".into())
+    }
+
+    fn init(conn: Connection, path: String) -> Result<Store> {
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store {
+            writer: Arc::new(Mutex::new(conn)),
+            path: path.into(),
+        })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.writer.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// A connection for reading; readers do not wait for each other.
+    fn reader(&self) -> Result<Connection> {
+        Ok(self.lock()?.try_clone()?)
+    }
+
+    /// Every catalogued workflow id.
+    pub fn workflow_ids(&self) -> Result<HashSet<String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(WORKFLOWS_IDS)?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores a batch in one transaction: all of its rows and rejects, or nothing.
+    pub fn write_batch(&self, b: &NewBatch<'_>) -> Result<Written> {
+        let mut conn = self.lock()?;
+        // Dropping the transaction without commit rolls it back.
+        let tx = conn.transaction()?;
+        let written = write_in_tx(&tx, b)?;
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// The catalogue with evidence counts.
+    pub fn workflows(&self) -> Result<Vec<WorkflowSummary>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(WORKFLOWS_LIST)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(WorkflowSummary {
+                workflow: Workflow {
+                    workflow_id: r.get(0)?,
+                    name: r.get(1)?,
+                    owner: r.get(2)?,
+                    team: r.get(3)?,
+                    category: r.get(4)?,
+                    hourly_cost: r.get(5)?,
+                    currency: r.get(6)?,
+                    sla_response_minutes: r.get(7)?,
+                    sla_cycle_minutes: r.get(8)?,
+                    automated_since: r.get(9)?,
+                    baseline_minutes_per_item: r.get(10)?,
+                },
+                runs: r.get(11)?,
+                baseline_observations: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The per-workflow metric table for `[from, to)` as a DataFrame whose
+    /// columns are the fields of `report metrics`, in order.
+    pub fn metric_frame(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        leak_horizon_days: f64,
+        workflows: Option<&[String]>,
+    ) -> Result<DataFrame> {
+        let only: Option<String> = workflows.map(|w| w.join(","));
+        let conn = self.reader()?;
+        frame::query_frame(
+            &conn,
+            WORKFLOW_METRICS,
+            params![from, to, leak_horizon_days, only],
+        )
+    }
+
+    /// The earliest and latest run anchor, if there are runs.
+    pub fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
+        let conn = self.reader()?;
+        let span = conn.query_row(RUNS_SPAN, [], |r| {
+            Ok((
+                r.get::<_, Option<NaiveDateTime>>(0)?,
+                r.get::<_, Option<NaiveDateTime>>(1)?,
+            ))
+        })?;
+        Ok(match span {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        })
+    }
+
+    /// Stored rejects, newest batch first.
+    pub fn rejects(&self, batch_id: Option<i64>, limit: u64) -> Result<Vec<StoredReject>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(REJECTS_LIST)?;
+        let rows = stmt.query_map(params![batch_id, limit as i64], |r| {
+            Ok(StoredReject {
+                batch_id: r.get(0)?,
+                kind: r.get(1)?,
+                origin: r.get(2)?,
+                line: r.get(3)?,
+                key: r.get(4)?,
+                field: r.get(5)?,
+                reason: r.get(6)?,
+                raw: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stored batches, newest first.
+    pub fn batches(&self, limit: u64) -> Result<Vec<BatchSummary>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(BATCH_LIST)?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok(BatchSummary {
+                batch_id: r.get(0)?,
+                kind: r.get(1)?,
+                origin: r.get(2)?,
+                format: r.get(3)?,
+                received_at: r.get(4)?,
+                rows_read: r.get(5)?,
+                accepted: r.get(6)?,
+                stored: r.get(7)?,
+                replaced: r.get(8)?,
+                rejected: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
+    let rejected_rows = b.rejects.len() as i64;
+    let batch_id: i64 = conn.query_row(
+        BATCH_INSERT,
+        params![
+            b.kind.as_str(),
+            b.origin,
+            b.format,
+            b.received_at,
+            b.rows_read as i64,
+            b.accepted as i64,
+            0i64,
+            0i64,
+            rejected_rows
+        ],
+        |r| r.get(0),
+    )?;
+    conn.execute_batch(STAGE)?;
+    let (delete, insert) = match b.rows {
+        Rows::Workflows(rows) => {
+            let mut app = conn.appender_to_catalog_and_db("stage_workflows", "temp", "main")?;
+            for w in rows {
+                app.append_row(params![
+                    w.workflow_id,
+                    w.name,
+                    w.owner,
+                    w.team,
+                    w.category,
+                    w.hourly_cost,
+                    w.currency,
+                    w.sla_response_minutes,
+                    w.sla_cycle_minutes,
+                    w.automated_since,
+                    w.baseline_minutes_per_item
+                ])?;
+            }
+            app.flush()?;
+            (WORKFLOWS_DELETE_STAGED, WORKFLOWS_INSERT_STAGED)
+        }
+        Rows::Runs(rows) => {
+            let mut app = conn.appender_to_catalog_and_db("stage_runs", "temp", "main")?;
+            for r in rows {
+                app.append_row(params![
+                    r.source,
+                    r.run_id,
+                    r.workflow_id,
+                    r.trigger_at,
+                    r.started_at,
+                    r.first_response_at,
+                    r.finished_at,
+                    r.status.as_str(),
+                    r.error_kind,
+                    r.human_minutes,
+                    r.attributes
+                ])?;
+            }
+            app.flush()?;
+            (RUNS_DELETE_STAGED, RUNS_INSERT_STAGED)
+        }
+        Rows::Baselines(rows) => {
+            let mut app = conn.appender_to_catalog_and_db("stage_baselines", "temp", "main")?;
+            for o in rows {
+                app.append_row(params![
+                    o.study,
+                    o.workflow_id,
+                    o.observed_at,
+                    o.performer,
+                    o.handle_minutes,
+                    o.response_minutes,
+                    o.cycle_minutes,
+                    o.had_error,
+                    o.note
+                ])?;
+            }
+            app.flush()?;
+            (BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
+        }
+    };
+    let replaced = conn.execute(delete, [])? as u64;
+    let stored = conn.execute(insert, params![batch_id])? as u64;
+    conn.execute(
+        BATCH_SET_COUNTS,
+        params![stored as i64, replaced as i64, batch_id],
+    )?;
+
+    let mut app = conn.appender("rejects")?;
+    for r in b.rejects {
+        for p in &r.problems {
+            app.append_row(params![
+                batch_id,
+                b.kind.as_str(),
+                r.line as i64,
+                r.key,
+                p.field,
+                p.reason,
+                r.raw
+            ])?;
+        }
+    }
+    app.flush()?;
+    Ok(Written {
+        batch_id,
+        stored,
+        replaced,
+    })
+}

@@ -1,0 +1,143 @@
+//! The command line, run as a user runs it: the built binary, its output and exit status.
+
+use std::process::{Command, Output};
+
+use clap::CommandFactory;
+
+use crate::fixture;
+
+fn yardstick(db: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yardstick"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn path(rel: &str) -> String {
+    fixture(rel).display().to_string()
+}
+
+#[test]
+fn clap_definition_is_consistent() {
+    yardstick::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn ingest_report_and_rejects_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    let out = yardstick(&db, &["ingest", "workflows", &path("golden/workflows.csv")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("read 5, accepted 4, rejected 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rejected line 6 (wf-bad): category: category `marketing`"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`cost_center`"));
+
+    assert_eq!(
+        yardstick(&db, &["ingest", "baselines", &path("golden/baselines.csv")])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = yardstick(&db, &["ingest", "runs", &path("golden/runs.csv"), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["rejected"], 9);
+    assert_eq!(j["written"], 17);
+
+    // --strict refuses a file with rejects: exit 1, nothing stored.
+    let out = yardstick(
+        &db,
+        &["ingest", "runs", &path("golden/runs.csv"), "--strict"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // Nothing readable: exit 2.
+    assert_eq!(
+        yardstick(&db, &["ingest", "runs", "/no/such/file.csv"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        yardstick(
+            &db,
+            &[
+                "ingest",
+                "runs",
+                &path("golden/runs.csv").replace(".csv", ".txt")
+            ]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    let out = yardstick(&db, &["ingest", "runs", &path("golden/workflows.csv")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing required columns"));
+
+    let out = yardstick(
+        &db,
+        &[
+            "report",
+            "metrics",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-01",
+            "--workflow",
+            "wf-a",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["rows"][0]["runs"], 9);
+    assert_eq!(j["rows"][0]["cycle_time_p90_min"], 102.0);
+    let out = yardstick(
+        &db,
+        &[
+            "report",
+            "metrics",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-01",
+            "--format",
+            "csv",
+        ],
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+
+    let out = yardstick(&db, &["rejects"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("line 24 (x5): workflow_id: unknown workflow `wf-zzz`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn stdin_needs_a_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = yardstick(&dir.path().join("y.duckdb"), &["ingest", "runs", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+}

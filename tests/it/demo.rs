@@ -1,0 +1,81 @@
+//! The demo company: the committed fixtures are exactly the generator's
+//! output, they load without a single reject, and they show what the demo
+//! promises (a regression, a workflow without baseline, a backlog candidate).
+
+use yardstick::gen::{Company, Spec};
+use yardstick::metrics::Period;
+
+use crate::{fixture, row};
+
+#[test]
+fn committed_demo_fixtures_equal_the_generator_output() {
+    let c = Company::new(Spec::default());
+    let mut w = Vec::new();
+    let mut b = Vec::new();
+    let mut r = Vec::new();
+    c.write_workflows(&mut w).unwrap();
+    c.write_baselines(&mut b).unwrap();
+    c.write_runs(&mut r).unwrap();
+    for (name, bytes) in [("workflows.csv", w), ("baselines.csv", b), ("runs.csv", r)] {
+        let committed = std::fs::read(fixture(&format!("demo/{name}"))).unwrap();
+        assert!(
+            committed == bytes,
+            "fixtures/demo/{name} differs from `yardstick generate --out fixtures/demo`"
+        );
+    }
+}
+
+#[test]
+fn demo_loads_cleanly_and_shows_its_stories() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    assert!(store.rejects(None, 10).unwrap().is_empty());
+    let wfs = store.workflows().unwrap();
+    assert_eq!(wfs.len(), 14);
+    let mut cats: Vec<&str> = wfs.iter().map(|w| w.workflow.category.as_str()).collect();
+    cats.sort();
+    cats.dedup();
+    assert_eq!(
+        cats,
+        [
+            "data_sync",
+            "handoff",
+            "intake",
+            "invoicing",
+            "other",
+            "reporting",
+            "scheduling"
+        ]
+    );
+    assert!(wfs.iter().all(|w| !w.workflow.owner.is_empty()));
+
+    // invoice-matching regresses from 2026-06-15: its error rate more than doubles.
+    let may = Period::parse("2026-05-01", "2026-06-01").unwrap();
+    let july = Period::parse("2026-07-01", "2026-08-01").unwrap();
+    let (m, j) = (
+        row(&store, may, "invoice-matching"),
+        row(&store, july, "invoice-matching"),
+    );
+    assert!(
+        j.error_rate.unwrap() > 2.0 * m.error_rate.unwrap(),
+        "{:?} vs {:?}",
+        j.error_rate,
+        m.error_rate
+    );
+    assert!(j.cycle_time_p50_min.unwrap() > m.cycle_time_p50_min.unwrap());
+
+    let all = Period::parse("2026-01-01", "2026-09-01").unwrap();
+    let board = row(&store, all, "board-pack");
+    assert!(
+        board.runs > 0
+            && board.baseline_minutes_per_item.is_none()
+            && board.reclaimed_hours.is_none()
+    );
+    let dunning = row(&store, all, "invoice-dunning");
+    assert_eq!(dunning.baseline_minutes_per_item, Some(9.0));
+    let vendor = row(&store, all, "vendor-onboarding");
+    assert_eq!(vendor.runs, 0);
+    assert!(vendor.baseline_minutes_per_item.is_some());
+    let lead = row(&store, all, "lead-intake");
+    assert!(lead.reclaimed_hours.unwrap() > 0.0 && lead.leaked > 0 && lead.escalated > 0);
+}

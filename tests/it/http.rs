@@ -1,0 +1,274 @@
+//! The HTTP API, in process: `app(state).oneshot(request)`.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use yardstick::http::{app, AppState};
+use yardstick::store::Store;
+
+use crate::{fixture, golden_store};
+
+struct TestResponse {
+    status: StatusCode,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+impl TestResponse {
+    #[track_caller]
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    #[track_caller]
+    fn good(self) -> Self {
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+async fn send(state: AppState, req: Request<Body>) -> TestResponse {
+    let resp = app(state).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    TestResponse {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn get(state: AppState, uri: &str) -> TestResponse {
+    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post(state: AppState, uri: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
+    let req = Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
+    send(state, req).await
+}
+
+#[tokio::test]
+async fn ingest_then_metrics_as_json_and_csv() {
+    let st = AppState::new(Store::open_in_memory().unwrap());
+    for (kind, file) in [
+        ("workflows", "workflows.csv"),
+        ("baselines", "baselines.csv"),
+        ("runs", "runs.csv"),
+    ] {
+        let body = std::fs::read(fixture(&format!("golden/{file}"))).unwrap();
+        let r = post(
+            st.clone(),
+            &format!("/api/v1/ingest/{kind}?name={file}"),
+            "text/csv; charset=utf-8",
+            body,
+        )
+        .await
+        .good();
+        let j = r.json();
+        assert_eq!(j["stored"], true);
+        assert_eq!(j["origin"], file);
+    }
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "application/x-ndjson",
+        std::fs::read(fixture("golden/runs_batch2.ndjson")).unwrap(),
+    )
+    .await
+    .good();
+    assert_eq!(r.json()["replaced"], 1);
+
+    let j = get(
+        st.clone(),
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&workflow=wf-b",
+    )
+    .await
+    .good()
+    .json();
+    assert_eq!(j["from"], "2026-01-01T00:00:00Z");
+    let rows = j["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["workflow_id"], "wf-b");
+    assert_eq!(rows[0]["runs"], 5);
+    assert_eq!(rows[0]["reclaimed_money"], 27.5);
+    assert_eq!(rows[0]["response_p50_min"], serde_json::Value::Null);
+
+    let r = get(
+        st.clone(),
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&workflow=wf-a,wf-b&format=csv",
+    )
+    .await
+    .good();
+    assert!(r.content_type.starts_with("text/csv"));
+    let text = r.text();
+    let mut lines = text.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("workflow_id,runs,succeeded,"));
+    assert!(lines.next().unwrap().starts_with("wf-a,9,3,2,1,1,2,1,"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("wf-b,5,4,1,0,0,0,0,0.2,0.0,")
+            || text.contains("wf-b,5,4,1,0,0,0,0,0.2,0,")
+    );
+
+    let j = get(st.clone(), "/api/v1/workflows").await.good().json();
+    assert_eq!(j["workflows"].as_array().unwrap().len(), 4);
+    assert_eq!(j["workflows"][1]["automated_since"], "2026-01-10T00:00:00Z");
+
+    let j = get(st.clone(), "/api/v1/rejects").await.good().json();
+    let rejects = j["rejects"].as_array().unwrap();
+    assert_eq!(
+        rejects.len(),
+        11,
+        "1 workflow + 1 baseline + 9 run problems"
+    );
+    assert_eq!(rejects[0]["line"], 20);
+    assert_eq!(rejects[0]["field"], "run_id");
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_json_errors() {
+    let st = AppState::new(golden_store());
+    for (uri, status, needle) in [
+        (
+            "/api/v1/metrics?from=2026-02-01&to=2026-01-01",
+            StatusCode::BAD_REQUEST,
+            "the period is empty",
+        ),
+        (
+            "/api/v1/metrics?from=2026-01-01",
+            StatusCode::BAD_REQUEST,
+            "give both from and to",
+        ),
+        (
+            "/api/v1/metrics?from=soon&to=2026-01-01",
+            StatusCode::BAD_REQUEST,
+            "from: `soon`",
+        ),
+        (
+            "/api/v1/metrics?from=2026-01-01&to=2026-02-01&workflow=nope",
+            StatusCode::NOT_FOUND,
+            "not in the catalogue",
+        ),
+        (
+            "/api/v1/metrics?format=xml",
+            StatusCode::BAD_REQUEST,
+            "format `xml`",
+        ),
+        (
+            "/api/v1/metrics?frm=2026-01-01",
+            StatusCode::BAD_REQUEST,
+            "unknown parameter `frm`",
+        ),
+        ("/api/v1/nothing", StatusCode::NOT_FOUND, "no such route"),
+    ] {
+        let r = get(st.clone(), uri).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.text());
+        let detail = r.json()["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(detail.contains(needle), "{uri}: {detail}");
+    }
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "text/plain",
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/things",
+        "text/csv",
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "text/csv",
+        b"source,run_id\ns,1\n".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("missing required columns"));
+    let bad =
+        b"source,run_id,workflow_id,started_at,status\ns,1,wf-a,2026-01-01T00:00:00Z,succeeded\n"
+            .to_vec();
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs?strict=true",
+        "text/csv",
+        bad,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let j = r.json();
+    assert_eq!(j["stored"], false);
+    assert_eq!(j["rejects"][0]["line"], 2);
+    assert_eq!(j["rejects"][0]["field"], "finished_at");
+}
+
+#[tokio::test]
+async fn body_limit_answers_413_with_a_message() {
+    let mut st = AppState::new(golden_store());
+    st.max_body_bytes = 1024;
+    let r = post(st, "/api/v1/ingest/runs", "text/csv", vec![b'a'; 4096]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.json()["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("larger than the limit"));
+}
+
+#[tokio::test]
+async fn overview_page_and_health() {
+    let st = AppState::new(golden_store());
+    let r = get(st.clone(), "/healthz").await.good();
+    assert_eq!(r.json()["status"], "ok");
+    let r = get(st.clone(), "/?from=2026-01-01&to=2026-02-01")
+        .await
+        .good();
+    assert!(r.content_type.starts_with("text/html"));
+    let html = r.text();
+    assert!(html.contains("<td>wf-a</td><td>9</td>"), "{html}");
+    assert!(html.contains("format=csv"));
+    let empty = AppState::new(Store::open_in_memory().unwrap());
+    let html = get(empty, "/").await.good().text();
+    assert!(html.contains("No runs are stored yet"));
+}

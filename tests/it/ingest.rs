@@ -1,0 +1,248 @@
+//! Ingestion: every rejection reason with its line, identity and idempotency,
+//! strict mode, and the three formats.
+
+use yardstick::ingest::{self, Format, IngestError, Input, Options};
+use yardstick::model::Kind;
+use yardstick::store::Store;
+
+use crate::{golden_store, ingest_file, january, table};
+
+fn catalogue() -> Store {
+    let s = Store::open_in_memory().unwrap();
+    ingest_file(&s, Kind::Workflows, "golden/workflows.csv");
+    s
+}
+
+fn ingest_text(
+    s: &Store,
+    kind: Kind,
+    format: Format,
+    text: &str,
+    strict: bool,
+) -> Result<ingest::Report, IngestError> {
+    let input = Input {
+        kind,
+        format,
+        origin: "test",
+        bytes: text.as_bytes(),
+    };
+    ingest::ingest(s, &input, Options { strict })
+}
+
+#[test]
+fn every_rejection_reason_is_kept_with_line_field_and_reason() {
+    let s = catalogue();
+    let rep = ingest_file(&s, Kind::Baselines, "golden/baselines.csv");
+    assert_eq!(
+        (rep.rows_read, rep.accepted, rep.rejected, rep.written),
+        (7, 6, 1, 6)
+    );
+    let rep = ingest_file(&s, Kind::Runs, "golden/runs.csv");
+    // 27 data rows (lines 2–28); lines 20–28 are bad; a1 appears twice (line 13 wins).
+    assert_eq!((rep.rows_read, rep.accepted, rep.rejected), (27, 18, 9));
+    assert_eq!(
+        (rep.superseded_in_input, rep.written, rep.replaced),
+        (1, 17, 0)
+    );
+    assert!(rep.stored);
+    let got: Vec<(u64, Option<&str>, Option<&str>, &str)> = rep
+        .rejects
+        .iter()
+        .map(|r| {
+            (
+                r.line,
+                r.key.as_deref(),
+                r.field.as_deref(),
+                r.reason.as_str(),
+            )
+        })
+        .collect();
+    let expect_prefix = [
+        (20, None, Some("run_id"), "missing required field"),
+        (
+            21,
+            Some("x2"),
+            Some("started_at"),
+            "`yesterday` is not a timestamp",
+        ),
+        (
+            22,
+            Some("x3"),
+            Some("human_minutes"),
+            "`ten` is not a number",
+        ),
+        (
+            23,
+            Some("x4"),
+            Some("status"),
+            "status `done` is not one of",
+        ),
+        (
+            24,
+            Some("x5"),
+            Some("workflow_id"),
+            "unknown workflow `wf-zzz`",
+        ),
+        (
+            25,
+            Some("x6"),
+            Some("finished_at"),
+            "finished_at is before coalesce(trigger_at, started_at)",
+        ),
+        (
+            26,
+            Some("x7"),
+            Some("first_response_at"),
+            "first_response_at is before",
+        ),
+        (27, Some("x8"), Some("human_minutes"), "`-3` is negative"),
+        (
+            28,
+            Some("x9"),
+            Some("finished_at"),
+            "status succeeded needs finished_at",
+        ),
+    ];
+    assert_eq!(got.len(), expect_prefix.len(), "{got:#?}");
+    for (g, e) in got.iter().zip(expect_prefix) {
+        assert_eq!((g.0, g.1, g.2), (e.0, e.1, e.2));
+        assert!(
+            g.3.starts_with(e.3),
+            "line {}: `{}` should start with `{}`",
+            g.0,
+            g.3,
+            e.3
+        );
+    }
+    // Stored with the batch, the raw row included, and listed newest first.
+    let stored = s.rejects(rep.batch_id, 100).unwrap();
+    assert_eq!(stored.len(), 9);
+    assert_eq!(stored[0].line, 20);
+    assert_eq!(
+        stored[0].raw,
+        "s9,,wf-c,,2026-01-12T10:00:00Z,,2026-01-12T10:30:00Z,succeeded,,5,EU"
+    );
+    assert_eq!(stored[0].origin, "golden/runs.csv");
+    let all = s.rejects(None, 100).unwrap();
+    assert_eq!(
+        all.len(),
+        11,
+        "nine run problems, one baseline and one catalogue problem"
+    );
+}
+
+#[test]
+fn every_problem_of_a_row_is_reported() {
+    let s = catalogue();
+    let text =
+        "source,run_id,workflow_id,started_at,status,human_minutes\ns,r1,nope,never,done,-1\n";
+    let rep = ingest_text(&s, Kind::Runs, Format::Csv, text, false).unwrap();
+    let fields: Vec<&str> = rep
+        .rejects
+        .iter()
+        .filter_map(|r| r.field.as_deref())
+        .collect();
+    assert_eq!(
+        fields,
+        ["workflow_id", "started_at", "status", "human_minutes"]
+    );
+    assert_eq!(rep.rejected, 1);
+}
+
+#[test]
+fn reingesting_the_same_files_changes_no_figure() {
+    let s = golden_store();
+    ingest_file(&s, Kind::Runs, "golden/runs_batch2.ndjson");
+    let before = table(&s, january()).to_json().unwrap();
+    let wf = ingest_file(&s, Kind::Workflows, "golden/workflows.csv");
+    assert_eq!((wf.written, wf.replaced), (4, 4));
+    let b = ingest_file(&s, Kind::Baselines, "golden/baselines.csv");
+    assert_eq!((b.written, b.replaced), (6, 6));
+    let r = ingest_file(&s, Kind::Runs, "golden/runs.csv");
+    assert_eq!((r.written, r.replaced), (17, 17));
+    // Re-sending runs.csv after batch 2 brings back its older version of b4, as a later
+    // batch must; sending batch 2 again restores the same figures as before.
+    ingest_file(&s, Kind::Runs, "golden/runs_batch2.ndjson");
+    let after = table(&s, january()).to_json().unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn strict_mode_stores_nothing_when_a_row_is_rejected() {
+    let s = catalogue();
+    let text = "source,run_id,workflow_id,started_at,finished_at,status\n\
+                s,r1,wf-a,2026-01-02T00:00:00Z,2026-01-02T00:10:00Z,succeeded\n\
+                s,r2,wf-a,2026-01-02T00:00:00Z,,succeeded\n";
+    let rep = ingest_text(&s, Kind::Runs, Format::Csv, text, true).unwrap();
+    assert!(!rep.stored);
+    assert_eq!((rep.batch_id, rep.written, rep.rejected), (None, 0, 1));
+    assert_eq!(s.batches(10).unwrap().len(), 1, "only the catalogue batch");
+    assert_eq!(crate::row(&s, january(), "wf-a").runs, 0);
+    // Without --strict the good row is stored and the bad one kept aside.
+    let rep = ingest_text(&s, Kind::Runs, Format::Csv, text, false).unwrap();
+    assert!(rep.stored);
+    assert_eq!(crate::row(&s, january(), "wf-a").runs, 1);
+}
+
+#[test]
+fn unreadable_input_stores_nothing() {
+    let s = catalogue();
+    for (format, text, needle) in [
+        (
+            Format::Csv,
+            "source,run_id\ns,r1\n",
+            "missing required columns",
+        ),
+        (Format::Json, "{\"source\": \"s\"}", "array of objects"),
+        (Format::Json, "[{\"source\": \"s\"},", "not closed"),
+        (Format::Csv, "", "empty"),
+    ] {
+        match ingest_text(&s, Kind::Runs, format, text, false) {
+            Err(IngestError::Unreadable(e)) => assert!(e.0.contains(needle), "{e}"),
+            other => panic!("expected unreadable for {text:?}, got {other:?}"),
+        }
+    }
+    assert_eq!(s.batches(10).unwrap().len(), 1);
+}
+
+#[test]
+fn json_and_ndjson_runs_keep_attributes_and_extra_fields() {
+    let s = catalogue();
+    let json = r#"[
+      {"source": "api", "run_id": "j1", "workflow_id": "wf-a", "started_at": "2026-01-02T00:00:00Z",
+       "finished_at": "2026-01-02T00:06:00Z", "status": "succeeded", "human_minutes": 1.5,
+       "attributes": {"region": "EU"}, "channel": "web"},
+      {"source": "api", "run_id": "j2", "workflow_id": "wf-a", "started_at": 12, "status": "running"}
+    ]"#;
+    let rep = ingest_text(&s, Kind::Runs, Format::Json, json, false).unwrap();
+    assert_eq!((rep.accepted, rep.rejected), (1, 1));
+    assert_eq!(rep.rejects[0].line, 5);
+    assert_eq!(rep.rejects[0].field.as_deref(), Some("started_at"));
+    assert!(rep
+        .warnings
+        .iter()
+        .any(|w| w.contains("`channel`") && w.contains("attributes")));
+    let nd = "{\"source\":\"api\",\"run_id\":\"j3\",\"workflow_id\":\"wf-a\",\"started_at\":\"2026-01-03T00:00:00Z\",\"status\":\"running\"}\n{broken\n";
+    let rep = ingest_text(&s, Kind::Runs, Format::Ndjson, nd, false).unwrap();
+    assert_eq!((rep.accepted, rep.rejected), (1, 1));
+    assert_eq!(rep.rejects[0].line, 2);
+    let r = crate::row(&s, january(), "wf-a");
+    assert_eq!((r.runs, r.succeeded, r.running), (2, 1, 1));
+    close_cycle(r.cycle_time_p50_min);
+}
+
+fn close_cycle(v: Option<f64>) {
+    crate::close(v, Some(6.0));
+}
+
+#[test]
+fn unknown_catalogue_columns_are_ignored_with_a_warning() {
+    let s = Store::open_in_memory().unwrap();
+    let rep = ingest_file(&s, Kind::Workflows, "golden/workflows.csv");
+    assert_eq!(
+        rep.warnings,
+        ["column `cost_center` is not a workflow field; ignored"]
+    );
+    assert_eq!(rep.rejects[0].line, 6);
+    assert_eq!(rep.rejects[0].field.as_deref(), Some("category"));
+}

@@ -1,0 +1,79 @@
+//! The one integration-test binary: modules per area, sharing the helpers below.
+
+mod cli;
+mod demo;
+mod golden;
+mod http;
+mod ingest;
+mod props;
+mod tidy;
+
+use std::path::PathBuf;
+
+use yardstick::ingest::{Format, Input, Options, Report};
+use yardstick::metrics::{MetricRow, MetricTable, Period};
+use yardstick::model::Kind;
+use yardstick::store::Store;
+
+/// The path of a file under `fixtures/`.
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// Ingests a fixture file, with the format taken from its extension.
+#[track_caller]
+pub fn ingest_file(store: &Store, kind: Kind, rel: &str) -> Report {
+    let bytes = std::fs::read(fixture(rel)).expect("fixture exists");
+    let format = Format::from_path(rel).expect("fixture has a known extension");
+    let input = Input {
+        kind,
+        format,
+        origin: rel,
+        bytes: &bytes,
+    };
+    yardstick::ingest::ingest(store, &input, Options::default()).expect("fixture ingests")
+}
+
+/// An in-memory store holding the golden catalogue, time study and first run batch.
+pub fn golden_store() -> Store {
+    let store = Store::open_in_memory().unwrap();
+    ingest_file(&store, Kind::Workflows, "golden/workflows.csv");
+    ingest_file(&store, Kind::Baselines, "golden/baselines.csv");
+    ingest_file(&store, Kind::Runs, "golden/runs.csv");
+    store
+}
+
+/// The golden period, January 2026.
+pub fn january() -> Period {
+    Period::parse("2026-01-01", "2026-02-01").unwrap()
+}
+
+#[track_caller]
+pub fn table(store: &Store, period: Period) -> MetricTable {
+    yardstick::report::metric_table(store, period, &[]).unwrap()
+}
+
+#[track_caller]
+pub fn row(store: &Store, period: Period, workflow: &str) -> MetricRow {
+    table(store, period)
+        .rows()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.workflow_id == workflow)
+        .unwrap_or_else(|| panic!("no row for {workflow}"))
+}
+
+/// Asserts two optional floats are equal to 1e-9 relative.
+#[track_caller]
+pub fn close(actual: Option<f64>, expected: Option<f64>) {
+    match (actual, expected) {
+        (None, None) => {}
+        (Some(a), Some(e)) => assert!(
+            (a - e).abs() <= 1e-9 * e.abs().max(1.0),
+            "expected {e}, got {a}"
+        ),
+        _ => panic!("expected {expected:?}, got {actual:?}"),
+    }
+}
