@@ -76,3 +76,12 @@ CREATE TABLE IF NOT EXISTS rejects (
     reason   VARCHAR NOT NULL,
     raw      VARCHAR NOT NULL
 );
+
+-- Staging tables: a batch is appended here in bulk with DuckDB's Appender,
+-- merged into the tables above and cleared, all inside the batch's
+-- transaction, so they are empty whenever no batch is being written.
+-- (They were TEMP tables once; DuckDB lost appended rows of a batch of a row
+-- group or more in a TEMP table of a reopened file, so they are ordinary now.)
+CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id) FROM workflows LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id) FROM runs LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;

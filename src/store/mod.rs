@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::model::{Kind, Reject, Rows, Workflow};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
-const STAGE: &str = include_str!("../../queries/stage.sql");
+const STAGE_CLEAR: &str = include_str!("../../queries/stage/clear.sql");
 const BATCH_INSERT: &str = include_str!("../../queries/batches/insert.sql");
 const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sql");
 const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
@@ -46,6 +46,8 @@ pub enum StoreError {
     Frame(#[from] polars::error::PolarsError),
     #[error("the writer lock is poisoned by an earlier panic")]
     Poisoned,
+    #[error("batch rolled back: {expected} rows were staged but {stored} reached the table")]
+    Incomplete { expected: u64, stored: u64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -291,10 +293,10 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         ],
         |r| r.get(0),
     )?;
-    conn.execute_batch(STAGE)?;
+    conn.execute_batch(STAGE_CLEAR)?;
     let (delete, insert) = match b.rows {
         Rows::Workflows(rows) => {
-            let mut app = conn.appender_to_catalog_and_db("stage_workflows", "temp", "main")?;
+            let mut app = conn.appender("stage_workflows")?;
             for w in rows {
                 app.append_row(params![
                     w.workflow_id,
@@ -314,7 +316,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             (WORKFLOWS_DELETE_STAGED, WORKFLOWS_INSERT_STAGED)
         }
         Rows::Runs(rows) => {
-            let mut app = conn.appender_to_catalog_and_db("stage_runs", "temp", "main")?;
+            let mut app = conn.appender("stage_runs")?;
             for r in rows {
                 app.append_row(params![
                     r.source,
@@ -334,7 +336,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             (RUNS_DELETE_STAGED, RUNS_INSERT_STAGED)
         }
         Rows::Baselines(rows) => {
-            let mut app = conn.appender_to_catalog_and_db("stage_baselines", "temp", "main")?;
+            let mut app = conn.appender("stage_baselines")?;
             for o in rows {
                 app.append_row(params![
                     o.study,
@@ -354,6 +356,10 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
     };
     let replaced = conn.execute(delete, [])? as u64;
     let stored = conn.execute(insert, params![batch_id])? as u64;
+    // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
+    if stored != b.rows.len() as u64 {
+        return Err(StoreError::Incomplete { expected: b.rows.len() as u64, stored });
+    }
     conn.execute(
         BATCH_SET_COUNTS,
         params![stored as i64, replaced as i64, batch_id],
