@@ -86,10 +86,7 @@ fn render(table: Option<&MetricTable>) -> String {
                  <code>yardstick ingest runs runs.csv</code>.</p>"
             .to_string(),
         Some(t) => match t.rows() {
-            Err(e) => format!(
-                "<p>{}</p>",
-                escape(ApiError::internal(e).detail())
-            ),
+            Err(e) => format!("<p>{}</p>", escape(ApiError::internal(e).detail())),
             Ok(rows) => {
                 let from = t.period.from.format("%Y-%m-%d").to_string();
                 let to = t.period.to.format("%Y-%m-%d").to_string();

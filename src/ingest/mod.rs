@@ -92,56 +92,49 @@ pub struct Report {
 
 /// Reads and validates an input against the catalogue `known`.
 pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, ReadError> {
-    let out = read::read(input.kind, input.format, input.bytes)?;
-    let rows_read = out.records.len() as u64;
+    let mut rows_read = 0u64;
     let mut rejects = Vec::new();
     let mut accepted = 0u64;
-    let (rows, superseded) = match input.kind {
+    let mut keep = |r: Result<(), Reject>| match r {
+        Ok(()) => accepted += 1,
+        Err(r) => rejects.push(r),
+    };
+    let (warnings, rows, superseded) = match input.kind {
         Kind::Workflows => {
             let mut d = Dedup::default();
-            for rec in &out.records {
-                match validate::workflow(rec) {
-                    Ok(w) => {
-                        accepted += 1;
-                        d.push(w.workflow_id.clone(), w);
-                    }
-                    Err(r) => rejects.push(r),
-                }
-            }
-            (Rows::Workflows(d.rows), d.superseded)
+            let w = read::read(input.kind, input.format, input.bytes, |rec| {
+                rows_read += 1;
+                keep(validate::workflow(&rec).map(|w| d.push(w.workflow_id.clone(), w)));
+            })?;
+            (w, Rows::Workflows(d.rows), d.superseded)
         }
         Kind::Runs => {
             let mut d = Dedup::default();
-            for rec in &out.records {
-                match validate::run(rec, known) {
-                    Ok(r) => {
-                        accepted += 1;
-                        d.push(format!("{}\u{1f}{}", r.source, r.run_id), r);
-                    }
-                    Err(r) => rejects.push(r),
-                }
-            }
-            (Rows::Runs(d.rows), d.superseded)
+            let w = read::read(input.kind, input.format, input.bytes, |rec| {
+                rows_read += 1;
+                keep(
+                    validate::run(&rec, known)
+                        .map(|r| d.push(format!("{}\u{1f}{}", r.source, r.run_id), r)),
+                );
+            })?;
+            (w, Rows::Runs(d.rows), d.superseded)
         }
         Kind::Baselines => {
             let mut d = Dedup::default();
-            for rec in &out.records {
-                match validate::baseline(rec, known) {
-                    Ok(o) => {
-                        accepted += 1;
-                        let key = format!(
-                            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
-                            o.study,
-                            o.workflow_id,
-                            o.observed_at,
-                            o.performer.as_deref().unwrap_or("")
-                        );
-                        d.push(key, o);
-                    }
-                    Err(r) => rejects.push(r),
-                }
-            }
-            (Rows::Baselines(d.rows), d.superseded)
+            let w = read::read(input.kind, input.format, input.bytes, |rec| {
+                rows_read += 1;
+                keep(validate::baseline(&rec, known).map(|o| {
+                    let key = format!(
+                        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                        o.study,
+                        o.workflow_id,
+                        o.observed_at,
+                        o.performer.as_deref().unwrap_or("")
+                    );
+                    d.push(key, o)
+                }));
+            })?;
+            (w, Rows::Baselines(d.rows), d.superseded)
         }
     };
     Ok(Prepared {
@@ -150,7 +143,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
         superseded_in_input: superseded,
         rows,
         rejects,
-        warnings: out.warnings,
+        warnings,
     })
 }
 

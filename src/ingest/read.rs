@@ -119,16 +119,15 @@ impl RawRecord {
     }
 }
 
-/// Everything read from one input.
-#[derive(Debug, Clone)]
-pub struct ReadOutput {
-    pub records: Vec<RawRecord>,
-    /// Notes about the input as a whole, e.g. ignored columns.
-    pub warnings: Vec<String>,
-}
-
-/// Reads `bytes` of the given format as records of `kind`.
-pub fn read(kind: Kind, format: Format, bytes: &[u8]) -> Result<ReadOutput, ReadError> {
+/// Reads `bytes` of the given format as records of `kind`, handing each record
+/// to `each` as soon as it is read, so memory holds one raw record at a time.
+/// Returns notes about the input as a whole, e.g. ignored columns.
+pub fn read(
+    kind: Kind,
+    format: Format,
+    bytes: &[u8],
+    mut each: impl FnMut(RawRecord),
+) -> Result<Vec<String>, ReadError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
         let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
@@ -137,19 +136,37 @@ pub fn read(kind: Kind, format: Format, bytes: &[u8]) -> Result<ReadOutput, Read
         ))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = match format {
-        Format::Csv => read_csv(kind, text)?,
-        Format::Ndjson => read_ndjson(text),
-        Format::Json => read_json_array(text)?,
-    };
-    if format != Format::Csv {
-        out.warnings
-            .extend(unknown_field_warnings(kind, &out.records));
+    match format {
+        Format::Csv => read_csv(kind, text, &mut each),
+        Format::Ndjson | Format::Json => {
+            // JSON records name their own fields: collect the unknown ones as they pass.
+            let mut unknown = BTreeSet::new();
+            let mut note = |r: RawRecord| {
+                for (k, _) in &r.fields {
+                    if !kind.fields().contains(&&**k) && !unknown.contains(k) {
+                        unknown.insert(k.clone());
+                    }
+                }
+                each(r);
+            };
+            if format == Format::Ndjson {
+                read_ndjson(text, &mut note);
+            } else {
+                read_json_array(text, &mut note)?;
+            }
+            Ok(unknown
+                .iter()
+                .map(|n| unknown_field_warning(kind, n))
+                .collect())
+        }
     }
-    Ok(out)
 }
 
-fn read_csv(kind: Kind, text: &str) -> Result<ReadOutput, ReadError> {
+fn read_csv(
+    kind: Kind,
+    text: &str,
+    each: &mut impl FnMut(RawRecord),
+) -> Result<Vec<String>, ReadError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -201,7 +218,6 @@ fn read_csv(kind: Kind, text: &str) -> Result<ReadOutput, ReadError> {
         }
     }
 
-    let mut records = Vec::new();
     let mut rec = csv::StringRecord::new();
     // The csv crate does not count the blank lines it skips, so lines are
     // counted here from byte offsets, incrementally.
@@ -240,7 +256,7 @@ fn read_csv(kind: Kind, text: &str) -> Result<ReadOutput, ReadError> {
                     .zip(rec.iter())
                     .map(|(n, v)| (n.clone(), non_empty(v)))
                     .collect();
-                records.push(RawRecord {
+                each(RawRecord {
                     line,
                     raw,
                     fields,
@@ -257,21 +273,16 @@ fn read_csv(kind: Kind, text: &str) -> Result<ReadOutput, ReadError> {
             }
         }
     }
-    Ok(ReadOutput { records, warnings })
+    Ok(warnings)
 }
 
-fn read_ndjson(text: &str) -> ReadOutput {
-    let mut records = Vec::new();
+fn read_ndjson(text: &str, each: &mut impl FnMut(RawRecord)) {
     for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() {
             continue;
         }
-        records.push(record_from_json_text((i + 1) as u64, trimmed));
-    }
-    ReadOutput {
-        records,
-        warnings: Vec::new(),
+        each(record_from_json_text((i + 1) as u64, trimmed));
     }
 }
 
@@ -322,7 +333,7 @@ fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord 
     }
 }
 
-fn read_json_array(text: &str) -> Result<ReadOutput, ReadError> {
+fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), ReadError> {
     let bytes = text.as_bytes();
     let mut pos = skip_ws(bytes, 0);
     if bytes.get(pos) != Some(&b'[') {
@@ -334,7 +345,6 @@ fn read_json_array(text: &str) -> Result<ReadOutput, ReadError> {
     pos += 1;
     let mut line: u64 = 1 + bytes[..pos].iter().filter(|b| **b == b'\n').count() as u64;
     let mut counted = pos;
-    let mut records = Vec::new();
     loop {
         pos = skip_ws(bytes, pos);
         match bytes.get(pos) {
@@ -366,7 +376,7 @@ fn read_json_array(text: &str) -> Result<ReadOutput, ReadError> {
         };
         let end = pos + stream.byte_offset();
         let raw = text[pos..end].to_string();
-        records.push(record_from_value(line, raw, value));
+        each(record_from_value(line, raw, value));
         pos = skip_ws(bytes, end);
         match bytes.get(pos) {
             Some(b',') => pos += 1,
@@ -378,10 +388,7 @@ fn read_json_array(text: &str) -> Result<ReadOutput, ReadError> {
             }
         }
     }
-    Ok(ReadOutput {
-        records,
-        warnings: Vec::new(),
-    })
+    Ok(())
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -429,24 +436,21 @@ fn kind_singular(kind: Kind) -> &'static str {
     }
 }
 
-fn unknown_field_warnings(kind: Kind, records: &[RawRecord]) -> Vec<String> {
-    let mut unknown = BTreeSet::new();
-    for r in records {
-        for (k, _) in &r.fields {
-            if !kind.fields().contains(&&**k) {
-                unknown.insert(k.clone());
-            }
-        }
-    }
-    unknown
-        .iter()
-        .map(|n| unknown_field_warning(kind, n))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct ReadOutput {
+        records: Vec<RawRecord>,
+        warnings: Vec<String>,
+    }
+
+    fn read_all(kind: Kind, format: Format, bytes: &[u8]) -> Result<ReadOutput, ReadError> {
+        let mut records = Vec::new();
+        let warnings = read(kind, format, bytes, |r| records.push(r))?;
+        Ok(ReadOutput { records, warnings })
+    }
 
     #[test]
     fn csv_lines_count_the_header_as_line_one() {
@@ -454,8 +458,9 @@ mod tests {
                     s,wf,2026-01-01,3\n\
                     \n\
                     s,wf,\"2026-01-02\",4,extra\n";
-        let out = read(Kind::Baselines, Format::Csv, text.as_bytes()).unwrap();
+        let out = read_all(Kind::Baselines, Format::Csv, text.as_bytes()).unwrap();
         assert_eq!(out.records.len(), 2);
+        assert!(out.warnings.is_empty());
         assert_eq!(out.records[0].line, 2);
         assert_eq!(out.records[0].get("handle_minutes"), Some("3"));
         assert_eq!(out.records[1].line, 4);
@@ -469,7 +474,7 @@ mod tests {
 
     #[test]
     fn csv_without_required_column_is_unreadable() {
-        let err = read(Kind::Runs, Format::Csv, b"source,run_id\na,1\n").unwrap_err();
+        let err = read_all(Kind::Runs, Format::Csv, b"source,run_id\na,1\n").unwrap_err();
         assert!(err.0.contains("`workflow_id`"), "{err}");
         assert!(err.0.contains("`status`"), "{err}");
     }
@@ -477,19 +482,26 @@ mod tests {
     #[test]
     fn json_array_elements_keep_their_line() {
         let text = "[\n  {\"a\": 1},\n  {\"a\": null,\n   \"b\": \"x\"}\n]";
-        let out = read(Kind::Runs, Format::Json, text.as_bytes()).unwrap();
+        let out = read_all(Kind::Runs, Format::Json, text.as_bytes()).unwrap();
         assert_eq!(out.records.len(), 2);
+        assert_eq!(
+            out.warnings,
+            [
+                "column `a` is not a run field; kept in `attributes`",
+                "column `b` is not a run field; kept in `attributes`"
+            ]
+        );
         assert_eq!(out.records[0].line, 2);
         assert_eq!(out.records[1].line, 3);
         assert_eq!(out.records[1].get("a"), None);
         assert_eq!(out.records[1].get("b"), Some("x"));
-        assert!(read(Kind::Runs, Format::Json, b"{\"a\":1}").is_err());
-        assert!(read(Kind::Runs, Format::Json, b"[{\"a\":1} {\"a\":2}]").is_err());
+        assert!(read_all(Kind::Runs, Format::Json, b"{\"a\":1}").is_err());
+        assert!(read_all(Kind::Runs, Format::Json, b"[{\"a\":1} {\"a\":2}]").is_err());
     }
 
     #[test]
     fn ndjson_bad_line_is_a_broken_record() {
-        let out = read(Kind::Runs, Format::Ndjson, b"{\"a\":1}\n\nnot json\n[1]\n").unwrap();
+        let out = read_all(Kind::Runs, Format::Ndjson, b"{\"a\":1}\n\nnot json\n[1]\n").unwrap();
         assert_eq!(out.records.len(), 3);
         assert_eq!(out.records[1].line, 3);
         assert!(out.records[1]
@@ -506,7 +518,7 @@ mod tests {
 
     #[test]
     fn non_utf8_is_unreadable() {
-        let err = read(Kind::Runs, Format::Csv, b"source,run_id\n\xff\xfe").unwrap_err();
+        let err = read_all(Kind::Runs, Format::Csv, b"source,run_id\n\xff\xfe").unwrap_err();
         assert!(err.0.contains("UTF-8") && err.0.contains("line 2"), "{err}");
     }
 }

@@ -358,7 +358,10 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
     let stored = conn.execute(insert, params![batch_id])? as u64;
     // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
     if stored != b.rows.len() as u64 {
-        return Err(StoreError::Incomplete { expected: b.rows.len() as u64, stored });
+        return Err(StoreError::Incomplete {
+            expected: b.rows.len() as u64,
+            stored,
+        });
     }
     conn.execute(
         BATCH_SET_COUNTS,

@@ -255,12 +255,20 @@ fn a_batch_larger_than_a_duckdb_row_group_is_stored_whole() {
     // still be there after the file is reopened.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.duckdb");
-    let company = yardstick::gen::Company::new(yardstick::gen::Spec { runs: 130_000, ..Default::default() });
+    let company = yardstick::gen::Company::new(yardstick::gen::Spec {
+        runs: 130_000,
+        ..Default::default()
+    });
     let (mut wf, mut runs) = (Vec::new(), Vec::new());
     company.write_workflows(&mut wf).unwrap();
     company.write_runs(&mut runs).unwrap();
     let s = Store::open(&path).unwrap();
-    let input = |kind, bytes: &'static [u8]| Input { kind, format: Format::Csv, origin: "gen", bytes };
+    let input = |kind, bytes: &'static [u8]| Input {
+        kind,
+        format: Format::Csv,
+        origin: "gen",
+        bytes,
+    };
     let wf: &'static [u8] = wf.leak();
     let runs: &'static [u8] = runs.leak();
     ingest::ingest(&s, &input(Kind::Workflows, wf), Options::default()).unwrap();
@@ -269,7 +277,14 @@ fn a_batch_larger_than_a_duckdb_row_group_is_stored_whole() {
     let rep = ingest::ingest(&s, &input(Kind::Runs, runs), Options { strict: true }).unwrap();
     assert_eq!((rep.accepted, rep.written), (130_000, 130_000));
     let all = yardstick::metrics::Period::parse("2025-01-01", "2027-01-01").unwrap();
-    let total = |s: &Store| crate::table(s, all).rows().unwrap().iter().map(|r| r.runs).sum::<i64>();
+    let total = |s: &Store| {
+        crate::table(s, all)
+            .rows()
+            .unwrap()
+            .iter()
+            .map(|r| r.runs)
+            .sum::<i64>()
+    };
     assert_eq!(total(&s), 130_000);
     drop(s);
     assert_eq!(total(&Store::open(&path).unwrap()), 130_000);
