@@ -360,10 +360,7 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         Err(IngestError::Unreadable(e)) => {
             if args.json {
                 let mut out = io::stdout().lock();
-                serde_json::to_writer_pretty(
-                    &mut out,
-                    &serde_json::json!({ "errors": [{ "detail": format!("{origin}: {e}") }], "stored": false }),
-                )?;
+                serde_json::to_writer_pretty(&mut out, &ingest::Report::unreadable(&input, &e))?;
                 writeln!(out)?;
             }
             writeln!(err, "error: {origin}: {e}; nothing was stored")?;

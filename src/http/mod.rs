@@ -243,7 +243,13 @@ async fn post_ingest(
                 };
                 Ok((status, Json(report)).into_response())
             }
-            Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
+            Err(IngestError::Unreadable(e)) => {
+                // 422 with the error envelope and the (empty) report beside it.
+                let mut body = serde_json::to_value(ingest::Report::unreadable(&input, &e))
+                    .map_err(ApiError::internal)?;
+                body["errors"] = serde_json::json!([{ "detail": e.0 }]);
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
+            }
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }
     })

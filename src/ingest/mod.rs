@@ -88,6 +88,32 @@ pub struct Report {
     /// Every reject problem, up to [`REPORT_REJECT_LIMIT`].
     pub rejects: Vec<RejectLine>,
     pub rejects_truncated: bool,
+    /// Why nothing could be read, when that is the case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Report {
+    /// The report of an input that could not be read at all: nothing stored.
+    pub fn unreadable(input: &Input<'_>, error: &ReadError) -> Report {
+        Report {
+            kind: input.kind,
+            origin: input.origin.to_string(),
+            format: input.format,
+            stored: false,
+            batch_id: None,
+            rows_read: 0,
+            accepted: 0,
+            rejected: 0,
+            superseded_in_input: 0,
+            written: 0,
+            replaced: 0,
+            warnings: Vec::new(),
+            rejects: Vec::new(),
+            rejects_truncated: false,
+            error: Some(error.0.clone()),
+        }
+    }
 }
 
 /// Reads and validates an input against the catalogue `known`.
@@ -206,6 +232,7 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
         warnings,
         rejects: lines,
         rejects_truncated: truncated,
+        error: None,
     })
 }
 

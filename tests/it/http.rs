@@ -223,10 +223,15 @@ async fn bad_requests_get_clear_json_errors() {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["errors"][0]["detail"]
+    let j = r.json();
+    assert!(j["errors"][0]["detail"]
         .as_str()
         .unwrap()
         .contains("missing required columns"));
+    assert_eq!(j["stored"], false);
+    assert_eq!(j["kind"], "runs");
+    assert_eq!(j["written"], 0);
+    assert_eq!(j["error"], j["errors"][0]["detail"]);
     let bad =
         b"source,run_id,workflow_id,started_at,status\ns,1,wf-a,2026-01-01T00:00:00Z,succeeded\n"
             .to_vec();
