@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::gen;
 use crate::http::{self, AppState};
 use crate::ingest::{self, Format, IngestError, Input, Options};
+use crate::metrics::compare::BaselineChoice;
 use crate::model::{format_timestamp, Kind};
 use crate::report;
 use crate::store::Store;
@@ -166,6 +167,50 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
     },
+    /// Before/after comparison with 95% bootstrap intervals, per workflow.
+    ///
+    /// The before side is the time study, the runs before go-live, or both;
+    /// the after side is the runs from go-live (or --from) until --to.
+    Compare {
+        /// Workflows to compare (repeat, or separate with commas); all automated ones by default.
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Start of the after side (never before go-live).
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the after side, exclusive; by default the day after the last run.
+        #[arg(long)]
+        to: Option<String>,
+        /// The before side: study, pre-runs or both (default: study when it has observations).
+        #[arg(long, value_enum)]
+        baseline: Option<BaselineArg>,
+        /// Seed of the bootstrap; the same data and seed give the same intervals.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Bootstrap resamples (100 to 100,000).
+        #[arg(long)]
+        resamples: Option<usize>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BaselineArg {
+    Study,
+    PreRuns,
+    Both,
+}
+
+impl From<BaselineArg> for BaselineChoice {
+    fn from(b: BaselineArg) -> BaselineChoice {
+        match b {
+            BaselineArg::Study => BaselineChoice::Study,
+            BaselineArg::PreRuns => BaselineChoice::PreRuns,
+            BaselineArg::Both => BaselineChoice::Both,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -204,6 +249,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(out)?;
                 }
                 OutFormat::Csv => out.write_all(&table.to_csv()?)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Compare {
+            workflows,
+            from,
+            to,
+            baseline,
+            seed,
+            resamples,
+            format,
+        }) => {
+            let store = open(&cli.db)?;
+            let req = report::CompareRequest {
+                workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
+                from,
+                to,
+                baseline: baseline.map(Into::into),
+                seed,
+                resamples,
+            };
+            let comparisons = report::compare(&store, &req)?;
+            let mut out = io::stdout().lock();
+            match format {
+                OutFormat::Json => {
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &serde_json::json!({ "comparisons": comparisons }),
+                    )?;
+                    writeln!(out)?;
+                }
+                OutFormat::Csv => out.write_all(&report::comparisons_csv(&comparisons)?)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,8 +1,9 @@
 //! Reports: the one code path from a request (period, workflows) to a metric
 //! table, shared by the CLI, the JSON and CSV API and the HTML overview.
 
+use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
-use crate::model::check_slug;
+use crate::model::{check_slug, parse_timestamp_or_date};
 use crate::store::{Store, StoreError};
 
 /// Why a report could not be made.
@@ -77,4 +78,141 @@ pub fn metric_table(
     let filter = (!workflows.is_empty()).then_some(workflows);
     let df = store.metric_frame(period.from, period.to, DEFAULT_LEAK_HORIZON_DAYS, filter)?;
     Ok(MetricTable::from_frame(period, df)?)
+}
+
+/// What a comparison request asks for; every field has a default.
+#[derive(Debug, Clone, Default)]
+pub struct CompareRequest {
+    /// Workflows to compare; empty means every automated workflow.
+    pub workflows: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub baseline: Option<BaselineChoice>,
+    pub seed: Option<u64>,
+    pub resamples: Option<usize>,
+}
+
+/// Before/after comparisons, one per workflow, in workflow order.
+pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
+    let parse = |what: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|s| {
+                parse_timestamp_or_date(s)
+                    .map_err(|e| ReportError::BadRequest(format!("{what}: {e}")))
+            })
+            .transpose()
+    };
+    let from = parse("from", &req.from)?;
+    let to = match parse("to", &req.to)? {
+        Some(t) => t,
+        None => match store.run_span()? {
+            Some((a, b)) => Period::covering(a, b).to,
+            None => {
+                return Err(ReportError::BadRequest(
+                    "no runs are stored yet: nothing to compare".into(),
+                ))
+            }
+        },
+    };
+    if let Some(f) = from {
+        Period::new(f, to)?;
+    }
+    let resamples = req.resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
+    if !(100..=100_000).contains(&resamples) {
+        return Err(ReportError::BadRequest(format!(
+            "resamples {resamples} is outside 100..=100000"
+        )));
+    }
+    let spec = CompareSpec {
+        baseline: req.baseline,
+        from,
+        to,
+        seed: req.seed.unwrap_or(compare::DEFAULT_SEED),
+        resamples,
+    };
+    let catalogue = store.workflows()?;
+    let mut chosen = Vec::new();
+    if req.workflows.is_empty() {
+        chosen.extend(
+            catalogue
+                .iter()
+                .filter(|w| w.workflow.automated_since.is_some()),
+        );
+    } else {
+        for id in &req.workflows {
+            let w = catalogue
+                .iter()
+                .find(|w| &w.workflow.workflow_id == id)
+                .ok_or_else(|| {
+                    ReportError::NotFound(format!("workflow `{id}` is not in the catalogue"))
+                })?;
+            chosen.push(w);
+        }
+    }
+    chosen
+        .into_iter()
+        .map(|w| {
+            let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to)?;
+            let reclaimed = after_side_reclaimed(store, &w.workflow, from, to)?;
+            Ok(compare::compare(
+                &w.workflow,
+                &study,
+                &runs,
+                spec,
+                reclaimed,
+            )?)
+        })
+        .collect()
+}
+
+/// The metric table's reclaimed hours and money for the after side,
+/// `[max(from, go-live), to)`, so compare and the table agree to the digit.
+fn after_side_reclaimed(
+    store: &Store,
+    w: &crate::model::Workflow,
+    from: Option<chrono::NaiveDateTime>,
+    to: chrono::NaiveDateTime,
+) -> Result<compare::Reclaimed, ReportError> {
+    let none = compare::Reclaimed {
+        hours: None,
+        money: None,
+    };
+    let Some(go_live) = w.automated_since else {
+        return Ok(none);
+    };
+    let start = from.map_or(go_live, |f| f.max(go_live));
+    if start >= to {
+        return Ok(none);
+    }
+    let table = metric_table(
+        store,
+        Period::new(start, to)?,
+        std::slice::from_ref(&w.workflow_id),
+    )?;
+    let row = table.rows()?.into_iter().next();
+    Ok(compare::Reclaimed {
+        hours: row.as_ref().and_then(|r| r.reclaimed_hours),
+        money: row.as_ref().and_then(|r| r.reclaimed_money),
+    })
+}
+
+/// Several comparisons as one CSV: the header once, then every row.
+pub fn comparisons_csv(comparisons: &[Comparison]) -> Result<Vec<u8>, ReportError> {
+    if comparisons.is_empty() {
+        return Ok(format!("{}\n", compare::FIELDS.join(",")).into_bytes());
+    }
+    let mut out = Vec::new();
+    for (i, c) in comparisons.iter().enumerate() {
+        let csv = c.to_csv()?;
+        let body = if i == 0 { &csv[..] } else { skip_header(&csv) };
+        out.extend_from_slice(body);
+    }
+    Ok(out)
+}
+
+fn skip_header(csv: &[u8]) -> &[u8] {
+    match csv.iter().position(|b| *b == b'\n') {
+        Some(i) => &csv[i + 1..],
+        None => &[],
+    }
 }

@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/workflows", get(list_workflows))
         .route("/api/v1/metrics", get(get_metrics))
+        .route("/api/v1/compare", get(get_compare))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -118,8 +119,7 @@ struct MetricsQuery {
 }
 
 fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))?;
+    let pairs = query_pairs(raw)?;
     let mut q = MetricsQuery {
         from: None,
         to: None,
@@ -185,6 +185,52 @@ fn metric_response(table: &MetricTable, csv: bool) -> Result<Response, ApiError>
             .into_response())
     } else {
         Ok(Json(table.to_json().map_err(ApiError::internal)?).into_response())
+    }
+}
+
+fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))
+}
+
+async fn get_compare(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut req = report::CompareRequest::default();
+    let mut wf = Vec::new();
+    let mut csv = false;
+    for (k, v) in query_pairs(raw)? {
+        match k.as_str() {
+            "workflow" => wf.push(v),
+            "from" => req.from = Some(v),
+            "to" => req.to = Some(v),
+            "baseline" => req.baseline = Some(v.parse().map_err(ApiError::bad_request)?),
+            "seed" => {
+                req.seed = Some(v.parse().map_err(|_| ApiError::bad_request(format!("seed `{v}` is not a whole number")))?)
+            }
+            "resamples" => {
+                req.resamples = Some(v.parse().map_err(|_| ApiError::bad_request(format!("resamples `{v}` is not a whole number")))?)
+            }
+            "format" => match v.as_str() {
+                "json" => csv = false,
+                "csv" => csv = true,
+                other => return Err(ApiError::bad_request(format!("format `{other}` is not json or csv"))),
+            },
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`: use workflow, from, to, baseline, seed, resamples, format"
+                )))
+            }
+        }
+    }
+    req.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
+    let comparisons = blocking(move || Ok(report::compare(&st.store, &req)?)).await?;
+    if csv {
+        let body = report::comparisons_csv(&comparisons)?;
+        Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
+    } else {
+        Ok(Json(serde_json::json!({ "comparisons": comparisons })).into_response())
     }
 }
 

@@ -7,6 +7,8 @@
 //! checks the shape of what the engine returned and renders it, so the CLI,
 //! the JSON API and the CSV API print the very same numbers.
 
+pub mod compare;
+
 use chrono::{Duration, NaiveDateTime};
 use polars::prelude::{CsvWriter, DataFrame, DataType, SerWriter};
 use serde::Serialize;

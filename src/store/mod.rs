@@ -34,6 +34,8 @@ const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/dele
 const BASELINES_INSERT_STAGED: &str = include_str!("../../queries/baselines/insert_staged.sql");
 const REJECTS_LIST: &str = include_str!("../../queries/rejects/list.sql");
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.sql");
+const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.sql");
+const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.sql");
 
 /// A storage failure. Its text is for logs; users see "internal error".
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +220,19 @@ impl Store {
             WORKFLOW_METRICS,
             params![from, to, leak_horizon_days, only],
         )
+    }
+
+    /// The evidence of one workflow's comparison: its time-study observations,
+    /// and its runs anchored before `to`, each as a DataFrame.
+    pub fn compare_frames(
+        &self,
+        workflow_id: &str,
+        to: NaiveDateTime,
+    ) -> Result<(DataFrame, DataFrame)> {
+        let conn = self.reader()?;
+        let study = frame::query_frame(&conn, COMPARE_STUDY, params![workflow_id])?;
+        let runs = frame::query_frame(&conn, COMPARE_RUNS, params![workflow_id, to])?;
+        Ok((study, runs))
     }
 
     /// The earliest and latest run anchor, if there are runs.

@@ -126,6 +126,36 @@ fn ingest_report_and_rejects_from_the_command_line() {
     let csv = String::from_utf8(out.stdout).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
 
+    let out = yardstick(
+        &db,
+        &[
+            "report",
+            "compare",
+            "--workflow",
+            "wf-a",
+            "--to",
+            "2026-02-01",
+            "--baseline",
+            "pre-runs",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("wf-a,cycle_time_p50_min,min,20.016666666666666,1,45.0,4,"),
+        "{csv}"
+    );
+
     let out = yardstick(&db, &["rejects"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(

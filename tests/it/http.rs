@@ -277,3 +277,55 @@ async fn overview_page_and_health() {
     let html = get(empty, "/").await.good().text();
     assert!(html.contains("No runs are stored yet"));
 }
+
+#[tokio::test]
+async fn compare_as_json_and_csv() {
+    let st = AppState::new(golden_store());
+    let j = get(st.clone(), "/api/v1/compare?workflow=wf-a&to=2026-02-01")
+        .await
+        .good()
+        .json();
+    let c = &j["comparisons"][0];
+    assert_eq!(c["workflow_id"], "wf-a");
+    assert_eq!(c["baseline"], "study");
+    assert_eq!(c["from"], "2026-01-01T00:00:00Z");
+    assert_eq!(c["resamples"], 2000);
+    let row = &c["rows"][0];
+    assert_eq!(row["metric"], "cycle_time_p50_min");
+    assert_eq!(
+        (row["before"].as_f64(), row["after"].as_f64()),
+        (Some(70.0), Some(45.0))
+    );
+    for field in yardstick::metrics::compare::FIELDS {
+        assert!(row.get(field).is_some(), "row lacks {field}");
+    }
+    let r = get(
+        st.clone(),
+        "/api/v1/compare?workflow=wf-a&to=2026-02-01&format=csv",
+    )
+    .await
+    .good();
+    let text = r.text();
+    assert!(text.starts_with("workflow_id,metric,unit,before,before_n,after,after_n,change,change_pct,ci_low,ci_high,verdict\n"));
+    assert_eq!(text.lines().count(), 9);
+    for (uri, needle) in [
+        ("/api/v1/compare?baseline=guess", "baseline `guess`"),
+        ("/api/v1/compare?workflow=wf-d", "no automated_since"),
+        ("/api/v1/compare?resamples=5", "outside"),
+        (
+            "/api/v1/compare?from=2026-03-01&to=2026-02-01",
+            "the period is empty",
+        ),
+    ] {
+        let r = get(st.clone(), uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            r.json()["errors"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{uri}: {}",
+            r.text()
+        );
+    }
+}

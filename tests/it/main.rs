@@ -1,6 +1,7 @@
 //! The one integration-test binary: modules per area, sharing the helpers below.
 
 mod cli;
+mod compare;
 mod demo;
 mod golden;
 mod http;

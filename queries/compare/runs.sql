@@ -1,0 +1,15 @@
+-- The runs of one workflow ($1) anchored before $2 (exclusive), with the
+-- per-run quantities of the metric definitions. Runs are returned in a fixed
+-- order so that a seeded bootstrap over them is reproducible.
+SELECT epoch_us(coalesce(trigger_at, started_at)) AS anchor_us,
+       status,
+       CASE WHEN status IN ('succeeded', 'escalated')
+            THEN (epoch_us(finished_at) - epoch_us(coalesce(trigger_at, started_at))) / 60000000.0::DOUBLE
+       END AS cycle_min,
+       (epoch_us(first_response_at) - epoch_us(coalesce(trigger_at, started_at))) / 60000000.0::DOUBLE
+           AS response_min,
+       human_minutes
+FROM runs
+WHERE workflow_id = $1::VARCHAR
+  AND coalesce(trigger_at, started_at) < $2::TIMESTAMP
+ORDER BY anchor_us, source, run_id;

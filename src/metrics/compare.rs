@@ -1,0 +1,710 @@
+//! Before/after comparison of one workflow with a seeded bootstrap interval
+//! for every change.
+//!
+//! The *before* side is the time study (`study`), the runs before go-live
+//! (`pre-runs`), or both; the *after* side is the runs from go-live on, within
+//! the requested period. For each metric the change is `after − before`; its
+//! 95% interval is the 2.5th and 97.5th percentile of the change over
+//! `resamples` bootstrap resamples of both sides, drawn from a generator
+//! seeded by the seed, the workflow and the metric, so the same data always
+//! gives the same interval. Like the rest of `metrics`, no I/O.
+
+use chrono::NaiveDateTime;
+use polars::prelude::{Column, DataFrame, DataType};
+use serde::Serialize;
+
+use super::MetricsError;
+use crate::model::{serialize_opt_timestamp, Workflow};
+
+/// The fields of a comparison row, in order.
+pub const FIELDS: [&str; 12] = [
+    "workflow_id",
+    "metric",
+    "unit",
+    "before",
+    "before_n",
+    "after",
+    "after_n",
+    "change",
+    "change_pct",
+    "ci_low",
+    "ci_high",
+    "verdict",
+];
+
+/// Fewer observations than this on either side is said in the verdict.
+pub const MIN_N: usize = 20;
+/// Resamples of the bootstrap unless asked otherwise.
+pub const DEFAULT_RESAMPLES: usize = 2000;
+/// Seed of the bootstrap unless asked otherwise.
+pub const DEFAULT_SEED: u64 = 20_260_101;
+
+/// Where the *before* side comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineChoice {
+    Study,
+    PreRuns,
+    Both,
+}
+
+impl std::str::FromStr for BaselineChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "study" => Ok(BaselineChoice::Study),
+            "pre-runs" => Ok(BaselineChoice::PreRuns),
+            "both" => Ok(BaselineChoice::Both),
+            other => Err(format!("baseline `{other}` is not study, pre-runs or both")),
+        }
+    }
+}
+
+/// The statistic a metric row compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stat {
+    Median,
+    Mean,
+}
+
+/// One row of a comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareRow {
+    pub workflow_id: String,
+    pub metric: &'static str,
+    /// `min`, `share`, `hours`, or a currency code.
+    pub unit: String,
+    pub before: Option<f64>,
+    pub before_n: usize,
+    pub after: Option<f64>,
+    pub after_n: usize,
+    pub change: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub verdict: String,
+}
+
+/// A whole comparison: its rows and everything needed to reproduce it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub workflow_id: String,
+    pub baseline: BaselineChoice,
+    #[serde(serialize_with = "serialize_opt_timestamp")]
+    pub automated_since: Option<NaiveDateTime>,
+    /// The after side's period `[from, to)`.
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub from: NaiveDateTime,
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub to: NaiveDateTime,
+    /// B, the baseline handle minutes per item used for human minutes and reclaimed hours.
+    pub baseline_minutes_per_item: Option<f64>,
+    pub baseline_minutes_source: &'static str,
+    pub seed: u64,
+    pub resamples: usize,
+    pub rows: Vec<CompareRow>,
+}
+
+/// What a comparison is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct CompareSpec {
+    /// `None` chooses the study when it has observations, else the pre-runs.
+    pub baseline: Option<BaselineChoice>,
+    pub from: Option<NaiveDateTime>,
+    pub to: NaiveDateTime,
+    pub seed: u64,
+    pub resamples: usize,
+}
+
+/// The samples of one side.
+#[derive(Debug, Default, Clone)]
+struct Side {
+    cycle: Vec<f64>,
+    response: Vec<f64>,
+    error: Vec<f64>,
+    human: Vec<f64>,
+}
+
+impl Side {
+    fn extend(&mut self, other: Side) {
+        self.cycle.extend(other.cycle);
+        self.response.extend(other.response);
+        self.error.extend(other.error);
+        self.human.extend(other.human);
+    }
+}
+
+fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, MetricsError> {
+    let c: Column = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().collect())
+}
+
+fn i64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, MetricsError> {
+    let c: Column = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(c.i64()?.iter().collect())
+}
+
+fn str_col(df: &DataFrame, name: &str) -> Result<Vec<String>, MetricsError> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}
+
+/// The study's samples: handle minutes stand for human minutes per item.
+fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
+    if study.height() == 0 {
+        return Ok(Side::default());
+    }
+    Ok(Side {
+        cycle: f64_col(study, "cycle_minutes")?
+            .into_iter()
+            .flatten()
+            .collect(),
+        response: f64_col(study, "response_minutes")?
+            .into_iter()
+            .flatten()
+            .collect(),
+        error: f64_col(study, "had_error")?.into_iter().flatten().collect(),
+        human: f64_col(study, "handle_minutes")?
+            .into_iter()
+            .flatten()
+            .collect(),
+    })
+}
+
+/// A side from runs, with the metric definitions of DESIGN.md. `fully_manual`
+/// is B, used for failed runs without recorded human minutes on the after side;
+/// before go-live only recorded human minutes count.
+fn runs_side(
+    runs: &RunsView,
+    keep: impl Fn(i64) -> bool,
+    fully_manual: Option<f64>,
+    after: bool,
+) -> Side {
+    let mut s = Side::default();
+    for i in 0..runs.anchor.len() {
+        if !keep(runs.anchor[i]) {
+            continue;
+        }
+        let status = runs.status[i].as_str();
+        let terminal = matches!(status, "succeeded" | "failed" | "escalated");
+        if let Some(c) = runs.cycle[i] {
+            s.cycle.push(c);
+        }
+        if let Some(r) = runs.response[i] {
+            s.response.push(r);
+        }
+        if terminal {
+            s.error.push(if status == "failed" { 1.0 } else { 0.0 });
+            let h = match (runs.human[i], after) {
+                (Some(h), _) => Some(h),
+                (None, true) if status == "failed" => fully_manual,
+                (None, true) => Some(0.0),
+                (None, false) => None,
+            };
+            if let Some(h) = h {
+                s.human.push(h);
+            }
+        }
+    }
+    s
+}
+
+struct RunsView {
+    anchor: Vec<i64>,
+    status: Vec<String>,
+    cycle: Vec<Option<f64>>,
+    response: Vec<Option<f64>>,
+    human: Vec<Option<f64>>,
+}
+
+impl RunsView {
+    fn new(df: &DataFrame) -> Result<RunsView, MetricsError> {
+        if df.height() == 0 {
+            return Ok(RunsView {
+                anchor: vec![],
+                status: vec![],
+                cycle: vec![],
+                response: vec![],
+                human: vec![],
+            });
+        }
+        Ok(RunsView {
+            anchor: i64_col(df, "anchor_us")?
+                .into_iter()
+                .map(|v| v.unwrap_or(i64::MIN))
+                .collect(),
+            status: str_col(df, "status")?,
+            cycle: f64_col(df, "cycle_min")?,
+            response: f64_col(df, "response_min")?,
+            human: f64_col(df, "human_minutes")?,
+        })
+    }
+}
+
+fn micros(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_micros()
+}
+
+/// The after side's reclaimed hours and money as the metric table states them
+/// for the same runs, so a comparison repeats the table's figures to the last digit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reclaimed {
+    pub hours: Option<f64>,
+    pub money: Option<f64>,
+}
+
+/// Compares a workflow's before and after. `study` has the columns of
+/// `queries/compare/study.sql`, `runs` those of `queries/compare/runs.sql`;
+/// `reclaimed` is the metric table's row for the after side's period.
+pub fn compare(
+    workflow: &Workflow,
+    study: &DataFrame,
+    runs: &DataFrame,
+    spec: CompareSpec,
+    reclaimed: Reclaimed,
+) -> Result<Comparison, MetricsError> {
+    let go_live = workflow.automated_since.ok_or_else(|| {
+        MetricsError::BadRequest(format!(
+            "workflow `{}` has no automated_since, so there is no after side to compare; \
+             it is a backlog candidate",
+            workflow.workflow_id
+        ))
+    })?;
+    let study_side = study_side(study)?;
+    let baseline = spec.baseline.unwrap_or(if study.height() > 0 {
+        BaselineChoice::Study
+    } else {
+        BaselineChoice::PreRuns
+    });
+    let study_b = (!study_side.human.is_empty()).then(|| mean(&study_side.human));
+    let (b, b_source) = match (workflow.baseline_minutes_per_item, study_b) {
+        (Some(o), _) => (Some(o), "override"),
+        (None, Some(m)) => (Some(m), "study mean"),
+        (None, None) => (None, "none"),
+    };
+    let view = RunsView::new(runs)?;
+    let from = spec.from.map_or(go_live, |f| f.max(go_live));
+    let (lo, hi, gl) = (micros(from), micros(spec.to), micros(go_live));
+    let after = runs_side(&view, |a| a >= lo && a < hi, b, true);
+    let before = match baseline {
+        BaselineChoice::Study => study_side.clone(),
+        BaselineChoice::PreRuns => runs_side(&view, |a| a < gl, b, false),
+        BaselineChoice::Both => {
+            let mut s = study_side.clone();
+            s.extend(runs_side(&view, |a| a < gl, b, false));
+            s
+        }
+    };
+
+    let id = workflow.workflow_id.as_str();
+    let boot = |metric: &'static str, bs: &[f64], as_: &[f64], stat: Stat, unit: &str| {
+        metric_row(id, metric, unit, bs, as_, stat, spec, verdict_words(metric))
+    };
+    let mut rows = vec![
+        boot(
+            "cycle_time_p50_min",
+            &before.cycle,
+            &after.cycle,
+            Stat::Median,
+            "min",
+        ),
+        boot(
+            "cycle_time_mean_min",
+            &before.cycle,
+            &after.cycle,
+            Stat::Mean,
+            "min",
+        ),
+        boot(
+            "response_p50_min",
+            &before.response,
+            &after.response,
+            Stat::Median,
+            "min",
+        ),
+        boot(
+            "response_mean_min",
+            &before.response,
+            &after.response,
+            Stat::Mean,
+            "min",
+        ),
+        boot(
+            "error_rate",
+            &before.error,
+            &after.error,
+            Stat::Mean,
+            "share",
+        ),
+        boot(
+            "human_minutes_per_item",
+            &before.human,
+            &after.human,
+            Stat::Mean,
+            "min",
+        ),
+    ];
+    rows.extend(reclaimed_rows(
+        workflow,
+        &study_side.human,
+        b,
+        &after.human,
+        spec,
+        reclaimed,
+    ));
+    Ok(Comparison {
+        workflow_id: workflow.workflow_id.clone(),
+        baseline,
+        automated_since: workflow.automated_since,
+        from,
+        to: spec.to,
+        baseline_minutes_per_item: b,
+        baseline_minutes_source: b_source,
+        seed: spec.seed,
+        resamples: spec.resamples,
+        rows,
+    })
+}
+
+/// Plain words for a clear decrease and a clear increase of a metric.
+fn verdict_words(metric: &str) -> (&'static str, &'static str) {
+    match metric {
+        "error_rate" => ("fewer errors, clearly", "more errors, clearly"),
+        "human_minutes_per_item" => ("less manual work, clearly", "more manual work, clearly"),
+        m if m.starts_with("response") => ("answers sooner, clearly", "answers later, clearly"),
+        _ => ("faster, clearly", "slower, clearly"),
+    }
+}
+
+fn too_little(before_n: usize, after_n: usize) -> Option<String> {
+    let mut parts = Vec::new();
+    if before_n < MIN_N {
+        parts.push(format!("n={before_n} before"));
+    }
+    if after_n < MIN_N {
+        parts.push(format!("n={after_n} after"));
+    }
+    (!parts.is_empty()).then(|| format!("too little data: {}", parts.join(", ")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn metric_row(
+    workflow_id: &str,
+    metric: &'static str,
+    unit: &str,
+    before: &[f64],
+    after: &[f64],
+    stat: Stat,
+    spec: CompareSpec,
+    words: (&str, &str),
+) -> CompareRow {
+    let point = |xs: &[f64]| (!xs.is_empty()).then(|| statistic(xs, stat));
+    let (b, a) = (point(before), point(after));
+    let change = b.zip(a).map(|(b, a)| a - b);
+    let change_pct = b.zip(change).and_then(|(b, c)| (b != 0.0).then(|| c / b));
+    let (ci_low, ci_high) = if b.is_some() && a.is_some() {
+        let mut rng = rng_for(spec.seed, workflow_id, metric);
+        let mut buf = Vec::with_capacity(before.len().max(after.len()));
+        let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
+            let a = resampled_statistic(rng, after, stat, &mut buf);
+            a - resampled_statistic(rng, before, stat, &mut buf)
+        });
+        interval(diffs)
+    } else {
+        (None, None)
+    };
+    let verdict = if b.is_none() || a.is_none() {
+        format!(
+            "no data {}",
+            if b.is_none() && a.is_none() {
+                "on either side"
+            } else if b.is_none() {
+                "before"
+            } else {
+                "after"
+            }
+        )
+    } else if let Some(t) = too_little(before.len(), after.len()) {
+        t
+    } else {
+        clear_or_not(ci_low, ci_high, words)
+    };
+    CompareRow {
+        workflow_id: workflow_id.to_string(),
+        metric,
+        unit: unit.to_string(),
+        before: b,
+        before_n: before.len(),
+        after: a,
+        after_n: after.len(),
+        change,
+        change_pct,
+        ci_low,
+        ci_high,
+        verdict,
+    }
+}
+
+fn clear_or_not(lo: Option<f64>, hi: Option<f64>, (down, up): (&str, &str)) -> String {
+    match (lo, hi) {
+        (Some(_), Some(h)) if h < 0.0 => down.to_string(),
+        (Some(l), Some(_)) if l > 0.0 => up.to_string(),
+        _ => "no clear change".to_string(),
+    }
+}
+
+/// Reclaimed hours and money of the after side: point values as in the metric
+/// table, Σ (B − human minutes) / 60, with an interval that resamples the after
+/// side's human minutes and, when B is the study mean, the study too.
+fn reclaimed_rows(
+    workflow: &Workflow,
+    study_human: &[f64],
+    b: Option<f64>,
+    after_human: &[f64],
+    spec: CompareSpec,
+    table: Reclaimed,
+) -> Vec<CompareRow> {
+    let id = workflow.workflow_id.as_str();
+    let n = after_human.len();
+    let b_from_study = workflow.baseline_minutes_per_item.is_none();
+    let before_n = if b_from_study { study_human.len() } else { 0 };
+    // Σ (B − h) / 60 over the same runs as the table; the table's own sum is shown.
+    let point = b.and(table.hours);
+    let (lo, hi) = match b {
+        Some(b) if n > 0 => {
+            let mut rng = rng_for(spec.seed, id, "reclaimed_hours");
+            let mut buf = Vec::new();
+            let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
+                let bb = if b_from_study {
+                    resampled_statistic(rng, study_human, Stat::Mean, &mut buf)
+                } else {
+                    b
+                };
+                n as f64 * (bb - resampled_statistic(rng, after_human, Stat::Mean, &mut buf)) / 60.0
+            });
+            interval(diffs)
+        }
+        _ => (None, None),
+    };
+    let verdict = if point.is_none() {
+        "no baseline: add a time study or baseline_minutes_per_item".to_string()
+    } else if n == 0 {
+        "no runs after go-live in the period".to_string()
+    } else if let Some(t) = too_little(if b_from_study { before_n } else { MIN_N }, n) {
+        t
+    } else {
+        clear_or_not(lo, hi, ("costs time, clearly", "reclaims time, clearly"))
+    };
+    let hours = CompareRow {
+        workflow_id: id.to_string(),
+        metric: "reclaimed_hours",
+        unit: "hours".into(),
+        before: None,
+        before_n,
+        after: point,
+        after_n: n,
+        change: point,
+        change_pct: None,
+        ci_low: lo,
+        ci_high: hi,
+        verdict: verdict.clone(),
+    };
+    let money = workflow.hourly_cost.map(|cost| CompareRow {
+        metric: "reclaimed_money",
+        unit: workflow.currency.clone().unwrap_or_default(),
+        after: table.money,
+        change: table.money,
+        ci_low: lo.map(|l| l * cost),
+        ci_high: hi.map(|h| h * cost),
+        ..hours.clone()
+    });
+    std::iter::once(hours).chain(money).collect()
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+fn statistic(xs: &[f64], stat: Stat) -> f64 {
+    match stat {
+        Stat::Mean => mean(xs),
+        Stat::Median => median_in_place(&mut xs.to_vec()),
+    }
+}
+
+/// The median with linear interpolation (`quantile_cont(x, 0.5)`), by selection
+/// rather than a full sort; reorders `v`.
+fn median_in_place(v: &mut [f64]) -> f64 {
+    let n = v.len();
+    let (_, hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let hi = *hi;
+    if n % 2 == 1 {
+        return hi;
+    }
+    // The lower middle is the largest value left of the upper middle.
+    let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    lo + 0.5 * (hi - lo)
+}
+
+/// One resample of `xs` into `buf`, and its statistic.
+fn resampled_statistic(rng: &mut SplitMix, xs: &[f64], stat: Stat, buf: &mut Vec<f64>) -> f64 {
+    let n = xs.len();
+    match stat {
+        Stat::Mean => (0..n).map(|_| xs[rng.below(n)]).sum::<f64>() / n as f64,
+        Stat::Median => {
+            buf.clear();
+            buf.extend((0..n).map(|_| xs[rng.below(n)]));
+            median_in_place(buf)
+        }
+    }
+}
+
+/// The q-quantile of sorted values by linear interpolation between order
+/// statistics, as DuckDB's `quantile_cont`.
+pub fn quantile_cont(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn bootstrap(
+    rng: &mut SplitMix,
+    resamples: usize,
+    mut draw: impl FnMut(&mut SplitMix) -> f64,
+) -> Vec<f64> {
+    (0..resamples).map(|_| draw(rng)).collect()
+}
+
+/// The 95% percentile interval of bootstrap draws.
+fn interval(mut draws: Vec<f64>) -> (Option<f64>, Option<f64>) {
+    if draws.is_empty() {
+        return (None, None);
+    }
+    draws.sort_by(f64::total_cmp);
+    (
+        Some(quantile_cont(&draws, 0.025)),
+        Some(quantile_cont(&draws, 0.975)),
+    )
+}
+
+/// A generator seeded by the seed, the workflow and the metric (FNV-1a, stable
+/// across platforms and releases), so each interval is reproducible alone.
+fn rng_for(seed: u64, workflow_id: &str, metric: &str) -> SplitMix {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in workflow_id.bytes().chain([0u8]).chain(metric.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    SplitMix::seed_from_u64(h)
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a small, fast generator whose
+/// output is fixed by its definition here, so intervals never change with a
+/// dependency upgrade. Statistical quality is ample for resampling indices.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn seed_from_u64(seed: u64) -> SplitMix {
+        SplitMix(seed)
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform index below `n` by multiply-shift (Lemire); the bias is below 2⁻⁴⁰ for any n here.
+    #[inline]
+    fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+    }
+}
+
+/// The bootstrap interval for a difference of means, exposed for the
+/// coverage test: `after − before`, seeded.
+pub fn mean_difference_interval(
+    before: &[f64],
+    after: &[f64],
+    resamples: usize,
+    seed: u64,
+) -> (f64, f64) {
+    let mut rng = SplitMix::seed_from_u64(seed);
+    let mut buf = Vec::new();
+    let draws = bootstrap(&mut rng, resamples, |rng| {
+        let a = resampled_statistic(rng, after, Stat::Mean, &mut buf);
+        a - resampled_statistic(rng, before, Stat::Mean, &mut buf)
+    });
+    match interval(draws) {
+        (Some(l), Some(h)) => (l, h),
+        _ => (f64::NAN, f64::NAN),
+    }
+}
+
+impl Comparison {
+    /// The rows as a DataFrame in the column order of the JSON rows.
+    pub fn frame(&self) -> Result<DataFrame, MetricsError> {
+        let r = &self.rows;
+        let s = |f: fn(&CompareRow) -> String| r.iter().map(f).collect::<Vec<String>>();
+        let o = |f: fn(&CompareRow) -> Option<f64>| r.iter().map(f).collect::<Vec<Option<f64>>>();
+        let u = |f: fn(&CompareRow) -> usize| r.iter().map(|x| f(x) as i64).collect::<Vec<i64>>();
+        let cols = vec![
+            Column::new("workflow_id".into(), s(|x| x.workflow_id.clone())),
+            Column::new("metric".into(), s(|x| x.metric.to_string())),
+            Column::new("unit".into(), s(|x| x.unit.clone())),
+            Column::new("before".into(), o(|x| x.before)),
+            Column::new("before_n".into(), u(|x| x.before_n)),
+            Column::new("after".into(), o(|x| x.after)),
+            Column::new("after_n".into(), u(|x| x.after_n)),
+            Column::new("change".into(), o(|x| x.change)),
+            Column::new("change_pct".into(), o(|x| x.change_pct)),
+            Column::new("ci_low".into(), o(|x| x.ci_low)),
+            Column::new("ci_high".into(), o(|x| x.ci_high)),
+            Column::new("verdict".into(), s(|x| x.verdict.clone())),
+        ];
+        Ok(DataFrame::new(r.len(), cols)?)
+    }
+
+    /// The rows as CSV, through polars' writer as the metric table is.
+    pub fn to_csv(&self) -> Result<Vec<u8>, MetricsError> {
+        use polars::prelude::{CsvWriter, SerWriter};
+        let mut out = Vec::new();
+        CsvWriter::new(&mut out)
+            .include_header(true)
+            .finish(&mut self.frame()?)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_like_duckdb() {
+        let v = [15.0, 30.0, 60.0, 120.0];
+        assert_eq!(quantile_cont(&v, 0.5), 45.0);
+        assert!((quantile_cont(&v, 0.9) - 102.0).abs() < 1e-9);
+        assert_eq!(quantile_cont(&[7.0], 0.9), 7.0);
+        assert_eq!(median_in_place(&mut [60.0, 15.0, 120.0, 30.0]), 45.0);
+        assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_in_place(&mut [5.0]), 5.0);
+    }
+
+    #[test]
+    fn verdicts() {
+        let w = verdict_words("cycle_time_p50_min");
+        assert_eq!(clear_or_not(Some(-3.0), Some(-1.0), w), "faster, clearly");
+        assert_eq!(clear_or_not(Some(-3.0), Some(1.0), w), "no clear change");
+        assert_eq!(clear_or_not(Some(0.5), Some(1.0), w), "slower, clearly");
+        assert_eq!(too_little(7, 30).unwrap(), "too little data: n=7 before");
+        assert_eq!(too_little(25, 3).unwrap(), "too little data: n=3 after");
+        assert!(too_little(20, 20).is_none());
+    }
+}
