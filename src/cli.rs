@@ -167,6 +167,8 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
     },
+    /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
+    Backlog,
     /// Before/after comparison with 95% bootstrap intervals, per workflow.
     ///
     /// The before side is the time study, the runs before go-live, or both;
@@ -282,6 +284,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 OutFormat::Csv => out.write_all(&report::comparisons_csv(&comparisons)?)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Backlog) => {
+            let store = open(&cli.db)?;
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &report::backlog(&store)?)?;
+            writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflows { json } => {

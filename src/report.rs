@@ -216,3 +216,9 @@ fn skip_header(csv: &[u8]) -> &[u8] {
         None => &[],
     }
 }
+
+/// The ranked automation backlog.
+pub fn backlog(store: &Store) -> Result<crate::metrics::backlog::Backlog, ReportError> {
+    let (candidates, residuals) = store.backlog_frames()?;
+    Ok(crate::metrics::backlog::backlog(&candidates, &residuals)?)
+}

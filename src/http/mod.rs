@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/workflows", get(list_workflows))
         .route("/api/v1/metrics", get(get_metrics))
         .route("/api/v1/compare", get(get_compare))
+        .route("/api/v1/backlog", get(get_backlog))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -186,6 +187,13 @@ fn metric_response(table: &MetricTable, csv: bool) -> Result<Response, ApiError>
     } else {
         Ok(Json(table.to_json().map_err(ApiError::internal)?).into_response())
     }
+}
+
+async fn get_backlog(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let backlog = blocking(move || Ok(report::backlog(&st.store)?)).await?;
+    Ok(Json(
+        serde_json::to_value(backlog).map_err(ApiError::internal)?,
+    ))
 }
 
 fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, ApiError> {

@@ -7,6 +7,7 @@
 //! checks the shape of what the engine returned and renders it, so the CLI,
 //! the JSON API and the CSV API print the very same numbers.
 
+pub mod backlog;
 pub mod compare;
 
 use chrono::{Duration, NaiveDateTime};

@@ -36,6 +36,8 @@ const REJECTS_LIST: &str = include_str!("../../queries/rejects/list.sql");
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.sql");
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.sql");
+const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.sql");
+const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.sql");
 
 /// A storage failure. Its text is for logs; users see "internal error".
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +235,15 @@ impl Store {
         let study = frame::query_frame(&conn, COMPARE_STUDY, params![workflow_id])?;
         let runs = frame::query_frame(&conn, COMPARE_RUNS, params![workflow_id, to])?;
         Ok((study, runs))
+    }
+
+    /// The backlog's evidence: candidates (observed, not automated) and the
+    /// residual human share of each automated workflow.
+    pub fn backlog_frames(&self) -> Result<(DataFrame, DataFrame)> {
+        let conn = self.reader()?;
+        let candidates = frame::query_frame(&conn, BACKLOG_CANDIDATES, params![])?;
+        let residuals = frame::query_frame(&conn, BACKLOG_RESIDUAL, params![])?;
+        Ok((candidates, residuals))
     }
 
     /// The earliest and latest run anchor, if there are runs.

@@ -1,5 +1,6 @@
 //! The one integration-test binary: modules per area, sharing the helpers below.
 
+mod backlog;
 mod cli;
 mod compare;
 mod demo;
