@@ -169,6 +169,27 @@ pub enum ReportCommand {
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog,
+    /// The metric table per ISO week (Monday start) or calendar month, in a time zone.
+    Trend {
+        /// week or month.
+        #[arg(long, default_value = "week")]
+        granularity: String,
+        /// Reporting time zone (IANA name): periods start at its local midnight.
+        #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
+        tz: String,
+        /// Start, widened to the start of its period.
+        #[arg(long)]
+        from: Option<String>,
+        /// End, exclusive, widened to the end of its period.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only these workflows (repeat, or separate with commas).
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
     /// Before/after comparison with 95% bootstrap intervals, per workflow.
     ///
     /// The before side is the time study, the runs before go-live, or both;
@@ -283,6 +304,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(out)?;
                 }
                 OutFormat::Csv => out.write_all(&report::comparisons_csv(&comparisons)?)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Trend {
+            granularity,
+            tz,
+            from,
+            to,
+            workflows,
+            format,
+        }) => {
+            let store = open(&cli.db)?;
+            let g = granularity
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!(e))?;
+            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
+            let trend = report::trend(&store, g, &tz, from.as_deref(), to.as_deref(), &wf)?;
+            let mut out = io::stdout().lock();
+            match format {
+                OutFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &trend.to_json()?)?;
+                    writeln!(out)?;
+                }
+                OutFormat::Csv => out.write_all(&trend.to_csv()?)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -222,3 +222,117 @@ pub fn backlog(store: &Store) -> Result<crate::metrics::backlog::Backlog, Report
     let (candidates, residuals) = store.backlog_frames()?;
     Ok(crate::metrics::backlog::backlog(&candidates, &residuals)?)
 }
+
+/// The most periods one trend answers.
+pub const MAX_TREND_PERIODS: usize = 400;
+
+/// A trend: the metric table of every period, in period then workflow order.
+#[derive(Debug, Clone)]
+pub struct Trend {
+    pub granularity: crate::metrics::trend::Granularity,
+    pub tz: chrono_tz::Tz,
+    pub buckets: Vec<crate::metrics::trend::Bucket>,
+    pub tables: Vec<MetricTable>,
+}
+
+/// The metric table per ISO week or calendar month in `tz`, over `[from, to)`
+/// widened to whole periods; periods without runs are present with zero runs.
+pub fn trend(
+    store: &Store,
+    granularity: crate::metrics::trend::Granularity,
+    tz: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    workflows: &[String],
+) -> Result<Trend, ReportError> {
+    use crate::metrics::trend;
+    let tz = trend::parse_tz(tz)?;
+    // In a trend, a bare date is local midnight in the reporting time zone.
+    let local = |v: Option<&str>| {
+        v.map(
+            |s| match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+                Ok(d) => crate::model::format_timestamp(trend::local_midnight_utc(tz, d)),
+                Err(_) => s.to_string(),
+            },
+        )
+    };
+    let (from, to) = (local(from), local(to));
+    let period = resolve_period(store, from.as_deref(), to.as_deref())?.ok_or_else(|| {
+        ReportError::BadRequest("no runs are stored yet: give from and to".into())
+    })?;
+    let buckets = trend::buckets(granularity, tz, period.from, period.to, MAX_TREND_PERIODS)?;
+    let tables = buckets
+        .iter()
+        .map(|b| metric_table(store, Period::new(b.start, b.end)?, workflows))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Trend {
+        granularity,
+        tz,
+        buckets,
+        tables,
+    })
+}
+
+impl Trend {
+    /// `{"granularity", "tz", "rows": [{"period_start", "period_end", "period_start_utc",
+    /// "period_end_utc", ...metric fields}]}`.
+    pub fn to_json(&self) -> Result<serde_json::Value, ReportError> {
+        let mut rows = Vec::new();
+        for (b, t) in self.buckets.iter().zip(&self.tables) {
+            for r in t.rows()? {
+                let mut m = serde_json::Map::new();
+                m.insert("period_start".into(), b.start_local.to_string().into());
+                m.insert("period_end".into(), b.end_local.to_string().into());
+                m.insert(
+                    "period_start_utc".into(),
+                    crate::model::format_timestamp(b.start).into(),
+                );
+                m.insert(
+                    "period_end_utc".into(),
+                    crate::model::format_timestamp(b.end).into(),
+                );
+                if let serde_json::Value::Object(fields) =
+                    serde_json::to_value(&r).expect("rows serialise")
+                {
+                    m.extend(fields);
+                }
+                rows.push(serde_json::Value::Object(m));
+            }
+        }
+        Ok(serde_json::json!({
+            "granularity": self.granularity,
+            "tz": self.tz.name(),
+            "rows": rows,
+        }))
+    }
+
+    /// The same rows as CSV, through polars: two period columns, then the metric fields.
+    pub fn to_csv(&self) -> Result<Vec<u8>, ReportError> {
+        use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
+        let mut all: Option<DataFrame> = None;
+        for (b, t) in self.buckets.iter().zip(&self.tables) {
+            let h = t.frame().height();
+            let mut cols = vec![
+                Column::new("period_start".into(), vec![b.start_local.to_string(); h]),
+                Column::new("period_end".into(), vec![b.end_local.to_string(); h]),
+            ];
+            cols.extend(t.frame().columns().iter().cloned());
+            let df = DataFrame::new(h, cols).map_err(MetricsError::from)?;
+            all = Some(match all {
+                None => df,
+                Some(mut a) => {
+                    a.vstack_mut(&df).map_err(MetricsError::from)?;
+                    a
+                }
+            });
+        }
+        let mut out = Vec::new();
+        if let Some(mut df) = all {
+            CsvWriter::new(&mut out)
+                .include_header(true)
+                .finish(&mut df)
+                .map_err(MetricsError::from)?;
+        }
+        Ok(out)
+    }
+}

@@ -53,6 +53,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/metrics", get(get_metrics))
         .route("/api/v1/compare", get(get_compare))
         .route("/api/v1/backlog", get(get_backlog))
+        .route("/api/v1/trend", get(get_trend))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -189,6 +190,63 @@ fn metric_response(table: &MetricTable, csv: bool) -> Result<Response, ApiError>
     }
 }
 
+async fn get_trend(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let (mut from, mut to, mut tz, mut g, mut csv) =
+        (None, None, "UTC".to_string(), "week".to_string(), false);
+    let mut wf = Vec::new();
+    for (k, v) in query_pairs(raw)? {
+        match k.as_str() {
+            "from" => from = Some(v),
+            "to" => to = Some(v),
+            "tz" => tz = v,
+            "granularity" => g = v,
+            "workflow" => wf.push(v),
+            "format" => csv = parse_format(&v)?,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`: use granularity, tz, from, to, workflow, format"
+                )))
+            }
+        }
+    }
+    let granularity = g.parse().map_err(ApiError::bad_request)?;
+    let workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
+    let trend = blocking(move || {
+        Ok(report::trend(
+            &st.store,
+            granularity,
+            &tz,
+            from.as_deref(),
+            to.as_deref(),
+            &workflows,
+        )?)
+    })
+    .await?;
+    if csv {
+        Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            trend.to_csv()?,
+        )
+            .into_response())
+    } else {
+        Ok(Json(trend.to_json()?).into_response())
+    }
+}
+
+/// `format=json|csv`: whether CSV was asked for.
+fn parse_format(v: &str) -> Result<bool, ApiError> {
+    match v {
+        "json" => Ok(false),
+        "csv" => Ok(true),
+        other => Err(ApiError::bad_request(format!(
+            "format `{other}` is not json or csv"
+        ))),
+    }
+}
+
 async fn get_backlog(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let backlog = blocking(move || Ok(report::backlog(&st.store)?)).await?;
     Ok(Json(
@@ -220,11 +278,7 @@ async fn get_compare(
             "resamples" => {
                 req.resamples = Some(v.parse().map_err(|_| ApiError::bad_request(format!("resamples `{v}` is not a whole number")))?)
             }
-            "format" => match v.as_str() {
-                "json" => csv = false,
-                "csv" => csv = true,
-                other => return Err(ApiError::bad_request(format!("format `{other}` is not json or csv"))),
-            },
+            "format" => csv = parse_format(&v)?,
             other => {
                 return Err(ApiError::bad_request(format!(
                     "unknown parameter `{other}`: use workflow, from, to, baseline, seed, resamples, format"

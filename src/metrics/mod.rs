@@ -9,6 +9,7 @@
 
 pub mod backlog;
 pub mod compare;
+pub mod trend;
 
 use chrono::{Duration, NaiveDateTime};
 use polars::prelude::{CsvWriter, DataFrame, DataType, SerWriter};

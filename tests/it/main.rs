@@ -9,6 +9,7 @@ mod http;
 mod ingest;
 mod props;
 mod tidy;
+mod trend;
 
 use std::path::PathBuf;
 
