@@ -169,6 +169,15 @@ pub enum ReportCommand {
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog,
+    /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
+    Alerts {
+        /// The moment to look back from; by default the end of the last run's day.
+        #[arg(long)]
+        at: Option<String>,
+        /// Time zone whose Monday midnight starts a week.
+        #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
+        tz: String,
+    },
     /// The metric table per ISO week (Monday start) or calendar month, in a time zone.
     Trend {
         /// week or month.
@@ -329,6 +338,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 OutFormat::Csv => out.write_all(&trend.to_csv()?)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Alerts { at, tz }) => {
+            let store = open(&cli.db)?;
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &report::alerts(&store, at.as_deref(), &tz)?)?;
+            writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Backlog) => {

@@ -129,6 +129,7 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
         to,
         seed: req.seed.unwrap_or(compare::DEFAULT_SEED),
         resamples,
+        level: 0.95,
     };
     let catalogue = store.workflows()?;
     let mut chosen = Vec::new();
@@ -335,4 +336,81 @@ impl Trend {
         }
         Ok(out)
     }
+}
+
+/// Regression alerts: every automated workflow's last complete week against
+/// its trailing weeks.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Alerts {
+    pub tz: String,
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub week_start: chrono::NaiveDateTime,
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub week_end: chrono::NaiveDateTime,
+    pub trailing_weeks: i64,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    /// The checks whose interval shows the last week clearly worse.
+    pub alerts: Vec<compare::RegressionCheck>,
+    /// Every check made, regressed or not, with its evidence.
+    pub checks: Vec<compare::RegressionCheck>,
+}
+
+/// The last complete ISO week (in `tz`) before `at` (default: the end of the
+/// day of the last stored run), checked against the eight weeks before it.
+pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, ReportError> {
+    use crate::metrics::trend;
+    let zone = trend::parse_tz(tz)?;
+    let at = match at {
+        Some(s) => {
+            parse_timestamp_or_date(s).map_err(|e| ReportError::BadRequest(format!("at: {e}")))?
+        }
+        None => match store.run_span()? {
+            Some((a, b)) => Period::covering(a, b).to,
+            None => {
+                return Err(ReportError::BadRequest(
+                    "no runs are stored yet: nothing to check".into(),
+                ))
+            }
+        },
+    };
+    // The week holding `at` is incomplete unless `at` is its very start.
+    let week = trend::buckets(
+        trend::Granularity::Week,
+        zone,
+        at - chrono::Duration::weeks(1),
+        at,
+        4,
+    )?;
+    let last = week
+        .iter()
+        .rev()
+        .find(|b| b.end <= at)
+        .copied()
+        .ok_or_else(|| ReportError::BadRequest("no complete week before `at`".into()))?;
+    let mut checks = Vec::new();
+    for w in store.workflows()? {
+        let Some(go_live) = w.workflow.automated_since else {
+            continue;
+        };
+        let (_, runs) = store.compare_frames(&w.workflow.workflow_id, last.end)?;
+        checks.extend(compare::regression_checks(
+            &w.workflow.workflow_id,
+            go_live,
+            &runs,
+            last.start,
+            last.end,
+            compare::DEFAULT_SEED,
+            compare::DEFAULT_RESAMPLES,
+        )?);
+    }
+    Ok(Alerts {
+        tz: zone.name().to_string(),
+        week_start: last.start,
+        week_end: last.end,
+        trailing_weeks: compare::TRAILING_WEEKS,
+        level: compare::ALERT_LEVEL,
+        alerts: checks.iter().filter(|c| c.regressed).cloned().collect(),
+        checks,
+    })
 }

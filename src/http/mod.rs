@@ -54,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/compare", get(get_compare))
         .route("/api/v1/backlog", get(get_backlog))
         .route("/api/v1/trend", get(get_trend))
+        .route("/api/v1/alerts", get(get_alerts))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -245,6 +246,25 @@ fn parse_format(v: &str) -> Result<bool, ApiError> {
             "format `{other}` is not json or csv"
         ))),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertsQuery {
+    at: Option<String>,
+    tz: Option<String>,
+}
+
+async fn get_alerts(
+    State(st): State<AppState>,
+    query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let tz = q.tz.unwrap_or_else(|| "UTC".into());
+    let alerts = blocking(move || Ok(report::alerts(&st.store, q.at.as_deref(), &tz)?)).await?;
+    Ok(Json(
+        serde_json::to_value(alerts).map_err(ApiError::internal)?,
+    ))
 }
 
 async fn get_backlog(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {

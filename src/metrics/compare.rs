@@ -114,6 +114,8 @@ pub struct CompareSpec {
     pub to: NaiveDateTime,
     pub seed: u64,
     pub resamples: usize,
+    /// Confidence level of the intervals, e.g. 0.95.
+    pub level: f64,
 }
 
 /// The samples of one side.
@@ -122,6 +124,7 @@ struct Side {
     cycle: Vec<f64>,
     response: Vec<f64>,
     error: Vec<f64>,
+    escalation: Vec<f64>,
     human: Vec<f64>,
 }
 
@@ -130,6 +133,7 @@ impl Side {
         self.cycle.extend(other.cycle);
         self.response.extend(other.response);
         self.error.extend(other.error);
+        self.escalation.extend(other.escalation);
         self.human.extend(other.human);
     }
 }
@@ -167,6 +171,7 @@ fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
             .flatten()
             .collect(),
         error: f64_col(study, "had_error")?.into_iter().flatten().collect(),
+        escalation: Vec::new(),
         human: f64_col(study, "handle_minutes")?
             .into_iter()
             .flatten()
@@ -198,6 +203,8 @@ fn runs_side(
         }
         if terminal {
             s.error.push(if status == "failed" { 1.0 } else { 0.0 });
+            s.escalation
+                .push(if status == "escalated" { 1.0 } else { 0.0 });
             let h = match (runs.human[i], after) {
                 (Some(h), _) => Some(h),
                 (None, true) if status == "failed" => fully_manual,
@@ -412,7 +419,7 @@ fn metric_row(
             let a = resampled_statistic(rng, after, stat, &mut buf);
             a - resampled_statistic(rng, before, stat, &mut buf)
         });
-        interval(diffs)
+        interval(diffs, spec.level)
     } else {
         (None, None)
     };
@@ -485,7 +492,7 @@ fn reclaimed_rows(
                 };
                 n as f64 * (bb - resampled_statistic(rng, after_human, Stat::Mean, &mut buf)) / 60.0
             });
-            interval(diffs)
+            interval(diffs, spec.level)
         }
         _ => (None, None),
     };
@@ -578,15 +585,16 @@ fn bootstrap(
     (0..resamples).map(|_| draw(rng)).collect()
 }
 
-/// The 95% percentile interval of bootstrap draws.
-fn interval(mut draws: Vec<f64>) -> (Option<f64>, Option<f64>) {
+/// The percentile interval of bootstrap draws at confidence `level`.
+fn interval(mut draws: Vec<f64>, level: f64) -> (Option<f64>, Option<f64>) {
     if draws.is_empty() {
         return (None, None);
     }
     draws.sort_by(f64::total_cmp);
+    let tail = (1.0 - level) / 2.0;
     (
-        Some(quantile_cont(&draws, 0.025)),
-        Some(quantile_cont(&draws, 0.975)),
+        Some(quantile_cont(&draws, tail)),
+        Some(quantile_cont(&draws, 1.0 - tail)),
     )
 }
 
@@ -641,10 +649,109 @@ pub fn mean_difference_interval(
         let a = resampled_statistic(rng, after, Stat::Mean, &mut buf);
         a - resampled_statistic(rng, before, Stat::Mean, &mut buf)
     });
-    match interval(draws) {
+    match interval(draws, 0.95) {
         (Some(l), Some(h)) => (l, h),
         _ => (f64::NAN, f64::NAN),
     }
+}
+
+/// Confidence level of regression checks: higher than the comparisons', because
+/// every workflow is checked on four metrics every week.
+pub const ALERT_LEVEL: f64 = 0.99;
+
+/// Trailing weeks a regression check compares the last week against.
+pub const TRAILING_WEEKS: i64 = 8;
+
+/// One regression check: a workflow's last complete week against its
+/// trailing weeks, for one metric where higher is worse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionCheck {
+    pub workflow_id: String,
+    pub metric: &'static str,
+    pub last_week: Option<f64>,
+    pub last_week_n: usize,
+    pub trailing: Option<f64>,
+    pub trailing_n: usize,
+    pub change: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// True when the interval of the change lies wholly above zero.
+    pub regressed: bool,
+    pub verdict: String,
+}
+
+/// Checks error rate, escalation rate, p50 cycle time and p50 response time of
+/// the runs anchored in `[week_start, week_end)` against those in the
+/// `TRAILING_WEEKS` weeks before (from go-live at the earliest), with the same seeded bootstrap as
+/// [`compare`]. A metric regressed when its 99% interval lies above zero and
+/// both sides have at least [`MIN_N`] observations.
+pub fn regression_checks(
+    workflow_id: &str,
+    go_live: NaiveDateTime,
+    runs: &DataFrame,
+    week_start: NaiveDateTime,
+    week_end: NaiveDateTime,
+    seed: u64,
+    resamples: usize,
+) -> Result<Vec<RegressionCheck>, MetricsError> {
+    let view = RunsView::new(runs)?;
+    let (ws, we) = (micros(week_start), micros(week_end));
+    // The trailing weeks are the automation's own history: never before go-live.
+    let ts = micros((week_start - chrono::Duration::weeks(TRAILING_WEEKS)).max(go_live));
+    let last = runs_side(&view, |a| a >= ws && a < we, None, true);
+    let trailing = runs_side(&view, |a| a >= ts && a < ws, None, true);
+    // 52 checks a week at 95% would raise one or two false alarms every week;
+    // at 99% a clean portfolio sees about one every four weeks.
+    let spec = CompareSpec {
+        baseline: None,
+        from: None,
+        to: week_end,
+        seed,
+        resamples,
+        level: ALERT_LEVEL,
+    };
+    let worse = ("better, clearly", "worse, clearly");
+    let checks = [
+        ("error_rate", &trailing.error, &last.error, Stat::Mean),
+        (
+            "escalation_rate",
+            &trailing.escalation,
+            &last.escalation,
+            Stat::Mean,
+        ),
+        (
+            "cycle_time_p50_min",
+            &trailing.cycle,
+            &last.cycle,
+            Stat::Median,
+        ),
+        (
+            "response_p50_min",
+            &trailing.response,
+            &last.response,
+            Stat::Median,
+        ),
+    ];
+    Ok(checks
+        .into_iter()
+        .map(|(metric, before, after, stat)| {
+            let r = metric_row(workflow_id, metric, "", before, after, stat, spec, worse);
+            let regressed = r.verdict == worse.1;
+            RegressionCheck {
+                workflow_id: workflow_id.to_string(),
+                metric,
+                last_week: r.after,
+                last_week_n: r.after_n,
+                trailing: r.before,
+                trailing_n: r.before_n,
+                change: r.change,
+                ci_low: r.ci_low,
+                ci_high: r.ci_high,
+                regressed,
+                verdict: r.verdict,
+            }
+        })
+        .collect())
 }
 
 impl Comparison {

@@ -79,3 +79,43 @@ fn demo_loads_cleanly_and_shows_its_stories() {
     let lead = row(&store, all, "lead-intake");
     assert!(lead.reclaimed_hours.unwrap() > 0.0 && lead.leaked > 0 && lead.escalated > 0);
 }
+
+#[test]
+fn alerts_catch_the_june_regression_and_stay_quiet_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    // The week of 2026-06-15, when invoice-matching's upstream change lands.
+    let a = yardstick::report::alerts(&store, Some("2026-06-22"), "UTC").unwrap();
+    assert_eq!(a.week_start.to_string(), "2026-06-15 00:00:00");
+    assert_eq!(a.checks.len(), 13 * 4, "four checks per automated workflow");
+    let flagged: Vec<(&str, &str)> = a
+        .alerts
+        .iter()
+        .map(|c| (c.workflow_id.as_str(), c.metric))
+        .collect();
+    assert!(
+        flagged.contains(&("invoice-matching", "error_rate")),
+        "{flagged:?}"
+    );
+    assert!(
+        flagged.iter().all(|(w, _)| *w == "invoice-matching"),
+        "{flagged:?}"
+    );
+    let e = a.alerts.iter().find(|c| c.metric == "error_rate").unwrap();
+    assert!(e.last_week.unwrap() > e.trailing.unwrap() && e.ci_low.unwrap() > 0.0);
+    assert!(e.last_week_n >= 20 && e.trailing_n >= 20);
+    // Two weeks earlier nothing has happened yet.
+    let quiet = yardstick::report::alerts(&store, Some("2026-06-08"), "UTC").unwrap();
+    assert!(quiet.alerts.is_empty(), "{:?}", quiet.alerts);
+    // Low-volume workflows are checked but never flagged on too little data.
+    let kpi = a
+        .checks
+        .iter()
+        .find(|c| c.workflow_id == "weekly-kpi-report")
+        .unwrap();
+    assert!(
+        kpi.verdict.starts_with("too little data") || kpi.verdict.starts_with("no data"),
+        "{}",
+        kpi.verdict
+    );
+}
