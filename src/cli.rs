@@ -169,6 +169,15 @@ pub enum ReportCommand {
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog,
+    /// The portfolio: totals by team, category and owner, and the headline with intervals.
+    Portfolio {
+        /// Start of the period, inclusive (default: all runs).
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period, exclusive.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
     Alerts {
         /// The moment to look back from; by default the end of the last run's day.
@@ -344,6 +353,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&cli.db)?;
             let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &report::alerts(&store, at.as_deref(), &tz)?)?;
+            writeln!(out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Portfolio { from, to }) => {
+            let store = open(&cli.db)?;
+            let (period, p) = report::portfolio(&store, from.as_deref(), to.as_deref())?;
+            let mut body = serde_json::to_value(p)?;
+            body["from"] = format_timestamp(period.from).into();
+            body["to"] = format_timestamp(period.to).into();
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &body)?;
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }

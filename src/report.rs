@@ -414,3 +414,31 @@ pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, Repor
         checks,
     })
 }
+
+/// The portfolio roll-up of a period: groups by team, category and owner, and
+/// the headline hours and money (per currency) with 95% intervals.
+pub fn portfolio(
+    store: &Store,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Period, crate::metrics::portfolio::Portfolio), ReportError> {
+    let period = resolve_period(store, from, to)?.ok_or_else(|| {
+        ReportError::BadRequest("no runs are stored yet: give from and to".into())
+    })?;
+    let rows = metric_table(store, period, &[])?.rows()?;
+    let req = CompareRequest {
+        from: Some(crate::model::format_timestamp(period.from)),
+        to: Some(crate::model::format_timestamp(period.to)),
+        ..Default::default()
+    };
+    let comparisons: Vec<Comparison> = compare(store, &req)?
+        .into_iter()
+        .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
+        .collect();
+    let catalogue: Vec<crate::model::Workflow> =
+        store.workflows()?.into_iter().map(|w| w.workflow).collect();
+    Ok((
+        period,
+        crate::metrics::portfolio::rollup(&rows, &catalogue, &comparisons, 0.95),
+    ))
+}

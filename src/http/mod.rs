@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/backlog", get(get_backlog))
         .route("/api/v1/trend", get(get_trend))
         .route("/api/v1/alerts", get(get_alerts))
+        .route("/api/v1/portfolio", get(get_portfolio))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -246,6 +247,32 @@ fn parse_format(v: &str) -> Result<bool, ApiError> {
             "format `{other}` is not json or csv"
         ))),
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+async fn get_portfolio(
+    State(st): State<AppState>,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let (period, p) = blocking(move || {
+        Ok(report::portfolio(
+            &st.store,
+            q.from.as_deref(),
+            q.to.as_deref(),
+        )?)
+    })
+    .await?;
+    let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
+    body["from"] = crate::model::format_timestamp(period.from).into();
+    body["to"] = crate::model::format_timestamp(period.to).into();
+    Ok(Json(body))
 }
 
 #[derive(Deserialize)]

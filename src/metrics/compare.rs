@@ -103,6 +103,11 @@ pub struct Comparison {
     pub seed: u64,
     pub resamples: usize,
     pub rows: Vec<CompareRow>,
+    /// The bootstrap replicates of reclaimed hours, in draw order (empty without
+    /// a baseline or runs). Replicates of different workflows are independent,
+    /// so summing them draw by draw gives replicates of a portfolio total.
+    #[serde(skip)]
+    pub reclaimed_hours_draws: Vec<f64>,
 }
 
 /// What a comparison is asked for.
@@ -354,14 +359,15 @@ pub fn compare(
             "min",
         ),
     ];
-    rows.extend(reclaimed_rows(
+    let (reclaimed_rows, reclaimed_hours_draws) = reclaimed_rows(
         workflow,
         &study_side.human,
         b,
         &after.human,
         spec,
         reclaimed,
-    ));
+    );
+    rows.extend(reclaimed_rows);
     Ok(Comparison {
         workflow_id: workflow.workflow_id.clone(),
         baseline,
@@ -373,6 +379,7 @@ pub fn compare(
         seed: spec.seed,
         resamples: spec.resamples,
         rows,
+        reclaimed_hours_draws,
     })
 }
 
@@ -473,13 +480,14 @@ fn reclaimed_rows(
     after_human: &[f64],
     spec: CompareSpec,
     table: Reclaimed,
-) -> Vec<CompareRow> {
+) -> (Vec<CompareRow>, Vec<f64>) {
     let id = workflow.workflow_id.as_str();
     let n = after_human.len();
     let b_from_study = workflow.baseline_minutes_per_item.is_none();
     let before_n = if b_from_study { study_human.len() } else { 0 };
     // Σ (B − h) / 60 over the same runs as the table; the table's own sum is shown.
     let point = b.and(table.hours);
+    let mut draws = Vec::new();
     let (lo, hi) = match b {
         Some(b) if n > 0 => {
             let mut rng = rng_for(spec.seed, id, "reclaimed_hours");
@@ -492,6 +500,7 @@ fn reclaimed_rows(
                 };
                 n as f64 * (bb - resampled_statistic(rng, after_human, Stat::Mean, &mut buf)) / 60.0
             });
+            draws.clone_from(&diffs);
             interval(diffs, spec.level)
         }
         _ => (None, None),
@@ -528,7 +537,7 @@ fn reclaimed_rows(
         ci_high: hi.map(|h| h * cost),
         ..hours.clone()
     });
-    std::iter::once(hours).chain(money).collect()
+    (std::iter::once(hours).chain(money).collect(), draws)
 }
 
 fn mean(xs: &[f64]) -> f64 {
@@ -586,7 +595,7 @@ fn bootstrap(
 }
 
 /// The percentile interval of bootstrap draws at confidence `level`.
-fn interval(mut draws: Vec<f64>, level: f64) -> (Option<f64>, Option<f64>) {
+pub fn interval(mut draws: Vec<f64>, level: f64) -> (Option<f64>, Option<f64>) {
     if draws.is_empty() {
         return (None, None);
     }

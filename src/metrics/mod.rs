@@ -9,6 +9,7 @@
 
 pub mod backlog;
 pub mod compare;
+pub mod portfolio;
 pub mod trend;
 
 use chrono::{Duration, NaiveDateTime};

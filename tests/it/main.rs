@@ -7,6 +7,7 @@ mod demo;
 mod golden;
 mod http;
 mod ingest;
+mod portfolio;
 mod props;
 mod tidy;
 mod trend;
