@@ -17,7 +17,10 @@ CREATE TABLE IF NOT EXISTS ingest_batches (
     rejected    BIGINT NOT NULL
 );
 
--- The catalogue; `workflow_id` is the identity, a later batch replaces a row.
+-- The catalogue and its assumptions ledger: every version of every workflow,
+-- with the time it was recorded. Re-ingesting a changed row adds a version and
+-- never overwrites one; the current catalogue is the latest version of each
+-- workflow (see the workflows_as_of macro below).
 CREATE TABLE IF NOT EXISTS workflows (
     workflow_id               VARCHAR NOT NULL,
     name                      VARCHAR NOT NULL,
@@ -30,8 +33,26 @@ CREATE TABLE IF NOT EXISTS workflows (
     sla_cycle_minutes         DOUBLE,
     automated_since           TIMESTAMP,
     baseline_minutes_per_item DOUBLE,
-    batch_id                  BIGINT NOT NULL
+    batch_id                  BIGINT NOT NULL,
+    recorded_at               TIMESTAMP NOT NULL
 );
+
+-- The catalogue as it stood at `t` (NULL: now): the latest version of each
+-- workflow recorded at or before `t`.
+CREATE MACRO IF NOT EXISTS workflows_as_of(t) AS TABLE
+    SELECT * EXCLUDE (version_rank)
+    FROM (
+        SELECT *, row_number() OVER (PARTITION BY workflow_id ORDER BY recorded_at DESC, batch_id DESC)
+                      AS version_rank
+        FROM workflows
+        WHERE t IS NULL OR recorded_at <= t
+    )
+    WHERE version_rank = 1;
+
+-- Whether a batch was known at `t` (NULL: now); reports as of a past moment
+-- leave out what arrived later.
+CREATE MACRO IF NOT EXISTS known_at(batch, t) AS
+    t IS NULL OR batch IN (SELECT batch_id FROM ingest_batches WHERE received_at <= t);
 
 -- One execution of an automation; (source, run_id) is the identity.
 -- No PRIMARY KEY: uniqueness is kept by the replace-then-insert of each batch,
@@ -82,6 +103,6 @@ CREATE TABLE IF NOT EXISTS rejects (
 -- transaction, so they are empty whenever no batch is being written.
 -- (They were TEMP tables once; DuckDB lost appended rows of a batch of a row
 -- group or more in a TEMP table of a reopened file, so they are ordinary now.)
-CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id) FROM workflows LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id) FROM runs LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;

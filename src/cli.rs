@@ -47,6 +47,9 @@ pub enum Command {
     Report(ReportCommand),
     /// List the workflow catalogue with its evidence counts.
     Workflows {
+        /// The catalogue as it stood at this date or timestamp (its assumptions ledger).
+        #[arg(long)]
+        as_of: Option<String>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -166,6 +169,9 @@ pub enum ReportCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog,
@@ -231,6 +237,9 @@ pub enum ReportCommand {
         /// Bootstrap resamples (100 to 100,000).
         #[arg(long)]
         resamples: Option<usize>,
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
@@ -276,13 +285,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             workflows,
             format,
+            as_of,
         }) => {
             let store = open(&cli.db)?;
             let period = report::resolve_period(&store, from.as_deref(), to.as_deref())?.context(
                 "no runs are stored yet, so there is no default period: give --from and --to",
             )?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let table = report::metric_table(&store, period, &wf)?;
+            let as_of = report::parse_as_of(as_of.as_deref())?;
+            let table = report::metric_table_as_of(&store, period, &wf, as_of)?;
             let mut out = io::stdout().lock();
             match format {
                 OutFormat::Json => {
@@ -301,9 +312,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             resamples,
             format,
+            as_of,
         }) => {
             let store = open(&cli.db)?;
             let req = report::CompareRequest {
+                as_of,
                 workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
                 from,
                 to,
@@ -374,9 +387,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Workflows { json } => {
+        Command::Workflows { json, as_of } => {
             let store = open(&cli.db)?;
-            let wfs = store.workflows()?;
+            let wfs = store.workflows(report::parse_as_of(as_of.as_deref())?)?;
             let mut out = io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "workflows": wfs }))?;
@@ -546,13 +559,14 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "{origin}: {kind}: read {}, accepted {}, rejected {}; stored {} ({} replaced an earlier version, \
-             {} superseded by a later row in the same input){}",
+             {} superseded by a later row in the same input, {} unchanged){}",
             report.rows_read,
             report.accepted,
             report.rejected,
             report.written,
             report.replaced,
             report.superseded_in_input,
+            report.unchanged,
             report.batch_id.map(|b| format!(" as batch {b}")).unwrap_or_default(),
         )?;
         for r in &report.rejects {

@@ -58,11 +58,31 @@ pub fn split_workflow_filter<'a>(values: impl IntoIterator<Item = &'a str>) -> V
 }
 
 /// The metric table for a period and an optional list of workflows
-/// (empty means every catalogued workflow).
+/// (empty means every catalogued workflow), with the current catalogue.
 pub fn metric_table(
     store: &Store,
     period: Period,
     workflows: &[String],
+) -> Result<MetricTable, ReportError> {
+    metric_table_as_of(store, period, workflows, None)
+}
+
+/// Parses an `--as-of` value: a date (midnight UTC) or a timestamp.
+pub fn parse_as_of(v: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, ReportError> {
+    v.map(|s| {
+        parse_timestamp_or_date(s).map_err(|e| ReportError::BadRequest(format!("as_of: {e}")))
+    })
+    .transpose()
+}
+
+/// The metric table as it would have been reported at `as_of`: the catalogue
+/// version of that moment (hourly cost, baseline override, SLAs, go-live), and
+/// only the runs and observations of batches received by then.
+pub fn metric_table_as_of(
+    store: &Store,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<MetricTable, ReportError> {
     if !workflows.is_empty() {
         let known = store.workflow_ids()?;
@@ -76,7 +96,13 @@ pub fn metric_table(
         }
     }
     let filter = (!workflows.is_empty()).then_some(workflows);
-    let df = store.metric_frame(period.from, period.to, DEFAULT_LEAK_HORIZON_DAYS, filter)?;
+    let df = store.metric_frame(
+        period.from,
+        period.to,
+        DEFAULT_LEAK_HORIZON_DAYS,
+        filter,
+        as_of,
+    )?;
     Ok(MetricTable::from_frame(period, df)?)
 }
 
@@ -90,6 +116,8 @@ pub struct CompareRequest {
     pub baseline: Option<BaselineChoice>,
     pub seed: Option<u64>,
     pub resamples: Option<usize>,
+    /// Report as at this moment: the catalogue version and batches known then.
+    pub as_of: Option<String>,
 }
 
 /// Before/after comparisons, one per workflow, in workflow order.
@@ -131,7 +159,8 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
         resamples,
         level: 0.95,
     };
-    let catalogue = store.workflows()?;
+    let as_of = parse_as_of(req.as_of.as_deref())?;
+    let catalogue = store.workflows(as_of)?;
     let mut chosen = Vec::new();
     if req.workflows.is_empty() {
         chosen.extend(
@@ -153,8 +182,8 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
     chosen
         .into_iter()
         .map(|w| {
-            let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to)?;
-            let reclaimed = after_side_reclaimed(store, &w.workflow, from, to)?;
+            let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to, as_of)?;
+            let reclaimed = after_side_reclaimed(store, &w.workflow, from, to, as_of)?;
             Ok(compare::compare(
                 &w.workflow,
                 &study,
@@ -173,6 +202,7 @@ fn after_side_reclaimed(
     w: &crate::model::Workflow,
     from: Option<chrono::NaiveDateTime>,
     to: chrono::NaiveDateTime,
+    as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<compare::Reclaimed, ReportError> {
     let none = compare::Reclaimed {
         hours: None,
@@ -185,10 +215,11 @@ fn after_side_reclaimed(
     if start >= to {
         return Ok(none);
     }
-    let table = metric_table(
+    let table = metric_table_as_of(
         store,
         Period::new(start, to)?,
         std::slice::from_ref(&w.workflow_id),
+        as_of,
     )?;
     let row = table.rows()?.into_iter().next();
     Ok(compare::Reclaimed {
@@ -389,11 +420,11 @@ pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, Repor
         .copied()
         .ok_or_else(|| ReportError::BadRequest("no complete week before `at`".into()))?;
     let mut checks = Vec::new();
-    for w in store.workflows()? {
+    for w in store.workflows(None)? {
         let Some(go_live) = w.workflow.automated_since else {
             continue;
         };
-        let (_, runs) = store.compare_frames(&w.workflow.workflow_id, last.end)?;
+        let (_, runs) = store.compare_frames(&w.workflow.workflow_id, last.end, None)?;
         checks.extend(compare::regression_checks(
             &w.workflow.workflow_id,
             go_live,
@@ -435,8 +466,11 @@ pub fn portfolio(
         .into_iter()
         .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
         .collect();
-    let catalogue: Vec<crate::model::Workflow> =
-        store.workflows()?.into_iter().map(|w| w.workflow).collect();
+    let catalogue: Vec<crate::model::Workflow> = store
+        .workflows(None)?
+        .into_iter()
+        .map(|w| w.workflow)
+        .collect();
     Ok((
         period,
         crate::metrics::portfolio::rollup(&rows, &catalogue, &comparisons, 0.95),

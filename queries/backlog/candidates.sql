@@ -7,7 +7,7 @@ SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.curr
        avg(CASE WHEN b.had_error THEN 1.0 WHEN NOT b.had_error THEN 0.0 END) AS error_share,
        greatest((epoch_us(max(b.observed_at)) - epoch_us(min(b.observed_at))) / 604800000000.0::DOUBLE, 1.0)
            AS study_weeks
-FROM workflows w
+FROM workflows_as_of(NULL) w
 JOIN baseline_observations b USING (workflow_id)
 WHERE w.automated_since IS NULL
 GROUP BY ALL

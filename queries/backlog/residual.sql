@@ -4,7 +4,7 @@
 WITH b AS (
     SELECT w.workflow_id, w.automated_since,
            coalesce(w.baseline_minutes_per_item, avg(o.handle_minutes)) AS b
-    FROM workflows w
+    FROM workflows_as_of(NULL) w
     LEFT JOIN baseline_observations o USING (workflow_id)
     WHERE w.automated_since IS NOT NULL
     GROUP BY w.workflow_id, w.automated_since, w.baseline_minutes_per_item

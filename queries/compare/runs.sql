@@ -1,6 +1,7 @@
 -- The runs of one workflow ($1) anchored before $2 (exclusive), with the
 -- per-run quantities of the metric definitions. Runs are returned in a fixed
--- order so that a seeded bootstrap over them is reproducible.
+-- order so that a seeded bootstrap over them is reproducible. $3 is the as-of
+-- moment (NULL: now): runs of later batches are left out.
 SELECT epoch_us(coalesce(trigger_at, started_at)) AS anchor_us,
        status,
        CASE WHEN status IN ('succeeded', 'escalated')
@@ -11,5 +12,6 @@ SELECT epoch_us(coalesce(trigger_at, started_at)) AS anchor_us,
        human_minutes
 FROM runs
 WHERE workflow_id = $1::VARCHAR
+  AND known_at(batch_id, $3::TIMESTAMP)
   AND coalesce(trigger_at, started_at) < $2::TIMESTAMP
 ORDER BY anchor_us, source, run_id;

@@ -3,6 +3,8 @@
 -- Parameters:
 --   $1 from (TIMESTAMP, inclusive)   $2 to (TIMESTAMP, exclusive)
 --   $3 leak horizon in days (DOUBLE) $4 comma-separated workflow ids, or NULL for all
+--   $5 as-of (TIMESTAMP, or NULL for now): the catalogue version, and only the
+--      batches, recorded by then
 --
 -- A run belongs to the period when its anchor, coalesce(trigger_at, started_at),
 -- lies in [$1, $2). Every catalogued workflow gets a row, also with no runs.
@@ -10,7 +12,7 @@
 WITH
 wf AS (
     SELECT w.*
-    FROM workflows w
+    FROM workflows_as_of($5::TIMESTAMP) w
     WHERE $4::VARCHAR IS NULL
        OR list_contains(string_split($4::VARCHAR, ','), w.workflow_id)
 ),
@@ -22,6 +24,7 @@ baseline AS (
     LEFT JOIN (
         SELECT workflow_id, avg(handle_minutes) AS mean_handle
         FROM baseline_observations
+        WHERE known_at(batch_id, $5::TIMESTAMP)
         GROUP BY workflow_id
     ) obs USING (workflow_id)
 ),
@@ -47,7 +50,8 @@ period_runs AS (
     FROM runs r
     JOIN wf USING (workflow_id)
     JOIN baseline bl USING (workflow_id)
-    WHERE coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
+    WHERE known_at(r.batch_id, $5::TIMESTAMP)
+      AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
       AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
 ),
 agg AS (

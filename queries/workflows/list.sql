@@ -2,6 +2,7 @@
 SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.currency,
        w.sla_response_minutes, w.sla_cycle_minutes, w.automated_since, w.baseline_minutes_per_item,
        (SELECT count(*) FROM runs r WHERE r.workflow_id = w.workflow_id) AS runs,
-       (SELECT count(*) FROM baseline_observations b WHERE b.workflow_id = w.workflow_id) AS baseline_observations
-FROM workflows w
+       (SELECT count(*) FROM baseline_observations b WHERE b.workflow_id = w.workflow_id) AS baseline_observations,
+       w.recorded_at
+FROM workflows_as_of($1::TIMESTAMP) w
 ORDER BY w.workflow_id;

@@ -109,13 +109,25 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such route")
 }
 
-async fn list_workflows(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let wfs = blocking(move || Ok(st.store.workflows()?)).await?;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AsOfQuery {
+    as_of: Option<String>,
+}
+
+async fn list_workflows(
+    State(st): State<AppState>,
+    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let wfs = blocking(move || Ok(st.store.workflows(as_of)?)).await?;
     Ok(Json(serde_json::json!({ "workflows": wfs })))
 }
 
 /// Query parameters of the metrics endpoint; `workflow` may repeat.
 struct MetricsQuery {
+    as_of: Option<String>,
     from: Option<String>,
     to: Option<String>,
     workflows: Vec<String>,
@@ -125,6 +137,7 @@ struct MetricsQuery {
 fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
     let pairs = query_pairs(raw)?;
     let mut q = MetricsQuery {
+        as_of: None,
         from: None,
         to: None,
         workflows: Vec::new(),
@@ -137,9 +150,10 @@ fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
             "to" => q.to = Some(v),
             "workflow" => wf.push(v),
             "format" => q.format = v,
+            "as_of" => q.as_of = Some(v),
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use from, to, workflow, format"
+                    "unknown parameter `{other}`: use from, to, workflow, format, as_of"
                 )))
             }
         }
@@ -165,7 +179,13 @@ async fn get_metrics(
             .ok_or_else(|| {
                 ApiError::bad_request("no runs are stored yet: give from and to explicitly")
             })?;
-        Ok(report::metric_table(&st.store, period, &q.workflows)?)
+        let as_of = report::parse_as_of(q.as_of.as_deref())?;
+        Ok(report::metric_table_as_of(
+            &st.store,
+            period,
+            &q.workflows,
+            as_of,
+        )?)
     })
     .await?;
     metric_response(&table, csv)
@@ -318,6 +338,7 @@ async fn get_compare(
             "workflow" => wf.push(v),
             "from" => req.from = Some(v),
             "to" => req.to = Some(v),
+            "as_of" => req.as_of = Some(v),
             "baseline" => req.baseline = Some(v.parse().map_err(ApiError::bad_request)?),
             "seed" => {
                 req.seed = Some(v.parse().map_err(|_| ApiError::bad_request(format!("seed `{v}` is not a whole number")))?)
@@ -328,7 +349,7 @@ async fn get_compare(
             "format" => csv = parse_format(&v)?,
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use workflow, from, to, baseline, seed, resamples, format"
+                    "unknown parameter `{other}`: use workflow, from, to, baseline, seed, resamples, format, as_of"
                 )))
             }
         }

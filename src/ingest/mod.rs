@@ -82,8 +82,11 @@ pub struct Report {
     pub superseded_in_input: u64,
     /// Distinct rows written.
     pub written: u64,
-    /// Written rows that replaced a stored version of the same identity.
+    /// Written rows that replaced a stored version of the same identity
+    /// (for the catalogue: new versions of a workflow whose assumptions changed).
     pub replaced: u64,
+    /// Catalogue rows identical to the current version, so not recorded again.
+    pub unchanged: u64,
     pub warnings: Vec<String>,
     /// Every reject problem, up to [`REPORT_REJECT_LIMIT`].
     pub rejects: Vec<RejectLine>,
@@ -108,6 +111,7 @@ impl Report {
             superseded_in_input: 0,
             written: 0,
             replaced: 0,
+            unchanged: 0,
             warnings: Vec::new(),
             rejects: Vec::new(),
             rejects_truncated: false,
@@ -229,6 +233,7 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
         superseded_in_input: p.superseded_in_input,
         written: written.map_or(0, |w| w.stored),
         replaced: written.map_or(0, |w| w.replaced),
+        unchanged: written.map_or(0, |w| w.unchanged),
         warnings,
         rejects: lines,
         rejects_truncated: truncated,

@@ -26,7 +26,7 @@ const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
 const RUNS_DELETE_STAGED: &str = include_str!("../../queries/runs/delete_staged.sql");
 const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.sql");
-const WORKFLOWS_DELETE_STAGED: &str = include_str!("../../queries/workflows/delete_staged.sql");
+const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/count_changed.sql");
 const WORKFLOWS_INSERT_STAGED: &str = include_str!("../../queries/workflows/insert_staged.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
@@ -78,6 +78,16 @@ pub struct Written {
     pub stored: u64,
     /// Stored rows that replaced an earlier version of the same identity.
     pub replaced: u64,
+    /// Catalogue rows identical to the current version, so not recorded again.
+    pub unchanged: u64,
+}
+
+/// How a staged batch reaches its table.
+enum Merge {
+    /// Delete the stored versions, insert the staged rows.
+    Replace(&'static str, &'static str),
+    /// Record new versions of changed rows beside the old ones (the catalogue).
+    Versioned,
 }
 
 /// A catalogue entry with the size of its evidence.
@@ -87,6 +97,9 @@ pub struct WorkflowSummary {
     pub workflow: Workflow,
     pub runs: i64,
     pub baseline_observations: i64,
+    /// When this version of the workflow was recorded.
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub recorded_at: NaiveDateTime,
 }
 
 /// A stored reject problem.
@@ -180,11 +193,11 @@ impl Store {
         Ok(written)
     }
 
-    /// The catalogue with evidence counts.
-    pub fn workflows(&self) -> Result<Vec<WorkflowSummary>> {
+    /// The catalogue as of a moment (`None`: now), with evidence counts.
+    pub fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare(WORKFLOWS_LIST)?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(params![as_of], |r| {
             Ok(WorkflowSummary {
                 workflow: Workflow {
                     workflow_id: r.get(0)?,
@@ -201,6 +214,7 @@ impl Store {
                 },
                 runs: r.get(11)?,
                 baseline_observations: r.get(12)?,
+                recorded_at: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -214,13 +228,14 @@ impl Store {
         to: NaiveDateTime,
         leak_horizon_days: f64,
         workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
     ) -> Result<DataFrame> {
         let only: Option<String> = workflows.map(|w| w.join(","));
         let conn = self.reader()?;
         frame::query_frame(
             &conn,
             WORKFLOW_METRICS,
-            params![from, to, leak_horizon_days, only],
+            params![from, to, leak_horizon_days, only, as_of],
         )
     }
 
@@ -230,10 +245,11 @@ impl Store {
         &self,
         workflow_id: &str,
         to: NaiveDateTime,
+        as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, DataFrame)> {
         let conn = self.reader()?;
-        let study = frame::query_frame(&conn, COMPARE_STUDY, params![workflow_id])?;
-        let runs = frame::query_frame(&conn, COMPARE_RUNS, params![workflow_id, to])?;
+        let study = frame::query_frame(&conn, COMPARE_STUDY, params![workflow_id, as_of])?;
+        let runs = frame::query_frame(&conn, COMPARE_RUNS, params![workflow_id, to, as_of])?;
         Ok((study, runs))
     }
 
@@ -320,7 +336,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         |r| r.get(0),
     )?;
     conn.execute_batch(STAGE_CLEAR)?;
-    let (delete, insert) = match b.rows {
+    let merge = match b.rows {
         Rows::Workflows(rows) => {
             let mut app = conn.appender("stage_workflows")?;
             for w in rows {
@@ -339,7 +355,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                 ])?;
             }
             app.flush()?;
-            (WORKFLOWS_DELETE_STAGED, WORKFLOWS_INSERT_STAGED)
+            Merge::Versioned
         }
         Rows::Runs(rows) => {
             let mut app = conn.appender("stage_runs")?;
@@ -359,7 +375,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                 ])?;
             }
             app.flush()?;
-            (RUNS_DELETE_STAGED, RUNS_INSERT_STAGED)
+            Merge::Replace(RUNS_DELETE_STAGED, RUNS_INSERT_STAGED)
         }
         Rows::Baselines(rows) => {
             let mut app = conn.appender("stage_baselines")?;
@@ -377,18 +393,30 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                 ])?;
             }
             app.flush()?;
-            (BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
+            Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
         }
     };
-    let replaced = conn.execute(delete, [])? as u64;
-    let stored = conn.execute(insert, params![batch_id])? as u64;
-    // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
-    if stored != b.rows.len() as u64 {
-        return Err(StoreError::Incomplete {
-            expected: b.rows.len() as u64,
-            stored,
-        });
-    }
+    let (stored, replaced) = match merge {
+        // The catalogue is a ledger: new and changed rows become versions, identical ones nothing.
+        Merge::Versioned => {
+            let changed: i64 = conn.query_row(WORKFLOWS_COUNT_CHANGED, [], |r| r.get(0))?;
+            let stored =
+                conn.execute(WORKFLOWS_INSERT_STAGED, params![batch_id, b.received_at])? as u64;
+            (stored, changed as u64)
+        }
+        Merge::Replace(delete, insert) => {
+            let replaced = conn.execute(delete, [])? as u64;
+            let stored = conn.execute(insert, params![batch_id])? as u64;
+            // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
+            if stored != b.rows.len() as u64 {
+                return Err(StoreError::Incomplete {
+                    expected: b.rows.len() as u64,
+                    stored,
+                });
+            }
+            (stored, replaced)
+        }
+    };
     conn.execute(
         BATCH_SET_COUNTS,
         params![stored as i64, replaced as i64, batch_id],
@@ -413,5 +441,6 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         batch_id,
         stored,
         replaced,
+        unchanged: b.rows.len() as u64 - stored,
     })
 }

@@ -30,7 +30,7 @@ fn demo_loads_cleanly_and_shows_its_stories() {
     let dir = tempfile::tempdir().unwrap();
     let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
     assert!(store.rejects(None, 10).unwrap().is_empty());
-    let wfs = store.workflows().unwrap();
+    let wfs = store.workflows(None).unwrap();
     assert_eq!(wfs.len(), 14);
     let mut cats: Vec<&str> = wfs.iter().map(|w| w.workflow.category.as_str()).collect();
     cats.sort();

@@ -184,3 +184,77 @@ fn json_and_csv_carry_the_same_numbers() {
         }
     }
 }
+
+#[test]
+fn as_of_reproduces_a_report_after_the_catalogue_changed() {
+    use yardstick::ingest::{self, Format, Input, Options};
+    let s = golden_store();
+    let before = yardstick::report::metric_table(&s, january(), &[])
+        .unwrap()
+        .to_json()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let then = chrono::Utc::now().naive_utc();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    // Finance doubles wf-a's hourly cost and overrides its baseline to 30 minutes.
+    let text = "workflow_id,name,owner,team,category,hourly_cost,currency,sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item\n\
+                wf-a,Lead intake,Ana Lopez,Sales Ops,intake,120,EUR,10,60,2026-01-01,30\n";
+    let input = Input {
+        kind: Kind::Workflows,
+        format: Format::Csv,
+        origin: "change",
+        bytes: text.as_bytes(),
+    };
+    let rep = ingest::ingest(&s, &input, Options::default()).unwrap();
+    assert_eq!((rep.written, rep.replaced), (1, 1));
+    // Now: B = 30, reclaimed 30−2 + 30 + 30−15 + 0 + 30−25 + 30 = 108 minutes, × 120/60.
+    let now = row(&s, january(), "wf-a");
+    close(now.baseline_minutes_per_item, Some(30.0));
+    close(now.reclaimed_hours, Some(108.0 / 60.0));
+    close(now.reclaimed_money, Some(216.0));
+    // As of `then`, the earlier report comes back exactly.
+    let past = yardstick::report::metric_table_as_of(&s, january(), &[], Some(then)).unwrap();
+    assert_eq!(past.to_json().unwrap(), before);
+    // A comparison as of `then` uses the old B and cost too.
+    let money_of = |as_of: Option<String>| {
+        let req = yardstick::report::CompareRequest {
+            workflows: vec!["wf-a".into()],
+            to: Some("2026-02-01".into()),
+            as_of,
+            ..Default::default()
+        };
+        let c = yardstick::report::compare(&s, &req).unwrap();
+        c[0].rows
+            .iter()
+            .find(|r| r.metric == "reclaimed_money")
+            .unwrap()
+            .after
+    };
+    close(
+        money_of(Some(yardstick::model::format_timestamp(then))),
+        Some(58.0),
+    );
+    close(money_of(None), Some(216.0));
+    // Both versions stay in the ledger.
+    let old = s.workflows(Some(then)).unwrap();
+    let cur = s.workflows(None).unwrap();
+    assert_eq!(old[0].workflow.hourly_cost, Some(60.0));
+    assert_eq!(cur[0].workflow.hourly_cost, Some(120.0));
+    assert!(cur[0].recorded_at > then && old[0].recorded_at < then);
+    // Runs ingested after `then` are left out of a report as of `then`.
+    let late = "source,run_id,workflow_id,started_at,finished_at,status\nlate,z1,wf-a,2026-01-09T00:00:00Z,2026-01-09T00:05:00Z,succeeded\n";
+    let input = Input {
+        kind: Kind::Runs,
+        format: Format::Csv,
+        origin: "late",
+        bytes: late.as_bytes(),
+    };
+    assert!(
+        ingest::ingest(&s, &input, Options::default())
+            .unwrap()
+            .stored
+    );
+    assert_eq!(row(&s, january(), "wf-a").runs, 10);
+    let past = yardstick::report::metric_table_as_of(&s, january(), &[], Some(then)).unwrap();
+    assert_eq!(past.to_json().unwrap(), before);
+}
