@@ -175,6 +175,15 @@ pub enum ReportCommand {
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog,
+    /// Headline figures against the previous period of equal length, with intervals.
+    Summary {
+        /// Start of the period, inclusive (default: all runs).
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period, exclusive.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// The portfolio: totals by team, category and owner, and the headline with intervals.
     Portfolio {
         /// Start of the period, inclusive (default: all runs).
@@ -377,6 +386,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             body["to"] = format_timestamp(period.to).into();
             let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &body)?;
+            writeln!(out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Summary { from, to }) => {
+            let store = open(&cli.db)?;
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(
+                &mut out,
+                &report::summary(&store, from.as_deref(), to.as_deref())?,
+            )?;
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -476,3 +476,31 @@ pub fn portfolio(
         crate::metrics::portfolio::rollup(&rows, &catalogue, &comparisons, 0.95),
     ))
 }
+
+/// The headline figures of `[from, to)` against the previous period of equal
+/// length, `[from − (to − from), from)`, with intervals for every change.
+pub fn summary(
+    store: &Store,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<serde_json::Value, ReportError> {
+    let period = resolve_period(store, from, to)?.ok_or_else(|| {
+        ReportError::BadRequest("no runs are stored yet: give from and to".into())
+    })?;
+    let prev = Period::new(period.from - (period.to - period.from), period.from)?;
+    let iso = crate::model::format_timestamp;
+    let (_, now) = portfolio(store, Some(&iso(period.from)), Some(&iso(period.to)))?;
+    let (_, before) = portfolio(store, Some(&iso(prev.from)), Some(&iso(prev.to)))?;
+    let rows_now = metric_table(store, period, &[])?.rows()?;
+    let rows_before = metric_table(store, prev, &[])?.rows()?;
+    let figures =
+        crate::metrics::portfolio::deviations(&now, &before, &rows_now, &rows_before, 0.95);
+    Ok(serde_json::json!({
+        "from": iso(period.from),
+        "to": iso(period.to),
+        "previous_from": iso(prev.from),
+        "previous_to": iso(prev.to),
+        "level": 0.95,
+        "figures": figures,
+    }))
+}

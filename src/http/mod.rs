@@ -56,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/trend", get(get_trend))
         .route("/api/v1/alerts", get(get_alerts))
         .route("/api/v1/portfolio", get(get_portfolio))
+        .route("/api/v1/summary", get(get_summary))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -293,6 +294,23 @@ async fn get_portfolio(
     body["from"] = crate::model::format_timestamp(period.from).into();
     body["to"] = crate::model::format_timestamp(period.to).into();
     Ok(Json(body))
+}
+
+async fn get_summary(
+    State(st): State<AppState>,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    Ok(Json(
+        blocking(move || {
+            Ok(report::summary(
+                &st.store,
+                q.from.as_deref(),
+                q.to.as_deref(),
+            )?)
+        })
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]

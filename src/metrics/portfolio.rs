@@ -46,6 +46,9 @@ pub struct Headline {
     pub workflows: usize,
     /// Terminal runs since go-live behind the figure.
     pub runs: i64,
+    /// The bootstrap replicates of the total, in draw order.
+    #[serde(skip)]
+    pub draws: Vec<f64>,
 }
 
 /// The roll-up.
@@ -158,16 +161,21 @@ pub fn rollup(
                     .for_each(|a| *a += r.reclaimed_hours.unwrap_or(0.0) * k),
             }
         }
-        let (ci_low, ci_high) = interval(draws, level);
+        let (ci_low, ci_high) = interval(draws.clone(), level);
         Headline {
             unit,
             value,
             ci_low,
             ci_high,
+            draws,
             workflows: members.len(),
+            // The runs behind reclaimed figures: terminal runs since go-live.
             runs: members
                 .iter()
-                .map(|(r, _)| r.succeeded + r.failed + r.escalated)
+                .map(|(_, c)| {
+                    c.and_then(|c| c.rows.iter().find(|x| x.metric == "reclaimed_hours"))
+                        .map_or(0, |x| x.after_n as i64)
+                })
                 .sum(),
         }
     };
@@ -199,4 +207,158 @@ pub fn rollup(
         groups,
         without_baseline,
     }
+}
+
+/// One headline figure of a period beside the previous period of equal length.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deviation {
+    pub figure: String,
+    /// `hours`, a currency code, `share` or `runs`.
+    pub unit: String,
+    pub value: Option<f64>,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    pub change_pct: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The n behind the figure now and before (terminal runs).
+    pub n: i64,
+    pub previous_n: i64,
+    pub verdict: String,
+}
+
+fn pct(change: Option<f64>, previous: Option<f64>) -> Option<f64> {
+    change
+        .zip(previous)
+        .and_then(|(c, p)| (p != 0.0).then(|| c / p))
+}
+
+fn said(lo: Option<f64>, hi: Option<f64>, n: i64, previous_n: i64) -> String {
+    if n < super::compare::MIN_N as i64 || previous_n < super::compare::MIN_N as i64 {
+        return format!("too little data: n={n} now, n={previous_n} before");
+    }
+    match (lo, hi) {
+        (Some(l), _) if l > 0.0 => "up, clearly".into(),
+        (_, Some(h)) if h < 0.0 => "down, clearly".into(),
+        (Some(_), Some(_)) => "no clear change".into(),
+        _ => "no interval".into(),
+    }
+}
+
+/// The headline figures of a period against the previous period of equal
+/// length: reclaimed hours and money (intervals from the bootstrap replicates,
+/// now minus before, draw by draw), runs, and the portfolio's error and
+/// escalation rates (intervals for a difference of two proportions,
+/// normal approximation).
+pub fn deviations(
+    now: &Portfolio,
+    before: &Portfolio,
+    rows_now: &[MetricRow],
+    rows_before: &[MetricRow],
+    level: f64,
+) -> Vec<Deviation> {
+    let mut out = Vec::new();
+    let mut units: Vec<&str> = now
+        .headline
+        .iter()
+        .chain(&before.headline)
+        .map(|h| h.unit.as_str())
+        .collect();
+    units.dedup();
+    let mut seen = Vec::new();
+    for unit in units {
+        if seen.contains(&unit) {
+            continue;
+        }
+        seen.push(unit);
+        let a = now.headline.iter().find(|h| h.unit == unit);
+        let b = before.headline.iter().find(|h| h.unit == unit);
+        let value = Some(a.map_or(0.0, |h| h.value));
+        let previous = Some(b.map_or(0.0, |h| h.value));
+        let change = value.zip(previous).map(|(v, p)| v - p);
+        let (n, pn) = (a.map_or(0, |h| h.runs), b.map_or(0, |h| h.runs));
+        let empty = Vec::new();
+        let (da, db) = (
+            a.map_or(&empty, |h| &h.draws),
+            b.map_or(&empty, |h| &h.draws),
+        );
+        let k = da.len().max(db.len());
+        let draws: Vec<f64> = (0..k)
+            .map(|i| {
+                let x = da.get(i).copied().unwrap_or(value.unwrap_or(0.0));
+                let y = db.get(i).copied().unwrap_or(previous.unwrap_or(0.0));
+                x - y
+            })
+            .collect();
+        let (lo, hi) = interval(draws, level);
+        out.push(Deviation {
+            figure: if unit == "hours" {
+                "reclaimed_hours".into()
+            } else {
+                "reclaimed_money".into()
+            },
+            unit: unit.to_string(),
+            value,
+            previous,
+            change,
+            change_pct: pct(change, previous),
+            ci_low: lo,
+            ci_high: hi,
+            n,
+            previous_n: pn,
+            verdict: said(lo, hi, n, pn),
+        });
+    }
+    let sum = |rows: &[MetricRow], f: fn(&MetricRow) -> i64| rows.iter().map(f).sum::<i64>();
+    let (runs, prev_runs) = (sum(rows_now, |r| r.runs), sum(rows_before, |r| r.runs));
+    out.push(Deviation {
+        figure: "runs".into(),
+        unit: "runs".into(),
+        value: Some(runs as f64),
+        previous: Some(prev_runs as f64),
+        change: Some((runs - prev_runs) as f64),
+        change_pct: pct(Some((runs - prev_runs) as f64), Some(prev_runs as f64)),
+        ci_low: None,
+        ci_high: None,
+        n: runs,
+        previous_n: prev_runs,
+        verdict: "a count: no interval".into(),
+    });
+    // 1.96 for 95%; other levels use the matching normal quantile of the two common ones.
+    let z = if level >= 0.99 { 2.576 } else { 1.96 };
+    for (figure, num) in [
+        (
+            "error_rate",
+            (|r: &MetricRow| r.failed) as fn(&MetricRow) -> i64,
+        ),
+        ("escalation_rate", |r: &MetricRow| r.escalated),
+    ] {
+        let terminal = |rows: &[MetricRow]| sum(rows, |r| r.succeeded + r.failed + r.escalated);
+        let (n1, n0) = (terminal(rows_now), terminal(rows_before));
+        let (x1, x0) = (sum(rows_now, num), sum(rows_before, num));
+        let p1 = (n1 > 0).then(|| x1 as f64 / n1 as f64);
+        let p0 = (n0 > 0).then(|| x0 as f64 / n0 as f64);
+        let change = p1.zip(p0).map(|(a, b)| a - b);
+        let se = p1
+            .zip(p0)
+            .map(|(a, b)| (a * (1.0 - a) / n1 as f64 + b * (1.0 - b) / n0 as f64).sqrt());
+        let (lo, hi) = match (change, se) {
+            (Some(c), Some(s)) => (Some(c - z * s), Some(c + z * s)),
+            _ => (None, None),
+        };
+        out.push(Deviation {
+            figure: figure.into(),
+            unit: "share".into(),
+            value: p1,
+            previous: p0,
+            change,
+            change_pct: pct(change, p0),
+            ci_low: lo,
+            ci_high: hi,
+            n: n1,
+            previous_n: n0,
+            verdict: said(lo, hi, n1, n0),
+        });
+    }
+    out
 }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::model::{Kind, Reject, Rows, Workflow};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
+const SCHEMA_CHECK: &str = include_str!("../../queries/schema_check.sql");
 const STAGE_CLEAR: &str = include_str!("../../queries/stage/clear.sql");
 const BATCH_INSERT: &str = include_str!("../../queries/batches/insert.sql");
 const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sql");
@@ -48,6 +49,11 @@ pub enum StoreError {
     Open { path: String, source: duckdb::Error },
     #[error("dataframe error: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    #[error(
+        "`{0}` was written by an earlier Yardstick whose catalogue had no version history; \
+         ingest your files again into a new database file"
+    )]
+    OldSchema(String),
     #[error("the writer lock is poisoned by an earlier panic")]
     Poisoned,
     #[error("batch rolled back: {expected} rows were staged but {stored} reached the table")]
@@ -155,6 +161,11 @@ impl Store {
     }
 
     fn init(conn: Connection, path: String) -> Result<Store> {
+        let (has_workflows, has_ledger): (i64, i64) =
+            conn.query_row(SCHEMA_CHECK, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if has_workflows > 0 && has_ledger == 0 {
+            return Err(StoreError::OldSchema(path));
+        }
         conn.execute_batch(SCHEMA)?;
         Ok(Store {
             writer: Arc::new(Mutex::new(conn)),

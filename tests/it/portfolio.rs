@@ -8,9 +8,10 @@ fn groups_and_headline_never_mix_currencies() {
     let (_, p) = yardstick::report::portfolio(&s, Some("2026-01-01"), Some("2026-02-01")).unwrap();
     // Headline: wf-a 58 min and wf-b 23 min reclaimed (wf-c has no baseline, wf-d no go-live).
     let hours = &p.headline[0];
+    // Behind them: wf-a's six terminal runs since go-live and wf-b's three (b1 precedes it).
     assert_eq!(
         (hours.unit.as_str(), hours.workflows, hours.runs),
-        ("hours", 2, 6 + 4)
+        ("hours", 2, 6 + 3)
     );
     close(Some(hours.value), Some(81.0 / 60.0));
     let (lo, hi) = (hours.ci_low.unwrap(), hours.ci_high.unwrap());
@@ -46,5 +47,42 @@ fn groups_and_headline_never_mix_currencies() {
     assert_eq!(
         p.groups.iter().filter(|g| g.dimension == "owner").count(),
         4
+    );
+}
+
+#[test]
+fn summary_sets_a_period_against_the_previous_one_of_equal_length() {
+    let s = golden_store();
+    let j = yardstick::report::summary(&s, Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    // January has 31 days, so the previous period is the 31 days before it.
+    assert_eq!(j["previous_from"], "2025-12-01T00:00:00Z");
+    assert_eq!(j["previous_to"], "2026-01-01T00:00:00Z");
+    let fig = |name: &str| {
+        j["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["figure"] == name)
+            .unwrap()
+            .clone()
+    };
+    // Hours: 81/60 now; in December only a11 ran, before wf-a's go-live: 0 reclaimed.
+    let h = fig("reclaimed_hours");
+    close(h["value"].as_f64(), Some(81.0 / 60.0));
+    close(h["previous"].as_f64(), Some(0.0));
+    close(h["change"].as_f64(), Some(81.0 / 60.0));
+    assert_eq!(
+        (h["n"].as_i64(), h["previous_n"].as_i64()),
+        (Some(9), Some(0))
+    );
+    // Error rate: failed a4, a5, b3 of 11 terminal runs now; a11 succeeded before.
+    let e = fig("error_rate");
+    close(e["value"].as_f64(), Some(3.0 / 11.0));
+    close(e["previous"].as_f64(), Some(0.0));
+    assert_eq!(e["verdict"], "too little data: n=11 now, n=1 before");
+    let r = fig("runs");
+    assert_eq!(
+        (r["value"].as_f64(), r["previous"].as_f64()),
+        (Some(15.0), Some(1.0))
     );
 }
