@@ -273,9 +273,8 @@ pub fn deviations(
         seen.push(unit);
         let a = now.headline.iter().find(|h| h.unit == unit);
         let b = before.headline.iter().find(|h| h.unit == unit);
-        let value = Some(a.map_or(0.0, |h| h.value));
-        let previous = Some(b.map_or(0.0, |h| h.value));
-        let change = value.zip(previous).map(|(v, p)| v - p);
+        let (v, p) = (a.map_or(0.0, |h| h.value), b.map_or(0.0, |h| h.value));
+        let (value, previous, change) = (Some(v), Some(p), Some(v - p));
         let (n, pn) = (a.map_or(0, |h| h.runs), b.map_or(0, |h| h.runs));
         let empty = Vec::new();
         let (da, db) = (
@@ -285,8 +284,9 @@ pub fn deviations(
         let k = da.len().max(db.len());
         let draws: Vec<f64> = (0..k)
             .map(|i| {
-                let x = da.get(i).copied().unwrap_or(value.unwrap_or(0.0));
-                let y = db.get(i).copied().unwrap_or(previous.unwrap_or(0.0));
+                // A side without replicates contributes its point value to every draw.
+                let x = da.get(i).copied().unwrap_or(v);
+                let y = db.get(i).copied().unwrap_or(p);
                 x - y
             })
             .collect();
