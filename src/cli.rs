@@ -174,7 +174,11 @@ pub enum ReportCommand {
         as_of: Option<String>,
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
-    Backlog,
+    Backlog {
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Headline figures against the previous period of equal length, with intervals.
     Summary {
         /// Start of the period, inclusive (default: all runs).
@@ -183,6 +187,9 @@ pub enum ReportCommand {
         /// End of the period, exclusive.
         #[arg(long)]
         to: Option<String>,
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// The portfolio: totals by team, category and owner, and the headline with intervals.
     Portfolio {
@@ -192,6 +199,9 @@ pub enum ReportCommand {
         /// End of the period, exclusive.
         #[arg(long)]
         to: Option<String>,
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
     Alerts {
@@ -222,6 +232,9 @@ pub enum ReportCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Before/after comparison with 95% bootstrap intervals, per workflow.
     ///
@@ -354,13 +367,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             workflows,
             format,
+            as_of,
         }) => {
             let store = open(&cli.db)?;
             let g = granularity
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!(e))?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let trend = report::trend(&store, g, &tz, from.as_deref(), to.as_deref(), &wf)?;
+            let trend = report::trend(
+                &store,
+                g,
+                &tz,
+                from.as_deref(),
+                to.as_deref(),
+                &wf,
+                report::parse_as_of(as_of.as_deref())?,
+            )?;
             let mut out = io::stdout().lock();
             match format {
                 OutFormat::Json => {
@@ -378,9 +400,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(ReportCommand::Portfolio { from, to }) => {
+        Command::Report(ReportCommand::Portfolio { from, to, as_of }) => {
             let store = open(&cli.db)?;
-            let (period, p) = report::portfolio(&store, from.as_deref(), to.as_deref())?;
+            let (period, p) = report::portfolio(
+                &store,
+                from.as_deref(),
+                to.as_deref(),
+                report::parse_as_of(as_of.as_deref())?,
+            )?;
             let mut body = serde_json::to_value(p)?;
             body["from"] = format_timestamp(period.from).into();
             body["to"] = format_timestamp(period.to).into();
@@ -389,20 +416,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(ReportCommand::Summary { from, to }) => {
+        Command::Report(ReportCommand::Summary { from, to, as_of }) => {
             let store = open(&cli.db)?;
             let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(
                 &mut out,
-                &report::summary(&store, from.as_deref(), to.as_deref())?,
+                &report::summary(
+                    &store,
+                    from.as_deref(),
+                    to.as_deref(),
+                    report::parse_as_of(as_of.as_deref())?,
+                )?,
             )?;
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(ReportCommand::Backlog) => {
+        Command::Report(ReportCommand::Backlog { as_of }) => {
             let store = open(&cli.db)?;
             let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &report::backlog(&store)?)?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &report::backlog(&store, report::parse_as_of(as_of.as_deref())?)?,
+            )?;
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -250,8 +250,11 @@ fn skip_header(csv: &[u8]) -> &[u8] {
 }
 
 /// The ranked automation backlog.
-pub fn backlog(store: &Store) -> Result<crate::metrics::backlog::Backlog, ReportError> {
-    let (candidates, residuals) = store.backlog_frames()?;
+pub fn backlog(
+    store: &Store,
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<crate::metrics::backlog::Backlog, ReportError> {
+    let (candidates, residuals) = store.backlog_frames(as_of)?;
     Ok(crate::metrics::backlog::backlog(&candidates, &residuals)?)
 }
 
@@ -276,6 +279,7 @@ pub fn trend(
     from: Option<&str>,
     to: Option<&str>,
     workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Trend, ReportError> {
     use crate::metrics::trend;
     let tz = trend::parse_tz(tz)?;
@@ -295,7 +299,7 @@ pub fn trend(
     let buckets = trend::buckets(granularity, tz, period.from, period.to, MAX_TREND_PERIODS)?;
     let tables = buckets
         .iter()
-        .map(|b| metric_table(store, Period::new(b.start, b.end)?, workflows))
+        .map(|b| metric_table_as_of(store, Period::new(b.start, b.end)?, workflows, as_of))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Trend {
         granularity,
@@ -452,14 +456,16 @@ pub fn portfolio(
     store: &Store,
     from: Option<&str>,
     to: Option<&str>,
+    as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<(Period, crate::metrics::portfolio::Portfolio), ReportError> {
     let period = resolve_period(store, from, to)?.ok_or_else(|| {
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
-    let rows = metric_table(store, period, &[])?.rows()?;
+    let rows = metric_table_as_of(store, period, &[], as_of)?.rows()?;
     let req = CompareRequest {
         from: Some(crate::model::format_timestamp(period.from)),
         to: Some(crate::model::format_timestamp(period.to)),
+        as_of: as_of.map(crate::model::format_timestamp),
         ..Default::default()
     };
     let comparisons: Vec<Comparison> = compare(store, &req)?
@@ -467,7 +473,7 @@ pub fn portfolio(
         .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
         .collect();
     let catalogue: Vec<crate::model::Workflow> = store
-        .workflows(None)?
+        .workflows(as_of)?
         .into_iter()
         .map(|w| w.workflow)
         .collect();
@@ -483,16 +489,17 @@ pub fn summary(
     store: &Store,
     from: Option<&str>,
     to: Option<&str>,
+    as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<serde_json::Value, ReportError> {
     let period = resolve_period(store, from, to)?.ok_or_else(|| {
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
     let prev = Period::new(period.from - (period.to - period.from), period.from)?;
     let iso = crate::model::format_timestamp;
-    let (_, now) = portfolio(store, Some(&iso(period.from)), Some(&iso(period.to)))?;
-    let (_, before) = portfolio(store, Some(&iso(prev.from)), Some(&iso(prev.to)))?;
-    let rows_now = metric_table(store, period, &[])?.rows()?;
-    let rows_before = metric_table(store, prev, &[])?.rows()?;
+    let (_, now) = portfolio(store, Some(&iso(period.from)), Some(&iso(period.to)), as_of)?;
+    let (_, before) = portfolio(store, Some(&iso(prev.from)), Some(&iso(prev.to)), as_of)?;
+    let rows_now = metric_table_as_of(store, period, &[], as_of)?.rows()?;
+    let rows_before = metric_table_as_of(store, prev, &[], as_of)?.rows()?;
     let figures =
         crate::metrics::portfolio::deviations(&now, &before, &rows_now, &rows_before, 0.95);
     Ok(serde_json::json!({

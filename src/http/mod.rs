@@ -220,22 +220,25 @@ async fn get_trend(
     let (mut from, mut to, mut tz, mut g, mut csv) =
         (None, None, "UTC".to_string(), "week".to_string(), false);
     let mut wf = Vec::new();
+    let mut as_of: Option<String> = None;
     for (k, v) in query_pairs(raw)? {
         match k.as_str() {
             "from" => from = Some(v),
             "to" => to = Some(v),
             "tz" => tz = v,
             "granularity" => g = v,
+            "as_of" => as_of = Some(v),
             "workflow" => wf.push(v),
             "format" => csv = parse_format(&v)?,
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use granularity, tz, from, to, workflow, format"
+                    "unknown parameter `{other}`: use granularity, tz, from, to, workflow, format, as_of"
                 )))
             }
         }
     }
     let granularity = g.parse().map_err(ApiError::bad_request)?;
+    let as_of = report::parse_as_of(as_of.as_deref())?;
     let workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
     let trend = blocking(move || {
         Ok(report::trend(
@@ -245,6 +248,7 @@ async fn get_trend(
             from.as_deref(),
             to.as_deref(),
             &workflows,
+            as_of,
         )?)
     })
     .await?;
@@ -275,6 +279,7 @@ fn parse_format(v: &str) -> Result<bool, ApiError> {
 struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
+    as_of: Option<String>,
 }
 
 async fn get_portfolio(
@@ -282,11 +287,13 @@ async fn get_portfolio(
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let (period, p) = blocking(move || {
         Ok(report::portfolio(
             &st.store,
             q.from.as_deref(),
             q.to.as_deref(),
+            as_of,
         )?)
     })
     .await?;
@@ -301,12 +308,14 @@ async fn get_summary(
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
     Ok(Json(
         blocking(move || {
             Ok(report::summary(
                 &st.store,
                 q.from.as_deref(),
                 q.to.as_deref(),
+                as_of,
             )?)
         })
         .await?,
@@ -332,8 +341,13 @@ async fn get_alerts(
     ))
 }
 
-async fn get_backlog(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let backlog = blocking(move || Ok(report::backlog(&st.store)?)).await?;
+async fn get_backlog(
+    State(st): State<AppState>,
+    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let backlog = blocking(move || Ok(report::backlog(&st.store, as_of)?)).await?;
     Ok(Json(
         serde_json::to_value(backlog).map_err(ApiError::internal)?,
     ))

@@ -266,10 +266,10 @@ impl Store {
 
     /// The backlog's evidence: candidates (observed, not automated) and the
     /// residual human share of each automated workflow.
-    pub fn backlog_frames(&self) -> Result<(DataFrame, DataFrame)> {
+    pub fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
         let conn = self.reader()?;
-        let candidates = frame::query_frame(&conn, BACKLOG_CANDIDATES, params![])?;
-        let residuals = frame::query_frame(&conn, BACKLOG_RESIDUAL, params![])?;
+        let candidates = frame::query_frame(&conn, BACKLOG_CANDIDATES, params![as_of])?;
+        let residuals = frame::query_frame(&conn, BACKLOG_RESIDUAL, params![as_of])?;
         Ok((candidates, residuals))
     }
 

@@ -4,7 +4,7 @@ use crate::{close, golden_store};
 
 #[test]
 fn backlog_ranks_unautomated_work_with_its_assumptions() {
-    let b = yardstick::report::backlog(&golden_store()).unwrap();
+    let b = yardstick::report::backlog(&golden_store(), None).unwrap();
     // Residual shares of the automated workflows with a baseline, over their terminal
     // runs since go-live: wf-a (B = 20): a1 2, a2 0, a3 15, a4 20 (failed, none recorded),
     // a5 25, a9 0, a10 0 → (62 / 7) / 20; wf-b (B = 12): b2 1, b3 12, s3/b2 0 → (13 / 3) / 12.

@@ -235,6 +235,27 @@ fn as_of_reproduces_a_report_after_the_catalogue_changed() {
         Some(58.0),
     );
     close(money_of(None), Some(216.0));
+    // So do the portfolio headline and the trend.
+    let eur = |as_of| {
+        let (_, p) =
+            yardstick::report::portfolio(&s, Some("2026-01-01"), Some("2026-02-01"), as_of)
+                .unwrap();
+        p.headline.iter().find(|h| h.unit == "EUR").unwrap().value
+    };
+    close(Some(eur(Some(then))), Some(58.0));
+    close(Some(eur(None)), Some(216.0));
+    let g = yardstick::metrics::trend::Granularity::Month;
+    let t = yardstick::report::trend(
+        &s,
+        g,
+        "UTC",
+        Some("2026-01-01"),
+        Some("2026-02-01"),
+        &[],
+        Some(then),
+    )
+    .unwrap();
+    assert_eq!(t.tables[0].to_json().unwrap()["rows"], before["rows"]);
     // Both versions stay in the ledger.
     let old = s.workflows(Some(then)).unwrap();
     let cur = s.workflows(None).unwrap();

@@ -5,7 +5,8 @@ use crate::{close, golden_store};
 #[test]
 fn groups_and_headline_never_mix_currencies() {
     let s = golden_store();
-    let (_, p) = yardstick::report::portfolio(&s, Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    let (_, p) =
+        yardstick::report::portfolio(&s, Some("2026-01-01"), Some("2026-02-01"), None).unwrap();
     // Headline: wf-a 58 min and wf-b 23 min reclaimed (wf-c has no baseline, wf-d no go-live).
     let hours = &p.headline[0];
     // Behind them: wf-a's six terminal runs since go-live and wf-b's three (b1 precedes it).
@@ -53,7 +54,7 @@ fn groups_and_headline_never_mix_currencies() {
 #[test]
 fn summary_sets_a_period_against_the_previous_one_of_equal_length() {
     let s = golden_store();
-    let j = yardstick::report::summary(&s, Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    let j = yardstick::report::summary(&s, Some("2026-01-01"), Some("2026-02-01"), None).unwrap();
     // January has 31 days, so the previous period is the 31 days before it.
     assert_eq!(j["previous_from"], "2025-12-01T00:00:00Z");
     assert_eq!(j["previous_to"], "2026-01-01T00:00:00Z");

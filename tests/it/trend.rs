@@ -35,6 +35,7 @@ fn weeks_in_madrid_put_a_sunday_night_run_in_its_own_week() {
             Some("2026-01-05"),
             Some("2026-01-19"),
             &wf,
+            None,
         )
         .unwrap();
         let j = t.to_json().unwrap();
@@ -73,6 +74,7 @@ fn empty_periods_are_zero_rows_and_figures_equal_the_metric_table() {
         Some("2025-12-01"),
         Some("2026-03-01"),
         &[],
+        None,
     )
     .unwrap();
     let j = t.to_json().unwrap();
@@ -117,5 +119,5 @@ fn empty_periods_are_zero_rows_and_figures_equal_the_metric_table() {
     let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
     assert!(csv.starts_with("period_start,period_end,workflow_id,runs,"));
     assert_eq!(csv.lines().count(), 13);
-    assert!(report::trend(&s, Granularity::Week, "Nowhere/City", None, None, &[]).is_err());
+    assert!(report::trend(&s, Granularity::Week, "Nowhere/City", None, None, &[], None).is_err());
 }
