@@ -103,7 +103,31 @@ pub fn metric_table_as_of(
         filter,
         as_of,
     )?;
-    Ok(MetricTable::from_frame(period, df)?)
+    let mut table = MetricTable::from_frame(period, df)?;
+    table.assumptions = store
+        .workflows(as_of)?
+        .into_iter()
+        .filter(|w| workflows.is_empty() || workflows.contains(&w.workflow.workflow_id))
+        .map(|w| crate::metrics::Assumption {
+            baseline_source: match (
+                w.workflow.baseline_minutes_per_item,
+                w.baseline_observations,
+            ) {
+                (Some(_), _) => "override",
+                (None, n) if n > 0 => "study mean",
+                _ => "none",
+            },
+            baseline_observations: w.baseline_observations,
+            workflow_id: w.workflow.workflow_id,
+            hourly_cost: w.workflow.hourly_cost,
+            currency: w.workflow.currency,
+            automated_since: w.workflow.automated_since,
+            sla_response_minutes: w.workflow.sla_response_minutes,
+            sla_cycle_minutes: w.workflow.sla_cycle_minutes,
+            catalogue_version: w.recorded_at,
+        })
+        .collect();
+    Ok(table)
 }
 
 /// What a comparison request asks for; every field has a default.

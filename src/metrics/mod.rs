@@ -142,6 +142,28 @@ pub struct MetricRow {
 pub struct MetricTable {
     pub period: Period,
     frame: DataFrame,
+    /// The assumptions each row rests on, named in the JSON beside the rows.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// What one workflow's figures assume: where B came from, the cost, the
+/// go-live, and which catalogue version said so.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assumption {
+    pub workflow_id: String,
+    /// `override`, `study mean`, or `none`.
+    pub baseline_source: &'static str,
+    /// Observations behind a study-mean B.
+    pub baseline_observations: i64,
+    pub hourly_cost: Option<f64>,
+    pub currency: Option<String>,
+    #[serde(serialize_with = "crate::model::serialize_opt_timestamp")]
+    pub automated_since: Option<NaiveDateTime>,
+    pub sla_response_minutes: Option<f64>,
+    pub sla_cycle_minutes: Option<f64>,
+    /// When the catalogue version used was recorded.
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub catalogue_version: NaiveDateTime,
 }
 
 /// The JSON body of `report metrics` and `GET /api/v1/metrics`.
@@ -152,6 +174,7 @@ pub struct MetricTableJson<'a> {
     #[serde(serialize_with = "serialize_timestamp")]
     pub to: NaiveDateTime,
     pub rows: &'a [MetricRow],
+    pub assumptions: &'a [Assumption],
 }
 
 impl MetricTable {
@@ -181,6 +204,7 @@ impl MetricTable {
         Ok(MetricTable {
             period,
             frame: DataFrame::new(df.height(), columns)?,
+            assumptions: Vec::new(),
         })
     }
 
@@ -278,6 +302,7 @@ impl MetricTable {
             from: self.period.from,
             to: self.period.to,
             rows: &rows,
+            assumptions: &self.assumptions,
         };
         Ok(serde_json::to_value(&body).expect("metric rows always serialise"))
     }

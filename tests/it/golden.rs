@@ -279,3 +279,18 @@ fn as_of_reproduces_a_report_after_the_catalogue_changed() {
     let past = yardstick::report::metric_table_as_of(&s, january(), &[], Some(then)).unwrap();
     assert_eq!(past.to_json().unwrap(), before);
 }
+
+#[test]
+fn the_json_names_the_assumptions_behind_each_row() {
+    let s = golden_store();
+    let j = table(&s, january()).to_json().unwrap();
+    let a = j["assumptions"].as_array().unwrap();
+    let of = |id: &str| a.iter().find(|x| x["workflow_id"] == id).unwrap().clone();
+    assert_eq!(of("wf-a")["baseline_source"], "study mean");
+    assert_eq!(of("wf-a")["baseline_observations"], 3);
+    assert_eq!(of("wf-a")["hourly_cost"], 60.0);
+    assert_eq!(of("wf-b")["baseline_source"], "override");
+    assert_eq!(of("wf-b")["automated_since"], "2026-01-10T00:00:00Z");
+    assert_eq!(of("wf-c")["baseline_source"], "none");
+    assert!(of("wf-d")["catalogue_version"].as_str().unwrap().ends_with('Z'));
+}
