@@ -292,5 +292,8 @@ fn the_json_names_the_assumptions_behind_each_row() {
     assert_eq!(of("wf-b")["baseline_source"], "override");
     assert_eq!(of("wf-b")["automated_since"], "2026-01-10T00:00:00Z");
     assert_eq!(of("wf-c")["baseline_source"], "none");
-    assert!(of("wf-d")["catalogue_version"].as_str().unwrap().ends_with('Z'));
+    assert!(of("wf-d")["catalogue_version"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
 }
