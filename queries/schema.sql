@@ -106,3 +106,23 @@ CREATE TABLE IF NOT EXISTS rejects (
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id) FROM runs LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
+
+-- The staged catalogue rows that are new or differ from the current version:
+-- the versions a catalogue batch records (`existed`: it changes a known workflow).
+CREATE OR REPLACE VIEW stage_workflow_changes AS
+SELECT s.*, c.workflow_id IS NOT NULL AS existed
+FROM stage_workflows s
+LEFT JOIN workflows_as_of(NULL) c ON c.workflow_id = s.workflow_id
+WHERE c.workflow_id IS NULL
+   OR NOT (
+        s.name IS NOT DISTINCT FROM c.name
+        AND s.owner IS NOT DISTINCT FROM c.owner
+        AND s.team IS NOT DISTINCT FROM c.team
+        AND s.category IS NOT DISTINCT FROM c.category
+        AND s.hourly_cost IS NOT DISTINCT FROM c.hourly_cost
+        AND s.currency IS NOT DISTINCT FROM c.currency
+        AND s.sla_response_minutes IS NOT DISTINCT FROM c.sla_response_minutes
+        AND s.sla_cycle_minutes IS NOT DISTINCT FROM c.sla_cycle_minutes
+        AND s.automated_since IS NOT DISTINCT FROM c.automated_since
+        AND s.baseline_minutes_per_item IS NOT DISTINCT FROM c.baseline_minutes_per_item
+   );

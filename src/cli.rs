@@ -152,6 +152,20 @@ pub enum OutFormat {
     Csv,
 }
 
+/// A reporting period and the moment to report as of.
+#[derive(Debug, clap::Args)]
+pub struct PeriodArgs {
+    /// Start of the period, inclusive: a date (midnight UTC) or a timestamp (default: all runs).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the period, exclusive.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Report as it stood at this moment: the catalogue version and the batches received by then.
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// The per-workflow metric table for a period [from, to).
@@ -180,29 +194,9 @@ pub enum ReportCommand {
         as_of: Option<String>,
     },
     /// Headline figures against the previous period of equal length, with intervals.
-    Summary {
-        /// Start of the period, inclusive (default: all runs).
-        #[arg(long)]
-        from: Option<String>,
-        /// End of the period, exclusive.
-        #[arg(long)]
-        to: Option<String>,
-        /// Report as it stood at this moment: the catalogue version and the batches received by then.
-        #[arg(long)]
-        as_of: Option<String>,
-    },
+    Summary(PeriodArgs),
     /// The portfolio: totals by team, category and owner, and the headline with intervals.
-    Portfolio {
-        /// Start of the period, inclusive (default: all runs).
-        #[arg(long)]
-        from: Option<String>,
-        /// End of the period, exclusive.
-        #[arg(long)]
-        to: Option<String>,
-        /// Report as it stood at this moment: the catalogue version and the batches received by then.
-        #[arg(long)]
-        as_of: Option<String>,
-    },
+    Portfolio(PeriodArgs),
     /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
     Alerts {
         /// The moment to look back from; by default the end of the last run's day.
@@ -400,7 +394,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(ReportCommand::Portfolio { from, to, as_of }) => {
+        Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
             let store = open(&cli.db)?;
             let (period, p) = report::portfolio(
                 &store,
@@ -416,7 +410,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report(ReportCommand::Summary { from, to, as_of }) => {
+        Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
             let store = open(&cli.db)?;
             let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(
