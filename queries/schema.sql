@@ -54,9 +54,16 @@ CREATE MACRO IF NOT EXISTS workflows_as_of(t) AS TABLE
 CREATE MACRO IF NOT EXISTS known_at(batch, t) AS
     t IS NULL OR batch IN (SELECT batch_id FROM ingest_batches WHERE received_at <= t);
 
--- One execution of an automation; (source, run_id) is the identity.
--- No PRIMARY KEY: uniqueness is kept by the replace-then-insert of each batch,
--- and an index would slow bulk loads.
+-- Whether a run version was the current one at `t` (NULL: now): its batch was
+-- known then, and the batch that superseded it, if any, was not.
+CREATE MACRO IF NOT EXISTS current_at(batch, superseded, t) AS
+    known_at(batch, t) AND (superseded IS NULL OR (t IS NOT NULL AND NOT known_at(superseded, t)));
+
+-- One execution of an automation; (source, run_id) is the identity. Every
+-- version is kept: a later batch that changes a run marks the stored version
+-- superseded (by that batch) and adds its own, so a report as of an earlier
+-- moment sees the version of the time. The current version of a run is the one
+-- with superseded_batch NULL. No PRIMARY KEY: an index would slow bulk loads.
 CREATE TABLE IF NOT EXISTS runs (
     source            VARCHAR NOT NULL,
     run_id            VARCHAR NOT NULL,
@@ -69,7 +76,8 @@ CREATE TABLE IF NOT EXISTS runs (
     error_kind        VARCHAR,
     human_minutes     DOUBLE,
     attributes        VARCHAR,         -- a JSON object as text
-    batch_id          BIGINT NOT NULL
+    batch_id          BIGINT NOT NULL,
+    superseded_batch  BIGINT           -- the batch that replaced this version
 );
 
 -- A timed instance of the work done by hand;
@@ -104,7 +112,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 -- (They were TEMP tables once; DuckDB lost appended rows of a batch of a row
 -- group or more in a TEMP table of a reopened file, so they are ordinary now.)
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
-CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id) FROM runs LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id, superseded_batch) FROM runs LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 
 -- The staged catalogue rows that are new or differ from the current version:
@@ -125,4 +133,24 @@ WHERE c.workflow_id IS NULL
         AND s.sla_cycle_minutes IS NOT DISTINCT FROM c.sla_cycle_minutes
         AND s.automated_since IS NOT DISTINCT FROM c.automated_since
         AND s.baseline_minutes_per_item IS NOT DISTINCT FROM c.baseline_minutes_per_item
+   );
+
+-- The staged runs that are new or differ from their current version, the
+-- versions a run batch records (`existed`: it supersedes a stored version).
+CREATE OR REPLACE VIEW stage_run_changes AS
+SELECT s.*, c.run_id IS NOT NULL AS existed
+FROM stage_runs s
+LEFT JOIN runs c
+       ON c.source = s.source AND c.run_id = s.run_id AND c.superseded_batch IS NULL
+WHERE c.run_id IS NULL
+   OR NOT (
+        s.workflow_id IS NOT DISTINCT FROM c.workflow_id
+        AND s.trigger_at IS NOT DISTINCT FROM c.trigger_at
+        AND s.started_at IS NOT DISTINCT FROM c.started_at
+        AND s.first_response_at IS NOT DISTINCT FROM c.first_response_at
+        AND s.finished_at IS NOT DISTINCT FROM c.finished_at
+        AND s.status IS NOT DISTINCT FROM c.status
+        AND s.error_kind IS NOT DISTINCT FROM c.error_kind
+        AND s.human_minutes IS NOT DISTINCT FROM c.human_minutes
+        AND s.attributes IS NOT DISTINCT FROM c.attributes
    );

@@ -1,7 +1,9 @@
--- Whether this file already holds a Yardstick catalogue, and whether it is of
--- the ledger schema (a `recorded_at` column), before schema.sql runs.
+-- Whether this file already holds Yardstick tables, and whether they are of the
+-- versioned schema (workflows.recorded_at, runs.superseded_batch), before
+-- schema.sql runs.
 SELECT
-    count(*) FILTER (WHERE column_name = 'workflow_id') AS has_workflows,
-    count(*) FILTER (WHERE column_name = 'recorded_at') AS has_ledger
+    count(*) FILTER (WHERE table_name IN ('workflows', 'runs')) AS has_tables,
+    count(*) FILTER (WHERE (table_name = 'workflows' AND column_name = 'recorded_at')
+                        OR (table_name = 'runs' AND column_name = 'superseded_batch')) AS has_versions
 FROM information_schema.columns
-WHERE table_schema = 'main' AND table_name = 'workflows';
+WHERE table_schema = 'main' AND table_name IN ('workflows', 'runs');

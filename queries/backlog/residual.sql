@@ -18,7 +18,7 @@ FROM b
 JOIN runs r ON r.workflow_id = b.workflow_id
            AND coalesce(r.trigger_at, r.started_at) >= b.automated_since
            AND r.status IN ('succeeded', 'failed', 'escalated')
-           AND known_at(r.batch_id, $1::TIMESTAMP)
+           AND current_at(r.batch_id, r.superseded_batch, $1::TIMESTAMP)
 WHERE b.b > 0
 GROUP BY b.workflow_id, b.b
 ORDER BY b.workflow_id;

@@ -12,6 +12,6 @@ SELECT epoch_us(coalesce(trigger_at, started_at)) AS anchor_us,
        human_minutes
 FROM runs
 WHERE workflow_id = $1::VARCHAR
-  AND known_at(batch_id, $3::TIMESTAMP)
+  AND current_at(batch_id, superseded_batch, $3::TIMESTAMP)
   AND coalesce(trigger_at, started_at) < $2::TIMESTAMP
 ORDER BY anchor_us, source, run_id;

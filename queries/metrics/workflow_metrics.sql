@@ -50,7 +50,7 @@ period_runs AS (
     FROM runs r
     JOIN wf USING (workflow_id)
     JOIN baseline bl USING (workflow_id)
-    WHERE known_at(r.batch_id, $5::TIMESTAMP)
+    WHERE current_at(r.batch_id, r.superseded_batch, $5::TIMESTAMP)
       AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
       AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
 ),

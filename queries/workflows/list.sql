@@ -1,7 +1,8 @@
 -- The catalogue with the size of each workflow's evidence.
 SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.currency,
        w.sla_response_minutes, w.sla_cycle_minutes, w.automated_since, w.baseline_minutes_per_item,
-       (SELECT count(*) FROM runs r WHERE r.workflow_id = w.workflow_id) AS runs,
+       (SELECT count(*) FROM runs r
+        WHERE r.workflow_id = w.workflow_id AND current_at(r.batch_id, r.superseded_batch, $1::TIMESTAMP)) AS runs,
        (SELECT count(*) FROM baseline_observations b WHERE b.workflow_id = w.workflow_id) AS baseline_observations,
        w.recorded_at
 FROM workflows_as_of($1::TIMESTAMP) w

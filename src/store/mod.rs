@@ -21,10 +21,12 @@ use crate::model::{Kind, Reject, Rows, Workflow};
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
 const SCHEMA_CHECK: &str = include_str!("../../queries/schema_check.sql");
 const STAGE_CLEAR: &str = include_str!("../../queries/stage/clear.sql");
+const STAGE_COUNT: &str = include_str!("../../queries/stage/count.sql");
 const BATCH_INSERT: &str = include_str!("../../queries/batches/insert.sql");
 const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sql");
 const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
-const RUNS_DELETE_STAGED: &str = include_str!("../../queries/runs/delete_staged.sql");
+const RUNS_COUNT_CHANGES: &str = include_str!("../../queries/runs/count_changes.sql");
+const RUNS_SUPERSEDE_STAGED: &str = include_str!("../../queries/runs/supersede_staged.sql");
 const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.sql");
 const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/count_changed.sql");
@@ -50,13 +52,13 @@ pub enum StoreError {
     #[error("dataframe error: {0}")]
     Frame(#[from] polars::error::PolarsError),
     #[error(
-        "`{0}` was written by an earlier Yardstick whose catalogue had no version history; \
+        "`{0}` was written by an earlier Yardstick that kept no version history; \
          ingest your files again into a new database file"
     )]
     OldSchema(String),
     #[error("the writer lock is poisoned by an earlier panic")]
     Poisoned,
-    #[error("batch rolled back: {expected} rows were staged but {stored} reached the table")]
+    #[error("batch rolled back: {expected} rows were to be stored but {stored} arrived")]
     Incomplete { expected: u64, stored: u64 },
 }
 
@@ -94,6 +96,8 @@ enum Merge {
     Replace(&'static str, &'static str),
     /// Record new versions of changed rows beside the old ones (the catalogue).
     Versioned,
+    /// Mark changed runs superseded, then add the new versions.
+    VersionedRuns,
 }
 
 /// A catalogue entry with the size of its evidence.
@@ -163,7 +167,7 @@ impl Store {
     fn init(conn: Connection, path: String) -> Result<Store> {
         let (has_workflows, has_ledger): (i64, i64) =
             conn.query_row(SCHEMA_CHECK, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if has_workflows > 0 && has_ledger == 0 {
+        if has_workflows > 0 && has_ledger < 2 {
             return Err(StoreError::OldSchema(path));
         }
         conn.execute_batch(SCHEMA)?;
@@ -386,7 +390,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                 ])?;
             }
             app.flush()?;
-            Merge::Replace(RUNS_DELETE_STAGED, RUNS_INSERT_STAGED)
+            Merge::VersionedRuns
         }
         Rows::Baselines(rows) => {
             let mut app = conn.appender("stage_baselines")?;
@@ -407,6 +411,16 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
         }
     };
+    // Every appended row must be in staging before anything is merged.
+    let staged: (i64, i64, i64) =
+        conn.query_row(STAGE_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let staged = (staged.0 + staged.1 + staged.2) as u64;
+    if staged != b.rows.len() as u64 {
+        return Err(StoreError::Incomplete {
+            expected: b.rows.len() as u64,
+            stored: staged,
+        });
+    }
     let (stored, replaced) = match merge {
         // The catalogue is a ledger: new and changed rows become versions, identical ones nothing.
         Merge::Versioned => {
@@ -414,6 +428,19 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             let stored =
                 conn.execute(WORKFLOWS_INSERT_STAGED, params![batch_id, b.received_at])? as u64;
             (stored, changed as u64)
+        }
+        Merge::VersionedRuns => {
+            let expected: i64 = conn.query_row(RUNS_COUNT_CHANGES, [], |r| r.get(0))?;
+            let replaced = conn.execute(RUNS_SUPERSEDE_STAGED, params![batch_id])? as u64;
+            let stored = conn.execute(RUNS_INSERT_STAGED, params![batch_id])? as u64;
+            // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
+            if stored != expected as u64 {
+                return Err(StoreError::Incomplete {
+                    expected: expected as u64,
+                    stored,
+                });
+            }
+            (stored, replaced)
         }
         Merge::Replace(delete, insert) => {
             let replaced = conn.execute(delete, [])? as u64;

@@ -262,6 +262,13 @@ fn as_of_reproduces_a_report_after_the_catalogue_changed() {
     assert_eq!(old[0].workflow.hourly_cost, Some(60.0));
     assert_eq!(cur[0].workflow.hourly_cost, Some(120.0));
     assert!(cur[0].recorded_at > then && old[0].recorded_at < then);
+    // A run corrected after `then` is reported in its version of the time: b4 was
+    // still running then (batch 1), and batch 2 finishes it.
+    ingest_file(&s, Kind::Runs, "golden/runs_batch2.ndjson");
+    assert_eq!(row(&s, january(), "wf-b").running, 0);
+    let b_then =
+        yardstick::report::metric_table_as_of(&s, january(), &["wf-b".into()], Some(then)).unwrap();
+    assert_eq!(b_then.rows().unwrap()[0].running, 1);
     // Runs ingested after `then` are left out of a report as of `then`.
     let late = "source,run_id,workflow_id,started_at,finished_at,status\nlate,z1,wf-a,2026-01-09T00:00:00Z,2026-01-09T00:05:00Z,succeeded\n";
     let input = Input {
@@ -276,6 +283,11 @@ fn as_of_reproduces_a_report_after_the_catalogue_changed() {
             .stored
     );
     assert_eq!(row(&s, january(), "wf-a").runs, 10);
+    assert_eq!(
+        s.workflows(None).unwrap()[0].runs,
+        12,
+        "wf-a: 11 runs of runs.csv and z1"
+    );
     let past = yardstick::report::metric_table_as_of(&s, january(), &[], Some(then)).unwrap();
     assert_eq!(past.to_json().unwrap(), before);
 }

@@ -159,13 +159,18 @@ fn reingesting_the_same_files_changes_no_figure() {
     assert_eq!((wf.written, wf.replaced, wf.unchanged), (0, 0, 4));
     let b = ingest_file(&s, Kind::Baselines, "golden/baselines.csv");
     assert_eq!((b.written, b.replaced), (6, 6));
-    let r = ingest_file(&s, Kind::Runs, "golden/runs.csv");
-    assert_eq!((r.written, r.replaced), (17, 17));
     // Re-sending runs.csv after batch 2 brings back its older version of b4, as a later
-    // batch must; sending batch 2 again restores the same figures as before.
-    ingest_file(&s, Kind::Runs, "golden/runs_batch2.ndjson");
+    // batch must: one new version; the other 16 runs are identical and record nothing.
+    let r = ingest_file(&s, Kind::Runs, "golden/runs.csv");
+    assert_eq!((r.written, r.replaced, r.unchanged), (1, 1, 16));
+    // Sending batch 2 again restores the same figures as before.
+    let r = ingest_file(&s, Kind::Runs, "golden/runs_batch2.ndjson");
+    assert_eq!((r.written, r.replaced, r.unchanged), (1, 1, 0));
     let after = table(&s, january()).to_json().unwrap();
     assert_eq!(before, after);
+    // And sending it a third time changes nothing at all.
+    let r = ingest_file(&s, Kind::Runs, "golden/runs_batch2.ndjson");
+    assert_eq!((r.written, r.replaced, r.unchanged), (0, 0, 1));
 }
 
 #[test]
