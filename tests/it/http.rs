@@ -329,3 +329,80 @@ async fn compare_as_json_and_csv() {
         );
     }
 }
+
+#[tokio::test]
+async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
+    let st = AppState::new(golden_store());
+    let j = get(
+        st.clone(),
+        "/api/v1/trend?granularity=month&from=2026-01-01&to=2026-02-01&tz=Europe/Madrid",
+    )
+    .await
+    .good()
+    .json();
+    assert_eq!(
+        (j["granularity"].as_str(), j["tz"].as_str()),
+        (Some("month"), Some("Europe/Madrid"))
+    );
+    assert_eq!(j["rows"].as_array().unwrap().len(), 4);
+    let csv = get(
+        st.clone(),
+        "/api/v1/trend?granularity=week&from=2026-01-05&to=2026-01-19&format=csv",
+    )
+    .await
+    .good();
+    assert_eq!(csv.text().lines().count(), 1 + 2 * 4);
+    let j = get(
+        st.clone(),
+        "/api/v1/portfolio?from=2026-01-01&to=2026-02-01",
+    )
+    .await
+    .good()
+    .json();
+    assert_eq!(j["headline"][0]["unit"], "hours");
+    assert_eq!(j["from"], "2026-01-01T00:00:00Z");
+    let j = get(st.clone(), "/api/v1/summary?from=2026-01-01&to=2026-02-01")
+        .await
+        .good()
+        .json();
+    assert_eq!(j["previous_from"], "2025-12-01T00:00:00Z");
+    let j = get(st.clone(), "/api/v1/alerts?at=2026-02-02")
+        .await
+        .good()
+        .json();
+    assert_eq!(j["week_start"], "2026-01-26T00:00:00Z");
+    assert_eq!(j["checks"].as_array().unwrap().len(), 3 * 4);
+    assert!(
+        j["alerts"].as_array().unwrap().is_empty(),
+        "too little data to alert on"
+    );
+    let j = get(st.clone(), "/api/v1/workflows?as_of=2020-01-01")
+        .await
+        .good()
+        .json();
+    assert!(
+        j["workflows"].as_array().unwrap().is_empty(),
+        "nothing was recorded in 2020"
+    );
+    for (uri, needle) in [
+        ("/api/v1/trend?granularity=day", "granularity `day`"),
+        ("/api/v1/trend?tz=Moon/Base", "time zone `Moon/Base`"),
+        ("/api/v1/alerts?tz=Nowhere", "time zone `Nowhere`"),
+        (
+            "/api/v1/portfolio?from=2026-02-01&to=2026-01-01",
+            "the period is empty",
+        ),
+        ("/api/v1/metrics?as_of=someday", "as_of"),
+    ] {
+        let r = get(st.clone(), uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.text());
+        assert!(
+            r.json()["errors"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{uri}: {}",
+            r.text()
+        );
+    }
+}
