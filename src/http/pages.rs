@@ -102,7 +102,13 @@ fn render(table: Option<&MetricTable>) -> String {
                      <button>Show</button></form>\
                      <p>Period [{pf}, {pt}), {n} workflows. \
                      Download: <a href=\"/api/v1/metrics?{q}&amp;format=csv\">CSV</a> · \
-                     <a href=\"/api/v1/metrics?{q}\">JSON</a></p>\
+                     <a href=\"/api/v1/metrics?{q}\">JSON</a>. \
+                     For the same period: <a href=\"/api/v1/summary?{q}\">summary against the previous period</a> · \
+                     <a href=\"/api/v1/compare?{q}&amp;format=csv\">before/after with intervals (CSV)</a> · \
+                     <a href=\"/api/v1/portfolio?{q}\">portfolio</a> · \
+                     <a href=\"/api/v1/trend?{q}&amp;granularity=week&amp;format=csv\">weekly trend (CSV)</a>. \
+                     Also: <a href=\"/api/v1/alerts\">regression alerts</a> · \
+                     <a href=\"/api/v1/backlog\">what to automate next</a>.</p>\
                      <div class=\"scroll\"><table><thead><tr><th>Workflow</th><th>Runs</th><th>Error rate</th>\
                      <th>Escalation rate</th><th>Leaked</th><th>Cycle p50 (min)</th><th>Cycle p90 (min)</th>\
                      <th>Response p50 (min)</th><th>Response SLA</th><th>Cycle SLA</th>\

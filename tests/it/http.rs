@@ -273,6 +273,17 @@ async fn overview_page_and_health() {
     let html = r.text();
     assert!(html.contains("<td>wf-a</td><td>9</td>"), "{html}");
     assert!(html.contains("format=csv"));
+    // Every link on the page answers 200.
+    let links: Vec<String> = html
+        .split("href=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].replace("&amp;", "&"))
+        .collect();
+    assert!(links.len() >= 9, "{links:?}");
+    for link in links {
+        let r = get(st.clone(), &link).await;
+        assert_eq!(r.status, StatusCode::OK, "{link}: {}", r.text());
+    }
     let empty = AppState::new(Store::open_in_memory().unwrap());
     let html = get(empty, "/").await.good().text();
     assert!(html.contains("No runs are stored yet"));
