@@ -261,7 +261,13 @@ pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.naive_utc());
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+    // Spreadsheets often drop the seconds: `2026-03-01 09:30` is accepted too.
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(dt);
         }
@@ -366,6 +372,7 @@ mod tests {
             parse_timestamp("2026-03-01 09:30:00.250").unwrap(),
             utc + chrono::Duration::milliseconds(250)
         );
+        assert_eq!(parse_timestamp("2026-03-01 09:30").unwrap(), utc);
         assert!(parse_timestamp("2026-03-01").is_err());
         assert!(parse_timestamp("yesterday").is_err());
         assert_eq!(

@@ -295,3 +295,20 @@ fn a_batch_larger_than_a_duckdb_row_group_is_stored_whole() {
     drop(s);
     assert_eq!(total(&Store::open(&path).unwrap()), 130_000);
 }
+
+#[test]
+fn windows_line_endings_quotes_and_a_byte_order_mark_are_read() {
+    let s = catalogue();
+    let text = "\u{feff}source,run_id,workflow_id,started_at,finished_at,status,error_kind\r\n\
+                s,r1,wf-a,2026-01-02 09:00,2026-01-02 09:30,failed,\"timeout, then retry\"\r\n\
+                \r\n\
+                s,r2,wf-a,2026-01-02T10:00:00Z,,bogus,\r\n";
+    let rep = ingest_text(&s, Kind::Runs, Format::Csv, text, false).unwrap();
+    assert_eq!((rep.accepted, rep.rejected), (1, 1));
+    assert_eq!(rep.rejects[0].line, 4);
+    assert_eq!(rep.rejects[0].field.as_deref(), Some("status"));
+    let r = crate::row(&s, january(), "wf-a");
+    assert_eq!((r.runs, r.failed), (1, 1));
+    let raw = &s.rejects(rep.batch_id, 10).unwrap()[0].raw;
+    assert_eq!(raw, "s,r2,wf-a,2026-01-02T10:00:00Z,,bogus,");
+}
