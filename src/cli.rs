@@ -170,22 +170,14 @@ pub struct PeriodArgs {
 pub enum ReportCommand {
     /// The per-workflow metric table for a period [from, to).
     Metrics {
-        /// Start of the period, inclusive: a date (midnight UTC) or a timestamp.
-        /// Without --from and --to, the whole days covering every run.
-        #[arg(long)]
-        from: Option<String>,
-        /// End of the period, exclusive.
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        period: PeriodArgs,
         /// Only these workflows (repeat, or separate with commas).
         #[arg(long = "workflow")]
         workflows: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
-        /// Report as it stood at this moment: the catalogue version and the batches received by then.
-        #[arg(long)]
-        as_of: Option<String>,
     },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog {
@@ -211,24 +203,19 @@ pub enum ReportCommand {
         /// week or month.
         #[arg(long, default_value = "week")]
         granularity: String,
-        /// Reporting time zone (IANA name): periods start at its local midnight.
+        /// Reporting time zone (IANA name): periods start at its local midnight, and bare
+        /// --from/--to dates mean local midnight too.
         #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
         tz: String,
-        /// Start, widened to the start of its period.
-        #[arg(long)]
-        from: Option<String>,
-        /// End, exclusive, widened to the end of its period.
-        #[arg(long)]
-        to: Option<String>,
+        /// The span, widened to whole periods; bare dates are local midnight in --tz.
+        #[command(flatten)]
+        period: PeriodArgs,
         /// Only these workflows (repeat, or separate with commas).
         #[arg(long = "workflow")]
         workflows: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
-        /// Report as it stood at this moment: the catalogue version and the batches received by then.
-        #[arg(long)]
-        as_of: Option<String>,
     },
     /// Before/after comparison with 95% bootstrap intervals, per workflow.
     ///
@@ -297,11 +284,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cmd_ingest(&store, &args)
         }
         Command::Report(ReportCommand::Metrics {
-            from,
-            to,
+            period: PeriodArgs { from, to, as_of },
             workflows,
             format,
-            as_of,
         }) => {
             let store = open(&cli.db)?;
             let period = report::resolve_period(&store, from.as_deref(), to.as_deref())?.context(
@@ -357,11 +342,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(ReportCommand::Trend {
             granularity,
             tz,
-            from,
-            to,
+            period: PeriodArgs { from, to, as_of },
             workflows,
             format,
-            as_of,
         }) => {
             let store = open(&cli.db)?;
             let g = granularity
