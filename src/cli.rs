@@ -295,13 +295,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let as_of = report::parse_as_of(as_of.as_deref())?;
             let table = report::metric_table_as_of(&store, period, &wf, as_of)?;
-            let mut out = io::stdout().lock();
             match format {
-                OutFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &table.to_json()?)?;
-                    writeln!(out)?;
-                }
-                OutFormat::Csv => out.write_all(&table.to_csv()?)?,
+                OutFormat::Json => print_json(&table.to_json()?)?,
+                OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv()?)?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -326,16 +322,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 resamples,
             };
             let comparisons = report::compare(&store, &req)?;
-            let mut out = io::stdout().lock();
             match format {
-                OutFormat::Json => {
-                    serde_json::to_writer_pretty(
-                        &mut out,
-                        &serde_json::json!({ "comparisons": comparisons }),
-                    )?;
-                    writeln!(out)?;
-                }
-                OutFormat::Csv => out.write_all(&report::comparisons_csv(&comparisons)?)?,
+                OutFormat::Json => print_json(&serde_json::json!({ "comparisons": comparisons }))?,
+                OutFormat::Csv => io::stdout()
+                    .lock()
+                    .write_all(&report::comparisons_csv(&comparisons)?)?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -360,21 +351,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &wf,
                 report::parse_as_of(as_of.as_deref())?,
             )?;
-            let mut out = io::stdout().lock();
             match format {
-                OutFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &trend.to_json()?)?;
-                    writeln!(out)?;
-                }
-                OutFormat::Csv => out.write_all(&trend.to_csv()?)?,
+                OutFormat::Json => print_json(&trend.to_json()?)?,
+                OutFormat::Csv => io::stdout().lock().write_all(&trend.to_csv()?)?,
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Alerts { at, tz }) => {
             let store = open(&cli.db)?;
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &report::alerts(&store, at.as_deref(), &tz)?)?;
-            writeln!(out)?;
+            print_json(&report::alerts(&store, at.as_deref(), &tz)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
@@ -388,34 +373,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut body = serde_json::to_value(p)?;
             body["from"] = format_timestamp(period.from).into();
             body["to"] = format_timestamp(period.to).into();
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &body)?;
-            writeln!(out)?;
+            print_json(&body)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
             let store = open(&cli.db)?;
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(
-                &mut out,
-                &report::summary(
-                    &store,
-                    from.as_deref(),
-                    to.as_deref(),
-                    report::parse_as_of(as_of.as_deref())?,
-                )?,
-            )?;
-            writeln!(out)?;
+            print_json(&report::summary(
+                &store,
+                from.as_deref(),
+                to.as_deref(),
+                report::parse_as_of(as_of.as_deref())?,
+            )?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Backlog { as_of }) => {
             let store = open(&cli.db)?;
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(
-                &mut out,
-                &report::backlog(&store, report::parse_as_of(as_of.as_deref())?)?,
-            )?;
-            writeln!(out)?;
+            print_json(&report::backlog(
+                &store,
+                report::parse_as_of(as_of.as_deref())?,
+            )?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflows { json, as_of } => {
@@ -512,6 +488,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Prints a value as pretty JSON on standard output.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 fn open(path: &Path) -> anyhow::Result<Store> {
     Ok(Store::open(path)?)
 }
@@ -570,9 +554,7 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(IngestError::Unreadable(e)) => {
             if args.json {
-                let mut out = io::stdout().lock();
-                serde_json::to_writer_pretty(&mut out, &ingest::Report::unreadable(&input, &e))?;
-                writeln!(out)?;
+                print_json(&ingest::Report::unreadable(&input, &e))?;
             }
             writeln!(err, "error: {origin}: {e}; nothing was stored")?;
             return Ok(ExitCode::from(2));
