@@ -203,19 +203,45 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
             chosen.push(w);
         }
     }
-    chosen
+    // One workflow's comparison does not depend on another's (each has its own
+    // seeded stream), so they run on all cores and are put back in catalogue order.
+    let one = |w: &crate::store::WorkflowSummary| -> Result<Comparison, ReportError> {
+        let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to, as_of)?;
+        let reclaimed = after_side_reclaimed(store, &w.workflow, from, to, as_of)?;
+        Ok(compare::compare(
+            &w.workflow,
+            &study,
+            &runs,
+            spec,
+            reclaimed,
+        )?)
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let mut results: Vec<Option<Result<Comparison, ReportError>>> = Vec::new();
+    results.resize_with(chosen.len(), || None);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (chosen, one) = (&chosen, &one);
+                scope.spawn(move || {
+                    (t..chosen.len())
+                        .step_by(threads)
+                        .map(|i| (i, one(chosen[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            for (i, r) in h.join().expect("a comparison thread panicked") {
+                results[i] = Some(r);
+            }
+        }
+    });
+    results
         .into_iter()
-        .map(|w| {
-            let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to, as_of)?;
-            let reclaimed = after_side_reclaimed(store, &w.workflow, from, to, as_of)?;
-            Ok(compare::compare(
-                &w.workflow,
-                &study,
-                &runs,
-                spec,
-                reclaimed,
-            )?)
-        })
+        .map(|r| r.expect("every workflow was compared"))
         .collect()
 }
 

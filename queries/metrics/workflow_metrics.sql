@@ -9,6 +9,11 @@
 -- A run belongs to the period when its anchor, coalesce(trigger_at, started_at),
 -- lies in [$1, $2). Every catalogued workflow gets a row, also with no runs.
 -- Minutes are floating point, from microsecond timestamps.
+--
+-- Reproducibility: DuckDB sums in parallel, in no fixed order, and a floating-
+-- point sum depends on its order in the last digit. Every sum here is therefore
+-- exact — integers (microseconds) or DECIMAL(38, 6) (minutes to the micro-minute)
+-- — and converted to DOUBLE once, so the same data gives the same bits.
 WITH
 wf AS (
     SELECT w.*
@@ -22,7 +27,8 @@ baseline AS (
            coalesce(wf.baseline_minutes_per_item, obs.mean_handle) AS b
     FROM wf
     LEFT JOIN (
-        SELECT workflow_id, avg(handle_minutes) AS mean_handle
+        SELECT workflow_id,
+               sum(handle_minutes::DECIMAL(38, 6))::DOUBLE / count(*) AS mean_handle
         FROM baseline_observations
         WHERE known_at(batch_id, $5::TIMESTAMP)
         GROUP BY workflow_id
@@ -33,18 +39,21 @@ period_runs AS (
            r.status,
            coalesce(r.trigger_at, r.started_at) AS anchor,
            CASE WHEN r.status IN ('succeeded', 'escalated')
+                THEN epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at))
+           END AS cycle_us,
+           CASE WHEN r.status IN ('succeeded', 'escalated')
                 THEN (epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
            END AS cycle_min,
            (epoch_us(r.first_response_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
                AS response_min,
-           -- Reclaimed minutes: only terminal runs (succeeded, failed, escalated) at or after
-           -- go-live; a failed run without human_minutes counts as fully manual (reclaims 0).
-           CASE WHEN r.status IN ('succeeded', 'failed', 'escalated')
-                 AND wf.automated_since IS NOT NULL
-                 AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since
-                THEN bl.b - CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN bl.b
-                                 ELSE coalesce(r.human_minutes, 0) END
-           END AS reclaimed_min,
+           -- Reclaimed minutes, Σ (B − human minutes), over terminal runs (succeeded, failed,
+           -- escalated) at or after go-live, summed as (runs counted) × B − Σ human minutes.
+           -- A failed run without human_minutes counts as fully manual (B: reclaims 0).
+           (r.status IN ('succeeded', 'failed', 'escalated')
+             AND wf.automated_since IS NOT NULL
+             AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since) AS reclaims,
+           CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN bl.b
+                ELSE coalesce(r.human_minutes, 0) END AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes
     FROM runs r
@@ -67,7 +76,7 @@ agg AS (
                               AND epoch_us(anchor) < epoch_us($2::TIMESTAMP) - $3::DOUBLE * 86400000000.0::DOUBLE)
                AS leaked,
            count(cycle_min) AS cycle_time_n,
-           avg(cycle_min) AS cycle_time_mean_min,
+           sum(cycle_us)::DOUBLE / count(cycle_us) / 60000000.0::DOUBLE AS cycle_time_mean_min,
            quantile_cont(cycle_min, 0.5) AS cycle_time_p50_min,
            quantile_cont(cycle_min, 0.9) AS cycle_time_p90_min,
            count(response_min) AS response_n,
@@ -80,7 +89,8 @@ agg AS (
            avg(CASE WHEN cycle_min IS NOT NULL AND sla_cycle_minutes IS NOT NULL
                     THEN CASE WHEN cycle_min <= sla_cycle_minutes THEN 1.0 ELSE 0.0 END END)
                AS sla_cycle_compliance,
-           kahan_sum(reclaimed_min) AS reclaimed_min
+           count(*) FILTER (WHERE reclaims) AS reclaiming_runs,
+           sum(human_counted::DECIMAL(38, 6)) FILTER (WHERE reclaims) AS reclaiming_human_min
     FROM period_runs
     GROUP BY workflow_id
 )
@@ -107,11 +117,15 @@ SELECT wf.workflow_id,
        bl.b AS baseline_minutes_per_item,
        -- Reclaimed hours need a baseline and a go-live date; 0 when no run counts.
        CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
-            THEN coalesce(a.reclaimed_min, 0) / 60.0::DOUBLE END AS reclaimed_hours,
+            THEN reclaimed.minutes / 60.0::DOUBLE END AS reclaimed_hours,
        CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
-            THEN coalesce(a.reclaimed_min, 0) * wf.hourly_cost / 60.0::DOUBLE END AS reclaimed_money,
+            THEN reclaimed.minutes * wf.hourly_cost / 60.0::DOUBLE END AS reclaimed_money,
        wf.currency
 FROM wf
 JOIN baseline bl USING (workflow_id)
-LEFT JOIN agg a USING (workflow_id)
+LEFT JOIN agg a USING (workflow_id),
+LATERAL (
+    SELECT coalesce(a.reclaiming_runs, 0) * bl.b
+           - coalesce(a.reclaiming_human_min, 0)::DOUBLE AS minutes
+) reclaimed
 ORDER BY wf.workflow_id;
