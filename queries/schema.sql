@@ -54,6 +54,27 @@ CREATE MACRO IF NOT EXISTS workflows_as_of(t) AS TABLE
 CREATE MACRO IF NOT EXISTS known_at(batch, t) AS
     t IS NULL OR batch IN (SELECT batch_id FROM ingest_batches WHERE received_at <= t);
 
+-- B, the baseline handle minutes per item of every workflow as of `t` (NULL:
+-- now): the catalogue's override, else the mean handle minutes of the time-study
+-- observations known then (an exact sum, so parallel aggregation cannot move
+-- the last digit). The one definition of B: metrics, compare and backlog use it.
+CREATE MACRO IF NOT EXISTS baselines_as_of(t) AS TABLE
+    SELECT w.workflow_id,
+           coalesce(w.baseline_minutes_per_item, o.mean_handle) AS b,
+           CASE WHEN w.baseline_minutes_per_item IS NOT NULL THEN 'override'
+                WHEN o.n > 0 THEN 'study mean'
+                ELSE 'none' END AS b_source,
+           coalesce(o.n, 0) AS observations
+    FROM workflows_as_of(t) w
+    LEFT JOIN (
+        SELECT workflow_id,
+               count(*) AS n,
+               sum(handle_minutes::DECIMAL(38, 6))::DOUBLE / count(*) AS mean_handle
+        FROM baseline_observations
+        WHERE known_at(batch_id, t)
+        GROUP BY workflow_id
+    ) o ON o.workflow_id = w.workflow_id;
+
 -- Whether a run version was the current one at `t` (NULL: now): its batch was
 -- known then, and the batch that superseded it, if any, was not.
 CREATE MACRO IF NOT EXISTS current_at(batch, superseded, t) AS

@@ -4,7 +4,7 @@
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date};
-use crate::store::{Store, StoreError};
+use crate::store::{CatalogueEntry, Store, StoreError};
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -84,17 +84,27 @@ pub fn metric_table_as_of(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<MetricTable, ReportError> {
-    if !workflows.is_empty() {
-        let known = store.workflow_ids()?;
-        for w in workflows {
-            check_slug(w).map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
-            if !known.contains(w) {
-                return Err(ReportError::NotFound(format!(
-                    "workflow `{w}` is not in the catalogue"
-                )));
-            }
+    let catalogue = store.catalogue(as_of)?;
+    for w in workflows {
+        check_slug(w).map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
+        if !catalogue.iter().any(|c| &c.workflow.workflow_id == w) {
+            return Err(ReportError::NotFound(format!(
+                "workflow `{w}` is not in the catalogue"
+            )));
         }
     }
+    table_with_assumptions(store, period, workflows, as_of, &catalogue)
+}
+
+/// The metric table of `workflows` (empty: all), its assumptions taken from
+/// `catalogue`, the catalogue of the same `as_of`, already fetched by the caller.
+fn table_with_assumptions(
+    store: &Store,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+    catalogue: &[CatalogueEntry],
+) -> Result<MetricTable, ReportError> {
     let filter = (!workflows.is_empty()).then_some(workflows);
     let df = store.metric_frame(
         period.from,
@@ -104,27 +114,19 @@ pub fn metric_table_as_of(
         as_of,
     )?;
     let mut table = MetricTable::from_frame(period, df)?;
-    table.assumptions = store
-        .workflows(as_of)?
-        .into_iter()
-        .filter(|w| workflows.is_empty() || workflows.contains(&w.workflow.workflow_id))
-        .map(|w| crate::metrics::Assumption {
-            baseline_source: match (
-                w.workflow.baseline_minutes_per_item,
-                w.baseline_observations,
-            ) {
-                (Some(_), _) => "override",
-                (None, n) if n > 0 => "study mean",
-                _ => "none",
-            },
-            baseline_observations: w.baseline_observations,
-            workflow_id: w.workflow.workflow_id,
-            hourly_cost: w.workflow.hourly_cost,
-            currency: w.workflow.currency,
-            automated_since: w.workflow.automated_since,
-            sla_response_minutes: w.workflow.sla_response_minutes,
-            sla_cycle_minutes: w.workflow.sla_cycle_minutes,
-            catalogue_version: w.recorded_at,
+    table.assumptions = catalogue
+        .iter()
+        .filter(|c| workflows.is_empty() || workflows.contains(&c.workflow.workflow_id))
+        .map(|c| crate::metrics::Assumption {
+            workflow_id: c.workflow.workflow_id.clone(),
+            baseline_source: c.b_source.clone(),
+            baseline_observations: c.baseline_observations,
+            hourly_cost: c.workflow.hourly_cost,
+            currency: c.workflow.currency.clone(),
+            automated_since: c.workflow.automated_since,
+            sla_response_minutes: c.workflow.sla_response_minutes,
+            sla_cycle_minutes: c.workflow.sla_cycle_minutes,
+            catalogue_version: c.recorded_at,
         })
         .collect();
     Ok(table)
@@ -184,7 +186,7 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
         level: 0.95,
     };
     let as_of = parse_as_of(req.as_of.as_deref())?;
-    let catalogue = store.workflows(as_of)?;
+    let catalogue = store.catalogue(as_of)?;
     let mut chosen = Vec::new();
     if req.workflows.is_empty() {
         chosen.extend(
@@ -205,14 +207,19 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
     }
     // One workflow's comparison does not depend on another's (each has its own
     // seeded stream), so they run on all cores and are put back in catalogue order.
-    let one = |w: &crate::store::WorkflowSummary| -> Result<Comparison, ReportError> {
+    let one = |w: &CatalogueEntry| -> Result<Comparison, ReportError> {
         let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to, as_of)?;
-        let reclaimed = after_side_reclaimed(store, &w.workflow, from, to, as_of)?;
+        let reclaimed = after_side_reclaimed(store, w, from, to, as_of)?;
+        let baseline = compare::Baseline {
+            b: w.b,
+            source: w.b_source.clone(),
+        };
         Ok(compare::compare(
             &w.workflow,
             &study,
             &runs,
             spec,
+            &baseline,
             reclaimed,
         )?)
     };
@@ -249,7 +256,7 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
 /// `[max(from, go-live), to)`, so compare and the table agree to the digit.
 fn after_side_reclaimed(
     store: &Store,
-    w: &crate::model::Workflow,
+    entry: &CatalogueEntry,
     from: Option<chrono::NaiveDateTime>,
     to: chrono::NaiveDateTime,
     as_of: Option<chrono::NaiveDateTime>,
@@ -258,6 +265,7 @@ fn after_side_reclaimed(
         hours: None,
         money: None,
     };
+    let w = &entry.workflow;
     let Some(go_live) = w.automated_since else {
         return Ok(none);
     };
@@ -265,11 +273,12 @@ fn after_side_reclaimed(
     if start >= to {
         return Ok(none);
     }
-    let table = metric_table_as_of(
+    let table = table_with_assumptions(
         store,
         Period::new(start, to)?,
         std::slice::from_ref(&w.workflow_id),
         as_of,
+        std::slice::from_ref(entry),
     )?;
     let row = table.rows()?.into_iter().next();
     Ok(compare::Reclaimed {
@@ -474,7 +483,7 @@ pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, Repor
         .copied()
         .ok_or_else(|| ReportError::BadRequest("no complete week before `at`".into()))?;
     let mut checks = Vec::new();
-    for w in store.workflows(None)? {
+    for w in store.catalogue(None)? {
         let Some(go_live) = w.workflow.automated_since else {
             continue;
         };
@@ -511,7 +520,24 @@ pub fn portfolio(
     let period = resolve_period(store, from, to)?.ok_or_else(|| {
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
-    let rows = metric_table_as_of(store, period, &[], as_of)?.rows()?;
+    let (portfolio, _) = portfolio_of(store, period, as_of)?;
+    Ok((period, portfolio))
+}
+
+/// The roll-up of one period and the metric rows it was made from.
+fn portfolio_of(
+    store: &Store,
+    period: Period,
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<
+    (
+        crate::metrics::portfolio::Portfolio,
+        Vec<crate::metrics::MetricRow>,
+    ),
+    ReportError,
+> {
+    let catalogue = store.catalogue(as_of)?;
+    let rows = table_with_assumptions(store, period, &[], as_of, &catalogue)?.rows()?;
     let req = CompareRequest {
         from: Some(crate::model::format_timestamp(period.from)),
         to: Some(crate::model::format_timestamp(period.to)),
@@ -522,15 +548,10 @@ pub fn portfolio(
         .into_iter()
         .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
         .collect();
-    let catalogue: Vec<crate::model::Workflow> = store
-        .workflows(as_of)?
-        .into_iter()
-        .map(|w| w.workflow)
-        .collect();
-    Ok((
-        period,
-        crate::metrics::portfolio::rollup(&rows, &catalogue, &comparisons, 0.95),
-    ))
+    let workflows: Vec<crate::model::Workflow> =
+        catalogue.into_iter().map(|c| c.workflow).collect();
+    let portfolio = crate::metrics::portfolio::rollup(&rows, &workflows, &comparisons, 0.95);
+    Ok((portfolio, rows))
 }
 
 /// The headline figures of `[from, to)` against the previous period of equal
@@ -546,10 +567,8 @@ pub fn summary(
     })?;
     let prev = Period::new(period.from - (period.to - period.from), period.from)?;
     let iso = crate::model::format_timestamp;
-    let (_, now) = portfolio(store, Some(&iso(period.from)), Some(&iso(period.to)), as_of)?;
-    let (_, before) = portfolio(store, Some(&iso(prev.from)), Some(&iso(prev.to)), as_of)?;
-    let rows_now = metric_table_as_of(store, period, &[], as_of)?.rows()?;
-    let rows_before = metric_table_as_of(store, prev, &[], as_of)?.rows()?;
+    let (now, rows_now) = portfolio_of(store, period, as_of)?;
+    let (before, rows_before) = portfolio_of(store, prev, as_of)?;
     let figures =
         crate::metrics::portfolio::deviations(&now, &before, &rows_now, &rows_before, 0.95);
     Ok(serde_json::json!({

@@ -21,18 +21,9 @@ wf AS (
     WHERE $4::VARCHAR IS NULL
        OR list_contains(string_split($4::VARCHAR, ','), w.workflow_id)
 ),
--- B, the baseline handle minutes per item: the override, else the mean of the time study.
+-- B, the baseline handle minutes per item (see baselines_as_of in schema.sql).
 baseline AS (
-    SELECT wf.workflow_id,
-           coalesce(wf.baseline_minutes_per_item, obs.mean_handle) AS b
-    FROM wf
-    LEFT JOIN (
-        SELECT workflow_id,
-               sum(handle_minutes::DECIMAL(38, 6))::DOUBLE / count(*) AS mean_handle
-        FROM baseline_observations
-        WHERE known_at(batch_id, $5::TIMESTAMP)
-        GROUP BY workflow_id
-    ) obs USING (workflow_id)
+    SELECT workflow_id, b FROM baselines_as_of($5::TIMESTAMP)
 ),
 period_runs AS (
     SELECT r.workflow_id,

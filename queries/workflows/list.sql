@@ -1,9 +1,11 @@
--- The catalogue with the size of each workflow's evidence.
+-- The catalogue as of $1 (NULL: now) with the size of each workflow's evidence
+-- known then, and when its version was recorded.
 SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.currency,
        w.sla_response_minutes, w.sla_cycle_minutes, w.automated_since, w.baseline_minutes_per_item,
        (SELECT count(*) FROM runs r
         WHERE r.workflow_id = w.workflow_id AND current_at(r.batch_id, r.superseded_batch, $1::TIMESTAMP)) AS runs,
-       (SELECT count(*) FROM baseline_observations b WHERE b.workflow_id = w.workflow_id) AS baseline_observations,
+       (SELECT count(*) FROM baseline_observations b
+        WHERE b.workflow_id = w.workflow_id AND known_at(b.batch_id, $1::TIMESTAMP)) AS baseline_observations,
        w.recorded_at
 FROM workflows_as_of($1::TIMESTAMP) w
 ORDER BY w.workflow_id;

@@ -99,7 +99,7 @@ pub struct Comparison {
     pub to: NaiveDateTime,
     /// B, the baseline handle minutes per item used for human minutes and reclaimed hours.
     pub baseline_minutes_per_item: Option<f64>,
-    pub baseline_minutes_source: &'static str,
+    pub baseline_minutes_source: String,
     pub seed: u64,
     pub resamples: usize,
     pub rows: Vec<CompareRow>,
@@ -268,14 +268,24 @@ pub struct Reclaimed {
     pub money: Option<f64>,
 }
 
+/// B, the baseline minutes per item, as the store defines it (`baselines_as_of`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    pub b: Option<f64>,
+    /// `override`, `study mean` or `none`.
+    pub source: String,
+}
+
 /// Compares a workflow's before and after. `study` has the columns of
 /// `queries/compare/study.sql`, `runs` those of `queries/compare/runs.sql`;
-/// `reclaimed` is the metric table's row for the after side's period.
+/// `baseline` is the workflow's B and `reclaimed` the metric table's row for
+/// the after side's period, so both are the same figures the table states.
 pub fn compare(
     workflow: &Workflow,
     study: &DataFrame,
     runs: &DataFrame,
     spec: CompareSpec,
+    baseline_b: &Baseline,
     reclaimed: Reclaimed,
 ) -> Result<Comparison, MetricsError> {
     let go_live = workflow.automated_since.ok_or_else(|| {
@@ -291,12 +301,7 @@ pub fn compare(
     } else {
         BaselineChoice::PreRuns
     });
-    let study_b = (!study_side.human.is_empty()).then(|| mean(&study_side.human));
-    let (b, b_source) = match (workflow.baseline_minutes_per_item, study_b) {
-        (Some(o), _) => (Some(o), "override"),
-        (None, Some(m)) => (Some(m), "study mean"),
-        (None, None) => (None, "none"),
-    };
+    let b = baseline_b.b;
     let view = RunsView::new(runs)?;
     let from = spec.from.map_or(go_live, |f| f.max(go_live));
     let (lo, hi, gl) = (micros(from), micros(spec.to), micros(go_live));
@@ -375,7 +380,7 @@ pub fn compare(
         from,
         to: spec.to,
         baseline_minutes_per_item: b,
-        baseline_minutes_source: b_source,
+        baseline_minutes_source: baseline_b.source.clone(),
         seed: spec.seed,
         resamples: spec.resamples,
         rows,

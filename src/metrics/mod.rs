@@ -152,7 +152,7 @@ pub struct MetricTable {
 pub struct Assumption {
     pub workflow_id: String,
     /// `override`, `study mean`, or `none`.
-    pub baseline_source: &'static str,
+    pub baseline_source: String,
     /// Observations behind a study-mean B.
     pub baseline_observations: i64,
     pub hourly_cost: Option<f64>,

@@ -33,6 +33,7 @@ const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/coun
 const WORKFLOWS_INSERT_STAGED: &str = include_str!("../../queries/workflows/insert_staged.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
+const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
 const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/delete_staged.sql");
 const BASELINES_INSERT_STAGED: &str = include_str!("../../queries/baselines/insert_staged.sql");
 const REJECTS_LIST: &str = include_str!("../../queries/rejects/list.sql");
@@ -110,6 +111,22 @@ pub struct WorkflowSummary {
     /// When this version of the workflow was recorded.
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
     pub recorded_at: NaiveDateTime,
+}
+
+/// A catalogue entry with its baseline B, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogueEntry {
+    #[serde(flatten)]
+    pub workflow: Workflow,
+    /// When this version of the workflow was recorded.
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub recorded_at: NaiveDateTime,
+    /// B: the override, else the mean handle minutes of the study (`None`: neither).
+    pub b: Option<f64>,
+    /// `override`, `study mean` or `none`.
+    pub b_source: String,
+    /// Time-study observations known at the moment asked for.
+    pub baseline_observations: i64,
 }
 
 /// A stored reject problem.
@@ -206,6 +223,35 @@ impl Store {
         let written = write_in_tx(&tx, b)?;
         tx.commit()?;
         Ok(written)
+    }
+
+    /// The catalogue as of a moment (`None`: now) with each workflow's B; no
+    /// run counts, so it is cheap enough to call for every report.
+    pub fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(WORKFLOWS_CATALOGUE)?;
+        let rows = stmt.query_map(params![as_of], |r| {
+            Ok(CatalogueEntry {
+                workflow: Workflow {
+                    workflow_id: r.get(0)?,
+                    name: r.get(1)?,
+                    owner: r.get(2)?,
+                    team: r.get(3)?,
+                    category: r.get(4)?,
+                    hourly_cost: r.get(5)?,
+                    currency: r.get(6)?,
+                    sla_response_minutes: r.get(7)?,
+                    sla_cycle_minutes: r.get(8)?,
+                    automated_since: r.get(9)?,
+                    baseline_minutes_per_item: r.get(10)?,
+                },
+                recorded_at: r.get(11)?,
+                b: r.get(12)?,
+                b_source: r.get(13)?,
+                baseline_observations: r.get(14)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The catalogue as of a moment (`None`: now), with evidence counts.
