@@ -84,6 +84,16 @@ pub fn metric_table_as_of(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<MetricTable, ReportError> {
+    let catalogue = checked_catalogue(store, workflows, as_of)?;
+    table_with_assumptions(store, period, workflows, as_of, &catalogue)
+}
+
+/// The catalogue as of `as_of`, after checking that every asked-for workflow is in it.
+fn checked_catalogue(
+    store: &Store,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<Vec<CatalogueEntry>, ReportError> {
     let catalogue = store.catalogue(as_of)?;
     for w in workflows {
         check_slug(w).map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
@@ -93,7 +103,7 @@ pub fn metric_table_as_of(
             )));
         }
     }
-    table_with_assumptions(store, period, workflows, as_of, &catalogue)
+    Ok(catalogue)
 }
 
 /// The metric table of `workflows` (empty: all), its assumptions taken from
@@ -356,9 +366,14 @@ pub fn trend(
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
     let buckets = trend::buckets(granularity, tz, period.from, period.to, MAX_TREND_PERIODS)?;
+    // Validate the workflows and read the catalogue once, not once per period.
+    let catalogue = checked_catalogue(store, workflows, as_of)?;
     let tables = buckets
         .iter()
-        .map(|b| metric_table_as_of(store, Period::new(b.start, b.end)?, workflows, as_of))
+        .map(|b| {
+            let p = Period::new(b.start, b.end)?;
+            table_with_assumptions(store, p, workflows, as_of, &catalogue)
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Trend {
         granularity,
