@@ -3,7 +3,7 @@
 //! over. Daylight-saving changes make some weeks 167 or 169 hours long; the
 //! boundaries are always local midnight. No I/O.
 
-use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Weekday};
+use chrono::{Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -122,14 +122,10 @@ pub fn buckets(
     Ok(out)
 }
 
-/// Whether `d` is a Monday, the start of an ISO week.
-pub fn is_monday(d: NaiveDate) -> bool {
-    d.weekday() == Weekday::Mon
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Weekday;
 
     fn utc(s: &str) -> NaiveDateTime {
         crate::model::parse_timestamp(s).unwrap()
@@ -179,7 +175,7 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].end - b[0].start, Duration::hours(167));
         assert_eq!(b[1].start, utc("2026-03-29T22:00:00Z"));
-        assert!(b.iter().all(|x| is_monday(x.start_local)));
+        assert!(b.iter().all(|x| x.start_local.weekday() == Weekday::Mon));
     }
 
     #[test]
