@@ -7,6 +7,7 @@
 //! See ARCHITECTURE.md for the map and its invariants.
 
 pub mod cli;
+pub mod dashboard;
 pub mod gen;
 pub mod http;
 pub mod ingest;

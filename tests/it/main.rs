@@ -1,6 +1,8 @@
 //! The one integration-test binary: modules per area, sharing the helpers below.
 
 mod backlog;
+mod browser;
+mod charts;
 mod cli;
 mod compare;
 mod demo;

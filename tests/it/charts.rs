@@ -1,0 +1,1 @@
+//! Chart rendering: every chart kind as SVG and PNG.
