@@ -76,7 +76,13 @@ pub enum Command {
         /// The demo's database file; it is replaced on every start.
         #[arg(long, default_value = "yardstick-demo.duckdb")]
         file: PathBuf,
+        /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
+        #[arg(long)]
+        dashboards: Option<PathBuf>,
     },
+    /// Export a dashboard: every panel as CSV, SVG or PNG files, or the whole
+    /// dashboard as one XLSX workbook with a Method sheet.
+    Export(ExportArgs),
     /// Write a generated company (workflows.csv, baselines.csv, runs.csv) to a folder.
     Generate {
         /// Folder to write to (created if missing).
@@ -92,6 +98,42 @@ pub enum Command {
         #[arg(long, default_value_t = gen::Spec::default().seed)]
         seed: u64,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The dashboard's name (its file name without .toml).
+    #[arg(long)]
+    pub dashboard: String,
+    /// Start of the period, inclusive: a date (midnight UTC) or a timestamp (default: all runs).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the period, exclusive (default: all runs).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only the workflows of this team.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only this workflow.
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Folder to write to (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
+    #[arg(long)]
+    pub dashboards: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Svg,
+    Png,
+    Xlsx,
 }
 
 #[derive(Debug, clap::Args)]
@@ -274,6 +316,18 @@ pub struct ServeArgs {
     /// Largest request body in MiB.
     #[arg(long, default_value_t = http::DEFAULT_MAX_BODY_BYTES / (1024 * 1024))]
     pub max_body_mb: usize,
+    /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
+    #[arg(long)]
+    pub dashboards: Option<PathBuf>,
+}
+
+/// The dashboards to serve or export: those of `dir`, else of ./dashboards
+/// when it exists, else the built-in ones. A broken file is an error naming
+/// its file, line and problem.
+pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboard::Dashboard>> {
+    let local = Path::new("dashboards");
+    let dir = dir.or_else(|| local.is_dir().then_some(local));
+    crate::dashboard::spec::load(dir).map_err(|e| anyhow::anyhow!("dashboard file {e}"))
 }
 
 /// Runs the parsed command line.
@@ -446,19 +500,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export(args) => {
+            let store = open(&cli.db)?;
+            cmd_export(&store, &args)
+        }
         Command::Serve(args) => {
             let store = open(&cli.db)?;
             let state = AppState {
                 store,
                 max_body_bytes: args.max_body_mb * 1024 * 1024,
+                dashboards: std::sync::Arc::new(load_dashboards(args.dashboards.as_deref())?),
+                cache: Default::default(),
             };
             serve(state, args.addr, &format!("serving {}", cli.db.display()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { addr, file } => {
+        Command::Demo {
+            addr,
+            file,
+            dashboards,
+        } => {
+            let dashboards = load_dashboards(dashboards.as_deref())?;
             let store = load_demo(&file)?;
+            let mut state = AppState::new(store);
+            state.dashboards = std::sync::Arc::new(dashboards);
             serve(
-                AppState::new(store),
+                state,
                 addr,
                 &format!("demo company loaded into {}", file.display()),
             )?;
@@ -486,6 +553,71 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes the export files of one dashboard into `args.out` and names them.
+fn cmd_export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    use crate::dashboard::{self, chart, export, Filters};
+    let all = load_dashboards(args.dashboards.as_deref())?;
+    let d = all
+        .iter()
+        .find(|d| d.name == args.dashboard)
+        .with_context(|| {
+            format!(
+                "no dashboard `{}`; the dashboards are: {}",
+                args.dashboard,
+                all.iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+    let filters = Filters {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        team: args.team.clone(),
+        workflow: args.workflow.clone(),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(store, d, filters, None)?;
+    let scope = c
+        .scope
+        .as_ref()
+        .context("no runs are stored yet: there is nothing to export")?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut written = Vec::new();
+    let mut write = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
+        let path = args.out.join(&name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    if args.format == ExportFormat::Xlsx {
+        write(format!("{}.xlsx", d.name), &export::xlsx(&c)?)?;
+    } else {
+        for (panel, t) in c.panels() {
+            let name = format!("{}-{}", d.name, panel.id);
+            let chart = || export::chart_of(panel, t, export::caption(&scope.period, t.n));
+            match args.format {
+                ExportFormat::Csv => write(format!("{name}.csv"), &export::csv(t)?)?,
+                ExportFormat::Svg => write(
+                    format!("{name}.svg"),
+                    chart::svg(&chart(), export::CHART_WIDTH, export::CHART_HEIGHT)?.as_bytes(),
+                )?,
+                ExportFormat::Png => write(
+                    format!("{name}.png"),
+                    &chart::png(&chart(), export::CHART_WIDTH, export::CHART_HEIGHT)?,
+                )?,
+                ExportFormat::Xlsx => unreachable!("handled above"),
+            }
+        }
+    }
+    let mut o = io::stdout().lock();
+    for p in &written {
+        writeln!(o, "wrote {}", p.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a value as pretty JSON on standard output.

@@ -89,7 +89,7 @@ pub fn metric_table_as_of(
 }
 
 /// The catalogue as of `as_of`, after checking that every asked-for workflow is in it.
-fn checked_catalogue(
+pub fn checked_catalogue(
     store: &Store,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
@@ -551,22 +551,54 @@ fn portfolio_of(
     ),
     ReportError,
 > {
-    let catalogue = store.catalogue(as_of)?;
-    let rows = table_with_assumptions(store, period, &[], as_of, &catalogue)?.rows()?;
-    let req = CompareRequest {
-        from: Some(crate::model::format_timestamp(period.from)),
-        to: Some(crate::model::format_timestamp(period.to)),
-        as_of: as_of.map(crate::model::format_timestamp),
-        ..Default::default()
-    };
-    let comparisons: Vec<Comparison> = compare(store, &req)?
+    let (portfolio, rows, _) = portfolio_in(store, period, &[], as_of)?;
+    Ok((portfolio, rows))
+}
+
+/// The roll-up of one period over `workflows` (empty: every catalogued
+/// workflow), with the metric rows and the comparisons it was made from.
+pub fn portfolio_in(
+    store: &Store,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<
+    (
+        crate::metrics::portfolio::Portfolio,
+        Vec<crate::metrics::MetricRow>,
+        Vec<Comparison>,
+    ),
+    ReportError,
+> {
+    let catalogue: Vec<CatalogueEntry> = checked_catalogue(store, workflows, as_of)?
         .into_iter()
-        .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
+        .filter(|c| workflows.is_empty() || workflows.contains(&c.workflow.workflow_id))
         .collect();
+    let rows = table_with_assumptions(store, period, workflows, as_of, &catalogue)?.rows()?;
+    let automated: Vec<String> = catalogue
+        .iter()
+        .filter(|c| c.workflow.automated_since.is_some())
+        .map(|c| c.workflow.workflow_id.clone())
+        .collect();
+    let comparisons: Vec<Comparison> = if automated.is_empty() {
+        Vec::new()
+    } else {
+        let req = CompareRequest {
+            workflows: automated,
+            from: Some(crate::model::format_timestamp(period.from)),
+            to: Some(crate::model::format_timestamp(period.to)),
+            as_of: as_of.map(crate::model::format_timestamp),
+            ..Default::default()
+        };
+        compare(store, &req)?
+            .into_iter()
+            .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
+            .collect()
+    };
     let workflows: Vec<crate::model::Workflow> =
         catalogue.into_iter().map(|c| c.workflow).collect();
     let portfolio = crate::metrics::portfolio::rollup(&rows, &workflows, &comparisons, 0.95);
-    Ok((portfolio, rows))
+    Ok((portfolio, rows, comparisons))
 }
 
 /// The headline figures of `[from, to)` against the previous period of equal

@@ -1,4 +1,229 @@
-//! Dashboards: pages defined as TOML files, their panels computed from the
-//! one report code path, drawn as charts and exported.
+//! Dashboards: pages defined as TOML files (`dashboards/*.toml`), their panels
+//! computed from the one report code path, drawn as charts and exported.
+//!
+//! `spec` reads and checks the files; `source` computes a panel's table;
+//! `chart` draws; `export` writes CSV, JSON and XLSX and picks charts out of
+//! tables; `page` renders the HTML. The page, the CSV, the XLSX and the JSON
+//! of a panel all come from the same [`PanelTable`].
 
+pub mod cache;
 pub mod chart;
+pub mod export;
+pub mod page;
+pub mod source;
+pub mod spec;
+
+pub use source::{Cell, ColKind, PanelTable, Scope};
+pub use spec::{Dashboard, Panel, SpecError};
+
+use crate::report::ReportError;
+use crate::store::Store;
+
+/// The filters and sort of a dashboard request; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub team: Option<String>,
+    pub workflow: Option<String>,
+    /// `panel:column`, sorting one table panel.
+    pub sort: Option<String>,
+    /// `asc` or `desc` (the default).
+    pub order: Option<String>,
+}
+
+impl Filters {
+    /// Empty strings (an empty form field) mean "not given".
+    pub fn normalised(mut self) -> Filters {
+        for f in [
+            &mut self.from,
+            &mut self.to,
+            &mut self.team,
+            &mut self.workflow,
+            &mut self.sort,
+            &mut self.order,
+        ] {
+            if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                *f = None;
+            }
+        }
+        self
+    }
+
+    /// The query string that reproduces these filters (without `sort`/`order`
+    /// when `with_sort` is false), already escaped for a URL.
+    pub fn query_string(&self, with_sort: bool) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("team", &self.team),
+            ("workflow", &self.workflow),
+        ] {
+            if let Some(v) = v {
+                pairs.push((k, v));
+            }
+        }
+        if with_sort {
+            for (k, v) in [("sort", &self.sort), ("order", &self.order)] {
+                if let Some(v) = v {
+                    pairs.push((k, v));
+                }
+            }
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+}
+
+/// A computed dashboard: the scope it was computed for (`None`: no runs are
+/// stored yet) and the table of every computed panel, by panel index.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    pub dashboard: Dashboard,
+    pub filters: Filters,
+    pub scope: Option<Scope>,
+    pub tables: Vec<(usize, PanelTable)>,
+    /// The runs in view in the period, all statuses.
+    pub runs: i64,
+    /// The catalogue entries in view, for the Method sheet and the form.
+    pub catalogue: Vec<crate::store::CatalogueEntry>,
+    /// Every team and workflow id of the catalogue, for the filter form.
+    pub teams: Vec<String>,
+    pub workflow_ids: Vec<String>,
+}
+
+/// Computes every panel of `dashboard`, or only `only` (a panel id).
+pub fn compute(
+    store: &Store,
+    dashboard: &Dashboard,
+    filters: Filters,
+    only: Option<&str>,
+) -> Result<Computed, ReportError> {
+    let mut filters = filters.normalised();
+    if let Some(id) = only {
+        if !dashboard.panels.iter().any(|p| p.id == id) {
+            return Err(ReportError::NotFound(format!(
+                "dashboard `{}` has no panel `{id}`",
+                dashboard.name
+            )));
+        }
+    }
+    let order_desc = match filters.order.as_deref() {
+        None | Some("desc") => true,
+        Some("asc") => false,
+        Some(o) => {
+            return Err(ReportError::BadRequest(format!(
+                "order `{o}` is not asc or desc"
+            )))
+        }
+    };
+    let full = store.catalogue(None)?;
+    let mut teams: Vec<String> = full
+        .iter()
+        .filter_map(|c| c.workflow.team.clone())
+        .collect();
+    teams.sort();
+    teams.dedup();
+    let workflow_ids: Vec<String> = full
+        .iter()
+        .map(|c| c.workflow.workflow_id.clone())
+        .collect();
+    if dashboard.one_workflow && filters.workflow.is_none() {
+        // The busiest automated workflow (of the team, if one is chosen).
+        let summaries = store.workflows(None)?;
+        filters.workflow = summaries
+            .iter()
+            .filter(|w| {
+                filters
+                    .team
+                    .as_deref()
+                    .is_none_or(|t| w.workflow.team.as_deref() == Some(t))
+            })
+            .max_by_key(|w| (w.workflow.automated_since.is_some(), w.runs))
+            .map(|w| w.workflow.workflow_id.clone());
+    }
+    let scope = source::resolve_scope(
+        store,
+        filters.from.as_deref(),
+        filters.to.as_deref(),
+        filters.team.as_deref(),
+        filters.workflow.as_deref(),
+    )?;
+    let sort = match filters.sort.as_deref() {
+        None => None,
+        Some(s) => {
+            let (panel, column) = s.split_once(':').ok_or_else(|| {
+                ReportError::BadRequest(format!("sort `{s}` is not `panel:column`"))
+            })?;
+            let p = dashboard
+                .panels
+                .iter()
+                .find(|p| p.id == panel)
+                .ok_or_else(|| ReportError::BadRequest(format!("sort: no panel `{panel}`")))?;
+            if !p.fields.iter().any(|f| f == column) {
+                return Err(ReportError::BadRequest(format!(
+                    "sort: panel `{panel}` shows no column `{column}`"
+                )));
+            }
+            Some((panel.to_string(), column.to_string()))
+        }
+    };
+    let Some(scope) = scope else {
+        return Ok(Computed {
+            dashboard: dashboard.clone(),
+            filters,
+            scope: None,
+            tables: Vec::new(),
+            runs: 0,
+            catalogue: Vec::new(),
+            teams,
+            workflow_ids,
+        });
+    };
+    let mut ctx = source::Context::new(store, scope.clone())?;
+    let mut tables = Vec::new();
+    for (i, p) in dashboard.panels.iter().enumerate() {
+        if only.is_some_and(|id| id != p.id) {
+            continue;
+        }
+        let mut t = ctx.table(p.source)?;
+        match &sort {
+            Some((panel, column)) if *panel == p.id => t.sort_by(column, order_desc),
+            _ => {
+                if let Some(s) = &p.sort {
+                    t.sort_by(s, true);
+                }
+            }
+        }
+        tables.push((i, t));
+    }
+    let runs = ctx.runs_in_period()?;
+    Ok(Computed {
+        dashboard: dashboard.clone(),
+        filters,
+        scope: Some(scope),
+        tables,
+        runs,
+        catalogue: ctx.catalogue().to_vec(),
+        teams,
+        workflow_ids,
+    })
+}
+
+impl Computed {
+    /// The same computation narrowed to one panel (`None`: no such panel).
+    pub fn only(&self, id: &str) -> Option<Computed> {
+        let i = self.dashboard.panels.iter().position(|p| p.id == id)?;
+        let mut c = self.clone();
+        c.tables.retain(|(j, _)| *j == i);
+        Some(c)
+    }
+
+    /// The computed panels and their tables, in page order.
+    pub fn panels(&self) -> impl Iterator<Item = (&Panel, &PanelTable)> {
+        self.tables
+            .iter()
+            .map(|(i, t)| (&self.dashboard.panels[*i], t))
+    }
+}

@@ -2,6 +2,7 @@
 //! named functions that parse the request, run the blocking work off the async
 //! threads, and shape the answer.
 
+mod dashboards;
 mod error;
 mod pages;
 
@@ -32,13 +33,22 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub max_body_bytes: usize,
+    /// The dashboards served, checked at start-up.
+    pub dashboards: std::sync::Arc<Vec<crate::dashboard::Dashboard>>,
+    /// Computed dashboards, kept until the next ingest.
+    pub cache: crate::dashboard::cache::Cache,
 }
 
 impl AppState {
+    /// A state with the built-in dashboards.
     pub fn new(store: Store) -> AppState {
         AppState {
             store,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            dashboards: std::sync::Arc::new(
+                crate::dashboard::spec::load(None).expect("the built-in dashboards are valid"),
+            ),
+            cache: Default::default(),
         }
     }
 }
@@ -49,6 +59,11 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::overview))
         .route("/healthz", get(healthz))
+        .route("/dashboards/{file}", get(dashboards::page_or_workbook))
+        .route(
+            "/dashboards/{name}/panels/{file}",
+            get(dashboards::panel_file),
+        )
         .route("/api/v1/workflows", get(list_workflows))
         .route("/api/v1/metrics", get(get_metrics))
         .route("/api/v1/compare", get(get_compare))
@@ -512,9 +527,14 @@ pub fn url_for(addr: SocketAddr) -> String {
 pub(crate) fn html_error(e: &ApiError) -> Response {
     (
         e.status(),
-        Html(format!(
-            "<!doctype html><title>Yardstick</title><p>{}</p>",
-            pages::escape(e.detail())
+        Html(crate::dashboard::page::shell(
+            "Error",
+            "",
+            &[],
+            &format!(
+                "<h1>That did not work</h1><p class=\"empty\">{}</p><p><a href=\"/\">Back to the dashboards</a></p>",
+                pages::escape(e.detail())
+            ),
         )),
     )
         .into_response()

@@ -1,5 +1,6 @@
-//! The HTML overview at `/`: the metric table of a period as a plain page,
-//! rendered on the server from the same metric table as the JSON and CSV API.
+//! The HTML front page at `/`: the dashboards, then the metric table of a
+//! period, rendered on the server from the same metric table as the JSON and
+//! CSV API.
 
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
@@ -22,6 +23,7 @@ pub(super) async fn overview(
 ) -> Response {
     let from = q.from.filter(|s| !s.is_empty());
     let to = q.to.filter(|s| !s.is_empty());
+    let st_dashboards = st.dashboards.clone();
     let result = blocking(move || {
         let period = report::resolve_period(&st.store, from.as_deref(), to.as_deref())?;
         match period {
@@ -31,18 +33,16 @@ pub(super) async fn overview(
     })
     .await;
     match result {
-        Ok(table) => Html(render(table.as_ref())).into_response(),
+        Ok(table) => Html(crate::dashboard::page::index(
+            &st_dashboards,
+            &render(table.as_ref()),
+        ))
+        .into_response(),
         Err(e) => html_error(&e),
     }
 }
 
-/// Escapes text for HTML.
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub(crate) use crate::dashboard::page::escape;
 
 fn num(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
@@ -122,24 +122,11 @@ fn render(table: Option<&MetricTable>) -> String {
         },
     };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Yardstick — metrics</title><style>{CSS}</style></head><body>\
-         <h1>Yardstick</h1><p class=\"lead\">What each automation gives back: per workflow, for the period.</p>\
-         {body}<footer><p>Definitions: error rate = failed / (succeeded + failed + escalated); \
+        "<h2>All workflows</h2><section class=\"panel\">{body}<p class=\"foot\">Definitions: error rate = failed / (succeeded + failed + escalated); \
          cycle time = finished_at − coalesce(trigger_at, started_at) over succeeded and escalated runs, \
          p50/p90 by linear interpolation; reclaimed hours = Σ (baseline minutes − human minutes) / 60 \
          over terminal runs since go-live. Hover a figure for its n. \
          API: <a href=\"/api/v1/workflows\">/api/v1/workflows</a>, \
-         <a href=\"/api/v1/rejects\">/api/v1/rejects</a>.</p></footer></body></html>"
+         <a href=\"/api/v1/rejects\">/api/v1/rejects</a>.</p></section>"
     )
 }
-
-const CSS: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733}\
-h1{margin:0 0 .25rem}.lead{color:#555;margin-top:0}\
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9rem}\
-th,td{padding:.35rem .6rem;border-bottom:1px solid #dde3ea;text-align:right;white-space:nowrap}\
-th:first-child,td:first-child{text-align:left}thead th{background:#f3f6f9}\
-footer{margin-top:1.5rem;color:#555;font-size:.85rem;max-width:60rem}\
-form{margin:.75rem 0}.empty{padding:1rem;background:#f3f6f9}\
-@media print{form{display:none}}";

@@ -163,6 +163,9 @@ pub struct BatchSummary {
 pub struct Store {
     writer: Arc<Mutex<Connection>>,
     path: Arc<str>,
+    /// Bumped by every committed write: cached results of an older
+    /// generation are stale.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -191,11 +194,18 @@ impl Store {
         Ok(Store {
             writer: Arc::new(Mutex::new(conn)),
             path: path.into(),
+            generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
     }
 
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The number of writes committed through this handle (and its clones):
+    /// anything computed at an older generation may be stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
@@ -222,6 +232,8 @@ impl Store {
         let tx = conn.transaction()?;
         let written = write_in_tx(&tx, b)?;
         tx.commit()?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(written)
     }
 
@@ -312,6 +324,19 @@ impl Store {
         let study = frame::query_frame(&conn, COMPARE_STUDY, params![workflow_id, as_of])?;
         let runs = frame::query_frame(&conn, COMPARE_RUNS, params![workflow_id, to, as_of])?;
         Ok((study, runs))
+    }
+
+    /// A dashboard query (`queries/dashboards/*.sql`) over `[from, to)` and the
+    /// workflows in view, with its three parameters bound.
+    pub fn dashboard_query(
+        &self,
+        sql: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+    ) -> Result<DataFrame> {
+        let conn = self.reader()?;
+        frame::query_frame(&conn, sql, params![from, to, workflows.join(",")])
     }
 
     /// The backlog's evidence: candidates (observed, not automated) and the

@@ -417,3 +417,75 @@ async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn dashboards_are_listed_rendered_and_exported() {
+    let st = AppState::new(golden_store());
+    let home = get(st.clone(), "/").await.good().text();
+    for name in ["leadership", "workflow", "finance"] {
+        assert!(home.contains(&format!(
+            "class=\"dashboard-link\" href=\"/dashboards/{name}\""
+        )));
+    }
+    let q = "from=2026-01-01&to=2026-02-01";
+    let page = get(st.clone(), &format!("/dashboards/leadership?{q}"))
+        .await
+        .good();
+    assert!(page.content_type.starts_with("text/html"));
+    let html = page.text();
+    for id in [
+        "headline",
+        "before-after",
+        "weekly-reclaimed",
+        "by-workflow",
+        "regressions",
+        "backlog",
+    ] {
+        assert!(html.contains(&format!("id=\"panel-{id}\"")), "{id}");
+        for ext in ["csv", "svg", "png", "json"] {
+            let url = format!("/dashboards/leadership/panels/{id}.{ext}?{q}");
+            assert!(html.contains(&url.replace('&', "&amp;")), "{url}");
+            let r = get(st.clone(), &url).await.good();
+            let want = match ext {
+                "csv" => "text/csv",
+                "svg" => "image/svg+xml",
+                "png" => "image/png",
+                _ => "application/json",
+            };
+            assert!(
+                r.content_type.starts_with(want),
+                "{url}: {}",
+                r.content_type
+            );
+            assert!(!r.body.is_empty());
+        }
+    }
+    // The JSON of a panel holds the numbers the page shows.
+    let j = get(
+        st.clone(),
+        &format!("/dashboards/leadership/panels/headline.json?{q}"),
+    )
+    .await
+    .good()
+    .json();
+    let v = j["rows"][0]["value"].as_f64().unwrap();
+    assert!(html.contains(&format!("data-value=\"{v}\"")), "{v}");
+    let x = get(st.clone(), &format!("/dashboards/finance.xlsx?{q}"))
+        .await
+        .good();
+    assert!(x.content_type.starts_with("application/vnd.openxmlformats"));
+    assert_eq!(&x.body[..2], b"PK");
+
+    let r = get(st.clone(), "/dashboards/nope").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text().contains("leadership, workflow, finance"));
+    let r = get(st.clone(), "/dashboards/leadership?colour=red").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("colour"));
+    let r = get(st.clone(), "/dashboards/leadership/panels/nope.csv").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = get(st.clone(), "/dashboards/leadership/panels/headline.gif").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = get(st, "/dashboards/leadership?from=2026-02-01").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

@@ -5,6 +5,7 @@ mod browser;
 mod charts;
 mod cli;
 mod compare;
+mod dashboards;
 mod demo;
 mod golden;
 mod http;

@@ -1,0 +1,452 @@
+//! Server-rendered dashboard pages: plain HTML, charts as inline SVG, filters
+//! as a plain form. No JavaScript: the page works, prints and reads the same
+//! everywhere.
+
+use super::chart::{self, ChartKind};
+use super::export::{self, CHART_HEIGHT, CHART_WIDTH};
+use super::source::{Cell, PanelTable};
+use super::{Computed, Dashboard, Panel};
+use crate::model::format_timestamp;
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The head, the navigation and the shell around a page body.
+pub fn shell(title: &str, body_attrs: &str, nav: &[Dashboard], body: &str) -> String {
+    let links: String = nav
+        .iter()
+        .map(|d| {
+            format!(
+                "<a href=\"/dashboards/{n}\">{t}</a>",
+                n = escape(&d.name),
+                t = escape(&d.title)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"data:,\">\
+         <title>{title} — Yardstick</title><style>{CSS}</style></head><body{body_attrs}>\
+         <nav><a class=\"home\" href=\"/\">Yardstick</a> {links}</nav><main>{body}</main></body></html>",
+        title = escape(title),
+    )
+}
+
+/// `/`: the dashboards, each with its description.
+pub fn index(dashboards: &[Dashboard], extra: &str) -> String {
+    let cards: String = dashboards
+        .iter()
+        .map(|d| {
+            format!(
+                "<li><a class=\"dashboard-link\" href=\"/dashboards/{n}\">{t}</a><p>{desc}</p></li>",
+                n = escape(&d.name),
+                t = escape(&d.title),
+                desc = escape(&d.description)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Yardstick</h1><p class=\"lead\">What each automation gives back: hours, money, errors \
+         and response, before and after, with honest intervals.</p>\
+         <h2>Dashboards</h2><ul class=\"cards\">{cards}</ul>{extra}"
+    );
+    shell("Dashboards", "", dashboards, &body)
+}
+
+fn date_value(v: Option<&str>, fallback: Option<chrono::NaiveDateTime>) -> String {
+    match v {
+        Some(s) => s.get(..10).unwrap_or(s).to_string(),
+        None => fallback.map_or(String::new(), |t| t.date().to_string()),
+    }
+}
+
+fn form(c: &Computed) -> String {
+    use super::spec::Filter;
+    let d = &c.dashboard;
+    let f = &c.filters;
+    let period = c.scope.as_ref().map(|s| s.period);
+    let mut fields = String::new();
+    for filter in &d.filters {
+        match filter {
+            Filter::From => fields.push_str(&format!(
+                "<label>From <input type=\"date\" name=\"from\" value=\"{}\"></label>",
+                escape(&date_value(f.from.as_deref(), period.map(|p| p.from)))
+            )),
+            Filter::To => fields.push_str(&format!(
+                "<label>To (exclusive) <input type=\"date\" name=\"to\" value=\"{}\"></label>",
+                escape(&date_value(f.to.as_deref(), period.map(|p| p.to)))
+            )),
+            Filter::Team => {
+                let opts: String = c
+                    .teams
+                    .iter()
+                    .map(|t| {
+                        let sel = if f.team.as_deref() == Some(t) {
+                            " selected"
+                        } else {
+                            ""
+                        };
+                        format!("<option{sel}>{}</option>", escape(t))
+                    })
+                    .collect();
+                fields.push_str(&format!(
+                    "<label>Team <select name=\"team\"><option value=\"\">All teams</option>{opts}</select></label>"
+                ));
+            }
+            Filter::Workflow => {
+                let opts: String = c
+                    .workflow_ids
+                    .iter()
+                    .map(|w| {
+                        let sel = if f.workflow.as_deref() == Some(w) {
+                            " selected"
+                        } else {
+                            ""
+                        };
+                        format!("<option{sel}>{}</option>", escape(w))
+                    })
+                    .collect();
+                let all = if d.one_workflow {
+                    String::new()
+                } else {
+                    "<option value=\"\">All workflows</option>".into()
+                };
+                fields.push_str(&format!(
+                    "<label>Workflow <select name=\"workflow\">{all}{opts}</select></label>"
+                ));
+            }
+        }
+    }
+    format!(
+        "<form class=\"filters\" method=\"get\" action=\"/dashboards/{}\">{fields}<button>Show</button></form>",
+        escape(&d.name)
+    )
+}
+
+/// Makes a plotters SVG scale with its box.
+fn responsive(svg: &str) -> String {
+    let Some(start) = svg.find("<svg") else {
+        return svg.to_string();
+    };
+    let end = svg[start..].find('>').map_or(svg.len(), |i| start + i);
+    let tag = &svg[start..end];
+    let mut out = String::with_capacity(svg.len() + 64);
+    out.push_str(&svg[..start]);
+    let mut new_tag = tag.to_string();
+    if !tag.contains("viewBox") {
+        new_tag.push_str(&format!(" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\""));
+    }
+    new_tag.push_str(" preserveAspectRatio=\"xMidYMid meet\" role=\"img\"");
+    out.push_str(&new_tag);
+    out.push_str(&svg[end..]);
+    out
+}
+
+fn kpi_html(panel: &Panel, t: &PanelTable, hover: &str) -> String {
+    let tiles: String = export::kpi_tiles(panel, t)
+        .iter()
+        .map(|k| {
+            let values = k
+                .values
+                .iter()
+                .map(|v| {
+                    format!(
+                        "<span class=\"kpi-value\" data-panel=\"{p}\" data-field=\"{f}\" data-row=\"{r}\" \
+                         data-value=\"{dv}\" data-unit=\"{u}\" title=\"{hover}\">{s}</span>",
+                        p = escape(&panel.id),
+                        f = escape(&v.field),
+                        r = k.row,
+                        dv = v.value.map_or(String::new(), |x| x.to_string()),
+                        u = escape(&v.unit),
+                        s = escape(&v.shown),
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("<span class=\"arrow\"> → </span>");
+            format!(
+                "<div class=\"kpi\"><div class=\"kpi-label\">{l}</div><div class=\"kpi-values\">{values}</div>\
+                 <div class=\"kpi-detail\">{d}</div></div>",
+                l = escape(&k.label),
+                d = escape(&k.detail)
+            )
+        })
+        .collect();
+    format!("<div class=\"kpis\">{tiles}</div>")
+}
+
+fn table_html(c: &Computed, panel: &Panel, t: &PanelTable, hover: &str) -> String {
+    let f = &c.filters;
+    let base = c.filters.query_string(false);
+    let current = f
+        .sort
+        .as_deref()
+        .and_then(|s| s.split_once(':'))
+        .filter(|(p, _)| *p == panel.id)
+        .map(|(_, col)| col.to_string())
+        .or_else(|| panel.sort.clone());
+    let desc = f.order.as_deref() != Some("asc");
+    let heads: String = panel
+        .fields
+        .iter()
+        .map(|name| {
+            let col = &t.columns[t.index(name).expect("checked")];
+            let (mark, next) = if current.as_deref() == Some(name.as_str()) {
+                (
+                    if desc { " ▼" } else { " ▲" },
+                    if desc { "asc" } else { "desc" },
+                )
+            } else {
+                ("", "desc")
+            };
+            let sep = if base.is_empty() { "" } else { "&" };
+            let href = format!(
+                "/dashboards/{d}?{base}{sep}sort={p}%3A{name}&order={next}#panel-{p}",
+                d = c.dashboard.name,
+                p = panel.id,
+            );
+            let class = if col.kind.is_number() {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            format!(
+                "<th{class}><a href=\"{h}\">{l}{mark}</a></th>",
+                h = escape(&href),
+                l = escape(col.label)
+            )
+        })
+        .collect();
+    let rows: String = (0..t.rows.len())
+        .map(|r| {
+            let cells: String = panel
+                .fields
+                .iter()
+                .map(|name| {
+                    let col = &t.columns[t.index(name).expect("checked")];
+                    let shown = export::format_cell(t, r, col);
+                    if col.kind.is_number() {
+                        let n_hint = row_n(t, r).map_or(String::new(), |n| format!(", n = {n}"));
+                        format!(
+                            "<td class=\"num\" title=\"{h}{n}\">{s}</td>",
+                            h = escape(hover),
+                            n = escape(&n_hint),
+                            s = escape(&shown)
+                        )
+                    } else if shown.chars().count() > 48 {
+                        format!("<td class=\"wrap\">{}</td>", escape(&shown))
+                    } else {
+                        format!("<td>{}</td>", escape(&shown))
+                    }
+                })
+                .collect();
+            format!("<tr>{cells}</tr>")
+        })
+        .collect();
+    format!(
+        "<div class=\"scroll\"><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+}
+
+/// The n of one table row, where the row carries one.
+fn row_n(t: &PanelTable, r: usize) -> Option<String> {
+    for name in [
+        "runs",
+        "after_n",
+        "last_week_n",
+        "observations",
+        "cycle_time_n",
+    ] {
+        if let Some(x) = t.cell(r, name).and_then(Cell::as_f64) {
+            return Some(format!("{} {}", x as i64, name.replace('_', " ")));
+        }
+    }
+    None
+}
+
+fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
+    let scope = c.scope.as_ref().expect("panels are computed with a scope");
+    let caption = export::caption(&scope.period, t.n);
+    let hover = format!(
+        "Period [{}, {}), n = {} for the panel",
+        format_timestamp(scope.period.from),
+        format_timestamp(scope.period.to),
+        t.n
+    );
+    let empty = t.rows.is_empty() || (t.n == 0 && panel.chart != ChartKind::Table);
+    let body = if empty {
+        "<p class=\"empty\">No data for this period. Widen the period or clear a filter; \
+         ingested runs appear here as soon as they are stored.</p>"
+            .to_string()
+    } else {
+        match panel.chart {
+            ChartKind::Kpi => kpi_html(panel, t, &hover),
+            ChartKind::Table => table_html(c, panel, t, &hover),
+            _ => {
+                let ch = export::chart_of(panel, t, caption.clone());
+                match chart::svg(&ch, CHART_WIDTH, CHART_HEIGHT) {
+                    Ok(svg) => format!(
+                        "<figure class=\"chart\" title=\"{}\">{}</figure>",
+                        escape(&hover),
+                        responsive(&svg)
+                    ),
+                    Err(e) => format!("<p class=\"empty\">{}</p>", escape(&e.to_string())),
+                }
+            }
+        }
+    };
+    let q = c.filters.query_string(true);
+    let q = if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{q}")
+    };
+    let downloads: String = ["csv", "svg", "png", "json"]
+        .iter()
+        .map(|ext| {
+            format!(
+                "<a class=\"download\" href=\"{}\">{}</a>",
+                escape(&format!(
+                    "/dashboards/{}/panels/{}.{ext}{q}",
+                    c.dashboard.name, panel.id
+                )),
+                ext.to_uppercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let notes: String = t
+        .notes
+        .iter()
+        .map(|n| format!("<br>{}", escape(n)))
+        .collect();
+    let wide = if matches!(panel.chart, ChartKind::Table | ChartKind::Kpi) {
+        " wide"
+    } else {
+        ""
+    };
+    format!(
+        "<section class=\"panel{wide}\" id=\"panel-{id}\" data-panel=\"{id}\" data-kind=\"{kind}\">\
+         <h2>{title}</h2>{desc}{body}<p class=\"foot\">{cap}. Source: {src}.{notes}</p>\
+         <p class=\"downloads\">Download: {downloads}</p></section>",
+        id = escape(&panel.id),
+        kind = serde_json::to_value(panel.chart)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        title = escape(&panel.title),
+        desc = if panel.description.is_empty() {
+            String::new()
+        } else {
+            format!("<p class=\"desc\">{}</p>", escape(&panel.description))
+        },
+        cap = escape(&caption),
+        src = escape(&panel.source.describe()),
+    )
+}
+
+/// A whole dashboard page.
+pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
+    let d = &c.dashboard;
+    let q = c.filters.query_string(true);
+    let q = if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{q}")
+    };
+    let mut body = format!(
+        "<header><h1>{t}</h1><p class=\"lead\">{desc}</p></header>{form}",
+        t = escape(&d.title),
+        desc = escape(&d.description),
+        form = form(c)
+    );
+    let attrs;
+    match &c.scope {
+        None => {
+            attrs = format!(" data-dashboard=\"{}\"", escape(&d.name));
+            body.push_str(
+                "<p class=\"empty\">No runs are stored yet, so there is nothing to show. Load a catalogue \
+                 and runs: <code>yardstick ingest workflows workflows.csv</code>, then \
+                 <code>yardstick ingest runs runs.csv</code> (or <code>yardstick demo</code> for a demo company).</p>",
+            );
+        }
+        Some(s) => {
+            attrs = format!(
+                " data-dashboard=\"{}\" data-from=\"{}\" data-to=\"{}\"",
+                escape(&d.name),
+                escape(&format_timestamp(s.period.from)),
+                escape(&format_timestamp(s.period.to))
+            );
+            let runs = c.runs;
+            body.push_str(&format!(
+                "<p class=\"scope\">Period [{}, {}) UTC · {} runs · {} workflow{} in view: {} · \
+                 <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</p>",
+                escape(&format_timestamp(s.period.from)),
+                escape(&format_timestamp(s.period.to)),
+                export::format_number(runs as f64, "count"),
+                s.workflows.len(),
+                if s.workflows.len() == 1 { "" } else { "s" },
+                escape(&s.workflows.join(", ")),
+                escape(&format!("/dashboards/{}.xlsx{q}", d.name)),
+            ));
+            if runs == 0 {
+                body.push_str(
+                    "<p class=\"empty\">No runs in this period. Pick another period above; \
+                     the catalogue and baselines are still shown.</p>",
+                );
+            }
+            body.push_str("<div class=\"grid\">");
+            for (panel, t) in c.panels() {
+                body.push_str(&panel_html(c, panel, t));
+            }
+            body.push_str("</div>");
+        }
+    }
+    let defs: String = export::DEFINITIONS
+        .iter()
+        .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", escape(k), escape(v)))
+        .collect();
+    body.push_str(&format!(
+        "<footer><h2>How these numbers are made</h2><dl>{defs}</dl>\
+         <p>Every figure on this page is also in the panel's CSV and JSON and in the XLSX, from the same \
+         computation. Hover a number for its period and n.</p></footer>"
+    ));
+    shell(&d.title, &attrs, nav, &body)
+}
+
+const CSS: &str = "*{box-sizing:border-box}\
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2733;background:#f5f7fa;line-height:1.4}\
+nav{background:#1d2733;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.9rem}\
+nav a{color:#e8eef5;text-decoration:none}nav a.home{font-weight:700}\
+main{max-width:84rem;margin:0 auto;padding:1rem}\
+h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;margin:.2rem 0 .8rem}\
+.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;background:#fff;padding:.6rem;border:1px solid #dde3ea;border-radius:6px}\
+.filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4a5868}\
+.filters input,.filters select,.filters button{font:inherit;padding:.25rem .4rem}\
+.scope{font-size:.9rem;color:#4a5868}\
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr));gap:1rem}\
+.panel{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;min-width:0;break-inside:avoid}\
+.panel.wide{grid-column:1/-1}\
+.desc{color:#4a5868;margin:.1rem 0 .5rem;font-size:.9rem}\
+.chart{margin:0}.chart svg{width:100%;height:auto;display:block}\
+.kpis{display:flex;flex-wrap:wrap;gap:.8rem}\
+.kpi{flex:1 1 14rem;border-left:4px solid #0072b2;padding:.3rem .7rem;background:#f3f7fb}\
+.kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.6rem;font-weight:650}\
+.arrow{color:#7a8794;font-weight:400}.kpi-detail{font-size:.8rem;color:#5b6876}\
+.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;width:100%}\
+th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left;white-space:nowrap}\
+td.wrap{white-space:normal;min-width:22rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}\
+.foot{font-size:.78rem;color:#5b6876;margin:.5rem 0 0}\
+.downloads{font-size:.8rem;margin:.3rem 0 0}.downloads a{margin-right:.4rem}\
+.empty{padding:.8rem;background:#fff8e1;border:1px solid #f0e0a0;border-radius:4px}\
+.cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,18rem),1fr));gap:.8rem}\
+.cards li{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem}\
+.cards a{font-size:1.1rem;font-weight:650}\
+footer{margin-top:1.5rem;color:#4a5868;font-size:.82rem}footer dt{font-weight:650}footer dd{margin:0 0 .4rem}\
+@media print{nav,.filters,.downloads{display:none}body{background:#fff}.panel{border:none;page-break-inside:avoid}.grid{display:block}}";

@@ -1,0 +1,344 @@
+//! Dashboards: the files, the computed panels against the reports they come
+//! from and against hand-computed golden figures, and every export format
+//! agreeing with the CSV.
+
+use yardstick::dashboard::{self, spec, Cell, Filters};
+
+use crate::{close, golden_store};
+
+fn filters(from: &str, to: &str) -> Filters {
+    Filters {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        ..Filters::default()
+    }
+}
+
+fn board(name: &str) -> spec::Dashboard {
+    spec::load(None)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == name)
+        .unwrap()
+}
+
+fn f(t: &dashboard::PanelTable, row: usize, col: &str) -> Option<f64> {
+    t.cell(row, col)
+        .unwrap_or_else(|| panic!("no column {col}"))
+        .as_f64()
+}
+
+fn s<'a>(t: &'a dashboard::PanelTable, row: usize, col: &str) -> &'a str {
+    t.cell(row, col).and_then(Cell::as_text).unwrap_or("")
+}
+
+#[test]
+fn every_dashboard_file_in_the_repository_loads_and_matches_the_built_in_copy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dashboards");
+    let files = spec::load(Some(&dir)).unwrap();
+    let built = spec::load(None).unwrap();
+    let names: Vec<&str> = files.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["finance", "leadership", "workflow"]);
+    assert_eq!(files.len(), built.len());
+    for d in &files {
+        let b = built.iter().find(|b| b.name == d.name).unwrap();
+        assert_eq!(d.panels.len(), b.panels.len());
+    }
+}
+
+#[test]
+fn a_user_adds_a_page_with_a_file_and_a_broken_file_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ops.toml"),
+        "title = \"Ops\"\n[[panels]]\nid = \"kinds\"\ntitle = \"Errors\"\nquery = \"error_kinds\"\nchart = \"table\"\nfields = [\"error_kind\", \"runs\"]\n",
+    )
+    .unwrap();
+    let d = spec::load(Some(dir.path())).unwrap();
+    assert_eq!(d[0].name, "ops");
+    let store = golden_store();
+    let c = dashboard::compute(&store, &d[0], filters("2026-01-01", "2026-02-01"), None).unwrap();
+    assert_eq!(c.tables.len(), 1);
+
+    std::fs::write(
+        dir.path().join("zz.toml"),
+        "title = \"Broken\"\n[[panels]]\nid = \"a\"\ntitle = \"A\"\nview = \"weekly\"\nchart = \"bar\"\nx = \"week\"\nfields = [\"team\"]\n",
+    )
+    .unwrap();
+    let e = spec::load(Some(dir.path())).unwrap_err();
+    assert!(e.file.ends_with("zz.toml"), "{e}");
+    assert_eq!(e.line, 8, "{e}");
+    assert!(e.problem.contains("`team` is not a column"), "{e}");
+}
+
+#[test]
+fn leadership_headline_is_the_portfolio_headline_and_hand_computed() {
+    let store = golden_store();
+    let d = board("leadership");
+    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
+    let (_, headline) = c.panels().find(|(p, _)| p.id == "headline").unwrap();
+    let (_, p) =
+        yardstick::report::portfolio(&store, Some("2026-01-01"), Some("2026-02-01"), None).unwrap();
+    assert_eq!(headline.rows.len(), p.headline.len());
+    for (i, h) in p.headline.iter().enumerate() {
+        assert_eq!(s(headline, i, "unit"), h.unit);
+        assert_eq!(f(headline, i, "value"), Some(h.value));
+        assert_eq!(f(headline, i, "ci_low"), h.ci_low);
+        assert_eq!(f(headline, i, "runs"), Some(h.runs as f64));
+    }
+    // By hand (see tests/it/portfolio.rs): 58 + 23 reclaimed minutes, 9 terminal runs.
+    close(f(headline, 0, "value"), Some(81.0 / 60.0));
+    assert_eq!(headline.n, 9);
+    assert_eq!(s(headline, 1, "figure"), "Money reclaimed (EUR)");
+}
+
+#[test]
+fn finance_rows_per_team_and_currency_by_hand() {
+    let store = golden_store();
+    let d = board("finance");
+    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
+    let (_, t) = c.panels().find(|(p, _)| p.id == "by-team").unwrap();
+    // Sorted by money, largest first, missing last.
+    let keys: Vec<(&str, &str)> = (0..t.rows.len())
+        .map(|r| (s(t, r, "team"), s(t, r, "currency")))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("Sales Ops", "EUR"),
+            ("Finance", "USD"),
+            ("Procurement", "EUR"),
+            ("Strategy", "EUR")
+        ]
+    );
+    close(f(t, 0, "reclaimed_hours"), Some(58.0 / 60.0));
+    close(f(t, 0, "reclaimed_money"), Some(58.0));
+    close(f(t, 1, "reclaimed_money"), Some(23.0 / 60.0 * 50.0));
+    // Board pack has no baseline: nothing is claimed, and the method says why.
+    assert_eq!(f(t, 3, "reclaimed_hours"), None);
+    assert_eq!(f(t, 3, "with_baseline"), Some(0.0));
+    assert!(s(t, 3, "method").contains("no workflow has a baseline"));
+    assert!(s(t, 0, "method").contains("B: "), "{}", s(t, 0, "method"));
+}
+
+#[test]
+fn a_team_filter_narrows_every_panel() {
+    let store = golden_store();
+    let d = board("leadership");
+    let mut fl = filters("2026-01-01", "2026-02-01");
+    fl.team = Some("Finance".into());
+    let c = dashboard::compute(&store, &d, fl, None).unwrap();
+    assert_eq!(c.scope.as_ref().unwrap().workflows, ["wf-b"]);
+    let (_, w) = c.panels().find(|(p, _)| p.id == "by-workflow").unwrap();
+    assert_eq!(w.rows.len(), 1);
+    let (_, h) = c.panels().find(|(p, _)| p.id == "headline").unwrap();
+    close(f(h, 0, "value"), Some(23.0 / 60.0));
+
+    let mut bad = filters("2026-01-01", "2026-02-01");
+    bad.team = Some("Nobody".into());
+    let e = dashboard::compute(&store, &d, bad, None).unwrap_err();
+    assert!(
+        e.to_string().contains("no workflow has team `Nobody`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn before_after_pools_each_side_by_its_n() {
+    let store = golden_store();
+    let d = board("leadership");
+    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
+    let (_, t) = c.panels().find(|(p, _)| p.id == "before-after").unwrap();
+    let req = yardstick::report::CompareRequest {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-02-01".into()),
+        ..Default::default()
+    };
+    let comps = yardstick::report::compare(&store, &req).unwrap();
+    for (r, metric) in ["error_rate", "response_mean_min"].iter().enumerate() {
+        assert_eq!(s(t, r, "metric"), *metric);
+        let rows: Vec<_> = comps
+            .iter()
+            .filter(|c| c.automated_since.is_some())
+            .filter_map(|c| c.rows.iter().find(|x| x.metric == *metric))
+            .filter(|x| x.before.is_some() && x.after.is_some())
+            .collect();
+        let nb: usize = rows.iter().map(|x| x.before_n).sum();
+        let na: usize = rows.iter().map(|x| x.after_n).sum();
+        let b = rows
+            .iter()
+            .map(|x| x.before.unwrap() * x.before_n as f64)
+            .sum::<f64>()
+            / nb as f64;
+        let a = rows
+            .iter()
+            .map(|x| x.after.unwrap() * x.after_n as f64)
+            .sum::<f64>()
+            / na as f64;
+        close(f(t, r, "before"), Some(b));
+        close(f(t, r, "after"), Some(a));
+        assert_eq!(f(t, r, "after_n"), Some(na as f64));
+    }
+}
+
+#[test]
+fn tables_sort_by_the_asked_column_and_reject_unknown_ones() {
+    let store = golden_store();
+    let d = board("leadership");
+    let mut fl = filters("2026-01-01", "2026-02-01");
+    fl.sort = Some("by-workflow:runs".into());
+    fl.order = Some("asc".into());
+    let c = dashboard::compute(&store, &d, fl.clone(), None).unwrap();
+    let (_, t) = c.panels().find(|(p, _)| p.id == "by-workflow").unwrap();
+    let runs: Vec<f64> = (0..t.rows.len())
+        .map(|r| f(t, r, "runs").unwrap())
+        .collect();
+    assert!(runs.windows(2).all(|w| w[0] <= w[1]), "{runs:?}");
+    fl.sort = Some("by-workflow:colour".into());
+    assert!(dashboard::compute(&store, &d, fl, None).is_err());
+}
+
+#[test]
+fn workflow_dashboard_defaults_to_one_automated_workflow() {
+    let store = golden_store();
+    let d = board("workflow");
+    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
+    assert_eq!(c.scope.as_ref().unwrap().workflows, ["wf-a"]);
+    let (_, kinds) = c.panels().find(|(p, _)| p.id == "error-kinds").unwrap();
+    let total: f64 = (0..kinds.rows.len())
+        .map(|r| f(kinds, r, "share").unwrap())
+        .sum();
+    if !kinds.rows.is_empty() {
+        close(Some(total), Some(1.0));
+    }
+    let (_, owner) = c.panels().find(|(p, _)| p.id == "owner").unwrap();
+    assert_eq!(s(owner, 0, "owner"), "Ana Lopez");
+}
+
+#[test]
+fn csv_json_and_xlsx_hold_the_same_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    let store = golden_store();
+    for d in spec::load(None).unwrap() {
+        let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
+        let bytes = dashboard::export::xlsx(&c).unwrap();
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let names = wb.sheet_names().to_vec();
+        assert_eq!(names.len(), d.panels.len() + 1, "{names:?}");
+        assert_eq!(names.last().unwrap(), "Method");
+        let method = wb.worksheet_range("Method").unwrap();
+        let method_text: Vec<String> = method
+            .rows()
+            .flat_map(|r| r.iter().map(|c| c.to_string()))
+            .collect();
+        for needle in [
+            "Period",
+            "Error rate",
+            "Reclaimed hours",
+            "Baselines and assumptions per workflow",
+        ] {
+            assert!(
+                method_text.iter().any(|t| t.contains(needle)),
+                "{} lacks {needle}",
+                d.name
+            );
+        }
+        for ((panel, t), sheet) in c.panels().zip(&names) {
+            let csv = dashboard::export::csv(t).unwrap();
+            let mut rd = csv::Reader::from_reader(&csv[..]);
+            let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+            let range = wb.worksheet_range(sheet).unwrap();
+            let rows: Vec<&[Data]> = range.rows().collect();
+            let xl_header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+            assert_eq!(header, xl_header, "{}/{}", d.name, panel.id);
+            let json = dashboard::export::json(&c, panel, t);
+            let json_rows = json["rows"].as_array().unwrap();
+            let mut n = 0;
+            for (i, rec) in rd.records().enumerate() {
+                let rec = rec.unwrap();
+                for (j, v) in rec.iter().enumerate() {
+                    let cell = rows[i + 1].get(j).cloned().unwrap_or(Data::Empty);
+                    let jv = &json_rows[i][&header[j]];
+                    match cell {
+                        Data::Float(x) => {
+                            let from_csv: f64 = v.parse().unwrap();
+                            assert_eq!(
+                                x, from_csv,
+                                "{}/{} row {i} {}",
+                                d.name, panel.id, header[j]
+                            );
+                            assert_eq!(jv.as_f64(), Some(x));
+                            n += 1;
+                        }
+                        Data::Int(x) => assert_eq!(x.to_string(), v),
+                        Data::String(ref s) => {
+                            assert_eq!(s, v);
+                            assert_eq!(jv.as_str(), Some(v));
+                        }
+                        Data::Empty => {
+                            assert_eq!(v, "", "{}/{} row {i} {}", d.name, panel.id, header[j]);
+                            assert!(jv.is_null());
+                        }
+                        other => panic!("unexpected cell {other:?}"),
+                    }
+                }
+            }
+            if !t.rows.is_empty() && t.columns.iter().any(|c| c.kind.is_number()) {
+                assert!(n > 0, "{}/{} has numbers, none compared", d.name, panel.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn an_empty_store_and_an_empty_period_render_an_empty_state() {
+    let store = yardstick::store::Store::open_in_memory().unwrap();
+    let all = spec::load(None).unwrap();
+    for d in &all {
+        let c = dashboard::compute(&store, d, Filters::default(), None).unwrap();
+        assert!(c.scope.is_none());
+        let html = dashboard::page::dashboard(&c, &all);
+        assert!(html.contains("class=\"empty\"") && html.contains("No runs are stored yet"));
+    }
+    let golden = golden_store();
+    for d in &all {
+        let c = dashboard::compute(&golden, d, filters("2030-01-01", "2030-02-01"), None).unwrap();
+        let html = dashboard::page::dashboard(&c, &all);
+        assert!(html.contains("No runs in this period"), "{}", d.name);
+        assert!(!html.contains("NaN"), "{}", d.name);
+    }
+}
+
+#[test]
+fn the_cache_serves_until_an_ingest_commits() {
+    use yardstick::model::Kind;
+    let store = golden_store();
+    let d = board("leadership");
+    let cache = dashboard::cache::Cache::default();
+    let fl = filters("2026-01-01", "2026-03-01");
+    let a = cache.compute(&store, &d, fl.clone(), None).unwrap();
+    let b = cache.compute(&store, &d, fl.clone(), None).unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&a, &b),
+        "the second request is served from the cache"
+    );
+    // A single panel comes out of the cached page, with the same numbers.
+    let one = cache
+        .compute(&store, &d, fl.clone(), Some("headline"))
+        .unwrap();
+    assert_eq!(one.tables.len(), 1);
+    assert_eq!(one.tables[0].1, a.tables[0].1);
+
+    crate::ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    let c = cache.compute(&store, &d, fl.clone(), None).unwrap();
+    assert!(
+        !std::sync::Arc::ptr_eq(&a, &c),
+        "an ingest invalidates the cache"
+    );
+    let fresh = dashboard::compute(&store, &d, fl, None).unwrap();
+    assert_eq!(c.tables, fresh.tables);
+    assert_ne!(
+        a.tables, c.tables,
+        "batch 2 corrects run b4, which moves the figures"
+    );
+}
