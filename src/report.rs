@@ -124,7 +124,16 @@ fn table_with_assumptions(
         as_of,
     )?;
     let mut table = MetricTable::from_frame(period, df)?;
-    table.assumptions = catalogue
+    table.assumptions = assumptions_of(workflows, catalogue);
+    Ok(table)
+}
+
+/// What the rows of `workflows` (empty: all) assume, from the catalogue.
+fn assumptions_of(
+    workflows: &[String],
+    catalogue: &[CatalogueEntry],
+) -> Vec<crate::metrics::Assumption> {
+    catalogue
         .iter()
         .filter(|c| workflows.is_empty() || workflows.contains(&c.workflow.workflow_id))
         .map(|c| crate::metrics::Assumption {
@@ -138,8 +147,7 @@ fn table_with_assumptions(
             sla_cycle_minutes: c.workflow.sla_cycle_minutes,
             catalogue_version: c.recorded_at,
         })
-        .collect();
-    Ok(table)
+        .collect()
 }
 
 /// What a comparison request asks for; every field has a default.
@@ -368,13 +376,21 @@ pub fn trend(
     let buckets = trend::buckets(granularity, tz, period.from, period.to, MAX_TREND_PERIODS)?;
     // Validate the workflows and read the catalogue once, not once per period.
     let catalogue = checked_catalogue(store, workflows, as_of)?;
+    // Every period in one query: the bounds are consecutive.
+    let mut bounds: Vec<chrono::NaiveDateTime> = buckets.iter().map(|b| b.start).collect();
+    bounds.extend(buckets.last().map(|b| b.end));
+    let filter = (!workflows.is_empty()).then_some(workflows);
+    let frames = store.metric_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of)?;
+    let assumptions = assumptions_of(workflows, &catalogue);
     let tables = buckets
         .iter()
-        .map(|b| {
-            let p = Period::new(b.start, b.end)?;
-            table_with_assumptions(store, p, workflows, as_of, &catalogue)
+        .zip(frames)
+        .map(|(b, df)| {
+            let mut t = MetricTable::from_frame(Period::new(b.start, b.end)?, df)?;
+            t.assumptions = assumptions.clone();
+            Ok(t)
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, ReportError>>()?;
     Ok(Trend {
         granularity,
         tz,

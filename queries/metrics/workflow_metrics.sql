@@ -1,13 +1,19 @@
--- The per-workflow metric table: the metric definitions of DESIGN.md in SQL.
+-- The per-workflow metric table of one or more consecutive periods: the metric
+-- definitions of DESIGN.md in SQL.
 --
 -- Parameters:
---   $1 from (TIMESTAMP, inclusive)   $2 to (TIMESTAMP, exclusive)
+--   $1 from (TIMESTAMP, inclusive)   $2 to (TIMESTAMP, exclusive): the whole span
 --   $3 leak horizon in days (DOUBLE) $4 comma-separated workflow ids, or NULL for all
 --   $5 as-of (TIMESTAMP, or NULL for now): the catalogue version, and only the
 --      batches, recorded by then
+--   $6 the period bounds, comma-separated ISO timestamps in increasing order,
+--      from $1 to $2: "from,to" for one period, "w0,w1,...,wn" for n periods of
+--      a trend (one query instead of n; planning dominates on small data)
 --
--- A run belongs to the period when its anchor, coalesce(trigger_at, started_at),
--- lies in [$1, $2). Every catalogued workflow gets a row, also with no runs.
+-- A run belongs to a period when its anchor, coalesce(trigger_at, started_at),
+-- lies in [start, end). Every catalogued workflow gets a row in every period,
+-- also with no runs; rows are ordered by period, then workflow. The first
+-- column, period_start, is split off by the caller.
 -- Minutes are floating point, from microsecond timestamps.
 --
 -- Reproducibility: DuckDB sums in parallel, in no fixed order, and a floating-
@@ -15,6 +21,15 @@
 -- exact — integers (microseconds) or DECIMAL(38, 6) (minutes to the micro-minute)
 -- — and converted to DOUBLE once, so the same data gives the same bits.
 WITH
+periods AS (
+    SELECT period_start, period_end
+    FROM (
+        SELECT b::TIMESTAMP AS period_start,
+               lead(b::TIMESTAMP) OVER (ORDER BY b::TIMESTAMP) AS period_end
+        FROM unnest(string_split($6::VARCHAR, ',')) AS bounds(b)
+    )
+    WHERE period_end IS NOT NULL
+),
 wf AS (
     SELECT w.*
     FROM workflows_as_of($5::TIMESTAMP) w
@@ -26,7 +41,9 @@ baseline AS (
     SELECT workflow_id, b FROM baselines_as_of($5::TIMESTAMP)
 ),
 period_runs AS (
-    SELECT r.workflow_id,
+    SELECT p.period_start,
+           p.period_end,
+           r.workflow_id,
            r.status,
            coalesce(r.trigger_at, r.started_at) AS anchor,
            CASE WHEN r.status IN ('succeeded', 'escalated')
@@ -50,21 +67,25 @@ period_runs AS (
     FROM runs r
     JOIN wf USING (workflow_id)
     JOIN baseline bl USING (workflow_id)
+    JOIN periods p
+      ON coalesce(r.trigger_at, r.started_at) >= p.period_start
+     AND coalesce(r.trigger_at, r.started_at) < p.period_end
     WHERE current_at(r.batch_id, r.superseded_batch, $5::TIMESTAMP)
       AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
       AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
 ),
 agg AS (
-    SELECT workflow_id,
+    SELECT period_start,
+           workflow_id,
            count(*) AS runs,
            count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
            count(*) FILTER (WHERE status = 'failed') AS failed,
            count(*) FILTER (WHERE status = 'escalated') AS escalated,
            count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
            count(*) FILTER (WHERE status = 'running') AS running,
-           -- Leakage: still running, and anchored more than the horizon before `to`.
+           -- Leakage: still running, and anchored more than the horizon before the period's end.
            count(*) FILTER (WHERE status = 'running'
-                              AND epoch_us(anchor) < epoch_us($2::TIMESTAMP) - $3::DOUBLE * 86400000000.0::DOUBLE)
+                              AND epoch_us(anchor) < epoch_us(period_end) - $3::DOUBLE * 86400000000.0::DOUBLE)
                AS leaked,
            count(cycle_min) AS cycle_time_n,
            sum(cycle_us)::DOUBLE / count(cycle_us) / 60000000.0::DOUBLE AS cycle_time_mean_min,
@@ -83,9 +104,10 @@ agg AS (
            count(*) FILTER (WHERE reclaims) AS reclaiming_runs,
            sum(human_counted::DECIMAL(38, 6)) FILTER (WHERE reclaims) AS reclaiming_human_min
     FROM period_runs
-    GROUP BY workflow_id
+    GROUP BY period_start, workflow_id
 )
-SELECT wf.workflow_id,
+SELECT p.period_start,
+       wf.workflow_id,
        coalesce(a.runs, 0) AS runs,
        coalesce(a.succeeded, 0) AS succeeded,
        coalesce(a.failed, 0) AS failed,
@@ -112,11 +134,12 @@ SELECT wf.workflow_id,
        CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
             THEN reclaimed.minutes * wf.hourly_cost / 60.0::DOUBLE END AS reclaimed_money,
        wf.currency
-FROM wf
-JOIN baseline bl USING (workflow_id)
-LEFT JOIN agg a USING (workflow_id),
+FROM periods p
+CROSS JOIN wf
+JOIN baseline bl ON bl.workflow_id = wf.workflow_id
+LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id,
 LATERAL (
     SELECT coalesce(a.reclaiming_runs, 0) * bl.b
            - coalesce(a.reclaiming_human_min, 0)::DOUBLE AS minutes
 ) reclaimed
-ORDER BY wf.workflow_id;
+ORDER BY p.period_start, wf.workflow_id;
