@@ -598,17 +598,14 @@ fn cmd_export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     } else {
         for (panel, t) in c.panels() {
             let name = format!("{}-{}", d.name, panel.id);
-            let chart = || export::chart_of(panel, t, export::caption(&scope.period, t.n));
+            let chart = export::chart_of(panel, t, export::caption(&scope.period, t.n));
+            let (w, h) = export::chart_size(&chart);
             match args.format {
                 ExportFormat::Csv => write(format!("{name}.csv"), &export::csv(t)?)?,
-                ExportFormat::Svg => write(
-                    format!("{name}.svg"),
-                    chart::svg(&chart(), export::CHART_WIDTH, export::CHART_HEIGHT)?.as_bytes(),
-                )?,
-                ExportFormat::Png => write(
-                    format!("{name}.png"),
-                    &chart::png(&chart(), export::CHART_WIDTH, export::CHART_HEIGHT)?,
-                )?,
+                ExportFormat::Svg => {
+                    write(format!("{name}.svg"), chart::svg(&chart, w, h)?.as_bytes())?
+                }
+                ExportFormat::Png => write(format!("{name}.png"), &chart::png(&chart, w, h)?)?,
                 ExportFormat::Xlsx => unreachable!("handled above"),
             }
         }

@@ -13,11 +13,12 @@ use crate::store::Store;
 const CAPACITY: usize = 64;
 
 type Key = (String, Option<String>, String);
+type Entries = HashMap<Key, (u64, Arc<Computed>)>;
 
 /// The cache; clones share it.
 #[derive(Clone, Default)]
 pub struct Cache {
-    inner: Arc<Mutex<HashMap<Key, (u64, Arc<Computed>)>>>,
+    inner: Arc<Mutex<Entries>>,
 }
 
 impl Cache {

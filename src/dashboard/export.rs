@@ -14,6 +14,26 @@ use crate::model::format_timestamp;
 pub const CHART_WIDTH: u32 = 960;
 pub const CHART_HEIGHT: u32 = 420;
 
+/// The size a chart is drawn at: wide enough for a table's columns and a
+/// KPI's tiles, tall enough for a table's rows (up to 20), else the default.
+pub fn chart_size(chart: &Chart) -> (u32, u32) {
+    match chart.kind {
+        ChartKind::Table => {
+            let cols = chart.labels.len() as u32;
+            let rows = chart.rows.len().min(21) as u32;
+            (
+                (130 * cols).clamp(CHART_WIDTH, 1800),
+                110 + 30 * rows.max(1),
+            )
+        }
+        ChartKind::Kpi => {
+            let tiles = chart.tiles.len().max(1) as u32;
+            ((400 * tiles).clamp(CHART_WIDTH, 1640), 260)
+        }
+        _ => (CHART_WIDTH, CHART_HEIGHT),
+    }
+}
+
 /// The unit a number of `column` in `row` is shown in: the column's own, or,
 /// for generic numbers, the row's `unit` column (`share`, `min`, `hours`, a currency).
 pub fn unit_of(t: &PanelTable, row: usize, column: &ColumnMeta) -> String {
@@ -447,7 +467,7 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
     line(
         ws,
         "Filters",
-        &format!("{}", c.filters.query_string(true)).replace('&', ", "),
+        &c.filters.query_string(true).replace('&', ", "),
     )?;
     for (k, v) in DEFINITIONS {
         line(ws, k, v)?;
@@ -498,9 +518,9 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(
             r,
             6,
-            &w.automated_since.map(format_timestamp).unwrap_or_default(),
+            w.automated_since.map(format_timestamp).unwrap_or_default(),
         )?;
-        ws.write_string(r, 7, &format_timestamp(e.recorded_at))?;
+        ws.write_string(r, 7, format_timestamp(e.recorded_at))?;
         r += 1;
     }
     wb.save_to_buffer()

@@ -3,7 +3,12 @@
 //! everywhere.
 
 use super::chart::{self, ChartKind};
-use super::export::{self, CHART_HEIGHT, CHART_WIDTH};
+use super::export;
+
+/// Inline charts are drawn at about the size they are shown in a half-width
+/// panel, so their text reads at the page's size.
+const PAGE_CHART_WIDTH: u32 = 640;
+const PAGE_CHART_HEIGHT: u32 = 340;
 use super::source::{Cell, PanelTable};
 use super::{Computed, Dashboard, Panel};
 use crate::model::format_timestamp;
@@ -141,7 +146,9 @@ fn responsive(svg: &str) -> String {
     out.push_str(&svg[..start]);
     let mut new_tag = tag.to_string();
     if !tag.contains("viewBox") {
-        new_tag.push_str(&format!(" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\""));
+        new_tag.push_str(&format!(
+            " viewBox=\"0 0 {PAGE_CHART_WIDTH} {PAGE_CHART_HEIGHT}\""
+        ));
     }
     new_tag.push_str(" preserveAspectRatio=\"xMidYMid meet\" role=\"img\"");
     out.push_str(&new_tag);
@@ -290,7 +297,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
             ChartKind::Table => table_html(c, panel, t, &hover),
             _ => {
                 let ch = export::chart_of(panel, t, caption.clone());
-                match chart::svg(&ch, CHART_WIDTH, CHART_HEIGHT) {
+                match chart::svg(&ch, PAGE_CHART_WIDTH, PAGE_CHART_HEIGHT) {
                     Ok(svg) => format!(
                         "<figure class=\"chart\" title=\"{}\">{}</figure>",
                         escape(&hover),

@@ -113,7 +113,8 @@ pub(super) async fn panel_file(
         };
         let file = format!("{}-{}.{ext}", d.name, panel.id);
         let scope = c.scope.as_ref().expect("computed panels have a scope");
-        let chart = || export::chart_of(panel, t, export::caption(&scope.period, t.n));
+        let chart = export::chart_of(panel, t, export::caption(&scope.period, t.n));
+        let (w, h) = export::chart_size(&chart);
         Ok(match ext.as_str() {
             "csv" => attachment(
                 export::csv(t).map_err(ApiError::internal)?,
@@ -123,14 +124,12 @@ pub(super) async fn panel_file(
             "json" => axum::Json(export::json(&c, panel, t)).into_response(),
             "svg" => (
                 [(header::CONTENT_TYPE, "image/svg+xml")],
-                chart::svg(&chart(), export::CHART_WIDTH, export::CHART_HEIGHT)
-                    .map_err(ApiError::internal)?,
+                chart::svg(&chart, w, h).map_err(ApiError::internal)?,
             )
                 .into_response(),
             _ => (
                 [(header::CONTENT_TYPE, "image/png")],
-                chart::png(&chart(), export::CHART_WIDTH, export::CHART_HEIGHT)
-                    .map_err(ApiError::internal)?,
+                chart::png(&chart, w, h).map_err(ApiError::internal)?,
             )
                 .into_response(),
         })
