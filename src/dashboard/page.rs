@@ -299,7 +299,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
                 let ch = export::chart_of(panel, t, caption.clone());
                 match chart::svg(&ch, PAGE_CHART_WIDTH, PAGE_CHART_HEIGHT) {
                     Ok(svg) => format!(
-                        "<figure class=\"chart\" title=\"{}\">{}</figure>",
+                        "<figure class=\"chart scroll\" title=\"{}\">{}</figure>",
                         escape(&hover),
                         responsive(&svg)
                     ),
@@ -441,10 +441,10 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .panel{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;min-width:0;break-inside:avoid}\
 .panel.wide{grid-column:1/-1}\
 .desc{color:#4a5868;margin:.1rem 0 .5rem;font-size:.9rem}\
-.chart{margin:0}.chart svg{width:100%;height:auto;display:block}\
+.chart{margin:0}.chart svg{width:100%;min-width:30rem;height:auto;display:block}\
 .kpis{display:flex;flex-wrap:wrap;gap:.8rem}\
 .kpi{flex:1 1 14rem;border-left:4px solid #0072b2;padding:.3rem .7rem;background:#f3f7fb}\
-.kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.6rem;font-weight:650}\
+.kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.5rem;font-weight:650}\
 .arrow{color:#7a8794;font-weight:400}.kpi-detail{font-size:.8rem;color:#5b6876}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;width:100%}\
 th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left;white-space:nowrap}\
@@ -456,4 +456,6 @@ td.wrap{white-space:normal;min-width:22rem}th a{color:inherit;text-decoration:no
 .cards li{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem}\
 .cards a{font-size:1.1rem;font-weight:650}\
 footer{margin-top:1.5rem;color:#4a5868;font-size:.82rem}footer dt{font-weight:650}footer dd{margin:0 0 .4rem}\
-@media print{nav,.filters,.downloads{display:none}body{background:#fff}.panel{border:none;page-break-inside:avoid}.grid{display:block}}";
+@media print{nav,.filters,.downloads{display:none}body{background:#fff}main{max-width:none;padding:0}\
+.panel{border:none;padding:.4rem 0;page-break-inside:avoid}.grid{display:block}.chart svg{min-width:0;max-width:42rem}\
+.scroll{overflow:visible}th,td{white-space:normal}}";

@@ -171,3 +171,96 @@ fn stdin_needs_a_format() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
 }
+
+#[test]
+fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    for (kind, file) in [
+        ("workflows", "golden/workflows.csv"),
+        ("baselines", "golden/baselines.csv"),
+        ("runs", "golden/runs.csv"),
+    ] {
+        assert!(yardstick(&db, &["ingest", kind, &path(file)])
+            .status
+            .success());
+    }
+    let out_dir = dir.path().join("out");
+    let out_s = out_dir.display().to_string();
+    for format in ["csv", "svg", "png", "xlsx"] {
+        let out = yardstick(
+            &db,
+            &[
+                "export",
+                "--dashboard",
+                "finance",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-02-01",
+                "--format",
+                format,
+                "--out",
+                &out_s,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut want = vec!["finance.xlsx".to_string()];
+    for p in ["assumptions", "by-team", "by-team-hours", "totals"] {
+        for ext in ["csv", "png", "svg"] {
+            want.push(format!("finance-{p}.{ext}"));
+        }
+    }
+    want.sort();
+    assert_eq!(names, want);
+    let csv = std::fs::read_to_string(out_dir.join("finance-totals.csv")).unwrap();
+    assert!(
+        csv.starts_with("figure,unit,value,ci_low,ci_high,workflows,runs\n"),
+        "{csv}"
+    );
+
+    let out = yardstick(
+        &db,
+        &[
+            "export",
+            "--dashboard",
+            "nope",
+            "--format",
+            "csv",
+            "--out",
+            &out_s,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no dashboard `nope`"));
+
+    let boards = dir.path().join("boards");
+    std::fs::create_dir(&boards).unwrap();
+    std::fs::write(boards.join("bad.toml"), "title = \"Bad\"\n[[panels]]\nid = \"x\"\ntitle = \"X\"\nview = \"weekly\"\nchart = \"line\"\nx = \"week\"\nfields = [\"runs\", \"colour\"]\n").unwrap();
+    let out = yardstick(
+        &db,
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--dashboards",
+            &boards.display().to_string(),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:8: `colour` is not a column of view `weekly`"),
+        "{err}"
+    );
+}

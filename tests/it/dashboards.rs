@@ -342,3 +342,68 @@ fn the_cache_serves_until_an_ingest_commits() {
         "batch 2 corrects run b4, which moves the figures"
     );
 }
+
+#[test]
+fn every_dashboard_renders_every_panel_on_the_demo_company() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let all = spec::load(None).unwrap();
+    for d in &all {
+        let c = dashboard::compute(&store, d, Filters::default(), None).unwrap();
+        assert!(c.runs > 0);
+        let html = dashboard::page::dashboard(&c, &all);
+        assert!(!html.contains("NaN") && !html.contains("inf"), "{}", d.name);
+        for (panel, t) in c.panels() {
+            assert!(
+                html.contains(&format!("id=\"panel-{}\"", panel.id)),
+                "{}/{}",
+                d.name,
+                panel.id
+            );
+            assert!(
+                !t.rows.is_empty(),
+                "{}/{} is empty on the demo",
+                d.name,
+                panel.id
+            );
+            let scope = c.scope.as_ref().unwrap();
+            let chart = dashboard::export::chart_of(
+                panel,
+                t,
+                dashboard::export::caption(&scope.period, t.n),
+            );
+            let (w, h) = dashboard::export::chart_size(&chart);
+            let svg = dashboard::chart::svg(&chart, w, h).unwrap();
+            let doc = roxmltree::Document::parse(&svg).unwrap();
+            let texts: String = doc
+                .descendants()
+                .filter_map(|n| n.text())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(texts.contains(&panel.title), "{}/{}", d.name, panel.id);
+            assert!(
+                !texts.contains("No data for this period"),
+                "{}/{}",
+                d.name,
+                panel.id
+            );
+            for s in &chart.series {
+                if chart.series.len() > 1 || panel.chart == dashboard::chart::ChartKind::StackedBar
+                {
+                    assert!(
+                        texts.contains(&s.name),
+                        "{}/{} legend lacks {}",
+                        d.name,
+                        panel.id,
+                        s.name
+                    );
+                }
+            }
+            let png = dashboard::chart::png(&chart, w, h).unwrap();
+            let dec = png::Decoder::new(std::io::Cursor::new(png))
+                .read_info()
+                .unwrap();
+            assert_eq!((dec.info().width, dec.info().height), (w, h));
+        }
+    }
+}
