@@ -127,6 +127,20 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw      VARCHAR NOT NULL
 );
 
+-- The steps of runs: timed work between a start and its completion (from an
+-- event log's start/complete pairs). Only the current steps of a run are kept:
+-- a batch that carries steps replaces every step of the runs it holds.
+CREATE TABLE IF NOT EXISTS run_steps (
+    source       VARCHAR   NOT NULL,
+    run_id       VARCHAR   NOT NULL,
+    seq          BIGINT    NOT NULL,   -- order within the run, by start time, from 1
+    step         VARCHAR   NOT NULL,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP NOT NULL,
+    actor        VARCHAR,
+    batch_id     BIGINT    NOT NULL
+);
+
 -- Staging tables: a batch is appended here in bulk with DuckDB's Appender,
 -- merged into the tables above and cleared, all inside the batch's
 -- transaction, so they are empty whenever no batch is being written.
@@ -135,6 +149,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id, superseded_batch) FROM runs LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
 
 -- The staged catalogue rows that are new or differ from the current version:
 -- the versions a catalogue batch records (`existed`: it changes a known workflow).

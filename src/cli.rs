@@ -152,21 +152,100 @@ pub struct IngestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub log: EventLogArgs,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// How an event log (`ingest eventlog`) becomes runs; ignored for other kinds.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EventLogArgs {
+    /// eventlog: the catalogued workflow whose runs the cases are.
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// eventlog: the source name of the runs (default: the file name).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// eventlog (CSV): the case id column.
+    #[arg(long, default_value = "case:concept:name")]
+    pub case_column: String,
+    /// eventlog (CSV): the activity column.
+    #[arg(long, default_value = "concept:name")]
+    pub activity_column: String,
+    /// eventlog (CSV): the timestamp column.
+    #[arg(long, default_value = "time:timestamp")]
+    pub timestamp_column: String,
+    /// eventlog (CSV): the lifecycle column (start/complete).
+    #[arg(long, default_value = "lifecycle:transition")]
+    pub lifecycle_column: String,
+    /// eventlog (CSV): the resource column.
+    #[arg(long, default_value = "org:resource")]
+    pub resource_column: String,
+    /// eventlog: a case with an activity matching this pattern (`*`, `?`; repeatable) failed.
+    #[arg(long)]
+    pub failed_activity: Vec<String>,
+    /// eventlog: a case with a matching activity was escalated.
+    #[arg(long)]
+    pub escalated_activity: Vec<String>,
+    /// eventlog: a case with a matching activity was cancelled.
+    #[arg(long)]
+    pub cancelled_activity: Vec<String>,
+    /// eventlog: the first matching event is the case's first response.
+    #[arg(long)]
+    pub response_activity: Vec<String>,
+    /// eventlog: resources whose steps count as human effort (default: all).
+    #[arg(long)]
+    pub human_resource: Vec<String>,
+}
+
+impl EventLogArgs {
+    /// The options of an event-log import.
+    pub fn options(
+        &self,
+        default_source: &str,
+    ) -> anyhow::Result<crate::ingest::eventlog::LogOptions> {
+        use crate::ingest::eventlog::{Columns, LogOptions, Pattern};
+        let workflow = self.workflow.as_deref().context(
+            "an event log needs --workflow ID: the catalogued workflow its cases belong to",
+        )?;
+        let pats = |v: &[String]| v.iter().map(|p| Pattern::new(p)).collect::<Vec<_>>();
+        Ok(LogOptions {
+            workflow_id: workflow.to_string(),
+            source: self
+                .source
+                .clone()
+                .unwrap_or_else(|| default_source.to_string()),
+            columns: Columns {
+                case: self.case_column.clone(),
+                activity: self.activity_column.clone(),
+                timestamp: self.timestamp_column.clone(),
+                lifecycle: self.lifecycle_column.clone(),
+                resource: self.resource_column.clone(),
+            },
+            failed: pats(&self.failed_activity),
+            escalated: pats(&self.escalated_activity),
+            cancelled: pats(&self.cancelled_activity),
+            response: pats(&self.response_activity),
+            human: pats(&self.human_resource),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum KindArg {
     Workflows,
     Runs,
     Baselines,
+    /// A process-mining event log (.xes, .xes.gz, or CSV with XES column names): one run per case.
+    Eventlog,
 }
 
-impl From<KindArg> for Kind {
-    fn from(k: KindArg) -> Kind {
-        match k {
-            KindArg::Workflows => Kind::Workflows,
-            KindArg::Runs => Kind::Runs,
-            KindArg::Baselines => Kind::Baselines,
+impl KindArg {
+    fn kind(self) -> Option<Kind> {
+        match self {
+            KindArg::Workflows => Some(Kind::Workflows),
+            KindArg::Runs => Some(Kind::Runs),
+            KindArg::Baselines => Some(Kind::Baselines),
+            KindArg::Eventlog => None,
         }
     }
 }
@@ -630,7 +709,9 @@ fn open(path: &Path) -> anyhow::Result<Store> {
 }
 
 fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
-    let kind: Kind = args.kind.into();
+    let Some(kind) = args.kind.kind() else {
+        return cmd_ingest_eventlog(store, args);
+    };
     let mut err = io::stderr().lock();
     let format = match (args.format, args.file.as_str()) {
         (Some(f), _) => Format::from(f),
@@ -690,9 +771,15 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         }
         Err(IngestError::Store(e)) => return Err(e.into()),
     };
+    print_report(&report, &origin, args.json)
+}
+
+fn print_report(report: &ingest::Report, origin: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let mut err = io::stderr().lock();
+    let kind = report.kind;
     let mut out = io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
         for w in &report.warnings {
@@ -740,6 +827,69 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.
+fn cmd_ingest_eventlog(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
+    use crate::ingest::eventlog::LogFormat;
+    let mut err = io::stderr().lock();
+    let format = match (args.format, args.file.as_str()) {
+        (Some(FormatArg::Csv), _) => LogFormat::Csv,
+        (Some(f), _) => {
+            writeln!(
+                err,
+                "error: an event log is .xes, .xes.gz or CSV, not {f:?}"
+            )?;
+            return Ok(ExitCode::from(2));
+        }
+        (None, path) => match LogFormat::from_path(path) {
+            Some(f) => f,
+            None => {
+                writeln!(
+                    err,
+                    "error: {path}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
+                )?;
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let default_source = Path::new(&args.file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("stdin")
+        .to_string();
+    let log = args.log.options(&default_source)?;
+    let origin = args.file.clone();
+    let input: Box<dyn Read> = if args.file == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        match std::fs::File::open(&args.file) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
+                return Ok(ExitCode::from(2));
+            }
+        }
+    };
+    drop(err);
+    let report = match ingest::ingest_eventlog(
+        store,
+        input,
+        &origin,
+        format,
+        &log,
+        Options {
+            strict: args.strict,
+        },
+    ) {
+        Ok(r) => r,
+        Err(IngestError::Unreadable(e)) => {
+            writeln!(io::stderr(), "error: {origin}: {e}; nothing was stored")?;
+            return Ok(ExitCode::from(2));
+        }
+        Err(IngestError::Store(e)) => return Err(e.into()),
+    };
+    print_report(&report, &origin, args.json)
 }
 
 fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {

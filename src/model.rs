@@ -198,6 +198,19 @@ pub struct Run {
     pub attributes: Option<String>,
 }
 
+/// One timed step of a run: the work between a start and its completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub source: String,
+    pub run_id: String,
+    /// The step's order within its run, from 1, by start time.
+    pub seq: i64,
+    pub step: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: NaiveDateTime,
+    pub actor: Option<String>,
+}
+
 /// One timed instance of the work done by hand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineObservation {

@@ -5,6 +5,7 @@
 //! [`ingest`] adds the one store call that writes the batch in a single
 //! transaction, so an input is stored whole or not at all.
 
+pub mod eventlog;
 pub mod read;
 pub mod validate;
 
@@ -72,7 +73,8 @@ pub struct RejectLine {
 pub struct Report {
     pub kind: Kind,
     pub origin: String,
-    pub format: Format,
+    /// `csv`, `ndjson`, `json`, or for event logs `xes`, `xes.gz`, `csv`.
+    pub format: String,
     /// False when `strict` refused the batch.
     pub stored: bool,
     pub batch_id: Option<i64>,
@@ -102,7 +104,7 @@ impl Report {
         Report {
             kind: input.kind,
             origin: input.origin.to_string(),
-            format: input.format,
+            format: input.format.as_str().to_string(),
             stored: false,
             batch_id: None,
             rows_read: 0,
@@ -198,6 +200,7 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
             accepted: p.accepted,
             rows: &p.rows,
             rejects: &p.rejects,
+            steps: None,
         })?)
     };
     let mut lines: Vec<RejectLine> = p
@@ -224,13 +227,125 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
     Ok(Report {
         kind: input.kind,
         origin: input.origin.to_string(),
-        format: input.format,
+        format: input.format.as_str().to_string(),
         stored: written.is_some(),
         batch_id: written.map(|w| w.batch_id),
         rows_read: p.rows_read,
         accepted: p.accepted,
         rejected: p.rejects.len() as u64,
         superseded_in_input: p.superseded_in_input,
+        written: written.map_or(0, |w| w.stored),
+        replaced: written.map_or(0, |w| w.replaced),
+        unchanged: written.map_or(0, |w| w.unchanged),
+        warnings,
+        rejects: lines,
+        rejects_truncated: truncated,
+        error: None,
+    })
+}
+
+/// Reads an event log and stores its cases as runs of one workflow, with
+/// their steps, in one batch. Events without a timestamp are rejected with
+/// their line; the workflow must be in the catalogue.
+pub fn ingest_eventlog(
+    store: &Store,
+    input: impl std::io::Read,
+    origin: &str,
+    format: eventlog::LogFormat,
+    log: &eventlog::LogOptions,
+    opts: Options,
+) -> Result<Report, IngestError> {
+    crate::model::check_slug(&log.workflow_id)
+        .map_err(|e| ReadError(format!("--workflow: {e}")))?;
+    if !store.workflow_ids()?.contains(&log.workflow_id) {
+        return Err(ReadError(format!(
+            "workflow `{}` is not in the catalogue: ingest a workflows file with it first",
+            log.workflow_id
+        ))
+        .into());
+    }
+    if log.source.trim().is_empty() {
+        return Err(ReadError("the source name is empty".into()).into());
+    }
+    let parsed = eventlog::parse(input, format, log)?;
+    let mut d = Dedup::default();
+    let mut runs_steps: HashMap<String, Vec<crate::model::Step>> = HashMap::new();
+    for s in parsed.steps {
+        runs_steps.entry(s.run_id.clone()).or_default().push(s);
+    }
+    let mut warnings = parsed.warnings;
+    let cases = parsed.runs.len();
+    for r in parsed.runs {
+        d.push(r.run_id.clone(), r);
+    }
+    if d.superseded > 0 {
+        warnings.push(format!(
+            "{} case id(s) appeared in more than one trace; the later trace of each was kept",
+            d.superseded
+        ));
+    }
+    // The steps of the kept runs (a repeated case keeps its last trace's steps).
+    let steps: Vec<crate::model::Step> = d
+        .rows
+        .iter()
+        .flat_map(|r| runs_steps.remove(&r.run_id).unwrap_or_default())
+        .collect();
+    let rows = Rows::Runs(d.rows);
+    let refuse = opts.strict && !parsed.rejects.is_empty();
+    let written = if refuse {
+        None
+    } else {
+        Some(store.write_batch(&NewBatch {
+            kind: Kind::Runs,
+            origin,
+            format: format.as_str(),
+            received_at: now(),
+            rows_read: parsed.events_read,
+            accepted: parsed.events_accepted,
+            rows: &rows,
+            rejects: &parsed.rejects,
+            steps: Some(&steps),
+        })?)
+    };
+    warnings.insert(
+        0,
+        format!(
+            "{} events in {cases} cases became {} runs with {} steps",
+            parsed.events_read,
+            rows.len(),
+            steps.len()
+        ),
+    );
+    let mut lines: Vec<RejectLine> = parsed
+        .rejects
+        .iter()
+        .flat_map(|r| {
+            r.problems.iter().map(|pr| RejectLine {
+                line: r.line,
+                key: r.key.clone(),
+                field: pr.field.clone(),
+                reason: pr.reason.clone(),
+            })
+        })
+        .collect();
+    let truncated = lines.len() > REPORT_REJECT_LIMIT;
+    lines.truncate(REPORT_REJECT_LIMIT);
+    if refuse {
+        warnings.push(format!(
+            "strict mode: {} event(s) or case(s) rejected, so nothing from this log was stored",
+            parsed.rejects.len()
+        ));
+    }
+    Ok(Report {
+        kind: Kind::Runs,
+        origin: origin.to_string(),
+        format: format.as_str().to_string(),
+        stored: written.is_some(),
+        batch_id: written.map(|w| w.batch_id),
+        rows_read: parsed.events_read,
+        accepted: parsed.events_accepted,
+        rejected: parsed.rejects.len() as u64,
+        superseded_in_input: d.superseded,
         written: written.map_or(0, |w| w.stored),
         replaced: written.map_or(0, |w| w.replaced),
         unchanged: written.map_or(0, |w| w.unchanged),

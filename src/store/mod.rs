@@ -41,6 +41,9 @@ const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metr
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.sql");
 const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.sql");
+const STEPS_DELETE_STAGED: &str = include_str!("../../queries/steps/delete_staged.sql");
+const STEPS_INSERT_STAGED: &str = include_str!("../../queries/steps/insert_staged.sql");
+const STEPS_COUNT_STAGED: &str = include_str!("../../queries/steps/count_staged.sql");
 const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.sql");
 
 /// A storage failure. Its text is for logs; users see "internal error".
@@ -80,6 +83,9 @@ pub struct NewBatch<'a> {
     /// Distinct rows to store: later duplicates within the input already won.
     pub rows: &'a Rows,
     pub rejects: &'a [Reject],
+    /// The steps of the batch's runs, when the input carries steps (an event
+    /// log): they replace every stored step of those runs. `None` leaves steps alone.
+    pub steps: Option<&'a [crate::model::Step]>,
 }
 
 /// What storing a batch did.
@@ -570,6 +576,36 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         BATCH_SET_COUNTS,
         params![stored as i64, replaced as i64, batch_id],
     )?;
+    if let (Some(steps), Rows::Runs(_)) = (b.steps, b.rows) {
+        let mut app = conn.appender("stage_steps")?;
+        for s in steps {
+            app.append_row(params![
+                s.source,
+                s.run_id,
+                s.seq,
+                s.step,
+                s.started_at,
+                s.finished_at,
+                s.actor
+            ])?;
+        }
+        app.flush()?;
+        let staged: i64 = conn.query_row(STEPS_COUNT_STAGED, [], |r| r.get(0))?;
+        if staged as u64 != steps.len() as u64 {
+            return Err(StoreError::Incomplete {
+                expected: steps.len() as u64,
+                stored: staged as u64,
+            });
+        }
+        conn.execute(STEPS_DELETE_STAGED, [])?;
+        let stored = conn.execute(STEPS_INSERT_STAGED, params![batch_id])?;
+        if stored != steps.len() {
+            return Err(StoreError::Incomplete {
+                expected: steps.len() as u64,
+                stored: stored as u64,
+            });
+        }
+    }
 
     let mut app = conn.appender("rejects")?;
     for r in b.rejects {
