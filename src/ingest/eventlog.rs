@@ -385,9 +385,10 @@ fn parse_xes<R: Read>(
             "not an XES log: no <log> element (is this the right file?)".into(),
         ));
     }
-    if case.is_some() || event.is_some() {
+    if case.is_some() || event.is_some() || in_log {
         return Err(ReadError(
-            "the XES file ends inside a trace or event: it is truncated".into(),
+            "the XES file ends before its closing </log>: it is truncated, so nothing was stored"
+                .into(),
         ));
     }
     if orphan_events > 0 {
@@ -600,9 +601,11 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
         .iter()
         .find(|(_, e)| any(&opts.response, &activity(e)))
         .map(|(t, _)| *t);
-    // Start/complete pairs, first in first out per activity.
+    // Start/complete pairs, first in first out per activity. A complete
+    // without a start is an instant of the case's interval view.
     let mut open: HashMap<String, VecDeque<(NaiveDateTime, Option<String>)>> = HashMap::new();
     let mut steps = Vec::new();
+    let mut intervals: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
     for (t, e) in &events {
         let life = e
             .lifecycle
@@ -615,11 +618,13 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
                 .or_default()
                 .push_back((*t, e.resource.clone())),
             "complete" => {
-                if let Some((s, res)) = open.get_mut(&activity(e)).and_then(VecDeque::pop_front) {
+                let pair = open.get_mut(&activity(e)).and_then(VecDeque::pop_front);
+                intervals.push((pair.as_ref().map_or(*t, |p| p.0), *t));
+                if let Some((s, res)) = pair {
                     steps.push(Step {
                         source: opts.source.clone(),
                         run_id: id.clone(),
-                        seq: steps.len() as i64 + 1,
+                        seq: 0,
                         step: activity(e),
                         started_at: s,
                         finished_at: *t,
@@ -630,22 +635,27 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
             _ => {}
         }
     }
+    // Steps in order of their start (ties: their completion), numbered from 1.
+    steps.sort_by_key(|s| (s.started_at, s.finished_at));
+    for (i, s) in steps.iter_mut().enumerate() {
+        s.seq = i as i64 + 1;
+    }
     let human_minutes = (!steps.is_empty()).then(|| {
         steps
             .iter()
             .filter(|s| {
                 opts.human.is_empty() || s.actor.as_deref().is_some_and(|a| any(&opts.human, a))
             })
-            .map(|s| {
-                (s.finished_at - s.started_at)
-                    .num_microseconds()
-                    .unwrap_or(0) as f64
-                    / 60e6
-            })
+            .map(|s| minutes(s.finished_at - s.started_at))
             .sum::<f64>()
     });
     let mut attributes = c.attributes;
     attributes.insert("events".into(), serde_json::Value::from(events.len()));
+    // The interval view of every case, as pm4py has it: a case without start
+    // events has no measured work, and the time between its events is wait.
+    let (work, wait) = work_and_wait(&steps, &mut intervals);
+    attributes.insert("work_minutes".into(), serde_json::Value::from(work));
+    attributes.insert("wait_minutes".into(), serde_json::Value::from(wait));
     out.runs.push(Run {
         source: opts.source.clone(),
         run_id: id,
@@ -660,6 +670,34 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
         attributes: Some(serde_json::Value::Object(attributes).to_string()),
     });
     out.steps.extend(steps);
+}
+
+fn minutes(d: chrono::TimeDelta) -> f64 {
+    d.num_microseconds().unwrap_or(0) as f64 / 60e6
+}
+
+/// Work and wait of a case in minutes, from its interval view (the steps and
+/// the instants of completes without a start; schedule events are not work):
+/// work = Σ step durations; wait = the time between the first interval's
+/// start and the last one's end during which no interval is open (pm4py's
+/// lead time minus cycle time of the interval log).
+fn work_and_wait(steps: &[Step], intervals: &mut [(NaiveDateTime, NaiveDateTime)]) -> (f64, f64) {
+    let work: f64 = steps
+        .iter()
+        .map(|s| minutes(s.finished_at - s.started_at))
+        .sum();
+    intervals.sort();
+    let mut wait = 0.0;
+    let mut reach: Option<NaiveDateTime> = None;
+    for (s, e) in intervals.iter() {
+        if let Some(r) = reach {
+            if *s > r {
+                wait += minutes(*s - r);
+            }
+        }
+        reach = Some(reach.map_or(*e, |r| r.max(*e)));
+    }
+    (work, wait)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod cli;
 mod compare;
 mod dashboards;
 mod demo;
+mod eventlog;
 mod golden;
 mod http;
 mod ingest;
