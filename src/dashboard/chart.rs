@@ -442,12 +442,16 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
     // Header, legend, empty state
 
     /// Draws the title and caption; returns the y where the rest begins.
-    /// Both lines are always reserved, so panels in a grid line up.
+    /// Both lines are always reserved, so panels in a grid line up, unless
+    /// both are empty: a chart inside a page whose panel already says them.
     fn header(&self, chart: &Chart) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
         let title_size = self.size(20.0);
         let caption_size = self.size(13.5);
         let max = self.w - 2 * self.pad;
         let mut y = self.pad;
+        if chart.title.trim().is_empty() && chart.caption.trim().is_empty() {
+            return Ok(y);
+        }
         let title = self.fit(chart.title.trim(), title_size, Weight::Bold, max);
         self.text(
             &title,

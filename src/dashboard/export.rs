@@ -92,6 +92,9 @@ pub fn format_number(x: f64, unit: &str) -> String {
     }
 }
 
+/// Columns that hold a difference of two values rather than a value.
+const DIFFERENCES: [&str; 3] = ["change", "ci_low", "ci_high"];
+
 /// A cell as shown: `–` for a missing value.
 pub fn format_cell(t: &PanelTable, row: usize, column: &ColumnMeta) -> String {
     let Some(i) = t.index(column.name) else {
@@ -102,7 +105,15 @@ pub fn format_cell(t: &PanelTable, row: usize, column: &ColumnMeta) -> String {
         Cell::Text(v) => v.clone().unwrap_or_else(|| "–".into()),
         c => c.as_f64().map_or_else(
             || "–".into(),
-            |x| format_number(x, &unit_of(t, row, column)),
+            |x| {
+                let unit = unit_of(t, row, column);
+                // A change of a share, and its interval, is in percentage points.
+                if unit == "share" && DIFFERENCES.contains(&column.name) {
+                    format!("{} pp", grouped(x * 100.0, 1))
+                } else {
+                    format_number(x, &unit)
+                }
+            },
         ),
     }
 }
@@ -140,9 +151,8 @@ fn column<'a>(t: &'a PanelTable, name: &str) -> &'a ColumnMeta {
 /// The period and n line under a chart's title.
 pub fn caption(period: &crate::metrics::Period, n: i64) -> String {
     format!(
-        "{} to {} (exclusive) · n = {}",
-        format_timestamp(period.from),
-        format_timestamp(period.to),
+        "{} · n = {}",
+        super::page::period_text(period),
         grouped(n as f64, 0)
     )
 }
@@ -233,6 +243,8 @@ pub struct KpiValue {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kpi {
     pub row: usize,
+    /// The n of the tile, from the panel's `n` column.
+    pub n: Option<f64>,
     pub label: String,
     pub values: Vec<KpiValue>,
     pub detail: String,
@@ -287,16 +299,17 @@ pub fn kpi_tiles(panel: &Panel, t: &PanelTable) -> Vec<Kpi> {
             if values.len() == 2 {
                 detail.push("before → after".into());
             }
-            if let Some(n) = panel
+            let n = panel
                 .n
                 .as_deref()
                 .and_then(|f| t.cell(r, f))
-                .and_then(Cell::as_f64)
-            {
+                .and_then(Cell::as_f64);
+            if let Some(n) = n {
                 detail.push(format!("n = {}", grouped(n, 0)));
             }
             Kpi {
                 row: r,
+                n,
                 label,
                 values,
                 detail: detail.join(" · "),

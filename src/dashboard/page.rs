@@ -4,14 +4,15 @@
 
 use super::chart::{self, ChartKind};
 use super::export;
-
-/// Inline charts are drawn at about the size they are shown in a half-width
-/// panel, so their text reads at the page's size.
-const PAGE_CHART_WIDTH: u32 = 640;
-const PAGE_CHART_HEIGHT: u32 = 340;
 use super::source::{Cell, PanelTable};
 use super::{Computed, Dashboard, Panel};
 use crate::model::format_timestamp;
+
+/// Inline charts are drawn at about the size they are shown in a half-width
+/// panel, so their text reads at the page's size; phones get a narrower
+/// drawing (chosen by CSS, no script) instead of a shrunken wide one.
+const PAGE_CHART: (u32, u32) = (600, 320);
+const PHONE_CHART: (u32, u32) = (360, 300);
 
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
@@ -136,7 +137,7 @@ fn form(c: &Computed) -> String {
 }
 
 /// Makes a plotters SVG scale with its box.
-fn responsive(svg: &str) -> String {
+fn responsive(svg: &str, (w, h): (u32, u32)) -> String {
     let Some(start) = svg.find("<svg") else {
         return svg.to_string();
     };
@@ -146,9 +147,7 @@ fn responsive(svg: &str) -> String {
     out.push_str(&svg[..start]);
     let mut new_tag = tag.to_string();
     if !tag.contains("viewBox") {
-        new_tag.push_str(&format!(
-            " viewBox=\"0 0 {PAGE_CHART_WIDTH} {PAGE_CHART_HEIGHT}\""
-        ));
+        new_tag.push_str(&format!(" viewBox=\"0 0 {w} {h}\""));
     }
     new_tag.push_str(" preserveAspectRatio=\"xMidYMid meet\" role=\"img\"");
     out.push_str(&new_tag);
@@ -156,10 +155,29 @@ fn responsive(svg: &str) -> String {
     out
 }
 
-fn kpi_html(panel: &Panel, t: &PanelTable, hover: &str) -> String {
+/// A period as people read it: dates when the bounds are midnights.
+pub fn period_text(p: &crate::metrics::Period) -> String {
+    let show = |t: chrono::NaiveDateTime| {
+        if t.time() == chrono::NaiveTime::MIN {
+            t.date().to_string()
+        } else {
+            format_timestamp(t)
+        }
+    };
+    format!("{} to {} (exclusive), UTC", show(p.from), show(p.to))
+}
+
+fn kpi_html(panel: &Panel, t: &PanelTable, period: &str) -> String {
     let tiles: String = export::kpi_tiles(panel, t)
         .iter()
         .map(|k| {
+            let hover = match k.n {
+                Some(n) => format!(
+                    "Period {period}; n = {}",
+                    export::format_number(n, "count")
+                ),
+                None => format!("Period {period}"),
+            };
             let values = k
                 .values
                 .iter()
@@ -256,8 +274,13 @@ fn table_html(c: &Computed, panel: &Panel, t: &PanelTable, hover: &str) -> Strin
             format!("<tr>{cells}</tr>")
         })
         .collect();
+    let hint = if panel.fields.len() > 2 {
+        "<p class=\"swipe\">Swipe the table sideways for more columns.</p>"
+    } else {
+        ""
+    };
     format!(
-        "<div class=\"scroll\"><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>"
+        "<div class=\"scroll\"><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>{hint}"
     )
 }
 
@@ -279,31 +302,36 @@ fn row_n(t: &PanelTable, r: usize) -> Option<String> {
 
 fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let scope = c.scope.as_ref().expect("panels are computed with a scope");
-    let caption = export::caption(&scope.period, t.n);
-    let hover = format!(
-        "Period [{}, {}), n = {} for the panel",
-        format_timestamp(scope.period.from),
-        format_timestamp(scope.period.to),
-        t.n
-    );
-    let empty = t.rows.is_empty() || (t.n == 0 && panel.chart != ChartKind::Table);
+    let period = period_text(&scope.period);
+    let n = export::format_number(t.n as f64, "count");
+    let caption = format!("{period} · n = {n}");
+    let hover = format!("Period {period}; n = {n}");
+    let empty = t.rows.is_empty() || t.n == 0;
     let body = if empty {
         "<p class=\"empty\">No data for this period. Widen the period or clear a filter; \
          ingested runs appear here as soon as they are stored.</p>"
             .to_string()
     } else {
         match panel.chart {
-            ChartKind::Kpi => kpi_html(panel, t, &hover),
+            ChartKind::Kpi => kpi_html(panel, t, &period),
             ChartKind::Table => table_html(c, panel, t, &hover),
             _ => {
-                let ch = export::chart_of(panel, t, caption.clone());
-                match chart::svg(&ch, PAGE_CHART_WIDTH, PAGE_CHART_HEIGHT) {
-                    Ok(svg) => format!(
-                        "<figure class=\"chart scroll\" title=\"{}\">{}</figure>",
+                // The panel's heading and footnote say the title and period.
+                let mut ch = export::chart_of(panel, t, String::new());
+                ch.title.clear();
+                let wide = chart::svg(&ch, PAGE_CHART.0, PAGE_CHART.1);
+                let narrow = chart::svg(&ch, PHONE_CHART.0, PHONE_CHART.1);
+                match (wide, narrow) {
+                    (Ok(wide), Ok(narrow)) => format!(
+                        "<figure class=\"chart\" title=\"{}\"><div class=\"chart-wide\">{}</div>\
+                         <div class=\"chart-narrow\">{}</div></figure>",
                         escape(&hover),
-                        responsive(&svg)
+                        responsive(&wide, PAGE_CHART),
+                        responsive(&narrow, PHONE_CHART)
                     ),
-                    Err(e) => format!("<p class=\"empty\">{}</p>", escape(&e.to_string())),
+                    (Err(e), _) | (_, Err(e)) => {
+                        format!("<p class=\"empty\">{}</p>", escape(&e.to_string()))
+                    }
                 }
             }
         }
@@ -391,15 +419,20 @@ pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
                 escape(&format_timestamp(s.period.to))
             );
             let runs = c.runs;
+            let list = escape(&s.workflows.join(", "));
+            let in_view = match s.workflows.len() {
+                1 => format!("workflow {list}"),
+                k if k <= 4 => format!("{k} workflows: {list}"),
+                k => format!(
+                    "<details><summary>{k} workflows{}</summary>{list}</details>",
+                    if s.filtered { "" } else { " (all)" }
+                ),
+            };
             body.push_str(&format!(
-                "<p class=\"scope\">Period [{}, {}) UTC · {} runs · {} workflow{} in view: {} · \
-                 <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</p>",
-                escape(&format_timestamp(s.period.from)),
-                escape(&format_timestamp(s.period.to)),
+                "<div class=\"scope\">Period {} · {} runs · {in_view} · \
+                 <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</div>",
+                escape(&period_text(&s.period)),
                 export::format_number(runs as f64, "count"),
-                s.workflows.len(),
-                if s.workflows.len() == 1 { "" } else { "s" },
-                escape(&s.workflows.join(", ")),
                 escape(&format!("/dashboards/{}.xlsx{q}", d.name)),
             ));
             if runs == 0 {
@@ -436,19 +469,21 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;background:#fff;padding:.6rem;border:1px solid #dde3ea;border-radius:6px}\
 .filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4a5868}\
 .filters input,.filters select,.filters button{font:inherit;padding:.25rem .4rem}\
-.scope{font-size:.9rem;color:#4a5868}\
+.scope{font-size:.9rem;color:#4a5868;margin:.6rem 0}.scope details{display:inline}.scope summary{display:inline;cursor:pointer;text-decoration:underline dotted}\
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr));gap:1rem}\
 .panel{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;min-width:0;break-inside:avoid}\
 .panel.wide{grid-column:1/-1}\
 .desc{color:#4a5868;margin:.1rem 0 .5rem;font-size:.9rem}\
-.chart{margin:0}.chart svg{width:100%;min-width:30rem;height:auto;display:block}\
+.chart{margin:0}.chart svg{width:100%;height:auto;display:block}.chart-narrow{display:none}\
+.swipe{display:none;font-size:.78rem;color:#5b6876;margin:.3rem 0 0}\
+@media (max-width:40rem){.chart-wide{display:none}.chart-narrow{display:block}.swipe{display:block}}\
 .kpis{display:flex;flex-wrap:wrap;gap:.8rem}\
 .kpi{flex:1 1 14rem;border-left:4px solid #0072b2;padding:.3rem .7rem;background:#f3f7fb}\
-.kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.5rem;font-weight:650}\
+.kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.5rem;font-weight:650}.kpi-value{white-space:nowrap}\
 .arrow{color:#7a8794;font-weight:400}.kpi-detail{font-size:.8rem;color:#5b6876}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;width:100%}\
 th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left;white-space:nowrap}\
-td.wrap{white-space:normal;min-width:22rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}\
+td.wrap{white-space:normal;min-width:16rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}\
 .foot{font-size:.78rem;color:#5b6876;margin:.5rem 0 0}\
 .downloads{font-size:.8rem;margin:.3rem 0 0}.downloads a{margin-right:.4rem}\
 .empty{padding:.8rem;background:#fff8e1;border:1px solid #f0e0a0;border-radius:4px}\
@@ -457,5 +492,5 @@ td.wrap{white-space:normal;min-width:22rem}th a{color:inherit;text-decoration:no
 .cards a{font-size:1.1rem;font-weight:650}\
 footer{margin-top:1.5rem;color:#4a5868;font-size:.82rem}footer dt{font-weight:650}footer dd{margin:0 0 .4rem}\
 @media print{nav,.filters,.downloads{display:none}body{background:#fff}main{max-width:none;padding:0}\
-.panel{border:none;padding:.4rem 0;page-break-inside:avoid}.grid{display:block}.chart svg{min-width:0;max-width:42rem}\
+.panel{border:none;padding:.4rem 0;page-break-inside:avoid}.grid{display:block}.chart svg{max-width:42rem}.chart-wide{display:block}.chart-narrow{display:none}\
 .scroll{overflow:visible}th,td{white-space:normal}}";

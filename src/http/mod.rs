@@ -72,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/alerts", get(get_alerts))
         .route("/api/v1/portfolio", get(get_portfolio))
         .route("/api/v1/summary", get(get_summary))
+        .route("/api/v1/ingest/eventlog", post(post_eventlog))
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
@@ -473,6 +474,122 @@ async fn post_ingest(
                 body["errors"] = serde_json::json!([{ "detail": e.0 }]);
                 Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
             }
+            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+        }
+    })
+    .await
+}
+
+/// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV
+/// event log, one run per case. Parameters as the CLI's flags: `source`,
+/// `format` (xes, xes.gz, csv; else from the Content-Type), the `*_column`
+/// names, and repeatable `failed_activity`, `escalated_activity`,
+/// `cancelled_activity`, `response_activity`, `human_resource` patterns.
+async fn post_eventlog(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!(
+                "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
+                st.max_body_bytes
+            ))
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    let mut workflow = None;
+    let mut source = "http".to_string();
+    let mut name = "http".to_string();
+    let mut strict = false;
+    let mut format = None;
+    let mut log = LogOptions::new("", "");
+    for (k, v) in query_pairs(raw)? {
+        match k.as_str() {
+            "workflow" => workflow = Some(v),
+            "source" => source = v,
+            "name" => name = v,
+            "strict" => strict = v == "true" || v == "1",
+            "format" => {
+                format = Some(match v.as_str() {
+                    "xes" => LogFormat::Xes,
+                    "xes.gz" => LogFormat::XesGz,
+                    "csv" => LogFormat::Csv,
+                    other => {
+                        return Err(ApiError::bad_request(format!(
+                            "format `{other}` is not xes, xes.gz or csv"
+                        )))
+                    }
+                })
+            }
+            "case_column" => log.columns.case = v,
+            "activity_column" => log.columns.activity = v,
+            "timestamp_column" => log.columns.timestamp = v,
+            "lifecycle_column" => log.columns.lifecycle = v,
+            "resource_column" => log.columns.resource = v,
+            "failed_activity" => log.failed.push(Pattern::new(&v)),
+            "escalated_activity" => log.escalated.push(Pattern::new(&v)),
+            "cancelled_activity" => log.cancelled.push(Pattern::new(&v)),
+            "response_activity" => log.response.push(Pattern::new(&v)),
+            "human_resource" => log.human.push(Pattern::new(&v)),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`: use workflow, source, name, strict, format, \
+                     case_column, activity_column, timestamp_column, lifecycle_column, resource_column, \
+                     failed_activity, escalated_activity, cancelled_activity, response_activity, human_resource"
+                )))
+            }
+        }
+    }
+    log.workflow_id = workflow.ok_or_else(|| {
+        ApiError::bad_request("give ?workflow=ID: the catalogued workflow the cases belong to")
+    })?;
+    log.source = source;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let format = match format {
+        Some(f) => f,
+        None => match ct.as_str() {
+            "application/xml" | "text/xml" | "application/x-xes+xml" => LogFormat::Xes,
+            "application/gzip" | "application/x-gzip" => LogFormat::XesGz,
+            "text/csv" | "application/csv" => LogFormat::Csv,
+            _ => {
+                return Err(ApiError::unsupported(format!(
+                    "Content-Type `{ct}` is not an event log: use application/xml (XES), \
+                     application/gzip (XES gzipped) or text/csv, or give ?format="
+                )))
+            }
+        },
+    };
+    blocking(move || {
+        match ingest::ingest_eventlog(
+            &st.store,
+            &body[..],
+            &name,
+            format,
+            &log,
+            Options { strict },
+        ) {
+            Ok(report) => {
+                let status = if report.stored {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                Ok((status, Json(report)).into_response())
+            }
+            Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }
     })

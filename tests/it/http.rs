@@ -490,3 +490,64 @@ async fn dashboards_are_listed_rendered_and_exported() {
     let r = get(st, "/dashboards/leadership?from=2026-02-01").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn event_logs_are_ingested_over_http() {
+    let st = AppState::new(Store::open_in_memory().unwrap());
+    let wf = std::fs::read(fixture("eventlogs/workflows.csv")).unwrap();
+    post(st.clone(), "/api/v1/ingest/workflows", "text/csv", wf)
+        .await
+        .good();
+    let xes = r#"<log><trace><string key="concept:name" value="k1"/>
+<event><string key="concept:name" value="A"/><string key="lifecycle:transition" value="start"/><date key="time:timestamp" value="2026-01-05T09:00:00Z"/></event>
+<event><string key="concept:name" value="A"/><string key="lifecycle:transition" value="complete"/><date key="time:timestamp" value="2026-01-05T09:30:00Z"/></event>
+<event><string key="concept:name" value="Reject"/><date key="time:timestamp" value="2026-01-05T10:00:00Z"/></event>
+</trace></log>"#;
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/eventlog?workflow=helpdesk&source=web&failed_activity=rej*",
+        "application/xml",
+        xes.as_bytes().to_vec(),
+    )
+    .await
+    .good()
+    .json();
+    assert_eq!(
+        (r["written"].as_u64(), r["format"].as_str()),
+        (Some(1), Some("xes"))
+    );
+    let m = get(
+        st.clone(),
+        "/api/v1/metrics?from=2026-01-05&to=2026-01-06&workflow=helpdesk",
+    )
+    .await
+    .good()
+    .json();
+    assert_eq!(m["rows"][0]["failed"], 1);
+    // Without a workflow, with an unknown one, and with a content type that is no log.
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/eventlog",
+        "application/xml",
+        xes.into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/eventlog?workflow=nope",
+        "application/xml",
+        xes.into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("not in the catalogue"));
+    let r = post(
+        st,
+        "/api/v1/ingest/eventlog?workflow=helpdesk",
+        "image/png",
+        xes.into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
