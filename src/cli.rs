@@ -300,6 +300,22 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
     },
+    /// Step timings of one workflow: per step n, work, the wait before it, and
+    /// their shares of cycle time; the bottleneck is the step with the largest wait share.
+    Steps {
+        /// The workflow.
+        #[arg(long)]
+        workflow: String,
+        /// Start of the period, inclusive (default: all runs).
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period, exclusive (default: all runs).
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog {
         /// Report as it stood at this moment: the catalogue version and the batches received by then.
@@ -517,6 +533,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 to.as_deref(),
                 report::parse_as_of(as_of.as_deref())?,
             )?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(ReportCommand::Steps {
+            workflow,
+            from,
+            to,
+            format,
+        }) => {
+            let store = open(&cli.db)?;
+            let (period, table) = report::steps(&store, &workflow, from.as_deref(), to.as_deref())?;
+            match format {
+                OutFormat::Json => print_json(&serde_json::json!({
+                    "from": crate::model::format_timestamp(period.from),
+                    "to": crate::model::format_timestamp(period.to),
+                    "steps": table,
+                }))?,
+                OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv())?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Backlog { as_of }) => {

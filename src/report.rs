@@ -643,3 +643,19 @@ pub fn summary(
         "figures": figures,
     }))
 }
+
+/// The step timings of one workflow in a period (both bounds, or neither for
+/// every stored run).
+pub fn steps(
+    store: &Store,
+    workflow: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Period, crate::metrics::steps::StepTable), ReportError> {
+    checked_catalogue(store, &[workflow.to_string()], None)?;
+    let period = resolve_period(store, from, to)?.ok_or_else(|| {
+        ReportError::BadRequest("no runs are stored yet: give from and to".into())
+    })?;
+    let df = store.steps_frame(workflow, period.from, period.to)?;
+    Ok((period, crate::metrics::steps::steps(workflow, &df)?))
+}

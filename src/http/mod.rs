@@ -68,6 +68,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/metrics", get(get_metrics))
         .route("/api/v1/compare", get(get_compare))
         .route("/api/v1/backlog", get(get_backlog))
+        .route("/api/v1/steps", get(get_steps))
         .route("/api/v1/trend", get(get_trend))
         .route("/api/v1/alerts", get(get_alerts))
         .route("/api/v1/portfolio", get(get_portfolio))
@@ -594,6 +595,57 @@ async fn post_eventlog(
         }
     })
     .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepsQuery {
+    workflow: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/steps?workflow=&from=&to=&format=json|csv`: step timings.
+async fn get_steps(
+    State(st): State<AppState>,
+    query: Result<Query<StepsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let workflow = q
+        .workflow
+        .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(f) => {
+            return Err(ApiError::bad_request(format!(
+                "format `{f}` is not json or csv"
+            )))
+        }
+    };
+    let (period, table) = blocking(move || {
+        Ok(report::steps(
+            &st.store,
+            &workflow,
+            q.from.as_deref(),
+            q.to.as_deref(),
+        )?)
+    })
+    .await?;
+    if csv {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            table.to_csv(),
+        )
+            .into_response());
+    }
+    Ok(Json(serde_json::json!({
+        "from": crate::model::format_timestamp(period.from),
+        "to": crate::model::format_timestamp(period.to),
+        "steps": table,
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]

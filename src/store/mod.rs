@@ -43,6 +43,7 @@ const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.sql");
 const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.sql");
 const STEPS_DELETE_STAGED: &str = include_str!("../../queries/steps/delete_staged.sql");
 const STEPS_INSERT_STAGED: &str = include_str!("../../queries/steps/insert_staged.sql");
+const STEPS_REPORT: &str = include_str!("../../queries/steps/report.sql");
 const STEPS_COUNT_STAGED: &str = include_str!("../../queries/steps/count_staged.sql");
 const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.sql");
 
@@ -383,6 +384,18 @@ impl Store {
     ) -> Result<DataFrame> {
         let conn = self.reader()?;
         frame::query_frame(&conn, sql, params![from, to, workflows.join(",")])
+    }
+
+    /// Per step of a workflow's runs anchored in `[from, to)`: n, work, wait
+    /// and shares of cycle time (`queries/steps/report.sql`).
+    pub fn steps_frame(
+        &self,
+        workflow_id: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<DataFrame> {
+        let conn = self.reader()?;
+        frame::query_frame(&conn, STEPS_REPORT, params![from, to, workflow_id])
     }
 
     /// The backlog's evidence: candidates (observed, not automated) and the

@@ -373,3 +373,67 @@ fn csv_event_logs_map_their_columns_and_interleave_cases() {
         e.0
     );
 }
+
+#[test]
+fn step_timings_by_hand_and_on_bpic2012() {
+    let store = catalogue_store();
+    let rep = ingest::ingest_eventlog(
+        &store,
+        SMALL.as_bytes(),
+        "small.xes",
+        LogFormat::Xes,
+        &small_opts(),
+        Options::default(),
+    )
+    .unwrap();
+    assert!(rep.stored);
+    let (_, t) = yardstick::report::steps(&store, "helpdesk", None, None).unwrap();
+    // c1 alone has a step: Review 08:10 → 08:30, anchor 08:00, cycle 60 min.
+    assert_eq!(t.runs, 1);
+    assert_eq!(t.rows.len(), 1);
+    let r = &t.rows[0];
+    assert_eq!((r.step.as_str(), r.n), ("Review", 1));
+    assert_eq!((r.work_mean_min, r.wait_mean_min), (Some(20.0), Some(10.0)));
+    assert_eq!(
+        (r.work_share, r.wait_share),
+        (Some(20.0 / 60.0), Some(10.0 / 60.0))
+    );
+    assert!(r.bottleneck);
+    assert_eq!(t.bottleneck.as_deref(), Some("Review"));
+    // Re-ingesting the log replaces the steps, never duplicates them.
+    ingest::ingest_eventlog(
+        &store,
+        SMALL.as_bytes(),
+        "small.xes",
+        LogFormat::Xes,
+        &small_opts(),
+        Options::default(),
+    )
+    .unwrap();
+    let (_, again) = yardstick::report::steps(&store, "helpdesk", None, None).unwrap();
+    assert_eq!(again, t);
+
+    let Some(dir) = shared_logs() else { return };
+    let store = catalogue_store();
+    import(
+        &store,
+        &dir.join("bpic2012.xes.gz"),
+        &LogOptions::new("bpic2012", "bpi"),
+    );
+    let (_, t) = yardstick::report::steps(&store, "bpic2012", None, None).unwrap();
+    let n: i64 = t.rows.iter().map(|r| r.n).sum();
+    assert_eq!(n, 71_373, "every paired step is counted once");
+    // Σ work over all steps / cases = the README's 3,949.5 s per case.
+    let work: f64 = t
+        .rows
+        .iter()
+        .map(|r| r.work_mean_min.unwrap() * r.n as f64 * 60.0)
+        .sum::<f64>()
+        / 13_087.0;
+    assert!((work - 3_949.5).abs() < 0.05, "{work}");
+    // In a loan process people wait far longer than they work: some step waits more than it works.
+    let b = t.rows.iter().find(|r| r.bottleneck).unwrap();
+    assert!(b.wait_share.unwrap() > b.work_share.unwrap());
+    let shares: f64 = t.rows.iter().map(|r| r.cycle_share.unwrap()).sum();
+    assert!(shares > 0.0 && shares <= 1.0 + 1e-9, "{shares}");
+}
