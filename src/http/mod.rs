@@ -452,6 +452,12 @@ async fn post_ingest(
     })?;
     let origin = q.name.unwrap_or_else(|| "http".to_string());
     let strict = q.strict;
+    // One JSON object is one run pushed by a webhook: 202 once it is stored.
+    let single = format == Format::Json
+        && body
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{');
     blocking(move || {
         let input = Input {
             kind,
@@ -461,10 +467,10 @@ async fn post_ingest(
         };
         match ingest::ingest(&st.store, &input, Options { strict }) {
             Ok(report) => {
-                let status = if report.stored {
-                    StatusCode::OK
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
+                let status = match (report.stored, single && report.rejected == 0) {
+                    (true, true) => StatusCode::ACCEPTED,
+                    (true, false) if !single => StatusCode::OK,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 Ok((status, Json(report)).into_response())
             }

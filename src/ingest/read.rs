@@ -336,9 +336,18 @@ fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord 
 fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), ReadError> {
     let bytes = text.as_bytes();
     let mut pos = skip_ws(bytes, 0);
+    // A single object is one record: a webhook posting one run.
+    if bytes.get(pos) == Some(&b'{') {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ReadError(format!("invalid JSON object: {e}")))?;
+        let line = 1 + count_nl(&bytes[..pos]) as u64;
+        each(record_from_value(line, text.trim().to_string(), value));
+        return Ok(());
+    }
     if bytes.get(pos) != Some(&b'[') {
         return Err(ReadError(
-            "a JSON input must be an array of objects: `[{...}, {...}]` (use NDJSON for one object per line)"
+            "a JSON input must be an object or an array of objects: `{...}` or `[{...}, {...}]` \
+             (use NDJSON for one object per line)"
                 .into(),
         ));
     }

@@ -551,3 +551,64 @@ async fn event_logs_are_ingested_over_http() {
     .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[tokio::test]
+async fn a_webhook_pushes_one_run_and_updates_it() {
+    let st = AppState::new(golden_store());
+    let running = r#"{"source": "n8n", "run_id": "exec-1", "workflow_id": "wf-a",
+        "started_at": "2026-03-20T09:00:00Z", "status": "running"}"#;
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "application/json",
+        running.into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    assert_eq!(r.json()["written"], 1);
+    let q = "/api/v1/metrics?from=2026-03-20&to=2026-03-21&workflow=wf-a";
+    let m = get(st.clone(), q).await.good().json();
+    assert_eq!(
+        (
+            m["rows"][0]["running"].as_i64(),
+            m["rows"][0]["succeeded"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    let done = r#"{"source": "n8n", "run_id": "exec-1", "workflow_id": "wf-a",
+        "started_at": "2026-03-20T09:00:00Z", "finished_at": "2026-03-20T09:05:00Z", "status": "succeeded"}"#;
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "application/json",
+        done.into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(r.json()["replaced"], 1);
+    let m = get(st.clone(), q).await.good().json();
+    assert_eq!(
+        (
+            m["rows"][0]["running"].as_i64(),
+            m["rows"][0]["succeeded"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
+    assert_eq!(m["rows"][0]["cycle_time_p50_min"].as_f64(), Some(5.0));
+    // The same push again changes nothing; a bad one is refused with its reason.
+    let r = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "application/json",
+        done.into(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["unchanged"].as_u64()),
+        (StatusCode::ACCEPTED, Some(1))
+    );
+    let bad = r#"{"source": "n8n", "run_id": "exec-2", "workflow_id": "wf-a", "started_at": "2026-03-20T09:00:00Z", "status": "done"}"#;
+    let r = post(st, "/api/v1/ingest/runs", "application/json", bad.into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("status"), "{}", r.text());
+}

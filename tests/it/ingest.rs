@@ -199,7 +199,12 @@ fn unreadable_input_stores_nothing() {
             "source,run_id\ns,r1\n",
             "missing required columns",
         ),
-        (Format::Json, "{\"source\": \"s\"}", "array of objects"),
+        (
+            Format::Json,
+            "\"a string\"",
+            "an object or an array of objects",
+        ),
+        (Format::Json, "{\"source\": \"s\"", "invalid JSON object"),
         (Format::Json, "[{\"source\": \"s\"},", "not closed"),
         (Format::Csv, "", "empty"),
     ] {
