@@ -154,6 +154,14 @@ pub struct IngestArgs {
     pub json: bool,
     #[command(flatten)]
     pub log: EventLogArgs,
+    /// runs: the file is an automation platform's run export (n8n, zapier,
+    /// power-automate, uipath); needs --workflow-map.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// runs with --platform: CSV `platform_workflow,workflow_id` mapping each
+    /// platform workflow onto a catalogued workflow.
+    #[arg(long)]
+    pub workflow_map: Option<PathBuf>,
 }
 
 /// How an event log (`ingest eventlog`) becomes runs; ignored for other kinds.
@@ -746,6 +754,9 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let Some(kind) = args.kind.kind() else {
         return cmd_ingest_eventlog(store, args);
     };
+    if let Some(p) = &args.platform {
+        return cmd_ingest_platform(store, args, p);
+    }
     let mut err = io::stderr().lock();
     let format = match (args.format, args.file.as_str()) {
         (Some(f), _) => Format::from(f),
@@ -861,6 +872,79 @@ fn print_report(report: &ingest::Report, origin: &str, json: bool) -> anyhow::Re
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `ingest runs FILE --platform P --workflow-map MAP`: a platform's run export.
+fn cmd_ingest_platform(
+    store: &Store,
+    args: &IngestArgs,
+    platform: &str,
+) -> anyhow::Result<ExitCode> {
+    let mut err = io::stderr().lock();
+    if args.kind != KindArg::Runs {
+        writeln!(
+            err,
+            "error: --platform reads run exports: use `ingest runs FILE --platform {platform}`"
+        )?;
+        return Ok(ExitCode::from(2));
+    }
+    let p: crate::ingest::platform::Platform = match platform.parse() {
+        Ok(p) => p,
+        Err(e) => {
+            writeln!(err, "error: --platform: {e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(map_path) = &args.workflow_map else {
+        writeln!(
+            err,
+            "error: --platform needs --workflow-map FILE: a CSV `platform_workflow,workflow_id` \
+             naming the catalogued workflow of each {platform} workflow"
+        )?;
+        return Ok(ExitCode::from(2));
+    };
+    let map_name = map_path.display().to_string();
+    let map = match std::fs::read_to_string(map_path)
+        .map_err(|e| format!("{map_name}: cannot read the file: {e}"))
+        .and_then(|t| crate::ingest::platform::read_map(&t, &map_name).map_err(|e| e.0))
+    {
+        Ok(m) => m,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let bytes = match std::fs::read(&args.file) {
+        Ok(b) => b,
+        Err(e) => {
+            writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    drop(err);
+    let report = match ingest::ingest_platform(
+        store,
+        &bytes,
+        &args.file,
+        p,
+        &map,
+        &map_name,
+        Options {
+            strict: args.strict,
+        },
+    ) {
+        Ok(r) => r,
+        Err(IngestError::Unreadable(e)) => {
+            writeln!(
+                io::stderr(),
+                "error: {}: {e}; nothing was stored",
+                args.file
+            )?;
+            return Ok(ExitCode::from(2));
+        }
+        Err(IngestError::Store(e)) => return Err(e.into()),
+    };
+    print_report(&report, &args.file, args.json)
 }
 
 /// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.

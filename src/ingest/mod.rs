@@ -6,6 +6,7 @@
 //! transaction, so an input is stored whole or not at all.
 
 pub mod eventlog;
+pub mod platform;
 pub mod read;
 pub mod validate;
 
@@ -187,14 +188,33 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
         _ => store.workflow_ids()?,
     };
     let p = prepare(input, &known)?;
+    store_prepared(
+        store,
+        p,
+        input.kind,
+        input.origin,
+        input.format.as_str(),
+        opts,
+    )
+}
+
+/// Stores a prepared batch (unless `strict` refuses it) and reports.
+fn store_prepared(
+    store: &Store,
+    p: Prepared,
+    kind: Kind,
+    origin: &str,
+    format: &str,
+    opts: Options,
+) -> Result<Report, IngestError> {
     let refuse = opts.strict && !p.rejects.is_empty();
     let written = if refuse {
         None
     } else {
         Some(store.write_batch(&NewBatch {
-            kind: input.kind,
-            origin: input.origin,
-            format: input.format.as_str(),
+            kind,
+            origin,
+            format,
             received_at: now(),
             rows_read: p.rows_read,
             accepted: p.accepted,
@@ -225,9 +245,9 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
         ));
     }
     Ok(Report {
-        kind: input.kind,
-        origin: input.origin.to_string(),
-        format: input.format.as_str().to_string(),
+        kind,
+        origin: origin.to_string(),
+        format: format.to_string(),
         stored: written.is_some(),
         batch_id: written.map(|w| w.batch_id),
         rows_read: p.rows_read,
@@ -242,6 +262,50 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
         rejects_truncated: truncated,
         error: None,
     })
+}
+
+/// Reads an automation platform's run export, maps its workflows through
+/// `map` (named `map_name` in messages) and stores its runs as a run file's.
+pub fn ingest_platform(
+    store: &Store,
+    bytes: &[u8],
+    origin: &str,
+    platform: platform::Platform,
+    map: &HashMap<String, String>,
+    map_name: &str,
+    opts: Options,
+) -> Result<Report, IngestError> {
+    let known = store.workflow_ids()?;
+    for w in map.values() {
+        if !known.contains(w) {
+            return Err(ReadError(format!(
+                "{map_name} maps onto workflow `{w}`, which is not in the catalogue: ingest it first"
+            ))
+            .into());
+        }
+    }
+    let (mut rows_read, mut accepted) = (0u64, 0u64);
+    let mut rejects = Vec::new();
+    let mut d = Dedup::default();
+    platform::read(platform, bytes, map, map_name, &mut |rec| {
+        rows_read += 1;
+        match validate::run(&rec, &known) {
+            Ok(r) => {
+                accepted += 1;
+                d.push(format!("{}\u{1f}{}", r.source, r.run_id), r);
+            }
+            Err(r) => rejects.push(r),
+        }
+    })?;
+    let p = Prepared {
+        rows_read,
+        accepted,
+        superseded_in_input: d.superseded,
+        rows: Rows::Runs(d.rows),
+        rejects,
+        warnings: Vec::new(),
+    };
+    store_prepared(store, p, Kind::Runs, origin, platform.as_str(), opts)
 }
 
 /// Reads an event log and stores its cases as runs of one workflow, with

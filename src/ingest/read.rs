@@ -335,7 +335,7 @@ fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord 
 
 fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), ReadError> {
     let bytes = text.as_bytes();
-    let mut pos = skip_ws(bytes, 0);
+    let pos = skip_ws(bytes, 0);
     // A single object is one record: a webhook posting one run.
     if bytes.get(pos) == Some(&b'{') {
         let value: serde_json::Value = serde_json::from_str(text)
@@ -351,7 +351,22 @@ fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), R
                 .into(),
         ));
     }
-    pos += 1;
+    walk_json_array(text, pos, true, &mut |line, raw, value| {
+        each(record_from_value(line, raw, value))
+    })
+}
+
+/// Walks the JSON array that opens at byte `start` of `text`, handing each
+/// element to `each` with the line it starts on and its raw text. With
+/// `whole`, nothing but white space may follow the array.
+pub(crate) fn walk_json_array(
+    text: &str,
+    start: usize,
+    whole: bool,
+    each: &mut impl FnMut(u64, String, serde_json::Value),
+) -> Result<(), ReadError> {
+    let bytes = text.as_bytes();
+    let mut pos = start + 1;
     let mut line: u64 = 1 + bytes[..pos].iter().filter(|b| **b == b'\n').count() as u64;
     let mut counted = pos;
     loop {
@@ -359,7 +374,7 @@ fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), R
         match bytes.get(pos) {
             Some(b']') => {
                 let rest = skip_ws(bytes, pos + 1);
-                if rest != bytes.len() {
+                if whole && rest != bytes.len() {
                     return Err(ReadError(format!(
                         "unexpected text after the closing `]` of the JSON array (line {})",
                         line + count_nl(&bytes[counted..rest]) as u64
@@ -385,7 +400,7 @@ fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), R
         };
         let end = pos + stream.byte_offset();
         let raw = text[pos..end].to_string();
-        each(record_from_value(line, raw, value));
+        each(line, raw, value);
         pos = skip_ws(bytes, end);
         match bytes.get(pos) {
             Some(b',') => pos += 1,

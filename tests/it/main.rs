@@ -11,6 +11,7 @@ mod eventlog;
 mod golden;
 mod http;
 mod ingest;
+mod platforms;
 mod portfolio;
 mod props;
 mod tidy;
