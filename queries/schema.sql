@@ -6,9 +6,9 @@ CREATE SEQUENCE IF NOT EXISTS batch_id_seq START 1;
 -- One row per ingest: what was read, from where, and what became of it.
 CREATE TABLE IF NOT EXISTS ingest_batches (
     batch_id    BIGINT PRIMARY KEY,
-    kind        VARCHAR NOT NULL,      -- workflows | runs | baselines
+    kind        VARCHAR NOT NULL,      -- workflows | runs | baselines | steps
     origin      VARCHAR NOT NULL,      -- file name, `stdin`, or `http`
-    format      VARCHAR NOT NULL,      -- csv | ndjson | json
+    format      VARCHAR NOT NULL,      -- csv | ndjson | json | xes | xes.gz | n8n | zapier | power-automate | uipath
     received_at TIMESTAMP NOT NULL,
     rows_read   BIGINT NOT NULL,
     accepted    BIGINT NOT NULL,

@@ -243,6 +243,8 @@ pub enum KindArg {
     Workflows,
     Runs,
     Baselines,
+    /// Timed steps of stored runs: source, run_id, step, started_at, finished_at, actor.
+    Steps,
     /// A process-mining event log (.xes, .xes.gz, or CSV with XES column names): one run per case.
     Eventlog,
 }
@@ -253,6 +255,7 @@ impl KindArg {
             KindArg::Workflows => Some(Kind::Workflows),
             KindArg::Runs => Some(Kind::Runs),
             KindArg::Baselines => Some(Kind::Baselines),
+            KindArg::Steps => Some(Kind::Steps),
             KindArg::Eventlog => None,
         }
     }

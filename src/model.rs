@@ -18,6 +18,8 @@ pub enum Kind {
     Workflows,
     Runs,
     Baselines,
+    /// Timed steps of stored runs.
+    Steps,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::Workflows => "workflows",
             Kind::Runs => "runs",
             Kind::Baselines => "baselines",
+            Kind::Steps => "steps",
         }
     }
 
@@ -69,6 +72,14 @@ impl Kind {
                 "had_error",
                 "note",
             ],
+            Kind::Steps => &[
+                "source",
+                "run_id",
+                "step",
+                "started_at",
+                "finished_at",
+                "actor",
+            ],
         }
     }
 
@@ -79,6 +90,7 @@ impl Kind {
             Kind::Workflows => &["workflow_id", "name", "owner", "category"],
             Kind::Runs => &["source", "run_id", "workflow_id", "started_at", "status"],
             Kind::Baselines => &["study", "workflow_id", "observed_at", "handle_minutes"],
+            Kind::Steps => &["source", "run_id", "step", "started_at", "finished_at"],
         }
     }
 }
@@ -90,8 +102,9 @@ impl FromStr for Kind {
             "workflows" => Ok(Kind::Workflows),
             "runs" => Ok(Kind::Runs),
             "baselines" => Ok(Kind::Baselines),
+            "steps" => Ok(Kind::Steps),
             other => Err(format!(
-                "unknown input kind `{other}`: expected workflows, runs or baselines"
+                "unknown input kind `{other}`: expected workflows, runs, baselines, steps or eventlog"
             )),
         }
     }
@@ -250,6 +263,7 @@ pub enum Rows {
     Workflows(Vec<Workflow>),
     Runs(Vec<Run>),
     Baselines(Vec<BaselineObservation>),
+    Steps(Vec<Step>),
 }
 
 impl Rows {
@@ -258,6 +272,7 @@ impl Rows {
             Rows::Workflows(v) => v.len(),
             Rows::Runs(v) => v.len(),
             Rows::Baselines(v) => v.len(),
+            Rows::Steps(v) => v.len(),
         }
     }
 

@@ -169,6 +169,56 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             })?;
             (w, Rows::Baselines(d.rows), d.superseded)
         }
+        Kind::Steps => {
+            // `known` holds the stored runs as `source\u{1f}run_id`.
+            let mut d = Dedup::default();
+            let w = read::read(input.kind, input.format, input.bytes, |rec| {
+                rows_read += 1;
+                keep(validate::step(&rec).and_then(|s| {
+                    let run = format!("{}\u{1f}{}", s.source, s.run_id);
+                    if !known.contains(&run) {
+                        return Err(Reject {
+                            line: rec.line,
+                            key: Some(s.run_id.clone()),
+                            raw: rec.raw.clone(),
+                            problems: vec![crate::model::Problem {
+                                field: Some("run_id".into()),
+                                reason: format!(
+                                    "no stored run `{}` from source `{}`: ingest the runs before their steps",
+                                    s.run_id, s.source
+                                ),
+                            }],
+                        });
+                    }
+                    let key = format!("{run}\u{1f}{}\u{1f}{}", s.step, s.started_at);
+                    d.push(key, s);
+                    Ok(())
+                }));
+            })?;
+            // Number each run's steps by start time.
+            let mut steps = d.rows;
+            steps.sort_by(|a, b| {
+                (&a.source, &a.run_id, a.started_at, a.finished_at).cmp(&(
+                    &b.source,
+                    &b.run_id,
+                    b.started_at,
+                    b.finished_at,
+                ))
+            });
+            let mut prev: Option<(String, String)> = None;
+            let mut seq = 0;
+            for s in &mut steps {
+                let k = (s.source.clone(), s.run_id.clone());
+                seq = if prev.as_ref() == Some(&k) {
+                    seq + 1
+                } else {
+                    1
+                };
+                prev = Some(k);
+                s.seq = seq;
+            }
+            (w, Rows::Steps(steps), d.superseded)
+        }
     };
     Ok(Prepared {
         rows_read,
@@ -185,6 +235,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
 pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report, IngestError> {
     let known = match input.kind {
         Kind::Workflows => HashSet::new(),
+        Kind::Steps => store.run_keys()?,
         _ => store.workflow_ids()?,
     };
     let p = prepare(input, &known)?;

@@ -411,11 +411,7 @@ fn top_level_list(text: &str, keys: &[&str]) -> Option<usize> {
                 depth += 1;
             }
             b'}' | b']' => depth -= 1,
-            b',' => {
-                if depth == 1 {
-                    last_key = None;
-                }
-            }
+            b',' if depth == 1 => last_key = None,
             _ => {}
         }
         i += 1;

@@ -457,6 +457,7 @@ fn kind_singular(kind: Kind) -> &'static str {
         Kind::Workflows => "workflow",
         Kind::Runs => "run",
         Kind::Baselines => "baseline observation",
+        Kind::Steps => "step",
     }
 }
 
@@ -519,7 +520,15 @@ mod tests {
         assert_eq!(out.records[1].line, 3);
         assert_eq!(out.records[1].get("a"), None);
         assert_eq!(out.records[1].get("b"), Some("x"));
-        assert!(read_all(Kind::Runs, Format::Json, b"{\"a\":1}").is_err());
+        // One object is one record (a webhook's run); a bare scalar is not an input.
+        assert_eq!(
+            read_all(Kind::Runs, Format::Json, b"{\"a\":1}")
+                .unwrap()
+                .records
+                .len(),
+            1
+        );
+        assert!(read_all(Kind::Runs, Format::Json, b"42").is_err());
         assert!(read_all(Kind::Runs, Format::Json, b"[{\"a\":1} {\"a\":2}]").is_err());
     }
 

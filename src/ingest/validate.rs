@@ -297,3 +297,34 @@ pub fn baseline(rec: &RawRecord, known: &HashSet<String>) -> Result<BaselineObse
     };
     c.finish(value, workflow_id)
 }
+
+/// Validates one step of a stored run; `seq` is set when the batch is sorted.
+pub fn step(rec: &RawRecord) -> Result<crate::model::Step, Reject> {
+    let mut c = Checker::new(rec);
+    let source = c.text("source");
+    let run_id = c.text("run_id");
+    let step = c.text("step");
+    let started_at = c.timestamp("started_at", true);
+    let finished_at = c.timestamp("finished_at", true);
+    let actor = c.opt_text("actor");
+    if let (Some(s), Some(f)) = (started_at, finished_at) {
+        if f < s {
+            c.fail("finished_at", "finished_at is before started_at");
+        }
+    }
+    let value = match (source, run_id.clone(), step, started_at, finished_at) {
+        (Some(source), Some(run_id), Some(step), Some(started_at), Some(finished_at)) => {
+            Some(crate::model::Step {
+                source,
+                run_id,
+                seq: 0,
+                step,
+                started_at,
+                finished_at,
+                actor,
+            })
+        }
+        _ => None,
+    };
+    c.finish(value, run_id)
+}

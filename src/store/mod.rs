@@ -28,6 +28,7 @@ const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
 const RUNS_COUNT_CHANGES: &str = include_str!("../../queries/runs/count_changes.sql");
 const RUNS_SUPERSEDE_STAGED: &str = include_str!("../../queries/runs/supersede_staged.sql");
 const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
+const RUNS_KEYS: &str = include_str!("../../queries/runs/keys.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.sql");
 const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/count_changed.sql");
 const WORKFLOWS_INSERT_STAGED: &str = include_str!("../../queries/workflows/insert_staged.sql");
@@ -43,6 +44,7 @@ const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.sql");
 const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.sql");
 const STEPS_DELETE_STAGED: &str = include_str!("../../queries/steps/delete_staged.sql");
 const STEPS_INSERT_STAGED: &str = include_str!("../../queries/steps/insert_staged.sql");
+const STEPS_DELETE_STAGED_RUNS: &str = include_str!("../../queries/steps/delete_staged_runs.sql");
 const STEPS_REPORT: &str = include_str!("../../queries/steps/report.sql");
 const STEPS_COUNT_STAGED: &str = include_str!("../../queries/steps/count_staged.sql");
 const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.sql");
@@ -232,6 +234,14 @@ impl Store {
         let mut stmt = conn.prepare(WORKFLOWS_IDS)?;
         let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// Every current run as `source\u{1f}run_id`, to check that steps belong to stored runs.
+    pub fn run_keys(&self) -> Result<HashSet<String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(RUNS_KEYS)?;
+        let keys = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(keys.collect::<Result<_, _>>()?)
     }
 
     /// Stores a batch in one transaction: all of its rows and rejects, or nothing.
@@ -540,11 +550,28 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             app.flush()?;
             Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
         }
+        Rows::Steps(rows) => {
+            let mut app = conn.appender("stage_steps")?;
+            for s in rows {
+                app.append_row(params![
+                    s.source,
+                    s.run_id,
+                    s.seq,
+                    s.step,
+                    s.started_at,
+                    s.finished_at,
+                    s.actor
+                ])?;
+            }
+            app.flush()?;
+            Merge::Replace(STEPS_DELETE_STAGED_RUNS, STEPS_INSERT_STAGED)
+        }
     };
     // Every appended row must be in staging before anything is merged.
-    let staged: (i64, i64, i64) =
-        conn.query_row(STAGE_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let staged = (staged.0 + staged.1 + staged.2) as u64;
+    let staged: (i64, i64, i64, i64) = conn.query_row(STAGE_COUNT, [], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    let staged = (staged.0 + staged.1 + staged.2 + staged.3) as u64;
     if staged != b.rows.len() as u64 {
         return Err(StoreError::Incomplete {
             expected: b.rows.len() as u64,

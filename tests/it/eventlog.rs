@@ -437,3 +437,46 @@ fn step_timings_by_hand_and_on_bpic2012() {
     let shares: f64 = t.rows.iter().map(|r| r.cycle_share.unwrap()).sum();
     assert!(shares > 0.0 && shares <= 1.0 + 1e-9, "{shares}");
 }
+
+#[test]
+fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
+    let store = crate::golden_store();
+    let text = "source,run_id,step,started_at,finished_at,actor\n\
+                s1,a1,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,ann\n\
+                s1,a1,Enter,2026-01-02T09:30:00Z,2026-01-02T09:35:00Z,bot\n\
+                s1,nope,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,ann\n\
+                s1,a1,Late,2026-01-02T09:40:00Z,2026-01-02T09:39:00Z,ann\n";
+    let input = ingest::Input {
+        kind: Kind::Steps,
+        format: ingest::Format::Csv,
+        origin: "steps.csv",
+        bytes: text.as_bytes(),
+    };
+    let rep = ingest::ingest(&store, &input, Options::default()).unwrap();
+    assert_eq!((rep.written, rep.rejected), (2, 2), "{rep:?}");
+    assert_eq!(rep.rejects[0].line, 4);
+    assert!(rep.rejects[0].reason.contains("no stored run `nope`"));
+    assert_eq!(rep.rejects[1].line, 5);
+    assert!(rep.rejects[1].reason.contains("before started_at"));
+    // a1 (its later row in the golden file wins) is triggered 09:00 and finished 09:30:
+    // Check waits 10 and works 10, Enter waits 10 and works 5.
+    let (_, t) =
+        yardstick::report::steps(&store, "wf-a", Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    let check = t.rows.iter().find(|r| r.step == "Check").unwrap();
+    let enter = t.rows.iter().find(|r| r.step == "Enter").unwrap();
+    assert_eq!(
+        (check.work_mean_min, check.wait_mean_min),
+        (Some(10.0), Some(10.0))
+    );
+    assert_eq!(
+        (enter.work_mean_min, enter.wait_mean_min),
+        (Some(5.0), Some(10.0))
+    );
+    assert_eq!(t.runs, 1);
+    assert_eq!(check.work_share, Some(10.0 / 30.0));
+    // Sending the file again replaces the steps; nothing doubles.
+    ingest::ingest(&store, &input, Options::default()).unwrap();
+    let (_, again) =
+        yardstick::report::steps(&store, "wf-a", Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    assert_eq!(again, t);
+}
