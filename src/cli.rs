@@ -753,7 +753,63 @@ fn open(path: &Path) -> anyhow::Result<Store> {
     Ok(Store::open(path)?)
 }
 
+/// A progress line on standard error (rows read, rows/s, elapsed) for an
+/// import that takes longer than two seconds; silent when standard error is
+/// not a terminal. Stops, and clears its line, when dropped.
+struct ProgressLine {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressLine {
+    fn start() -> ProgressLine {
+        use std::io::IsTerminal;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        if !io::stderr().is_terminal() {
+            return ProgressLine { stop, thread: None };
+        }
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            let base = ingest::PROGRESS.load(Ordering::Relaxed);
+            let mut shown = false;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let secs = t0.elapsed().as_secs_f64();
+                if secs < 2.0 {
+                    continue;
+                }
+                let n = ingest::PROGRESS.load(Ordering::Relaxed) - base;
+                let _ = write!(
+                    io::stderr(),
+                    "\r  read {n} rows, {:.0} rows/s, {secs:.0} s elapsed ",
+                    n as f64 / secs
+                );
+                shown = true;
+            }
+            if shown {
+                let _ = write!(io::stderr(), "\r{:60}\r", "");
+            }
+        });
+        ProgressLine {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
+    let _progress = ProgressLine::start();
     let Some(kind) = args.kind.kind() else {
         return cmd_ingest_eventlog(store, args);
     };

@@ -402,12 +402,16 @@ fn parse_xes<R: Read>(
 fn push_event(case: &mut Option<Case>, ev: RawEvent, out: &mut Parsed) {
     match case.as_mut() {
         Some(c) => add_event(c, ev, out),
-        None => out.events_read += 1,
+        None => {
+            out.events_read += 1;
+            super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
 fn add_event(c: &mut Case, ev: RawEvent, out: &mut Parsed) {
     out.events_read += 1;
+    super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if c.events.len() < MAX_EVENTS_PER_CASE {
         c.events.push(ev);
     } else {
@@ -482,6 +486,7 @@ fn parse_csv(input: impl Read, opts: &LogOptions, out: &mut Parsed) -> Result<()
         };
         let Some(id) = get(case_i) else {
             out.events_read += 1;
+            super::PROGRESS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             out.rejects.push(Reject {
                 line,
                 key: None,

@@ -11,6 +11,7 @@ pub mod read;
 pub mod validate;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
@@ -18,6 +19,10 @@ use serde::Serialize;
 use crate::model::{Kind, Reject, Rows};
 use crate::store::{NewBatch, Store, StoreError};
 pub use read::{Format, ReadError};
+
+/// Rows (or events) read by ingests in this process so far: a command-line
+/// progress line reads it while an import runs.
+pub static PROGRESS: AtomicU64 = AtomicU64::new(0);
 
 /// How many reject problems an ingest report lists; the rest are in the store.
 pub const REPORT_REJECT_LIMIT: usize = 1000;
@@ -137,6 +142,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             let mut d = Dedup::default();
             let w = read::read(input.kind, input.format, input.bytes, |rec| {
                 rows_read += 1;
+                PROGRESS.fetch_add(1, Ordering::Relaxed);
                 keep(validate::workflow(&rec).map(|w| d.push(w.workflow_id.clone(), w)));
             })?;
             (w, Rows::Workflows(d.rows), d.superseded)
@@ -145,6 +151,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             let mut d = Dedup::default();
             let w = read::read(input.kind, input.format, input.bytes, |rec| {
                 rows_read += 1;
+                PROGRESS.fetch_add(1, Ordering::Relaxed);
                 keep(
                     validate::run(&rec, known)
                         .map(|r| d.push(format!("{}\u{1f}{}", r.source, r.run_id), r)),
@@ -156,6 +163,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             let mut d = Dedup::default();
             let w = read::read(input.kind, input.format, input.bytes, |rec| {
                 rows_read += 1;
+                PROGRESS.fetch_add(1, Ordering::Relaxed);
                 keep(validate::baseline(&rec, known).map(|o| {
                     let key = format!(
                         "{}\u{1f}{}\u{1f}{}\u{1f}{}",
@@ -174,6 +182,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             let mut d = Dedup::default();
             let w = read::read(input.kind, input.format, input.bytes, |rec| {
                 rows_read += 1;
+                PROGRESS.fetch_add(1, Ordering::Relaxed);
                 keep(validate::step(&rec).and_then(|s| {
                     let run = format!("{}\u{1f}{}", s.source, s.run_id);
                     if !known.contains(&run) {
@@ -340,6 +349,7 @@ pub fn ingest_platform(
     let mut d = Dedup::default();
     platform::read(platform, bytes, map, map_name, &mut |rec| {
         rows_read += 1;
+        PROGRESS.fetch_add(1, Ordering::Relaxed);
         match validate::run(&rec, &known) {
             Ok(r) => {
                 accepted += 1;
