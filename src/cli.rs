@@ -808,15 +808,33 @@ impl Drop for ProgressLine {
     }
 }
 
+/// The progress line of the running import, stopped before its report prints.
+static PROGRESS_LINE: std::sync::Mutex<Option<ProgressLine>> = std::sync::Mutex::new(None);
+
+fn stop_progress() {
+    if let Ok(mut p) = PROGRESS_LINE.lock() {
+        p.take();
+    }
+}
+
 fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
-    let _progress = ProgressLine::start();
+    if let Ok(mut p) = PROGRESS_LINE.lock() {
+        *p = Some(ProgressLine::start());
+    }
+    let code = cmd_ingest_kind(store, args);
+    stop_progress();
+    code
+}
+
+fn cmd_ingest_kind(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let Some(kind) = args.kind.kind() else {
         return cmd_ingest_eventlog(store, args);
     };
     if let Some(p) = &args.platform {
         return cmd_ingest_platform(store, args, p);
     }
-    let mut err = io::stderr().lock();
+    // Not locked: the progress line writes to standard error meanwhile.
+    let mut err = io::stderr();
     let format = match (args.format, args.file.as_str()) {
         (Some(f), _) => Format::from(f),
         (None, "-") => {
@@ -879,6 +897,7 @@ fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_report(report: &ingest::Report, origin: &str, json: bool) -> anyhow::Result<ExitCode> {
+    stop_progress();
     let mut err = io::stderr().lock();
     let kind = report.kind;
     let mut out = io::stdout().lock();
