@@ -137,7 +137,8 @@ CREATE TABLE IF NOT EXISTS run_steps (
     step         VARCHAR   NOT NULL,
     started_at   TIMESTAMP NOT NULL,
     finished_at  TIMESTAMP NOT NULL,
-    actor        VARCHAR,
+    actor        VARCHAR,              -- system | human
+    resource     VARCHAR,              -- who, as the source names it
     batch_id     BIGINT    NOT NULL
 );
 

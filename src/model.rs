@@ -79,6 +79,7 @@ impl Kind {
                 "started_at",
                 "finished_at",
                 "actor",
+                "resource",
             ],
         }
     }
@@ -221,7 +222,10 @@ pub struct Step {
     pub step: String,
     pub started_at: NaiveDateTime,
     pub finished_at: NaiveDateTime,
+    /// `system` or `human` (DESIGN.md).
     pub actor: Option<String>,
+    /// Who did it, as the source names it (an event log's `org:resource`).
+    pub resource: Option<String>,
 }
 
 /// One timed instance of the work done by hand.

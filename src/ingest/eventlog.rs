@@ -633,24 +633,27 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
                         step: activity(e),
                         started_at: s,
                         finished_at: *t,
-                        actor: e.resource.clone().or(res),
+                        actor: None,
+                        resource: e.resource.clone().or(res),
                     });
                 }
             }
             _ => {}
         }
     }
-    // Steps in order of their start (ties: their completion), numbered from 1.
+    // Steps in order of their start (ties: their completion), numbered from 1;
+    // a step is human work when its resource is one of the human ones.
     steps.sort_by_key(|s| (s.started_at, s.finished_at));
     for (i, s) in steps.iter_mut().enumerate() {
         s.seq = i as i64 + 1;
+        let human =
+            opts.human.is_empty() || s.resource.as_deref().is_some_and(|r| any(&opts.human, r));
+        s.actor = Some(if human { "human" } else { "system" }.to_string());
     }
     let human_minutes = (!steps.is_empty()).then(|| {
         steps
             .iter()
-            .filter(|s| {
-                opts.human.is_empty() || s.actor.as_deref().is_some_and(|a| any(&opts.human, a))
-            })
+            .filter(|s| s.actor.as_deref() == Some("human"))
             .map(|s| minutes(s.finished_at - s.started_at))
             .sum::<f64>()
     });

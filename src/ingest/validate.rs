@@ -306,7 +306,17 @@ pub fn step(rec: &RawRecord) -> Result<crate::model::Step, Reject> {
     let step = c.text("step");
     let started_at = c.timestamp("started_at", true);
     let finished_at = c.timestamp("finished_at", true);
-    let actor = c.opt_text("actor");
+    let actor = c.opt_text("actor").map(|a| a.to_ascii_lowercase());
+    if actor
+        .as_deref()
+        .is_some_and(|a| a != "system" && a != "human")
+    {
+        c.fail(
+            "actor",
+            "actor is `system` or `human`; name the person or robot in `resource`",
+        );
+    }
+    let resource = c.opt_text("resource");
     if let (Some(s), Some(f)) = (started_at, finished_at) {
         if f < s {
             c.fail("finished_at", "finished_at is before started_at");
@@ -322,6 +332,7 @@ pub fn step(rec: &RawRecord) -> Result<crate::model::Step, Reject> {
                 started_at,
                 finished_at,
                 actor,
+                resource,
             })
         }
         _ => None,

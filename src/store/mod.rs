@@ -560,7 +560,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                     s.step,
                     s.started_at,
                     s.finished_at,
-                    s.actor
+                    s.actor,
+                    s.resource
                 ])?;
             }
             app.flush()?;
@@ -626,7 +627,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                 s.step,
                 s.started_at,
                 s.finished_at,
-                s.actor
+                s.actor,
+                s.resource
             ])?;
         }
         app.flush()?;

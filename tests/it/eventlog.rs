@@ -247,7 +247,8 @@ fn xes_edge_cases_by_hand() {
     // One step: Review by ann, 08:10 → 08:30, human.
     assert_eq!(p.steps.len(), 1);
     assert_eq!(p.steps[0].step, "Review");
-    assert_eq!(p.steps[0].actor.as_deref(), Some("ann"));
+    assert_eq!(p.steps[0].resource.as_deref(), Some("ann"));
+    assert_eq!(p.steps[0].actor.as_deref(), Some("human"));
     assert_eq!(c1.human_minutes, Some(20.0));
     let attrs: serde_json::Value = serde_json::from_str(c1.attributes.as_deref().unwrap()).unwrap();
     // Intervals: [08:00], [08:10, 08:30], [09:00]: work 20, wait 10 + 30.
@@ -441,11 +442,11 @@ fn step_timings_by_hand_and_on_bpic2012() {
 #[test]
 fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
     let store = crate::golden_store();
-    let text = "source,run_id,step,started_at,finished_at,actor\n\
-                s1,a1,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,ann\n\
-                s1,a1,Enter,2026-01-02T09:30:00Z,2026-01-02T09:35:00Z,bot\n\
-                s1,nope,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,ann\n\
-                s1,a1,Late,2026-01-02T09:40:00Z,2026-01-02T09:39:00Z,ann\n";
+    let text = "source,run_id,step,started_at,finished_at,actor,resource\n\
+                s1,a1,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,human,ann\n\
+                s1,a1,Enter,2026-01-02T09:30:00Z,2026-01-02T09:35:00Z,System,bot-7\n\
+                s1,nope,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,human,ann\n\
+                s1,a1,Late,2026-01-02T09:40:00Z,2026-01-02T09:39:00Z,robot,ann\n";
     let input = ingest::Input {
         kind: Kind::Steps,
         format: ingest::Format::Csv,
@@ -454,10 +455,15 @@ fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
     };
     let rep = ingest::ingest(&store, &input, Options::default()).unwrap();
     assert_eq!((rep.written, rep.rejected), (2, 2), "{rep:?}");
+    assert_eq!(rep.rejects.len(), 3, "line 5 has two problems: {rep:?}");
     assert_eq!(rep.rejects[0].line, 4);
     assert!(rep.rejects[0].reason.contains("no stored run `nope`"));
     assert_eq!(rep.rejects[1].line, 5);
     assert!(rep.rejects[1].reason.contains("before started_at"));
+    assert_eq!(rep.rejects[2].line, 5);
+    assert!(rep.rejects[2]
+        .reason
+        .contains("actor is `system` or `human`"));
     // a1 (its later row in the golden file wins) is triggered 09:00 and finished 09:30:
     // Check waits 10 and works 10, Enter waits 10 and works 5.
     let (_, t) =
