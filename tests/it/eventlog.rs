@@ -459,11 +459,11 @@ fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
     assert_eq!(rep.rejects[0].line, 4);
     assert!(rep.rejects[0].reason.contains("no stored run `nope`"));
     assert_eq!(rep.rejects[1].line, 5);
-    assert!(rep.rejects[1].reason.contains("before started_at"));
-    assert_eq!(rep.rejects[2].line, 5);
-    assert!(rep.rejects[2]
+    assert!(rep.rejects[1]
         .reason
         .contains("actor is `system` or `human`"));
+    assert_eq!(rep.rejects[2].line, 5);
+    assert!(rep.rejects[2].reason.contains("before started_at"));
     // a1 (its later row in the golden file wins) is triggered 09:00 and finished 09:30:
     // Check waits 10 and works 10, Enter waits 10 and works 5.
     let (_, t) =
