@@ -127,6 +127,17 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw      VARCHAR NOT NULL
 );
 
+-- API tokens: only a SHA-256 of each token's secret is kept; the token is
+-- shown once, when it is created. Revoked tokens stay for the record.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_id    VARCHAR   NOT NULL,   -- the public part of the token
+    name        VARCHAR   NOT NULL,
+    role        VARCHAR   NOT NULL,   -- viewer | ingester | admin
+    secret_sha256 VARCHAR NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    revoked_at  TIMESTAMP
+);
+
 -- The steps of runs: timed work between a start and its completion (from an
 -- event log's start/complete pairs). Only the current steps of a run are kept:
 -- a batch that carries steps replaces every step of the runs it holds.

@@ -80,6 +80,9 @@ pub enum Command {
         #[arg(long)]
         dashboards: Option<PathBuf>,
     },
+    /// API tokens: create (printed once, only its hash is stored), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Export a dashboard: every panel as CSV, SVG or PNG files, or the whole
     /// dashboard as one XLSX workbook with a Method sheet.
     Export(ExportArgs),
@@ -98,6 +101,23 @@ pub enum Command {
         #[arg(long, default_value_t = gen::Spec::default().seed)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once.
+    Create {
+        /// viewer (dashboards, reports, exports), ingester (ingest only) or admin (everything).
+        #[arg(long)]
+        role: String,
+        /// Who or what holds it, for the list.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by its id (the 16 characters after `ys_`).
+    Revoke { token_id: String },
 }
 
 #[derive(Debug, clap::Args)]
@@ -425,6 +445,9 @@ pub struct ServeArgs {
     /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
     #[arg(long)]
     pub dashboards: Option<PathBuf>,
+    /// Serve without tokens (only on a loopback address).
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// The dashboards to serve or export: those of `dir`, else of ./dashboards
@@ -624,6 +647,37 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Token(cmd) => {
+            let store = open(&cli.db)?;
+            match cmd {
+                TokenCommand::Create { role, name } => {
+                    let role: crate::auth::Role =
+                        role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+                    if name.trim().is_empty() {
+                        anyhow::bail!("--name is empty: say who holds the token");
+                    }
+                    let token = store.token_create(name.trim(), role)?;
+                    let mut o = io::stdout().lock();
+                    writeln!(o, "{token}")?;
+                    writeln!(
+                        io::stderr(),
+                        "a {} token for {}: shown this once, only its hash is stored",
+                        role.as_str(),
+                        name.trim()
+                    )?;
+                }
+                TokenCommand::List => {
+                    print_json(&serde_json::json!({ "tokens": store.tokens()? }))?
+                }
+                TokenCommand::Revoke { token_id } => {
+                    if !store.token_revoke(&token_id)? {
+                        anyhow::bail!("no live token `{token_id}`");
+                    }
+                    writeln!(io::stdout(), "revoked {token_id}")?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export(args) => {
             let store = open(&cli.db)?;
             cmd_export(&store, &args)
@@ -635,8 +689,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_body_bytes: args.max_body_mb * 1024 * 1024,
                 dashboards: std::sync::Arc::new(load_dashboards(args.dashboards.as_deref())?),
                 cache: Default::default(),
+                access: if args.open {
+                    crate::http::auth::Access::Open
+                } else {
+                    crate::http::auth::Access::Tokens
+                },
             };
-            serve(state, args.addr, &format!("serving {}", cli.db.display()))?;
+            if args.open && !args.addr.ip().is_loopback() {
+                anyhow::bail!(
+                    "--open serves without tokens, so only on a loopback address (127.0.0.1 or ::1), not {}",
+                    args.addr
+                );
+            }
+            let mode = if args.open {
+                "open mode: no tokens needed, loopback only"
+            } else {
+                "tokens required (yardstick token create --role viewer|ingester|admin --name NAME)"
+            };
+            serve(
+                state,
+                args.addr,
+                &format!("serving {}; {mode}", cli.db.display()),
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo {
@@ -644,14 +718,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             dashboards,
         } => {
+            if !addr.ip().is_loopback() {
+                anyhow::bail!(
+                    "demo serves without tokens, so only on a loopback address (127.0.0.1 or ::1), not {addr}"
+                );
+            }
             let dashboards = load_dashboards(dashboards.as_deref())?;
             let store = load_demo(&file)?;
-            let mut state = AppState::new(store);
+            let mut state = AppState::open(store);
             state.dashboards = std::sync::Arc::new(dashboards);
             serve(
                 state,
                 addr,
-                &format!("demo company loaded into {}", file.display()),
+                &format!(
+                    "demo company loaded into {}; open mode: no tokens needed, loopback only",
+                    file.display()
+                ),
             )?;
             Ok(ExitCode::SUCCESS)
         }

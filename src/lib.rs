@@ -6,6 +6,7 @@
 //! `store` (the DuckDB file behind one type), and `model` (the data model).
 //! See ARCHITECTURE.md for the map and its invariants.
 
+pub mod auth;
 pub mod cli;
 pub mod dashboard;
 pub mod gen;

@@ -13,6 +13,8 @@ static NEXT_ERROR_ID: AtomicU64 = AtomicU64::new(1);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ErrorKind {
     BadRequest,
+    Unauthorized,
+    Forbidden,
     NotFound,
     TooLarge,
     Unsupported,
@@ -34,6 +36,20 @@ impl ApiError {
             detail: detail.into(),
         }
     }
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Unauthorized,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Forbidden,
+            detail: detail.into(),
+        }
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         ApiError {
             kind: ErrorKind::NotFound,
@@ -72,6 +88,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self.kind {
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,

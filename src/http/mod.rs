@@ -2,6 +2,7 @@
 //! named functions that parse the request, run the blocking work off the async
 //! threads, and shape the answer.
 
+pub mod auth;
 mod dashboards;
 mod error;
 mod pages;
@@ -37,10 +38,12 @@ pub struct AppState {
     pub dashboards: std::sync::Arc<Vec<crate::dashboard::Dashboard>>,
     /// Computed dashboards, kept until the next ingest.
     pub cache: crate::dashboard::cache::Cache,
+    /// Whether tokens are checked.
+    pub access: auth::Access,
 }
 
 impl AppState {
-    /// A state with the built-in dashboards.
+    /// A state that checks tokens, with the built-in dashboards.
     pub fn new(store: Store) -> AppState {
         AppState {
             store,
@@ -49,6 +52,15 @@ impl AppState {
                 crate::dashboard::spec::load(None).expect("the built-in dashboards are valid"),
             ),
             cache: Default::default(),
+            access: auth::Access::Tokens,
+        }
+    }
+
+    /// A state that checks no tokens: for `demo`, `--open` on loopback, and tests.
+    pub fn open(store: Store) -> AppState {
+        AppState {
+            access: auth::Access::Open,
+            ..AppState::new(store)
         }
     }
 }
@@ -77,7 +89,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/ingest/{kind}", post(post_ingest))
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
+        .route("/login", get(auth::login_form).post(auth::login))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::check,
+        ))
         .layer(DefaultBodyLimit::max(limit))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

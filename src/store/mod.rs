@@ -28,6 +28,10 @@ const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
 const RUNS_COUNT_CHANGES: &str = include_str!("../../queries/runs/count_changes.sql");
 const RUNS_SUPERSEDE_STAGED: &str = include_str!("../../queries/runs/supersede_staged.sql");
 const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
+const TOKENS_INSERT: &str = include_str!("../../queries/tokens/insert.sql");
+const TOKENS_FIND: &str = include_str!("../../queries/tokens/find.sql");
+const TOKENS_LIST: &str = include_str!("../../queries/tokens/list.sql");
+const TOKENS_REVOKE: &str = include_str!("../../queries/tokens/revoke.sql");
 const RUNS_KEYS: &str = include_str!("../../queries/runs/keys.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.sql");
 const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/count_changed.sql");
@@ -234,6 +238,72 @@ impl Store {
         let mut stmt = conn.prepare(WORKFLOWS_IDS)?;
         let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// Creates a token with a role and returns it; only its hash is stored.
+    pub fn token_create(&self, name: &str, role: crate::auth::Role) -> Result<String> {
+        let (id, secret, token) = crate::auth::new_token();
+        let conn = self.lock()?;
+        conn.execute(
+            TOKENS_INSERT,
+            params![
+                id,
+                name,
+                role.as_str(),
+                crate::auth::digest(&secret),
+                chrono::Utc::now().naive_utc()
+            ],
+        )?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Ok(token)
+    }
+
+    /// The role of a valid, unrevoked token.
+    pub fn token_role(&self, token: &str) -> Result<Option<crate::auth::Role>> {
+        let Some((id, secret)) = crate::auth::split(token) else {
+            return Ok(None);
+        };
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(TOKENS_FIND)?;
+        let mut rows = stmt.query(params![id])?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let (hash, role): (String, String) = (row.get(0)?, row.get(1)?);
+        Ok(
+            crate::auth::same_digest(&hash, &crate::auth::digest(secret))
+                .then(|| role.parse().ok())
+                .flatten(),
+        )
+    }
+
+    /// Every token: id, name, role, created, revoked (never the hash).
+    pub fn tokens(&self) -> Result<Vec<serde_json::Value>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(TOKENS_LIST)?;
+        let rows = stmt.query_map([], |r| {
+            let created: NaiveDateTime = r.get(3)?;
+            let revoked: Option<NaiveDateTime> = r.get(4)?;
+            Ok(serde_json::json!({
+                "token_id": r.get::<_, String>(0)?,
+                "name": r.get::<_, String>(1)?,
+                "role": r.get::<_, String>(2)?,
+                "created_at": crate::model::format_timestamp(created),
+                "revoked_at": revoked.map(crate::model::format_timestamp),
+            }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes a token by its id (the part after `ys_`); false when no such live token.
+    pub fn token_revoke(&self, token_id: &str) -> Result<bool> {
+        let conn = self.lock()?;
+        let n = conn.execute(
+            TOKENS_REVOKE,
+            params![token_id, chrono::Utc::now().naive_utc()],
+        )?;
+        Ok(n > 0)
     }
 
     /// Every current run as `source\u{1f}run_id`, to check that steps belong to stored runs.

@@ -264,3 +264,49 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
         "{err}"
     );
 }
+
+#[test]
+fn tokens_are_printed_once_and_open_mode_is_loopback_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    let out = yardstick(
+        &db,
+        &["token", "create", "--role", "viewer", "--name", "board"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let (id, secret) = yardstick::auth::split(&token).expect("a token");
+    let list = String::from_utf8(yardstick(&db, &["token", "list"]).stdout).unwrap();
+    assert!(list.contains(id) && list.contains("\"viewer\"") && list.contains("board"));
+    assert!(!list.contains(secret), "the secret is never shown again");
+    let raw = std::fs::read(&db).unwrap();
+    assert!(
+        !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "only the hash is stored"
+    );
+    let bad = yardstick(&db, &["token", "create", "--role", "root", "--name", "x"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("viewer, ingester or admin"));
+    assert!(yardstick(&db, &["token", "revoke", id]).status.success());
+    assert!(!yardstick(&db, &["token", "revoke", id]).status.success());
+
+    let out = yardstick(&db, &["serve", "--open", "--addr", "0.0.0.0:0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only on a loopback address"));
+    let out = yardstick(
+        &db,
+        &[
+            "demo",
+            "--addr",
+            "0.0.0.0:0",
+            "--file",
+            &dir.path().join("d.duckdb").display().to_string(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only on a loopback address"));
+}

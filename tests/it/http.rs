@@ -74,7 +74,7 @@ async fn post(state: AppState, uri: &str, content_type: &str, body: Vec<u8>) -> 
 
 #[tokio::test]
 async fn ingest_then_metrics_as_json_and_csv() {
-    let st = AppState::new(Store::open_in_memory().unwrap());
+    let st = AppState::open(Store::open_in_memory().unwrap());
     for (kind, file) in [
         ("workflows", "workflows.csv"),
         ("baselines", "baselines.csv"),
@@ -157,7 +157,7 @@ async fn ingest_then_metrics_as_json_and_csv() {
 
 #[tokio::test]
 async fn bad_requests_get_clear_json_errors() {
-    let st = AppState::new(golden_store());
+    let st = AppState::open(golden_store());
     for (uri, status, needle) in [
         (
             "/api/v1/metrics?from=2026-02-01&to=2026-01-01",
@@ -251,7 +251,7 @@ async fn bad_requests_get_clear_json_errors() {
 
 #[tokio::test]
 async fn body_limit_answers_413_with_a_message() {
-    let mut st = AppState::new(golden_store());
+    let mut st = AppState::open(golden_store());
     st.max_body_bytes = 1024;
     let r = post(st, "/api/v1/ingest/runs", "text/csv", vec![b'a'; 4096]).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -263,7 +263,7 @@ async fn body_limit_answers_413_with_a_message() {
 
 #[tokio::test]
 async fn overview_page_and_health() {
-    let st = AppState::new(golden_store());
+    let st = AppState::open(golden_store());
     let r = get(st.clone(), "/healthz").await.good();
     assert_eq!(r.json()["status"], "ok");
     let r = get(st.clone(), "/?from=2026-01-01&to=2026-02-01")
@@ -285,14 +285,14 @@ async fn overview_page_and_health() {
         let r = get(st.clone(), &link).await;
         assert_eq!(r.status, StatusCode::OK, "{link}: {}", r.text());
     }
-    let empty = AppState::new(Store::open_in_memory().unwrap());
+    let empty = AppState::open(Store::open_in_memory().unwrap());
     let html = get(empty, "/").await.good().text();
     assert!(html.contains("No runs are stored yet"));
 }
 
 #[tokio::test]
 async fn compare_as_json_and_csv() {
-    let st = AppState::new(golden_store());
+    let st = AppState::open(golden_store());
     let j = get(st.clone(), "/api/v1/compare?workflow=wf-a&to=2026-02-01")
         .await
         .good()
@@ -344,7 +344,7 @@ async fn compare_as_json_and_csv() {
 
 #[tokio::test]
 async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
-    let st = AppState::new(golden_store());
+    let st = AppState::open(golden_store());
     let j = get(
         st.clone(),
         "/api/v1/trend?granularity=month&from=2026-01-01&to=2026-02-01&tz=Europe/Madrid",
@@ -421,7 +421,7 @@ async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
 
 #[tokio::test]
 async fn dashboards_are_listed_rendered_and_exported() {
-    let st = AppState::new(golden_store());
+    let st = AppState::open(golden_store());
     let home = get(st.clone(), "/").await.good().text();
     for name in ["leadership", "workflow", "finance"] {
         assert!(home.contains(&format!(
@@ -493,7 +493,7 @@ async fn dashboards_are_listed_rendered_and_exported() {
 
 #[tokio::test]
 async fn event_logs_are_ingested_over_http() {
-    let st = AppState::new(Store::open_in_memory().unwrap());
+    let st = AppState::open(Store::open_in_memory().unwrap());
     let wf = std::fs::read(fixture("eventlogs/workflows.csv")).unwrap();
     post(st.clone(), "/api/v1/ingest/workflows", "text/csv", wf)
         .await
@@ -554,7 +554,7 @@ async fn event_logs_are_ingested_over_http() {
 
 #[tokio::test]
 async fn a_webhook_pushes_one_run_and_updates_it() {
-    let st = AppState::new(golden_store());
+    let st = AppState::open(golden_store());
     let running = r#"{"source": "n8n", "run_id": "exec-1", "workflow_id": "wf-a",
         "started_at": "2026-03-20T09:00:00Z", "status": "running"}"#;
     let r = post(
@@ -611,4 +611,137 @@ async fn a_webhook_pushes_one_run_and_updates_it() {
     let r = post(st, "/api/v1/ingest/runs", "application/json", bad.into()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("status"), "{}", r.text());
+}
+
+/// Every route, with a body where it takes one.
+fn routes() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("GET", "/"),
+        (
+            "GET",
+            "/dashboards/leadership?from=2026-01-01&to=2026-02-01",
+        ),
+        (
+            "GET",
+            "/dashboards/finance.xlsx?from=2026-01-01&to=2026-02-01",
+        ),
+        (
+            "GET",
+            "/dashboards/leadership/panels/headline.csv?from=2026-01-01&to=2026-02-01",
+        ),
+        ("GET", "/api/v1/workflows"),
+        ("GET", "/api/v1/metrics?from=2026-01-01&to=2026-02-01"),
+        ("GET", "/api/v1/compare?to=2026-02-01&workflow=wf-a"),
+        ("GET", "/api/v1/trend?from=2026-01-01&to=2026-02-01"),
+        ("GET", "/api/v1/alerts?at=2026-02-01"),
+        ("GET", "/api/v1/portfolio?from=2026-01-01&to=2026-02-01"),
+        ("GET", "/api/v1/summary?from=2026-01-01&to=2026-02-01"),
+        ("GET", "/api/v1/backlog"),
+        ("GET", "/api/v1/steps?workflow=wf-a"),
+        ("POST", "/api/v1/ingest/runs"),
+        ("POST", "/api/v1/ingest/baselines"),
+        ("POST", "/api/v1/ingest/steps"),
+        ("POST", "/api/v1/ingest/eventlog?workflow=wf-a"),
+        ("POST", "/api/v1/ingest/workflows"),
+        ("GET", "/api/v1/rejects"),
+        ("GET", "/api/v1/batches"),
+        ("GET", "/api/v1/no-such-thing"),
+        ("GET", "/dashboards/no-such-board"),
+    ]
+}
+
+#[tokio::test]
+async fn every_route_by_every_role() {
+    use yardstick::auth::Role;
+    let st = AppState::new(golden_store());
+    let viewer = st.store.token_create("v", Role::Viewer).unwrap();
+    let ingester = st.store.token_create("i", Role::Ingester).unwrap();
+    let admin = st.store.token_create("a", Role::Admin).unwrap();
+    let revoked = st.store.token_create("r", Role::Admin).unwrap();
+    assert!(st.store.token_revoke(&revoked[3..19]).unwrap());
+    let forged = format!("{}{}", &admin[..20], "0".repeat(admin.len() - 20));
+    let mut checked = 0;
+    for (method, path) in routes() {
+        let need =
+            yardstick::http::auth::needs(&method.parse().unwrap(), path.split('?').next().unwrap())
+                .unwrap();
+        for (who, token) in [
+            ("none", None),
+            ("garbage", Some("not-a-token".to_string())),
+            ("forged", Some(forged.clone())),
+            ("revoked", Some(revoked.clone())),
+            ("viewer", Some(viewer.clone())),
+            ("ingester", Some(ingester.clone())),
+            ("admin", Some(admin.clone())),
+        ] {
+            let mut req = Request::builder().method(method).uri(path);
+            if let Some(t) = &token {
+                req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+            }
+            let body = if method == "POST" {
+                req = req.header(header::CONTENT_TYPE, "text/csv");
+                Body::from("x\n")
+            } else {
+                Body::empty()
+            };
+            let r = send(st.clone(), req.body(body).unwrap()).await;
+            let role = match who {
+                "viewer" => Some(Role::Viewer),
+                "ingester" => Some(Role::Ingester),
+                "admin" => Some(Role::Admin),
+                _ => None,
+            };
+            let want = match role {
+                None => StatusCode::UNAUTHORIZED,
+                Some(r) if !r.allows(need) => StatusCode::FORBIDDEN,
+                Some(_) => r.status,
+            };
+            assert_eq!(r.status, want, "{who} {method} {path}: {}", r.text());
+            if role.is_some_and(|r| r.allows(need)) {
+                assert!(
+                    r.status != StatusCode::UNAUTHORIZED && r.status != StatusCode::FORBIDDEN,
+                    "{who} {method} {path}"
+                );
+            }
+            // A refusal never says whether the thing exists.
+            if want == StatusCode::UNAUTHORIZED || want == StatusCode::FORBIDDEN {
+                assert!(!r.text().contains("no-such"), "{}", r.text());
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, routes().len() * 7);
+    // The health check and the login form are public.
+    assert_eq!(get(st.clone(), "/healthz").await.status, StatusCode::OK);
+    assert_eq!(get(st.clone(), "/login").await.status, StatusCode::OK);
+    // The login form sets a cookie that pages accept.
+    let r = send(
+        st.clone(),
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={viewer}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        st.clone(),
+        Request::get("/")
+            .header(header::COOKIE, format!("yardstick_token={viewer}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // A browser without a token gets the login form, with 401.
+    let r = send(
+        st,
+        Request::get("/dashboards/leadership")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("action=\"/login\""));
 }
