@@ -127,6 +127,18 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw      VARCHAR NOT NULL
 );
 
+-- The answers to ingest requests that carried an Idempotency-Key: a retried
+-- request with the same key and body gets the same answer, and nothing is
+-- ingested twice.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    idem_key    VARCHAR   NOT NULL,
+    route       VARCHAR   NOT NULL,
+    body_sha256 VARCHAR   NOT NULL,
+    status      INTEGER   NOT NULL,
+    response    VARCHAR   NOT NULL,
+    created_at  TIMESTAMP NOT NULL
+);
+
 -- API tokens: only a SHA-256 of each token's secret is kept; the token is
 -- shown once, when it is created. Revoked tokens stay for the record.
 CREATE TABLE IF NOT EXISTS api_tokens (

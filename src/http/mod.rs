@@ -469,13 +469,16 @@ async fn post_ingest(
     })?;
     let origin = q.name.unwrap_or_else(|| "http".to_string());
     let strict = q.strict;
+    let route = format!("/api/v1/ingest/{}", kind.as_str());
+    let st2 = st.clone();
+    let body2 = body.clone();
     // One JSON object is one run pushed by a webhook: 202 once it is stored.
     let single = format == Format::Json
         && body
             .iter()
             .find(|b| !b.is_ascii_whitespace())
             .is_some_and(|b| *b == b'{');
-    blocking(move || {
+    let work = blocking(move || {
         let input = Input {
             kind,
             format,
@@ -500,8 +503,70 @@ async fn post_ingest(
             }
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }
-    })
-    .await
+    });
+    once_per_key(&st2, &headers, &route, &body2, work).await
+}
+
+/// Runs an ingest once per `Idempotency-Key`: a retry with the same key and
+/// body gets the first answer (with `Idempotent-Replayed: true`) and ingests
+/// nothing; the same key with another body is refused with 422. Answers of
+/// server faults are not kept, so a retry after one runs again.
+async fn once_per_key(
+    st: &AppState,
+    headers: &HeaderMap,
+    route: &str,
+    body: &[u8],
+    run: impl std::future::Future<Output = Result<Response, ApiError>>,
+) -> Result<Response, ApiError> {
+    let Some(key) = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim).map(str::to_string))
+    else {
+        return run.await;
+    };
+    let key = key.map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key must have 1 to 200 characters",
+        ));
+    }
+    let hash = crate::auth::digest(&String::from_utf8_lossy(body));
+    let (store, k, r) = (st.store.clone(), key.clone(), route.to_string());
+    if let Some((h, status, answer)) =
+        blocking(move || Ok(store.idempotent_answer(&k, &r)?)).await?
+    {
+        if h != hash {
+            return Err(ApiError::unprocessable(format!(
+                "Idempotency-Key `{key}` was used for a different body on this route: \
+                 use a new key for new data"
+            )));
+        }
+        return Ok((
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (
+                    header::HeaderName::from_static("idempotent-replayed"),
+                    "true",
+                ),
+            ],
+            answer,
+        )
+            .into_response());
+    }
+    let resp = run.await?;
+    let status = resp.status();
+    if status.is_server_error() {
+        return Ok(resp);
+    }
+    let (parts, b) = resp.into_parts();
+    let bytes = axum::body::to_bytes(b, usize::MAX)
+        .await
+        .map_err(ApiError::internal)?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (store, r) = (st.store.clone(), route.to_string());
+    blocking(move || Ok(store.keep_answer(&key, &r, &hash, status.as_u16(), &text)?)).await?;
+    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV
@@ -596,7 +661,9 @@ async fn post_eventlog(
             }
         },
     };
-    blocking(move || {
+    let route = "/api/v1/ingest/eventlog".to_string();
+    let (st2, body2) = (st.clone(), body.clone());
+    let work = blocking(move || {
         match ingest::ingest_eventlog(
             &st.store,
             &body[..],
@@ -616,8 +683,8 @@ async fn post_eventlog(
             Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }
-    })
-    .await
+    });
+    once_per_key(&st2, &headers, &route, &body2, work).await
 }
 
 #[derive(Deserialize)]

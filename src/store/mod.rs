@@ -28,6 +28,9 @@ const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
 const RUNS_COUNT_CHANGES: &str = include_str!("../../queries/runs/count_changes.sql");
 const RUNS_SUPERSEDE_STAGED: &str = include_str!("../../queries/runs/supersede_staged.sql");
 const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
+const IDEM_FIND: &str = include_str!("../../queries/idempotency/find.sql");
+const IDEM_COUNT: &str = include_str!("../../queries/idempotency/count.sql");
+const IDEM_INSERT: &str = include_str!("../../queries/idempotency/insert.sql");
 const TOKENS_INSERT: &str = include_str!("../../queries/tokens/insert.sql");
 const TOKENS_FIND: &str = include_str!("../../queries/tokens/find.sql");
 const TOKENS_LIST: &str = include_str!("../../queries/tokens/list.sql");
@@ -238,6 +241,49 @@ impl Store {
         let mut stmt = conn.prepare(WORKFLOWS_IDS)?;
         let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// The stored answer to a request with this Idempotency-Key on this route:
+    /// (SHA-256 of its body, status, response body).
+    pub fn idempotent_answer(
+        &self,
+        key: &str,
+        route: &str,
+    ) -> Result<Option<(String, u16, String)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(IDEM_FIND)?;
+        let mut rows = stmt.query(params![key, route])?;
+        Ok(match rows.next()? {
+            Some(r) => Some((r.get(0)?, r.get::<_, i32>(1)? as u16, r.get(2)?)),
+            None => None,
+        })
+    }
+
+    /// Keeps the answer to a keyed request (the first answer wins).
+    pub fn keep_answer(
+        &self,
+        key: &str,
+        route: &str,
+        body_sha256: &str,
+        status: u16,
+        response: &str,
+    ) -> Result<()> {
+        let conn = self.lock()?;
+        let known: i64 = conn.query_row(IDEM_COUNT, params![key, route], |r| r.get(0))?;
+        if known == 0 {
+            conn.execute(
+                IDEM_INSERT,
+                params![
+                    key,
+                    route,
+                    body_sha256,
+                    status as i32,
+                    response,
+                    chrono::Utc::now().naive_utc()
+                ],
+            )?;
+        }
+        Ok(())
     }
 
     /// Creates a token with a role and returns it; only its hash is stored.

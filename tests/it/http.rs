@@ -745,3 +745,45 @@ async fn every_route_by_every_role() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text().contains("action=\"/login\""));
 }
+
+#[tokio::test]
+async fn an_idempotency_key_makes_a_retry_answer_the_same_and_store_nothing() {
+    let st = AppState::open(golden_store());
+    let keyed = |key: &str, body: &str| {
+        Request::post("/api/v1/ingest/runs")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let run = r#"{"source": "hook", "run_id": "r1", "workflow_id": "wf-a",
+        "started_at": "2026-03-20T09:00:00Z", "finished_at": "2026-03-20T09:05:00Z", "status": "succeeded"}"#;
+    let first = send(st.clone(), keyed("k-1", run)).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED);
+    let batches = st.store.batches(100).unwrap().len();
+    let again = send(st.clone(), keyed("k-1", run)).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        again.body, first.body,
+        "the retry gets the first answer, byte for byte"
+    );
+    assert_eq!(
+        st.store.batches(100).unwrap().len(),
+        batches,
+        "and stores nothing"
+    );
+    let other = send(st.clone(), keyed("k-1", &run.replace("r1", "r2"))).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.text().contains("different body"));
+    let r = send(st.clone(), keyed("", run)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Without a key the same body is an ordinary (idempotent) re-send: a new batch, nothing changed.
+    let plain = post(
+        st.clone(),
+        "/api/v1/ingest/runs",
+        "application/json",
+        run.into(),
+    )
+    .await;
+    assert_eq!(plain.json()["unchanged"], 1);
+}
