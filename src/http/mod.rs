@@ -6,6 +6,7 @@ pub mod auth;
 mod dashboards;
 mod error;
 mod pages;
+pub mod telemetry;
 
 use std::net::SocketAddr;
 
@@ -17,7 +18,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use tower_http::trace::TraceLayer;
 
 use crate::ingest::{self, Format, IngestError, Input, Options};
 use crate::metrics::MetricTable;
@@ -90,13 +90,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/rejects", get(list_rejects))
         .route("/api/v1/batches", get(list_batches))
         .route("/login", get(auth::login_form).post(auth::login))
+        .route("/metrics", get(telemetry::metrics))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check,
         ))
         .layer(DefaultBodyLimit::max(limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(telemetry::request_id))
         .with_state(state)
 }
 
@@ -522,7 +523,15 @@ async fn once_per_key(
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim).map(str::to_string))
     else {
-        return run.await;
+        let resp = run.await?;
+        let (parts, b) = resp.into_parts();
+        let bytes = axum::body::to_bytes(b, usize::MAX)
+            .await
+            .map_err(ApiError::internal)?;
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            telemetry::count_ingest(&v);
+        }
+        return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
     };
     let key = key.map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
     if key.is_empty() || key.len() > 200 {
@@ -564,6 +573,9 @@ async fn once_per_key(
         .await
         .map_err(ApiError::internal)?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+        telemetry::count_ingest(&v);
+    }
     let (store, r) = (st.store.clone(), route.to_string());
     blocking(move || Ok(store.keep_answer(&key, &r, &hash, status.as_u16(), &text)?)).await?;
     Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))

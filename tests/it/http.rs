@@ -645,6 +645,7 @@ fn routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/api/v1/ingest/workflows"),
         ("GET", "/api/v1/rejects"),
         ("GET", "/api/v1/batches"),
+        ("GET", "/metrics"),
         ("GET", "/api/v1/no-such-thing"),
         ("GET", "/dashboards/no-such-board"),
     ]
@@ -786,4 +787,60 @@ async fn an_idempotency_key_makes_a_retry_answer_the_same_and_store_nothing() {
     )
     .await;
     assert_eq!(plain.json()["unchanged"], 1);
+}
+
+#[tokio::test]
+async fn requests_carry_ids_and_metrics_are_prometheus_text() {
+    let st = AppState::open(golden_store());
+    let bad = "source,run_id,workflow_id,started_at,status\ns,x1,wf-a,2026-01-05T09:00:00Z,done\n";
+    post(st.clone(), "/api/v1/ingest/runs", "text/csv", bad.into()).await;
+    let r = send(
+        st.clone(),
+        Request::get("/healthz")
+            .header("x-request-id", "abc-123")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let resp = app(st.clone())
+        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let id = resp
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with('r') && id.len() > 1, "{id}");
+    assert_eq!(r.status, StatusCode::OK);
+    let m = get(st, "/metrics").await.good();
+    assert!(m.content_type.starts_with("text/plain; version=0.0.4"));
+    let text = m.text();
+    for needle in [
+        "# TYPE yardstick_http_requests_total counter",
+        "yardstick_http_requests_total{method=\"GET\",status=\"200\"}",
+        "yardstick_http_request_duration_seconds_bucket{le=\"+Inf\"}",
+        "yardstick_ingest_rows_total{kind=\"runs\",outcome=\"rejected\"}",
+        "yardstick_rejects_total{field=\"status\"}",
+        "yardstick_db_bytes ",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_echoed() {
+    let st = AppState::open(golden_store());
+    let resp = app(st)
+        .oneshot(
+            Request::get("/healthz")
+                .header("x-request-id", "abc-123")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.headers().get("x-request-id").unwrap(), "abc-123");
 }

@@ -1,0 +1,164 @@
+//! Request ids and the Prometheus metrics at `GET /metrics`: requests by
+//! method and status, a latency histogram, ingested and rejected rows by kind,
+//! rejects by field, and the database's size on disk.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use super::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct Counters {
+    requests: BTreeMap<(String, u16), u64>,
+    latency_buckets: [u64; BUCKETS.len()],
+    latency_count: u64,
+    latency_sum: f64,
+    rows: BTreeMap<(String, &'static str), u64>,
+    rejects: BTreeMap<String, u64>,
+}
+
+static COUNTERS: Mutex<Option<Counters>> = Mutex::new(None);
+static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
+
+fn with<T>(f: impl FnOnce(&mut Counters) -> T) -> Option<T> {
+    let mut g = COUNTERS.lock().ok()?;
+    Some(f(g.get_or_insert_with(Counters::default)))
+}
+
+/// Gives every request an id (the client's `x-request-id` if it sent a sane
+/// one), logs the request inside a span that carries it, answers it in the
+/// `x-request-id` header, and counts the request and its latency.
+pub async fn request_id(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("r{:08}", NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)));
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let t0 = Instant::now();
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    let secs = t0.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    span.in_scope(|| tracing::info!(status, ms = secs * 1000.0, "answered"));
+    with(|c| {
+        *c.requests.entry((method, status)).or_default() += 1;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                c.latency_buckets[i] += 1;
+            }
+        }
+        c.latency_count += 1;
+        c.latency_sum += secs;
+    });
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// Counts an ingest report's rows and rejects (by field).
+pub fn count_ingest(report: &serde_json::Value) {
+    let kind = report["kind"].as_str().unwrap_or("unknown").to_string();
+    let accepted = report["accepted"].as_u64().unwrap_or(0);
+    let rejected = report["rejected"].as_u64().unwrap_or(0);
+    with(|c| {
+        *c.rows.entry((kind.clone(), "accepted")).or_default() += accepted;
+        *c.rows.entry((kind, "rejected")).or_default() += rejected;
+        if let Some(rs) = report["rejects"].as_array() {
+            for r in rs {
+                let field = r["field"].as_str().unwrap_or("(row)").to_string();
+                *c.rejects.entry(field).or_default() += 1;
+            }
+        }
+    });
+}
+
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `GET /metrics`: Prometheus text format, version 0.0.4.
+pub async fn metrics(State(st): State<AppState>) -> Response {
+    let db_bytes: u64 = [
+        st.store.path().to_string(),
+        format!("{}.wal", st.store.path()),
+    ]
+    .iter()
+    .filter_map(|p| std::fs::metadata(p).ok())
+    .map(|m| m.len())
+    .sum();
+    let mut out = String::new();
+    with(|c| {
+        out.push_str("# HELP yardstick_http_requests_total HTTP requests answered.\n");
+        out.push_str("# TYPE yardstick_http_requests_total counter\n");
+        for ((m, s), n) in &c.requests {
+            out.push_str(&format!(
+                "yardstick_http_requests_total{{method=\"{}\",status=\"{s}\"}} {n}\n",
+                label(m)
+            ));
+        }
+        out.push_str("# HELP yardstick_http_request_duration_seconds Time to answer a request.\n");
+        out.push_str("# TYPE yardstick_http_request_duration_seconds histogram\n");
+        for (b, n) in BUCKETS.iter().zip(c.latency_buckets) {
+            out.push_str(&format!(
+                "yardstick_http_request_duration_seconds_bucket{{le=\"{b}\"}} {n}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "yardstick_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n",
+            c.latency_count
+        ));
+        out.push_str(&format!(
+            "yardstick_http_request_duration_seconds_sum {}\nyardstick_http_request_duration_seconds_count {}\n",
+            c.latency_sum, c.latency_count
+        ));
+        out.push_str(
+            "# HELP yardstick_ingest_rows_total Rows read by HTTP ingests, by kind and outcome.\n",
+        );
+        out.push_str("# TYPE yardstick_ingest_rows_total counter\n");
+        for ((k, o), n) in &c.rows {
+            out.push_str(&format!(
+                "yardstick_ingest_rows_total{{kind=\"{}\",outcome=\"{o}\"}} {n}\n",
+                label(k)
+            ));
+        }
+        out.push_str("# HELP yardstick_rejects_total Reject problems of HTTP ingests, by field.\n");
+        out.push_str("# TYPE yardstick_rejects_total counter\n");
+        for (f, n) in &c.rejects {
+            out.push_str(&format!(
+                "yardstick_rejects_total{{field=\"{}\"}} {n}\n",
+                label(f)
+            ));
+        }
+    });
+    out.push_str("# HELP yardstick_db_bytes Size of the database file and its write-ahead log.\n");
+    out.push_str("# TYPE yardstick_db_bytes gauge\n");
+    out.push_str(&format!("yardstick_db_bytes {db_bytes}\n"));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
