@@ -5,6 +5,7 @@ mod browser;
 mod charts;
 mod cli;
 mod compare;
+mod crash;
 mod dashboards;
 mod demo;
 mod eventlog;
