@@ -9,6 +9,7 @@ mod crash;
 mod dashboards;
 mod demo;
 mod eventlog;
+mod fuzz;
 mod golden;
 mod http;
 mod ingest;
