@@ -13,6 +13,7 @@ mod fuzz;
 mod golden;
 mod http;
 mod ingest;
+mod load;
 mod platforms;
 mod portfolio;
 mod props;
