@@ -92,6 +92,9 @@ impl fmt::Display for Format {
     }
 }
 
+/// The most columns (CSV) or fields (JSON object) one record may have.
+pub const MAX_COLUMNS: usize = 1000;
+
 /// The input as a whole could not be read; nothing from it is stored.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -179,6 +182,12 @@ fn read_csv(
         return Err(ReadError(
             "the CSV input is empty: expected a header row".into(),
         ));
+    }
+    if header.len() > MAX_COLUMNS {
+        return Err(ReadError(format!(
+            "the CSV header has {} columns; at most {MAX_COLUMNS} are read",
+            header.len()
+        )));
     }
     let names: Vec<Arc<str>> = header.iter().map(|h| Arc::from(h.trim())).collect();
     let mut seen = BTreeSet::new();
@@ -300,6 +309,15 @@ fn record_from_json_text(line: u64, text: &str) -> RawRecord {
 
 fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord {
     match v {
+        serde_json::Value::Object(map) if map.len() > MAX_COLUMNS => RawRecord {
+            line,
+            raw: raw.chars().take(1024).collect(),
+            fields: Vec::new(),
+            broken: Some(format!(
+                "the object has {} fields; at most {MAX_COLUMNS} are read",
+                map.len()
+            )),
+        },
         serde_json::Value::Object(map) => {
             let fields = map
                 .into_iter()

@@ -324,3 +324,35 @@ fn windows_line_endings_quotes_and_a_byte_order_mark_are_read() {
     let raw = &s.rejects(rep.batch_id, 10).unwrap()[0].raw;
     assert_eq!(raw, "s,r2,wf-a,2026-01-02T10:00:00Z,,bogus,");
 }
+
+#[test]
+fn hostile_shapes_are_refused_with_a_reason() {
+    let s = catalogue();
+    let wide = format!(
+        "source,run_id,workflow_id,started_at,status,{}\n",
+        (0..2000)
+            .map(|i| format!("c{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let e = ingest_text(&s, Kind::Runs, Format::Csv, &wide, false).unwrap_err();
+    assert!(e.to_string().contains("at most 1000"), "{e}");
+    let deep = format!("[{}{}]", "[".repeat(5000), "]".repeat(5000));
+    let e = ingest_text(&s, Kind::Runs, Format::Json, &deep, false).unwrap_err();
+    assert!(e.to_string().contains("invalid JSON"), "{e}");
+    let mut obj = serde_json::Map::new();
+    for i in 0..1500 {
+        obj.insert(format!("k{i}"), serde_json::Value::from(i));
+    }
+    let rep = ingest_text(
+        &s,
+        Kind::Runs,
+        Format::Json,
+        &serde_json::Value::Object(obj).to_string(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(rep.written, 0);
+    assert!(rep.rejects[0].reason.contains("at most 1000"));
+    assert!(s.workflows(None).unwrap().iter().all(|w| w.runs == 0));
+}
