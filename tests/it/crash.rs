@@ -135,3 +135,65 @@ fn killed_mid_ingest_keeps_exactly_the_acknowledged_batches() {
         "the random points must really interrupt ingests: {kills} kills"
     );
 }
+
+#[test]
+fn sigterm_finishes_the_ingest_in_flight_then_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("term.duckdb");
+    assert!(
+        ingest_cmd(&db, "workflows", &fixture("golden/workflows.csv"))
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_yardstick"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--open", "--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let t0 = Instant::now();
+    while agent.get(&format!("{base}/healthz")).call().is_err() {
+        assert!(t0.elapsed().as_secs() < 60, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let body = std::fs::read(batch_file(dir.path(), 1)).unwrap();
+    let poster = {
+        let (agent, base) = (agent.clone(), base.clone());
+        std::thread::spawn(move || {
+            let r = agent
+                .post(&format!("{base}/api/v1/ingest/runs"))
+                .header("Content-Type", "text/csv")
+                .send(&body[..])
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.into_body().read_to_string().unwrap())
+        })
+    };
+    // Let the request arrive, then ask the server to stop.
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let (status, answer) = poster.join().unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains(&format!("\"written\":{ROWS}")), "{answer}");
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "the server stops cleanly: {exit:?}");
+    assert_eq!(stored(&db).get("b1"), Some(&(ROWS as i64)));
+}
