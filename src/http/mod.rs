@@ -449,16 +449,7 @@ async fn post_ingest(
 ) -> Result<Response, ApiError> {
     let kind: Kind = kind.parse().map_err(ApiError::not_found)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(format!(
-                "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
-                st.max_body_bytes
-            ))
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| body_error(&st, e))?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -506,6 +497,18 @@ async fn post_ingest(
         }
     });
     once_per_key(&st2, &headers, &route, &body2, work).await
+}
+
+/// The answer to a body that could not be read: too large, or broken.
+fn body_error(st: &AppState, e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(format!(
+            "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
+            st.max_body_bytes
+        ))
+    } else {
+        ApiError::bad_request(e.body_text())
+    }
 }
 
 /// Runs an ingest once per `Idempotency-Key`: a retry with the same key and
@@ -593,16 +596,7 @@ async fn post_eventlog(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::too_large(format!(
-                "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
-                st.max_body_bytes
-            ))
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
+    let body = body.map_err(|e| body_error(&st, e))?;
     let mut workflow = None;
     let mut source = "http".to_string();
     let mut name = "http".to_string();

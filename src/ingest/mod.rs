@@ -283,20 +283,7 @@ fn store_prepared(
             steps: None,
         })?)
     };
-    let mut lines: Vec<RejectLine> = p
-        .rejects
-        .iter()
-        .flat_map(|r| {
-            r.problems.iter().map(|pr| RejectLine {
-                line: r.line,
-                key: r.key.clone(),
-                field: pr.field.clone(),
-                reason: pr.reason.clone(),
-            })
-        })
-        .collect();
-    let truncated = lines.len() > REPORT_REJECT_LIMIT;
-    lines.truncate(REPORT_REJECT_LIMIT);
+    let (lines, truncated) = reject_lines(&p.rejects);
     let mut warnings = p.warnings;
     if refuse {
         warnings.push(format!(
@@ -441,20 +428,7 @@ pub fn ingest_eventlog(
             steps.len()
         ),
     );
-    let mut lines: Vec<RejectLine> = parsed
-        .rejects
-        .iter()
-        .flat_map(|r| {
-            r.problems.iter().map(|pr| RejectLine {
-                line: r.line,
-                key: r.key.clone(),
-                field: pr.field.clone(),
-                reason: pr.reason.clone(),
-            })
-        })
-        .collect();
-    let truncated = lines.len() > REPORT_REJECT_LIMIT;
-    lines.truncate(REPORT_REJECT_LIMIT);
+    let (lines, truncated) = reject_lines(&parsed.rejects);
     if refuse {
         warnings.push(format!(
             "strict mode: {} event(s) or case(s) rejected, so nothing from this log was stored",
@@ -479,6 +453,25 @@ pub fn ingest_eventlog(
         rejects_truncated: truncated,
         error: None,
     })
+}
+
+/// Every reject problem as a report line, up to [`REPORT_REJECT_LIMIT`], and
+/// whether some were left out.
+fn reject_lines(rejects: &[Reject]) -> (Vec<RejectLine>, bool) {
+    let mut lines: Vec<RejectLine> = rejects
+        .iter()
+        .flat_map(|r| {
+            r.problems.iter().map(|pr| RejectLine {
+                line: r.line,
+                key: r.key.clone(),
+                field: pr.field.clone(),
+                reason: pr.reason.clone(),
+            })
+        })
+        .collect();
+    let truncated = lines.len() > REPORT_REJECT_LIMIT;
+    lines.truncate(REPORT_REJECT_LIMIT);
+    (lines, truncated)
 }
 
 fn now() -> NaiveDateTime {

@@ -589,6 +589,25 @@ impl Store {
     }
 }
 
+/// Appends steps to the staging table.
+fn stage_steps(conn: &Connection, steps: &[crate::model::Step]) -> Result<()> {
+    let mut app = conn.appender("stage_steps")?;
+    for s in steps {
+        app.append_row(params![
+            s.source,
+            s.run_id,
+            s.seq,
+            s.step,
+            s.started_at,
+            s.finished_at,
+            s.actor,
+            s.resource
+        ])?;
+    }
+    app.flush()?;
+    Ok(())
+}
+
 fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
     let rejected_rows = b.rejects.len() as i64;
     let batch_id: i64 = conn.query_row(
@@ -667,20 +686,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
         }
         Rows::Steps(rows) => {
-            let mut app = conn.appender("stage_steps")?;
-            for s in rows {
-                app.append_row(params![
-                    s.source,
-                    s.run_id,
-                    s.seq,
-                    s.step,
-                    s.started_at,
-                    s.finished_at,
-                    s.actor,
-                    s.resource
-                ])?;
-            }
-            app.flush()?;
+            stage_steps(conn, rows)?;
             Merge::Replace(STEPS_DELETE_STAGED_RUNS, STEPS_INSERT_STAGED)
         }
     };
@@ -734,20 +740,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         params![stored as i64, replaced as i64, batch_id],
     )?;
     if let (Some(steps), Rows::Runs(_)) = (b.steps, b.rows) {
-        let mut app = conn.appender("stage_steps")?;
-        for s in steps {
-            app.append_row(params![
-                s.source,
-                s.run_id,
-                s.seq,
-                s.step,
-                s.started_at,
-                s.finished_at,
-                s.actor,
-                s.resource
-            ])?;
-        }
-        app.flush()?;
+        stage_steps(conn, steps)?;
         let staged: i64 = conn.query_row(STEPS_COUNT_STAGED, [], |r| r.get(0))?;
         if staged as u64 != steps.len() as u64 {
             return Err(StoreError::Incomplete {
