@@ -462,8 +462,12 @@ impl<'a> Context<'a> {
         &self.catalogue
     }
 
-    /// The runs in view in the period (all statuses).
+    /// The runs in view in the period (all statuses), from the metric rows a
+    /// panel already fetched when there are some.
     pub fn runs_in_period(&self) -> Result<i64, ReportError> {
+        if let Some((_, rows, _)) = &self.portfolio {
+            return Ok(rows.iter().map(|r| r.runs).sum());
+        }
         let t = report::metric_table(self.store, self.scope.period, &self.scope.workflows)?;
         Ok(t.rows()?.iter().map(|r| r.runs).sum())
     }
