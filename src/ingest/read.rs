@@ -20,6 +20,9 @@ use crate::model::Kind;
 /// Longest field Yardstick accepts, in bytes; longer values are rejected with the row.
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;
 
+/// The longest row, all its fields together.
+pub const MAX_ROW_BYTES: usize = 1024 * 1024;
+
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::read::{RawRecord, MAX_FIELD_BYTES};
+use super::read::{RawRecord, MAX_FIELD_BYTES, MAX_ROW_BYTES};
 use crate::model::{
     check_slug, parse_bool, parse_non_negative, parse_timestamp, parse_timestamp_or_date,
     BaselineObservation, Kind, Problem, Reject, Run, Status, Workflow, CATEGORIES,
@@ -26,6 +26,17 @@ impl<'a> Checker<'a> {
             problems.push(Problem {
                 field: None,
                 reason: b.clone(),
+            });
+        }
+        let row: usize = rec
+            .fields
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len))
+            .sum();
+        if row > MAX_ROW_BYTES {
+            problems.push(Problem {
+                field: None,
+                reason: format!("the row is longer than {MAX_ROW_BYTES} bytes ({row})"),
             });
         }
         for (k, v) in &rec.fields {

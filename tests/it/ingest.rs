@@ -355,4 +355,19 @@ fn hostile_shapes_are_refused_with_a_reason() {
     assert_eq!(rep.written, 0);
     assert!(rep.rejects[0].reason.contains("at most 1000"));
     assert!(s.workflows(None).unwrap().iter().all(|w| w.runs == 0));
+    // Many fields just under the field limit make a row over the row limit.
+    let big = "x".repeat(60 * 1024);
+    let header = (0..20)
+        .map(|i| format!("c{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let values = vec![big; 20].join(",");
+    let text = format!(
+        "source,run_id,workflow_id,started_at,status,{header}\ns,r1,wf-a,2026-01-05T09:00:00Z,running,{values}\n"
+    );
+    let rep = ingest_text(&s, Kind::Runs, Format::Csv, &text, false).unwrap();
+    assert_eq!((rep.written, rep.rejected), (0, 1));
+    assert!(rep.rejects[0]
+        .reason
+        .contains("the row is longer than 1048576 bytes"));
 }
