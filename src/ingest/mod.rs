@@ -254,6 +254,7 @@ pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report,
         input.kind,
         input.origin,
         input.format.as_str(),
+        None,
         opts,
     )
 }
@@ -265,6 +266,7 @@ fn store_prepared(
     kind: Kind,
     origin: &str,
     format: &str,
+    steps: Option<&[crate::model::Step]>,
     opts: Options,
 ) -> Result<Report, IngestError> {
     let refuse = opts.strict && !p.rejects.is_empty();
@@ -280,14 +282,14 @@ fn store_prepared(
             accepted: p.accepted,
             rows: &p.rows,
             rejects: &p.rejects,
-            steps: None,
+            steps,
         })?)
     };
     let (lines, truncated) = reject_lines(&p.rejects);
     let mut warnings = p.warnings;
     if refuse {
         warnings.push(format!(
-            "strict mode: {} row(s) rejected, so nothing from this input was stored",
+            "strict mode: {} rejected row(s), event(s) or case(s), so nothing from this input was stored",
             p.rejects.len()
         ));
     }
@@ -353,7 +355,7 @@ pub fn ingest_platform(
         rejects,
         warnings: Vec::new(),
     };
-    store_prepared(store, p, Kind::Runs, origin, platform.as_str(), opts)
+    store_prepared(store, p, Kind::Runs, origin, platform.as_str(), None, opts)
 }
 
 /// Reads an event log and stores its cases as runs of one workflow, with
@@ -402,57 +404,32 @@ pub fn ingest_eventlog(
         .iter()
         .flat_map(|r| runs_steps.remove(&r.run_id).unwrap_or_default())
         .collect();
-    let rows = Rows::Runs(d.rows);
-    let refuse = opts.strict && !parsed.rejects.is_empty();
-    let written = if refuse {
-        None
-    } else {
-        Some(store.write_batch(&NewBatch {
-            kind: Kind::Runs,
-            origin,
-            format: format.as_str(),
-            received_at: now(),
-            rows_read: parsed.events_read,
-            accepted: parsed.events_accepted,
-            rows: &rows,
-            rejects: &parsed.rejects,
-            steps: Some(&steps),
-        })?)
-    };
     warnings.insert(
         0,
         format!(
             "{} events in {cases} cases became {} runs with {} steps",
             parsed.events_read,
-            rows.len(),
+            d.rows.len(),
             steps.len()
         ),
     );
-    let (lines, truncated) = reject_lines(&parsed.rejects);
-    if refuse {
-        warnings.push(format!(
-            "strict mode: {} event(s) or case(s) rejected, so nothing from this log was stored",
-            parsed.rejects.len()
-        ));
-    }
-    Ok(Report {
-        kind: Kind::Runs,
-        origin: origin.to_string(),
-        format: format.as_str().to_string(),
-        stored: written.is_some(),
-        batch_id: written.map(|w| w.batch_id),
+    let p = Prepared {
         rows_read: parsed.events_read,
         accepted: parsed.events_accepted,
-        rejected: parsed.rejects.len() as u64,
         superseded_in_input: d.superseded,
-        written: written.map_or(0, |w| w.stored),
-        replaced: written.map_or(0, |w| w.replaced),
-        unchanged: written.map_or(0, |w| w.unchanged),
+        rows: Rows::Runs(d.rows),
+        rejects: parsed.rejects,
         warnings,
-        rejects: lines,
-        rejects_truncated: truncated,
-        error: None,
-    })
+    };
+    store_prepared(
+        store,
+        p,
+        Kind::Runs,
+        origin,
+        format.as_str(),
+        Some(&steps),
+        opts,
+    )
 }
 
 /// Every reject problem as a report line, up to [`REPORT_REJECT_LIMIT`], and
