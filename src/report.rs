@@ -89,7 +89,7 @@ pub fn metric_table_as_of(
 }
 
 /// The catalogue as of `as_of`, after checking that every asked-for workflow is in it.
-pub fn checked_catalogue(
+fn checked_catalogue(
     store: &Store,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,

@@ -148,13 +148,21 @@ fn column<'a>(t: &'a PanelTable, name: &str) -> &'a ColumnMeta {
         .expect("checked when the dashboard was loaded")]
 }
 
+/// A period as people read it: dates when the bounds are midnights.
+pub fn period_text(p: &crate::metrics::Period) -> String {
+    let show = |t: chrono::NaiveDateTime| {
+        if t.time() == chrono::NaiveTime::MIN {
+            t.date().to_string()
+        } else {
+            format_timestamp(t)
+        }
+    };
+    format!("{} to {} (exclusive), UTC", show(p.from), show(p.to))
+}
+
 /// The period and n line under a chart's title.
 pub fn caption(period: &crate::metrics::Period, n: i64) -> String {
-    format!(
-        "{} · n = {}",
-        super::page::period_text(period),
-        grouped(n as f64, 0)
-    )
+    format!("{} · n = {}", period_text(period), grouped(n as f64, 0))
 }
 
 /// Picks the chart of `panel` out of its table.

@@ -145,6 +145,7 @@ pub fn compute(
     }
     let scope = source::resolve_scope(
         store,
+        &full,
         filters.from.as_deref(),
         filters.to.as_deref(),
         filters.team.as_deref(),
@@ -181,7 +182,7 @@ pub fn compute(
             workflow_ids,
         });
     };
-    let mut ctx = source::Context::new(store, scope.clone())?;
+    let mut ctx = source::Context::new(store, scope.clone(), &full)?;
     let mut tables = Vec::new();
     for (i, p) in dashboard.panels.iter().enumerate() {
         if only.is_some_and(|id| id != p.id) {

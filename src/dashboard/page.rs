@@ -155,18 +155,6 @@ fn responsive(svg: &str, (w, h): (u32, u32)) -> String {
     out
 }
 
-/// A period as people read it: dates when the bounds are midnights.
-pub fn period_text(p: &crate::metrics::Period) -> String {
-    let show = |t: chrono::NaiveDateTime| {
-        if t.time() == chrono::NaiveTime::MIN {
-            t.date().to_string()
-        } else {
-            format_timestamp(t)
-        }
-    };
-    format!("{} to {} (exclusive), UTC", show(p.from), show(p.to))
-}
-
 fn kpi_html(panel: &Panel, t: &PanelTable, period: &str) -> String {
     let tiles: String = export::kpi_tiles(panel, t)
         .iter()
@@ -302,7 +290,7 @@ fn row_n(t: &PanelTable, r: usize) -> Option<String> {
 
 fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let scope = c.scope.as_ref().expect("panels are computed with a scope");
-    let period = period_text(&scope.period);
+    let period = export::period_text(&scope.period);
     let n = export::format_number(t.n as f64, "count");
     let caption = format!("{period} · n = {n}");
     let hover = format!("Period {period}; n = {n}");
@@ -431,7 +419,7 @@ pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
             body.push_str(&format!(
                 "<div class=\"scope\">Period {} · {} runs · {in_view} · \
                  <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</div>",
-                escape(&period_text(&s.period)),
+                escape(&export::period_text(&s.period)),
                 export::format_number(runs as f64, "count"),
                 escape(&format!("/dashboards/{}.xlsx{q}", d.name)),
             ));

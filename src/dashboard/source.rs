@@ -444,10 +444,16 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(store: &'a Store, scope: Scope) -> Result<Context<'a>, ReportError> {
-        let catalogue = report::checked_catalogue(store, &scope.workflows, None)?
-            .into_iter()
+    /// A context for `scope`, with the current catalogue the scope was resolved from.
+    pub fn new(
+        store: &'a Store,
+        scope: Scope,
+        catalogue: &[CatalogueEntry],
+    ) -> Result<Context<'a>, ReportError> {
+        let catalogue = catalogue
+            .iter()
             .filter(|c| scope.workflows.contains(&c.workflow.workflow_id))
+            .cloned()
             .collect();
         Ok(Context {
             store,
@@ -979,6 +985,7 @@ fn rows_of_frame(
 /// or neither for every stored run) and the workflows of `team` and/or `workflow`.
 pub fn resolve_scope(
     store: &Store,
+    catalogue: &[CatalogueEntry],
     from: Option<&str>,
     to: Option<&str>,
     team: Option<&str>,
@@ -987,7 +994,6 @@ pub fn resolve_scope(
     let Some(period) = report::resolve_period(store, from, to)? else {
         return Ok(None);
     };
-    let catalogue = store.catalogue(None)?;
     if let Some(w) = workflow {
         crate::model::check_slug(w)
             .map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
