@@ -50,7 +50,12 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The SHA-256 of a secret, in hex.
 pub fn digest(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    digest_bytes(secret.as_bytes())
+}
+
+/// The SHA-256 of any bytes, in hex.
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// A new token: (id, secret, the whole token to hand out once).

@@ -526,14 +526,7 @@ async fn once_per_key(
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim).map(str::to_string))
     else {
-        let resp = run.await?;
-        let (parts, b) = resp.into_parts();
-        let bytes = axum::body::to_bytes(b, usize::MAX)
-            .await
-            .map_err(ApiError::internal)?;
-        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-            telemetry::count_ingest(&v);
-        }
+        let (parts, bytes) = counted(run.await?).await?;
         return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
     };
     let key = key.map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
@@ -542,7 +535,7 @@ async fn once_per_key(
             "Idempotency-Key must have 1 to 200 characters",
         ));
     }
-    let hash = crate::auth::digest(&String::from_utf8_lossy(body));
+    let hash = crate::auth::digest_bytes(body);
     let (store, k, r) = (st.store.clone(), key.clone(), route.to_string());
     if let Some((h, status, answer)) =
         blocking(move || Ok(store.idempotent_answer(&k, &r)?)).await?
@@ -571,17 +564,25 @@ async fn once_per_key(
     if status.is_server_error() {
         return Ok(resp);
     }
+    let (parts, bytes) = counted(resp).await?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (store, r) = (st.store.clone(), route.to_string());
+    blocking(move || Ok(store.keep_answer(&key, &r, &hash, status.as_u16(), &text)?)).await?;
+    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
+}
+
+/// Reads an ingest answer's body and counts its rows and rejects for `/metrics`.
+async fn counted(
+    resp: Response,
+) -> Result<(axum::http::response::Parts, axum::body::Bytes), ApiError> {
     let (parts, b) = resp.into_parts();
     let bytes = axum::body::to_bytes(b, usize::MAX)
         .await
         .map_err(ApiError::internal)?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
         telemetry::count_ingest(&v);
     }
-    let (store, r) = (st.store.clone(), route.to_string());
-    blocking(move || Ok(store.keep_answer(&key, &r, &hash, status.as_u16(), &text)?)).await?;
-    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
+    Ok((parts, bytes))
 }
 
 /// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV

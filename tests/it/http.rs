@@ -844,3 +844,21 @@ async fn a_client_request_id_is_echoed() {
         .unwrap();
     assert_eq!(resp.headers().get("x-request-id").unwrap(), "abc-123");
 }
+
+#[tokio::test]
+async fn an_idempotency_key_tells_apart_bodies_that_are_not_utf8() {
+    let st = AppState::open(golden_store());
+    let send_key = |body: Vec<u8>| {
+        Request::post("/api/v1/ingest/runs")
+            .header(header::CONTENT_TYPE, "text/csv")
+            .header("Idempotency-Key", "bin-1")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Two different invalid bytes would read the same after a lossy UTF-8 conversion.
+    let first = send(st.clone(), send_key(b"source\xff".to_vec())).await;
+    assert_eq!(first.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let other = send(st, send_key(b"source\xfe".to_vec())).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.text().contains("different body"), "{}", other.text());
+}
