@@ -205,12 +205,28 @@ fn workflow_dashboard_defaults_to_one_automated_workflow() {
     let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
     assert_eq!(c.scope.as_ref().unwrap().workflows, ["wf-a"]);
     let (_, kinds) = c.panels().find(|(p, _)| p.id == "error-kinds").unwrap();
-    let total: f64 = (0..kinds.rows.len())
-        .map(|r| f(kinds, r, "share").unwrap())
-        .sum();
-    if !kinds.rows.is_empty() {
-        close(Some(total), Some(1.0));
-    }
+    // By hand: wf-a's January has a4 failed (api_timeout), a3 escalated
+    // (low_confidence) and a5 failed (validation_error); ties sort by name.
+    type Kind<'a> = (&'a str, Option<f64>, Option<f64>, Option<f64>);
+    let got: Vec<Kind> = (0..kinds.rows.len())
+        .map(|r| {
+            (
+                s(kinds, r, "error_kind"),
+                f(kinds, r, "failed"),
+                f(kinds, r, "escalated"),
+                f(kinds, r, "share"),
+            )
+        })
+        .collect();
+    let third = Some(1.0 / 3.0);
+    assert_eq!(
+        got,
+        [
+            ("api_timeout", Some(1.0), Some(0.0), third),
+            ("low_confidence", Some(0.0), Some(1.0), third),
+            ("validation_error", Some(1.0), Some(0.0), third),
+        ]
+    );
     let (_, owner) = c.panels().find(|(p, _)| p.id == "owner").unwrap();
     assert_eq!(s(owner, 0, "owner"), "Ana Lopez");
 }
