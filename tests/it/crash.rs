@@ -14,10 +14,14 @@ use crate::fixture;
 const ROWS: usize = 15_000;
 
 fn batch_file(dir: &std::path::Path, i: usize) -> std::path::PathBuf {
+    sized_batch_file(dir, i, ROWS)
+}
+
+fn sized_batch_file(dir: &std::path::Path, i: usize, rows: usize) -> std::path::PathBuf {
     let p = dir.join(format!("batch{i}.csv"));
     let mut s =
         String::from("source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n");
-    for r in 0..ROWS {
+    for r in 0..rows {
         s.push_str(&format!(
             "b{i},r{r},wf-a,2026-01-{:02}T{:02}:{:02}:00Z,2026-01-{:02}T{:02}:{:02}:30Z,succeeded,{}\n",
             1 + r % 28,
@@ -170,7 +174,9 @@ fn sigterm_finishes_the_ingest_in_flight_then_stops() {
         assert!(t0.elapsed().as_secs() < 60, "the server did not start");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let body = std::fs::read(batch_file(dir.path(), 1)).unwrap();
+    // Large enough that the ingest is still running when the signal comes.
+    const BIG: usize = 60_000;
+    let body = std::fs::read(sized_batch_file(dir.path(), 1, BIG)).unwrap();
     let poster = {
         let (agent, base) = (agent.clone(), base.clone());
         std::thread::spawn(move || {
@@ -180,20 +186,26 @@ fn sigterm_finishes_the_ingest_in_flight_then_stops() {
                 .send(&body[..])
                 .unwrap();
             let status = r.status().as_u16();
-            (status, r.into_body().read_to_string().unwrap())
+            let answered = Instant::now();
+            (status, r.into_body().read_to_string().unwrap(), answered)
         })
     };
     // Let the request arrive, then ask the server to stop.
     std::thread::sleep(std::time::Duration::from_millis(150));
+    let signalled = Instant::now();
     let term = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
         .unwrap();
     assert!(term.success());
-    let (status, answer) = poster.join().unwrap();
+    let (status, answer, answered) = poster.join().unwrap();
     assert_eq!(status, 200, "{answer}");
-    assert!(answer.contains(&format!("\"written\":{ROWS}")), "{answer}");
+    assert!(
+        answered > signalled,
+        "the ingest must still be in flight when SIGTERM arrives, or this test shows nothing"
+    );
+    assert!(answer.contains(&format!("\"written\":{BIG}")), "{answer}");
     let exit = server.wait().unwrap();
     assert!(exit.success(), "the server stops cleanly: {exit:?}");
-    assert_eq!(stored(&db).get("b1"), Some(&(ROWS as i64)));
+    assert_eq!(stored(&db).get("b1"), Some(&(BIG as i64)));
 }
