@@ -100,7 +100,32 @@ pub enum Command {
         /// Seed of the generator: the same seed gives the same files.
         #[arg(long, default_value_t = gen::Spec::default().seed)]
         seed: u64,
+        /// Days the run logs span, from 2026-01-05.
+        #[arg(long, default_value_t = gen::Spec::default().days)]
+        days: i64,
+        /// Formats of the run log: csv (runs.csv), ndjson (runs.ndjson),
+        /// parquet (runs.parquet); several may be given, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "csv")]
+        formats: Vec<GenFormat>,
+        /// Also write steps.csv: three timed steps of every tenth finished run.
+        #[arg(long)]
+        steps: bool,
     },
+    /// Measure ingest, reports, dashboards and HTTP at scale, side by side
+    /// with DuckDB's own readers and a hand-written query (see benches/README.md).
+    Bench(crate::bench::BenchArgs),
+    /// One measured step of `bench`, run as a child process so that its peak
+    /// memory is its own.
+    #[command(hide = true)]
+    BenchStep(crate::bench::StepArgs),
+}
+
+/// Formats `generate` writes the run log in.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GenFormat {
+    Csv,
+    Ndjson,
+    Parquet,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,7 +188,8 @@ pub struct IngestArgs {
     pub kind: KindArg,
     /// The file to read, or `-` for standard input.
     pub file: String,
-    /// The format; by default taken from the extension (.csv, .ndjson/.jsonl, .json).
+    /// The format; by default taken from the extension (.csv, .ndjson/.jsonl, .json,
+    /// and for runs .parquet).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
     /// Store nothing and exit 1 if any row is rejected.
@@ -286,6 +312,8 @@ pub enum FormatArg {
     Csv,
     Ndjson,
     Json,
+    /// Runs only, from a file: read through DuckDB's Parquet reader.
+    Parquet,
 }
 
 impl From<FormatArg> for Format {
@@ -294,6 +322,8 @@ impl From<FormatArg> for Format {
             FormatArg::Csv => Format::Csv,
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Json => Format::Json,
+            // Parquet never reaches the text readers: `ingest` sends it to `ingest_parquet`.
+            FormatArg::Parquet => Format::Csv,
         }
     }
 }
@@ -462,6 +492,14 @@ pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboar
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Bench(args) => {
+            crate::bench::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchStep(args) => {
+            crate::bench::step(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ingest(args) => {
             let store = open(&cli.db)?;
             cmd_ingest(&store, &args)
@@ -694,6 +732,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     crate::http::auth::Access::Tokens
                 },
+                answers: Default::default(),
             };
             if args.open && !args.addr.ip().is_loopback() {
                 anyhow::bail!(
@@ -742,18 +781,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runs,
             workflows,
             seed,
+            days,
+            formats,
+            steps,
         } => {
             let spec = gen::Spec {
                 seed,
                 runs,
                 workflows,
+                days,
                 ..gen::Spec::default()
             };
-            write_company(&out, spec)?;
+            let written = write_company_as(&out, spec, &formats, steps)?;
             let mut o = io::stdout().lock();
             writeln!(
                 o,
-                "wrote workflows.csv, baselines.csv and runs.csv ({runs} runs) to {}",
+                "wrote {} ({runs} runs) to {}",
+                written.join(", "),
                 out.display()
             )?;
             Ok(ExitCode::SUCCESS)
@@ -917,6 +961,29 @@ fn cmd_ingest_kind(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode>
     }
     // Not locked: the progress line writes to standard error meanwhile.
     let mut err = io::stderr();
+    let parquet = matches!(args.format, Some(FormatArg::Parquet))
+        || (args.format.is_none() && args.file.to_ascii_lowercase().ends_with(".parquet"));
+    if parquet {
+        if kind != Kind::Runs || args.file == "-" {
+            writeln!(
+                err,
+                "error: Parquet is read for runs, from a file (not standard input)"
+            )?;
+            return Ok(ExitCode::from(2));
+        }
+        let opts = Options {
+            strict: args.strict,
+        };
+        let report = match ingest::ingest_parquet(store, Path::new(&args.file), &args.file, opts) {
+            Ok(r) => r,
+            Err(IngestError::Unreadable(e)) => {
+                writeln!(err, "error: {}: {e}; nothing was stored", args.file)?;
+                return Ok(ExitCode::from(2));
+            }
+            Err(IngestError::Store(e)) => return Err(e.into()),
+        };
+        return print_report(&report, &args.file, args.json);
+    }
     let format = match (args.format, args.file.as_str()) {
         (Some(f), _) => Format::from(f),
         (None, "-") => {
@@ -937,38 +1004,31 @@ fn cmd_ingest_kind(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode>
             }
         },
     };
-    let (origin, bytes) = if args.file == "-" {
-        let mut buf = Vec::new();
-        io::stdin()
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-        ("stdin".to_string(), buf)
+    let origin = if args.file == "-" {
+        "stdin".to_string()
     } else {
-        match std::fs::read(&args.file) {
-            Ok(b) => (args.file.clone(), b),
+        args.file.clone()
+    };
+    let opts = Options {
+        strict: args.strict,
+    };
+    // Files and standard input are streamed, never read whole.
+    let result = if args.file == "-" {
+        ingest::ingest_from(store, kind, format, &origin, io::stdin(), opts)
+    } else {
+        match std::fs::File::open(&args.file) {
+            Ok(f) => ingest::ingest_from(store, kind, format, &origin, f, opts),
             Err(e) => {
                 writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
                 return Ok(ExitCode::from(2));
             }
         }
     };
-    let input = Input {
-        kind,
-        format,
-        origin: &origin,
-        bytes: &bytes,
-    };
-    let report = match ingest::ingest(
-        store,
-        &input,
-        Options {
-            strict: args.strict,
-        },
-    ) {
+    let report = match result {
         Ok(r) => r,
         Err(IngestError::Unreadable(e)) => {
             if args.json {
-                print_json(&ingest::Report::unreadable(&input, &e))?;
+                print_json(&ingest::Report::unreadable_from(kind, format, &origin, &e))?;
             }
             writeln!(err, "error: {origin}: {e}; nothing was stored")?;
             return Ok(ExitCode::from(2));
@@ -1237,16 +1297,64 @@ pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
 
 /// Writes the generated company's three CSV files into `dir`.
 pub fn write_company(dir: &Path, spec: gen::Spec) -> anyhow::Result<()> {
+    write_company_as(dir, spec, &[GenFormat::Csv], false).map(|_| ())
+}
+
+/// Writes the generated company into `dir`: the catalogue and time studies
+/// as CSV, the run log in each of `formats`, and with `steps` a steps file.
+/// Returns the names of the files written.
+pub fn write_company_as(
+    dir: &Path,
+    spec: gen::Spec,
+    formats: &[GenFormat],
+    steps: bool,
+) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let company = gen::Company::new(spec);
     let create = |name: &str| -> anyhow::Result<io::BufWriter<std::fs::File>> {
         let p = dir.join(name);
-        Ok(io::BufWriter::new(std::fs::File::create(&p).with_context(
-            || format!("cannot write {}", p.display()),
-        )?))
+        Ok(io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(&p).with_context(|| format!("cannot write {}", p.display()))?,
+        ))
     };
     company.write_workflows(create("workflows.csv")?)?;
     company.write_baselines(create("baselines.csv")?)?;
-    company.write_runs(create("runs.csv")?)?;
-    Ok(())
+    let mut written = vec!["workflows.csv".to_string(), "baselines.csv".to_string()];
+    let mut steps_out = if steps {
+        Some(create("steps.csv")?)
+    } else {
+        None
+    };
+    // Parquet is converted from the CSV, which is written first if not asked for.
+    let csv_needed = formats.contains(&GenFormat::Csv) || formats.contains(&GenFormat::Parquet);
+    if csv_needed {
+        company.write_runs_as(
+            create("runs.csv")?,
+            gen::RunsFormat::Csv,
+            steps_out.as_mut().map(|w| w as &mut dyn Write),
+        )?;
+        written.push("runs.csv".into());
+        steps_out = None;
+    }
+    if formats.contains(&GenFormat::Ndjson) {
+        company.write_runs_as(
+            create("runs.ndjson")?,
+            gen::RunsFormat::Ndjson,
+            steps_out.as_mut().map(|w| w as &mut dyn Write),
+        )?;
+        written.push("runs.ndjson".into());
+    }
+    if steps {
+        written.push("steps.csv".into());
+    }
+    if formats.contains(&GenFormat::Parquet) {
+        crate::store::files::csv_to_parquet(&dir.join("runs.csv"), &dir.join("runs.parquet"))?;
+        written.push("runs.parquet".into());
+        if !formats.contains(&GenFormat::Csv) {
+            std::fs::remove_file(dir.join("runs.csv"))?;
+            written.retain(|n| n != "runs.csv");
+        }
+    }
+    Ok(written)
 }

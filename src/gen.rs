@@ -514,28 +514,62 @@ impl Company {
 
     /// The run logs as CSV, `spec.runs` of them.
     pub fn write_runs(&self, out: impl Write) -> io::Result<()> {
-        let mut w = csv::Writer::from_writer(out);
+        self.write_runs_as(out, RunsFormat::Csv, None)
+    }
+
+    /// The run logs in `format`, and with `steps`, the steps of every tenth
+    /// finished run as a steps CSV. The runs are the same in every format and
+    /// with or without steps: steps draw from a stream of their own.
+    pub fn write_runs_as(
+        &self,
+        out: impl Write,
+        format: RunsFormat,
+        steps: Option<&mut dyn Write>,
+    ) -> io::Result<()> {
         let mut header: Vec<&str> = crate::model::Kind::Runs.fields().to_vec();
         header.pop(); // `attributes` is written as the extra `region` and `channel` columns.
         header.extend(["region", "channel"]);
-        w.write_record(&header)?;
+        let mut out = RunsOut::new(out, format, &header)?;
+        let mut steps = match steps {
+            Some(w) => {
+                let mut w = csv::Writer::from_writer(w);
+                w.write_record(crate::model::Kind::Steps.fields())?;
+                Some(w)
+            }
+            None => None,
+        };
         let mut rng = ChaCha8Rng::seed_from_u64(self.spec.seed ^ 0x7275_6e73);
         let eligible: Vec<&Profile> = self.profiles.iter().filter(|p| p.weight > 0.0).collect();
         let total: f64 = eligible.iter().map(|p| p.weight).sum();
         if eligible.is_empty() {
-            return w.flush();
+            return out.finish();
         }
+        // Past a few dozen workflows, pick by binary search over the running
+        // weights; the demo company keeps the linear walk its files were made with.
+        let cumulative: Vec<f64> = eligible
+            .iter()
+            .scan(0.0, |acc, p| {
+                *acc += p.weight;
+                Some(*acc)
+            })
+            .collect();
         let span_minutes = self.spec.days * 24 * 60;
         let mut row: Vec<String> = Vec::with_capacity(header.len());
         for n in 0..self.spec.runs {
-            let mut pick = rng.random_range(0.0..total);
-            let p = eligible
-                .iter()
-                .find(|p| {
-                    pick -= p.weight;
-                    pick < 0.0
-                })
-                .unwrap_or(eligible.last().expect("non-empty"));
+            let pick = rng.random_range(0.0..total);
+            let p = if eligible.len() <= 32 {
+                let mut left = pick;
+                eligible
+                    .iter()
+                    .find(|p| {
+                        left -= p.weight;
+                        left < 0.0
+                    })
+                    .unwrap_or(eligible.last().expect("non-empty"))
+            } else {
+                let i = cumulative.partition_point(|c| *c <= pick);
+                eligible[i.min(eligible.len() - 1)]
+            };
             // Runs fall on working hours; pre-go-live runs only where the work was tracked.
             let go_live = self.go_live(p);
             let earliest = if p.pre_runs {
@@ -550,10 +584,16 @@ impl Company {
                 + Duration::seconds(rng.random_range(0..60));
             let automated = go_live.is_some_and(|g| anchor >= g);
             let regressed = automated && p.regress_day.is_some_and(|d| day >= d);
-            self.draw_run(&mut rng, p, n, anchor, automated, regressed, &mut row);
-            w.write_record(&row)?;
+            let times = self.draw_run(&mut rng, p, n, anchor, automated, regressed, &mut row);
+            out.row(&header, &row)?;
+            if let (Some(w), Some(finished), true) = (steps.as_mut(), times.1, n % 10 == 0) {
+                write_steps(w, self.spec.seed, n, &row[0], &row[1], times.0, finished)?;
+            }
         }
-        w.flush()
+        if let Some(mut w) = steps {
+            w.flush()?;
+        }
+        out.finish()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -566,7 +606,7 @@ impl Company {
         automated: bool,
         regressed: bool,
         row: &mut Vec<String>,
-    ) {
+    ) -> (NaiveDateTime, Option<NaiveDateTime>) {
         row.clear();
         let b = p.override_b.unwrap_or(p.manual_handle);
         let (fail, escalate) = if automated {
@@ -655,5 +695,107 @@ impl Company {
         row.push(human.map(|h| h.to_string()).unwrap_or_default());
         row.push(["EU", "US", "APAC"][(n % 7 % 3) as usize].to_string());
         row.push(["web", "email", "api"][rng.random_range(0..3)].to_string());
+        (if has_trigger { started } else { anchor }, finished)
     }
+}
+
+/// The formats the generator writes run logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunsFormat {
+    Csv,
+    /// One JSON object per line, `region` and `channel` inside `attributes`.
+    Ndjson,
+}
+
+/// Writes rows of the run log in one format.
+enum RunsOut<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Ndjson(io::BufWriter<W>),
+}
+
+impl<W: Write> RunsOut<W> {
+    fn new(out: W, format: RunsFormat, header: &[&str]) -> io::Result<RunsOut<W>> {
+        Ok(match format {
+            RunsFormat::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(header)?;
+                RunsOut::Csv(Box::new(w))
+            }
+            RunsFormat::Ndjson => RunsOut::Ndjson(io::BufWriter::with_capacity(1 << 16, out)),
+        })
+    }
+
+    fn row(&mut self, header: &[&str], row: &[String]) -> io::Result<()> {
+        match self {
+            RunsOut::Csv(w) => Ok(w.write_record(row)?),
+            RunsOut::Ndjson(w) => {
+                let mut obj = serde_json::Map::new();
+                let mut attrs = serde_json::Map::new();
+                for (k, v) in header.iter().zip(row) {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let value = if *k == "human_minutes" {
+                        v.parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or_else(|| v.clone().into(), serde_json::Value::Number)
+                    } else {
+                        v.clone().into()
+                    };
+                    if matches!(*k, "region" | "channel") {
+                        attrs.insert(k.to_string(), value);
+                    } else {
+                        obj.insert(k.to_string(), value);
+                    }
+                }
+                obj.insert("attributes".into(), serde_json::Value::Object(attrs));
+                serde_json::to_writer(&mut *w, &obj)?;
+                w.write_all(b"\n")
+            }
+        }
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self {
+            RunsOut::Csv(mut w) => w.flush(),
+            RunsOut::Ndjson(mut w) => w.flush(),
+        }
+    }
+}
+
+/// The steps of run `n`: receive and process by the system, then a review by
+/// a person, splitting its time from start to finish with waits between.
+fn write_steps(
+    w: &mut csv::Writer<&mut dyn Write>,
+    seed: u64,
+    n: u64,
+    source: &str,
+    run_id: &str,
+    started: NaiveDateTime,
+    finished: NaiveDateTime,
+) -> io::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x57e9 ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let total = (finished - started).num_milliseconds().max(0) as f64;
+    // Cut points: receive | wait | process | wait | review.
+    let mut cuts: Vec<f64> = (0..4).map(|_| rng.random_range(0.0..1.0)).collect();
+    cuts.sort_by(f64::total_cmp);
+    let at = |f: f64| started + Duration::milliseconds((total * f).round() as i64);
+    let steps = [
+        ("receive", 0.0, cuts[0], "system", ""),
+        ("process", cuts[1], cuts[2], "system", ""),
+        ("review", cuts[3], 1.0, "human", "reviewer"),
+    ];
+    for (step, a, b, actor, resource) in steps {
+        w.write_record([
+            source,
+            run_id,
+            step,
+            &ts(at(a)),
+            &ts(at(b)),
+            actor,
+            resource,
+        ])?;
+    }
+    Ok(())
 }

@@ -15,11 +15,14 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = yardstick::cli::Cli::parse();
-    match yardstick::cli::run(cli) {
+    let code = match yardstick::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // For the benchmark harness, which runs this binary as a child process.
+    yardstick::bench::report_peak_rss();
+    code
 }

@@ -293,6 +293,10 @@ pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.naive_utc());
     }
+    // DuckDB prints a TIMESTAMPTZ as `2026-03-01 09:30:00+00` (Parquet input).
+    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z") {
+        return Ok(dt.naive_utc());
+    }
     // Spreadsheets often drop the seconds: `2026-03-01 09:30` is accepted too.
     for fmt in [
         "%Y-%m-%d %H:%M:%S%.f",

@@ -2,6 +2,7 @@
 //! named functions that parse the request, run the blocking work off the async
 //! threads, and shape the answer.
 
+mod answers;
 pub mod auth;
 mod dashboards;
 mod error;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub cache: crate::dashboard::cache::Cache,
     /// Whether tokens are checked.
     pub access: auth::Access,
+    /// Rendered metric tables, kept until the next ingest.
+    pub answers: answers::Answers,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             ),
             cache: Default::default(),
             access: auth::Access::Tokens,
+            answers: Default::default(),
         }
     }
 
@@ -208,26 +212,36 @@ async fn get_metrics(
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    // Read before computing: an ingest that commits meanwhile makes the
+    // answer stale rather than cached as current.
+    let generation = st.store.generation();
+    let key = format!("metrics?{}", raw.as_deref().unwrap_or(""));
+    if let Some(a) = st.answers.get(&key, generation) {
+        return Ok(a.into_response());
+    }
     let q = parse_metrics_query(raw)?;
     let csv = q.format == "csv";
+    let store = st.store.clone();
     let table = blocking(move || {
-        let period = report::resolve_period(&st.store, q.from.as_deref(), q.to.as_deref())?
+        let period = report::resolve_period(&store, q.from.as_deref(), q.to.as_deref())?
             .ok_or_else(|| {
                 ApiError::bad_request("no runs are stored yet: give from and to explicitly")
             })?;
         let as_of = report::parse_as_of(q.as_of.as_deref())?;
         Ok(report::metric_table_as_of(
-            &st.store,
+            &store,
             period,
             &q.workflows,
             as_of,
         )?)
     })
     .await?;
-    metric_response(&table, csv)
+    let answer = metric_answer(&table, csv)?;
+    st.answers.put(key, generation, answer.clone());
+    Ok(answer.into_response())
 }
 
-fn metric_response(table: &MetricTable, csv: bool) -> Result<Response, ApiError> {
+fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiError> {
     if csv {
         let body = table.to_csv().map_err(ApiError::internal)?;
         let name = format!(
@@ -235,16 +249,20 @@ fn metric_response(table: &MetricTable, csv: bool) -> Result<Response, ApiError>
             table.period.from.format("%Y%m%d"),
             table.period.to.format("%Y%m%d")
         );
-        Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, name),
-            ],
-            body,
-        )
-            .into_response())
+        Ok(answers::Answer {
+            content_type: "text/csv; charset=utf-8",
+            disposition: Some(name),
+            body: body.into(),
+        })
     } else {
-        Ok(Json(table.to_json().map_err(ApiError::internal)?).into_response())
+        let json = table.to_json().map_err(ApiError::internal)?;
+        Ok(answers::Answer {
+            content_type: "application/json",
+            disposition: None,
+            body: serde_json::to_vec(&json)
+                .map_err(ApiError::internal)?
+                .into(),
+        })
     }
 }
 

@@ -17,7 +17,7 @@ use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{Kind, Reject, Rows};
-use crate::store::{NewBatch, Store, StoreError};
+use crate::store::{NewBatch, RunBatchMeta, RunChunk, Store, StoreError};
 pub use read::{Format, ReadError};
 
 /// Rows (or events) read by ingests in this process so far: a command-line
@@ -107,10 +107,15 @@ pub struct Report {
 impl Report {
     /// The report of an input that could not be read at all: nothing stored.
     pub fn unreadable(input: &Input<'_>, error: &ReadError) -> Report {
+        Report::unreadable_from(input.kind, input.format, input.origin, error)
+    }
+
+    /// [`Report::unreadable`] from the input's parts.
+    pub fn unreadable_from(kind: Kind, format: Format, origin: &str, error: &ReadError) -> Report {
         Report {
-            kind: input.kind,
-            origin: input.origin.to_string(),
-            format: input.format.as_str().to_string(),
+            kind,
+            origin: origin.to_string(),
+            format: format.as_str().to_string(),
             stored: false,
             batch_id: None,
             rows_read: 0,
@@ -242,21 +247,232 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
 /// Reads, validates and stores one input. Rejected rows are stored with their
 /// reasons beside the accepted ones, in the same transaction.
 pub fn ingest(store: &Store, input: &Input<'_>, opts: Options) -> Result<Report, IngestError> {
-    let known = match input.kind {
-        Kind::Workflows => HashSet::new(),
-        Kind::Steps => store.run_keys()?,
-        _ => store.workflow_ids()?,
-    };
-    let p = prepare(input, &known)?;
-    store_prepared(
+    ingest_from(
         store,
-        p,
         input.kind,
+        input.format,
         input.origin,
-        input.format.as_str(),
-        None,
+        input.bytes,
         opts,
     )
+}
+
+/// Rows the reading thread validates before handing them to the writer.
+const CHUNK_ROWS: usize = 32 * 1024;
+
+/// Reads, validates and stores one input read from a stream. Runs are
+/// streamed: a reading thread parses and validates chunks of rows while the
+/// store appends the previous chunk inside the batch's open transaction, so
+/// memory holds a few chunks whatever the input's size, and the input is still
+/// stored whole or not at all. The other kinds are small and read whole.
+pub fn ingest_from(
+    store: &Store,
+    kind: Kind,
+    format: Format,
+    origin: &str,
+    mut reader: impl std::io::Read + Send,
+    opts: Options,
+) -> Result<Report, IngestError> {
+    if kind != Kind::Runs {
+        let mut bytes = Vec::new();
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| ReadError(format!("cannot read the input: {e}")))?;
+        let input = Input {
+            kind,
+            format,
+            origin,
+            bytes: &bytes,
+        };
+        let known = match kind {
+            Kind::Workflows => HashSet::new(),
+            Kind::Steps => store.run_keys()?,
+            _ => store.workflow_ids()?,
+        };
+        let p = prepare(&input, &known)?;
+        return store_prepared(store, p, kind, origin, format.as_str(), None, opts);
+    }
+    stream_runs(store, format.as_str(), origin, opts, move |each| {
+        read::read_from(Kind::Runs, format, reader, each)
+    })
+}
+
+/// Reads, validates and stores a Parquet file of runs. Its columns are the run
+/// fields, as in a CSV file (timestamps may be Parquet timestamps or text); each
+/// row is read as text and validated exactly as a CSV row is. A reject's line
+/// is the row's number in the file, from 1.
+pub fn ingest_parquet(
+    store: &Store,
+    path: &std::path::Path,
+    origin: &str,
+    opts: Options,
+) -> Result<Report, IngestError> {
+    stream_runs(store, "parquet", origin, opts, move |each| {
+        let mut line = 0u64;
+        let mut checked = false;
+        let mut problem: Option<String> = None;
+        let mut unknown: Vec<String> = Vec::new();
+        crate::store::files::read_parquet_text(path, |names, values| {
+            if !checked {
+                checked = true;
+                let missing: Vec<&str> = Kind::Runs
+                    .required_fields()
+                    .iter()
+                    .copied()
+                    .filter(|f| !names.iter().any(|n| &**n == *f))
+                    .collect();
+                if !missing.is_empty() {
+                    problem = Some(format!(
+                        "missing required column(s) {} for runs; the file has: {}",
+                        missing.join(", "),
+                        names.iter().map(|n| &**n).collect::<Vec<_>>().join(", ")
+                    ));
+                    return false;
+                }
+                unknown = names
+                    .iter()
+                    .filter(|n| !Kind::Runs.fields().contains(&&***n))
+                    .map(|n| format!("column `{n}` is not a run field; kept in `attributes`"))
+                    .collect();
+            }
+            line += 1;
+            let raw = values
+                .iter()
+                .map(|v| v.as_deref().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(",");
+            let fields = names
+                .iter()
+                .cloned()
+                .zip(
+                    values
+                        .into_iter()
+                        .map(|v| v.filter(|s| !s.trim().is_empty())),
+                )
+                .collect();
+            each(read::RawRecord {
+                line,
+                raw,
+                fields,
+                broken: None,
+            });
+            true
+        })
+        .map_err(|e| ReadError(format!("cannot read the Parquet file: {e}")))?;
+        match problem {
+            Some(p) => Err(ReadError(p)),
+            None => Ok(unknown),
+        }
+    })
+}
+
+/// The streamed run pipeline: `read` hands raw records to its argument on a
+/// reading thread, which validates them and passes chunks to this thread,
+/// which appends them inside the batch's open transaction.
+fn stream_runs(
+    store: &Store,
+    format: &str,
+    origin: &str,
+    opts: Options,
+    read: impl FnOnce(&mut dyn FnMut(read::RawRecord)) -> Result<Vec<String>, ReadError> + Send,
+) -> Result<Report, IngestError> {
+    let known = store.workflow_ids()?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(RunChunk, Vec<Reject>)>(2);
+    std::thread::scope(|scope| {
+        let known = &known;
+        let reading = scope.spawn(move || -> Result<(Vec<String>, u64, u64), IngestError> {
+            let (mut rows_read, mut accepted) = (0u64, 0u64);
+            let mut runs = Vec::with_capacity(CHUNK_ROWS);
+            let mut rejects = Vec::new();
+            // Set when the writer has gone (it failed): the rest is only read through.
+            let mut writer_gone = false;
+            let mut failed: Option<StoreError> = None;
+            let mut hand_over = |runs: &mut Vec<crate::model::Run>, rejects: &mut Vec<Reject>| {
+                if writer_gone || failed.is_some() {
+                    runs.clear();
+                    rejects.clear();
+                    return;
+                }
+                match RunChunk::new(runs) {
+                    Ok(chunk) => {
+                        runs.clear();
+                        if tx.send((chunk, std::mem::take(rejects))).is_err() {
+                            writer_gone = true;
+                        }
+                    }
+                    Err(e) => failed = Some(e),
+                }
+            };
+            let warnings = read(&mut |rec| {
+                rows_read += 1;
+                PROGRESS.fetch_add(1, Ordering::Relaxed);
+                match validate::run(&rec, known) {
+                    Ok(r) => {
+                        accepted += 1;
+                        runs.push(r);
+                    }
+                    Err(r) => rejects.push(r),
+                }
+                if runs.len() + rejects.len() >= CHUNK_ROWS {
+                    hand_over(&mut runs, &mut rejects);
+                }
+            })?;
+            hand_over(&mut runs, &mut rejects);
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            Ok((warnings, rows_read, accepted))
+        });
+
+        let mut batch = store.begin_runs(&RunBatchMeta {
+            origin,
+            format,
+            received_at: now(),
+        })?;
+        let (mut lines, mut truncated, mut rejected) = (Vec::new(), false, 0u64);
+        for (chunk, rejects) in rx {
+            batch.append(chunk)?;
+            if !rejects.is_empty() {
+                batch.reject(&rejects)?;
+                rejected += rejects.len() as u64;
+                let (more, cut) = reject_lines(&rejects);
+                let room = REPORT_REJECT_LIMIT - lines.len();
+                truncated |= cut || more.len() > room;
+                lines.extend(more.into_iter().take(room));
+            }
+        }
+        let (mut warnings, rows_read, accepted) = reading
+            .join()
+            .map_err(|_| ReadError("the reading thread panicked".into()))??;
+        let refuse = opts.strict && rejected > 0;
+        let written = if refuse {
+            drop(batch); // rolls back
+            warnings.push(format!(
+                "strict mode: {rejected} rejected row(s), event(s) or case(s), so nothing from this input was stored"
+            ));
+            None
+        } else {
+            Some(batch.commit(rows_read, accepted)?)
+        };
+        Ok(Report {
+            kind: Kind::Runs,
+            origin: origin.to_string(),
+            format: format.to_string(),
+            stored: written.is_some(),
+            batch_id: written.map(|w| w.written.batch_id),
+            rows_read,
+            accepted,
+            rejected,
+            superseded_in_input: written.map_or(0, |w| w.duplicates),
+            written: written.map_or(0, |w| w.written.stored),
+            replaced: written.map_or(0, |w| w.written.replaced),
+            unchanged: written.map_or(0, |w| w.written.unchanged),
+            warnings,
+            rejects: lines,
+            rejects_truncated: truncated,
+            error: None,
+        })
+    })
 }
 
 /// Stores a prepared batch (unless `strict` refuses it) and reports.

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::io::{BufRead, BufReader, Read};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -126,24 +127,36 @@ impl RawRecord {
 }
 
 /// Reads `bytes` of the given format as records of `kind`, handing each record
-/// to `each` as soon as it is read, so memory holds one raw record at a time.
-/// Returns notes about the input as a whole, e.g. ignored columns.
+/// to `each` as soon as it is read. Returns notes about the input as a whole,
+/// e.g. ignored columns.
 pub fn read(
     kind: Kind,
     format: Format,
     bytes: &[u8],
+    each: impl FnMut(RawRecord),
+) -> Result<Vec<String>, ReadError> {
+    read_from(kind, format, bytes, each)
+}
+
+/// The largest JSON array read: an array is read whole, so a bigger input
+/// should be NDJSON, which is read one line at a time.
+pub const MAX_JSON_ARRAY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads records of `kind` from a stream, handing each to `each` as soon as it
+/// is read: CSV and NDJSON hold one record (and a read buffer) in memory at a
+/// time, whatever the size of the input. A JSON array is read whole, up to
+/// [`MAX_JSON_ARRAY_BYTES`]. An error may come after some records were handed
+/// over; the caller then keeps none of them.
+pub fn read_from(
+    kind: Kind,
+    format: Format,
+    input: impl Read,
     mut each: impl FnMut(RawRecord),
 ) -> Result<Vec<String>, ReadError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        ReadError(format!(
-            "input is not valid UTF-8 (line {line}, byte {at}); save it as UTF-8 and send it again"
-        ))
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut input = BufReader::with_capacity(1 << 20, input);
+    skip_bom(&mut input)?;
     match format {
-        Format::Csv => read_csv(kind, text, &mut each),
+        Format::Csv => read_csv(kind, input, &mut each),
         Format::Ndjson | Format::Json => {
             // JSON records name their own fields: collect the unknown ones as they pass.
             let mut unknown = BTreeSet::new();
@@ -156,8 +169,21 @@ pub fn read(
                 each(r);
             };
             if format == Format::Ndjson {
-                read_ndjson(text, &mut note);
+                read_ndjson(input, &mut note)?;
             } else {
+                let mut bytes = Vec::new();
+                input
+                    .take(MAX_JSON_ARRAY_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(io_error)?;
+                if bytes.len() as u64 > MAX_JSON_ARRAY_BYTES {
+                    return Err(ReadError(format!(
+                        "a JSON input is read whole and this one is over {} MiB: send it as \
+                         NDJSON (one object per line), which is read a line at a time",
+                        MAX_JSON_ARRAY_BYTES >> 20
+                    )));
+                }
+                let text = utf8(&bytes, 1, 0)?;
                 read_json_array(text, &mut note)?;
             }
             Ok(unknown
@@ -168,20 +194,91 @@ pub fn read(
     }
 }
 
-fn read_csv(
+fn io_error(e: std::io::Error) -> ReadError {
+    ReadError(format!("cannot read the input: {e}"))
+}
+
+/// Skips a UTF-8 byte order mark at the start of the input.
+fn skip_bom(input: &mut impl BufRead) -> Result<(), ReadError> {
+    let head = input.fill_buf().map_err(io_error)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
+    Ok(())
+}
+
+/// `bytes` as text, or the error naming the line (counted from `first_line`)
+/// and the byte (counted from `offset`) where it stops being UTF-8.
+fn utf8(bytes: &[u8], first_line: u64, offset: u64) -> Result<&str, ReadError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = first_line + count_nl(&bytes[..at]) as u64;
+        ReadError(format!(
+            "input is not valid UTF-8 (line {line}, byte {}); save it as UTF-8 and send it again",
+            offset + at as u64
+        ))
+    })
+}
+
+/// A reader that keeps a copy of what the CSV parser has read, from the start
+/// of the record being parsed, so each record's raw text can be kept with a
+/// reject without holding the whole input.
+struct Tee<R> {
+    inner: R,
+    kept: Vec<u8>,
+    /// Offset in the input of `kept[0]`.
+    base: u64,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.kept.extend_from_slice(&out[..n]);
+        Ok(n)
+    }
+}
+
+impl<R> Tee<R> {
+    /// The kept bytes from input offset `from` to `to`.
+    fn slice(&self, from: u64, to: u64) -> &[u8] {
+        let a = (from.saturating_sub(self.base) as usize).min(self.kept.len());
+        let b = (to.saturating_sub(self.base) as usize).clamp(a, self.kept.len());
+        &self.kept[a..b]
+    }
+
+    /// Forgets the bytes before input offset `upto`, in large steps so that
+    /// the copy of the rest stays cheap.
+    fn release(&mut self, upto: u64) {
+        let n = upto.saturating_sub(self.base) as usize;
+        if n >= (1 << 20) {
+            let n = n.min(self.kept.len());
+            self.kept.drain(..n);
+            self.base += n as u64;
+        }
+    }
+}
+
+fn read_csv<R: Read>(
     kind: Kind,
-    text: &str,
+    input: R,
     each: &mut impl FnMut(RawRecord),
 ) -> Result<Vec<String>, ReadError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let header = rdr
-        .headers()
-        .map_err(|e| ReadError(format!("cannot read the CSV header: {e}")))?
-        .clone();
-    if header.iter().all(|h| h.trim().is_empty()) {
+        .buffer_capacity(1 << 16)
+        .from_reader(Tee {
+            inner: input,
+            kept: Vec::new(),
+            base: 0,
+        });
+    let header = match rdr.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(ReadError(format!("cannot read the CSV header: {e}"))),
+    };
+    let header_end = rdr.position().byte();
+    let header_text = utf8(rdr.get_ref().slice(0, header_end), 1, 0)?;
+    if header.iter().all(|h| h.trim_ascii().is_empty()) {
         return Err(ReadError(
             "the CSV input is empty: expected a header row".into(),
         ));
@@ -192,6 +289,12 @@ fn read_csv(
             header.len()
         )));
     }
+    let header = csv::StringRecord::from_byte_record(header).map_err(|_| {
+        ReadError(format!(
+            "the CSV header is not valid UTF-8: {}",
+            header_text.trim_end()
+        ))
+    })?;
     let names: Vec<Arc<str>> = header.iter().map(|h| Arc::from(h.trim())).collect();
     let mut seen = BTreeSet::new();
     for n in &names {
@@ -230,30 +333,27 @@ fn read_csv(
         }
     }
 
-    let mut rec = csv::StringRecord::new();
+    let mut rec = csv::ByteRecord::new();
     // The csv crate does not count the blank lines it skips, so lines are
     // counted here from byte offsets, incrementally.
-    let (mut counted_to, mut line_at) = (0usize, 1u64);
+    let (mut counted_to, mut line_at) = (0u64, 1u64);
     loop {
-        match rdr.read_record(&mut rec) {
+        let more = rdr.read_byte_record(&mut rec);
+        let end = rdr.position().byte();
+        let tee = rdr.get_ref();
+        match more {
             Ok(false) => break,
             Ok(true) => {
-                let mut start = rec
-                    .position()
-                    .map_or(counted_to, |p| p.byte() as usize)
-                    .min(text.len());
+                let mut start = rec.position().map_or(counted_to, |p| p.byte()).min(end);
                 // The record's position is where the reader resumed, before skipped blank lines.
-                while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+                while start < end && matches!(tee.slice(start, start + 1), [b'\r' | b'\n']) {
                     start += 1;
                 }
-                let end = (rdr.position().byte() as usize).min(text.len());
-                line_at += count_nl(&text.as_bytes()[counted_to.min(start)..start]) as u64;
+                line_at += count_nl(tee.slice(counted_to.min(start), start)) as u64;
                 counted_to = start;
                 let line = line_at;
-                let raw = text[start..end.max(start)]
-                    .trim_end_matches(['\r', '\n'])
-                    .to_string();
-                if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
+                let raw = utf8(tee.slice(start, end), line, start)?;
+                if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim_ascii().is_empty()) {
                     continue; // A line of white space is not a row.
                 }
                 let broken = (rec.len() != names.len()).then(|| {
@@ -263,11 +363,14 @@ fn read_csv(
                         names.len()
                     )
                 });
+                // The record is valid UTF-8 as a whole, so each field is too.
                 let fields = names
                     .iter()
                     .zip(rec.iter())
-                    .map(|(n, v)| (n.clone(), non_empty(v)))
+                    .map(|(n, v)| (n.clone(), non_empty(std::str::from_utf8(v).unwrap_or(""))))
                     .collect();
+                let raw = raw.trim_end_matches(['\r', '\n']).to_string();
+                rdr.get_mut().release(start);
                 each(RawRecord {
                     line,
                     raw,
@@ -276,11 +379,11 @@ fn read_csv(
                 });
             }
             Err(e) => {
-                let at = e
-                    .position()
-                    .map_or(counted_to, |p| p.byte() as usize)
-                    .min(text.len());
-                let line = 1 + count_nl(&text.as_bytes()[..at]);
+                if let csv::ErrorKind::Io(io) = e.kind() {
+                    return Err(ReadError(format!("cannot read the input: {io}")));
+                }
+                let at = e.position().map_or(counted_to, |p| p.byte());
+                let line = line_at + count_nl(tee.slice(counted_to.min(at), at)) as u64;
                 return Err(ReadError(format!("malformed CSV at line {line}: {e}")));
             }
         }
@@ -288,13 +391,58 @@ fn read_csv(
     Ok(warnings)
 }
 
-fn read_ndjson(text: &str, each: &mut impl FnMut(RawRecord)) {
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
+fn read_ndjson(mut input: impl BufRead, each: &mut impl FnMut(RawRecord)) -> Result<(), ReadError> {
+    let (mut line_no, mut offset) = (0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let n = (&mut input)
+            .take(MAX_ROW_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(io_error)?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        if n > MAX_ROW_BYTES && buf.last() != Some(&b'\n') {
+            // Too long to be a row: skip to the end of the line and reject it
+            // with its start, without holding the rest.
+            let mut skipped = 0u64;
+            loop {
+                let chunk = input.fill_buf().map_err(io_error)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                let (used, done) = match chunk.iter().position(|b| *b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (chunk.len(), false),
+                };
+                input.consume(used);
+                skipped += used as u64;
+                if done {
+                    break;
+                }
+            }
+            offset += n as u64 + skipped;
+            let head = String::from_utf8_lossy(&buf[..1024]).into_owned();
+            each(RawRecord {
+                line: line_no,
+                raw: head,
+                fields: Vec::new(),
+                broken: Some(format!(
+                    "the row is longer than {MAX_ROW_BYTES} bytes ({} bytes)",
+                    n as u64 + skipped
+                )),
+            });
+            continue;
+        }
+        let text = utf8(&buf, line_no, offset)?;
+        offset += n as u64;
+        let trimmed = text.trim();
         if trimmed.is_empty() {
             continue;
         }
-        each(record_from_json_text((i + 1) as u64, trimmed));
+        each(record_from_json_text(line_no, trimmed));
     }
 }
 
@@ -572,7 +720,12 @@ mod tests {
 
     #[test]
     fn non_utf8_is_unreadable() {
-        let err = read_all(Kind::Runs, Format::Csv, b"source,run_id\n\xff\xfe").unwrap_err();
+        let err = read_all(
+            Kind::Runs,
+            Format::Csv,
+            b"source,run_id,workflow_id,started_at,status\n\xff\xfe",
+        )
+        .unwrap_err();
         assert!(err.0.contains("UTF-8") && err.0.contains("line 2"), "{err}");
     }
 }

@@ -5,7 +5,9 @@
 //! file); reads clone a connection and run concurrently. All methods are
 //! blocking: async callers run them in `spawn_blocking`.
 
+pub mod files;
 mod frame;
+mod runs;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -17,6 +19,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use crate::model::{Kind, Reject, Rows, Workflow};
+pub use runs::{RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
 const SCHEMA_CHECK: &str = include_str!("../../queries/schema_check.sql");
@@ -24,6 +27,7 @@ const STAGE_CLEAR: &str = include_str!("../../queries/stage/clear.sql");
 const STAGE_COUNT: &str = include_str!("../../queries/stage/count.sql");
 const BATCH_INSERT: &str = include_str!("../../queries/batches/insert.sql");
 const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sql");
+const BATCH_FINISH: &str = include_str!("../../queries/batches/finish.sql");
 const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
 const RUNS_COUNT_CHANGES: &str = include_str!("../../queries/runs/count_changes.sql");
 const RUNS_SUPERSEDE_STAGED: &str = include_str!("../../queries/runs/supersede_staged.sql");
@@ -180,6 +184,9 @@ pub struct BatchSummary {
 #[derive(Clone)]
 pub struct Store {
     writer: Arc<Mutex<Connection>>,
+    /// Readers clone this connection, never the writer's, so a long write
+    /// (a streamed batch holds the writer for its whole input) blocks no read.
+    readers: Arc<Mutex<Connection>>,
     path: Arc<str>,
     /// Bumped by every committed write: cached results of an older
     /// generation are stale.
@@ -209,8 +216,10 @@ impl Store {
             return Err(StoreError::OldSchema(path));
         }
         conn.execute_batch(SCHEMA)?;
+        let readers = conn.try_clone()?;
         Ok(Store {
             writer: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Mutex::new(readers)),
             path: path.into(),
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         })
@@ -232,7 +241,15 @@ impl Store {
 
     /// A connection for reading; readers do not wait for each other.
     fn reader(&self) -> Result<Connection> {
-        Ok(self.lock()?.try_clone()?)
+        let seed = self.readers.lock().map_err(|_| StoreError::Poisoned)?;
+        Ok(seed.try_clone()?)
+    }
+
+    /// Opens a run batch whose rows arrive in chunks: everything appended is
+    /// committed together by [`RunBatch::commit`], or rolled back if the batch
+    /// is dropped first. Other writes wait until then; reads do not.
+    pub fn begin_runs(&self, meta: &RunBatchMeta<'_>) -> Result<RunBatch<'_>> {
+        RunBatch::begin(self.lock()?, &self.generation, meta)
     }
 
     /// Every catalogued workflow id.
@@ -648,23 +665,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             Merge::Versioned
         }
         Rows::Runs(rows) => {
-            let mut app = conn.appender("stage_runs")?;
-            for r in rows {
-                app.append_row(params![
-                    r.source,
-                    r.run_id,
-                    r.workflow_id,
-                    r.trigger_at,
-                    r.started_at,
-                    r.first_response_at,
-                    r.finished_at,
-                    r.status.as_str(),
-                    r.error_kind,
-                    r.human_minutes,
-                    r.attributes
-                ])?;
-            }
-            app.flush()?;
+            runs::stage_runs(conn, RunChunk::new(rows)?)?;
             Merge::VersionedRuns
         }
         Rows::Baselines(rows) => {
@@ -710,17 +711,9 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             (stored, changed as u64)
         }
         Merge::VersionedRuns => {
-            let expected: i64 = conn.query_row(RUNS_COUNT_CHANGES, [], |r| r.get(0))?;
-            let replaced = conn.execute(RUNS_SUPERSEDE_STAGED, params![batch_id])? as u64;
-            let stored = conn.execute(RUNS_INSERT_STAGED, params![batch_id])? as u64;
-            // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
-            if stored != expected as u64 {
-                return Err(StoreError::Incomplete {
-                    expected: expected as u64,
-                    stored,
-                });
-            }
-            (stored, replaced)
+            // Rows were deduplicated before staging, so the merge finds no duplicates.
+            let m = runs::merge_staged_runs(conn, batch_id, b.rows.len() as u64)?;
+            (m.stored, m.replaced)
         }
         Merge::Replace(delete, insert) => {
             let replaced = conn.execute(delete, [])? as u64;
@@ -758,21 +751,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         }
     }
 
-    let mut app = conn.appender("rejects")?;
-    for r in b.rejects {
-        for p in &r.problems {
-            app.append_row(params![
-                batch_id,
-                b.kind.as_str(),
-                r.line as i64,
-                r.key,
-                p.field,
-                p.reason,
-                r.raw
-            ])?;
-        }
-    }
-    app.flush()?;
+    runs::append_rejects(conn, batch_id, b.kind, b.rejects)?;
     Ok(Written {
         batch_id,
         stored,

@@ -17,6 +17,7 @@ mod load;
 mod platforms;
 mod portfolio;
 mod props;
+mod stream;
 mod tidy;
 mod trend;
 
