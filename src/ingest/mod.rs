@@ -315,24 +315,14 @@ pub fn ingest_parquet(
         crate::store::files::read_parquet_text(path, |names, values| {
             if !checked {
                 checked = true;
-                let missing: Vec<&str> = Kind::Runs
-                    .required_fields()
-                    .iter()
-                    .copied()
-                    .filter(|f| !names.iter().any(|n| &**n == *f))
-                    .collect();
-                if !missing.is_empty() {
-                    problem = Some(format!(
-                        "missing required column(s) {} for runs; the file has: {}",
-                        missing.join(", "),
-                        names.iter().map(|n| &**n).collect::<Vec<_>>().join(", ")
-                    ));
+                if let Err(e) = read::check_columns(Kind::Runs, names, "the file") {
+                    problem = Some(e.0);
                     return false;
                 }
                 unknown = names
                     .iter()
                     .filter(|n| !Kind::Runs.fields().contains(&&***n))
-                    .map(|n| format!("column `{n}` is not a run field; kept in `attributes`"))
+                    .map(|n| read::unknown_field_warning(Kind::Runs, n))
                     .collect();
             }
             line += 1;

@@ -304,28 +304,7 @@ fn read_csv<R: Read>(
             )));
         }
     }
-    let missing: Vec<&str> = kind
-        .required_fields()
-        .iter()
-        .copied()
-        .filter(|f| !names.iter().any(|n| &**n == *f))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ReadError(format!(
-            "missing required column{} {} for {kind}; the header has: {}",
-            if missing.len() > 1 { "s" } else { "" },
-            missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            names
-                .iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
+    check_columns(kind, &names, "the header")?;
     let mut warnings = Vec::new();
     for n in &names {
         if !kind.fields().contains(&&**n) {
@@ -611,7 +590,35 @@ fn non_empty(v: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-fn unknown_field_warning(kind: Kind, name: &str) -> String {
+/// Refuses a set of columns (`what`: "the header", "the file") that lacks a
+/// required field of `kind`.
+pub(crate) fn check_columns(kind: Kind, names: &[Arc<str>], what: &str) -> Result<(), ReadError> {
+    let missing: Vec<&str> = kind
+        .required_fields()
+        .iter()
+        .copied()
+        .filter(|f| !names.iter().any(|n| &**n == *f))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ReadError(format!(
+        "missing required column{} {} for {kind}; {what} has: {}",
+        if missing.len() > 1 { "s" } else { "" },
+        missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        names
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+pub(crate) fn unknown_field_warning(kind: Kind, name: &str) -> String {
     match kind {
         Kind::Runs => format!("column `{name}` is not a run field; kept in `attributes`"),
         _ => format!(

@@ -189,7 +189,7 @@ fn parquet_runs_give_the_same_figures_as_their_csv() {
         crate::table(&s, all).to_json().unwrap()["rows"].to_string()
     };
     assert_eq!(load(true), load(false));
-    // A Parquet file without a required column is refused whole.
+    // A Parquet file that cannot be read is refused whole, with the reason.
     let s = catalogue();
     let err = ingest::ingest_parquet(&s, &crate::fixture("nope.parquet"), "x", Options::default())
         .unwrap_err();
