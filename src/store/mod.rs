@@ -712,7 +712,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         }
         Merge::VersionedRuns => {
             // Rows were deduplicated before staging, so the merge finds no duplicates.
-            let m = runs::merge_staged_runs(conn, batch_id, b.rows.len() as u64)?;
+            let m = runs::merge_staged_runs(conn, batch_id)?;
             (m.stored, m.replaced)
         }
         Merge::Replace(delete, insert) => {

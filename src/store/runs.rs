@@ -106,16 +106,9 @@ pub(super) struct Merged {
     pub duplicates: u64,
 }
 
-/// Merges `stage_runs` (holding `appended` rows) into `runs` under `batch_id`.
-pub(super) fn merge_staged_runs(conn: &Connection, batch_id: i64, appended: u64) -> Result<Merged> {
-    // Every appended row must be in staging before anything is merged.
-    let staged: i64 = conn.query_row(STAGE_RUNS_COUNT, [], |r| r.get(0))?;
-    if staged as u64 != appended {
-        return Err(StoreError::Incomplete {
-            expected: appended,
-            stored: staged as u64,
-        });
-    }
+/// Merges `stage_runs` into `runs` under `batch_id`. The caller has checked
+/// that every appended row is in staging.
+pub(super) fn merge_staged_runs(conn: &Connection, batch_id: i64) -> Result<Merged> {
     let duplicates: i64 = conn.query_row(STAGE_RUNS_DUPLICATES, [], |r| r.get(0))?;
     if duplicates > 0 {
         let removed = conn.execute(STAGE_RUNS_DEDUPE, [])? as i64;
@@ -251,7 +244,15 @@ impl RunBatch<'_> {
 
     /// Merges the staged runs, records the batch's counts and commits.
     pub fn commit(mut self, rows_read: u64, accepted: u64) -> Result<RunsWritten> {
-        let merged = merge_staged_runs(&self.conn, self.batch_id, self.appended)?;
+        // Every appended row must be in staging before anything is merged.
+        let staged: i64 = self.conn.query_row(STAGE_RUNS_COUNT, [], |r| r.get(0))?;
+        if staged as u64 != self.appended {
+            return Err(StoreError::Incomplete {
+                expected: self.appended,
+                stored: staged as u64,
+            });
+        }
+        let merged = merge_staged_runs(&self.conn, self.batch_id)?;
         self.conn.execute(
             super::BATCH_FINISH,
             params![

@@ -200,6 +200,36 @@ fn parquet_runs_give_the_same_figures_as_their_csv() {
 }
 
 #[test]
+fn a_parquet_file_without_a_required_column_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // The demo runs without their `status` column.
+    let full = std::fs::read_to_string(crate::fixture("demo/runs.csv")).unwrap();
+    let header: Vec<&str> = full.lines().next().unwrap().split(',').collect();
+    let status = header.iter().position(|h| *h == "status").unwrap();
+    let cut: String = full
+        .lines()
+        .take(101)
+        .map(|line| {
+            let mut f: Vec<&str> = line.split(',').collect();
+            f.remove(status);
+            f.join(",") + "\n"
+        })
+        .collect();
+    let csv = dir.path().join("no_status.csv");
+    std::fs::write(&csv, cut).unwrap();
+    let parquet = dir.path().join("no_status.parquet");
+    assert_eq!(files::csv_to_parquet(&csv, &parquet).unwrap(), 100);
+    let s = catalogue();
+    let err = ingest::ingest_parquet(&s, &parquet, "no_status.parquet", Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("status"), "{err}");
+    assert!(err.contains("missing"), "{err}");
+    assert_eq!(stored_runs(&s), 0);
+    assert!(s.batches(100).unwrap().iter().all(|b| b.kind != "runs"));
+}
+
+#[test]
 fn reads_go_on_while_a_run_batch_is_open() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path().join("db.duckdb")).unwrap();
