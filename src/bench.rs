@@ -986,6 +986,22 @@ fn fmt_rate(v: f64) -> String {
     }
 }
 
+/// The figures of one measure as the table cells both renderings show:
+/// median, min, max, rate, peak RSS, p50, p99 (empty where not measured).
+fn cells(m: &Measure) -> [String; 7] {
+    [
+        fmt_s(m.median_s),
+        fmt_s(m.min_s),
+        fmt_s(m.max_s),
+        m.per_s.map(fmt_rate).unwrap_or_default(),
+        m.peak_rss_mib
+            .map(|v| format!("{v:.0} MiB"))
+            .unwrap_or_default(),
+        m.p50_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
+        m.p99_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
+    ]
+}
+
 fn render_text(r: &Results) -> String {
     let mut t = String::new();
     t.push_str(&format!(
@@ -997,19 +1013,10 @@ fn render_text(r: &Results) -> String {
         "section", "measure", "median", "min", "max", "rate", "peak RSS", "p50", "p99"
     ));
     for m in &r.measures {
+        let [median, min, max, rate, rss, p50, p99] = cells(m);
         t.push_str(&format!(
-            "{:<9} {:<62} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8} {:>8}\n",
-            m.section,
-            m.name,
-            fmt_s(m.median_s),
-            fmt_s(m.min_s),
-            fmt_s(m.max_s),
-            m.per_s.map(fmt_rate).unwrap_or_default(),
-            m.peak_rss_mib
-                .map(|v| format!("{v:.0} MiB"))
-                .unwrap_or_default(),
-            m.p50_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
-            m.p99_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
+            "{:<9} {:<62} {median:>9} {min:>9} {max:>9} {rate:>10} {rss:>9} {p50:>8} {p99:>8}\n",
+            m.section, m.name,
         ));
     }
     t.push_str("\ntargets:\n");
@@ -1037,18 +1044,10 @@ fn render_markdown(r: &Results) -> String {
     );
     for m in &r.measures {
         t.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} |\n",
             m.section,
             m.name,
-            fmt_s(m.median_s),
-            fmt_s(m.min_s),
-            fmt_s(m.max_s),
-            m.per_s.map(fmt_rate).unwrap_or_default(),
-            m.peak_rss_mib
-                .map(|v| format!("{v:.0} MiB"))
-                .unwrap_or_default(),
-            m.p50_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
-            m.p99_ms.map(|v| format!("{v:.1} ms")).unwrap_or_default(),
+            cells(m).join(" | "),
             m.note
         ));
     }
