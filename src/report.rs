@@ -1,6 +1,8 @@
 //! Reports: the one code path from a request (period, workflows) to a metric
 //! table, shared by the CLI, the JSON and CSV API and the HTML overview.
 
+use std::collections::HashMap;
+
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date};
@@ -223,37 +225,66 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
             chosen.push(w);
         }
     }
-    // One workflow's comparison does not depend on another's (each has its own
-    // seeded stream), so they run on all cores and are put back in catalogue order.
-    let one = |w: &CatalogueEntry| -> Result<Comparison, ReportError> {
-        let (study, runs) = store.compare_frames(&w.workflow.workflow_id, to, as_of)?;
-        let reclaimed = after_side_reclaimed(store, w, from, to, as_of)?;
-        let baseline = compare::Baseline {
-            b: w.b,
-            source: w.b_source.clone(),
-        };
-        Ok(compare::compare(
-            &w.workflow,
-            &study,
-            &runs,
-            spec,
-            &baseline,
-            reclaimed,
-        )?)
+    let reclaimed = after_side_reclaimed(store, &chosen, &catalogue, from, to, as_of)?;
+    let none = compare::Reclaimed {
+        hours: None,
+        money: None,
     };
+    // The evidence of COMPARE_CHUNK workflows comes in one query each for the
+    // study and the runs (a query per workflow cost more than the bootstrap at
+    // 1,000 workflows), which also bounds memory at any number of runs. Within
+    // a chunk one workflow's comparison does not depend on another's (each has
+    // its own seeded stream), so they run on all cores, kept in catalogue order.
+    let mut out = Vec::with_capacity(chosen.len());
+    for chunk in chosen.chunks(COMPARE_CHUNK) {
+        let ids: Vec<String> = chunk
+            .iter()
+            .map(|w| w.workflow.workflow_id.clone())
+            .collect();
+        let (study, runs) = store.compare_frames(&ids, to, as_of)?;
+        let study_parts = compare::split_by_workflow(&study)?;
+        let run_parts = compare::split_by_workflow(&runs)?;
+        let one = |w: &&CatalogueEntry| -> Result<Comparison, ReportError> {
+            let id = w.workflow.workflow_id.as_str();
+            let baseline = compare::Baseline {
+                b: w.b,
+                source: w.b_source.clone(),
+            };
+            Ok(compare::compare(
+                &w.workflow,
+                &compare::frame_of(&study_parts, &study, id),
+                &compare::frame_of(&run_parts, &runs, id),
+                spec,
+                &baseline,
+                reclaimed.get(id).copied().unwrap_or(none),
+            )?)
+        };
+        out.extend(on_all_cores(chunk, one)?);
+    }
+    Ok(out)
+}
+
+/// Workflows whose comparison evidence is fetched by one query.
+const COMPARE_CHUNK: usize = 64;
+
+/// `f` of every item, on up to 8 threads, in the items' order.
+fn on_all_cores<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, ReportError> + Sync,
+) -> Result<Vec<R>, ReportError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let mut results: Vec<Option<Result<Comparison, ReportError>>> = Vec::new();
-    results.resize_with(chosen.len(), || None);
+    let mut results: Vec<Option<Result<R, ReportError>>> = Vec::new();
+    results.resize_with(items.len(), || None);
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let (chosen, one) = (&chosen, &one);
+                let f = &f;
                 scope.spawn(move || {
-                    (t..chosen.len())
+                    (t..items.len())
                         .step_by(threads)
-                        .map(|i| (i, one(chosen[i])))
+                        .map(|i| (i, f(&items[i])))
                         .collect::<Vec<_>>()
                 })
             })
@@ -266,43 +297,54 @@ pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, R
     });
     results
         .into_iter()
-        .map(|r| r.expect("every workflow was compared"))
+        .map(|r| r.expect("every item was computed"))
         .collect()
 }
 
-/// The metric table's reclaimed hours and money for the after side,
-/// `[max(from, go-live), to)`, so compare and the table agree to the digit.
+/// The metric table's reclaimed hours and money for each workflow's after
+/// side, `[max(from, go-live), to)`, so compare and the table agree to the
+/// digit. Runs anchored before go-live reclaim nothing (DESIGN's definition),
+/// so one table over `[from, to)` — or, without `from`, from the earliest
+/// go-live — holds every workflow's after-side figures: one query for all.
+/// A workflow without a go-live, or whose after side is empty, has none.
 fn after_side_reclaimed(
     store: &Store,
-    entry: &CatalogueEntry,
+    chosen: &[&CatalogueEntry],
+    catalogue: &[CatalogueEntry],
     from: Option<chrono::NaiveDateTime>,
     to: chrono::NaiveDateTime,
     as_of: Option<chrono::NaiveDateTime>,
-) -> Result<compare::Reclaimed, ReportError> {
-    let none = compare::Reclaimed {
-        hours: None,
-        money: None,
+) -> Result<HashMap<String, compare::Reclaimed>, ReportError> {
+    let starts: Vec<(&str, chrono::NaiveDateTime)> = chosen
+        .iter()
+        .filter_map(|e| {
+            let go_live = e.workflow.automated_since?;
+            let start = from.map_or(go_live, |f| f.max(go_live));
+            (start < to).then_some((e.workflow.workflow_id.as_str(), start))
+        })
+        .collect();
+    let Some(earliest) = starts.iter().map(|(_, s)| *s).min() else {
+        return Ok(HashMap::new());
     };
-    let w = &entry.workflow;
-    let Some(go_live) = w.automated_since else {
-        return Ok(none);
-    };
-    let start = from.map_or(go_live, |f| f.max(go_live));
-    if start >= to {
-        return Ok(none);
-    }
+    let ids: Vec<String> = starts.iter().map(|(id, _)| id.to_string()).collect();
     let table = table_with_assumptions(
         store,
-        Period::new(start, to)?,
-        std::slice::from_ref(&w.workflow_id),
+        Period::new(from.unwrap_or(earliest), to)?,
+        &ids,
         as_of,
-        std::slice::from_ref(entry),
+        catalogue,
     )?;
-    let row = table.rows()?.into_iter().next();
-    Ok(compare::Reclaimed {
-        hours: row.as_ref().and_then(|r| r.reclaimed_hours),
-        money: row.as_ref().and_then(|r| r.reclaimed_money),
-    })
+    Ok(table
+        .rows()?
+        .into_iter()
+        .map(|r| {
+            let reclaimed = compare::Reclaimed {
+                hours: r.reclaimed_hours,
+                money: r.reclaimed_money,
+            };
+            (r.workflow_id, reclaimed)
+        })
+        .collect())
 }
 
 /// Several comparisons as one CSV: the header once, then every row.
@@ -514,20 +556,26 @@ pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, Repor
         .copied()
         .ok_or_else(|| ReportError::BadRequest("no complete week before `at`".into()))?;
     let mut checks = Vec::new();
-    for w in store.catalogue(None)? {
-        let Some(go_live) = w.workflow.automated_since else {
-            continue;
-        };
-        let (_, runs) = store.compare_frames(&w.workflow.workflow_id, last.end, None)?;
-        checks.extend(compare::regression_checks(
-            &w.workflow.workflow_id,
-            go_live,
-            &runs,
-            last.start,
-            last.end,
-            compare::DEFAULT_SEED,
-            compare::DEFAULT_RESAMPLES,
-        )?);
+    let automated: Vec<(String, chrono::NaiveDateTime)> = store
+        .catalogue(None)?
+        .into_iter()
+        .filter_map(|w| Some((w.workflow.workflow_id, w.workflow.automated_since?)))
+        .collect();
+    for chunk in automated.chunks(COMPARE_CHUNK) {
+        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
+        let (_, runs) = store.compare_frames(&ids, last.end, None)?;
+        let parts = compare::split_by_workflow(&runs)?;
+        for (id, go_live) in chunk {
+            checks.extend(compare::regression_checks(
+                id,
+                *go_live,
+                &compare::frame_of(&parts, &runs, id),
+                last.start,
+                last.end,
+                compare::DEFAULT_SEED,
+                compare::DEFAULT_RESAMPLES,
+            )?);
+        }
     }
     Ok(Alerts {
         tz: zone.name().to_string(),

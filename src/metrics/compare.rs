@@ -161,6 +161,31 @@ fn str_col(df: &DataFrame, name: &str) -> Result<Vec<String>, MetricsError> {
         .collect())
 }
 
+/// Splits a frame ordered by `workflow_id` into one frame per workflow, in
+/// order (slices share the data). A workflow without rows gets none: see
+/// [`frame_of`].
+pub fn split_by_workflow(df: &DataFrame) -> Result<Vec<(String, DataFrame)>, MetricsError> {
+    let ids = str_col(df, "workflow_id")?;
+    let mut parts: Vec<(String, DataFrame)> = Vec::new();
+    let mut start = 0;
+    for end in 1..=ids.len() {
+        if end == ids.len() || ids[end] != ids[start] {
+            parts.push((ids[start].clone(), df.slice(start as i64, end - start)));
+            start = end;
+        }
+    }
+    Ok(parts)
+}
+
+/// The frame of `workflow_id` among [`split_by_workflow`]'s parts, or the
+/// frame's empty form (its columns, no rows).
+pub fn frame_of(parts: &[(String, DataFrame)], whole: &DataFrame, workflow_id: &str) -> DataFrame {
+    parts
+        .iter()
+        .find(|(id, _)| id == workflow_id)
+        .map_or_else(|| whole.clear(), |(_, df)| df.clone())
+}
+
 /// The study's samples: handle minutes stand for human minutes per item.
 fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
     if study.height() == 0 {
@@ -816,6 +841,32 @@ mod tests {
         assert_eq!(median_in_place(&mut [60.0, 15.0, 120.0, 30.0]), 45.0);
         assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median_in_place(&mut [5.0]), 5.0);
+    }
+
+    #[test]
+    fn frames_split_by_workflow_in_order() {
+        let df = polars::df!(
+            "workflow_id" => ["a", "a", "b", "c", "c", "c"],
+            "x" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        )
+        .unwrap();
+        let parts = split_by_workflow(&df).unwrap();
+        let got: Vec<(&str, Vec<Option<f64>>)> = parts
+            .iter()
+            .map(|(id, f)| (id.as_str(), f64_col(f, "x").unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a", vec![Some(1.0), Some(2.0)]),
+                ("b", vec![Some(3.0)]),
+                ("c", vec![Some(4.0), Some(5.0), Some(6.0)]),
+            ]
+        );
+        assert_eq!(frame_of(&parts, &df, "b").height(), 1);
+        let none = frame_of(&parts, &df, "zzz");
+        assert_eq!((none.height(), none.width()), (0, 2));
+        assert!(split_by_workflow(&df.clear()).unwrap().is_empty());
     }
 
     #[test]

@@ -502,17 +502,19 @@ impl Store {
             .collect())
     }
 
-    /// The evidence of one workflow's comparison: its time-study observations,
-    /// and its runs anchored before `to`, each as a DataFrame.
+    /// The evidence of some workflows' comparisons (ids are slugs, so they
+    /// join with commas): their time-study observations, and their runs
+    /// anchored before `to`, each as one DataFrame ordered by `workflow_id`.
     pub fn compare_frames(
         &self,
-        workflow_id: &str,
+        workflow_ids: &[String],
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, DataFrame)> {
         let conn = self.reader()?;
-        let study = frame::query_frame(&conn, COMPARE_STUDY, params![workflow_id, as_of])?;
-        let runs = frame::query_frame(&conn, COMPARE_RUNS, params![workflow_id, to, as_of])?;
+        let ids = workflow_ids.join(",");
+        let study = frame::query_frame(&conn, COMPARE_STUDY, params![ids, as_of])?;
+        let runs = frame::query_frame(&conn, COMPARE_RUNS, params![ids, to, as_of])?;
         Ok((study, runs))
     }
 

@@ -202,3 +202,62 @@ fn interval_covers_the_true_difference_about_95_percent_of_the_time() {
     let (lo, hi) = mean_difference_interval(&before, &after, 2000, 7);
     assert!(hi < 0.0 && lo < hi, "[{lo}, {hi}]");
 }
+
+/// Compare fetches every workflow's evidence and reclaimed figures in a few
+/// queries; each workflow's figures must still be its own metric table's over
+/// its after side, `[max(from, go-live), to)`, to the digit — with and without
+/// `from`, for go-lives before and after it.
+#[test]
+fn reclaimed_figures_equal_each_workflows_own_after_side_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let to = yardstick::model::parse_timestamp_or_date("2026-08-01").unwrap();
+    let catalogue = store.workflows(None).unwrap();
+    let mut checked = 0;
+    for from in [None, Some("2026-03-20")] {
+        let req = CompareRequest {
+            from: from.map(Into::into),
+            to: Some("2026-08-01".into()),
+            ..Default::default()
+        };
+        let comparisons = report::compare(&store, &req).unwrap();
+        assert_eq!(comparisons.len(), 13, "every automated demo workflow");
+        for c in comparisons {
+            let w = catalogue
+                .iter()
+                .find(|w| w.workflow.workflow_id == c.workflow_id)
+                .unwrap();
+            let go_live = w.workflow.automated_since.unwrap();
+            let start = from
+                .map(|f| yardstick::model::parse_timestamp_or_date(f).unwrap())
+                .map_or(go_live, |f| f.max(go_live));
+            let own = report::metric_table(
+                &store,
+                yardstick::metrics::Period::new(start, to).unwrap(),
+                std::slice::from_ref(&c.workflow_id),
+            )
+            .unwrap()
+            .rows()
+            .unwrap()
+            .remove(0);
+            let hours = c
+                .rows
+                .iter()
+                .find(|r| r.metric == "reclaimed_hours")
+                .unwrap();
+            assert_eq!(
+                hours.after, own.reclaimed_hours,
+                "{} from {from:?}",
+                c.workflow_id
+            );
+            if let Some(money) = c.rows.iter().find(|r| r.metric == "reclaimed_money") {
+                assert_eq!(money.after, own.reclaimed_money, "{}", c.workflow_id);
+            }
+            checked += usize::from(own.reclaimed_hours.is_some_and(|h| h != 0.0));
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} non-zero reclaimed figures were checked"
+    );
+}
