@@ -8,13 +8,19 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let filter = EnvFilter::try_from_env("YARDSTICK_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("yardstick=info,tower_http=warn"));
+    let cli = yardstick::cli::Cli::parse();
+    // The benchmark's loopback load would print a line per request; it keeps
+    // the request log at warn unless YARDSTICK_LOG says otherwise.
+    let default = match cli.command {
+        yardstick::cli::Command::Bench(_) => "yardstick=info,yardstick::http=warn,tower_http=warn",
+        _ => "yardstick=info,tower_http=warn",
+    };
+    let filter =
+        EnvFilter::try_from_env("YARDSTICK_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let cli = yardstick::cli::Cli::parse();
     let code = match yardstick::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
