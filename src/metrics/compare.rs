@@ -451,10 +451,10 @@ fn metric_row(
     let change_pct = b.zip(change).and_then(|(b, c)| (b != 0.0).then(|| c / b));
     let (ci_low, ci_high) = if b.is_some() && a.is_some() {
         let mut rng = rng_for(spec.seed, workflow_id, metric);
-        let mut buf = Vec::with_capacity(before.len().max(after.len()));
+        let (mut ra, mut rb) = (Resampler::new(after, stat), Resampler::new(before, stat));
         let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
-            let a = resampled_statistic(rng, after, stat, &mut buf);
-            a - resampled_statistic(rng, before, stat, &mut buf)
+            let a = ra.draw(rng);
+            a - rb.draw(rng)
         });
         interval(diffs, spec.level)
     } else {
@@ -521,14 +521,11 @@ fn reclaimed_rows(
     let (lo, hi) = match b {
         Some(b) if n > 0 => {
             let mut rng = rng_for(spec.seed, id, "reclaimed_hours");
-            let mut buf = Vec::new();
+            let mut study = Resampler::new(study_human, Stat::Mean);
+            let mut after = Resampler::new(after_human, Stat::Mean);
             let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
-                let bb = if b_from_study {
-                    resampled_statistic(rng, study_human, Stat::Mean, &mut buf)
-                } else {
-                    b
-                };
-                n as f64 * (bb - resampled_statistic(rng, after_human, Stat::Mean, &mut buf)) / 60.0
+                let bb = if b_from_study { study.draw(rng) } else { b };
+                n as f64 * (bb - after.draw(rng)) / 60.0
             });
             draws.clone_from(&diffs);
             interval(diffs, spec.level)
@@ -595,16 +592,86 @@ fn median_in_place(v: &mut [f64]) -> f64 {
     lo + 0.5 * (hi - lo)
 }
 
-/// One resample of `xs` into `buf`, and its statistic.
-fn resampled_statistic(rng: &mut SplitMix, xs: &[f64], stat: Stat, buf: &mut Vec<f64>) -> f64 {
-    let n = xs.len();
-    match stat {
-        Stat::Mean => (0..n).map(|_| xs[rng.below(n)]).sum::<f64>() / n as f64,
-        Stat::Median => {
-            buf.clear();
-            buf.extend((0..n).map(|_| xs[rng.below(n)]));
-            median_in_place(buf)
+/// Draws the statistic of one bootstrap resample of a sample at a time.
+enum Resampler<'a> {
+    Mean(&'a [f64]),
+    Median(MedianCounts),
+}
+
+impl<'a> Resampler<'a> {
+    fn new(xs: &'a [f64], stat: Stat) -> Resampler<'a> {
+        match stat {
+            Stat::Mean => Resampler::Mean(xs),
+            Stat::Median => Resampler::Median(MedianCounts::new(xs)),
         }
+    }
+
+    /// The statistic of one resample: `n` uniform draws with replacement.
+    fn draw(&mut self, rng: &mut SplitMix) -> f64 {
+        match self {
+            Resampler::Mean(xs) => {
+                let n = xs.len();
+                (0..n).map(|_| xs[rng.below(n)]).sum::<f64>() / n as f64
+            }
+            Resampler::Median(m) => m.draw(rng),
+        }
+    }
+}
+
+/// The median of resamples by counting: a resample is how often each value is
+/// drawn, and its middle order statistics are read off the counts in value
+/// order. The draws and the values drawn are those of building the resample
+/// and selecting its middle, so every figure is identical; it only skips
+/// moving the values (a third of a 1,000-workflow comparison's time).
+struct MedianCounts {
+    /// The sample in increasing order.
+    sorted: Vec<f64>,
+    /// For each sample position, its value's position in `sorted`.
+    rank: Vec<u32>,
+    counts: Vec<u32>,
+}
+
+impl MedianCounts {
+    fn new(xs: &[f64]) -> MedianCounts {
+        let mut order: Vec<u32> = (0..xs.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| xs[a as usize].total_cmp(&xs[b as usize]));
+        let mut rank = vec![0u32; xs.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            rank[i as usize] = pos as u32;
+        }
+        MedianCounts {
+            sorted: order.iter().map(|&i| xs[i as usize]).collect(),
+            rank,
+            counts: vec![0; xs.len()],
+        }
+    }
+
+    /// `median_in_place` of one resample (`quantile_cont(x, 0.5)`).
+    fn draw(&mut self, rng: &mut SplitMix) -> f64 {
+        let n = self.rank.len();
+        self.counts.fill(0);
+        for _ in 0..n {
+            self.counts[self.rank[rng.below(n)] as usize] += 1;
+        }
+        // The order statistic k (0-based) is the first value whose running
+        // count passes k; an even n needs k = n/2 − 1 as well as n/2.
+        let (upper, even) = (n / 2, n.is_multiple_of(2));
+        let mut lower = None;
+        let mut seen = 0usize;
+        for (value, &c) in self.sorted.iter().zip(&self.counts) {
+            seen += c as usize;
+            if even && lower.is_none() && seen > upper - 1 {
+                lower = Some(*value);
+            }
+            if seen > upper {
+                // `lower` is only set for an even n.
+                return match lower {
+                    Some(lo) => lo + 0.5 * (value - lo),
+                    None => *value,
+                };
+            }
+        }
+        unreachable!("the counts add up to n")
     }
 }
 
@@ -683,10 +750,13 @@ pub fn mean_difference_interval(
     seed: u64,
 ) -> (f64, f64) {
     let mut rng = SplitMix::seed_from_u64(seed);
-    let mut buf = Vec::new();
+    let (mut ra, mut rb) = (
+        Resampler::new(after, Stat::Mean),
+        Resampler::new(before, Stat::Mean),
+    );
     let draws = bootstrap(&mut rng, resamples, |rng| {
-        let a = resampled_statistic(rng, after, Stat::Mean, &mut buf);
-        a - resampled_statistic(rng, before, Stat::Mean, &mut buf)
+        let a = ra.draw(rng);
+        a - rb.draw(rng)
     });
     match interval(draws, 0.95) {
         (Some(l), Some(h)) => (l, h),
@@ -841,6 +911,30 @@ mod tests {
         assert_eq!(median_in_place(&mut [60.0, 15.0, 120.0, 30.0]), 45.0);
         assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median_in_place(&mut [5.0]), 5.0);
+    }
+
+    /// The counted median of a resample equals building the resample and
+    /// selecting its middle, bit for bit, and leaves the stream in the same
+    /// place: odd and even sizes, ties, one value.
+    #[test]
+    fn counted_medians_equal_materialised_ones() {
+        for n in [1usize, 2, 3, 4, 7, 10, 101, 1000] {
+            let mut gen = SplitMix::seed_from_u64(n as u64);
+            // Ties on purpose: values from a small set.
+            let xs: Vec<f64> = (0..n).map(|_| (gen.below(13) as f64) * 1.5 - 4.0).collect();
+            let mut counted = MedianCounts::new(&xs);
+            let (mut a, mut b) = (SplitMix::seed_from_u64(99), SplitMix::seed_from_u64(99));
+            for _ in 0..200 {
+                let resample: Vec<f64> = (0..n).map(|_| xs[a.below(n)]).collect();
+                let expected = median_in_place(&mut resample.clone());
+                assert_eq!(counted.draw(&mut b).to_bits(), expected.to_bits(), "n={n}");
+            }
+            assert_eq!(
+                a.next_u64(),
+                b.next_u64(),
+                "n={n}: the streams stay in step"
+            );
+        }
     }
 
     #[test]
