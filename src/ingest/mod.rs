@@ -326,11 +326,13 @@ pub fn ingest_parquet(
                     .collect();
             }
             line += 1;
-            let raw = values
-                .iter()
-                .map(|v| v.as_deref().unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join(",");
+            let mut raw = String::with_capacity(values.iter().flatten().map(|v| v.len() + 1).sum());
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    raw.push(',');
+                }
+                raw.push_str(v.as_deref().unwrap_or(""));
+            }
             let fields = names
                 .iter()
                 .cloned()

@@ -47,13 +47,14 @@ pub fn read_parquet_text(
                 .map(|f| Arc::from(f.name().as_str()))
                 .collect()
         });
-        let columns: Vec<Vec<Option<String>>> = batch
+        let mut columns: Vec<std::vec::IntoIter<Option<String>>> = batch
             .columns()
             .iter()
-            .map(|c| text_values(c.as_ref()))
+            .map(|c| text_values(c.as_ref()).map(Vec::into_iter))
             .collect::<Result<_>>()?;
-        for i in 0..batch.num_rows() {
-            let row = columns.iter().map(|c| c[i].clone()).collect();
+        for _ in 0..batch.num_rows() {
+            // Each value moves into its row once (no copy).
+            let row = columns.iter_mut().map(|c| c.next().flatten()).collect();
             if !each(names, row) {
                 return Ok(());
             }
