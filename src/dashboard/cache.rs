@@ -52,21 +52,22 @@ impl Cache {
         let filters = filters.normalised();
         let q = filters.query_string(true);
         let generation = store.generation();
-        let whole: Key = (dashboard.name.clone(), None, q.clone());
-        if let Some(c) = self.get(&whole, generation) {
-            return Ok(match only {
-                None => c,
-                Some(id) => Arc::new(c.only(id).ok_or_else(|| {
-                    ReportError::NotFound(format!(
-                        "dashboard `{}` has no panel `{id}`",
-                        dashboard.name
-                    ))
-                })?),
-            });
-        }
-        let key: Key = (dashboard.name.clone(), only.map(str::to_string), q);
+        let key: Key = (dashboard.name.clone(), only.map(str::to_string), q.clone());
         if let Some(c) = self.get(&key, generation) {
             return Ok(c);
+        }
+        // One panel of a page already computed is narrowed from it once, and
+        // kept: a polled panel then costs a lookup, not a copy of the page.
+        let whole: Key = (dashboard.name.clone(), None, q);
+        if let (Some(id), Some(c)) = (only, self.get(&whole, generation)) {
+            let one = Arc::new(c.only(id).ok_or_else(|| {
+                ReportError::NotFound(format!(
+                    "dashboard `{}` has no panel `{id}`",
+                    dashboard.name
+                ))
+            })?);
+            self.put(key, generation, one.clone());
+            return Ok(one);
         }
         let c = Arc::new(compute(store, dashboard, filters, only)?);
         self.put(key, generation, c.clone());

@@ -344,9 +344,22 @@ fn the_cache_serves_until_an_ingest_commits() {
         .unwrap();
     assert_eq!(one.tables.len(), 1);
     assert_eq!(one.tables[0].1, a.tables[0].1);
+    // ... once: the narrowed panel is kept, so polling it copies nothing.
+    let again = cache
+        .compute(&store, &d, fl.clone(), Some("headline"))
+        .unwrap();
+    assert!(std::sync::Arc::ptr_eq(&one, &again));
 
     crate::ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    let panel = cache
+        .compute(&store, &d, fl.clone(), Some("headline"))
+        .unwrap();
+    assert!(
+        !std::sync::Arc::ptr_eq(&one, &panel),
+        "an ingest invalidates a kept panel too"
+    );
     let c = cache.compute(&store, &d, fl.clone(), None).unwrap();
+    assert_eq!(panel.tables[0].1, c.tables[0].1);
     assert!(
         !std::sync::Arc::ptr_eq(&a, &c),
         "an ingest invalidates the cache"
