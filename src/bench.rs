@@ -1048,7 +1048,11 @@ fn render_text(r: &Results) -> String {
 }
 
 fn render_markdown(r: &Results) -> String {
-    let mut t = String::new();
+    let mut t = format!(
+        "# Benchmark results\n\nWritten by `yardstick bench --markdown` (see `benches/README.md`); \
+         {} runs over {} workflows on {}, {} cores, {:.0} GiB of memory.\n\n",
+        r.runs, r.workflows, r.machine.cpu, r.machine.cores, r.machine.memory_gib
+    );
     t.push_str(
         "| section | measure | n | median | min | max | rate | peak RSS | p50 | p99 | note |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
     );
