@@ -31,6 +31,11 @@ pub struct Cli {
         default_value = "yardstick.duckdb"
     )]
     pub db: PathBuf,
+    /// DuckDB's memory limit, e.g. 1GB or 512MB (default: 80% of the
+    /// machine's memory). Past it DuckDB spills to a temporary file instead of
+    /// growing: set it to bound the memory of a large ingest.
+    #[arg(long, global = true, env = "YARDSTICK_MEMORY_LIMIT", value_parser = memory_size)]
+    pub memory_limit: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -501,7 +506,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest(args) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             cmd_ingest(&store, &args)
         }
         Command::Report(ReportCommand::Metrics {
@@ -509,7 +514,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let period = report::resolve_period(&store, from.as_deref(), to.as_deref())?.context(
                 "no runs are stored yet, so there is no default period: give --from and --to",
             )?;
@@ -532,7 +537,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             as_of,
         }) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let req = report::CompareRequest {
                 as_of,
                 workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
@@ -558,7 +563,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let g = granularity
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!(e))?;
@@ -579,12 +584,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Alerts { at, tz }) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             print_json(&report::alerts(&store, at.as_deref(), &tz)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let (period, p) = report::portfolio(
                 &store,
                 from.as_deref(),
@@ -598,7 +603,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             print_json(&report::summary(
                 &store,
                 from.as_deref(),
@@ -613,7 +618,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             format,
         }) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let (period, table) = report::steps(&store, &workflow, from.as_deref(), to.as_deref())?;
             match format {
                 OutFormat::Json => print_json(&serde_json::json!({
@@ -626,7 +631,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Backlog { as_of }) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             print_json(&report::backlog(
                 &store,
                 report::parse_as_of(as_of.as_deref())?,
@@ -634,7 +639,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflows { json, as_of } => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let wfs = store.workflows(report::parse_as_of(as_of.as_deref())?)?;
             let mut out = io::stdout().lock();
             if json {
@@ -660,7 +665,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rejects { batch, limit, json } => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let rejects = store.rejects(batch, limit)?;
             let mut out = io::stdout().lock();
             if json {
@@ -686,7 +691,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(cmd) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             match cmd {
                 TokenCommand::Create { role, name } => {
                     let role: crate::auth::Role =
@@ -717,11 +722,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export(args) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             cmd_export(&store, &args)
         }
         Command::Serve(args) => {
-            let store = open(&cli.db)?;
+            let store = open(&cli.db, cli.memory_limit.as_deref())?;
             let state = AppState {
                 store,
                 max_body_bytes: args.max_body_mb * 1024 * 1024,
@@ -875,8 +880,27 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open(path: &Path) -> anyhow::Result<Store> {
-    Ok(Store::open(path)?)
+/// A memory size as DuckDB reads it: a number and a unit (KB, MB, GB, TB,
+/// or KiB, MiB, GiB, TiB), e.g. `512MB`.
+fn memory_size(v: &str) -> Result<String, String> {
+    let t = v.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let units = ["KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"];
+    match number.parse::<f64>() {
+        Ok(n) if n > 0.0 && units.contains(&unit.trim().to_ascii_uppercase().as_str()) => {
+            Ok(t.to_string())
+        }
+        _ => Err(format!(
+            "`{v}` is not a memory size: give a number and a unit, e.g. 512MB or 2GB"
+        )),
+    }
+}
+
+fn open(path: &Path, memory_limit: Option<&str>) -> anyhow::Result<Store> {
+    Ok(Store::open_limited(path, memory_limit)?)
 }
 
 /// A progress line on standard error (rows read, rows/s, elapsed) for an
@@ -1264,7 +1288,7 @@ pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
             Err(e) => return Err(e).with_context(|| format!("cannot replace {}", p.display())),
         }
     }
-    let store = open(file)?;
+    let store = open(file, None)?;
     for (kind, origin, bytes) in [
         (
             Kind::Workflows,

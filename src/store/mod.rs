@@ -196,11 +196,24 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database file at `path` and its tables.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Self::open_limited(path, None)
+    }
+
+    /// [`Store::open`] with DuckDB's memory limit (`"1GB"`, `"512MB"`; `None`:
+    /// DuckDB's default, 80% of the machine's memory). Past the limit DuckDB
+    /// spills to a temporary file beside the database instead of growing, so
+    /// a large ingest stays within it at some cost in time.
+    pub fn open_limited(path: impl AsRef<Path>, memory_limit: Option<&str>) -> Result<Store> {
         let p = path.as_ref();
-        let conn = Connection::open(p).map_err(|source| StoreError::Open {
+        let open_error = |source| StoreError::Open {
             path: p.display().to_string(),
             source,
-        })?;
+        };
+        let mut config = duckdb::Config::default();
+        if let Some(limit) = memory_limit {
+            config = config.max_memory(limit).map_err(open_error)?;
+        }
+        let conn = Connection::open_with_flags(p, config).map_err(open_error)?;
         Self::init(conn, p.display().to_string())
     }
 

@@ -165,6 +165,39 @@ fn ingest_report_and_rejects_from_the_command_line() {
 }
 
 #[test]
+fn a_memory_limit_is_applied_and_a_bad_one_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    let wf = path("golden/workflows.csv");
+    let out = yardstick(&db, &["--memory-limit", "64MB", "ingest", "workflows", &wf]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = yardstick(
+        &db,
+        &[
+            "--memory-limit",
+            "lots",
+            "ingest",
+            "runs",
+            &path("golden/runs.csv"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--memory-limit"), "{err}");
+    assert!(err.contains("`lots` is not a memory size"), "{err}");
+    // The refused command stored nothing.
+    let out = yardstick(&db, &["workflows", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs: Vec<i64> = list["workflows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["runs"].as_i64().unwrap())
+        .collect();
+    assert_eq!(runs, [0, 0, 0, 0]);
+}
+
+#[test]
 fn stdin_needs_a_format() {
     let dir = tempfile::tempdir().unwrap();
     let out = yardstick(&dir.path().join("y.duckdb"), &["ingest", "runs", "-"]);
