@@ -165,14 +165,30 @@ fn str_col(df: &DataFrame, name: &str) -> Result<Vec<String>, MetricsError> {
 /// order (slices share the data). A workflow without rows gets none: see
 /// [`frame_of`].
 pub fn split_by_workflow(df: &DataFrame) -> Result<Vec<(String, DataFrame)>, MetricsError> {
-    let ids = str_col(df, "workflow_id")?;
+    // An empty result carries the column untyped (null): cast as `str_col` does.
+    let ids = df.column("workflow_id")?.cast(&DataType::String)?;
+    let ids = ids.str()?;
     let mut parts: Vec<(String, DataFrame)> = Vec::new();
-    let mut start = 0;
-    for end in 1..=ids.len() {
-        if end == ids.len() || ids[end] != ids[start] {
-            parts.push((ids[start].clone(), df.slice(start as i64, end - start)));
-            start = end;
+    // (id, first row) of the run of equal ids being read; ids are compared
+    // in place, so a million rows allocate one String per workflow, not per row.
+    let mut current: Option<(&str, usize)> = None;
+    for (row, id) in ids.iter().enumerate() {
+        let id = id.unwrap_or("");
+        match current {
+            Some((open, _)) if open == id => {}
+            _ => {
+                if let Some((open, start)) = current {
+                    parts.push((open.to_string(), df.slice(start as i64, row - start)));
+                }
+                current = Some((id, row));
+            }
         }
+    }
+    if let Some((open, start)) = current {
+        parts.push((
+            open.to_string(),
+            df.slice(start as i64, df.height() - start),
+        ));
     }
     Ok(parts)
 }
@@ -925,8 +941,8 @@ mod tests {
             let mut counted = MedianCounts::new(&xs);
             let (mut a, mut b) = (SplitMix::seed_from_u64(99), SplitMix::seed_from_u64(99));
             for _ in 0..200 {
-                let resample: Vec<f64> = (0..n).map(|_| xs[a.below(n)]).collect();
-                let expected = median_in_place(&mut resample.clone());
+                let mut resample: Vec<f64> = (0..n).map(|_| xs[a.below(n)]).collect();
+                let expected = median_in_place(&mut resample);
                 assert_eq!(counted.draw(&mut b).to_bits(), expected.to_bits(), "n={n}");
             }
             assert_eq!(
