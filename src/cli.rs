@@ -496,6 +496,8 @@ pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboar
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The database every command but `demo` (which writes its own file) opens.
+    let open_store = || open(&cli.db, cli.memory_limit.as_deref());
     match cli.command {
         Command::Bench(args) => {
             crate::bench::run(&args)?;
@@ -506,7 +508,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest(args) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             cmd_ingest(&store, &args)
         }
         Command::Report(ReportCommand::Metrics {
@@ -514,7 +516,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let period = report::resolve_period(&store, from.as_deref(), to.as_deref())?.context(
                 "no runs are stored yet, so there is no default period: give --from and --to",
             )?;
@@ -537,7 +539,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             as_of,
         }) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let req = report::CompareRequest {
                 as_of,
                 workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
@@ -563,7 +565,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let g = granularity
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!(e))?;
@@ -584,12 +586,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Alerts { at, tz }) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             print_json(&report::alerts(&store, at.as_deref(), &tz)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let (period, p) = report::portfolio(
                 &store,
                 from.as_deref(),
@@ -603,7 +605,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             print_json(&report::summary(
                 &store,
                 from.as_deref(),
@@ -618,7 +620,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             format,
         }) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let (period, table) = report::steps(&store, &workflow, from.as_deref(), to.as_deref())?;
             match format {
                 OutFormat::Json => print_json(&serde_json::json!({
@@ -631,7 +633,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Backlog { as_of }) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             print_json(&report::backlog(
                 &store,
                 report::parse_as_of(as_of.as_deref())?,
@@ -639,7 +641,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Workflows { json, as_of } => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let wfs = store.workflows(report::parse_as_of(as_of.as_deref())?)?;
             let mut out = io::stdout().lock();
             if json {
@@ -665,7 +667,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rejects { batch, limit, json } => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let rejects = store.rejects(batch, limit)?;
             let mut out = io::stdout().lock();
             if json {
@@ -691,7 +693,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(cmd) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             match cmd {
                 TokenCommand::Create { role, name } => {
                     let role: crate::auth::Role =
@@ -722,11 +724,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export(args) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             cmd_export(&store, &args)
         }
         Command::Serve(args) => {
-            let store = open(&cli.db, cli.memory_limit.as_deref())?;
+            let store = open_store()?;
             let state = AppState {
                 store,
                 max_body_bytes: args.max_body_mb * 1024 * 1024,

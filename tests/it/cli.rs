@@ -165,7 +165,7 @@ fn ingest_report_and_rejects_from_the_command_line() {
 }
 
 #[test]
-fn a_memory_limit_is_applied_and_a_bad_one_is_refused_by_name() {
+fn a_memory_limit_is_accepted_and_a_bad_one_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("y.duckdb");
     let wf = path("golden/workflows.csv");
@@ -185,7 +185,7 @@ fn a_memory_limit_is_applied_and_a_bad_one_is_refused_by_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--memory-limit"), "{err}");
     assert!(err.contains("`lots` is not a memory size"), "{err}");
-    // The refused command stored nothing.
+    // Refused before the database was opened: nothing was stored.
     let out = yardstick(&db, &["workflows", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let runs: Vec<i64> = list["workflows"]
