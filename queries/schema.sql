@@ -171,7 +171,6 @@ CREATE TABLE IF NOT EXISTS run_steps (
 -- (They were TEMP tables once; DuckDB lost appended rows of a batch of a row
 -- group or more in a TEMP table of a reopened file, so they are ordinary now.)
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
-CREATE TABLE IF NOT EXISTS stage_runs AS SELECT * EXCLUDE (batch_id, superseded_batch) FROM runs LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
 
@@ -195,22 +194,9 @@ WHERE c.workflow_id IS NULL
         AND s.baseline_minutes_per_item IS NOT DISTINCT FROM c.baseline_minutes_per_item
    );
 
--- The staged runs that are new or differ from their current version, the
--- versions a run batch records (`existed`: it supersedes a stored version).
-CREATE OR REPLACE VIEW stage_run_changes AS
-SELECT s.*, c.run_id IS NOT NULL AS existed
-FROM stage_runs s
-LEFT JOIN runs c
-       ON c.source = s.source AND c.run_id = s.run_id AND c.superseded_batch IS NULL
-WHERE c.run_id IS NULL
-   OR NOT (
-        s.workflow_id IS NOT DISTINCT FROM c.workflow_id
-        AND s.trigger_at IS NOT DISTINCT FROM c.trigger_at
-        AND s.started_at IS NOT DISTINCT FROM c.started_at
-        AND s.first_response_at IS NOT DISTINCT FROM c.first_response_at
-        AND s.finished_at IS NOT DISTINCT FROM c.finished_at
-        AND s.status IS NOT DISTINCT FROM c.status
-        AND s.error_kind IS NOT DISTINCT FROM c.error_kind
-        AND s.human_minutes IS NOT DISTINCT FROM c.human_minutes
-        AND s.attributes IS NOT DISTINCT FROM c.attributes
-   );
+-- Runs are not staged: a run batch appends straight to `runs` under its batch
+-- id and resolves duplicates, unchanged rows and versions in place before it
+-- commits (queries/runs/batch_*.sql). Files from before that kept a staging
+-- table for runs; it goes.
+DROP VIEW IF EXISTS stage_run_changes;
+DROP TABLE IF EXISTS stage_runs;

@@ -1,5 +1,4 @@
 -- Empties the staging tables; run before and after each batch's merge.
 DELETE FROM stage_workflows;
-DELETE FROM stage_runs;
 DELETE FROM stage_baselines;
 DELETE FROM stage_steps;

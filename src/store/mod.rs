@@ -29,9 +29,6 @@ const BATCH_INSERT: &str = include_str!("../../queries/batches/insert.sql");
 const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sql");
 const BATCH_FINISH: &str = include_str!("../../queries/batches/finish.sql");
 const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
-const RUNS_COUNT_CHANGES: &str = include_str!("../../queries/runs/count_changes.sql");
-const RUNS_SUPERSEDE_STAGED: &str = include_str!("../../queries/runs/supersede_staged.sql");
-const RUNS_INSERT_STAGED: &str = include_str!("../../queries/runs/insert_staged.sql");
 const IDEM_FIND: &str = include_str!("../../queries/idempotency/find.sql");
 const IDEM_COUNT: &str = include_str!("../../queries/idempotency/count.sql");
 const IDEM_INSERT: &str = include_str!("../../queries/idempotency/insert.sql");
@@ -680,7 +677,11 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             Merge::Versioned
         }
         Rows::Runs(rows) => {
-            runs::stage_runs(conn, RunChunk::new(rows)?)?;
+            runs::append_runs(conn, batch_id, RunChunk::new(rows)?)?;
+            if b.steps.is_some() {
+                // Before the merge, while every run of the input is in the batch.
+                conn.execute(STEPS_DELETE_STAGED, params![batch_id])?;
+            }
             Merge::VersionedRuns
         }
         Rows::Baselines(rows) => {
@@ -707,11 +708,11 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         }
     };
     // Every appended row must be in staging before anything is merged.
-    let staged: (i64, i64, i64, i64) = conn.query_row(STAGE_COUNT, [], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?;
-    let staged = (staged.0 + staged.1 + staged.2 + staged.3) as u64;
-    if staged != b.rows.len() as u64 {
+    // (Runs are not staged: merge_batch_runs checks them.)
+    let staged: (i64, i64, i64) =
+        conn.query_row(STAGE_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let staged = (staged.0 + staged.1 + staged.2) as u64;
+    if !matches!(merge, Merge::VersionedRuns) && staged != b.rows.len() as u64 {
         return Err(StoreError::Incomplete {
             expected: b.rows.len() as u64,
             stored: staged,
@@ -726,8 +727,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             (stored, changed as u64)
         }
         Merge::VersionedRuns => {
-            // Rows were deduplicated before staging, so the merge finds no duplicates.
-            let m = runs::merge_staged_runs(conn, batch_id)?;
+            // Rows were deduplicated before they were appended, so the merge finds no duplicates.
+            let m = runs::merge_batch_runs(conn, batch_id, b.rows.len() as u64)?;
             (m.stored, m.replaced)
         }
         Merge::Replace(delete, insert) => {
@@ -756,7 +757,6 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
                 stored: staged as u64,
             });
         }
-        conn.execute(STEPS_DELETE_STAGED, [])?;
         let stored = conn.execute(STEPS_INSERT_STAGED, params![batch_id])?;
         if stored != steps.len() {
             return Err(StoreError::Incomplete {

@@ -1,8 +1,10 @@
 //! The bulk path for runs: runs travel to DuckDB as Arrow record batches
-//! (built off the writer's thread), are appended to `stage_runs` inside the
-//! batch's transaction, and are merged once at the end — duplicates within the
-//! input removed (the later row wins), unchanged runs left alone, changed runs
-//! versioned.
+//! (built off the writer's thread) and are appended straight to `runs` under
+//! the batch's id, inside the batch's transaction. Before it commits, the batch
+//! is resolved in place: duplicates within the input removed (the later row
+//! wins), rows identical to their run's current version removed, and the
+//! versions it changes marked superseded. Each run is written once; other
+//! connections see none of it until the commit.
 //!
 //! A [`RunBatch`] keeps its transaction open while chunks arrive, so an input
 //! of any size is stored whole or not at all, with memory bounded by the chunk
@@ -12,23 +14,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard};
 
 use chrono::NaiveDateTime;
-use duckdb::arrow::array::{ArrayRef, Float64Array, StringArray, TimestampMicrosecondArray};
+use duckdb::arrow::array::{
+    ArrayRef, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
+};
 use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, Connection};
 
-use super::{
-    Result, StoreError, Written, BATCH_INSERT, RUNS_COUNT_CHANGES, RUNS_INSERT_STAGED,
-    RUNS_SUPERSEDE_STAGED, STAGE_CLEAR,
-};
+use super::{Result, StoreError, Written, BATCH_INSERT};
 use crate::model::{Kind, Reject, Run};
 
-const STAGE_RUNS_COUNT: &str = include_str!("../../queries/runs/stage_count.sql");
-const STAGE_RUNS_DUPLICATES: &str = include_str!("../../queries/runs/stage_duplicates.sql");
-const STAGE_RUNS_DEDUPE: &str = include_str!("../../queries/runs/stage_dedupe.sql");
+const RUNS_BATCH_COUNT: &str = include_str!("../../queries/runs/batch_count.sql");
+const RUNS_BATCH_DEDUPE: &str = include_str!("../../queries/runs/batch_dedupe.sql");
+const RUNS_BATCH_DROP_UNCHANGED: &str = include_str!("../../queries/runs/batch_drop_unchanged.sql");
+const RUNS_BATCH_SUPERSEDE: &str = include_str!("../../queries/runs/batch_supersede.sql");
+const RUNS_BATCH_STORED: &str = include_str!("../../queries/runs/batch_stored.sql");
 
 /// Runs converted to the store's bulk format: one Arrow record batch whose
-/// columns are `stage_runs`' columns. Building one does no I/O, so an
+/// columns are `runs`' columns up to `attributes` (the batch ids are added
+/// when it is appended). Building one does no I/O, so an
 /// ingest builds them on its reading thread.
 pub struct RunChunk {
     batch: RecordBatch,
@@ -59,7 +63,7 @@ impl RunChunk {
             )),
             text(runs.iter().map(|r| r.attributes.as_deref())),
         ];
-        let batch = RecordBatch::try_new(stage_runs_schema(), columns)
+        let batch = RecordBatch::try_new(run_fields_schema(), columns)
             .map_err(|e| StoreError::Shape(format!("run chunk: {e}")))?;
         Ok(RunChunk { batch })
     }
@@ -73,9 +77,9 @@ impl RunChunk {
     }
 }
 
-fn stage_runs_schema() -> Arc<Schema> {
+fn run_fields(with_batch: bool) -> Vec<Field> {
     let ts = || DataType::Timestamp(TimeUnit::Microsecond, None);
-    Arc::new(Schema::new(vec![
+    let mut fields = vec![
         Field::new("source", DataType::Utf8, false),
         Field::new("run_id", DataType::Utf8, false),
         Field::new("workflow_id", DataType::Utf8, false),
@@ -87,51 +91,98 @@ fn stage_runs_schema() -> Arc<Schema> {
         Field::new("error_kind", DataType::Utf8, true),
         Field::new("human_minutes", DataType::Float64, true),
         Field::new("attributes", DataType::Utf8, true),
-    ]))
+    ];
+    if with_batch {
+        fields.push(Field::new("batch_id", DataType::Int64, false));
+        fields.push(Field::new("superseded_batch", DataType::Int64, true));
+    }
+    fields
 }
 
-/// Appends runs to `stage_runs`.
-pub(super) fn stage_runs(conn: &Connection, chunk: RunChunk) -> Result<()> {
-    let mut app = conn.appender("stage_runs")?;
-    app.append_record_batch(chunk.batch)?;
+fn run_fields_schema() -> Arc<Schema> {
+    Arc::new(Schema::new(run_fields(false)))
+}
+
+/// Appends runs to `runs` as versions of batch `batch_id`, not yet resolved
+/// (see [`merge_batch_runs`]).
+pub(super) fn append_runs(conn: &Connection, batch_id: i64, chunk: RunChunk) -> Result<()> {
+    let n = chunk.len();
+    let mut columns = chunk.batch.columns().to_vec();
+    columns.push(Arc::new(Int64Array::from(vec![batch_id; n])));
+    columns.push(Arc::new(Int64Array::new_null(n)));
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(run_fields(true))), columns)
+        .map_err(|e| StoreError::Shape(format!("run chunk: {e}")))?;
+    let mut app = conn.appender("runs")?;
+    app.append_record_batch(batch)?;
     app.flush()?;
     Ok(())
 }
 
-/// What merging the staged runs did.
+/// What resolving a batch's runs did.
 pub(super) struct Merged {
     pub stored: u64,
     pub replaced: u64,
-    /// Staged rows dropped because a later row of the input had the same identity.
+    /// Appended rows dropped because a later row of the input had the same identity.
     pub duplicates: u64,
+    /// Appended rows dropped because they equal their run's current version.
+    pub unchanged: u64,
 }
 
-/// Merges `stage_runs` into `runs` under `batch_id`. The caller has checked
-/// that every appended row is in staging.
-pub(super) fn merge_staged_runs(conn: &Connection, batch_id: i64) -> Result<Merged> {
-    let duplicates: i64 = conn.query_row(STAGE_RUNS_DUPLICATES, [], |r| r.get(0))?;
+/// Resolves the `appended` rows that batch `batch_id` appended to `runs`:
+/// removes the duplicates within the input (the later row wins) and the rows
+/// identical to their run's current version, and marks the current versions
+/// that the rest change as superseded. Fails, so that the batch rolls back,
+/// if any appended row is missing or the counts do not add up.
+pub(super) fn merge_batch_runs(conn: &Connection, batch_id: i64, appended: u64) -> Result<Merged> {
+    let t = std::time::Instant::now();
+    let (rows, distinct): (i64, i64) =
+        conn.query_row(RUNS_BATCH_COUNT, params![batch_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    // Every appended row must be there before anything is resolved.
+    if rows as u64 != appended {
+        return Err(StoreError::Incomplete {
+            expected: appended,
+            stored: rows as u64,
+        });
+    }
+    tracing::debug!(
+        ms = t.elapsed().as_millis() as u64,
+        "run batch: rows counted"
+    );
+    let duplicates = rows - distinct;
     if duplicates > 0 {
-        let removed = conn.execute(STAGE_RUNS_DEDUPE, [])? as i64;
+        let removed = conn.execute(RUNS_BATCH_DEDUPE, params![batch_id])? as i64;
         if removed != duplicates {
             return Err(StoreError::Shape(format!(
-                "{duplicates} duplicate staged runs, but {removed} were removed"
+                "{duplicates} duplicate runs in the input, but {removed} were removed"
             )));
         }
     }
-    let expected: i64 = conn.query_row(RUNS_COUNT_CHANGES, [], |r| r.get(0))?;
-    let replaced = conn.execute(RUNS_SUPERSEDE_STAGED, params![batch_id])? as u64;
-    let stored = conn.execute(RUNS_INSERT_STAGED, params![batch_id])? as u64;
-    // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
-    if stored != expected as u64 {
+    let unchanged = conn.execute(RUNS_BATCH_DROP_UNCHANGED, params![batch_id])? as u64;
+    tracing::debug!(
+        ms = t.elapsed().as_millis() as u64,
+        "run batch: unchanged removed"
+    );
+    let replaced = conn.execute(RUNS_BATCH_SUPERSEDE, params![batch_id])? as u64;
+    tracing::debug!(
+        ms = t.elapsed().as_millis() as u64,
+        "run batch: versions superseded"
+    );
+    let stored: i64 = conn.query_row(RUNS_BATCH_STORED, params![batch_id], |r| r.get(0))?;
+    // Never commit a batch whose counts do not add up.
+    let expected = distinct as u64 - unchanged;
+    if stored as u64 != expected {
         return Err(StoreError::Incomplete {
-            expected: expected as u64,
-            stored,
+            expected,
+            stored: stored as u64,
         });
     }
     Ok(Merged {
-        stored,
+        stored: stored as u64,
         replaced,
         duplicates: duplicates as u64,
+        unchanged,
     })
 }
 
@@ -219,7 +270,6 @@ impl RunBatch<'_> {
             ],
             |r| r.get(0),
         )?;
-        batch.conn.execute_batch(STAGE_CLEAR)?;
         Ok(batch)
     }
 
@@ -227,10 +277,10 @@ impl RunBatch<'_> {
         self.batch_id
     }
 
-    /// Stages a chunk of accepted runs.
+    /// Appends a chunk of accepted runs to the batch.
     pub fn append(&mut self, chunk: RunChunk) -> Result<()> {
         let n = chunk.len() as u64;
-        stage_runs(&self.conn, chunk)?;
+        append_runs(&self.conn, self.batch_id, chunk)?;
         self.appended += n;
         Ok(())
     }
@@ -242,17 +292,13 @@ impl RunBatch<'_> {
         Ok(())
     }
 
-    /// Merges the staged runs, records the batch's counts and commits.
+    /// Resolves the batch's runs, records its counts and commits.
     pub fn commit(mut self, rows_read: u64, accepted: u64) -> Result<RunsWritten> {
-        // Every appended row must be in staging before anything is merged.
-        let staged: i64 = self.conn.query_row(STAGE_RUNS_COUNT, [], |r| r.get(0))?;
-        if staged as u64 != self.appended {
-            return Err(StoreError::Incomplete {
-                expected: self.appended,
-                stored: staged as u64,
-            });
-        }
-        let merged = merge_staged_runs(&self.conn, self.batch_id)?;
+        tracing::debug!(
+            rows = self.appended,
+            "run batch: all chunks appended; resolving"
+        );
+        let merged = merge_batch_runs(&self.conn, self.batch_id, self.appended)?;
         self.conn.execute(
             super::BATCH_FINISH,
             params![
@@ -264,8 +310,9 @@ impl RunBatch<'_> {
                 self.batch_id
             ],
         )?;
-        self.conn.execute_batch(STAGE_CLEAR)?;
+        let t = std::time::Instant::now();
         self.conn.execute_batch("COMMIT")?;
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "run batch committed");
         self.open = false;
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(RunsWritten {
@@ -273,7 +320,7 @@ impl RunBatch<'_> {
                 batch_id: self.batch_id,
                 stored: merged.stored,
                 replaced: merged.replaced,
-                unchanged: self.appended - merged.duplicates - merged.stored,
+                unchanged: merged.unchanged,
             },
             duplicates: merged.duplicates,
         })

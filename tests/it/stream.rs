@@ -17,7 +17,7 @@ fn catalogue() -> Store {
 
 const HEADER: &str = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n";
 
-/// `n` runs of wf-a, run i starting i seconds after midnight, 2 human minutes each.
+/// `n` runs of wf-a, r0 to r{n-1}, all alike but for their ids, `minutes` human minutes each.
 fn runs_csv(n: usize, minutes: &str) -> String {
     let mut t = String::from(HEADER);
     for i in 0..n {
@@ -93,6 +93,51 @@ fn duplicates_across_chunks_keep_the_later_row() {
     .unwrap();
     assert_eq!((again.written, again.unchanged), (0, 70_000));
     assert_eq!(stored_runs(&s), 70_000);
+}
+
+#[test]
+fn duplicates_in_a_batch_over_stored_runs_keep_the_later_row_and_version_the_rest() {
+    // Runs are appended to the stored table and resolved in place, so the
+    // later row must also win when the table already holds versions of them.
+    let s = catalogue();
+    let csv = |text: &str| {
+        ingest::ingest_from(
+            &s,
+            Kind::Runs,
+            Format::Csv,
+            "t",
+            text.as_bytes(),
+            Options::default(),
+        )
+        .unwrap()
+    };
+    let first = csv(&runs_csv(70_000, "2"));
+    assert_eq!((first.written, first.replaced), (70_000, 0));
+    // r0..r39999 with 3 minutes, then r0..r9999 again with 5 (in the second chunk),
+    // then r60000..r69999 unchanged.
+    let mut text = runs_csv(40_000, "3");
+    for i in (0..10_000).chain(60_000..70_000) {
+        let minutes = if i < 10_000 { 5 } else { 2 };
+        text.push_str(&format!(
+            "n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,{minutes}\n"
+        ));
+    }
+    let rep = csv(&text);
+    assert_eq!(
+        (
+            rep.rows_read,
+            rep.superseded_in_input,
+            rep.written,
+            rep.replaced,
+            rep.unchanged
+        ),
+        (60_000, 10_000, 40_000, 40_000, 10_000)
+    );
+    assert_eq!(stored_runs(&s), 70_000);
+    assert_eq!(
+        human_minutes(&s),
+        10_000.0 * 5.0 + 30_000.0 * 3.0 + 30_000.0 * 2.0
+    );
 }
 
 #[test]
