@@ -25,6 +25,7 @@ use super::{Result, StoreError, Written, BATCH_INSERT};
 use crate::model::{Kind, Reject, Run};
 
 const RUNS_BATCH_COUNT: &str = include_str!("../../queries/runs/batch_count.sql");
+const RUNS_BATCH_DISTINCT: &str = include_str!("../../queries/runs/batch_distinct.sql");
 const RUNS_BATCH_DEDUPE: &str = include_str!("../../queries/runs/batch_dedupe.sql");
 const RUNS_BATCH_DROP_UNCHANGED: &str = include_str!("../../queries/runs/batch_drop_unchanged.sql");
 const RUNS_BATCH_SUPERSEDE: &str = include_str!("../../queries/runs/batch_supersede.sql");
@@ -135,10 +136,9 @@ pub(super) struct Merged {
 /// if any appended row is missing or the counts do not add up.
 pub(super) fn merge_batch_runs(conn: &Connection, batch_id: i64, appended: u64) -> Result<Merged> {
     let t = std::time::Instant::now();
-    let (rows, distinct): (i64, i64) =
-        conn.query_row(RUNS_BATCH_COUNT, params![batch_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+    let (rows, hashes): (i64, i64) = conn.query_row(RUNS_BATCH_COUNT, params![batch_id], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     // Every appended row must be there before anything is resolved.
     if rows as u64 != appended {
         return Err(StoreError::Incomplete {
@@ -146,6 +146,12 @@ pub(super) fn merge_batch_runs(conn: &Connection, batch_id: i64, appended: u64) 
             stored: rows as u64,
         });
     }
+    // Distinct hashes prove distinct identities; fewer may be collisions, so count exactly.
+    let distinct: i64 = if hashes == rows {
+        rows
+    } else {
+        conn.query_row(RUNS_BATCH_DISTINCT, params![batch_id], |r| r.get(0))?
+    };
     tracing::debug!(
         ms = t.elapsed().as_millis() as u64,
         "run batch: rows counted"
