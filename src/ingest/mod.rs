@@ -10,6 +10,7 @@ pub mod platform;
 pub mod read;
 pub mod validate;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -194,7 +195,7 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
                         return Err(Reject {
                             line: rec.line,
                             key: Some(s.run_id.clone()),
-                            raw: rec.raw.clone(),
+                            raw: rec.raw.to_string(),
                             problems: vec![crate::model::Problem {
                                 field: Some("run_id".into()),
                                 reason: format!(
@@ -339,12 +340,12 @@ pub fn ingest_parquet(
                 .zip(
                     values
                         .into_iter()
-                        .map(|v| v.filter(|s| !s.trim().is_empty())),
+                        .map(|v| v.filter(|s| !s.trim().is_empty()).map(Cow::Owned)),
                 )
                 .collect();
             each(read::RawRecord {
                 line,
-                raw,
+                raw: raw.into(),
                 fields,
                 broken: None,
             });
@@ -366,7 +367,7 @@ fn stream_runs(
     format: &str,
     origin: &str,
     opts: Options,
-    read: impl FnOnce(&mut dyn FnMut(read::RawRecord)) -> Result<Vec<String>, ReadError> + Send,
+    read: impl FnOnce(&mut dyn FnMut(read::RawRecord<'_>)) -> Result<Vec<String>, ReadError> + Send,
 ) -> Result<Report, IngestError> {
     let known = store.workflow_ids()?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<(RunChunk, Vec<Reject>)>(2);

@@ -8,6 +8,7 @@
 //! ("Automation-platform exports") and tested on fixtures in
 //! `fixtures/platforms/`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -198,10 +199,10 @@ fn to_record(
     flat: Flat,
     map: &HashMap<String, String>,
     map_name: &str,
-) -> RawRecord {
+) -> RawRecord<'static> {
     let f = platform.fields();
-    let mut fields: Vec<(Arc<str>, Option<String>)> = Vec::new();
-    let mut put = |k: &str, v: Option<String>| fields.push((Arc::from(k), v));
+    let mut fields: Vec<(Arc<str>, Option<Cow<'static, str>>)> = Vec::new();
+    let mut put = |k: &str, v: Option<String>| fields.push((Arc::from(k), v.map(Cow::Owned)));
     let mut broken = None;
     put("source", Some(platform.as_str().to_string()));
     put("run_id", pick(&flat, f.id).map(str::to_string));
@@ -266,7 +267,7 @@ fn to_record(
     put("attributes", Some(Value::Object(attrs).to_string()));
     RawRecord {
         line,
-        raw,
+        raw: raw.into(),
         fields,
         broken,
     }
@@ -303,7 +304,7 @@ pub fn read(
     bytes: &[u8],
     map: &HashMap<String, String>,
     map_name: &str,
-    each: &mut impl FnMut(RawRecord),
+    each: &mut impl FnMut(RawRecord<'_>),
 ) -> Result<(), ReadError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         ReadError(format!(

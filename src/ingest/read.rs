@@ -8,6 +8,7 @@
 //! to one row become a record with a `broken` reason, so the row is rejected
 //! with its line number and the rest of the file still counts.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -106,18 +107,34 @@ pub struct ReadError(pub String);
 
 /// One row as the user wrote it.
 #[derive(Debug, Clone)]
-pub struct RawRecord {
+pub struct RawRecord<'a> {
     /// 1-based line where the row starts; in CSV the header is line 1.
     pub line: u64,
-    /// The row's text, kept with a reject.
-    pub raw: String,
-    /// Field name and value; empty values are `None`.
-    pub fields: Vec<(Arc<str>, Option<String>)>,
+    /// The row's text, kept with a reject. A CSV record borrows it, and its
+    /// values, from the reader's buffer: nothing of an accepted row is copied
+    /// before it is validated.
+    pub raw: Cow<'a, str>,
+    /// Field name and value, trimmed; empty values are `None`.
+    pub fields: Vec<(Arc<str>, Option<Cow<'a, str>>)>,
     /// Set when the row itself cannot be read (bad JSON, wrong field count).
     pub broken: Option<String>,
 }
 
-impl RawRecord {
+impl RawRecord<'_> {
+    /// The record with everything it borrows copied, to be kept.
+    pub fn into_owned(self) -> RawRecord<'static> {
+        RawRecord {
+            line: self.line,
+            raw: Cow::Owned(self.raw.into_owned()),
+            fields: self
+                .fields
+                .into_iter()
+                .map(|(k, v)| (k, v.map(|v| Cow::Owned(v.into_owned()))))
+                .collect(),
+            broken: self.broken,
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
@@ -133,7 +150,7 @@ pub fn read(
     kind: Kind,
     format: Format,
     bytes: &[u8],
-    each: impl FnMut(RawRecord),
+    each: impl FnMut(RawRecord<'_>),
 ) -> Result<Vec<String>, ReadError> {
     read_from(kind, format, bytes, each)
 }
@@ -151,7 +168,7 @@ pub fn read_from(
     kind: Kind,
     format: Format,
     input: impl Read,
-    mut each: impl FnMut(RawRecord),
+    mut each: impl FnMut(RawRecord<'_>),
 ) -> Result<Vec<String>, ReadError> {
     let mut input = BufReader::with_capacity(1 << 20, input);
     skip_bom(&mut input)?;
@@ -160,7 +177,7 @@ pub fn read_from(
         Format::Ndjson | Format::Json => {
             // JSON records name their own fields: collect the unknown ones as they pass.
             let mut unknown = BTreeSet::new();
-            let mut note = |r: RawRecord| {
+            let mut note = |r: RawRecord<'_>| {
                 for (k, _) in &r.fields {
                     if !kind.fields().contains(&&**k) && !unknown.contains(k) {
                         unknown.insert(k.clone());
@@ -261,7 +278,7 @@ impl<R> Tee<R> {
 fn read_csv<R: Read>(
     kind: Kind,
     input: R,
-    each: &mut impl FnMut(RawRecord),
+    each: &mut impl FnMut(RawRecord<'_>),
 ) -> Result<Vec<String>, ReadError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -346,16 +363,20 @@ fn read_csv<R: Read>(
                 let fields = names
                     .iter()
                     .zip(rec.iter())
-                    .map(|(n, v)| (n.clone(), non_empty(std::str::from_utf8(v).unwrap_or(""))))
+                    .map(|(n, v)| {
+                        (
+                            n.clone(),
+                            non_empty_ref(std::str::from_utf8(v).unwrap_or("")),
+                        )
+                    })
                     .collect();
-                let raw = raw.trim_end_matches(['\r', '\n']).to_string();
-                rdr.get_mut().release(start);
                 each(RawRecord {
                     line,
-                    raw,
+                    raw: Cow::Borrowed(raw.trim_end_matches(['\r', '\n'])),
                     fields,
                     broken,
                 });
+                rdr.get_mut().release(start);
             }
             Err(e) => {
                 if let csv::ErrorKind::Io(io) = e.kind() {
@@ -370,7 +391,10 @@ fn read_csv<R: Read>(
     Ok(warnings)
 }
 
-fn read_ndjson(mut input: impl BufRead, each: &mut impl FnMut(RawRecord)) -> Result<(), ReadError> {
+fn read_ndjson(
+    mut input: impl BufRead,
+    each: &mut impl FnMut(RawRecord<'_>),
+) -> Result<(), ReadError> {
     let (mut line_no, mut offset) = (0u64, 0u64);
     let mut buf = Vec::new();
     loop {
@@ -406,7 +430,7 @@ fn read_ndjson(mut input: impl BufRead, each: &mut impl FnMut(RawRecord)) -> Res
             let head = String::from_utf8_lossy(&buf[..1024]).into_owned();
             each(RawRecord {
                 line: line_no,
-                raw: head,
+                raw: head.into(),
                 fields: Vec::new(),
                 broken: Some(format!(
                     "the row is longer than {MAX_ROW_BYTES} bytes ({} bytes)",
@@ -425,23 +449,23 @@ fn read_ndjson(mut input: impl BufRead, each: &mut impl FnMut(RawRecord)) -> Res
     }
 }
 
-fn record_from_json_text(line: u64, text: &str) -> RawRecord {
+fn record_from_json_text(line: u64, text: &str) -> RawRecord<'static> {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(v) => record_from_value(line, text.to_string(), v),
         Err(e) => RawRecord {
             line,
-            raw: text.to_string(),
+            raw: text.to_string().into(),
             fields: Vec::new(),
             broken: Some(format!("not valid JSON: {e}")),
         },
     }
 }
 
-fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord {
+fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord<'static> {
     match v {
         serde_json::Value::Object(map) if map.len() > MAX_COLUMNS => RawRecord {
             line,
-            raw: raw.chars().take(1024).collect(),
+            raw: raw.chars().take(1024).collect::<String>().into(),
             fields: Vec::new(),
             broken: Some(format!(
                 "the object has {} fields; at most {MAX_COLUMNS} are read",
@@ -455,23 +479,23 @@ fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord 
                     let s = match v {
                         serde_json::Value::Null => None,
                         serde_json::Value::String(s) => non_empty(&s),
-                        serde_json::Value::Bool(b) => Some(b.to_string()),
-                        serde_json::Value::Number(n) => Some(n.to_string()),
-                        other => Some(other.to_string()),
+                        serde_json::Value::Bool(b) => Some(b.to_string().into()),
+                        serde_json::Value::Number(n) => Some(n.to_string().into()),
+                        other => Some(other.to_string().into()),
                     };
                     (Arc::from(k.as_str()), s)
                 })
                 .collect();
             RawRecord {
                 line,
-                raw,
+                raw: raw.into(),
                 fields,
                 broken: None,
             }
         }
         other => RawRecord {
             line,
-            raw,
+            raw: raw.into(),
             fields: Vec::new(),
             broken: Some(format!(
                 "expected a JSON object, found {}",
@@ -481,7 +505,7 @@ fn record_from_value(line: u64, raw: String, v: serde_json::Value) -> RawRecord 
     }
 }
 
-fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord)) -> Result<(), ReadError> {
+fn read_json_array(text: &str, each: &mut impl FnMut(RawRecord<'_>)) -> Result<(), ReadError> {
     let bytes = text.as_bytes();
     let pos = skip_ws(bytes, 0);
     // A single object is one record: a webhook posting one run.
@@ -571,7 +595,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 fn count_nl(b: &[u8]) -> usize {
-    b.iter().filter(|c| **c == b'\n').count()
+    memchr::memchr_iter(b'\n', b).count()
 }
 
 fn json_type(v: &serde_json::Value) -> &'static str {
@@ -585,9 +609,13 @@ fn json_type(v: &serde_json::Value) -> &'static str {
     }
 }
 
-fn non_empty(v: &str) -> Option<String> {
+fn non_empty(v: &str) -> Option<Cow<'static, str>> {
+    non_empty_ref(v).map(|v| Cow::Owned(v.into_owned()))
+}
+
+fn non_empty_ref(v: &str) -> Option<Cow<'_, str>> {
     let t = v.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    (!t.is_empty()).then_some(Cow::Borrowed(t))
 }
 
 /// Refuses a set of columns (`what`: "the header", "the file") that lacks a
@@ -643,13 +671,13 @@ mod tests {
 
     #[derive(Debug)]
     struct ReadOutput {
-        records: Vec<RawRecord>,
+        records: Vec<RawRecord<'static>>,
         warnings: Vec<String>,
     }
 
     fn read_all(kind: Kind, format: Format, bytes: &[u8]) -> Result<ReadOutput, ReadError> {
         let mut records = Vec::new();
-        let warnings = read(kind, format, bytes, |r| records.push(r))?;
+        let warnings = read(kind, format, bytes, |r| records.push(r.into_owned()))?;
         Ok(ReadOutput { records, warnings })
     }
 

@@ -15,12 +15,12 @@ use chrono::NaiveDateTime;
 
 /// Collects the problems of one row while its fields are parsed.
 struct Checker<'a> {
-    rec: &'a RawRecord,
+    rec: &'a RawRecord<'a>,
     problems: Vec<Problem>,
 }
 
 impl<'a> Checker<'a> {
-    fn new(rec: &'a RawRecord) -> Self {
+    fn new(rec: &'a RawRecord<'a>) -> Self {
         let mut problems = Vec::new();
         if let Some(b) = &rec.broken {
             problems.push(Problem {
@@ -31,7 +31,7 @@ impl<'a> Checker<'a> {
         let row: usize = rec
             .fields
             .iter()
-            .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len))
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, |v| v.len()))
             .sum();
         if row > MAX_ROW_BYTES {
             problems.push(Problem {
@@ -119,7 +119,7 @@ impl<'a> Checker<'a> {
             _ => Err(Reject {
                 line: self.rec.line,
                 key,
-                raw: self.rec.raw.clone(),
+                raw: self.rec.raw.to_string(),
                 problems: if self.problems.is_empty() {
                     vec![Problem {
                         field: None,
@@ -191,6 +191,28 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
 }
 
 /// Validates one run against the catalogue.
+/// The columns of `rec` that are not run fields, as the JSON object of strings
+/// that `serde_json` prints for them (names in column order), or `None` if
+/// there are none: the attributes of a row without an `attributes` field,
+/// written without building the object first.
+fn extra_columns_json(rec: &RawRecord<'_>) -> Option<String> {
+    let mut out: Vec<u8> = Vec::new();
+    for (k, v) in &rec.fields {
+        if let (Some(v), false) = (v, Kind::Runs.fields().contains(&&**k)) {
+            out.push(if out.is_empty() { b'{' } else { b',' });
+            // Writing a string to memory cannot fail.
+            let _ = serde_json::to_writer(&mut out, &**k);
+            out.push(b':');
+            let _ = serde_json::to_writer(&mut out, &**v);
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    out.push(b'}');
+    String::from_utf8(out).ok()
+}
+
 pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
     let mut c = Checker::new(rec);
     let source = c.text("source");
@@ -201,30 +223,40 @@ pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
     let first_response_at = c.timestamp("first_response_at", false);
     let finished_at = c.timestamp("finished_at", false);
     let status = c.parsed("status", true, |s| {
-        s.trim().to_ascii_lowercase().parse::<Status>()
+        let s = s.trim();
+        match Status::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+        {
+            Some(st) => Ok(st),
+            None => s.to_ascii_lowercase().parse::<Status>(),
+        }
     });
     let error_kind = c.opt_text("error_kind");
     let human_minutes = c.minutes("human_minutes", false);
 
     // Attributes: the `attributes` object, plus every column that is not a run field.
-    let mut attrs = serde_json::Map::new();
-    if let Some(a) = rec.get("attributes") {
-        match serde_json::from_str::<serde_json::Value>(a) {
-            Ok(serde_json::Value::Object(m)) => attrs.extend(m),
-            _ => c.fail(
-                "attributes",
-                "attributes must be a JSON object such as {\"region\":\"EU\"}",
-            ),
-        }
-    }
-    for (k, v) in &rec.fields {
-        if !Kind::Runs.fields().contains(&&**k) {
-            if let Some(v) = v {
-                attrs.insert(k.to_string(), serde_json::Value::String(v.clone()));
+    let attributes = match rec.get("attributes") {
+        None => extra_columns_json(rec),
+        Some(a) => {
+            let mut attrs = serde_json::Map::new();
+            match serde_json::from_str::<serde_json::Value>(a) {
+                Ok(serde_json::Value::Object(m)) => attrs.extend(m),
+                _ => c.fail(
+                    "attributes",
+                    "attributes must be a JSON object such as {\"region\":\"EU\"}",
+                ),
             }
+            for (k, v) in &rec.fields {
+                if !Kind::Runs.fields().contains(&&**k) {
+                    if let Some(v) = v {
+                        attrs.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+                    }
+                }
+            }
+            (!attrs.is_empty()).then(|| serde_json::Value::Object(attrs).to_string())
         }
-    }
-    let attributes = (!attrs.is_empty()).then(|| serde_json::Value::Object(attrs).to_string());
+    };
 
     let anchor = trigger_at.or(started_at);
     if let (Some(a), Some(f)) = (anchor, finished_at) {
@@ -349,4 +381,47 @@ pub fn step(rec: &RawRecord) -> Result<crate::model::Step, Reject> {
         _ => None,
     };
     c.finish(value, run_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn extra_columns_print_as_serde_json_prints_them() {
+        let values = [
+            ("region", Some("EU")),
+            ("source", Some("n8n")),
+            ("note", Some("say \"hi\"\\ \u{e9}\u{1F600}\ttab\u{1}")),
+            ("empty", None),
+            ("channel", Some("web")),
+        ];
+        let rec = RawRecord {
+            line: 2,
+            raw: Cow::Borrowed(""),
+            fields: values
+                .iter()
+                .map(|(k, v)| (Arc::from(*k), v.map(Cow::Borrowed)))
+                .collect(),
+            broken: None,
+        };
+        let mut expect = serde_json::Map::new();
+        for (k, v) in values {
+            if let (Some(v), false) = (v, Kind::Runs.fields().contains(&k)) {
+                expect.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+            }
+        }
+        assert_eq!(
+            extra_columns_json(&rec).as_deref(),
+            Some(serde_json::Value::Object(expect).to_string().as_str())
+        );
+        let none = RawRecord {
+            fields: vec![(Arc::from("source"), Some(Cow::Borrowed("n8n")))],
+            ..rec
+        };
+        assert_eq!(extra_columns_json(&none), None);
+    }
 }

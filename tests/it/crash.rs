@@ -175,7 +175,7 @@ fn sigterm_finishes_the_ingest_in_flight_then_stops() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     // Large enough that the ingest is still running when the signal comes.
-    const BIG: usize = 60_000;
+    const BIG: usize = 250_000;
     let body = std::fs::read(sized_batch_file(dir.path(), 1, BIG)).unwrap();
     let poster = {
         let (agent, base) = (agent.clone(), base.clone());
