@@ -40,6 +40,18 @@ wf AS (
 baseline AS (
     SELECT workflow_id, b FROM baselines_as_of($5::TIMESTAMP)
 ),
+wf_b AS (
+    SELECT wf.*, bl.b FROM wf JOIN baseline bl USING (workflow_id)
+),
+-- The periods by the UTC days they touch, so that a run finds its period by an
+-- equality on its anchor's day (a hash join) and the exact bounds after it; a
+-- day holding a bound appears once for each period it touches.
+period_days AS (
+    SELECT unnest(range(date_trunc('day', period_start), period_end, INTERVAL 1 DAY)) AS day,
+           period_start,
+           period_end
+    FROM periods
+),
 period_runs AS (
     SELECT p.period_start,
            p.period_end,
@@ -60,19 +72,28 @@ period_runs AS (
            (r.status IN ('succeeded', 'failed', 'escalated')
              AND wf.automated_since IS NOT NULL
              AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since) AS reclaims,
-           CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN bl.b
+           CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN wf.b
                 ELSE coalesce(r.human_minutes, 0) END AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes
+    -- Both joins are LEFT joins on purpose. Every run of the span finds its one
+    -- period (the periods tile [$1, $2)), and a run of a workflow outside `wf`
+    -- forms groups that the final select never reads; but as outer joins they
+    -- keep DuckDB from estimating the runs side as tiny and building its hash
+    -- tables on millions of runs instead of on the periods and workflows
+    -- (measured at 10M runs: 1.3–1.8 s → 0.65 s for a quarter, 8 s → 2.7 s for
+    -- a weekly year).
     FROM runs r
-    JOIN wf USING (workflow_id)
-    JOIN baseline bl USING (workflow_id)
-    JOIN periods p
-      ON coalesce(r.trigger_at, r.started_at) >= p.period_start
+    LEFT JOIN period_days p
+      ON date_trunc('day', coalesce(r.trigger_at, r.started_at)) = p.day
+     AND coalesce(r.trigger_at, r.started_at) >= p.period_start
      AND coalesce(r.trigger_at, r.started_at) < p.period_end
+    LEFT JOIN wf_b wf ON wf.workflow_id = r.workflow_id
     WHERE current_at(r.batch_id, r.superseded_batch, $5::TIMESTAMP)
       AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
       AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
+      AND ($4::VARCHAR IS NULL
+           OR list_contains(string_split($4::VARCHAR, ','), r.workflow_id))
 ),
 agg AS (
     SELECT period_start,
