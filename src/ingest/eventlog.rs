@@ -11,6 +11,7 @@
 //! read, never the file. A CSV log may interleave its cases, so its events are
 //! grouped by case until the end of the file. No entity of a DTD is expanded.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufReader, Read};
 
@@ -218,10 +219,8 @@ impl<R: Read> LineCounter<R> {
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' {
-                self.recent.push_back(self.offset + i as u64);
-            }
+        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
+            self.recent.push_back(self.offset + i as u64);
         }
         self.offset += n as u64;
         while self
@@ -244,22 +243,35 @@ impl<R> LineCounter<R> {
     }
 }
 
-fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>, String> {
+/// The `key` and `value` of an XES attribute element, in one pass over its
+/// attributes that stops when both are found, borrowed unless normalisation
+/// changes them.
+fn key_value<'a>(
+    e: &'a BytesStart<'_>,
+) -> Result<(Option<Cow<'a, str>>, Option<Cow<'a, str>>), String> {
+    let (mut key, mut value) = (None, None);
     for a in e.attributes() {
         let a = a.map_err(|err| err.to_string())?;
-        if a.key.as_ref() == name {
-            let v = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| err.to_string())?;
-            if v.len() > MAX_VALUE {
-                return Err(format!(
-                    "an attribute value is longer than {MAX_VALUE} bytes"
-                ));
-            }
-            return Ok(Some(v.into_owned()));
+        let slot = match a.key.as_ref() {
+            "key" if key.is_none() => &mut key,
+            "value" if value.is_none() => &mut value,
+            _ => continue,
+        };
+        // Borrowed unless normalisation changes something (a reference, a tab or a line break).
+        let v = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|err| err.to_string())?;
+        if v.len() > MAX_VALUE {
+            return Err(format!(
+                "an attribute value is longer than {MAX_VALUE} bytes"
+            ));
+        }
+        *slot = Some(v);
+        if key.is_some() && value.is_some() {
+            break;
         }
     }
-    Ok(None)
+    Ok((key, value))
 }
 
 fn parse_xes<R: Read>(
@@ -327,24 +339,26 @@ fn parse_xes<R: Read>(
                     name,
                     "string" | "date" | "int" | "float" | "boolean" | "id" | "list" | "container"
                 ) {
-                    let key =
-                        attr(e, "key").map_err(|m| ReadError(format!("line {}: {m}", line())))?;
-                    let value =
-                        attr(e, "value").map_err(|m| ReadError(format!("line {}: {m}", line())))?;
+                    let (key, value) =
+                        key_value(e).map_err(|m| ReadError(format!("line {}: {m}", line())))?;
                     if let (Some(k), Some(v)) = (key, value) {
                         if let Some(ev) = event.as_mut() {
-                            match k.as_str() {
-                                "concept:name" => ev.activity = Some(v),
-                                "time:timestamp" => ev.timestamp = Some(v),
-                                "lifecycle:transition" => ev.lifecycle = Some(v),
-                                "org:resource" => ev.resource = Some(v),
+                            let v = || Some(v.into_owned());
+                            match &*k {
+                                "concept:name" => ev.activity = v(),
+                                "time:timestamp" => ev.timestamp = v(),
+                                "lifecycle:transition" => ev.lifecycle = v(),
+                                "org:resource" => ev.resource = v(),
                                 _ => {}
                             }
                         } else if let Some(c) = case.as_mut() {
                             if k == "concept:name" {
-                                c.id = Some(v);
+                                c.id = Some(v.into_owned());
                             } else {
-                                c.attributes.insert(k, serde_json::Value::String(v));
+                                c.attributes.insert(
+                                    k.into_owned(),
+                                    serde_json::Value::String(v.into_owned()),
+                                );
                             }
                         }
                     }

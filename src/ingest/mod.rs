@@ -590,7 +590,9 @@ pub fn ingest_eventlog(
     if log.source.trim().is_empty() {
         return Err(ReadError("the source name is empty".into()).into());
     }
+    let t = std::time::Instant::now();
     let parsed = eventlog::parse(input, format, log)?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "event log parsed");
     let mut d = Dedup::default();
     let mut runs_steps: HashMap<String, Vec<crate::model::Step>> = HashMap::new();
     for s in parsed.steps {
