@@ -243,12 +243,13 @@ impl<R> LineCounter<R> {
     }
 }
 
+/// An XES attribute element's `key` and `value`, either possibly missing.
+type KeyValue<'a> = (Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+
 /// The `key` and `value` of an XES attribute element, in one pass over its
 /// attributes that stops when both are found, borrowed unless normalisation
 /// changes them.
-fn key_value<'a>(
-    e: &'a BytesStart<'_>,
-) -> Result<(Option<Cow<'a, str>>, Option<Cow<'a, str>>), String> {
+fn key_value<'a>(e: &'a BytesStart<'_>) -> Result<KeyValue<'a>, String> {
     let (mut key, mut value) = (None, None);
     for a in e.attributes() {
         let a = a.map_err(|err| err.to_string())?;
