@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::{blocking, html_error, ApiError, AppState};
-use crate::dashboard::{chart, export, page, Filters};
+use crate::dashboard::{chart, export, Filters};
 
 fn filters(raw: Option<String>) -> Result<Filters, ApiError> {
     serde_urlencoded::from_str::<Filters>(raw.as_deref().unwrap_or(""))
@@ -59,7 +59,7 @@ pub(super) async fn page_or_workbook(
                     &format!("{}.xlsx", d.name),
                 ))
             } else {
-                Ok(Html(page::dashboard(&c, &st.dashboards)).into_response())
+                Ok(Html(c.page(&st.dashboards).to_string()).into_response())
             }
         })
         .await

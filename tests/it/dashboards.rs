@@ -370,6 +370,20 @@ fn the_cache_serves_until_an_ingest_commits() {
         a.tables, c.tables,
         "batch 2 corrects run b4, which moves the figures"
     );
+    // The rendered page is kept with its computation: rendered once, the
+    // same as rendering afresh, and never the page of an earlier generation
+    // or of the whole page for a narrowed panel.
+    let all = spec::load(None).unwrap();
+    let page = c.page(&all);
+    assert!(std::sync::Arc::ptr_eq(&page, &c.page(&all)));
+    assert_eq!(*page, dashboard::page::dashboard(&fresh, &all));
+    assert_ne!(*page, *a.page(&all));
+    let narrowed = c.only("headline").unwrap();
+    assert_ne!(*narrowed.page(&all), *page);
+    assert_eq!(
+        *narrowed.page(&all),
+        dashboard::page::dashboard(&narrowed, &all)
+    );
 }
 
 #[test]
