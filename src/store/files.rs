@@ -36,9 +36,11 @@ pub fn read_parquet_text(
 ) -> Result<()> {
     let conn = Connection::open_in_memory()?;
     let mut stmt = conn.prepare(PARQUET_ROWS)?;
-    let batches = stmt.query_arrow(params![path_text(path)?])?;
+    // Streamed a chunk at a time: `query_arrow` would hold the whole file as text.
+    let batches = stmt.stream_arrow(params![path_text(path)?])?;
     let mut names: Option<Vec<Arc<str>>> = None;
     for batch in batches {
+        let batch = batch?;
         let names = names.get_or_insert_with(|| {
             batch
                 .schema()
