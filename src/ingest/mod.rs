@@ -332,15 +332,15 @@ pub fn ingest_parquet(
                 if i > 0 {
                     raw.push(',');
                 }
-                raw.push_str(v.as_deref().unwrap_or(""));
+                raw.push_str(v.unwrap_or(""));
             }
             let fields = names
                 .iter()
                 .cloned()
                 .zip(
                     values
-                        .into_iter()
-                        .map(|v| v.filter(|s| !s.trim().is_empty()).map(Cow::Owned)),
+                        .iter()
+                        .map(|v| v.filter(|s| !s.trim().is_empty()).map(Cow::Borrowed)),
                 )
                 .collect();
             each(read::RawRecord {

@@ -32,7 +32,7 @@ fn path_text(p: &Path) -> Result<String> {
 /// (about 2,048 rows) at a time. `each` returns false to stop early.
 pub fn read_parquet_text(
     path: &Path,
-    mut each: impl FnMut(&[Arc<str>], Vec<Option<String>>) -> bool,
+    mut each: impl FnMut(&[Arc<str>], &[Option<&str>]) -> bool,
 ) -> Result<()> {
     let conn = Connection::open_in_memory()?;
     let mut stmt = conn.prepare(PARQUET_ROWS)?;
@@ -49,15 +49,17 @@ pub fn read_parquet_text(
                 .map(|f| Arc::from(f.name().as_str()))
                 .collect()
         });
-        let mut columns: Vec<std::vec::IntoIter<Option<String>>> = batch
+        let columns: Vec<Text<'_>> = batch
             .columns()
             .iter()
-            .map(|c| text_values(c.as_ref()).map(Vec::into_iter))
+            .map(|c| Text::of(c.as_ref()))
             .collect::<Result<_>>()?;
-        for _ in 0..batch.num_rows() {
-            // Each value moves into its row once (no copy).
-            let row = columns.iter_mut().map(|c| c.next().flatten()).collect();
-            if !each(names, row) {
+        // Each row's values borrow from the batch: nothing is copied per value.
+        let mut row: Vec<Option<&str>> = Vec::with_capacity(columns.len());
+        for i in 0..batch.num_rows() {
+            row.clear();
+            row.extend(columns.iter().map(|c| c.get(i)));
+            if !each(names, &row) {
                 return Ok(());
             }
         }
@@ -65,23 +67,31 @@ pub fn read_parquet_text(
     Ok(())
 }
 
-fn text_values(a: &dyn Array) -> Result<Vec<Option<String>>> {
-    match a.data_type() {
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            Ok(s.iter().map(|v| v.map(str::to_string)).collect())
+/// A text column of an Arrow batch, in whichever layout DuckDB handed over.
+enum Text<'a> {
+    Utf8(&'a duckdb::arrow::array::StringArray),
+    Large(&'a duckdb::arrow::array::LargeStringArray),
+    View(&'a duckdb::arrow::array::StringViewArray),
+}
+
+impl<'a> Text<'a> {
+    fn of(a: &'a dyn Array) -> Result<Text<'a>> {
+        match a.data_type() {
+            DataType::Utf8 => Ok(Text::Utf8(a.as_string::<i32>())),
+            DataType::LargeUtf8 => Ok(Text::Large(a.as_string::<i64>())),
+            DataType::Utf8View => Ok(Text::View(a.as_string_view())),
+            other => Err(StoreError::Shape(format!(
+                "a Parquet column came back as {other}, not text"
+            ))),
         }
-        DataType::LargeUtf8 => {
-            let s = a.as_string::<i64>();
-            Ok(s.iter().map(|v| v.map(str::to_string)).collect())
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Text::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Text::View(a) => a.is_valid(i).then(|| a.value(i)),
         }
-        DataType::Utf8View => {
-            let s = a.as_string_view();
-            Ok(s.iter().map(|v| v.map(str::to_string)).collect())
-        }
-        other => Err(StoreError::Shape(format!(
-            "a Parquet column came back as {other}, not text"
-        ))),
     }
 }
 
