@@ -114,7 +114,7 @@ pub struct RawRecord<'a> {
     /// values, from the reader's buffer: nothing of an accepted row is copied
     /// before it is validated.
     pub raw: Cow<'a, str>,
-    /// Field name and value, trimmed; empty values are `None`.
+    /// Field name and value; empty values are `None`.
     pub fields: Vec<(Arc<str>, Option<Cow<'a, str>>)>,
     /// Set when the row itself cannot be read (bad JSON, wrong field count).
     pub broken: Option<String>,

@@ -190,7 +190,6 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
     c.finish(value, workflow_id)
 }
 
-/// Validates one run against the catalogue.
 /// The columns of `rec` that are not run fields, as the JSON object of strings
 /// that `serde_json` prints for them (names in column order), or `None` if
 /// there are none: the attributes of a row without an `attributes` field,
@@ -213,6 +212,7 @@ fn extra_columns_json(rec: &RawRecord<'_>) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Validates one run against the catalogue.
 pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
     let mut c = Checker::new(rec);
     let source = c.text("source");
