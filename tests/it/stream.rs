@@ -28,6 +28,19 @@ fn runs_csv(n: usize, minutes: &str) -> String {
     t
 }
 
+/// Ingests CSV text of runs, streamed, with the default options.
+fn ingest_csv(s: &Store, text: &str) -> ingest::Report {
+    ingest::ingest_from(
+        s,
+        Kind::Runs,
+        Format::Csv,
+        "t",
+        text.as_bytes(),
+        Options::default(),
+    )
+    .unwrap()
+}
+
 fn stored_runs(s: &Store) -> i64 {
     let all = yardstick::metrics::Period::parse("2025-01-01", "2027-01-01").unwrap();
     crate::table(s, all)
@@ -60,15 +73,7 @@ fn duplicates_across_chunks_keep_the_later_row() {
             "n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,5\n"
         ));
     }
-    let rep = ingest::ingest_from(
-        &s,
-        Kind::Runs,
-        Format::Csv,
-        "t",
-        text.as_bytes(),
-        Options::default(),
-    )
-    .unwrap();
+    let rep = ingest_csv(&s, &text);
     assert_eq!(
         (
             rep.rows_read,
@@ -82,15 +87,7 @@ fn duplicates_across_chunks_keep_the_later_row() {
     // The later rows won: 10,000 runs carry 5 human minutes, 60,000 carry 2.
     assert_eq!(human_minutes(&s), 10_000.0 * 5.0 + 60_000.0 * 2.0);
     // Sent again: nothing changes.
-    let again = ingest::ingest_from(
-        &s,
-        Kind::Runs,
-        Format::Csv,
-        "t",
-        text.as_bytes(),
-        Options::default(),
-    )
-    .unwrap();
+    let again = ingest_csv(&s, &text);
     assert_eq!((again.written, again.unchanged), (0, 70_000));
     assert_eq!(stored_runs(&s), 70_000);
 }
@@ -100,18 +97,7 @@ fn duplicates_in_a_batch_over_stored_runs_keep_the_later_row_and_version_the_res
     // Runs are appended to the stored table and resolved in place, so the
     // later row must also win when the table already holds versions of them.
     let s = catalogue();
-    let csv = |text: &str| {
-        ingest::ingest_from(
-            &s,
-            Kind::Runs,
-            Format::Csv,
-            "t",
-            text.as_bytes(),
-            Options::default(),
-        )
-        .unwrap()
-    };
-    let first = csv(&runs_csv(70_000, "2"));
+    let first = ingest_csv(&s, &runs_csv(70_000, "2"));
     assert_eq!((first.written, first.replaced), (70_000, 0));
     // r0..r39999 with 3 minutes, then r0..r9999 again with 5 (in the second chunk),
     // then r60000..r69999 unchanged.
@@ -122,7 +108,7 @@ fn duplicates_in_a_batch_over_stored_runs_keep_the_later_row_and_version_the_res
             "n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,{minutes}\n"
         ));
     }
-    let rep = csv(&text);
+    let rep = ingest_csv(&s, &text);
     assert_eq!(
         (
             rep.rows_read,
