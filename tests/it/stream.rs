@@ -21,11 +21,14 @@ const HEADER: &str = "source,run_id,workflow_id,started_at,finished_at,status,hu
 fn runs_csv(n: usize, minutes: &str) -> String {
     let mut t = String::from(HEADER);
     for i in 0..n {
-        t.push_str(&format!(
-            "n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,{minutes}\n"
-        ));
+        t.push_str(&run_line(i, minutes));
     }
     t
+}
+
+/// Run r`i` of wf-a as a CSV line of `HEADER`, with `minutes` human minutes.
+fn run_line(i: usize, minutes: impl std::fmt::Display) -> String {
+    format!("n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,{minutes}\n")
 }
 
 /// Ingests CSV text of runs, streamed, with the default options.
@@ -69,9 +72,7 @@ fn duplicates_across_chunks_keep_the_later_row() {
     let s = catalogue();
     let mut text = runs_csv(70_000, "2");
     for i in 0..10_000 {
-        text.push_str(&format!(
-            "n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,5\n"
-        ));
+        text.push_str(&run_line(i, 5));
     }
     let rep = ingest_csv(&s, &text);
     assert_eq!(
@@ -103,10 +104,7 @@ fn duplicates_in_a_batch_over_stored_runs_keep_the_later_row_and_version_the_res
     // then r60000..r69999 unchanged.
     let mut text = runs_csv(40_000, "3");
     for i in (0..10_000).chain(60_000..70_000) {
-        let minutes = if i < 10_000 { 5 } else { 2 };
-        text.push_str(&format!(
-            "n8n,r{i},wf-a,2026-01-10T00:00:00Z,2026-01-10T01:00:00Z,succeeded,{minutes}\n"
-        ));
+        text.push_str(&run_line(i, if i < 10_000 { 5 } else { 2 }));
     }
     let rep = ingest_csv(&s, &text);
     assert_eq!(
