@@ -325,9 +325,10 @@ fn parse_timestamp_general(s: &str) -> Result<NaiveDateTime, String> {
 /// The common forms of a run's timestamps, read without chrono's general
 /// parsers (they took an eighth of a CSV ingest's reading thread, and a
 /// quarter of a Parquet ingest's, which parses a format string per value):
-/// `YYYY-MM-DDTHH:MM:SS[.f]` with `Z`, `+00:00` or nothing, and
-/// `YYYY-MM-DD HH:MM:SS[.f]` with `+00` (DuckDB's text of a TIMESTAMPTZ) or
-/// nothing, the fraction of up to nine digits, all UTC; `None` for
+/// `YYYY-MM-DDTHH:MM:SS[.f]` with `Z`, `±hh:mm` (event logs write their
+/// local offset) or nothing, and `YYYY-MM-DD HH:MM:SS[.f]` with `+00`
+/// (DuckDB's text of a TIMESTAMPTZ) or nothing, the fraction of up to nine
+/// digits, as UTC; `None` for
 /// anything else, which the general parsers then read or refuse. Where it
 /// reads a timestamp it gives what they give (see the test).
 fn utc_common(s: &str) -> Option<NaiveDateTime> {
@@ -359,17 +360,34 @@ fn utc_common(s: &str) -> Option<NaiveDateTime> {
         }
         _ => (0, &b[19..]),
     };
-    // RFC 3339 after a T; DuckDB's text of a TIMESTAMPTZ (+00) after a space;
-    // no offset after either. An offset other than zero, a leap second or
-    // anything else: the general parsers.
-    let utc = match b[10] {
-        b'T' => matches!(rest, b"Z" | b"+00:00" | b""),
-        _ => matches!(rest, b"+00" | b""),
+    // RFC 3339 after a T (Z or ±hh:mm); DuckDB's text of a TIMESTAMPTZ (+00)
+    // after a space; no offset after either. Any other offset, a leap second
+    // or anything else: the general parsers.
+    let offset_minutes: i64 = match (b[10], rest) {
+        (_, b"") | (b'T', b"Z") | (b' ', b"+00") => 0,
+        (b'T', [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]) => {
+            let digit = |c: u8| c.is_ascii_digit().then(|| i64::from(c - b'0'));
+            let (h, m) = (
+                digit(*h1)? * 10 + digit(*h2)?,
+                digit(*m1)? * 10 + digit(*m2)?,
+            );
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if *sign == b'-' {
+                -(h * 60 + m)
+            } else {
+                h * 60 + m
+            }
+        }
+        _ => return None,
     };
-    if !utc || second > 59 {
+    if second > 59 {
         return None;
     }
-    NaiveDate::from_ymd_opt(year as i32, month, day)?.and_hms_nano_opt(hour, minute, second, nanos)
+    let local = NaiveDate::from_ymd_opt(year as i32, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    local.checked_sub_signed(chrono::TimeDelta::minutes(offset_minutes))
 }
 
 /// Parses a timestamp as [`parse_timestamp`] does, and also a bare date
@@ -476,6 +494,12 @@ mod tests {
             "2026-03-01T09:30:00z",
             "2026-03-01t09:30:00Z",
             "2026-03-01T09:30:00+01:00",
+            "2026-03-01T09:30:00+24:00",
+            "2026-03-01T09:30:00+01:60",
+            "2026-03-01T09:30:00+1:00",
+            "2026-03-01T09:30:00+01:0a",
+            "0000-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
             "2026-03-01 09:30:00+01",
             "2026-03-01T09:30:00-00:00",
             "2026-03-01T09:30:00+00",
@@ -500,6 +524,10 @@ mod tests {
             ("T", ""),
             (" ", ""),
             ("T", "+00:00"),
+            ("T", "+02:00"),
+            ("T", "-05:30"),
+            ("T", "+23:59"),
+            ("T", "-00:00"),
         ];
         for (i, day) in (0..731)
             .map(|d| NaiveDate::from_ymd_opt(2023, 1, 1).unwrap() + chrono::Duration::days(d))
