@@ -229,9 +229,10 @@ impl Computed {
     }
 
     /// The dashboard page of this computation (`nav`: every dashboard, for
-    /// the navigation), rendered on the first call and kept with it: a cached
-    /// computation serves its page without rendering it again (at 1,000
-    /// workflows the page is 800 KB of HTML).
+    /// the navigation; the server passes the same list on every call),
+    /// rendered on the first call and kept with it: a cached computation
+    /// serves its page without rendering it again (at 1,000 workflows the
+    /// page is 800 KB of HTML).
     pub fn page(&self, nav: &[Dashboard]) -> Arc<str> {
         self.html
             .get_or_init(|| Arc::from(page::dashboard(self, nav)))
