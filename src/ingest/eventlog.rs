@@ -599,8 +599,10 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
     events.sort_by_key(|(t, _)| *t);
     let first = events.first().expect("not empty").0;
     let last = events.last().expect("not empty").0;
-    let activity = |e: &RawEvent| e.activity.clone().unwrap_or_default();
-    let hit = |p: &[Pattern]| events.iter().any(|(_, e)| any(p, &activity(e)));
+    fn activity(e: &RawEvent) -> &str {
+        e.activity.as_deref().unwrap_or("")
+    }
+    let hit = |p: &[Pattern]| events.iter().any(|(_, e)| any(p, activity(e)));
     let status = if hit(&opts.failed) {
         Status::Failed
     } else if hit(&opts.escalated) {
@@ -613,47 +615,40 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
     let error_kind = match status {
         Status::Failed => events
             .iter()
-            .find(|(_, e)| any(&opts.failed, &activity(e)))
-            .map(|(_, e)| activity(e)),
+            .find(|(_, e)| any(&opts.failed, activity(e)))
+            .map(|(_, e)| activity(e).to_string()),
         _ => None,
     };
     let first_response_at = events
         .iter()
-        .find(|(_, e)| any(&opts.response, &activity(e)))
+        .find(|(_, e)| any(&opts.response, activity(e)))
         .map(|(t, _)| *t);
     // Start/complete pairs, first in first out per activity. A complete
     // without a start is an instant of the case's interval view.
-    let mut open: HashMap<String, VecDeque<(NaiveDateTime, Option<String>)>> = HashMap::new();
+    let mut open: HashMap<&str, VecDeque<(NaiveDateTime, Option<&String>)>> = HashMap::new();
     let mut steps = Vec::new();
     let mut intervals: Vec<(NaiveDateTime, NaiveDateTime)> = Vec::new();
     for (t, e) in &events {
-        let life = e
-            .lifecycle
-            .as_deref()
-            .unwrap_or("complete")
-            .to_ascii_lowercase();
-        match life.as_str() {
-            "start" => open
-                .entry(activity(e))
+        let life = e.lifecycle.as_deref().unwrap_or("complete");
+        if life.eq_ignore_ascii_case("start") {
+            open.entry(activity(e))
                 .or_default()
-                .push_back((*t, e.resource.clone())),
-            "complete" => {
-                let pair = open.get_mut(&activity(e)).and_then(VecDeque::pop_front);
-                intervals.push((pair.as_ref().map_or(*t, |p| p.0), *t));
-                if let Some((s, res)) = pair {
-                    steps.push(Step {
-                        source: opts.source.clone(),
-                        run_id: id.clone(),
-                        seq: 0,
-                        step: activity(e),
-                        started_at: s,
-                        finished_at: *t,
-                        actor: None,
-                        resource: e.resource.clone().or(res),
-                    });
-                }
+                .push_back((*t, e.resource.as_ref()));
+        } else if life.eq_ignore_ascii_case("complete") {
+            let pair = open.get_mut(activity(e)).and_then(VecDeque::pop_front);
+            intervals.push((pair.as_ref().map_or(*t, |p| p.0), *t));
+            if let Some((s, res)) = pair {
+                steps.push(Step {
+                    source: opts.source.clone(),
+                    run_id: id.clone(),
+                    seq: 0,
+                    step: activity(e).to_string(),
+                    started_at: s,
+                    finished_at: *t,
+                    actor: None,
+                    resource: e.resource.as_ref().or(res).cloned(),
+                });
             }
-            _ => {}
         }
     }
     // Steps in order of their start (ties: their completion), numbered from 1;
