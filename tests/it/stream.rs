@@ -280,3 +280,38 @@ fn reads_go_on_while_a_run_batch_is_open() {
     drop(batch); // rolls back
     assert_eq!(stored_runs(&s), 0);
 }
+
+#[test]
+fn a_file_from_before_runs_were_written_once_loses_its_run_staging_and_ingests() {
+    // Files written before this change kept a staging table for runs and a
+    // view over it; opening one drops both, and run batches work as before.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.duckdb");
+    {
+        let s = Store::open(&path).unwrap();
+        ingest_file(&s, Kind::Workflows, "golden/workflows.csv");
+        assert_eq!(ingest_csv(&s, &runs_csv(10, "2")).written, 10);
+    }
+    {
+        let c = duckdb::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE stage_runs AS SELECT * EXCLUDE (batch_id, superseded_batch) FROM runs LIMIT 0;
+             CREATE VIEW stage_run_changes AS SELECT * FROM stage_runs;",
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let rep = ingest_csv(&s, &runs_csv(20, "3"));
+    assert_eq!((rep.written, rep.replaced), (20, 10));
+    assert_eq!(stored_runs(&s), 20);
+    drop(s);
+    let c = duckdb::Connection::open(&path).unwrap();
+    let left: i64 = c
+        .query_row(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('stage_runs', 'stage_run_changes')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}
