@@ -328,9 +328,9 @@ fn parse_timestamp_general(s: &str) -> Result<NaiveDateTime, String> {
 /// `YYYY-MM-DDTHH:MM:SS[.f]` with `Z`, `±hh:mm` (event logs write their
 /// local offset) or nothing, and `YYYY-MM-DD HH:MM:SS[.f]` with `+00`
 /// (DuckDB's text of a TIMESTAMPTZ) or nothing, the fraction of up to nine
-/// digits, as UTC; `None` for
-/// anything else, which the general parsers then read or refuse. Where it
-/// reads a timestamp it gives what they give (see the test).
+/// digits, as UTC; `None` for anything else, which the general parsers then
+/// read or refuse. Where it reads a timestamp it gives what they give (see
+/// the test).
 fn utc_common(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
     if b.len() < 19
