@@ -121,7 +121,9 @@ pub struct RawRecord<'a> {
 }
 
 impl RawRecord<'_> {
-    /// The record with everything it borrows copied, to be kept.
+    /// The record with everything it borrows copied, to be kept (the
+    /// reader's tests collect records).
+    #[cfg(test)]
     pub fn into_owned(self) -> RawRecord<'static> {
         RawRecord {
             line: self.line,

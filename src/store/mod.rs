@@ -50,7 +50,8 @@ const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metr
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.sql");
 const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.sql");
-const STEPS_DELETE_STAGED: &str = include_str!("../../queries/steps/delete_staged.sql");
+const STEPS_DELETE_OF_BATCH_RUNS: &str =
+    include_str!("../../queries/steps/delete_of_batch_runs.sql");
 const STEPS_INSERT_STAGED: &str = include_str!("../../queries/steps/insert_staged.sql");
 const STEPS_DELETE_STAGED_RUNS: &str = include_str!("../../queries/steps/delete_staged_runs.sql");
 const STEPS_REPORT: &str = include_str!("../../queries/steps/report.sql");
@@ -620,22 +621,20 @@ impl Store {
 
 /// Appends steps to the staging table.
 fn stage_steps(conn: &Connection, steps: &[crate::model::Step]) -> Result<()> {
-    use duckdb::arrow::array::{ArrayRef, Int64Array, StringArray, TimestampMicrosecondArray};
+    use duckdb::arrow::array::{ArrayRef, Int64Array};
     use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use runs::{text, ts};
     // In bulk as one Arrow record batch: row by row, an event log's steps took
     // longer to stage than its runs took to merge.
-    let text = |v: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(v)) };
-    let ts = |v: Vec<i64>| -> ArrayRef { Arc::new(TimestampMicrosecondArray::from(v)) };
-    let micros = |t: &chrono::NaiveDateTime| t.and_utc().timestamp_micros();
     let columns: Vec<ArrayRef> = vec![
-        text(steps.iter().map(|s| Some(s.source.as_str())).collect()),
-        text(steps.iter().map(|s| Some(s.run_id.as_str())).collect()),
+        text(steps.iter().map(|s| Some(s.source.as_str()))),
+        text(steps.iter().map(|s| Some(s.run_id.as_str()))),
         Arc::new(Int64Array::from_iter_values(steps.iter().map(|s| s.seq))),
-        text(steps.iter().map(|s| Some(s.step.as_str())).collect()),
-        ts(steps.iter().map(|s| micros(&s.started_at)).collect()),
-        ts(steps.iter().map(|s| micros(&s.finished_at)).collect()),
-        text(steps.iter().map(|s| s.actor.as_deref()).collect()),
-        text(steps.iter().map(|s| s.resource.as_deref()).collect()),
+        text(steps.iter().map(|s| Some(s.step.as_str()))),
+        ts(steps.iter().map(|s| Some(s.started_at))),
+        ts(steps.iter().map(|s| Some(s.finished_at))),
+        text(steps.iter().map(|s| s.actor.as_deref())),
+        text(steps.iter().map(|s| s.resource.as_deref())),
     ];
     let t = || DataType::Timestamp(TimeUnit::Microsecond, None);
     let schema = Schema::new(vec![
@@ -699,7 +698,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             runs::append_runs(conn, batch_id, RunChunk::new(rows)?)?;
             if b.steps.is_some() {
                 // Before the merge, while every run of the input is in the batch.
-                conn.execute(STEPS_DELETE_STAGED, params![batch_id])?;
+                conn.execute(STEPS_DELETE_OF_BATCH_RUNS, params![batch_id])?;
             }
             Merge::VersionedRuns
         }
@@ -726,16 +725,18 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             Merge::Replace(STEPS_DELETE_STAGED_RUNS, STEPS_INSERT_STAGED)
         }
     };
-    // Every appended row must be in staging before anything is merged.
-    // (Runs are not staged: merge_batch_runs checks them.)
-    let staged: (i64, i64, i64) =
-        conn.query_row(STAGE_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let staged = (staged.0 + staged.1 + staged.2) as u64;
-    if !matches!(merge, Merge::VersionedRuns) && staged != b.rows.len() as u64 {
-        return Err(StoreError::Incomplete {
-            expected: b.rows.len() as u64,
-            stored: staged,
-        });
+    // Every appended row must be in staging before anything is merged. Runs
+    // are not staged: merge_batch_runs checks them where they were appended.
+    if !matches!(merge, Merge::VersionedRuns) {
+        let staged: (i64, i64, i64) =
+            conn.query_row(STAGE_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let staged = (staged.0 + staged.1 + staged.2) as u64;
+        if staged != b.rows.len() as u64 {
+            return Err(StoreError::Incomplete {
+                expected: b.rows.len() as u64,
+                stored: staged,
+            });
+        }
     }
     let (stored, replaced) = match merge {
         // The catalogue is a ledger: new and changed rows become versions, identical ones nothing.

@@ -41,14 +41,6 @@ pub struct RunChunk {
 
 impl RunChunk {
     pub fn new(runs: &[Run]) -> Result<RunChunk> {
-        fn ts(v: impl Iterator<Item = Option<NaiveDateTime>>) -> ArrayRef {
-            Arc::new(TimestampMicrosecondArray::from_iter(
-                v.map(|t| t.map(|t| t.and_utc().timestamp_micros())),
-            ))
-        }
-        fn text<'a>(v: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-            Arc::new(StringArray::from_iter(v))
-        }
         let columns: Vec<ArrayRef> = vec![
             text(runs.iter().map(|r| Some(r.source.as_str()))),
             text(runs.iter().map(|r| Some(r.run_id.as_str()))),
@@ -76,6 +68,18 @@ impl RunChunk {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// An Arrow column of UTC timestamps, in microseconds as DuckDB's TIMESTAMP.
+pub(super) fn ts(v: impl Iterator<Item = Option<NaiveDateTime>>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from_iter(
+        v.map(|t| t.map(|t| t.and_utc().timestamp_micros())),
+    ))
+}
+
+/// An Arrow column of text.
+pub(super) fn text<'a>(v: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    Arc::new(StringArray::from_iter(v))
 }
 
 fn run_fields(with_batch: bool) -> Vec<Field> {
