@@ -10,12 +10,16 @@
 //! 3. compare, a weekly trend over a year and the leadership dashboard;
 //! 4. HTTP under a bounded loopback load;
 //! 5. importing the largest shared event log;
-//! 6. peak memory while ingesting a multi-gigabyte CSV file.
+//! 6. peak memory while ingesting a multi-gigabyte CSV file;
+//! 7. only with `--only spark`: the lake publish and the metric table on
+//!    DuckDB (file and lake) and on Spark with one and two workers (`spark.rs`).
 //!
 //! Ingests and loads run as child processes (the binary itself), so each peak
 //! RSS is that process's own; the child reports it from /proc/self/status.
 //! Results are printed as a table and written as JSON (and Markdown with
 //! `--markdown`). Numbers come only from here, never from timed tests.
+
+mod spark;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -67,7 +71,9 @@ pub struct BenchArgs {
     /// The event log to import; default: bpic2012.xes.gz from the shared logs.
     #[arg(long)]
     pub eventlog: Option<PathBuf>,
-    /// Only these sections, comma-separated: ingest, metrics, reports, http, eventlog, big.
+    /// Only these sections, comma-separated: ingest, metrics, reports, http,
+    /// eventlog, big, spark (spark runs only when named: it needs Java and
+    /// starts a loopback cluster with .ci/spark-cluster).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Where to write the results as JSON.
@@ -311,7 +317,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
 
     // The data: a year of runs, so that a weekly trend over a year is possible.
     let data = dir.join(format!("data-{}-{}", args.runs, args.workflows));
-    if !data.join("runs.parquet").exists() || !data.join("runs.ndjson").exists() {
+    // `--only spark` needs the CSV only (it is ingested once); everything
+    // else needs every format.
+    let spark_only = args.only.iter().all(|o| o == "spark") && !args.only.is_empty();
+    let formats = if spark_only {
+        "csv"
+    } else {
+        "csv,ndjson,parquet"
+    };
+    let have = |f: &str| data.join(f).exists();
+    if !have("runs.csv") || (!spark_only && (!have("runs.parquet") || !have("runs.ndjson"))) {
         say(&format!(
             "generating {} runs over {} workflows",
             args.runs, args.workflows
@@ -329,7 +344,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "--days",
                 "364",
                 "--formats",
-                "csv,ndjson,parquet",
+                formats,
                 "--steps",
             ],
         )?;
@@ -372,7 +387,23 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Ok(())
     };
 
-    if want("ingest") || !ours_db.exists() || !plain_db.exists() {
+    if spark_only {
+        if !ours_db.exists() {
+            say("ingest CSV once, for the spark section");
+            std::fs::copy(&template, &ours_db)?;
+            child(
+                &dir,
+                &[
+                    "--db",
+                    s(&ours_db),
+                    "ingest",
+                    "runs",
+                    s(&runs_csv),
+                    "--json",
+                ],
+            )?;
+        }
+    } else if want("ingest") || !ours_db.exists() || !plain_db.exists() {
         // NDJSON has no DuckDB peer here (its JSON reader is an extension not
         // bundled), so it is measured once, for ours only.
         for (label, file, peer) in [
@@ -513,6 +544,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             target: "≤ 1.5".into(),
             met: o / t <= 1.5,
         });
+    }
+
+    // Spark is measured only when asked for (`--only spark`): it needs Java
+    // and starts JVMs.
+    if args.only.iter().any(|o| o == "spark") {
+        spark::run(&mut r, &dir, &ours_db, args.repeat, quarter)?;
     }
 
     if want("reports") {

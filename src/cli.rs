@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::engine::spark::SparkEngine;
+use crate::engine::Engine;
 use crate::gen;
 use crate::http::{self, AppState};
 use crate::ingest::{self, Format, IngestError, Input, Options};
@@ -36,8 +38,44 @@ pub struct Cli {
     /// growing: set it to bound the memory of a large ingest.
     #[arg(long, global = true, env = "YARDSTICK_MEMORY_LIMIT", value_parser = memory_size)]
     pub memory_limit: Option<String>,
+    /// The engine that runs the metric queries of `report metrics`, `compare`,
+    /// `trend`, `summary`, `portfolio` and `alerts`: duckdb (the --db file),
+    /// duckdb-lake (DuckDB reading the lake at --lake) or spark (Spark Connect
+    /// at --spark-url, reading the lake at --lake).
+    #[arg(
+        long,
+        global = true,
+        env = "YARDSTICK_ENGINE",
+        value_enum,
+        default_value = "duckdb"
+    )]
+    pub engine: EngineArg,
+    /// The Spark Connect server of --engine spark.
+    #[arg(
+        long,
+        global = true,
+        env = "YARDSTICK_SPARK_URL",
+        default_value = "sc://127.0.0.1:15002"
+    )]
+    pub spark_url: String,
+    /// The lake's root directory: `lake publish` writes it, --engine spark
+    /// reads it. The cluster must see it at the same path.
+    #[arg(long, global = true, env = "YARDSTICK_LAKE")]
+    pub lake: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Which engine runs the metric queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// The embedded DuckDB file (--db).
+    Duckdb,
+    /// DuckDB reading the lake (--lake) instead of the file: one node reads
+    /// what the cluster reads.
+    DuckdbLake,
+    /// Apache Spark through Spark Connect, over the lake (--lake).
+    Spark,
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,6 +88,9 @@ pub enum Command {
     /// Print a report.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// The lake: the store's tables as partitioned Parquet, for Spark.
+    #[command(subcommand)]
+    Lake(LakeCommand),
     /// List the workflow catalogue with its evidence counts.
     Workflows {
         /// The catalogue as it stood at this date or timestamp (its assumptions ledger).
@@ -452,6 +493,15 @@ pub enum ReportCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Write the --db file's tables to a new snapshot under --lake and commit
+    /// it: readers see the previous snapshot until the new one is whole.
+    Publish,
+    /// Print the committed snapshot's manifest (name and rows per table).
+    Show,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum BaselineArg {
     Study,
@@ -497,8 +547,44 @@ pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboar
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // The database every command but `demo` (which writes its own file) opens.
-    let open_store = || open(&cli.db, cli.memory_limit.as_deref());
+    let open_store = || -> anyhow::Result<Store> {
+        if cli.engine != EngineArg::Duckdb {
+            anyhow::bail!(
+                "--engine spark and duckdb-lake run `report metrics`, `compare`, `trend`, `summary`, `portfolio` \
+                 and `alerts`; this command reads the --db file: leave --engine out"
+            );
+        }
+        open(&cli.db, cli.memory_limit.as_deref())
+    };
+    // The engine of the reports that need only metric tables and evidence.
+    let lake_root = || {
+        cli.lake
+            .as_deref()
+            .context("give the lake's root directory with --lake DIR (or YARDSTICK_LAKE)")
+    };
+    let open_engine = || -> anyhow::Result<Box<dyn Engine>> {
+        Ok(match cli.engine {
+            EngineArg::Duckdb => Box::new(open(&cli.db, cli.memory_limit.as_deref())?),
+            EngineArg::DuckdbLake => Box::new(Store::open_lake(lake_root()?)?),
+            EngineArg::Spark => Box::new(SparkEngine::connect(&cli.spark_url, lake_root()?)?),
+        })
+    };
     match cli.command {
+        Command::Lake(cmd) => {
+            let root = lake_root()?;
+            match cmd {
+                LakeCommand::Publish => {
+                    let store = open(&cli.db, cli.memory_limit.as_deref())?;
+                    let manifest = store.publish_lake(root)?;
+                    print_json(&serde_json::to_value(&manifest)?)?;
+                }
+                LakeCommand::Show => {
+                    let (_, manifest) = crate::lake::current(root)?;
+                    print_json(&serde_json::to_value(&manifest)?)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench(args) => {
             crate::bench::run(&args)?;
             Ok(ExitCode::SUCCESS)
@@ -516,13 +602,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open_store()?;
-            let period = report::resolve_period(&store, from.as_deref(), to.as_deref())?.context(
+            let store = open_engine()?;
+            let store = store.as_ref();
+            let period = report::resolve_period(store, from.as_deref(), to.as_deref())?.context(
                 "no runs are stored yet, so there is no default period: give --from and --to",
             )?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let as_of = report::parse_as_of(as_of.as_deref())?;
-            let table = report::metric_table_as_of(&store, period, &wf, as_of)?;
+            let table = report::metric_table_as_of(store, period, &wf, as_of)?;
             match format {
                 OutFormat::Json => print_json(&table.to_json()?)?,
                 OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv()?)?,
@@ -539,7 +626,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             as_of,
         }) => {
-            let store = open_store()?;
+            let store = open_engine()?;
+            let store = store.as_ref();
             let req = report::CompareRequest {
                 as_of,
                 workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
@@ -549,7 +637,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seed,
                 resamples,
             };
-            let comparisons = report::compare(&store, &req)?;
+            let comparisons = report::compare(store, &req)?;
             match format {
                 OutFormat::Json => print_json(&serde_json::json!({ "comparisons": comparisons }))?,
                 OutFormat::Csv => io::stdout()
@@ -565,13 +653,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open_store()?;
+            let store = open_engine()?;
+            let store = store.as_ref();
             let g = granularity
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!(e))?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let trend = report::trend(
-                &store,
+                store,
                 g,
                 &tz,
                 from.as_deref(),
@@ -586,14 +675,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Alerts { at, tz }) => {
-            let store = open_store()?;
-            print_json(&report::alerts(&store, at.as_deref(), &tz)?)?;
+            let store = open_engine()?;
+            let store = store.as_ref();
+            print_json(&report::alerts(store, at.as_deref(), &tz)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
-            let store = open_store()?;
+            let store = open_engine()?;
+            let store = store.as_ref();
             let (period, p) = report::portfolio(
-                &store,
+                store,
                 from.as_deref(),
                 to.as_deref(),
                 report::parse_as_of(as_of.as_deref())?,
@@ -605,9 +696,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
-            let store = open_store()?;
+            let store = open_engine()?;
+            let store = store.as_ref();
             print_json(&report::summary(
-                &store,
+                store,
                 from.as_deref(),
                 to.as_deref(),
                 report::parse_as_of(as_of.as_deref())?,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::engine::Engine;
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date};
@@ -33,7 +34,7 @@ impl From<MetricsError> for ReportError {
 /// The period of a request: both bounds given, or neither (then the whole days
 /// that cover every stored run; `None` when there are no runs).
 pub fn resolve_period(
-    store: &Store,
+    store: &dyn Engine,
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<Option<Period>, ReportError> {
@@ -62,7 +63,7 @@ pub fn split_workflow_filter<'a>(values: impl IntoIterator<Item = &'a str>) -> V
 /// The metric table for a period and an optional list of workflows
 /// (empty means every catalogued workflow), with the current catalogue.
 pub fn metric_table(
-    store: &Store,
+    store: &dyn Engine,
     period: Period,
     workflows: &[String],
 ) -> Result<MetricTable, ReportError> {
@@ -81,7 +82,7 @@ pub fn parse_as_of(v: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, Rep
 /// version of that moment (hourly cost, baseline override, SLAs, go-live), and
 /// only the runs and observations of batches received by then.
 pub fn metric_table_as_of(
-    store: &Store,
+    store: &dyn Engine,
     period: Period,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
@@ -92,7 +93,7 @@ pub fn metric_table_as_of(
 
 /// The catalogue as of `as_of`, after checking that every asked-for workflow is in it.
 fn checked_catalogue(
-    store: &Store,
+    store: &dyn Engine,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Vec<CatalogueEntry>, ReportError> {
@@ -111,7 +112,7 @@ fn checked_catalogue(
 /// The metric table of `workflows` (empty: all), its assumptions taken from
 /// `catalogue`, the catalogue of the same `as_of`, already fetched by the caller.
 fn table_with_assumptions(
-    store: &Store,
+    store: &dyn Engine,
     period: Period,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
@@ -167,7 +168,7 @@ pub struct CompareRequest {
 }
 
 /// Before/after comparisons, one per workflow, in workflow order.
-pub fn compare(store: &Store, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
+pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
     let parse = |what: &str, v: &Option<String>| {
         v.as_deref()
             .map(|s| {
@@ -308,7 +309,7 @@ fn on_all_cores<T: Sync, R: Send>(
 /// go-live — holds every workflow's after-side figures: one query for all.
 /// A workflow without a go-live, or whose after side is empty, has none.
 fn after_side_reclaimed(
-    store: &Store,
+    store: &dyn Engine,
     chosen: &[&CatalogueEntry],
     catalogue: &[CatalogueEntry],
     from: Option<chrono::NaiveDateTime>,
@@ -392,7 +393,7 @@ pub struct Trend {
 /// The metric table per ISO week or calendar month in `tz`, over `[from, to)`
 /// widened to whole periods; periods without runs are present with zero runs.
 pub fn trend(
-    store: &Store,
+    store: &dyn Engine,
     granularity: crate::metrics::trend::Granularity,
     tz: &str,
     from: Option<&str>,
@@ -525,7 +526,7 @@ pub struct Alerts {
 
 /// The last complete ISO week (in `tz`) before `at` (default: the end of the
 /// day of the last stored run), checked against the eight weeks before it.
-pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, ReportError> {
+pub fn alerts(store: &dyn Engine, at: Option<&str>, tz: &str) -> Result<Alerts, ReportError> {
     use crate::metrics::trend;
     let zone = trend::parse_tz(tz)?;
     let at = match at {
@@ -591,7 +592,7 @@ pub fn alerts(store: &Store, at: Option<&str>, tz: &str) -> Result<Alerts, Repor
 /// The portfolio roll-up of a period: groups by team, category and owner, and
 /// the headline hours and money (per currency) with 95% intervals.
 pub fn portfolio(
-    store: &Store,
+    store: &dyn Engine,
     from: Option<&str>,
     to: Option<&str>,
     as_of: Option<chrono::NaiveDateTime>,
@@ -605,7 +606,7 @@ pub fn portfolio(
 
 /// The roll-up of one period and the metric rows it was made from.
 fn portfolio_of(
-    store: &Store,
+    store: &dyn Engine,
     period: Period,
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<
@@ -622,7 +623,7 @@ fn portfolio_of(
 /// The roll-up of one period over `workflows` (empty: every catalogued
 /// workflow), with the metric rows and the comparisons it was made from.
 pub fn portfolio_in(
-    store: &Store,
+    store: &dyn Engine,
     period: Period,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
@@ -668,7 +669,7 @@ pub fn portfolio_in(
 /// The headline figures of `[from, to)` against the previous period of equal
 /// length, `[from − (to − from), from)`, with intervals for every change.
 pub fn summary(
-    store: &Store,
+    store: &dyn Engine,
     from: Option<&str>,
     to: Option<&str>,
     as_of: Option<chrono::NaiveDateTime>,

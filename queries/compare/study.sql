@@ -9,4 +9,4 @@ SELECT workflow_id,
 FROM baseline_observations
 WHERE list_contains(string_split($1::VARCHAR, ','), workflow_id)
   AND known_at(batch_id, $2::TIMESTAMP)
-ORDER BY workflow_id, observed_at, performer;
+ORDER BY workflow_id, observed_at, performer, study;

@@ -148,19 +148,18 @@ SELECT p.period_start,
        a.response_p90_min,
        a.sla_response_compliance,
        a.sla_cycle_compliance,
-       bl.b AS baseline_minutes_per_item,
+       wf.b AS baseline_minutes_per_item,
        -- Reclaimed hours need a baseline and a go-live date; 0 when no run counts.
-       CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
+       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
             THEN reclaimed.minutes / 60.0::DOUBLE END AS reclaimed_hours,
-       CASE WHEN bl.b IS NOT NULL AND wf.automated_since IS NOT NULL
+       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
             THEN reclaimed.minutes * wf.hourly_cost / 60.0::DOUBLE END AS reclaimed_money,
        wf.currency
 FROM periods p
-CROSS JOIN wf
-JOIN baseline bl ON bl.workflow_id = wf.workflow_id
+CROSS JOIN wf_b wf
 LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id,
 LATERAL (
-    SELECT coalesce(a.reclaiming_runs, 0) * bl.b
+    SELECT coalesce(a.reclaiming_runs, 0) * wf.b
            - coalesce(a.reclaiming_human_min, 0)::DOUBLE AS minutes
 ) reclaimed
 ORDER BY p.period_start, wf.workflow_id;

@@ -7,6 +7,7 @@
 
 pub mod files;
 mod frame;
+mod lake;
 mod runs;
 
 use std::collections::HashSet;
@@ -78,6 +79,10 @@ pub enum StoreError {
     Incomplete { expected: u64, stored: u64 },
     #[error("unexpected query result: {0}")]
     Shape(String),
+    /// The query engine (Spark through Spark Connect) or the lake it reads
+    /// failed; the text says which and why.
+    #[error("{0}")]
+    Engine(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -456,20 +461,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The per-workflow metric table for `[from, to)` as a DataFrame whose
-    /// columns are the fields of `report metrics`, in order.
-    pub fn metric_frame(
-        &self,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-        leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<DataFrame> {
-        let mut frames = self.metric_frames(&[from, to], leak_horizon_days, workflows, as_of)?;
-        Ok(frames.pop().expect("one period gives one frame"))
-    }
-
     /// The metric tables of the consecutive periods `[bounds[i], bounds[i+1])`,
     /// in one query: one DataFrame per period, as [`Store::metric_frame`] gives.
     pub fn metric_frames(
@@ -482,35 +473,15 @@ impl Store {
         let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
             return Ok(Vec::new());
         };
-        let periods = bounds.len().saturating_sub(1);
-        if periods == 0 || bounds.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(StoreError::Shape(format!(
-                "period bounds must increase and be at least two, got {bounds:?}"
-            )));
-        }
+        let (periods, list) = crate::engine::bounds_list(bounds)?;
         let only: Option<String> = workflows.map(|w| w.join(","));
-        let list = bounds
-            .iter()
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
-            .collect::<Vec<_>>()
-            .join(",");
         let conn = self.reader()?;
-        let mut df = frame::query_frame(
+        let df = frame::query_frame(
             &conn,
             WORKFLOW_METRICS,
             params![from, to, leak_horizon_days, only, as_of, list],
         )?;
-        if df.height() % periods != 0 {
-            return Err(StoreError::Shape(format!(
-                "{} metric rows do not split into {periods} periods",
-                df.height()
-            )));
-        }
-        let _ = df.drop_in_place("period_start")?;
-        let per = df.height() / periods;
-        Ok((0..periods)
-            .map(|i| df.slice((i * per) as i64, per))
-            .collect())
+        crate::engine::split_periods(df, periods)
     }
 
     /// The evidence of some workflows' comparisons (ids are slugs, so they

@@ -13,7 +13,7 @@ use crate::ingest_file;
 
 /// The folder of the shared real event logs: `YARDSTICK_EVENTLOGS`, else
 /// `../shared/data/eventlogs` beside the checkout, else `/work/shared/data/eventlogs`.
-fn shared_logs() -> Option<PathBuf> {
+pub(crate) fn shared_logs() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("YARDSTICK_EVENTLOGS").map(PathBuf::from),
         Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/eventlogs")),

@@ -1,0 +1,29 @@
+-- The Spark SQL variant of runs.sql: the runs of the workflows in :workflows
+-- anchored before :to, current as of :as_of ('' for now), in the same fixed
+-- order, so that the seeded bootstrap draws the same resamples.
+WITH known AS (
+    SELECT batch_id
+    FROM ingest_batches
+    WHERE :as_of = '' OR received_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
+)
+SELECT workflow_id,
+       unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP)) AS anchor_us,
+       status,
+       CASE WHEN status IN ('succeeded', 'escalated')
+            THEN (unix_micros(CAST(finished_at AS TIMESTAMP))
+                  - unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP))) / 60000000.0D
+       END AS cycle_min,
+       (unix_micros(CAST(first_response_at AS TIMESTAMP))
+        - unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP))) / 60000000.0D
+           AS response_min,
+       human_minutes
+FROM runs r
+WHERE array_contains(split(:workflows, ','), workflow_id)
+  AND anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
+  AND coalesce(trigger_at, started_at) < CAST(:to AS TIMESTAMP_NTZ)
+  AND ((:as_of = '' AND r.superseded_batch IS NULL)
+       OR (:as_of <> ''
+           AND r.batch_id IN (SELECT batch_id FROM known)
+           AND (r.superseded_batch IS NULL
+                OR r.superseded_batch NOT IN (SELECT batch_id FROM known))))
+ORDER BY workflow_id, anchor_us, source, run_id

@@ -1,0 +1,19 @@
+-- DuckDB reading a lake snapshot (Store::open_lake): an in-memory database
+-- gets schema.sql (its macros are what the metric SQL calls), then its five
+-- tables are swapped for views over the snapshot's Parquet files, so every
+-- query of queries/ runs unchanged on the lake. Views take no parameters:
+-- __DIR__ is the snapshot directory, written in by store::lake as a quoted
+-- literal with its quotes doubled. The anchor_month partition column is left
+-- out, as the metric SQL does not read it.
+DROP TABLE runs;
+CREATE VIEW runs AS
+    SELECT * EXCLUDE (anchor_month)
+    FROM read_parquet('__DIR__/runs/*/*.parquet', hive_partitioning = true);
+DROP TABLE run_steps;
+CREATE VIEW run_steps AS SELECT * FROM read_parquet('__DIR__/run_steps/*.parquet');
+DROP TABLE workflows;
+CREATE VIEW workflows AS SELECT * FROM read_parquet('__DIR__/workflows/*.parquet');
+DROP TABLE baseline_observations;
+CREATE VIEW baseline_observations AS SELECT * FROM read_parquet('__DIR__/baseline_observations/*.parquet');
+DROP TABLE ingest_batches;
+CREATE VIEW ingest_batches AS SELECT * FROM read_parquet('__DIR__/ingest_batches/*.parquet');

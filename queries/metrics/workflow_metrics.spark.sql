@@ -1,0 +1,169 @@
+-- The Spark SQL variant of workflow_metrics.sql, for the Spark engine over the
+-- lake (see src/engine/spark.rs): the same definitions, field for field, and a
+-- test holds both engines' tables equal. Read workflow_metrics.sql for what
+-- each field means; only Spark's dialect differs here:
+--   * parameters are named and bound as strings; '' stands for NULL
+--     (:workflows '' = all workflows, :as_of '' = now);
+--   * the table macros of schema.sql (workflows_as_of, baselines_as_of,
+--     known_at, current_at) are written out as CTEs;
+--   * quantile_cont is percentile (exact, interpolating linearly between the
+--     two nearest ranks, as quantile_cont does); epoch_us is unix_micros;
+--   * floating-point literals carry a D suffix: a bare 1.0 is a DECIMAL in
+--     Spark and avg() over it would round to a few digits;
+--   * timestamps are TIMESTAMP_NTZ (the lake stores UTC wall-clock values,
+--     as DuckDB's TIMESTAMP does), and the session time zone is UTC;
+--   * runs are partitioned by anchor_month (yyyymm of the anchor), so the
+--     period's months prune the files read.
+WITH
+periods AS (
+    SELECT period_start, period_end
+    FROM (
+        SELECT CAST(b AS TIMESTAMP_NTZ) AS period_start,
+               lead(CAST(b AS TIMESTAMP_NTZ)) OVER (ORDER BY CAST(b AS TIMESTAMP_NTZ)) AS period_end
+        FROM (SELECT explode(split(:bounds, ',')) AS b)
+    )
+    WHERE period_end IS NOT NULL
+),
+known AS (
+    SELECT batch_id
+    FROM ingest_batches
+    WHERE :as_of = '' OR received_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
+),
+wf_versions AS (
+    SELECT w.*,
+           row_number() OVER (PARTITION BY workflow_id ORDER BY recorded_at DESC, batch_id DESC)
+               AS version_rank
+    FROM workflows w
+    WHERE :as_of = '' OR recorded_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
+),
+study AS (
+    SELECT workflow_id,
+           count(*) AS n,
+           CAST(sum(CAST(handle_minutes AS DECIMAL(38, 6))) AS DOUBLE) / count(*) AS mean_handle
+    FROM baseline_observations
+    WHERE :as_of = '' OR batch_id IN (SELECT batch_id FROM known)
+    GROUP BY workflow_id
+),
+wf_b AS (
+    SELECT w.*, coalesce(w.baseline_minutes_per_item, o.mean_handle) AS b
+    FROM wf_versions w
+    LEFT JOIN study o ON o.workflow_id = w.workflow_id
+    WHERE w.version_rank = 1
+      AND (:workflows = '' OR array_contains(split(:workflows, ','), w.workflow_id))
+),
+current_runs AS (
+    SELECT r.*
+    FROM runs r
+    WHERE r.anchor_month >= CAST(date_format(CAST(:from AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
+      AND r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
+      AND coalesce(r.trigger_at, r.started_at) >= CAST(:from AS TIMESTAMP_NTZ)
+      AND coalesce(r.trigger_at, r.started_at) < CAST(:to AS TIMESTAMP_NTZ)
+      AND (:workflows = '' OR array_contains(split(:workflows, ','), r.workflow_id))
+      AND ((:as_of = '' AND r.superseded_batch IS NULL)
+           OR (:as_of <> ''
+               AND r.batch_id IN (SELECT batch_id FROM known)
+               AND (r.superseded_batch IS NULL
+                    OR r.superseded_batch NOT IN (SELECT batch_id FROM known))))
+),
+period_days AS (
+    SELECT explode(sequence(to_date(period_start), to_date(period_end), INTERVAL 1 DAY)) AS day,
+           period_start,
+           period_end
+    FROM periods
+),
+period_runs AS (
+    SELECT p.period_start,
+           p.period_end,
+           r.workflow_id,
+           r.status,
+           coalesce(r.trigger_at, r.started_at) AS anchor,
+           CASE WHEN r.status IN ('succeeded', 'escalated')
+                THEN unix_micros(CAST(r.finished_at AS TIMESTAMP))
+                     - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))
+           END AS cycle_us,
+           CASE WHEN r.status IN ('succeeded', 'escalated')
+                THEN (unix_micros(CAST(r.finished_at AS TIMESTAMP))
+                      - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
+           END AS cycle_min,
+           (unix_micros(CAST(r.first_response_at AS TIMESTAMP))
+            - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
+               AS response_min,
+           (r.status IN ('succeeded', 'failed', 'escalated')
+             AND wf.automated_since IS NOT NULL
+             AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since) AS reclaims,
+           CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN wf.b
+                ELSE coalesce(r.human_minutes, 0D) END AS human_counted,
+           wf.sla_response_minutes,
+           wf.sla_cycle_minutes
+    FROM current_runs r
+    LEFT JOIN period_days p
+      ON to_date(coalesce(r.trigger_at, r.started_at)) = p.day
+     AND coalesce(r.trigger_at, r.started_at) >= p.period_start
+     AND coalesce(r.trigger_at, r.started_at) < p.period_end
+    LEFT JOIN wf_b wf ON wf.workflow_id = r.workflow_id
+),
+agg AS (
+    SELECT period_start,
+           workflow_id,
+           count(*) AS runs,
+           count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'escalated') AS escalated,
+           count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+           count(*) FILTER (WHERE status = 'running') AS running,
+           count(*) FILTER (WHERE status = 'running'
+                              AND unix_micros(CAST(anchor AS TIMESTAMP))
+                                  < unix_micros(CAST(period_end AS TIMESTAMP))
+                                    - CAST(:horizon AS DOUBLE) * 86400000000.0D)
+               AS leaked,
+           count(cycle_min) AS cycle_time_n,
+           CAST(sum(cycle_us) AS DOUBLE) / count(cycle_us) / 60000000.0D AS cycle_time_mean_min,
+           percentile(cycle_min, 0.5D) AS cycle_time_p50_min,
+           percentile(cycle_min, 0.9D) AS cycle_time_p90_min,
+           count(response_min) AS response_n,
+           percentile(response_min, 0.5D) AS response_p50_min,
+           percentile(response_min, 0.9D) AS response_p90_min,
+           avg(CASE WHEN response_min IS NOT NULL AND sla_response_minutes IS NOT NULL
+                    THEN CASE WHEN response_min <= sla_response_minutes THEN 1.0D ELSE 0.0D END END)
+               AS sla_response_compliance,
+           avg(CASE WHEN cycle_min IS NOT NULL AND sla_cycle_minutes IS NOT NULL
+                    THEN CASE WHEN cycle_min <= sla_cycle_minutes THEN 1.0D ELSE 0.0D END END)
+               AS sla_cycle_compliance,
+           count(*) FILTER (WHERE reclaims) AS reclaiming_runs,
+           sum(CAST(human_counted AS DECIMAL(38, 6))) FILTER (WHERE reclaims) AS reclaiming_human_min
+    FROM period_runs
+    GROUP BY period_start, workflow_id
+)
+SELECT p.period_start,
+       wf.workflow_id,
+       coalesce(a.runs, 0) AS runs,
+       coalesce(a.succeeded, 0) AS succeeded,
+       coalesce(a.failed, 0) AS failed,
+       coalesce(a.escalated, 0) AS escalated,
+       coalesce(a.cancelled, 0) AS cancelled,
+       coalesce(a.running, 0) AS running,
+       coalesce(a.leaked, 0) AS leaked,
+       a.failed / nullif(a.succeeded + a.failed + a.escalated, 0) AS error_rate,
+       a.escalated / nullif(a.succeeded + a.failed + a.escalated, 0) AS escalation_rate,
+       coalesce(a.cycle_time_n, 0) AS cycle_time_n,
+       a.cycle_time_mean_min,
+       a.cycle_time_p50_min,
+       a.cycle_time_p90_min,
+       coalesce(a.response_n, 0) AS response_n,
+       a.response_p50_min,
+       a.response_p90_min,
+       a.sla_response_compliance,
+       a.sla_cycle_compliance,
+       wf.b AS baseline_minutes_per_item,
+       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
+            THEN (coalesce(a.reclaiming_runs, 0) * wf.b
+                  - CAST(coalesce(a.reclaiming_human_min, 0) AS DOUBLE)) / 60.0D END AS reclaimed_hours,
+       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
+            THEN (coalesce(a.reclaiming_runs, 0) * wf.b
+                  - CAST(coalesce(a.reclaiming_human_min, 0) AS DOUBLE)) * wf.hourly_cost / 60.0D END
+           AS reclaimed_money,
+       wf.currency
+FROM periods p
+CROSS JOIN wf_b wf
+LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id
+ORDER BY p.period_start, wf.workflow_id

@@ -1,0 +1,398 @@
+//! The Spark engine: the metric definitions run by Apache Spark through Spark
+//! Connect, over a lake snapshot (`crate::lake`) that the cluster can read.
+//!
+//! Each table of the committed snapshot is a temporary view of the session;
+//! the queries are the `*.spark.sql` files beside their DuckDB versions in
+//! `queries/`, with named parameters bound as string literals (`''` stands for
+//! NULL). Results come back as Arrow record batches and become the same
+//! DataFrames and rows the DuckDB store gives (integers Int64, floating point
+//! and decimals Float64, text String, timestamps microsecond Datetime).
+//!
+//! The client crate blocks on its own tokio runtime, which must not be entered
+//! from inside another runtime; every call therefore runs on a plain thread of
+//! its own, so the engine can be used from async handlers' blocking pools and
+//! from tests alike.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use chrono::NaiveDateTime;
+use polars::prelude::{AnyValue, Column, DataFrame, PlSmallStr, Series, TimeUnit as PlTimeUnit};
+use spark_connect::{Expression, LiteralExpression, SparkSession};
+
+use super::{bounds_list, split_periods, Engine};
+use crate::lake;
+use crate::model::Workflow;
+use crate::store::{CatalogueEntry, Result, StoreError};
+
+const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.spark.sql");
+const CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.spark.sql");
+const RUNS_SPAN: &str = include_str!("../../queries/runs/span.spark.sql");
+const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.spark.sql");
+const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.spark.sql");
+
+/// Spark through Spark Connect, reading the lake under `root`.
+pub struct SparkEngine {
+    session: SparkSession,
+    url: String,
+    root: PathBuf,
+    /// The snapshot whose tables the session's views read.
+    snapshot: Mutex<String>,
+}
+
+fn engine_error(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Engine(format!("spark: {what}: {e}"))
+}
+
+/// Runs `f` on a thread of its own (see the module's note on runtimes).
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+fn ts(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+fn opt_ts(t: Option<NaiveDateTime>) -> String {
+    t.map(ts).unwrap_or_default()
+}
+
+impl SparkEngine {
+    /// Connects to the Spark Connect server at `url` (`sc://host:port`) and
+    /// opens the lake's committed snapshot. The lake's root must be the same
+    /// path on this machine and on the cluster (a shared file system).
+    pub fn connect(url: &str, root: &Path) -> Result<SparkEngine> {
+        let root = std::path::absolute(root)
+            .map_err(|e| engine_error(&format!("lake `{}`", root.display()), e))?;
+        let (dir, manifest) =
+            lake::current(&root).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let session = off_runtime(|| {
+            SparkSession::builder()
+                .remote(url)
+                .get_or_create()
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| engine_error(&format!("cannot connect to {url}"), e))?;
+        let engine = SparkEngine {
+            session,
+            url: url.to_string(),
+            root,
+            snapshot: Mutex::new(String::new()),
+        };
+        off_runtime(|| {
+            engine
+                .session
+                .conf()
+                .set("spark.sql.session.timeZone", "UTC")
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| engine_error("setting the session time zone", e))?;
+        engine.register(&dir, &manifest.snapshot)?;
+        Ok(engine)
+    }
+
+    /// The Spark Connect URL this engine talks to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Points the session's views at a snapshot's tables.
+    fn register(&self, dir: &Path, name: &str) -> Result<()> {
+        let mut current = self.snapshot.lock().map_err(|_| StoreError::Poisoned)?;
+        for table in lake::TABLES {
+            let path = dir.join(table);
+            let path = path
+                .to_str()
+                .ok_or_else(|| engine_error("lake path", "not UTF-8"))?
+                .to_string();
+            off_runtime(|| {
+                self.session
+                    .read()
+                    .parquet(&path)
+                    .create_or_replace_temp_view(table)
+                    .map_err(|e| e.to_string())
+            })
+            .map_err(|e| engine_error(&format!("reading {path}"), e))?;
+        }
+        *current = name.to_string();
+        Ok(())
+    }
+
+    /// Follows the lake to its committed snapshot if a publish moved it since
+    /// the views were made, so a long-running server sees new data.
+    fn refresh(&self) -> Result<()> {
+        let (dir, manifest) =
+            lake::current(&self.root).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let stale = *self.snapshot.lock().map_err(|_| StoreError::Poisoned)? != manifest.snapshot;
+        if stale {
+            self.register(&dir, &manifest.snapshot)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one query with its named parameters and returns its result.
+    fn query(&self, sql: &str, args: &[(&str, String)]) -> Result<DataFrame> {
+        self.refresh()?;
+        let named: HashMap<String, Expression> = args
+            .iter()
+            .map(|(k, v)| {
+                (
+                    (*k).to_string(),
+                    Expression::Literal(LiteralExpression::string(v.clone())),
+                )
+            })
+            .collect();
+        let batches = off_runtime(|| {
+            let df = self
+                .session
+                .sql_with_args(sql, Vec::new(), named)
+                .map_err(|e| e.to_string())?;
+            df.collect_record_batches().map_err(|e| e.to_string())
+        })
+        .map_err(|e| engine_error("query", e))?;
+        frame_of(&batches)
+    }
+}
+
+impl Engine for SparkEngine {
+    fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
+        let df = self.query(CATALOGUE, &[("as_of", opt_ts(as_of))])?;
+        catalogue_of(&df)
+    }
+
+    fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
+        let df = self.query(RUNS_SPAN, &[])?;
+        let at =
+            |i: usize| -> Result<Option<NaiveDateTime>> { Ok(timestamp(df.columns()[i].get(0)?)) };
+        Ok(match (at(0)?, at(1)?) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        })
+    }
+
+    fn metric_frames(
+        &self,
+        bounds: &[NaiveDateTime],
+        leak_horizon_days: f64,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<Vec<DataFrame>> {
+        let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
+            return Ok(Vec::new());
+        };
+        let (periods, list) = bounds_list(bounds)?;
+        let df = self.query(
+            WORKFLOW_METRICS,
+            &[
+                ("from", ts(from)),
+                ("to", ts(to)),
+                // Rust prints an f64 so that it reads back as the same value.
+                ("horizon", format!("{leak_horizon_days:?}")),
+                (
+                    "workflows",
+                    workflows.map(|w| w.join(",")).unwrap_or_default(),
+                ),
+                ("as_of", opt_ts(as_of)),
+                ("bounds", list),
+            ],
+        )?;
+        split_periods(df, periods)
+    }
+
+    fn compare_frames(
+        &self,
+        workflow_ids: &[String],
+        to: NaiveDateTime,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<(DataFrame, DataFrame)> {
+        let ids = workflow_ids.join(",");
+        let study = self.query(
+            COMPARE_STUDY,
+            &[("workflows", ids.clone()), ("as_of", opt_ts(as_of))],
+        )?;
+        let runs = self.query(
+            COMPARE_RUNS,
+            &[("workflows", ids), ("to", ts(to)), ("as_of", opt_ts(as_of))],
+        )?;
+        Ok((study, runs))
+    }
+}
+
+fn timestamp(v: AnyValue<'_>) -> Option<NaiveDateTime> {
+    match v {
+        // frame_of makes every timestamp microseconds.
+        AnyValue::Datetime(us, _, _) | AnyValue::DatetimeOwned(us, _, _) => {
+            chrono::DateTime::from_timestamp_micros(us).map(|d| d.naive_utc())
+        }
+        _ => None,
+    }
+}
+
+/// The catalogue's rows from catalogue.spark.sql's result (its columns in
+/// catalogue.sql's order).
+fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let cols = df.columns();
+    if cols.len() != 15 {
+        return Err(StoreError::Shape(format!(
+            "the catalogue has {} columns, not 15",
+            cols.len()
+        )));
+    }
+    let text = |c: usize, i: usize| -> Result<Option<String>> {
+        Ok(match cols[c].get(i)? {
+            AnyValue::Null => None,
+            AnyValue::String(s) => Some(s.to_string()),
+            AnyValue::StringOwned(s) => Some(s.to_string()),
+            other => {
+                return Err(StoreError::Shape(format!(
+                    "catalogue column {c}: {other:?}"
+                )))
+            }
+        })
+    };
+    let num = |c: usize, i: usize| -> Result<Option<f64>> {
+        Ok(match cols[c].get(i)? {
+            AnyValue::Float64(x) => Some(x),
+            AnyValue::Int64(x) => Some(x as f64),
+            _ => None,
+        })
+    };
+    let at =
+        |c: usize, i: usize| -> Result<Option<NaiveDateTime>> { Ok(timestamp(cols[c].get(i)?)) };
+    let need = |v: Option<String>, what: &str| {
+        v.ok_or_else(|| StoreError::Shape(format!("catalogue: {what} is missing")))
+    };
+    (0..df.height())
+        .map(|i| {
+            Ok(CatalogueEntry {
+                workflow: Workflow {
+                    workflow_id: need(text(0, i)?, "workflow_id")?,
+                    name: need(text(1, i)?, "name")?,
+                    owner: need(text(2, i)?, "owner")?,
+                    team: text(3, i)?,
+                    category: need(text(4, i)?, "category")?,
+                    hourly_cost: num(5, i)?,
+                    currency: text(6, i)?,
+                    sla_response_minutes: num(7, i)?,
+                    sla_cycle_minutes: num(8, i)?,
+                    automated_since: at(9, i)?,
+                    baseline_minutes_per_item: num(10, i)?,
+                },
+                recorded_at: at(11, i)?
+                    .ok_or_else(|| StoreError::Shape("catalogue: recorded_at is missing".into()))?,
+                b: num(12, i)?,
+                b_source: need(text(13, i)?, "b_source")?,
+                baseline_observations: num(14, i)?.unwrap_or(0.0) as i64,
+            })
+        })
+        .collect()
+}
+
+/// Arrow record batches as one DataFrame, typed as store::frame types a
+/// DuckDB result, so the layers above cannot tell the engines apart.
+fn frame_of(batches: &[RecordBatch]) -> Result<DataFrame> {
+    let Some(first) = batches.first() else {
+        return Ok(DataFrame::empty());
+    };
+    let schema = first.schema();
+    let mut cols: Vec<Vec<AnyValue<'static>>> = vec![Vec::new(); schema.fields().len()];
+    for batch in batches {
+        for (c, col) in cols.iter_mut().enumerate() {
+            let array = batch.column(c);
+            col.reserve(array.len());
+            for i in 0..array.len() {
+                col.push(any_value(array.as_ref(), i)?);
+            }
+        }
+    }
+    let columns = schema
+        .fields()
+        .iter()
+        .zip(cols)
+        .map(|(f, vals)| {
+            Series::from_any_values(PlSmallStr::from(f.name().as_str()), &vals, false)
+                .map(Column::from)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DataFrame::new_infer_height(columns)?)
+}
+
+fn any_value(a: &dyn Array, i: usize) -> Result<AnyValue<'static>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    if a.is_null(i) {
+        return Ok(AnyValue::Null);
+    }
+    Ok(match a.data_type() {
+        DataType::Boolean => AnyValue::Boolean(a.as_boolean().value(i)),
+        DataType::Int8 => AnyValue::Int64(a.as_primitive::<Int8Type>().value(i).into()),
+        DataType::Int16 => AnyValue::Int64(a.as_primitive::<Int16Type>().value(i).into()),
+        DataType::Int32 => AnyValue::Int64(a.as_primitive::<Int32Type>().value(i).into()),
+        DataType::Int64 => AnyValue::Int64(a.as_primitive::<Int64Type>().value(i)),
+        DataType::Float32 => AnyValue::Float64(a.as_primitive::<Float32Type>().value(i).into()),
+        DataType::Float64 => AnyValue::Float64(a.as_primitive::<Float64Type>().value(i)),
+        DataType::Decimal128(_, scale) => {
+            let v = a.as_primitive::<Decimal128Type>().value(i);
+            // As store::frame reads a DuckDB decimal: through its decimal text.
+            AnyValue::Float64(decimal_text(v, *scale).parse().unwrap_or(f64::NAN))
+        }
+        DataType::Utf8 => AnyValue::StringOwned(a.as_string::<i32>().value(i).into()),
+        DataType::LargeUtf8 => AnyValue::StringOwned(a.as_string::<i64>().value(i).into()),
+        DataType::Utf8View => AnyValue::StringOwned(a.as_string_view().value(i).into()),
+        DataType::Timestamp(unit, _) => {
+            let t = match unit {
+                TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(i) * 1_000_000,
+                TimeUnit::Millisecond => {
+                    a.as_primitive::<TimestampMillisecondType>().value(i) * 1_000
+                }
+                TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(i),
+                TimeUnit::Nanosecond => {
+                    a.as_primitive::<TimestampNanosecondType>().value(i) / 1_000
+                }
+            };
+            AnyValue::Datetime(t, PlTimeUnit::Microseconds, None)
+        }
+        DataType::Null => AnyValue::Null,
+        other => {
+            return Err(StoreError::Shape(format!(
+                "spark returned a column of type {other}, which Yardstick does not read"
+            )))
+        }
+    })
+}
+
+/// A decimal's unscaled value and scale as text, e.g. (12345, 3) → "12.345".
+fn decimal_text(v: i128, scale: i8) -> String {
+    if scale <= 0 {
+        return (v * 10i128.pow((-scale) as u32)).to_string();
+    }
+    let s = scale as usize;
+    let digits = v.unsigned_abs().to_string();
+    let padded = format!("{digits:0>width$}", width = s + 1);
+    let (int, frac) = padded.split_at(padded.len() - s);
+    format!("{}{int}.{frac}", if v < 0 { "-" } else { "" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal_text;
+
+    #[test]
+    fn decimal_text_places_the_point() {
+        assert_eq!(decimal_text(12345, 3), "12.345");
+        assert_eq!(decimal_text(-5, 3), "-0.005");
+        assert_eq!(decimal_text(0, 2), "0.00");
+        assert_eq!(decimal_text(7, 0), "7");
+        assert_eq!(decimal_text(7, -2), "700");
+    }
+}

@@ -1,0 +1,146 @@
+//! The lake (Parquet snapshots of the store): its layout, its commit, and
+//! DuckDB reading it giving the same reports as the file. Spark over the same
+//! lake is tested in spark.rs.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use yardstick::engine::Engine;
+use yardstick::lake;
+use yardstick::metrics::trend::Granularity;
+use yardstick::model::Kind;
+use yardstick::report;
+use yardstick::store::Store;
+
+use crate::{golden_store, ingest_file};
+
+fn months(root: &std::path::Path) -> BTreeSet<String> {
+    let (dir, _) = lake::current(root).unwrap();
+    std::fs::read_dir(dir.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect()
+}
+
+#[test]
+fn a_publish_writes_every_version_partitioned_by_month_and_replaces_the_last() {
+    let store = golden_store();
+    ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    let root = tempfile::tempdir().unwrap();
+    assert!(
+        matches!(lake::current(root.path()), Err(lake::LakeError::Empty(_))),
+        "an empty root has no snapshot"
+    );
+    let first = store.publish_lake(root.path()).unwrap();
+    // The golden runs are anchored in January 2026.
+    let m = months(root.path());
+    assert!(m.contains("anchor_month=202601"), "{m:?}");
+    assert!(m.iter().all(|d| d.starts_with("anchor_month=")), "{m:?}");
+    let lake_store = Store::open_lake(root.path()).unwrap();
+    for t in lake::TABLES {
+        assert!(first.rows.contains_key(t), "{t} in {first:?}");
+    }
+    // Sending the latest file again changes nothing, so a second publish
+    // holds the same rows: re-ingest replaces, never duplicates.
+    let again = ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    assert_eq!(again.written, 0, "{again:?}");
+    let second = store.publish_lake(root.path()).unwrap();
+    assert_ne!(first.snapshot, second.snapshot);
+    assert_eq!(first.rows["runs"], second.rows["runs"]);
+    assert_eq!(
+        second.rows["ingest_batches"],
+        first.rows["ingest_batches"] + 1,
+        "the batch that stored nothing is still recorded"
+    );
+    assert_eq!(lake::current(root.path()).unwrap().1, second);
+    // The snapshot just replaced is kept for readers still on it; a third
+    // publish removes the first.
+    let third = store.publish_lake(root.path()).unwrap();
+    let names: BTreeSet<String> = std::fs::read_dir(root.path().join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([second.snapshot.clone(), third.snapshot.clone()])
+    );
+    // A store opened on the lake reads the snapshot of its opening, kept
+    // through one later publish (the first is gone now); open afresh.
+    drop(lake_store);
+    let fresh = Store::open_lake(root.path()).unwrap();
+    assert_eq!(fresh.run_span().unwrap(), store.run_span().unwrap());
+}
+
+#[test]
+fn an_unfinished_snapshot_is_never_visible() {
+    let store = golden_store();
+    let root = tempfile::tempdir().unwrap();
+    let committed = store.publish_lake(root.path()).unwrap();
+    // A publish that stops before its commit (a crash, a full disk) leaves
+    // files behind but CURRENT names the committed snapshot.
+    let pending = lake::begin(root.path()).unwrap();
+    std::fs::create_dir_all(pending.table_dir("runs").join("anchor_month=202601")).unwrap();
+    std::fs::write(
+        pending
+            .table_dir("runs")
+            .join("anchor_month=202601/part-0.parquet"),
+        b"not parquet",
+    )
+    .unwrap();
+    drop(pending);
+    assert_eq!(lake::current(root.path()).unwrap().1, committed);
+    let lake_store = Store::open_lake(root.path()).unwrap();
+    assert_eq!(lake_store.run_span().unwrap(), store.run_span().unwrap());
+    // The next publish removes the leftovers.
+    let next = store.publish_lake(root.path()).unwrap();
+    let names: BTreeSet<String> = std::fs::read_dir(root.path().join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, BTreeSet::from([committed.snapshot, next.snapshot]));
+    // A CURRENT that names no snapshot is an error that says so.
+    std::fs::write(root.path().join("CURRENT"), "../elsewhere\n").unwrap();
+    let e = lake::current(root.path()).unwrap_err().to_string();
+    assert!(e.contains("not a snapshot name"), "{e}");
+}
+
+#[test]
+fn duckdb_on_the_lake_gives_the_files_reports() {
+    let store = golden_store();
+    ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    let root = tempfile::tempdir().unwrap();
+    store.publish_lake(root.path()).unwrap();
+    let on_lake = Store::open_lake(root.path()).unwrap();
+    let engines: [&dyn Engine; 2] = [&store, &on_lake];
+    let period = report::resolve_period(&store, None, None).unwrap().unwrap();
+    let json = |e: &dyn Engine| -> Vec<Value> {
+        vec![
+            report::metric_table(e, period, &[])
+                .unwrap()
+                .to_json()
+                .unwrap(),
+            report::trend(e, Granularity::Week, "Europe/Berlin", None, None, &[], None)
+                .unwrap()
+                .to_json()
+                .unwrap(),
+            serde_json::to_value(
+                report::compare(
+                    e,
+                    &report::CompareRequest {
+                        as_of: None,
+                        workflows: Vec::new(),
+                        from: None,
+                        to: None,
+                        baseline: None,
+                        seed: Some(3),
+                        resamples: Some(200),
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap(),
+        ]
+    };
+    // Both are DuckDB running the same SQL on the same rows: equal to the bit.
+    assert_eq!(json(engines[0]), json(engines[1]));
+}

@@ -1,0 +1,392 @@
+//! The Spark engine against the DuckDB engine: the same reports from a real
+//! multi-process Spark cluster (through Spark Connect, over a lake snapshot
+//! published from the store) must equal the DuckDB file's, every field, to
+//! 1e-9 relative, on the golden fixtures and on the shared real event logs.
+//!
+//! The test starts its own cluster with `.ci/spark-cluster` (a master, two
+//! workers and a Spark Connect server on loopback, on free ports, with its
+//! state in a temporary folder; pyspark is installed into a virtual
+//! environment on first use) and stops it at the end. It needs Java 17 and
+//! python3; without them it fails and says so, unless `YARDSTICK_SKIP_SPARK=1`
+//! is set (local runs only; CI never sets it). With `YARDSTICK_SPARK_URL` set
+//! it uses that server instead. The lake directory must be readable by the
+//! cluster at the same path, which a loopback cluster's is.
+
+use std::path::Path;
+
+use serde_json::Value;
+use yardstick::engine::spark::SparkEngine;
+use yardstick::engine::Engine;
+use yardstick::ingest::eventlog::{LogFormat, LogOptions};
+use yardstick::ingest::{self, Options};
+use yardstick::metrics::compare::BaselineChoice;
+use yardstick::metrics::trend::Granularity;
+use yardstick::metrics::Period;
+use yardstick::model::{parse_timestamp_or_date, Kind};
+use yardstick::report::{self, CompareRequest};
+use yardstick::store::Store;
+
+use crate::{golden_store, ingest_file};
+
+/// A Spark Connect server for the test: started here (and stopped when
+/// dropped), or the one `YARDSTICK_SPARK_URL` names.
+struct Cluster {
+    url: String,
+    started: Option<(tempfile::TempDir, Vec<(&'static str, String)>)>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some((_, env)) = &self.started {
+            let _ = script("stop", env);
+        }
+    }
+}
+
+fn script(action: &str, env: &[(&'static str, String)]) -> std::process::Output {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/spark-cluster");
+    std::process::Command::new("bash")
+        .arg(&path)
+        .arg(action)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn cluster() -> Option<Cluster> {
+    if let Ok(url) = std::env::var("YARDSTICK_SPARK_URL") {
+        if !url.is_empty() {
+            return Some(Cluster { url, started: None });
+        }
+    }
+    if std::env::var_os("YARDSTICK_SKIP_SPARK").is_some() {
+        return None;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("SPARK_STATE", state.path().display().to_string()),
+        ("MASTER_PORT", free_port().to_string()),
+        ("CONNECT_PORT", free_port().to_string()),
+        ("WORKERS", "2".to_string()),
+    ];
+    let started = std::time::Instant::now();
+    let out = script("start", &env);
+    let cluster = Cluster {
+        url: String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string(),
+        started: Some((state, env)),
+    };
+    assert!(
+        out.status.success() && cluster.url.starts_with("sc://"),
+        "the Spark cluster did not start (it needs Java 17 and python3; \
+         YARDSTICK_SKIP_SPARK=1 skips this test): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!(
+        "spark: a master, two workers and Spark Connect at {} up in {:.1} s",
+        cluster.url,
+        started.elapsed().as_secs_f64()
+    );
+    Some(cluster)
+}
+
+/// Every number of `a` within 1e-9 relative of `b`'s, everything else equal;
+/// `path` names the place of a difference.
+fn assert_close(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let scale = x.abs().max(y.abs());
+            assert!(
+                x == y || (x - y).abs() <= 1e-9 * scale,
+                "{path}: duckdb {x}, spark {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: lengths differ");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                assert_close(p, q, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let kx: Vec<_> = x.keys().collect();
+            let ky: Vec<_> = y.keys().collect();
+            assert_eq!(kx, ky, "{path}: fields differ");
+            for (k, p) in x {
+                assert_close(p, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+/// Every report the Spark engine serves, from both engines, for `cases`
+/// periods and the catalogue's automated workflows; returns how many fields
+/// were compared.
+fn same_reports(
+    store: &Store,
+    spark: &SparkEngine,
+    what: &str,
+    periods: &[(Option<&str>, Option<&str>)],
+    as_of: &[Option<chrono::NaiveDateTime>],
+) -> usize {
+    let mut fields = 0;
+    let mut check = |name: String, a: Value, b: Value| {
+        fields += count_leaves(&a);
+        assert_close(&a, &b, &name);
+    };
+    let engines: [&dyn Engine; 2] = [store, spark];
+    assert_eq!(
+        store.run_span().unwrap(),
+        Engine::run_span(spark).unwrap(),
+        "{what}: run span"
+    );
+    for &t in as_of {
+        let cats: Vec<Value> = engines
+            .iter()
+            .map(|e| serde_json::to_value(e.catalogue(t).unwrap()).unwrap())
+            .collect();
+        check(
+            format!("{what} catalogue as of {t:?}"),
+            cats[0].clone(),
+            cats[1].clone(),
+        );
+        for &(from, to) in periods {
+            let all: Vec<Value> = engines
+                .iter()
+                .map(|e| {
+                    let period = report::resolve_period(*e, from, to).unwrap().unwrap();
+                    report::metric_table_as_of(*e, period, &[], t)
+                        .unwrap()
+                        .to_json()
+                        .unwrap()
+                })
+                .collect();
+            check(
+                format!("{what} metrics {from:?}..{to:?} as of {t:?}"),
+                all[0].clone(),
+                all[1].clone(),
+            );
+            for (g, tz) in [
+                (Granularity::Week, "UTC"),
+                (Granularity::Month, "America/New_York"),
+            ] {
+                let trends: Vec<Value> = engines
+                    .iter()
+                    .map(|e| {
+                        report::trend(*e, g, tz, from, to, &[], t)
+                            .unwrap()
+                            .to_json()
+                            .unwrap()
+                    })
+                    .collect();
+                check(
+                    format!("{what} trend {g:?} {tz} {from:?}..{to:?} as of {t:?}"),
+                    trends[0].clone(),
+                    trends[1].clone(),
+                );
+            }
+            for baseline in [None, Some(BaselineChoice::Both)] {
+                let req = CompareRequest {
+                    as_of: t.map(yardstick::model::format_timestamp),
+                    workflows: Vec::new(),
+                    from: None,
+                    to: to.map(str::to_string),
+                    baseline,
+                    seed: Some(7),
+                    resamples: Some(400),
+                };
+                let cmp: Vec<Value> = engines
+                    .iter()
+                    .map(|e| serde_json::to_value(report::compare(*e, &req).unwrap()).unwrap())
+                    .collect();
+                check(
+                    format!("{what} compare {baseline:?} ..{to:?} as of {t:?}"),
+                    cmp[0].clone(),
+                    cmp[1].clone(),
+                );
+            }
+        }
+    }
+    fields
+}
+
+fn count_leaves(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => a.iter().map(count_leaves).sum(),
+        Value::Object(o) => o.values().map(count_leaves).sum(),
+        _ => 1,
+    }
+}
+
+/// Publishes the store to the lake; the publish itself checks that every
+/// table's rows arrived.
+fn publish(store: &Store, dir: &Path) {
+    let manifest = store.publish_lake(dir).unwrap();
+    assert!(manifest.rows["runs"] > 0, "{manifest:?}");
+}
+
+/// One test, one cluster: the golden fixtures, then the shared logs.
+#[test]
+fn spark_equals_duckdb_on_the_golden_fixtures_and_the_shared_logs() {
+    let Some(cluster) = cluster() else { return };
+    let t = std::time::Instant::now();
+    golden(&cluster.url);
+    eprintln!(
+        "spark: golden fixtures equal in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    shared_logs(&cluster.url);
+    eprintln!(
+        "spark: shared logs equal in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+}
+
+fn golden(url: &str) {
+    let store = golden_store();
+    let before_second = store.batches(10).unwrap()[0].received_at;
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    let lake = tempfile::tempdir().unwrap();
+    publish(&store, lake.path());
+    let spark = SparkEngine::connect(url, lake.path()).unwrap();
+    let fields = same_reports(
+        &store,
+        &spark,
+        "golden",
+        &[
+            (None, None),
+            (Some("2026-01-01"), Some("2026-02-01")),
+            (Some("2026-01-10T06:30:00Z"), Some("2026-01-20")),
+        ],
+        &[None, Some(before_second)],
+    );
+    assert!(fields > 1000, "only {fields} fields compared");
+    // One workflow, through the filter.
+    let period = report::resolve_period(&store, None, None).unwrap().unwrap();
+    let wf = vec!["wf-b".to_string()];
+    assert_close(
+        &report::metric_table(&store, period, &wf)
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        &report::metric_table(&spark, period, &wf)
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        "golden metrics wf-b",
+    );
+    // A publish after a change moves the engine to the new snapshot.
+    let late = r#"{"source": "s9", "run_id": "z1", "workflow_id": "wf-a", "started_at": "2026-02-10T09:00:00Z", "finished_at": "2026-02-10T09:30:00Z", "status": "succeeded"}"#;
+    let input = ingest::Input {
+        kind: Kind::Runs,
+        format: ingest::Format::Ndjson,
+        origin: "inline",
+        bytes: late.as_bytes(),
+    };
+    assert_eq!(
+        ingest::ingest(&store, &input, Options::default())
+            .unwrap()
+            .written,
+        1
+    );
+    let p = Period::new(
+        parse_timestamp_or_date("2026-01-01").unwrap(),
+        parse_timestamp_or_date("2026-03-01").unwrap(),
+    )
+    .unwrap();
+    let stale = report::metric_table(&spark, p, &[])
+        .unwrap()
+        .to_json()
+        .unwrap();
+    publish(&store, lake.path());
+    let fresh = report::metric_table(&spark, p, &[])
+        .unwrap()
+        .to_json()
+        .unwrap();
+    assert_ne!(stale, fresh, "the new run shows after the publish");
+    assert_close(
+        &report::metric_table(&store, p, &[])
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        &fresh,
+        "golden metrics after a second publish",
+    );
+}
+
+fn shared_logs(url: &str) {
+    let Some(dir) = crate::eventlog::shared_logs() else {
+        return;
+    };
+    let store = Store::open_in_memory().unwrap();
+    // The logs' catalogue, with go-live dates inside each log's span, SLAs and
+    // costs, so that compare, reclaimed hours and SLA compliance have values.
+    let catalogue = "workflow_id,name,owner,team,category,hourly_cost,currency,\
+sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item
+running-example,Running example,PM,Research,other,55,EUR,60,20000,2011-01-05,45
+helpdesk,Helpdesk tickets,Service Desk,Support,intake,40,EUR,30,50000,2012-01-01,25
+receipt,Building-permit receipt,Municipality,Permits,intake,48.5,EUR,,3000,2011-06-01,12.5
+bpic2012,Loan applications,Loans Office,Lending,other,70,EUR,10,20000,2012-01-01,35
+";
+    let input = ingest::Input {
+        kind: Kind::Workflows,
+        format: ingest::Format::Csv,
+        origin: "inline",
+        bytes: catalogue.as_bytes(),
+    };
+    assert!(
+        ingest::ingest(&store, &input, Options::default())
+            .unwrap()
+            .stored
+    );
+    let mut logs = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(format) = LogFormat::from_path(&name) else {
+            continue;
+        };
+        let log = name.split('.').next().unwrap().to_string();
+        if !store.workflow_ids().unwrap().contains(&log) {
+            continue;
+        }
+        let f = std::fs::File::open(&path).unwrap();
+        let rep = ingest::ingest_eventlog(
+            &store,
+            f,
+            &name,
+            format,
+            &LogOptions::new(&log, &log),
+            Options::default(),
+        )
+        .unwrap();
+        assert!(rep.stored, "{name}: {rep:?}");
+        logs.push(log);
+    }
+    assert!(logs.len() >= 4, "found only {logs:?} in {}", dir.display());
+    let lake = tempfile::tempdir().unwrap();
+    publish(&store, lake.path());
+    let spark = SparkEngine::connect(url, lake.path()).unwrap();
+    let fields = same_reports(
+        &store,
+        &spark,
+        "event logs",
+        &[(None, None), (Some("2011-10-01"), Some("2012-03-01"))],
+        &[None],
+    );
+    assert!(fields > 1000, "only {fields} fields compared");
+}
