@@ -76,6 +76,10 @@ pub struct BenchArgs {
     /// starts a loopback cluster with .ci/spark-cluster).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// The spark section: the cluster sizes to measure (workers of one core
+    /// each), comma-separated; 0 measures DuckDB (file and lake) only.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    pub spark_workers: Vec<usize>,
     /// Where to write the results as JSON.
     #[arg(long, default_value = "bench-work/results.json")]
     pub json: PathBuf,
@@ -350,7 +354,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         )?;
         r.measures.push(measure(
             "generate",
-            "generate CSV + NDJSON + steps, convert to Parquet",
+            if spark_only {
+                "generate CSV + steps"
+            } else {
+                "generate CSV + NDJSON + steps, convert to Parquet"
+            },
             &[c.wall.as_secs_f64()],
             Some(args.runs),
             &[c.peak_rss_mib],
@@ -549,7 +557,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     // Spark is measured only when asked for (`--only spark`): it needs Java
     // and starts JVMs.
     if args.only.iter().any(|o| o == "spark") {
-        spark::run(&mut r, &dir, &ours_db, args.repeat, quarter)?;
+        spark::run(
+            &mut r,
+            &dir,
+            &ours_db,
+            args.repeat,
+            quarter,
+            &args.spark_workers,
+        )?;
     }
 
     if want("reports") {

@@ -343,3 +343,88 @@ fn tokens_are_printed_once_and_open_mode_is_loopback_only() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("only on a loopback address"));
 }
+
+#[test]
+fn lake_publish_show_and_the_engine_switch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    let lake = dir.path().join("lake");
+    let lake_s = lake.display().to_string();
+    for (kind, file) in [
+        ("workflows", "golden/workflows.csv"),
+        ("baselines", "golden/baselines.csv"),
+        ("runs", "golden/runs.csv"),
+    ] {
+        assert_eq!(
+            yardstick(&db, &["ingest", kind, &path(file)]).status.code(),
+            Some(0)
+        );
+    }
+    // Without --lake, the lake commands and the lake engines say what is missing.
+    let out = yardstick(&db, &["lake", "publish"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--lake DIR"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = yardstick(&db, &["--lake", &lake_s, "lake", "show"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no committed snapshot"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = yardstick(&db, &["--lake", &lake_s, "lake", "publish"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let published: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(published["rows"]["runs"], 17);
+    assert_eq!(published["rows"]["workflows"], 4);
+    let out = yardstick(&db, &["--lake", &lake_s, "lake", "show"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown, published);
+    // DuckDB on the lake prints what DuckDB on the file prints.
+    let report = ["report", "metrics", "--format", "csv"];
+    let file = yardstick(&db, &report);
+    let mut args = vec!["--engine", "duckdb-lake", "--lake", &lake_s];
+    args.extend(report);
+    let on_lake = yardstick(&dir.path().join("unused.duckdb"), &args);
+    assert_eq!(
+        on_lake.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&on_lake.stderr)
+    );
+    assert_eq!(file.stdout, on_lake.stdout);
+    assert!(String::from_utf8_lossy(&file.stdout).starts_with("workflow_id,runs,"));
+    // Commands that read the file refuse another engine instead of ignoring it.
+    let out = yardstick(
+        &db,
+        &[
+            "--engine",
+            "spark",
+            "ingest",
+            "runs",
+            &path("golden/runs.csv"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("leave --engine out"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Spark without a lake says so before it tries to connect.
+    let out = yardstick(&db, &["--engine", "spark", "report", "metrics"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--lake DIR"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
