@@ -157,6 +157,19 @@ impl SparkEngine {
             df.collect_record_batches().map_err(|e| e.to_string())
         })
         .map_err(|e| engine_error("query", e))?;
+        // A finished query always sends at least one Arrow batch (its schema,
+        // even with no rows). None at all means the result stream ended early,
+        // which the client does not report: a server that closes a stream
+        // after spark.connect.execute.reattachable.senderMaxStreamDuration (2
+        // minutes by default) expects a reattach this client did not make.
+        if batches.is_empty() {
+            return Err(StoreError::Engine(
+                "spark: the query's result stream ended without a result (a query longer than \
+                 the server's spark.connect.execute.reattachable.senderMaxStreamDuration, 2 \
+                 minutes by default; set it to 0 on the Connect server for no limit)"
+                    .into(),
+            ));
+        }
         frame_of(&batches)
     }
 }
@@ -302,7 +315,7 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
 /// DuckDB result, so the layers above cannot tell the engines apart.
 fn frame_of(batches: &[RecordBatch]) -> Result<DataFrame> {
     let Some(first) = batches.first() else {
-        return Ok(DataFrame::empty());
+        return Err(StoreError::Shape("spark sent no result".into()));
     };
     let schema = first.schema();
     let mut cols: Vec<Vec<AnyValue<'static>>> = vec![Vec::new(); schema.fields().len()];
