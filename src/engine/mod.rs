@@ -87,10 +87,22 @@ impl Engine for Store {
     }
 }
 
-/// Checks a list of period bounds and renders it as the metric SQL's last
-/// parameter: comma-separated timestamps. Returns the number of periods too.
-pub(crate) fn bounds_list(bounds: &[NaiveDateTime]) -> Result<(usize, String)> {
-    let periods = bounds.len().saturating_sub(1);
+/// A checked list of period bounds, as both engines bind it.
+pub(crate) struct Bounds {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    pub periods: usize,
+    /// The metric SQL's last parameter: the bounds as comma-separated timestamps.
+    pub list: String,
+}
+
+/// Checks a list of period bounds (`None`: the list is empty, so there are
+/// no periods to compute).
+pub(crate) fn bounds(bounds: &[NaiveDateTime]) -> Result<Option<Bounds>> {
+    let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
+        return Ok(None);
+    };
+    let periods = bounds.len() - 1;
     if periods == 0 || bounds.windows(2).any(|w| w[0] >= w[1]) {
         return Err(StoreError::Shape(format!(
             "period bounds must increase and be at least two, got {bounds:?}"
@@ -101,7 +113,12 @@ pub(crate) fn bounds_list(bounds: &[NaiveDateTime]) -> Result<(usize, String)> {
         .map(|t| t.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
         .collect::<Vec<_>>()
         .join(",");
-    Ok((periods, list))
+    Ok(Some(Bounds {
+        from,
+        to,
+        periods,
+        list,
+    }))
 }
 
 /// Splits the metric SQL's result (rows ordered by period, then workflow; the

@@ -23,7 +23,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::{AnyValue, Column, DataFrame, PlSmallStr, Series, TimeUnit as PlTimeUnit};
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
-use super::{bounds_list, split_periods, Engine};
+use super::{split_periods, Engine};
 use crate::lake;
 use crate::model::Workflow;
 use crate::store::{CatalogueEntry, Result, StoreError};
@@ -197,15 +197,14 @@ impl Engine for SparkEngine {
         workflows: Option<&[String]>,
         as_of: Option<NaiveDateTime>,
     ) -> Result<Vec<DataFrame>> {
-        let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
+        let Some(b) = super::bounds(bounds)? else {
             return Ok(Vec::new());
         };
-        let (periods, list) = bounds_list(bounds)?;
         let df = self.query(
             WORKFLOW_METRICS,
             &[
-                ("from", ts(from)),
-                ("to", ts(to)),
+                ("from", ts(b.from)),
+                ("to", ts(b.to)),
                 // Rust prints an f64 so that it reads back as the same value.
                 ("horizon", format!("{leak_horizon_days:?}")),
                 (
@@ -213,10 +212,10 @@ impl Engine for SparkEngine {
                     workflows.map(|w| w.join(",")).unwrap_or_default(),
                 ),
                 ("as_of", opt_ts(as_of)),
-                ("bounds", list),
+                ("bounds", b.list),
             ],
         )?;
-        split_periods(df, periods)
+        split_periods(df, b.periods)
     }
 
     fn compare_frames(

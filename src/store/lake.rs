@@ -44,7 +44,7 @@ impl Store {
     /// consistent read of the store, each checked row for row, visible only
     /// once whole. Returns the snapshot's manifest.
     pub fn publish_lake(&self, root: &Path) -> Result<Manifest> {
-        let pending = lake::begin(root).map_err(|e| StoreError::Shape(e.to_string()))?;
+        let pending = lake::begin(root).map_err(|e| StoreError::Engine(e.to_string()))?;
         let conn = self.reader()?;
         match write_snapshot(&conn, &pending) {
             Ok(rows) => {
@@ -57,7 +57,7 @@ impl Store {
                 };
                 pending
                     .commit(&manifest)
-                    .map_err(|e| StoreError::Shape(e.to_string()))?;
+                    .map_err(|e| StoreError::Engine(e.to_string()))?;
                 Ok(manifest)
             }
             Err(e) => {
@@ -90,7 +90,7 @@ fn write_snapshot(conn: &Connection, pending: &lake::Pending) -> Result<BTreeMap
                     dir.join("part-0.parquet")
                 };
                 std::fs::create_dir_all(file.parent().expect("a file in a directory"))
-                    .map_err(|e| StoreError::Shape(format!("lake: {e}")))?;
+                    .map_err(|e| StoreError::Engine(format!("lake: {e}")))?;
                 let source = if table == "runs" {
                     "(SELECT * FROM runs)".to_string()
                 } else {

@@ -470,18 +470,17 @@ impl Store {
         workflows: Option<&[String]>,
         as_of: Option<NaiveDateTime>,
     ) -> Result<Vec<DataFrame>> {
-        let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
+        let Some(b) = crate::engine::bounds(bounds)? else {
             return Ok(Vec::new());
         };
-        let (periods, list) = crate::engine::bounds_list(bounds)?;
         let only: Option<String> = workflows.map(|w| w.join(","));
         let conn = self.reader()?;
         let df = frame::query_frame(
             &conn,
             WORKFLOW_METRICS,
-            params![from, to, leak_horizon_days, only, as_of, list],
+            params![b.from, b.to, leak_horizon_days, only, as_of, b.list],
         )?;
-        crate::engine::split_periods(df, periods)
+        crate::engine::split_periods(df, b.periods)
     }
 
     /// The evidence of some workflows' comparisons (ids are slugs, so they
