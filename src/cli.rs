@@ -58,10 +58,18 @@ pub struct Cli {
         default_value = "sc://127.0.0.1:15002"
     )]
     pub spark_url: String,
-    /// The lake's root directory: `lake publish` writes it, --engine spark
-    /// reads it. The cluster must see it at the same path.
+    /// The lake's root: a directory, or s3://BUCKET/PREFIX on S3 or an
+    /// S3-compatible store (credentials and endpoint from the AWS_*
+    /// variables). `lake publish` writes it; --engine spark and duckdb-lake
+    /// read it.
     #[arg(long, global = true, env = "YARDSTICK_LAKE")]
-    pub lake: Option<PathBuf>,
+    pub lake: Option<String>,
+    /// The lake's root as the Spark cluster names it, when that differs from
+    /// --lake: another mount point of a shared directory, or s3:// on a
+    /// cluster whose S3 connector is not s3a (default: --lake, with s3:// read
+    /// as s3a://).
+    #[arg(long, global = true, env = "YARDSTICK_SPARK_LAKE")]
+    pub spark_lake: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -557,16 +565,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         open(&cli.db, cli.memory_limit.as_deref())
     };
     // The engine of the reports that need only metric tables and evidence.
-    let lake_root = || {
-        cli.lake
-            .as_deref()
-            .context("give the lake's root directory with --lake DIR (or YARDSTICK_LAKE)")
+    let lake_root = || -> anyhow::Result<crate::lake::Root> {
+        let text = cli.lake.as_deref().context(
+            "give the lake's root with --lake DIR or --lake s3://BUCKET/PREFIX (or YARDSTICK_LAKE)",
+        )?;
+        Ok(crate::lake::Root::parse(text)?)
     };
     let open_engine = || -> anyhow::Result<Box<dyn Engine>> {
         Ok(match cli.engine {
             EngineArg::Duckdb => Box::new(open(&cli.db, cli.memory_limit.as_deref())?),
             EngineArg::DuckdbLake => Box::new(Store::open_lake(lake_root()?)?),
-            EngineArg::Spark => Box::new(SparkEngine::connect(&cli.spark_url, lake_root()?)?),
+            EngineArg::Spark => Box::new(SparkEngine::connect_with(
+                &cli.spark_url,
+                lake_root()?,
+                cli.spark_lake.as_deref(),
+            )?),
         })
     };
     match cli.command {
@@ -579,7 +592,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     print_json(&serde_json::to_value(&manifest)?)?;
                 }
                 LakeCommand::Show => {
-                    let (_, manifest) = crate::lake::current(root)?;
+                    let manifest = root.current()?;
                     print_json(&serde_json::to_value(&manifest)?)?;
                 }
             }

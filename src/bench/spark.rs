@@ -74,7 +74,7 @@ pub(crate) fn run(
     let lake = dir.join("lake");
     say("publishing the lake");
     let t = Instant::now();
-    let manifest = store.publish_lake(&lake)?;
+    let manifest = store.publish_lake(lake.as_path())?;
     let publish_s = t.elapsed().as_secs_f64();
     let runs = manifest.rows.get("runs").copied().unwrap_or(0);
     r.measures.push(measure(
@@ -100,7 +100,7 @@ pub(crate) fn run(
         Ok(v)
     };
     let mut year_s = Vec::new();
-    let on_lake = Store::open_lake(&lake)?;
+    let on_lake = Store::open_lake(lake.as_path())?;
     let engines: [(&str, &dyn Engine); 2] =
         [("DuckDB, the file", &store), ("DuckDB, the lake", &on_lake)];
     for (name, engine) in engines {
@@ -133,7 +133,7 @@ pub(crate) fn run(
         let url = cluster("start", workers)?;
         let _running = Running(workers);
         let started = t.elapsed().as_secs_f64();
-        let spark = SparkEngine::connect(&url, &lake)?;
+        let spark = SparkEngine::connect(&url, lake.as_path())?;
         for (i, (what, p)) in periods.iter().enumerate() {
             say(&format!("Spark, {workers} worker(s): {what}"));
             // The first query also warms the JVMs up; it is the check, untimed.

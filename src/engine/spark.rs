@@ -14,7 +14,6 @@
 //! from tests alike.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use arrow_array::{Array, RecordBatch};
@@ -24,7 +23,7 @@ use polars::prelude::{AnyValue, Column, DataFrame, PlSmallStr, Series, TimeUnit 
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
 use super::{split_periods, Engine};
-use crate::lake;
+use crate::lake::{self, Root};
 use crate::model::Workflow;
 use crate::store::{CatalogueEntry, Result, StoreError};
 
@@ -38,7 +37,9 @@ const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.spark.sql");
 pub struct SparkEngine {
     session: SparkSession,
     url: String,
-    root: PathBuf,
+    root: Root,
+    /// The lake's root as the cluster names it.
+    cluster_root: String,
     /// The snapshot whose tables the session's views read.
     snapshot: Mutex<String>,
 }
@@ -66,13 +67,45 @@ fn opt_ts(t: Option<NaiveDateTime>) -> String {
 
 impl SparkEngine {
     /// Connects to the Spark Connect server at `url` (`sc://host:port`) and
-    /// opens the lake's committed snapshot. The lake's root must be the same
-    /// path on this machine and on the cluster (a shared file system).
-    pub fn connect(url: &str, root: &Path) -> Result<SparkEngine> {
-        let root = std::path::absolute(root)
-            .map_err(|e| engine_error(&format!("lake `{}`", root.display()), e))?;
-        let (dir, manifest) =
-            lake::current(&root).map_err(|e| StoreError::Engine(e.to_string()))?;
+    /// opens the lake's committed snapshot. A directory root must be the same
+    /// path on this machine and on the cluster (a shared file system); an
+    /// `s3://` root is read by the cluster as `s3a://` (see `connect_with`).
+    pub fn connect(url: &str, root: impl Into<Root>) -> Result<SparkEngine> {
+        SparkEngine::connect_with(url, root, None)
+    }
+
+    /// `connect`, with the lake's root as the cluster names it when that
+    /// differs from how this machine reaches it: another mount point, or
+    /// `s3://` on a cluster whose S3 connector is not `s3a` (EMR's EMRFS).
+    /// Yardstick reads `CURRENT` and the manifests at `root`; the cluster
+    /// reads the Parquet files at `cluster_root`.
+    pub fn connect_with(
+        url: &str,
+        root: impl Into<Root>,
+        cluster_root: Option<&str>,
+    ) -> Result<SparkEngine> {
+        let root = match root.into() {
+            Root::Dir(dir) => Root::Dir(
+                std::path::absolute(&dir)
+                    .map_err(|e| engine_error(&format!("lake `{}`", dir.display()), e))?,
+            ),
+            object => object,
+        };
+        let cluster_root = match (cluster_root, &root) {
+            (Some(c), _) => c.trim_end_matches('/').to_string(),
+            (None, Root::Dir(dir)) => dir
+                .to_str()
+                .ok_or_else(|| engine_error("lake path", "not UTF-8"))?
+                .trim_end_matches('/')
+                .to_string(),
+            (None, Root::Object(o)) => match o.url().strip_prefix("s3://") {
+                Some(rest) => format!("s3a://{rest}"),
+                None => o.url().to_string(),
+            },
+        };
+        let manifest = root
+            .current()
+            .map_err(|e| StoreError::Engine(e.to_string()))?;
         let session = off_runtime(|| {
             SparkSession::builder()
                 .remote(url)
@@ -84,6 +117,7 @@ impl SparkEngine {
             session,
             url: url.to_string(),
             root,
+            cluster_root,
             snapshot: Mutex::new(String::new()),
         };
         off_runtime(|| {
@@ -94,7 +128,7 @@ impl SparkEngine {
                 .map_err(|e| e.to_string())
         })
         .map_err(|e| engine_error("setting the session time zone", e))?;
-        engine.register(&dir, &manifest.snapshot)?;
+        engine.register(&manifest.snapshot)?;
         Ok(engine)
     }
 
@@ -104,14 +138,10 @@ impl SparkEngine {
     }
 
     /// Points the session's views at a snapshot's tables.
-    fn register(&self, dir: &Path, name: &str) -> Result<()> {
+    fn register(&self, name: &str) -> Result<()> {
         let mut current = self.snapshot.lock().map_err(|_| StoreError::Poisoned)?;
         for table in lake::TABLES {
-            let path = dir.join(table);
-            let path = path
-                .to_str()
-                .ok_or_else(|| engine_error("lake path", "not UTF-8"))?
-                .to_string();
+            let path = format!("{}/snapshots/{name}/{table}", self.cluster_root);
             off_runtime(|| {
                 self.session
                     .read()
@@ -128,11 +158,13 @@ impl SparkEngine {
     /// Follows the lake to its committed snapshot if a publish moved it since
     /// the views were made, so a long-running server sees new data.
     fn refresh(&self) -> Result<()> {
-        let (dir, manifest) =
-            lake::current(&self.root).map_err(|e| StoreError::Engine(e.to_string()))?;
+        let manifest = self
+            .root
+            .current()
+            .map_err(|e| StoreError::Engine(e.to_string()))?;
         let stale = *self.snapshot.lock().map_err(|_| StoreError::Poisoned)? != manifest.snapshot;
         if stale {
-            self.register(&dir, &manifest.snapshot)?;
+            self.register(&manifest.snapshot)?;
         }
         Ok(())
     }

@@ -183,7 +183,10 @@ fn parse_manifest(root: &str, name: &str, bytes: &[u8]) -> Result<Manifest, Lake
         )));
     }
     if manifest.snapshot != name {
-        return Err(bad(format!("it describes snapshot `{}`", manifest.snapshot)));
+        return Err(bad(format!(
+            "it describes snapshot `{}`",
+            manifest.snapshot
+        )));
     }
     Ok(manifest)
 }

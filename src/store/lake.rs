@@ -6,7 +6,7 @@ use std::path::Path;
 use duckdb::{params, Connection};
 
 use super::{Result, Store, StoreError};
-use crate::lake::{self, Manifest};
+use crate::lake::{self, LakeError, Manifest, Root};
 
 const COPY_RUNS: &str = include_str!("../../queries/lake/copy_runs.sql");
 const COPY_TABLE: &str = include_str!("../../queries/lake/copy_table.sql");
@@ -28,13 +28,37 @@ impl Store {
     /// file: an in-memory database whose tables are views over the Parquet
     /// files, for reports on a node that has the lake but not the file. Every
     /// query in `queries/` runs on it unchanged; it is for reading (an ingest
-    /// into it fails, as its tables are views).
-    pub fn open_lake(root: &Path) -> Result<Store> {
-        let (dir, _) = lake::current(root).map_err(|e| StoreError::Engine(e.to_string()))?;
+    /// into it fails, as its tables are views). An object store lake is read
+    /// through its local mirror under `lake::object::mirror_cache()`.
+    pub fn open_lake(root: impl Into<Root>) -> Result<Store> {
+        Store::open_lake_cached(root, &lake::object::mirror_cache())
+    }
+
+    /// `open_lake` with the folder an object store lake is mirrored into.
+    pub fn open_lake_cached(root: impl Into<Root>, cache: &Path) -> Result<Store> {
+        let local = match root.into() {
+            Root::Dir(dir) => dir,
+            Root::Object(o) => o.mirror(cache).map_err(lake_error)?,
+        };
+        let (dir, manifest) = lake::current(&local).map_err(lake_error)?;
         let store = Store::open_in_memory()?;
         {
             let conn = store.lock()?;
             conn.execute_batch(&VIEWS.replace("__DIR__", &literal(&dir)?))?;
+            // The files hold what the manifest says, or the lake is not read.
+            for table in lake::TABLES {
+                let found: i64 =
+                    conn.query_row(&COUNT.replace("__TABLE__", table), [], |r| r.get(0))?;
+                let expected = manifest.rows.get(table).copied();
+                if expected != Some(found as u64) {
+                    return Err(StoreError::Engine(format!(
+                        "lake `{}`: snapshot {}: table {table} holds {found} rows, its manifest says {}",
+                        local.display(),
+                        manifest.snapshot,
+                        expected.map_or("nothing".to_string(), |n| n.to_string())
+                    )));
+                }
+            }
         }
         Ok(store)
     }
@@ -42,22 +66,47 @@ impl Store {
     /// Writes every table the engines read into a new lake snapshot under
     /// `root` and commits it (see `crate::lake`): all tables from one
     /// consistent read of the store, each checked row for row, visible only
-    /// once whole. Returns the snapshot's manifest.
-    pub fn publish_lake(&self, root: &Path) -> Result<Manifest> {
-        let pending = lake::begin(root).map_err(|e| StoreError::Engine(e.to_string()))?;
+    /// once whole. For an object store root the snapshot is staged under the
+    /// temporary directory ($TMPDIR), then uploaded and committed. Returns the
+    /// snapshot's manifest.
+    pub fn publish_lake(&self, root: impl Into<Root>) -> Result<Manifest> {
+        match root.into() {
+            Root::Dir(dir) => self.publish_to(&dir, |pending, manifest| pending.commit(manifest)),
+            Root::Object(o) => {
+                let stage = std::env::temp_dir().join(format!(
+                    "yardstick-lake-stage-{}-{}",
+                    std::process::id(),
+                    chrono::Utc::now().timestamp_micros()
+                ));
+                let out =
+                    self.publish_to(&stage, |pending, manifest| o.commit(&pending.dir, manifest));
+                let _ = std::fs::remove_dir_all(&stage);
+                out
+            }
+        }
+    }
+
+    /// Writes a snapshot under the directory `root` and hands it to `commit`.
+    fn publish_to(
+        &self,
+        root: &Path,
+        commit: impl FnOnce(lake::Pending, &Manifest) -> std::result::Result<(), LakeError>,
+    ) -> Result<Manifest> {
+        let pending = lake::begin(root).map_err(lake_error)?;
         let conn = self.reader()?;
-        match write_snapshot(&conn, &pending) {
-            Ok(rows) => {
+        let written = write_snapshot(&conn, &pending)
+            .and_then(|rows| Ok((rows, lake::files_of(&pending.dir).map_err(lake_error)?)));
+        match written {
+            Ok((rows, files)) => {
                 let manifest = Manifest {
-                    format: 1,
+                    format: lake::FORMAT,
                     snapshot: pending.name.clone(),
                     published_at: chrono::Utc::now()
                         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     rows,
+                    files,
                 };
-                pending
-                    .commit(&manifest)
-                    .map_err(|e| StoreError::Engine(e.to_string()))?;
+                commit(pending, &manifest).map_err(lake_error)?;
                 Ok(manifest)
             }
             Err(e) => {
@@ -66,6 +115,10 @@ impl Store {
             }
         }
     }
+}
+
+fn lake_error(e: LakeError) -> StoreError {
+    StoreError::Engine(e.to_string())
 }
 
 fn write_snapshot(conn: &Connection, pending: &lake::Pending) -> Result<BTreeMap<String, u64>> {

@@ -39,7 +39,14 @@ fn a_publish_writes_every_version_partitioned_by_month_and_replaces_the_last() {
     let lake_store = Store::open_lake(root.path()).unwrap();
     for t in lake::TABLES {
         assert!(first.rows.contains_key(t), "{t} in {first:?}");
+        assert!(
+            first.files.keys().any(|f| f.starts_with(&format!("{t}/"))),
+            "a file of {t} in {first:?}"
+        );
     }
+    // The manifest lists every file with its size.
+    let (dir, _) = lake::current(root.path()).unwrap();
+    assert_eq!(lake::files_of(&dir).unwrap(), first.files);
     // Sending the latest file again changes nothing, so a second publish
     // holds the same rows: re-ingest replaces, never duplicates.
     let again = ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
@@ -97,11 +104,61 @@ fn an_unfinished_snapshot_is_never_visible() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
-    assert_eq!(names, BTreeSet::from([committed.snapshot, next.snapshot]));
+    assert_eq!(
+        names,
+        BTreeSet::from([committed.snapshot, next.snapshot.clone()])
+    );
+    // A manifest of a newer format, or of another snapshot, is refused.
+    let manifest_file = root
+        .path()
+        .join("snapshots")
+        .join(&next.snapshot)
+        .join("MANIFEST.json");
+    let text = std::fs::read_to_string(&manifest_file).unwrap();
+    std::fs::write(
+        &manifest_file,
+        text.replace("\"format\": 2", "\"format\": 9"),
+    )
+    .unwrap();
+    let e = lake::current(root.path()).unwrap_err().to_string();
+    assert!(e.contains("format 9") && e.contains("newer"), "{e}");
+    std::fs::write(&manifest_file, text.replace(&next.snapshot, "someone-else")).unwrap();
+    let e = lake::current(root.path()).unwrap_err().to_string();
+    assert!(e.contains("describes snapshot `someone-else`"), "{e}");
     // A CURRENT that names no snapshot is an error that says so.
     std::fs::write(root.path().join("CURRENT"), "../elsewhere\n").unwrap();
     let e = lake::current(root.path()).unwrap_err().to_string();
     assert!(e.contains("not a snapshot name"), "{e}");
+}
+
+#[test]
+fn a_lake_whose_files_lost_rows_is_not_read() {
+    let store = golden_store();
+    let root = tempfile::tempdir().unwrap();
+    let manifest = store.publish_lake(root.path()).unwrap();
+    // Another writer's hand, or a copy cut short: one table's file holds no
+    // rows now (a valid Parquet file, the empty workflows table's schema).
+    let (dir, _) = lake::current(root.path()).unwrap();
+    let empty = Store::open_in_memory().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let empty_manifest = empty.publish_lake(other.path()).unwrap();
+    let (other_dir, _) = lake::current(other.path()).unwrap();
+    let file = manifest
+        .files
+        .keys()
+        .find(|f| f.starts_with("workflows/"))
+        .unwrap();
+    let empty_file = empty_manifest
+        .files
+        .keys()
+        .find(|f| f.starts_with("workflows/"))
+        .unwrap();
+    std::fs::copy(other_dir.join(empty_file), dir.join(file)).unwrap();
+    let e = Store::open_lake(root.path()).err().unwrap().to_string();
+    assert!(
+        e.contains("table workflows holds 0 rows, its manifest says 4"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -111,36 +168,38 @@ fn duckdb_on_the_lake_gives_the_files_reports() {
     let root = tempfile::tempdir().unwrap();
     store.publish_lake(root.path()).unwrap();
     let on_lake = Store::open_lake(root.path()).unwrap();
-    let engines: [&dyn Engine; 2] = [&store, &on_lake];
-    let period = report::resolve_period(&store, None, None).unwrap().unwrap();
-    let json = |e: &dyn Engine| -> Vec<Value> {
-        vec![
-            report::metric_table(e, period, &[])
-                .unwrap()
-                .to_json()
-                .unwrap(),
-            report::trend(e, Granularity::Week, "Europe/Berlin", None, None, &[], None)
-                .unwrap()
-                .to_json()
-                .unwrap(),
-            serde_json::to_value(
-                report::compare(
-                    e,
-                    &report::CompareRequest {
-                        as_of: None,
-                        workflows: Vec::new(),
-                        from: None,
-                        to: None,
-                        baseline: None,
-                        seed: Some(3),
-                        resamples: Some(200),
-                    },
-                )
-                .unwrap(),
+    // Both are DuckDB running the same SQL on the same rows: equal to the bit.
+    assert_eq!(reports(&store, &store), reports(&store, &on_lake));
+}
+
+/// The reports the lake engines serve (metrics, trend, compare) over the
+/// store's whole span, as JSON, from `e`.
+pub(crate) fn reports(store: &Store, e: &dyn Engine) -> Vec<Value> {
+    let period = report::resolve_period(store, None, None).unwrap().unwrap();
+    vec![
+        report::metric_table(e, period, &[])
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        report::trend(e, Granularity::Week, "Europe/Berlin", None, None, &[], None)
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        serde_json::to_value(
+            report::compare(
+                e,
+                &report::CompareRequest {
+                    as_of: None,
+                    workflows: Vec::new(),
+                    from: None,
+                    to: None,
+                    baseline: None,
+                    seed: Some(3),
+                    resamples: Some(200),
+                },
             )
             .unwrap(),
-        ]
-    };
-    // Both are DuckDB running the same SQL on the same rows: equal to the bit.
-    assert_eq!(json(engines[0]), json(engines[1]));
+        )
+        .unwrap(),
+    ]
 }

@@ -15,6 +15,7 @@ mod http;
 mod ingest;
 mod lake;
 mod load;
+mod object_lake;
 mod platforms;
 mod portfolio;
 mod props;

@@ -10,7 +10,9 @@
 //! python3; without them it fails and says so, unless `YARDSTICK_SKIP_SPARK=1`
 //! is set (local runs only; CI never sets it). With `YARDSTICK_SPARK_URL` set
 //! it uses that server instead. The lake directory must be readable by the
-//! cluster at the same path, which a loopback cluster's is.
+//! cluster at the same path, which a loopback cluster's is. A cluster the
+//! test starts also reads a lake on S3 (moto's server, see object_lake.rs)
+//! through `s3a://`; with an external cluster that part is left out.
 
 use std::path::Path;
 
@@ -61,7 +63,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn cluster() -> Option<Cluster> {
+/// The cluster; with `s3`, one that reads `s3a://` from that endpoint.
+fn cluster(s3: Option<&str>) -> Option<Cluster> {
     if let Ok(url) = std::env::var("YARDSTICK_SPARK_URL") {
         if !url.is_empty() {
             return Some(Cluster { url, started: None });
@@ -71,12 +74,17 @@ fn cluster() -> Option<Cluster> {
         return None;
     }
     let state = tempfile::tempdir().unwrap();
-    let env = vec![
+    let mut env = vec![
         ("SPARK_STATE", state.path().display().to_string()),
         ("MASTER_PORT", free_port().to_string()),
         ("CONNECT_PORT", free_port().to_string()),
         ("WORKERS", "2".to_string()),
     ];
+    if let Some(endpoint) = s3 {
+        env.push(("S3_ENDPOINT", endpoint.to_string()));
+        env.push(("AWS_ACCESS_KEY_ID", crate::object_lake::KEY.to_string()));
+        env.push(("AWS_SECRET_ACCESS_KEY", crate::object_lake::KEY.to_string()));
+    }
     let started = std::time::Instant::now();
     let out = script("start", &env);
     let cluster = Cluster {
@@ -237,16 +245,42 @@ fn publish(store: &Store, dir: &Path) {
     assert!(manifest.rows["runs"] > 0, "{manifest:?}");
 }
 
-/// One test, one cluster: the golden fixtures, then the shared logs.
+/// One test, one cluster: the golden fixtures, then the shared logs, then
+/// the golden fixtures again from a lake on S3 (moto's server; the cluster
+/// reads it through `s3a://`).
 #[test]
 fn spark_equals_duckdb_on_the_golden_fixtures_and_the_shared_logs() {
-    let Some(cluster) = cluster() else { return };
+    let external = std::env::var("YARDSTICK_SPARK_URL").is_ok_and(|u| !u.is_empty());
+    if !external && std::env::var_os("YARDSTICK_SKIP_SPARK").is_some() {
+        return;
+    }
+    let moto = if external {
+        None
+    } else {
+        crate::object_lake::moto()
+    };
+    let Some(cluster) = cluster(moto.as_ref().map(|m| m.endpoint.as_str())) else {
+        return;
+    };
     let t = std::time::Instant::now();
     golden(&cluster.url);
     eprintln!(
         "spark: golden fixtures equal in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    match &moto {
+        Some(moto) => {
+            let t = std::time::Instant::now();
+            golden_on_s3(&cluster.url, moto);
+            eprintln!(
+                "spark: golden fixtures from S3 equal in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        None => eprintln!(
+            "spark: the S3 lake is not checked (an external cluster, or YARDSTICK_SKIP_S3)"
+        ),
+    }
     let t = std::time::Instant::now();
     shared_logs(&cluster.url);
     eprintln!(
@@ -326,6 +360,28 @@ fn golden(url: &str) {
         &fresh,
         "golden metrics after a second publish",
     );
+}
+
+/// The golden store published to an S3 bucket and read by Spark there.
+fn golden_on_s3(url: &str, moto: &crate::object_lake::Moto) {
+    let store = golden_store();
+    ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    let root = moto.root("spark-lake", "golden");
+    assert!(root.to_string().starts_with("s3://spark-lake/golden"));
+    let manifest = store.publish_lake(&root).unwrap();
+    assert!(manifest.rows["runs"] > 0, "{manifest:?}");
+    let spark = SparkEngine::connect(url, &root).unwrap();
+    let fields = same_reports(
+        &store,
+        &spark,
+        "golden on S3",
+        &[
+            (None, None),
+            (Some("2026-01-10T06:30:00Z"), Some("2026-01-20")),
+        ],
+        &[None],
+    );
+    assert!(fields > 300, "only {fields} fields compared");
 }
 
 fn shared_logs(url: &str) {
