@@ -323,6 +323,27 @@ fn golden(url: &str) {
             .unwrap(),
         "golden metrics wf-b",
     );
+    // The cluster may name the lake otherwise than this machine does
+    // (--spark-lake): here as a file:// URL of the same directory.
+    let named = format!("file://{}", lake.path().display());
+    let renamed = SparkEngine::connect_with(url, lake.path(), Some(named.as_str())).unwrap();
+    assert_close(
+        &report::metric_table(&store, period, &[])
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        &report::metric_table(&renamed, period, &[])
+            .unwrap()
+            .to_json()
+            .unwrap(),
+        "golden metrics, the lake named by a file:// URL",
+    );
+    // A cluster root that names nothing there is an error that says where.
+    let e = SparkEngine::connect_with(url, lake.path(), Some("file:///no/such/lake"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("file:///no/such/lake/snapshots/"), "{e}");
     // A publish after a change moves the engine to the new snapshot.
     let late = r#"{"source": "s9", "run_id": "z1", "workflow_id": "wf-a", "started_at": "2026-02-10T09:00:00Z", "finished_at": "2026-02-10T09:30:00Z", "status": "succeeded"}"#;
     let input = ingest::Input {
