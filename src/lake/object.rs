@@ -418,6 +418,13 @@ impl ObjectRoot {
         into: &Path,
     ) -> Result<(), LakeError> {
         for (rel, size) in files {
+            // The names come from the lake: none may lead out of the copy.
+            if rel
+                .split('/')
+                .any(|p| p.is_empty() || p == "." || p == "..")
+            {
+                return Err(self.bad(format!("{base}: `{rel}` is not a path under the snapshot")));
+            }
             let target = into.join(rel);
             let local = |e: std::io::Error| self.bad(format!("writing {}: {e}", target.display()));
             tokio::fs::create_dir_all(target.parent().expect("a file in a folder"))

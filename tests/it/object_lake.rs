@@ -168,6 +168,26 @@ fn an_object_store_lake_commits_whole_snapshots_and_duckdb_reads_a_checked_mirro
         mirrored(cache.path()),
         BTreeSet::from([first.snapshot.clone(), third.snapshot.clone()])
     );
+    // A manifest naming a file outside its snapshot is refused before
+    // anything is written.
+    let mut evil = fourth.clone();
+    evil.files = [("../../escaped.parquet".to_string(), 4)].into();
+    block(mem.put(
+        &ObjectPath::from(
+            format!("lakes/acme/snapshots/{}/MANIFEST.json", fourth.snapshot).as_str(),
+        ),
+        PutPayload::from(serde_json::to_vec(&evil).unwrap()),
+    ))
+    .unwrap();
+    let e = Store::open_lake_cached(&root, cache.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("`../../escaped.parquet` is not a path under the snapshot"),
+        "{e}"
+    );
+    assert!(!cache.path().join("escaped.parquet").exists());
 }
 
 #[test]
