@@ -387,15 +387,12 @@ fn publish_to_s3_and_report_from_it_on_the_command_line() {
     assert!(file.starts_with("workflow_id,runs,"));
     // A bucket that is not there is an error that names the lake, not an
     // empty lake.
-    let out = Command::new(env!("CARGO_BIN_EXE_yardstick"))
-        .args(["--lake", "s3://no-such-bucket/x", "lake", "show"])
-        .env("AWS_ENDPOINT", &moto.endpoint)
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", KEY)
-        .env("AWS_SECRET_ACCESS_KEY", KEY)
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .unwrap();
+    let out = yardstick(
+        &moto,
+        &unused,
+        &cache,
+        &["--lake", "s3://no-such-bucket/x", "lake", "show"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
