@@ -14,6 +14,7 @@ pub mod engine;
 pub mod gen;
 pub mod http;
 pub mod ingest;
+pub mod keep;
 pub mod lake;
 pub mod metrics;
 pub mod model;

@@ -1,76 +1,123 @@
-//! Computed dashboards kept until the next write to the store: a page and
-//! its downloads are computed once per (dashboard, filters) and reused until
-//! an ingest commits, which bumps the store's generation.
+//! Computed dashboards, kept and refreshed in the background
+//! ([`crate::keep`]): a page and its downloads are computed once per
+//! (dashboard, filters) and served from memory; after a write the kept page is
+//! still served, marked stale, while one recompute runs, and every concurrent
+//! visitor of a page that was never computed waits for its one computation.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::{compute, Computed, Dashboard, Filters};
+use crate::keep::{Keeper, Served};
 use crate::report::ReportError;
 use crate::store::Store;
 
-/// How many computed dashboards are kept; beyond it the cache starts afresh.
+/// How many computed dashboards are kept; beyond it the least recently
+/// requested goes.
 const CAPACITY: usize = 64;
 
+/// (dashboard, panel or the whole page, filters as a query string).
 type Key = (String, Option<String>, String);
-type Entries = HashMap<Key, (u64, Arc<Computed>)>;
 
-/// The cache; clones share it.
-#[derive(Clone, Default)]
+/// The cache of one store; clones share it.
+#[derive(Clone)]
 pub struct Cache {
-    inner: Arc<Mutex<Entries>>,
+    keeper: Keeper<Key, Computed>,
+    store: Store,
 }
 
 impl Cache {
-    fn get(&self, key: &Key, generation: u64) -> Option<Arc<Computed>> {
-        let map = self.inner.lock().ok()?;
-        map.get(key)
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, c)| c.clone())
-    }
-
-    fn put(&self, key: Key, generation: u64, c: Arc<Computed>) {
-        if let Ok(mut map) = self.inner.lock() {
-            map.retain(|_, (g, _)| *g == generation);
-            if map.len() >= CAPACITY {
-                map.clear();
-            }
-            map.insert(key, (generation, c));
+    pub fn new(store: &Store) -> Cache {
+        let s = store.clone();
+        Cache {
+            keeper: Keeper::new(CAPACITY, Arc::new(move || s.freshness())),
+            store: store.clone(),
         }
     }
 
-    /// The dashboard computed for `filters` (every panel, or only `only`),
-    /// from the cache when nothing was written since. A single panel is taken
-    /// from a cached whole page when there is one.
+    /// How many dashboard computations were started (fresh and in the background).
+    pub fn computations(&self) -> u64 {
+        self.keeper.computations()
+    }
+
+    /// The dashboard computed for `filters` (every panel, or only `only`):
+    /// the kept computation, fresh or marked stale (a stale one starts its
+    /// recompute in the background), or computed now if there is none. A
+    /// single panel is taken from the kept whole page when that is current.
+    /// Blocking.
     pub fn compute(
         &self,
-        store: &Store,
         dashboard: &Dashboard,
         filters: Filters,
         only: Option<&str>,
-    ) -> Result<Arc<Computed>, ReportError> {
+    ) -> Result<Served<Computed>, ReportError> {
+        self.compute_at(dashboard, filters, only, false)
+    }
+
+    /// [`Cache::compute`], holding every write committed before the call when
+    /// `current` (a stale kept page is not served; the request waits for the
+    /// one recompute).
+    pub fn compute_at(
+        &self,
+        dashboard: &Dashboard,
+        filters: Filters,
+        only: Option<&str>,
+        current: bool,
+    ) -> Result<Served<Computed>, ReportError> {
         let filters = filters.normalised();
         let q = filters.query_string(true);
-        let generation = store.generation();
-        let key: Key = (dashboard.name.clone(), only.map(str::to_string), q.clone());
-        if let Some(c) = self.get(&key, generation) {
-            return Ok(c);
-        }
-        // One panel of a page already computed is narrowed from it once, and
-        // kept: a polled panel then costs a lookup, not a copy of the page.
-        let whole: Key = (dashboard.name.clone(), None, q);
-        if let (Some(id), Some(c)) = (only, self.get(&whole, generation)) {
-            let one = Arc::new(c.only(id).ok_or_else(|| {
-                ReportError::NotFound(format!(
+        if let Some(id) = only {
+            if !dashboard.panels.iter().any(|p| p.id == id) {
+                return Err(ReportError::NotFound(format!(
                     "dashboard `{}` has no panel `{id}`",
                     dashboard.name
-                ))
-            })?);
-            self.put(key, generation, one.clone());
-            return Ok(one);
+                )));
+            }
         }
-        let c = Arc::new(compute(store, dashboard, filters, only)?);
-        self.put(key, generation, c.clone());
-        Ok(c)
+        let key: Key = (dashboard.name.clone(), only.map(str::to_string), q.clone());
+        let whole: Key = (dashboard.name.clone(), None, q);
+        let (store, d, keeper) = (self.store.clone(), dashboard.clone(), self.keeper.clone());
+        let only = only.map(str::to_string);
+        let work = move || {
+            // One panel of a page already computed from the same data is
+            // narrowed from it, not computed again.
+            if let Some(id) = only.as_deref() {
+                if let Some(page) = keeper.peek(&whole).filter(|p| !p.stale()) {
+                    return page.value.only(id).ok_or_else(|| {
+                        ReportError::NotFound(format!("dashboard `{}` has no panel `{id}`", d.name))
+                    });
+                }
+            }
+            compute(&store, &d, filters, only.as_deref())
+        };
+        if current {
+            self.keeper.get_current(key, work)
+        } else {
+            self.keeper.get(key, work)
+        }
+    }
+
+    /// Computes the default page (no filters) of each dashboard in the
+    /// background, one after another, so that the first visitor after a
+    /// start finds them ready.
+    pub fn warm(&self, dashboards: Arc<Vec<Dashboard>>) {
+        let me = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("yardstick-warm".into())
+            .spawn(move || {
+                for d in dashboards.iter() {
+                    let t = std::time::Instant::now();
+                    match me.compute(d, Filters::default(), None) {
+                        Ok(_) => tracing::info!(
+                            dashboard = %d.name,
+                            ms = t.elapsed().as_millis() as u64,
+                            "dashboard computed at start"
+                        ),
+                        Err(e) => tracing::warn!(dashboard = %d.name, error = %e, "cannot compute at start"),
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start computing the dashboards");
+        }
     }
 }

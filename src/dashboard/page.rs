@@ -374,6 +374,11 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     )
 }
 
+/// Where a dashboard page says how fresh its data is: the server puts the
+/// line in when it serves a kept page (the page is rendered once per
+/// computation, the freshness changes with every write).
+pub const FRESHNESS: &str = "<!--yardstick:freshness-->";
+
 /// A whole dashboard page.
 pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
     let d = &c.dashboard;
@@ -418,7 +423,7 @@ pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
             };
             body.push_str(&format!(
                 "<div class=\"scope\">Period {} · {} runs · {in_view} · \
-                 <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</div>",
+                 <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</div>{FRESHNESS}",
                 escape(&export::period_text(&s.period)),
                 export::format_number(runs as f64, "count"),
                 escape(&format!("/dashboards/{}.xlsx{q}", d.name)),
@@ -457,7 +462,7 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;background:#fff;padding:.6rem;border:1px solid #dde3ea;border-radius:6px}\
 .filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4a5868}\
 .filters input,.filters select,.filters button{font:inherit;padding:.25rem .4rem}\
-.scope{font-size:.9rem;color:#4a5868;margin:.6rem 0}.scope details{display:inline}.scope summary{display:inline;cursor:pointer;text-decoration:underline dotted}\
+.scope{font-size:.9rem;color:#4a5868;margin:.6rem 0}.freshness{font-size:.8rem;color:#5b6876;margin:-.3rem 0 .6rem}.freshness.stale{color:#8a5a00}.scope details{display:inline}.scope summary{display:inline;cursor:pointer;text-decoration:underline dotted}\
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr));gap:1rem}\
 .panel{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;min-width:0;break-inside:avoid}\
 .panel.wide{grid-column:1/-1}\

@@ -38,6 +38,7 @@ fn find(st: &AppState, name: &str) -> Result<usize, ApiError> {
 /// `GET /dashboards/{name}` (the page) and `GET /dashboards/{name}.xlsx`.
 pub(super) async fn page_or_workbook(
     State(st): State<AppState>,
+    current: super::MustBeCurrent,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -50,17 +51,29 @@ pub(super) async fn page_or_workbook(
         let i = find(&st, &name)?;
         blocking(move || {
             let d = &st.dashboards[i];
-            let c = st.cache.compute(&st.store, d, f, None)?;
-            if xlsx {
-                let bytes = export::xlsx(&c).map_err(ApiError::internal)?;
-                Ok(attachment(
+            let served = st.cache.compute_at(d, f, None, current.0)?;
+            let c = &served.value;
+            let mut r = if xlsx {
+                let bytes = export::xlsx(c).map_err(ApiError::internal)?;
+                attachment(
                     bytes,
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     &format!("{}.xlsx", d.name),
-                ))
+                )
             } else {
-                Ok(Html(c.page(&st.dashboards).to_string()).into_response())
-            }
+                // The kept page has a place for the line that says how fresh it is.
+                let line = format!(
+                    "<p class=\"freshness{}\" data-stale=\"{}\" data-runs-not-included=\"{}\">{}</p>",
+                    if served.stale() { " stale" } else { "" },
+                    served.stale(),
+                    served.runs_pending,
+                    crate::dashboard::page::escape(&served.freshness_text())
+                );
+                let page = c.page(&st.dashboards);
+                Html(page.replacen(crate::dashboard::page::FRESHNESS, &line, 1)).into_response()
+            };
+            super::answers::freshness_headers(&served, &mut r);
+            Ok(r)
         })
         .await
     }
@@ -89,6 +102,7 @@ fn attachment(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Res
 /// `GET /dashboards/{name}/panels/{id}.{csv,svg,png,json}`.
 pub(super) async fn panel_file(
     State(st): State<AppState>,
+    current: super::MustBeCurrent,
     Path((name, file)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -105,7 +119,8 @@ pub(super) async fn panel_file(
     }
     blocking(move || {
         let d = &st.dashboards[i];
-        let c = st.cache.compute(&st.store, d, f, Some(&id))?;
+        let served = st.cache.compute_at(d, f, Some(&id), current.0)?;
+        let c = &served.value;
         let Some((panel, t)) = c.panels().next() else {
             return Err(ApiError::bad_request(
                 "no runs are stored yet: there is nothing to export",
@@ -115,13 +130,21 @@ pub(super) async fn panel_file(
         let scope = c.scope.as_ref().expect("computed panels have a scope");
         let chart = export::chart_of(panel, t, export::caption(&scope.period, t.n));
         let (w, h) = export::chart_size(&chart);
-        Ok(match ext.as_str() {
+        let mut r = match ext.as_str() {
             "csv" => attachment(
                 export::csv(t).map_err(ApiError::internal)?,
                 "text/csv; charset=utf-8",
                 &file,
             ),
-            "json" => axum::Json(export::json(&c, panel, t)).into_response(),
+            "json" => {
+                let mut body = serde_json::json!({ "freshness": served.freshness_json() });
+                if let (Some(o), serde_json::Value::Object(panel)) =
+                    (body.as_object_mut(), export::json(c, panel, t))
+                {
+                    o.extend(panel);
+                }
+                axum::Json(body).into_response()
+            }
             "svg" => (
                 [(header::CONTENT_TYPE, "image/svg+xml")],
                 chart::svg(&chart, w, h).map_err(ApiError::internal)?,
@@ -132,7 +155,9 @@ pub(super) async fn panel_file(
                 chart::png(&chart, w, h).map_err(ApiError::internal)?,
             )
                 .into_response(),
-        })
+        };
+        super::answers::freshness_headers(&served, &mut r);
+        Ok(r)
     })
     .await
 }

@@ -330,40 +330,47 @@ fn the_cache_serves_until_an_ingest_commits() {
     use yardstick::model::Kind;
     let store = golden_store();
     let d = board("leadership");
-    let cache = dashboard::cache::Cache::default();
+    let cache = dashboard::cache::Cache::new(&store);
     let fl = filters("2026-01-01", "2026-03-01");
-    let a = cache.compute(&store, &d, fl.clone(), None).unwrap();
-    let b = cache.compute(&store, &d, fl.clone(), None).unwrap();
+    let a = cache.compute(&d, fl.clone(), None).unwrap();
+    let b = cache.compute(&d, fl.clone(), None).unwrap();
     assert!(
-        std::sync::Arc::ptr_eq(&a, &b),
+        std::sync::Arc::ptr_eq(&a.value, &b.value),
         "the second request is served from the cache"
     );
+    assert!(!a.stale() && !b.stale());
+    assert_eq!(cache.computations(), 1);
     // A single panel comes out of the cached page, with the same numbers.
-    let one = cache
-        .compute(&store, &d, fl.clone(), Some("headline"))
-        .unwrap();
-    assert_eq!(one.tables.len(), 1);
-    assert_eq!(one.tables[0].1, a.tables[0].1);
+    let one = cache.compute(&d, fl.clone(), Some("headline")).unwrap();
+    assert_eq!(one.value.tables.len(), 1);
+    assert_eq!(one.value.tables[0].1, a.value.tables[0].1);
     // ... once: the narrowed panel is kept, so polling it copies nothing.
-    let again = cache
-        .compute(&store, &d, fl.clone(), Some("headline"))
-        .unwrap();
-    assert!(std::sync::Arc::ptr_eq(&one, &again));
+    let again = cache.compute(&d, fl.clone(), Some("headline")).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&one.value, &again.value));
 
     crate::ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    // The first visitor after the ingest gets the kept panel at once, marked
+    // stale, with the runs it does not include counted.
+    let stale = cache.compute(&d, fl.clone(), Some("headline")).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&one.value, &stale.value));
+    assert!(stale.stale());
+    assert_eq!(stale.runs_pending, 1, "batch 2 stores one run version");
+    // A request that must be current waits for the one refresh.
     let panel = cache
-        .compute(&store, &d, fl.clone(), Some("headline"))
+        .compute_at(&d, fl.clone(), Some("headline"), true)
         .unwrap();
+    assert!(!panel.stale());
     assert!(
-        !std::sync::Arc::ptr_eq(&one, &panel),
+        !std::sync::Arc::ptr_eq(&one.value, &panel.value),
         "an ingest invalidates a kept panel too"
     );
-    let c = cache.compute(&store, &d, fl.clone(), None).unwrap();
-    assert_eq!(panel.tables[0].1, c.tables[0].1);
+    let c = cache.compute_at(&d, fl.clone(), None, true).unwrap();
+    assert_eq!(panel.value.tables[0].1, c.value.tables[0].1);
     assert!(
-        !std::sync::Arc::ptr_eq(&a, &c),
+        !std::sync::Arc::ptr_eq(&a.value, &c.value),
         "an ingest invalidates the cache"
     );
+    let (a, c) = (a.value, c.value);
     let fresh = dashboard::compute(&store, &d, fl, None).unwrap();
     assert_eq!(c.tables, fresh.tables);
     assert_ne!(
