@@ -834,18 +834,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve(args) => {
             let store = open_store()?;
-            let state = AppState {
+            let mut state = AppState::with_dashboards(
                 store,
-                max_body_bytes: args.max_body_mb * 1024 * 1024,
-                dashboards: std::sync::Arc::new(load_dashboards(args.dashboards.as_deref())?),
-                cache: Default::default(),
-                access: if args.open {
+                load_dashboards(args.dashboards.as_deref())?,
+                if args.open {
                     crate::http::auth::Access::Open
                 } else {
                     crate::http::auth::Access::Tokens
                 },
-                answers: Default::default(),
-            };
+            );
+            state.max_body_bytes = args.max_body_mb * 1024 * 1024;
             if args.open && !args.addr.ip().is_loopback() {
                 anyhow::bail!(
                     "--open serves without tokens, so only on a loopback address (127.0.0.1 or ::1), not {}",
@@ -876,8 +874,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let dashboards = load_dashboards(dashboards.as_deref())?;
             let store = load_demo(&file)?;
-            let mut state = AppState::open(store);
-            state.dashboards = std::sync::Arc::new(dashboards);
+            let state =
+                AppState::with_dashboards(store, dashboards, crate::http::auth::Access::Open);
             serve(
                 state,
                 addr,
@@ -1370,6 +1368,9 @@ fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        // The dashboards' default pages are computed in the background, so a
+        // start serves at once and the first visitor finds them ready.
+        state.cache.warm(state.dashboards.clone());
         let mut out = io::stdout().lock();
         writeln!(out, "{what}; open {}  (Ctrl-C stops)", http::url_for(local))?;
         drop(out);
@@ -1379,7 +1380,7 @@ fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
 }
 
 /// The committed demo company, built into the binary so `demo` works anywhere.
-const DEMO_WORKFLOWS: &[u8] = include_bytes!("../fixtures/demo/workflows.csv");
+pub(crate) const DEMO_WORKFLOWS: &[u8] = include_bytes!("../fixtures/demo/workflows.csv");
 const DEMO_BASELINES: &[u8] = include_bytes!("../fixtures/demo/baselines.csv");
 const DEMO_RUNS: &[u8] = include_bytes!("../fixtures/demo/runs.csv");
 

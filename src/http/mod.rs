@@ -37,26 +37,40 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The dashboards served, checked at start-up.
     pub dashboards: std::sync::Arc<Vec<crate::dashboard::Dashboard>>,
-    /// Computed dashboards, kept until the next ingest.
+    /// Computed dashboards, kept and refreshed in the background.
     pub cache: crate::dashboard::cache::Cache,
     /// Whether tokens are checked.
     pub access: auth::Access,
-    /// Rendered metric tables, kept until the next ingest.
+    /// Rendered answers of the read-only routes, kept and refreshed in the background.
     pub answers: answers::Answers,
+    /// The writer that stores runs pushed one at a time in groups (group commit).
+    pub group: ingest::group::GroupWriter,
 }
 
 impl AppState {
     /// A state that checks tokens, with the built-in dashboards.
     pub fn new(store: Store) -> AppState {
-        AppState {
+        AppState::with_dashboards(
             store,
+            crate::dashboard::spec::load(None).expect("the built-in dashboards are valid"),
+            auth::Access::Tokens,
+        )
+    }
+
+    /// A state serving `dashboards` from `store`, with empty caches.
+    pub fn with_dashboards(
+        store: Store,
+        dashboards: Vec<crate::dashboard::Dashboard>,
+        access: auth::Access,
+    ) -> AppState {
+        AppState {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            dashboards: std::sync::Arc::new(
-                crate::dashboard::spec::load(None).expect("the built-in dashboards are valid"),
-            ),
-            cache: Default::default(),
-            access: auth::Access::Tokens,
-            answers: Default::default(),
+            dashboards: std::sync::Arc::new(dashboards),
+            cache: crate::dashboard::cache::Cache::new(&store),
+            access,
+            answers: answers::Answers::new(&store),
+            group: ingest::group::GroupWriter::start(store.clone()),
+            store,
         }
     }
 
@@ -210,35 +224,70 @@ fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
 
 async fn get_metrics(
     State(st): State<AppState>,
+    current: MustBeCurrent,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    // Read before computing: an ingest that commits meanwhile makes the
-    // answer stale rather than cached as current.
-    let generation = st.store.generation();
     let key = format!("metrics?{}", raw.as_deref().unwrap_or(""));
-    if let Some(a) = st.answers.get(&key, generation) {
-        return Ok(a.into_response());
-    }
     let q = parse_metrics_query(raw)?;
     let csv = q.format == "csv";
-    let store = st.store.clone();
-    let table = blocking(move || {
-        let period = report::resolve_period(&store, q.from.as_deref(), q.to.as_deref())?
+    kept(&st, key, current, move |store| {
+        let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
             .ok_or_else(|| {
                 ApiError::bad_request("no runs are stored yet: give from and to explicitly")
             })?;
         let as_of = report::parse_as_of(q.as_of.as_deref())?;
-        Ok(report::metric_table_as_of(
-            &store,
-            period,
-            &q.workflows,
-            as_of,
-        )?)
+        let table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
+        metric_answer(&table, csv)
+    })
+    .await
+}
+
+/// Whether a read must see every write committed before it: the request
+/// says `Cache-Control: no-cache` (else it may get the kept answer, marked
+/// stale, while the newer one is computed).
+pub(crate) struct MustBeCurrent(pub bool);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for MustBeCurrent {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MustBeCurrent(
+            parts
+                .headers
+                .get_all(header::CACHE_CONTROL)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .any(|d| d.trim().eq_ignore_ascii_case("no-cache")),
+        ))
+    }
+}
+
+/// The answer of a read-only route for `key` (the route and its raw query):
+/// kept, or computed by `compute` once, off the async threads (see
+/// [`crate::keep`]); errors are not kept.
+async fn kept<F>(
+    st: &AppState,
+    key: String,
+    current: MustBeCurrent,
+    compute: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce(&Store) -> Result<answers::Answer, ApiError> + Send + 'static,
+{
+    let (answers, store) = (st.answers.clone(), st.store.clone());
+    let served = blocking(move || {
+        if current.0 {
+            answers.get_current(key, move || compute(&store))
+        } else {
+            answers.get(key, move || compute(&store))
+        }
     })
     .await?;
-    let answer = metric_answer(&table, csv)?;
-    st.answers.put(key, generation, answer.clone());
-    Ok(answer.into_response())
+    Ok(answers::respond(served))
 }
 
 fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiError> {
@@ -249,27 +298,18 @@ fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiE
             table.period.from.format("%Y%m%d"),
             table.period.to.format("%Y%m%d")
         );
-        Ok(answers::Answer {
-            content_type: "text/csv; charset=utf-8",
-            disposition: Some(name),
-            body: body.into(),
-        })
+        Ok(answers::csv(body, Some(name)))
     } else {
-        let json = table.to_json().map_err(ApiError::internal)?;
-        Ok(answers::Answer {
-            content_type: "application/json",
-            disposition: None,
-            body: serde_json::to_vec(&json)
-                .map_err(ApiError::internal)?
-                .into(),
-        })
+        answers::json(&table.to_json().map_err(ApiError::internal)?)
     }
 }
 
 async fn get_trend(
     State(st): State<AppState>,
+    current: MustBeCurrent,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let key = format!("trend?{}", raw.as_deref().unwrap_or(""));
     let (mut from, mut to, mut tz, mut g, mut csv) =
         (None, None, "UTC".to_string(), "week".to_string(), false);
     let mut wf = Vec::new();
@@ -293,27 +333,23 @@ async fn get_trend(
     let granularity = g.parse().map_err(ApiError::bad_request)?;
     let as_of = report::parse_as_of(as_of.as_deref())?;
     let workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    let trend = blocking(move || {
-        Ok(report::trend(
-            &st.store,
+    kept(&st, key, current, move |store| {
+        let trend = report::trend(
+            store,
             granularity,
             &tz,
             from.as_deref(),
             to.as_deref(),
             &workflows,
             as_of,
-        )?)
+        )?;
+        if csv {
+            Ok(answers::csv(trend.to_csv()?, None))
+        } else {
+            answers::json(&trend.to_json()?)
+        }
     })
-    .await?;
-    if csv {
-        Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            trend.to_csv()?,
-        )
-            .into_response())
-    } else {
-        Ok(Json(trend.to_json()?).into_response())
-    }
+    .await
 }
 
 /// `format=json|csv`: whether CSV was asked for.
@@ -337,42 +373,41 @@ struct PeriodQuery {
 
 async fn get_portfolio(
     State(st): State<AppState>,
+    current: MustBeCurrent,
+    RawQuery(raw): RawQuery,
     query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let (period, p) = blocking(move || {
-        Ok(report::portfolio(
-            &st.store,
+    let key = format!("portfolio?{}", raw.as_deref().unwrap_or(""));
+    kept(&st, key, current, move |store| {
+        let (period, p) = report::portfolio(store, q.from.as_deref(), q.to.as_deref(), as_of)?;
+        let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
+        body["from"] = crate::model::format_timestamp(period.from).into();
+        body["to"] = crate::model::format_timestamp(period.to).into();
+        answers::json(&body)
+    })
+    .await
+}
+
+async fn get_summary(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    RawQuery(raw): RawQuery,
+    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let key = format!("summary?{}", raw.as_deref().unwrap_or(""));
+    kept(&st, key, current, move |store| {
+        answers::json(&report::summary(
+            store,
             q.from.as_deref(),
             q.to.as_deref(),
             as_of,
         )?)
     })
-    .await?;
-    let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
-    body["from"] = crate::model::format_timestamp(period.from).into();
-    body["to"] = crate::model::format_timestamp(period.to).into();
-    Ok(Json(body))
-}
-
-async fn get_summary(
-    State(st): State<AppState>,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    Ok(Json(
-        blocking(move || {
-            Ok(report::summary(
-                &st.store,
-                q.from.as_deref(),
-                q.to.as_deref(),
-                as_of,
-            )?)
-        })
-        .await?,
-    ))
+    .await
 }
 
 #[derive(Deserialize)]
@@ -413,8 +448,10 @@ fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
 
 async fn get_compare(
     State(st): State<AppState>,
+    current: MustBeCurrent,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let key = format!("compare?{}", raw.as_deref().unwrap_or(""));
     let mut req = report::CompareRequest::default();
     let mut wf = Vec::new();
     let mut csv = false;
@@ -440,13 +477,15 @@ async fn get_compare(
         }
     }
     req.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    let comparisons = blocking(move || Ok(report::compare(&st.store, &req)?)).await?;
-    if csv {
-        let body = report::comparisons_csv(&comparisons)?;
-        Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response())
-    } else {
-        Ok(Json(serde_json::json!({ "comparisons": comparisons })).into_response())
-    }
+    kept(&st, key, current, move |store| {
+        let comparisons = report::compare(store, &req)?;
+        if csv {
+            Ok(answers::csv(report::comparisons_csv(&comparisons)?, None))
+        } else {
+            answers::json(&serde_json::json!({ "comparisons": comparisons }))
+        }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -480,14 +519,15 @@ async fn post_ingest(
     let origin = q.name.unwrap_or_else(|| "http".to_string());
     let strict = q.strict;
     let route = format!("/api/v1/ingest/{}", kind.as_str());
+    // One JSON object is one run pushed by a webhook: stored with the other
+    // posts waiting at the same moment, in one transaction (group commit),
+    // and answered 202 once that has committed.
+    if kind == Kind::Runs && format == Format::Json && is_one_object(&body) {
+        return post_one_run(&st, &headers, route, body, origin, strict).await;
+    }
     let st2 = st.clone();
     let body2 = body.clone();
-    // One JSON object is one run pushed by a webhook: 202 once it is stored.
-    let single = format == Format::Json
-        && body
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'{');
+    let single = format == Format::Json && is_one_object(&body);
     let work = blocking(move || {
         let input = Input {
             kind,
@@ -517,6 +557,88 @@ async fn post_ingest(
     once_per_key(&st2, &headers, &route, &body2, work).await
 }
 
+/// Whether a JSON body is one object (not an array of them).
+fn is_one_object(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+}
+
+/// The Idempotency-Key of a request, checked: visible ASCII, 1 to 200 characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .map(|k| k.trim().to_string())
+        .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key must have 1 to 200 characters",
+        ));
+    }
+    Ok(Some(key))
+}
+
+/// A run pushed as one JSON object, through the group-commit writer.
+async fn post_one_run(
+    st: &AppState,
+    headers: &HeaderMap,
+    route: String,
+    body: Bytes,
+    origin: String,
+    strict: bool,
+) -> Result<Response, ApiError> {
+    use ingest::group::{Keyed, Outcome, Post};
+    let idempotency = idempotency_key(headers)?.map(|key| Keyed {
+        key,
+        route,
+        body_sha256: crate::auth::digest_bytes(&body),
+    });
+    let outcome = st
+        .group
+        .submit(Post {
+            body: body.to_vec(),
+            origin,
+            strict,
+            idempotency,
+        })
+        .await
+        .map_err(ApiError::internal)?;
+    let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::OK);
+    Ok(match outcome {
+        Outcome::Stored(report) => {
+            let v = serde_json::to_value(&report).map_err(ApiError::internal)?;
+            telemetry::count_ingest(&v);
+            (status, Json(v)).into_response()
+        }
+        Outcome::Unreadable(report, detail) => {
+            let mut v = serde_json::to_value(&report).map_err(ApiError::internal)?;
+            v["errors"] = serde_json::json!([{ "detail": detail }]);
+            (status, Json(v)).into_response()
+        }
+        Outcome::Replayed(_, answer) => replayed(status, answer),
+        Outcome::KeyReused(detail) => ApiError::unprocessable(detail).into_response(),
+    })
+}
+
+/// The kept answer to a retried request with the same Idempotency-Key.
+fn replayed(status: StatusCode, answer: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("idempotent-replayed"),
+                "true",
+            ),
+        ],
+        answer,
+    )
+        .into_response()
+}
+
 /// The answer to a body that could not be read: too large, or broken.
 fn body_error(st: &AppState, e: BytesRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -540,19 +662,10 @@ async fn once_per_key(
     body: &[u8],
     run: impl std::future::Future<Output = Result<Response, ApiError>>,
 ) -> Result<Response, ApiError> {
-    let Some(key) = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::trim).map(str::to_string))
-    else {
+    let Some(key) = idempotency_key(headers)? else {
         let (parts, bytes) = counted(run.await?).await?;
         return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
     };
-    let key = key.map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::bad_request(
-            "Idempotency-Key must have 1 to 200 characters",
-        ));
-    }
     let hash = crate::auth::digest_bytes(body);
     let (store, k, r) = (st.store.clone(), key.clone(), route.to_string());
     if let Some((h, status, answer)) =
@@ -564,18 +677,10 @@ async fn once_per_key(
                  use a new key for new data"
             )));
         }
-        return Ok((
+        return Ok(replayed(
             StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                (
-                    header::HeaderName::from_static("idempotent-replayed"),
-                    "true",
-                ),
-            ],
             answer,
-        )
-            .into_response());
+        ));
     }
     let resp = run.await?;
     let status = resp.status();

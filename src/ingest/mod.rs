@@ -6,6 +6,7 @@
 //! transaction, so an input is stored whole or not at all.
 
 pub mod eventlog;
+pub mod group;
 pub mod platform;
 pub mod read;
 pub mod validate;

@@ -7,6 +7,7 @@
 
 pub mod files;
 mod frame;
+mod identity;
 mod lake;
 mod runs;
 
@@ -20,7 +21,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use crate::model::{Kind, Reject, Rows, Workflow};
-pub use runs::{RunBatch, RunBatchMeta, RunChunk, RunsWritten};
+pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
 const SCHEMA_CHECK: &str = include_str!("../../queries/schema_check.sql");
@@ -39,6 +40,9 @@ const TOKENS_LIST: &str = include_str!("../../queries/tokens/list.sql");
 const TOKENS_REVOKE: &str = include_str!("../../queries/tokens/revoke.sql");
 const RUNS_KEYS: &str = include_str!("../../queries/runs/keys.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.sql");
+const ENGINE_VERSION: &str = include_str!("../../queries/engine_version.sql");
+const RUNS_IDS_OF_SOURCE: &str = include_str!("../../queries/runs/ids_of_source.sql");
+const RUNS_IDENTITIES: &str = include_str!("../../queries/runs/identities.sql");
 const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/count_changed.sql");
 const WORKFLOWS_INSERT_STAGED: &str = include_str!("../../queries/workflows/insert_staged.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
@@ -194,6 +198,11 @@ pub struct Store {
     /// Bumped by every committed write: cached results of an older
     /// generation are stale.
     generation: Arc<std::sync::atomic::AtomicU64>,
+    /// Run versions committed through this handle (and its clones): what a
+    /// kept answer does not include is the difference.
+    runs_committed: Arc<std::sync::atomic::AtomicU64>,
+    /// The identities of the stored runs, once loaded ([`Store::load_identities`]).
+    identities: identity::Identities,
 }
 
 impl Store {
@@ -238,6 +247,8 @@ impl Store {
             readers: Arc::new(Mutex::new(readers)),
             path: path.into(),
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            runs_committed: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            identities: identity::Identities::new(),
         })
     }
 
@@ -249,6 +260,16 @@ impl Store {
     /// anything computed at an older generation may be stale.
     pub fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Where the store stands: its generation and the run versions committed
+    /// through this handle, read together after every commit's counts moved.
+    pub fn freshness(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering;
+        // The runs are counted before the generation is bumped, so a reader
+        // that sees a generation sees at least its runs.
+        let generation = self.generation.load(Ordering::Acquire);
+        (generation, self.runs_committed.load(Ordering::Acquire))
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
@@ -265,7 +286,101 @@ impl Store {
     /// committed together by [`RunBatch::commit`], or rolled back if the batch
     /// is dropped first. Other writes wait until then; reads do not.
     pub fn begin_runs(&self, meta: &RunBatchMeta<'_>) -> Result<RunBatch<'_>> {
-        RunBatch::begin(self.lock()?, &self.generation, meta)
+        RunBatch::begin(
+            self.lock()?,
+            &self.generation,
+            &self.runs_committed,
+            &self.identities,
+            meta,
+        )
+    }
+
+    /// Starts loading the identities of the stored runs in the background
+    /// (once; a server calls it, a command-line process never needs them):
+    /// until they are loaded, a group of pushed runs is resolved against the
+    /// table, after that a group of new runs without looking at it.
+    pub fn load_identities(&self) {
+        let Ok(writer) = self.lock() else { return };
+        if !self.identities.start_loading() {
+            return;
+        }
+        // The read starts after the set is marked loading: a run committed
+        // before is in the table, one committed after is recorded as pending.
+        drop(writer);
+        let (store, ids) = (self.clone(), self.identities.clone());
+        let spawned = std::thread::Builder::new()
+            .name("yardstick-identities".into())
+            .spawn(move || {
+                let t = std::time::Instant::now();
+                match store.identity_hashes() {
+                    Ok(h) => {
+                        let n = h.len();
+                        ids.loaded(h);
+                        tracing::info!(runs = n, ms = t.elapsed().as_millis() as u64, "run identities loaded");
+                    }
+                    Err(e) => {
+                        ids.failed();
+                        tracing::warn!(error = %e, "cannot load the run identities; pushed runs are resolved against the table");
+                    }
+                }
+            });
+        if spawned.is_err() {
+            self.identities.failed();
+        }
+    }
+
+    /// Whether the identities of the stored runs are loaded.
+    pub fn identities_ready(&self) -> bool {
+        self.identities.ready()
+    }
+
+    /// The identity hash of every stored run and the batch of its current
+    /// version (as `identity` keeps it), read from the table.
+    fn identity_hashes(&self) -> Result<Vec<(u64, u32)>> {
+        use duckdb::arrow::array::{Array, Int64Array, StringArray};
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(RUNS_IDENTITIES)?;
+        let mut out = Vec::new();
+        for batch in stmt.query_arrow([])? {
+            let col = |i: usize| {
+                batch
+                    .column(i)
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .cloned()
+                    .ok_or_else(|| StoreError::Shape("run identities are not text".into()))
+            };
+            let (source, run_id) = (col(0)?, col(1)?);
+            let batches = batch
+                .column(2)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .ok_or_else(|| StoreError::Shape("batch ids are not BIGINT".into()))?;
+            for i in 0..batch.num_rows() {
+                out.push((
+                    identity::identity_hash(source.value(i), run_id.value(i)),
+                    u32::try_from(batches.value(i)).unwrap_or(0),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The DuckDB engine's own version, e.g. `v2.0.0 (3b7c1b4)`.
+    pub fn engine_version(&self) -> Result<String> {
+        let conn = self.reader()?;
+        let (v, id): (String, String) =
+            conn.query_row(ENGINE_VERSION, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(format!("{v} ({id})"))
+    }
+
+    /// The run ids of every current run of `source` (the benchmark checks
+    /// that every acknowledged push is stored).
+    pub fn stored_run_ids(&self, source: &str) -> Result<HashSet<String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(RUNS_IDS_OF_SOURCE)?;
+        let ids = stmt.query_map(params![source], |r| r.get::<_, String>(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
     }
 
     /// Every catalogued workflow id.
@@ -302,21 +417,7 @@ impl Store {
         response: &str,
     ) -> Result<()> {
         let conn = self.lock()?;
-        let known: i64 = conn.query_row(IDEM_COUNT, params![key, route], |r| r.get(0))?;
-        if known == 0 {
-            conn.execute(
-                IDEM_INSERT,
-                params![
-                    key,
-                    route,
-                    body_sha256,
-                    status as i32,
-                    response,
-                    chrono::Utc::now().naive_utc()
-                ],
-            )?;
-        }
-        Ok(())
+        keep_answer_in(&conn, key, route, body_sha256, status, response)
     }
 
     /// Creates a token with a role and returns it; only its hash is stored.
@@ -398,8 +499,14 @@ impl Store {
         let mut conn = self.lock()?;
         // Dropping the transaction without commit rolls it back.
         let tx = conn.transaction()?;
-        let written = write_in_tx(&tx, b)?;
+        let (written, hashes) = write_in_tx(&tx, b)?;
         tx.commit()?;
+        // Still under the writer's lock: no other commit comes between.
+        self.identities.add(&hashes, written.batch_id);
+        if b.kind == Kind::Runs {
+            self.runs_committed
+                .fetch_add(written.stored, std::sync::atomic::Ordering::AcqRel);
+        }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(written)
@@ -589,6 +696,32 @@ impl Store {
     }
 }
 
+/// Keeps the answer to a keyed request on `conn` (the first answer wins).
+fn keep_answer_in(
+    conn: &Connection,
+    key: &str,
+    route: &str,
+    body_sha256: &str,
+    status: u16,
+    response: &str,
+) -> Result<()> {
+    let known: i64 = conn.query_row(IDEM_COUNT, params![key, route], |r| r.get(0))?;
+    if known == 0 {
+        conn.execute(
+            IDEM_INSERT,
+            params![
+                key,
+                route,
+                body_sha256,
+                status as i32,
+                response,
+                chrono::Utc::now().naive_utc()
+            ],
+        )?;
+    }
+    Ok(())
+}
+
 /// Appends steps to the staging table.
 fn stage_steps(conn: &Connection, steps: &[crate::model::Step]) -> Result<()> {
     use duckdb::arrow::array::{ArrayRef, Int64Array};
@@ -625,7 +758,10 @@ fn stage_steps(conn: &Connection, steps: &[crate::model::Step]) -> Result<()> {
     Ok(())
 }
 
-fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
+/// Writes a batch in the open transaction; returns what it did and the
+/// identity hashes of its runs.
+fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>)> {
+    let mut hashes = Vec::new();
     let rejected_rows = b.rejects.len() as i64;
     let batch_id: i64 = conn.query_row(
         BATCH_INSERT,
@@ -665,7 +801,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
             Merge::Versioned
         }
         Rows::Runs(rows) => {
-            runs::append_runs(conn, batch_id, RunChunk::new(rows)?)?;
+            hashes = runs::append_runs(conn, batch_id, RunChunk::new(rows)?)?;
             if b.steps.is_some() {
                 // Before the merge, while every run of the input is in the batch.
                 conn.execute(STEPS_DELETE_OF_BATCH_RUNS, params![batch_id])?;
@@ -718,7 +854,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
         }
         Merge::VersionedRuns => {
             // Rows were deduplicated before they were appended, so the merge finds no duplicates.
-            let m = runs::merge_batch_runs(conn, batch_id, b.rows.len() as u64)?;
+            let m = runs::merge_batch_runs(conn, batch_id, b.rows.len() as u64, Some(0))?;
             (m.stored, m.replaced)
         }
         Merge::Replace(delete, insert) => {
@@ -757,10 +893,13 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<Written> {
     }
 
     runs::append_rejects(conn, batch_id, b.kind, b.rejects)?;
-    Ok(Written {
-        batch_id,
-        stored,
-        replaced,
-        unchanged: b.rows.len() as u64 - stored,
-    })
+    Ok((
+        Written {
+            batch_id,
+            stored,
+            replaced,
+            unchanged: b.rows.len() as u64 - stored,
+        },
+        hashes,
+    ))
 }

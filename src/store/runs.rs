@@ -10,6 +10,7 @@
 //! of any size is stored whole or not at all, with memory bounded by the chunk
 //! size rather than the input size.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard};
 
@@ -30,6 +31,8 @@ const RUNS_BATCH_DEDUPE: &str = include_str!("../../queries/runs/batch_dedupe.sq
 const RUNS_BATCH_DROP_UNCHANGED: &str = include_str!("../../queries/runs/batch_drop_unchanged.sql");
 const RUNS_BATCH_SUPERSEDE: &str = include_str!("../../queries/runs/batch_supersede.sql");
 const RUNS_BATCH_STORED: &str = include_str!("../../queries/runs/batch_stored.sql");
+const RUNS_BATCH_KEPT_KEYS: &str = include_str!("../../queries/runs/batch_kept_keys.sql");
+const RUNS_BATCH_REPLACED_KEYS: &str = include_str!("../../queries/runs/batch_replaced_keys.sql");
 
 /// Runs converted to the store's bulk format: one Arrow record batch whose
 /// columns are `runs`' columns up to `attributes` (the batch ids are added
@@ -37,6 +40,8 @@ const RUNS_BATCH_STORED: &str = include_str!("../../queries/runs/batch_stored.sq
 /// ingest builds them on its reading thread.
 pub struct RunChunk {
     batch: RecordBatch,
+    /// The identity hash of every run (see `identity.rs`).
+    hashes: Vec<u64>,
 }
 
 impl RunChunk {
@@ -58,7 +63,11 @@ impl RunChunk {
         ];
         let batch = RecordBatch::try_new(run_fields_schema(), columns)
             .map_err(|e| StoreError::Shape(format!("run chunk: {e}")))?;
-        Ok(RunChunk { batch })
+        let hashes = runs
+            .iter()
+            .map(|r| super::identity::identity_hash(&r.source, &r.run_id))
+            .collect();
+        Ok(RunChunk { batch, hashes })
     }
 
     pub fn len(&self) -> usize {
@@ -110,7 +119,8 @@ fn run_fields_schema() -> Arc<Schema> {
 
 /// Appends runs to `runs` as versions of batch `batch_id`, not yet resolved
 /// (see [`merge_batch_runs`]).
-pub(super) fn append_runs(conn: &Connection, batch_id: i64, chunk: RunChunk) -> Result<()> {
+/// Returns the chunk's identity hashes, to record once the batch commits.
+pub(super) fn append_runs(conn: &Connection, batch_id: i64, chunk: RunChunk) -> Result<Vec<u64>> {
     let n = chunk.len();
     let mut columns = chunk.batch.columns().to_vec();
     columns.push(Arc::new(Int64Array::from(vec![batch_id; n])));
@@ -120,7 +130,7 @@ pub(super) fn append_runs(conn: &Connection, batch_id: i64, chunk: RunChunk) -> 
     let mut app = conn.appender("runs")?;
     app.append_record_batch(batch)?;
     app.flush()?;
-    Ok(())
+    Ok(chunk.hashes)
 }
 
 /// What resolving a batch's runs did.
@@ -138,7 +148,16 @@ pub(super) struct Merged {
 /// identical to their run's current version, and marks the current versions
 /// that the rest change as superseded. Fails, so that the batch rolls back,
 /// if any appended row is missing or the counts do not add up.
-pub(super) fn merge_batch_runs(conn: &Connection, batch_id: i64, appended: u64) -> Result<Merged> {
+/// `stored_from` says where the stored versions of the batch's identities
+/// can be: `Some(b)`, in batches from `b` on (0: anywhere), so the lookups
+/// read only those row groups; `None`, nowhere (every identity is known to
+/// be new), so the two joins with the table are skipped.
+pub(super) fn merge_batch_runs(
+    conn: &Connection,
+    batch_id: i64,
+    appended: u64,
+    stored_from: Option<i64>,
+) -> Result<Merged> {
     let t = std::time::Instant::now();
     let (rows, hashes): (i64, i64) = conn.query_row(RUNS_BATCH_COUNT, params![batch_id], |r| {
         Ok((r.get(0)?, r.get(1)?))
@@ -169,12 +188,21 @@ pub(super) fn merge_batch_runs(conn: &Connection, batch_id: i64, appended: u64) 
             )));
         }
     }
-    let unchanged = conn.execute(RUNS_BATCH_DROP_UNCHANGED, params![batch_id])? as u64;
-    tracing::debug!(
-        ms = t.elapsed().as_millis() as u64,
-        "run batch: unchanged removed"
-    );
-    let replaced = conn.execute(RUNS_BATCH_SUPERSEDE, params![batch_id])? as u64;
+    let (unchanged, replaced) = match stored_from {
+        None => (0, 0),
+        Some(from) => {
+            let unchanged =
+                conn.execute(RUNS_BATCH_DROP_UNCHANGED, params![batch_id, from])? as u64;
+            tracing::debug!(
+                ms = t.elapsed().as_millis() as u64,
+                "run batch: unchanged removed"
+            );
+            (
+                unchanged,
+                conn.execute(RUNS_BATCH_SUPERSEDE, params![batch_id, from])? as u64,
+            )
+        }
+    };
     tracing::debug!(
         ms = t.elapsed().as_millis() as u64,
         "run batch: versions superseded"
@@ -229,6 +257,29 @@ pub struct RunBatchMeta<'a> {
     pub received_at: NaiveDateTime,
 }
 
+/// What resolving a batch of distinct runs did, run by run: the identities
+/// `(source, run_id)` it stored as new versions, and of those the ones that
+/// replaced a stored version. An appended run in neither is unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub stored: HashSet<(String, String)>,
+    pub replaced: HashSet<(String, String)>,
+    merged: Option<(u64, u64)>,
+}
+
+impl Resolved {
+    /// Whether the run `id` was identical to its stored version.
+    pub fn unchanged(&self, id: &(String, String)) -> bool {
+        !self.stored.contains(id)
+    }
+}
+
+fn keys(conn: &Connection, sql: &str, batch_id: i64) -> Result<HashSet<(String, String)>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params![batch_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// What a streamed run batch did when it committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunsWritten {
@@ -244,6 +295,10 @@ pub struct RunsWritten {
 pub struct RunBatch<'s> {
     pub(super) conn: MutexGuard<'s, Connection>,
     pub(super) generation: &'s AtomicU64,
+    pub(super) runs_committed: &'s AtomicU64,
+    pub(super) identities: &'s super::identity::Identities,
+    /// The identity hashes of the appended runs.
+    pub(super) hashes: Vec<u64>,
     pub(super) batch_id: i64,
     pub(super) appended: u64,
     pub(super) rejected_rows: u64,
@@ -254,12 +309,17 @@ impl RunBatch<'_> {
     pub(super) fn begin<'s>(
         conn: MutexGuard<'s, Connection>,
         generation: &'s AtomicU64,
+        runs_committed: &'s AtomicU64,
+        identities: &'s super::identity::Identities,
         meta: &RunBatchMeta<'_>,
     ) -> Result<RunBatch<'s>> {
         conn.execute_batch("BEGIN TRANSACTION")?;
         let mut batch = RunBatch {
             conn,
             generation,
+            runs_committed,
+            identities,
+            hashes: Vec::new(),
             batch_id: 0,
             appended: 0,
             rejected_rows: 0,
@@ -290,7 +350,8 @@ impl RunBatch<'_> {
     /// Appends a chunk of accepted runs to the batch.
     pub fn append(&mut self, chunk: RunChunk) -> Result<()> {
         let n = chunk.len() as u64;
-        append_runs(&self.conn, self.batch_id, chunk)?;
+        let hashes = append_runs(&self.conn, self.batch_id, chunk)?;
+        self.hashes.extend(hashes);
         self.appended += n;
         Ok(())
     }
@@ -302,13 +363,90 @@ impl RunBatch<'_> {
         Ok(())
     }
 
+    /// Resolves a batch whose runs are distinct (a group of pushed runs)
+    /// before it commits, run by run: which were stored, which replaced a
+    /// version, which were unchanged. Commit with [`RunBatch::commit_resolved`].
+    pub fn resolve_distinct(&mut self) -> Result<Resolved> {
+        // Runs that are all new (the usual webhook post) need no look at the
+        // stored versions, and an update of a recent run looks only in the
+        // recent row groups, so a group costs the same whatever the table's size.
+        let stored_from = match self.identities.known(&self.hashes) {
+            super::identity::Known::AllNew => None,
+            super::identity::Known::From(b) => Some(b),
+            super::identity::Known::Nothing => Some(0),
+        };
+        let merged = merge_batch_runs(&self.conn, self.batch_id, self.appended, stored_from)?;
+        if merged.duplicates > 0 {
+            return Err(StoreError::Shape(format!(
+                "{} runs of a group of distinct runs share an identity",
+                merged.duplicates
+            )));
+        }
+        let stored = keys(&self.conn, RUNS_BATCH_KEPT_KEYS, self.batch_id)?;
+        let replaced = if merged.replaced == 0 {
+            HashSet::new()
+        } else {
+            keys(&self.conn, RUNS_BATCH_REPLACED_KEYS, self.batch_id)?
+        };
+        if stored.len() as u64 != merged.stored || replaced.len() as u64 != merged.replaced {
+            return Err(StoreError::Shape(format!(
+                "the group stored {} and replaced {} runs, but {} and {} identities were found",
+                merged.stored,
+                merged.replaced,
+                stored.len(),
+                replaced.len()
+            )));
+        }
+        Ok(Resolved {
+            stored,
+            replaced,
+            merged: Some((merged.stored, merged.replaced)),
+        })
+    }
+
+    /// Keeps the answer to a request with an Idempotency-Key in the batch's
+    /// transaction, so that the answer is kept if and only if the runs are.
+    pub fn keep_answer(
+        &self,
+        key: &str,
+        route: &str,
+        body_sha256: &str,
+        status: u16,
+        response: &str,
+    ) -> Result<()> {
+        super::keep_answer_in(&self.conn, key, route, body_sha256, status, response)
+    }
+
+    /// Records the counts of a batch resolved by [`RunBatch::resolve_distinct`] and commits.
+    pub fn commit_resolved(
+        mut self,
+        rows_read: u64,
+        accepted: u64,
+        resolved: &Resolved,
+    ) -> Result<Written> {
+        let (stored, replaced) = resolved.merged.ok_or_else(|| {
+            StoreError::Shape("commit_resolved of a batch that was not resolved".into())
+        })?;
+        let merged = Merged {
+            stored,
+            replaced,
+            duplicates: 0,
+            unchanged: self.appended - stored,
+        };
+        Ok(self.finish(rows_read, accepted, &merged)?.written)
+    }
+
     /// Resolves the batch's runs, records its counts and commits.
     pub fn commit(mut self, rows_read: u64, accepted: u64) -> Result<RunsWritten> {
         tracing::debug!(
             rows = self.appended,
             "run batch: all chunks appended; resolving"
         );
-        let merged = merge_batch_runs(&self.conn, self.batch_id, self.appended)?;
+        let merged = merge_batch_runs(&self.conn, self.batch_id, self.appended, Some(0))?;
+        self.finish(rows_read, accepted, &merged)
+    }
+
+    fn finish(&mut self, rows_read: u64, accepted: u64, merged: &Merged) -> Result<RunsWritten> {
         self.conn.execute(
             super::BATCH_FINISH,
             params![
@@ -324,6 +462,10 @@ impl RunBatch<'_> {
         self.conn.execute_batch("COMMIT")?;
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "run batch committed");
         self.open = false;
+        // Still under the writer's lock: no other commit comes between.
+        self.identities.add(&self.hashes, self.batch_id);
+        self.runs_committed
+            .fetch_add(merged.stored, Ordering::AcqRel);
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(RunsWritten {
             written: Written {

@@ -64,6 +64,17 @@ async fn get(state: AppState, uri: &str) -> TestResponse {
     send(state, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
+/// A GET that must see every write committed before it (`Cache-Control:
+/// no-cache`): without it, a read after a write may get the kept answer,
+/// marked stale, while the new one is computed.
+async fn get_current(state: AppState, uri: &str) -> TestResponse {
+    let req = Request::get(uri)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::empty())
+        .unwrap();
+    send(state, req).await
+}
+
 async fn post(state: AppState, uri: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
     let req = Request::post(uri)
         .header(header::CONTENT_TYPE, content_type)
@@ -586,7 +597,7 @@ async fn a_webhook_pushes_one_run_and_updates_it() {
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(r.json()["replaced"], 1);
-    let m = get(st.clone(), q).await.good().json();
+    let m = get_current(st.clone(), q).await.good().json();
     assert_eq!(
         (
             m["rows"][0]["running"].as_i64(),

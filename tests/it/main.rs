@@ -19,6 +19,7 @@ mod object_lake;
 mod platforms;
 mod portfolio;
 mod props;
+mod service;
 mod spark;
 mod stream;
 mod tidy;
