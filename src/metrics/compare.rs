@@ -608,21 +608,77 @@ fn median_in_place(v: &mut [f64]) -> f64 {
     lo + 0.5 * (hi - lo)
 }
 
+/// Past this many observations a side, a resample's statistic is drawn from
+/// its large-sample law instead of from `n` drawn values, so that an interval
+/// costs the same at a million runs as at a thousand (see [`Resampler`]).
+pub const LARGE_N: usize = 1000;
+
 /// Draws the statistic of one bootstrap resample of a sample at a time.
+///
+/// Up to [`LARGE_N`] observations a resample is built: `n` uniform draws with
+/// replacement. Past it, the statistic of a resample is drawn from the law it
+/// has for large `n`, which is what the `n` draws would approach:
+/// - a mean: normal with the sample's mean and its variance / `n` (the exact
+///   mean and variance of a resample's mean); for 0/1 values (a rate) with
+///   `n·p·(1−p)` below 25, the exact binomial count / `n` instead, where the
+///   normal law is poor;
+/// - a median: the sample's quantile at `0.5 + Z / (2√n)`, Z standard normal
+///   (the resample median's rank is asymptotically normal around the middle
+///   with standard deviation √n / 2).
+///
+/// The coverage simulation in `tests/it/compare.rs` holds both paths to the
+/// interval's 95%.
 enum Resampler<'a> {
     Mean(&'a [f64]),
     Median(MedianCounts),
+    MeanNormal {
+        mean: f64,
+        sd: f64,
+    },
+    Share {
+        n: usize,
+        p: f64,
+    },
+    MedianNormal {
+        sorted: Vec<f64>,
+        half_over_root_n: f64,
+    },
 }
 
 impl<'a> Resampler<'a> {
     fn new(xs: &'a [f64], stat: Stat) -> Resampler<'a> {
+        let n = xs.len();
+        if n <= LARGE_N {
+            return match stat {
+                Stat::Mean => Resampler::Mean(xs),
+                Stat::Median => Resampler::Median(MedianCounts::new(xs)),
+            };
+        }
         match stat {
-            Stat::Mean => Resampler::Mean(xs),
-            Stat::Median => Resampler::Median(MedianCounts::new(xs)),
+            Stat::Mean => {
+                let m = mean(xs);
+                let binary = xs.iter().all(|&x| x == 0.0 || x == 1.0);
+                if binary && n as f64 * m * (1.0 - m) < 25.0 {
+                    return Resampler::Share { n, p: m };
+                }
+                let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n as f64;
+                Resampler::MeanNormal {
+                    mean: m,
+                    sd: (var / n as f64).sqrt(),
+                }
+            }
+            Stat::Median => {
+                let mut sorted = xs.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                Resampler::MedianNormal {
+                    sorted,
+                    half_over_root_n: 0.5 / (n as f64).sqrt(),
+                }
+            }
         }
     }
 
-    /// The statistic of one resample: `n` uniform draws with replacement.
+    /// The statistic of one resample.
     fn draw(&mut self, rng: &mut SplitMix) -> f64 {
         match self {
             Resampler::Mean(xs) => {
@@ -630,6 +686,15 @@ impl<'a> Resampler<'a> {
                 (0..n).map(|_| xs[rng.below(n)]).sum::<f64>() / n as f64
             }
             Resampler::Median(m) => m.draw(rng),
+            Resampler::MeanNormal { mean, sd } => *mean + *sd * rng.normal(),
+            Resampler::Share { n, p } => rng.binomial(*n, *p) as f64 / *n as f64,
+            Resampler::MedianNormal {
+                sorted,
+                half_over_root_n,
+            } => {
+                let q = (0.5 + *half_over_root_n * rng.normal()).clamp(0.0, 1.0);
+                quantile_cont(sorted, q)
+            }
         }
     }
 }
@@ -755,6 +820,39 @@ impl SplitMix {
     fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
+
+    /// A uniform value in [0, 1), from the top 53 bits.
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// A standard normal value (Box–Muller, one of the pair).
+    fn normal(&mut self) -> f64 {
+        let u1 = 1.0 - self.uniform();
+        let u2 = self.uniform();
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+
+    /// A Binomial(n, p) count by inversion, for small `n·p` (or `n·(1−p)`):
+    /// expected steps about min(n·p, n·(1−p)).
+    fn binomial(&mut self, n: usize, p: f64) -> usize {
+        if p > 0.5 {
+            return n - self.binomial(n, 1.0 - p);
+        }
+        if p <= 0.0 {
+            return 0;
+        }
+        let u = self.uniform();
+        let ratio = p / (1.0 - p);
+        let mut prob = (1.0 - p).powi(n as i32);
+        let (mut cdf, mut k) = (prob, 0usize);
+        while u >= cdf && k < n {
+            prob *= (n - k) as f64 / (k + 1) as f64 * ratio;
+            k += 1;
+            cdf += prob;
+        }
+        k
+    }
 }
 
 /// The bootstrap interval for a difference of means, exposed for the
@@ -765,11 +863,22 @@ pub fn mean_difference_interval(
     resamples: usize,
     seed: u64,
 ) -> (f64, f64) {
+    difference_interval(before, after, false, resamples, seed)
+}
+
+/// The bootstrap interval of `after − before` for means, or medians with
+/// `median`, at 95%, seeded: what [`compare`] computes for one metric,
+/// exposed for the coverage simulation.
+pub fn difference_interval(
+    before: &[f64],
+    after: &[f64],
+    median: bool,
+    resamples: usize,
+    seed: u64,
+) -> (f64, f64) {
+    let stat = if median { Stat::Median } else { Stat::Mean };
     let mut rng = SplitMix::seed_from_u64(seed);
-    let (mut ra, mut rb) = (
-        Resampler::new(after, Stat::Mean),
-        Resampler::new(before, Stat::Mean),
-    );
+    let (mut ra, mut rb) = (Resampler::new(after, stat), Resampler::new(before, stat));
     let draws = bootstrap(&mut rng, resamples, |rng| {
         let a = ra.draw(rng);
         a - rb.draw(rng)

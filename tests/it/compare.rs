@@ -177,6 +177,54 @@ fn normal(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
     mean + sd * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// The coverage of the large-sample draws (more than `LARGE_N` a side): the
+/// same 95% contract as the resampled intervals, for a mean of normal values,
+/// a median of skewed (exponential) ones and a rare rate (binomial counts).
+#[test]
+fn large_sample_intervals_cover_the_true_difference_about_95_percent_of_the_time() {
+    use yardstick::metrics::compare::{difference_interval, LARGE_N};
+    let n = 3 * LARGE_N;
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let trials = 300;
+    let exp = |rng: &mut ChaCha8Rng, scale: f64| -scale * (1.0 - rng.random::<f64>()).ln();
+    let (mut mean_cov, mut median_cov, mut rate_cov) = (0, 0, 0);
+    for t in 0..trials {
+        let before: Vec<f64> = (0..n).map(|_| normal(&mut rng, 30.0, 10.0)).collect();
+        let after: Vec<f64> = (0..n).map(|_| normal(&mut rng, 25.0, 10.0)).collect();
+        let (lo, hi) = difference_interval(&before, &after, false, 2000, t);
+        mean_cov += usize::from(lo <= -5.0 && -5.0 <= hi);
+        // Exponential cycle times: the medians are scale · ln 2.
+        let before: Vec<f64> = (0..n).map(|_| exp(&mut rng, 30.0)).collect();
+        let after: Vec<f64> = (0..n).map(|_| exp(&mut rng, 20.0)).collect();
+        let truth = (20.0 - 30.0) * std::f64::consts::LN_2;
+        let (lo, hi) = difference_interval(&before, &after, true, 2000, t);
+        median_cov += usize::from(lo <= truth && truth <= hi);
+        // A rare failure: 0.3% before, 0.6% after (n·p below 25: exact counts).
+        let before: Vec<f64> = (0..n).map(|_| f64::from(rng.random_bool(0.003))).collect();
+        let after: Vec<f64> = (0..n).map(|_| f64::from(rng.random_bool(0.006))).collect();
+        let (lo, hi) = difference_interval(&before, &after, false, 2000, t);
+        rate_cov += usize::from(lo <= 0.003 && 0.003 <= hi);
+    }
+    let share = |c: usize| c as f64 / trials as f64;
+    eprintln!(
+        "large-sample coverage at n = {n}: mean {}, median {}, rare rate {}",
+        share(mean_cov),
+        share(median_cov),
+        share(rate_cov)
+    );
+    for (what, c) in [
+        ("mean", mean_cov),
+        ("median", median_cov),
+        ("rate", rate_cov),
+    ] {
+        assert!(
+            (0.90..=0.99).contains(&share(c)),
+            "{what}: coverage {}",
+            share(c)
+        );
+    }
+}
+
 #[test]
 fn interval_covers_the_true_difference_about_95_percent_of_the_time() {
     // 200 trials: 40 observations before ~ N(30, 10), 40 after ~ N(25, 10); the true
