@@ -8,7 +8,8 @@
 //!    query computing the same fields on the plain tables (the two are
 //!    checked to agree);
 //! 3. compare, a weekly trend over a year and the leadership dashboard;
-//! 4. HTTP under a bounded loopback load;
+//! 4. HTTP under a bounded loopback load, and (`service.rs`) the server as a
+//!    child process under continuous ingestion, pushes and reads together;
 //! 5. importing the largest shared event log;
 //! 6. peak memory while ingesting a multi-gigabyte CSV file;
 //! 7. only with `--only spark`: the lake publish and the metric table on
@@ -19,6 +20,7 @@
 //! Results are printed as a table and written as JSON (and Markdown with
 //! `--markdown`). Numbers come only from here, never from timed tests.
 
+mod service;
 mod spark;
 
 use std::io::Write as _;
@@ -72,7 +74,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub eventlog: Option<PathBuf>,
     /// Only these sections, comma-separated: ingest, metrics, reports, http,
-    /// eventlog, big, spark (spark runs only when named: it needs Java and
+    /// service, eventlog, big, spark (spark runs only when named: it needs Java and
     /// starts a loopback cluster with .ci/spark-cluster).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -80,6 +82,15 @@ pub struct BenchArgs {
     /// each), comma-separated; 0 measures DuckDB (file and lake) only.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     pub spark_workers: Vec<usize>,
+    /// The service section: connections pushing single runs.
+    #[arg(long, default_value_t = 64)]
+    pub service_clients: usize,
+    /// The service section: connections reading pages and the metric JSON meanwhile.
+    #[arg(long, default_value_t = 8)]
+    pub service_readers: usize,
+    /// The service section: how long the pushes last, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub service_seconds: u64,
     /// Where to write the results as JSON.
     #[arg(long, default_value = "bench-work/results.json")]
     pub json: PathBuf,
@@ -207,7 +218,10 @@ impl Machine {
                 .map(|s| format!("Linux {}", s.trim()))
                 .unwrap_or_else(|_| std::env::consts::OS.into()),
             yardstick: env!("CARGO_PKG_VERSION").into(),
-            duckdb: "1.2.0 (bundled, duckdb-rs 1.20000.1)".into(),
+            duckdb: Store::open_in_memory()
+                .and_then(|s| s.engine_version())
+                .map(|v| format!("{v}, bundled"))
+                .unwrap_or_else(|e| format!("unknown ({e})")),
         }
     }
 }
@@ -659,6 +673,21 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         say("HTTP load");
         let store = Store::open(&ours_db)?;
         http_load(&mut r, store, args.clients, args.requests)?;
+    }
+
+    if want("service") {
+        say("service: the server under continuous ingestion");
+        service::service(
+            &mut r,
+            &service::ServiceArgs {
+                dir: &dir,
+                db: &ours_db,
+                workflows_csv: &data.join("workflows.csv"),
+                clients: args.service_clients,
+                readers: args.service_readers,
+                seconds: args.service_seconds,
+            },
+        )?;
     }
 
     if want("eventlog") {

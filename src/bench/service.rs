@@ -1,0 +1,644 @@
+//! The `service` section: the server as users run it, a child process on a
+//! copy of the benchmark's database, under continuous ingestion.
+//!
+//! 1. a fresh start: time to answer `/healthz`, then the leadership page of
+//!    the whole year computed from nothing, and compare over every workflow;
+//! 2. one client posting single runs one after another, here and on the demo
+//!    company, for the cost of one post against the table's size;
+//! 3. `clients` connections pushing single runs (one in twenty is posted as
+//!    `running` and completed five posts later, an update) while `readers`
+//!    read the leadership page, a workflow page and the metric JSON, for
+//!    `seconds`: pushes per second, latencies, errors, how far behind the
+//!    last commit the answers were;
+//! 4. every acknowledged run present afterwards, and the server's peak RSS.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use super::{measure, s, Ratio, Results, PEAK_RSS_ENV};
+
+/// What the section is given.
+pub(super) struct ServiceArgs<'a> {
+    pub dir: &'a Path,
+    /// The database with the benchmark's runs (copied, never changed).
+    pub db: &'a Path,
+    pub workflows_csv: &'a Path,
+    pub clients: usize,
+    pub readers: usize,
+    pub seconds: u64,
+}
+
+struct Server {
+    child: Child,
+    addr: std::net::SocketAddr,
+    rss_file: std::path::PathBuf,
+}
+
+impl Server {
+    fn start(dir: &Path, db: &Path, name: &str) -> anyhow::Result<(Server, Duration)> {
+        let exe = std::env::current_exe()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let rss_file = dir.join(format!("{name}.rss"));
+        let _ = std::fs::remove_file(&rss_file);
+        let t = Instant::now();
+        let child = Command::new(exe)
+            .args([
+                "--db",
+                s(db),
+                "serve",
+                "--open",
+                "--addr",
+                &addr.to_string(),
+            ])
+            .env(PEAK_RSS_ENV, &rss_file)
+            .env("YARDSTICK_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let server = Server {
+            child,
+            addr,
+            rss_file,
+        };
+        loop {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(120) {
+                bail!("the server on {addr} did not start");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok((server, t.elapsed()))
+    }
+
+    /// Stops the server with SIGTERM (it finishes what is in flight) and
+    /// returns its peak RSS in MiB.
+    fn stop(mut self) -> anyhow::Result<f64> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        self.child.wait()?;
+        let kib: f64 = std::fs::read_to_string(&self.rss_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(f64::NAN);
+        Ok(kib / 1024.0)
+    }
+}
+
+/// One answer: status, freshness headers and body length.
+struct Reply {
+    status: u16,
+    stale: bool,
+    as_of: Option<chrono::NaiveDateTime>,
+}
+
+/// One keep-alive HTTP/1.1 request.
+async fn call(
+    stream: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    extra: &str,
+) -> anyhow::Result<Reply> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let head = if body.is_empty() {
+        format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n{extra}\r\n")
+    } else {
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{extra}\r\n",
+            body.len()
+        )
+    };
+    stream.write_all(head.as_bytes()).await?;
+    if !body.is_empty() {
+        stream.write_all(body).await?;
+    }
+    buf.clear();
+    let mut chunk = [0u8; 65536];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            bail!("connection closed");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&buf[..head_end])?.to_string();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("no status")?;
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .context("a response without content-length")?;
+    while buf.len() < head_end + length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            bail!("connection closed mid-body");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(Reply {
+        status,
+        stale: header("yardstick-stale").as_deref() == Some("true"),
+        as_of: header("yardstick-as-of").and_then(|v| crate::model::parse_timestamp(&v).ok()),
+    })
+}
+
+async fn connect(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpStream> {
+    let s = tokio::net::TcpStream::connect(addr).await?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+fn pct(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// A pushed run: `running` or finished, at a time inside the data's year.
+fn run_json(id: &str, workflow: &str, k: u64, running: bool) -> Vec<u8> {
+    let minute = k % (60 * 24 * 20);
+    let started = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+        .expect("a date")
+        .and_hms_opt(0, 0, 0)
+        .expect("a time")
+        + chrono::Duration::minutes(minute as i64);
+    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut v = serde_json::json!({
+        "source": "bench-push",
+        "run_id": id,
+        "workflow_id": workflow,
+        "started_at": fmt(started),
+        "status": if running { "running" } else { "succeeded" },
+        "human_minutes": (k % 3) as f64,
+    });
+    if !running {
+        v["finished_at"] = fmt(started + chrono::Duration::seconds(40)).into();
+    }
+    v.to_string().into_bytes()
+}
+
+/// `n` single posts, one after another, on a server: their latencies in ms.
+async fn sequential_posts(
+    addr: std::net::SocketAddr,
+    workflows: &[String],
+    prefix: &str,
+    n: u64,
+) -> anyhow::Result<Vec<f64>> {
+    let mut stream = connect(addr).await?;
+    let mut buf = Vec::new();
+    let mut lat = Vec::new();
+    for k in 0..n {
+        let wf = &workflows[k as usize % workflows.len()];
+        let body = run_json(&format!("{prefix}-{k}"), wf, k, false);
+        let t = Instant::now();
+        let r = call(
+            &mut stream,
+            &mut buf,
+            "POST",
+            "/api/v1/ingest/runs",
+            &body,
+            "",
+        )
+        .await?;
+        if r.status != 202 {
+            bail!("a post answered {}", r.status);
+        }
+        lat.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    lat.sort_by(f64::total_cmp);
+    Ok(lat)
+}
+
+fn catalogue_ids(workflows_csv: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(workflows_csv)?;
+    let ids: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(str::to_string)
+        .collect();
+    if ids.is_empty() {
+        bail!("{} names no workflow", workflows_csv.display());
+    }
+    Ok(ids)
+}
+
+pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()> {
+    let say = super::eprintln_bench;
+    let workflows = catalogue_ids(a.workflows_csv)?;
+    let db = a.dir.join("service.duckdb");
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
+    std::fs::copy(a.db, &db).context("copying the benchmark's database")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+
+    // 1. A fresh start.
+    say("service: fresh start");
+    let (server, started) = Server::start(a.dir, &db, "service")?;
+    let addr = server.addr;
+    let first_page = rt.block_on(async {
+        let mut st = connect(addr).await?;
+        let mut buf = Vec::new();
+        let t = Instant::now();
+        let page = call(&mut st, &mut buf, "GET", "/dashboards/leadership", b"", "").await?;
+        let page_s = t.elapsed().as_secs_f64();
+        if page.status != 200 {
+            bail!("the leadership page answered {}", page.status);
+        }
+        let t = Instant::now();
+        let c = call(
+            &mut st,
+            &mut buf,
+            "GET",
+            "/api/v1/compare",
+            b"",
+            "Cache-Control: no-cache\r\n",
+        )
+        .await?;
+        let compare_s = t.elapsed().as_secs_f64();
+        if c.status != 200 {
+            bail!("compare answered {}", c.status);
+        }
+        anyhow::Ok((page_s, compare_s))
+    })?;
+    let (page_s, compare_s) = first_page;
+    r.measures.push(measure(
+        "service",
+        "start: the server answers",
+        &[started.as_secs_f64()],
+        None,
+        &[],
+        "process start to the first accepted connection; run identities and the dashboards load in the background",
+    ));
+    r.measures.push(measure(
+        "service",
+        "leadership page from nothing (whole year)",
+        &[page_s],
+        None,
+        &[],
+        "the first visitor after a start; it waits for the one computation",
+    ));
+    r.measures.push(measure(
+        "service",
+        "compare over every workflow (HTTP, computed)",
+        &[compare_s],
+        None,
+        &[],
+        "GET /api/v1/compare with Cache-Control: no-cache, whole year",
+    ));
+    r.ratios.push(target(
+        "leadership page from nothing (s)",
+        page_s,
+        10.0,
+        "< 10 s",
+    ));
+    r.ratios.push(target(
+        "compare over every workflow (s)",
+        compare_s,
+        3.0,
+        "< 3 s",
+    ));
+
+    // 2. One post after another: here, and on the demo company.
+    say("service: sequential posts");
+    let here = rt.block_on(sequential_posts(addr, &workflows, "seq", 300))?;
+    let demo_db = a.dir.join("service-demo.duckdb");
+    crate::cli::load_demo(&demo_db)?;
+    let demo_ids = catalogue_ids(&demo_workflows(a.dir)?)?;
+    let (demo_server, _) = Server::start(a.dir, &demo_db, "service-demo")?;
+    let demo = rt.block_on(sequential_posts(demo_server.addr, &demo_ids, "seq", 300))?;
+    demo_server.stop()?;
+    let mut m = measure(
+        "service",
+        format!("single post, one client, {} runs stored", r.runs),
+        &[here.iter().sum::<f64>() / 1e3],
+        Some(here.len() as u64),
+        &[],
+        "300 posts one after another; each answered 202 after its commit",
+    );
+    m.p50_ms = Some(pct(&here, 0.5));
+    m.p99_ms = Some(pct(&here, 0.99));
+    r.measures.push(m);
+    let mut m = measure(
+        "service",
+        "single post, one client, the demo company (12,000 runs)",
+        &[demo.iter().sum::<f64>() / 1e3],
+        Some(demo.len() as u64),
+        &[],
+        "the same 300 posts on the demo",
+    );
+    m.p50_ms = Some(pct(&demo, 0.5));
+    m.p99_ms = Some(pct(&demo, 0.99));
+    r.measures.push(m);
+    let ratio = pct(&here, 0.5) / pct(&demo, 0.5);
+    r.ratios.push(Ratio {
+        name: format!("post latency p50, {} runs against the demo", r.runs),
+        ours: pct(&here, 0.5),
+        peer: pct(&demo, 0.5),
+        ratio,
+        target: "within 2x".into(),
+        met: ratio <= 2.0,
+    });
+
+    // 3. Pushes and reads together.
+    say(&format!(
+        "service: {} clients pushing, {} reading, {} s",
+        a.clients, a.readers, a.seconds
+    ));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (pushes, reads, wall) = rt.block_on(async {
+        let mut pushers = Vec::new();
+        for c in 0..a.clients {
+            let (stop, workflows) = (stop.clone(), workflows.clone());
+            pushers.push(tokio::spawn(async move {
+                pusher(addr, c, &workflows, &stop).await
+            }));
+        }
+        let mut readers = Vec::new();
+        for c in 0..a.readers {
+            let stop = stop.clone();
+            readers.push(tokio::spawn(async move { reader(addr, c, &stop).await }));
+        }
+        let t = Instant::now();
+        tokio::time::sleep(Duration::from_secs(a.seconds)).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut pushes = Pushed::default();
+        for p in pushers {
+            pushes.merge(p.await??);
+        }
+        let wall = t.elapsed().as_secs_f64();
+        let mut reads = Read::default();
+        for rd in readers {
+            reads.merge(rd.await??);
+        }
+        anyhow::Ok((pushes, reads, wall))
+    })?;
+    let peak_rss = server.stop()?;
+
+    // 4. Every acknowledged run is stored.
+    let store = crate::store::Store::open(&db)?;
+    let stored = store.stored_run_ids("bench-push")?;
+    let missing = pushes
+        .acked
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .count();
+    drop(store);
+
+    let mut lat = pushes.latency_ms.clone();
+    lat.sort_by(f64::total_cmp);
+    let rate = pushes.latency_ms.len() as f64 / wall;
+    let mut m = measure(
+        "service",
+        format!("pushes: {} clients posting single runs", a.clients),
+        &[wall],
+        Some(pushes.latency_ms.len() as u64),
+        &[peak_rss],
+        format!(
+            "{} errors; {} of {} acknowledged runs missing afterwards; one in twenty posted running, then completed",
+            pushes.errors,
+            missing,
+            pushes.acked.len()
+        ),
+    );
+    m.p50_ms = Some(pct(&lat, 0.5));
+    m.p99_ms = Some(pct(&lat, 0.99));
+    r.measures.push(m);
+    r.ratios.push(Ratio {
+        name: "pushed runs per second".into(),
+        ours: rate,
+        peer: 1000.0,
+        ratio: rate / 1000.0,
+        target: ">= 1,000/s, p99 < 100 ms, 0 errors, none missing".into(),
+        met: rate >= 1000.0 && pct(&lat, 0.99) < 100.0 && pushes.errors == 0 && missing == 0,
+    });
+    for (name, v) in [
+        ("leadership page", &reads.page_ms),
+        ("workflow page", &reads.workflow_ms),
+        ("metric JSON, one quarter", &reads.metrics_ms),
+    ] {
+        let mut v = v.clone();
+        v.sort_by(f64::total_cmp);
+        let mut m = measure(
+            "service",
+            format!("reads during the pushes: {name}"),
+            &[wall],
+            Some(v.len() as u64),
+            &[],
+            format!("{} readers in rotation", a.readers),
+        );
+        m.p50_ms = Some(pct(&v, 0.5));
+        m.p99_ms = Some(pct(&v, 0.99));
+        r.measures.push(m);
+    }
+    let mut all: Vec<f64> = [&reads.page_ms, &reads.workflow_ms, &reads.metrics_ms]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+    all.sort_by(f64::total_cmp);
+    r.ratios.push(target(
+        "reads during the pushes, p99 (ms)",
+        pct(&all, 0.99),
+        100.0,
+        "< 100 ms",
+    ));
+    let mut lag = reads.lag_s.clone();
+    lag.sort_by(f64::total_cmp);
+    let worst = lag.last().copied().unwrap_or(0.0);
+    r.ratios.push(target(
+        "how far an answer was behind the last commit, worst (s)",
+        worst,
+        10.0,
+        "< 10 s",
+    ));
+    r.checks.push(format!(
+        "service: {} reads, {} read errors, {} stale answers; behind the last commit p50 {:.1} s, p99 {:.1} s, worst {:.1} s",
+        all.len(),
+        reads.errors,
+        reads.stale,
+        pct(&lag, 0.5),
+        pct(&lag, 0.99),
+        worst
+    ));
+    r.checks.push(format!(
+        "service: server peak RSS {peak_rss:.0} MiB after {} pushed runs",
+        pushes.latency_ms.len() + here.len()
+    ));
+    let _ = std::fs::remove_file(&db);
+    let _ = std::fs::remove_file(&demo_db);
+    Ok(())
+}
+
+fn target(name: &str, ours: f64, limit: f64, text: &str) -> Ratio {
+    Ratio {
+        name: name.into(),
+        ours,
+        peer: limit,
+        ratio: ours / limit,
+        target: text.into(),
+        met: ours < limit,
+    }
+}
+
+/// The demo company's catalogue, written where the section can read it.
+fn demo_workflows(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let p = dir.join("service-demo-workflows.csv");
+    std::fs::write(&p, crate::cli::DEMO_WORKFLOWS)?;
+    Ok(p)
+}
+
+#[derive(Default)]
+struct Pushed {
+    latency_ms: Vec<f64>,
+    errors: usize,
+    acked: Vec<String>,
+}
+
+impl Pushed {
+    fn merge(&mut self, o: Pushed) {
+        self.latency_ms.extend(o.latency_ms);
+        self.errors += o.errors;
+        self.acked.extend(o.acked);
+    }
+}
+
+async fn pusher(
+    addr: std::net::SocketAddr,
+    c: usize,
+    workflows: &[String],
+    stop: &AtomicBool,
+) -> anyhow::Result<Pushed> {
+    let mut stream = connect(addr).await?;
+    let mut buf = Vec::new();
+    let mut out = Pushed::default();
+    let mut open: Vec<(String, String, u64)> = Vec::new();
+    let mut k = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        k += 1;
+        // Every twentieth run is posted running and completed five posts later.
+        let (id, wf, n, running) = if let Some(i) = open.iter().position(|o| o.2 + 5 <= k) {
+            let (id, wf, n) = open.remove(i);
+            (id, wf, n, false)
+        } else {
+            let wf = workflows[(c * 7919 + k as usize) % workflows.len()].clone();
+            let id = format!("c{c}-{k}");
+            let running = k.is_multiple_of(20);
+            if running {
+                open.push((id.clone(), wf.clone(), k));
+            }
+            (id, wf, k, running)
+        };
+        let body = run_json(&id, &wf, n, running);
+        let t = Instant::now();
+        match call(
+            &mut stream,
+            &mut buf,
+            "POST",
+            "/api/v1/ingest/runs",
+            &body,
+            "",
+        )
+        .await
+        {
+            Ok(r) if r.status == 202 => {
+                out.latency_ms.push(t.elapsed().as_secs_f64() * 1e3);
+                if !running {
+                    out.acked.push(id);
+                }
+            }
+            Ok(_) | Err(_) => {
+                out.errors += 1;
+                stream = connect(addr).await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Read {
+    page_ms: Vec<f64>,
+    workflow_ms: Vec<f64>,
+    metrics_ms: Vec<f64>,
+    lag_s: Vec<f64>,
+    stale: usize,
+    errors: usize,
+}
+
+impl Read {
+    fn merge(&mut self, o: Read) {
+        self.page_ms.extend(o.page_ms);
+        self.workflow_ms.extend(o.workflow_ms);
+        self.metrics_ms.extend(o.metrics_ms);
+        self.lag_s.extend(o.lag_s);
+        self.stale += o.stale;
+        self.errors += o.errors;
+    }
+}
+
+async fn reader(addr: std::net::SocketAddr, c: usize, stop: &AtomicBool) -> anyhow::Result<Read> {
+    let mut stream = connect(addr).await?;
+    let mut buf = Vec::new();
+    let mut out = Read::default();
+    let mut i = c;
+    while !stop.load(Ordering::Relaxed) {
+        i += 1;
+        let path = match i % 3 {
+            0 => "/dashboards/leadership",
+            1 => "/dashboards/workflow",
+            _ => "/api/v1/metrics?from=2026-10-01&to=2027-01-01",
+        };
+        let t = Instant::now();
+        match call(&mut stream, &mut buf, "GET", path, b"", "").await {
+            Ok(r) if r.status == 200 => {
+                let ms = t.elapsed().as_secs_f64() * 1e3;
+                match i % 3 {
+                    0 => out.page_ms.push(ms),
+                    1 => out.workflow_ms.push(ms),
+                    _ => out.metrics_ms.push(ms),
+                }
+                // A stale answer is behind the last commit by at least the
+                // age of its data.
+                let lag = match (r.stale, r.as_of) {
+                    (true, Some(at)) => (chrono::Utc::now().naive_utc() - at).as_seconds_f64(),
+                    _ => 0.0,
+                };
+                out.stale += usize::from(r.stale);
+                out.lag_s.push(lag.max(0.0));
+            }
+            Ok(_) | Err(_) => {
+                out.errors += 1;
+                stream = connect(addr).await?;
+            }
+        }
+    }
+    Ok(out)
+}
