@@ -97,14 +97,16 @@ impl Server {
 }
 
 /// One answer: status, freshness headers and body length.
-struct Reply {
-    status: u16,
+pub(super) struct Reply {
+    pub status: u16,
+    pub length: usize,
     stale: bool,
     as_of: Option<chrono::NaiveDateTime>,
 }
 
-/// One keep-alive HTTP/1.1 request.
-async fn call(
+/// One keep-alive HTTP/1.1 request (`extra`: more header lines, each
+/// ending in CRLF).
+pub(super) async fn call(
     stream: &mut tokio::net::TcpStream,
     buf: &mut Vec<u8>,
     method: &str,
@@ -161,6 +163,7 @@ async fn call(
     }
     Ok(Reply {
         status,
+        length,
         stale: header("yardstick-stale").as_deref() == Some("true"),
         as_of: header("yardstick-as-of").and_then(|v| crate::model::parse_timestamp(&v).ok()),
     })
@@ -335,28 +338,21 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
     let (demo_server, _) = Server::start(a.dir, &demo_db, "service-demo")?;
     let demo = rt.block_on(sequential_posts(demo_server.addr, &demo_ids, "seq", 300))?;
     demo_server.stop()?;
-    let mut m = measure(
-        "service",
-        format!("single post, one client, {} runs stored", r.runs),
-        &[here.iter().sum::<f64>() / 1e3],
-        Some(here.len() as u64),
-        &[],
-        "300 posts one after another; each answered 202 after its commit",
-    );
-    m.p50_ms = Some(pct(&here, 0.5));
-    m.p99_ms = Some(pct(&here, 0.99));
-    r.measures.push(m);
-    let mut m = measure(
-        "service",
-        "single post, one client, the demo company (12,000 runs)",
-        &[demo.iter().sum::<f64>() / 1e3],
-        Some(demo.len() as u64),
-        &[],
-        "the same 300 posts on the demo",
-    );
-    m.p50_ms = Some(pct(&demo, 0.5));
-    m.p99_ms = Some(pct(&demo, 0.99));
-    r.measures.push(m);
+    for (name, lat, note) in [
+        (
+            format!("single post, one client, {} runs stored", r.runs),
+            &here,
+            "300 posts one after another; each answered 202 after its commit",
+        ),
+        (
+            "single post, one client, the demo company (12,000 runs)".to_string(),
+            &demo,
+            "the same 300 posts on the demo",
+        ),
+    ] {
+        let wall = lat.iter().sum::<f64>() / 1e3;
+        r.measures.push(latencies(name, wall, lat, &[], note));
+    }
     let ratio = pct(&here, 0.5) / pct(&demo, 0.5);
     r.ratios.push(Ratio {
         name: format!("post latency p50, {} runs against the demo", r.runs),
@@ -415,22 +411,18 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
     let mut lat = pushes.latency_ms.clone();
     lat.sort_by(f64::total_cmp);
     let rate = pushes.latency_ms.len() as f64 / wall;
-    let mut m = measure(
-        "service",
+    r.measures.push(latencies(
         format!("pushes: {} clients posting single runs", a.clients),
-        &[wall],
-        Some(pushes.latency_ms.len() as u64),
+        wall,
+        &lat,
         &[peak_rss],
-        format!(
+        &format!(
             "{} errors; {} of {} acknowledged runs missing afterwards; one in twenty posted running, then completed",
             pushes.errors,
             missing,
             pushes.acked.len()
         ),
-    );
-    m.p50_ms = Some(pct(&lat, 0.5));
-    m.p99_ms = Some(pct(&lat, 0.99));
-    r.measures.push(m);
+    ));
     r.ratios.push(Ratio {
         name: "pushed runs per second".into(),
         ours: rate,
@@ -446,17 +438,13 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
     ] {
         let mut v = v.clone();
         v.sort_by(f64::total_cmp);
-        let mut m = measure(
-            "service",
+        r.measures.push(latencies(
             format!("reads during the pushes: {name}"),
-            &[wall],
-            Some(v.len() as u64),
+            wall,
+            &v,
             &[],
-            format!("{} readers in rotation", a.readers),
-        );
-        m.p50_ms = Some(pct(&v, 0.5));
-        m.p99_ms = Some(pct(&v, 0.99));
-        r.measures.push(m);
+            &format!("{} readers in rotation", a.readers),
+        ));
     }
     let mut all: Vec<f64> = [&reads.page_ms, &reads.workflow_ms, &reads.metrics_ms]
         .into_iter()
@@ -495,6 +483,21 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
     let _ = std::fs::remove_file(&db);
     let _ = std::fs::remove_file(&demo_db);
     Ok(())
+}
+
+/// A measure of `sorted` request latencies (ms) over `wall` seconds.
+fn latencies(name: String, wall: f64, sorted: &[f64], rss: &[f64], note: &str) -> super::Measure {
+    let mut m = measure(
+        "service",
+        name,
+        &[wall],
+        Some(sorted.len() as u64),
+        rss,
+        note,
+    );
+    m.p50_ms = Some(pct(sorted, 0.5));
+    m.p99_ms = Some(pct(sorted, 0.99));
+    m
 }
 
 fn target(name: &str, ours: f64, limit: f64, text: &str) -> Ratio {

@@ -690,7 +690,16 @@ async fn once_per_key(
     let (parts, bytes) = counted(resp).await?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let (store, r) = (st.store.clone(), route.to_string());
-    blocking(move || Ok(store.keep_answer(&key, &r, &hash, status.as_u16(), &text)?)).await?;
+    blocking(move || {
+        Ok(store.keep_answer(&crate::store::KeptAnswer {
+            key: &key,
+            route: &r,
+            body_sha256: &hash,
+            status: status.as_u16(),
+            response: &text,
+        })?)
+    })
+    .await?;
     Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
 }
 

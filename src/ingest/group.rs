@@ -341,7 +341,13 @@ fn store_group(store: &Store, items: &mut [Item]) -> Result<Vec<Report>, IngestE
             } else {
                 422
             };
-            batch.keep_answer(&k.key, &k.route, &k.body_sha256, status, &body)?;
+            batch.keep_answer(&crate::store::KeptAnswer {
+                key: &k.key,
+                route: &k.route,
+                body_sha256: &k.body_sha256,
+                status,
+                response: &body,
+            })?;
         }
     }
     let rows_read = items.iter().filter(|it| stores(it)).count() as u64;

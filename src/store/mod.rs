@@ -408,16 +408,9 @@ impl Store {
     }
 
     /// Keeps the answer to a keyed request (the first answer wins).
-    pub fn keep_answer(
-        &self,
-        key: &str,
-        route: &str,
-        body_sha256: &str,
-        status: u16,
-        response: &str,
-    ) -> Result<()> {
+    pub fn keep_answer(&self, a: &KeptAnswer<'_>) -> Result<()> {
         let conn = self.lock()?;
-        keep_answer_in(&conn, key, route, body_sha256, status, response)
+        keep_answer_in(&conn, a)
     }
 
     /// Creates a token with a role and returns it; only its hash is stored.
@@ -696,25 +689,29 @@ impl Store {
     }
 }
 
+/// The answer to a request that carried an Idempotency-Key, to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct KeptAnswer<'a> {
+    pub key: &'a str,
+    pub route: &'a str,
+    /// SHA-256 of the request body, hex.
+    pub body_sha256: &'a str,
+    pub status: u16,
+    pub response: &'a str,
+}
+
 /// Keeps the answer to a keyed request on `conn` (the first answer wins).
-fn keep_answer_in(
-    conn: &Connection,
-    key: &str,
-    route: &str,
-    body_sha256: &str,
-    status: u16,
-    response: &str,
-) -> Result<()> {
-    let known: i64 = conn.query_row(IDEM_COUNT, params![key, route], |r| r.get(0))?;
+fn keep_answer_in(conn: &Connection, a: &KeptAnswer<'_>) -> Result<()> {
+    let known: i64 = conn.query_row(IDEM_COUNT, params![a.key, a.route], |r| r.get(0))?;
     if known == 0 {
         conn.execute(
             IDEM_INSERT,
             params![
-                key,
-                route,
-                body_sha256,
-                status as i32,
-                response,
+                a.key,
+                a.route,
+                a.body_sha256,
+                a.status as i32,
+                a.response,
                 chrono::Utc::now().naive_utc()
             ],
         )?;

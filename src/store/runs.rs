@@ -406,15 +406,8 @@ impl RunBatch<'_> {
 
     /// Keeps the answer to a request with an Idempotency-Key in the batch's
     /// transaction, so that the answer is kept if and only if the runs are.
-    pub fn keep_answer(
-        &self,
-        key: &str,
-        route: &str,
-        body_sha256: &str,
-        status: u16,
-        response: &str,
-    ) -> Result<()> {
-        super::keep_answer_in(&self.conn, key, route, body_sha256, status, response)
+    pub fn keep_answer(&self, a: &super::KeptAnswer<'_>) -> Result<()> {
+        super::keep_answer_in(&self.conn, a)
     }
 
     /// Records the counts of a batch resolved by [`RunBatch::resolve_distinct`] and commits.

@@ -31,7 +31,8 @@ fn batch(w: usize, b: usize) -> String {
     s
 }
 
-fn store_with_catalogue(path: &std::path::Path) -> Store {
+/// A database file at `path` with the golden catalogue and time study.
+pub(crate) fn store_with_catalogue(path: &std::path::Path) -> Store {
     let store = Store::open(path).unwrap();
     ingest_file(
         &store,

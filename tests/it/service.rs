@@ -467,17 +467,7 @@ fn a_bounded_load_of_pushes_and_reads_has_no_errors_and_keeps_every_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("load.duckdb");
     {
-        let store = Store::open(&db).unwrap();
-        ingest_file(
-            &store,
-            yardstick::model::Kind::Workflows,
-            "golden/workflows.csv",
-        );
-        ingest_file(
-            &store,
-            yardstick::model::Kind::Baselines,
-            "golden/baselines.csv",
-        );
+        let store = crate::load::store_with_catalogue(&db);
         ingest_file(&store, yardstick::model::Kind::Runs, "golden/runs.csv");
     }
     let (mut server, base) = serve(&db);
