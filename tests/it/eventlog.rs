@@ -12,12 +12,11 @@ use yardstick::store::Store;
 use crate::ingest_file;
 
 /// The folder of the shared real event logs: `YARDSTICK_EVENTLOGS`, else
-/// `../shared/data/eventlogs` beside the checkout, else `/work/shared/data/eventlogs`.
+/// `../shared/data/eventlogs` beside the checkout.
 pub(crate) fn shared_logs() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("YARDSTICK_EVENTLOGS").map(PathBuf::from),
         Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/eventlogs")),
-        Some(PathBuf::from("/work/shared/data/eventlogs")),
     ];
     let found = candidates
         .into_iter()
