@@ -131,14 +131,15 @@ impl<K, V> Clone for Keeper<K, V> {
 /// answer, failed or panicked, and wakes the requests waiting for it.
 struct Computing<K: Hash + Eq, V> {
     inner: Arc<Inner<K, V>>,
-    key: Option<K>,
+    key: K,
 }
 
 impl<K: Hash + Eq, V> Computing<K, V> {
-    fn finish(mut self, value: Arc<V>, stamp: Stamp) {
-        let key = self.key.take().expect("finished once");
+    /// Keeps `value` unless a newer answer is kept already; dropping the
+    /// guard then frees the key.
+    fn finish(self, value: Arc<V>, stamp: Stamp) {
         let mut g = self.inner.lock();
-        if let Some(slot) = g.map.get_mut(&key) {
+        if let Some(slot) = g.map.get_mut(&self.key) {
             if slot
                 .kept
                 .as_ref()
@@ -146,23 +147,18 @@ impl<K: Hash + Eq, V> Computing<K, V> {
             {
                 slot.kept = Some((value, stamp));
             }
-            slot.computing = false;
         }
-        drop(g);
-        self.inner.done.notify_all();
     }
 }
 
 impl<K: Hash + Eq, V> Drop for Computing<K, V> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let mut g = self.inner.lock();
-            if let Some(slot) = g.map.get_mut(&key) {
-                slot.computing = false;
-            }
-            drop(g);
-            self.inner.done.notify_all();
+        let mut g = self.inner.lock();
+        if let Some(slot) = g.map.get_mut(&self.key) {
+            slot.computing = false;
         }
+        drop(g);
+        self.inner.done.notify_all();
     }
 }
 
@@ -278,22 +274,14 @@ where
             drop(g);
             let guard = Computing {
                 inner: self.inner.clone(),
-                key: Some(key),
+                key,
             };
             self.inner.computations.fetch_add(1, Ordering::Relaxed);
-            let stamp = self.stamp(generation, runs);
+            let stamp = stamp(generation, runs);
             let f = compute.take().expect("computed at most once per request");
             let value = Arc::new(f()?);
             guard.finish(value.clone(), stamp);
             return Ok(served(&value, stamp, generation, runs));
-        }
-    }
-
-    fn stamp(&self, generation: u64, runs: u64) -> Stamp {
-        Stamp {
-            generation,
-            runs,
-            as_of: chrono::Utc::now().naive_utc(),
         }
     }
 
@@ -304,7 +292,7 @@ where
     {
         let guard = Computing {
             inner: self.inner.clone(),
-            key: Some(key),
+            key,
         };
         self.inner.computations.fetch_add(1, Ordering::Relaxed);
         let me = self.clone();
@@ -316,7 +304,7 @@ where
                 // the rest of the machine.
                 let _slot = REFRESH.lock().unwrap_or_else(|e| e.into_inner());
                 let (generation, runs) = (me.inner.now)();
-                let stamp = me.stamp(generation, runs);
+                let stamp = stamp(generation, runs);
                 match compute() {
                     Ok(v) => guard.finish(Arc::new(v), stamp),
                     // The kept answer stays; the next request tries again.
@@ -346,6 +334,15 @@ where
                 None => break,
             }
         }
+    }
+}
+
+/// The stamp of a computation that begins reading now.
+fn stamp(generation: u64, runs: u64) -> Stamp {
+    Stamp {
+        generation,
+        runs,
+        as_of: chrono::Utc::now().naive_utc(),
     }
 }
 

@@ -65,14 +65,6 @@ impl Cache {
     ) -> Result<Served<Computed>, ReportError> {
         let filters = filters.normalised();
         let q = filters.query_string(true);
-        if let Some(id) = only {
-            if !dashboard.panels.iter().any(|p| p.id == id) {
-                return Err(ReportError::NotFound(format!(
-                    "dashboard `{}` has no panel `{id}`",
-                    dashboard.name
-                )));
-            }
-        }
         let key: Key = (dashboard.name.clone(), only.map(str::to_string), q.clone());
         let whole: Key = (dashboard.name.clone(), None, q);
         let (store, d, keeper) = (self.store.clone(), dashboard.clone(), self.keeper.clone());

@@ -188,11 +188,6 @@ impl Identities {
             Some(f) => Known::From(i64::from(f)),
         }
     }
-
-    /// Whether the set is loaded.
-    pub(crate) fn ready(&self) -> bool {
-        matches!(&*self.lock(), State::Ready { .. })
-    }
 }
 
 #[cfg(test)]
@@ -209,7 +204,7 @@ mod tests {
         assert_eq!(ids.known(&[h(1)]), Known::Nothing, "not loaded yet");
         ids.add(&[h(5)], 40);
         ids.loaded(vec![(h(1), 7), (h(2), 30)]);
-        assert!(ids.ready());
+        assert_ne!(ids.known(&[h(9)]), Known::Nothing, "loaded");
         assert_eq!(
             ids.known(&[h(5)]),
             Known::From(40),

@@ -329,11 +329,6 @@ impl Store {
         }
     }
 
-    /// Whether the identities of the stored runs are loaded.
-    pub fn identities_ready(&self) -> bool {
-        self.identities.ready()
-    }
-
     /// The identity hash of every stored run and the batch of its current
     /// version (as `identity` keeps it), read from the table.
     fn identity_hashes(&self) -> Result<Vec<(u64, u32)>> {

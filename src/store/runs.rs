@@ -260,11 +260,10 @@ pub struct RunBatchMeta<'a> {
 /// What resolving a batch of distinct runs did, run by run: the identities
 /// `(source, run_id)` it stored as new versions, and of those the ones that
 /// replaced a stored version. An appended run in neither is unchanged.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Resolved {
     pub stored: HashSet<(String, String)>,
     pub replaced: HashSet<(String, String)>,
-    merged: Option<(u64, u64)>,
 }
 
 impl Resolved {
@@ -397,11 +396,7 @@ impl RunBatch<'_> {
                 replaced.len()
             )));
         }
-        Ok(Resolved {
-            stored,
-            replaced,
-            merged: Some((merged.stored, merged.replaced)),
-        })
+        Ok(Resolved { stored, replaced })
     }
 
     /// Keeps the answer to a request with an Idempotency-Key in the batch's
@@ -417,12 +412,10 @@ impl RunBatch<'_> {
         accepted: u64,
         resolved: &Resolved,
     ) -> Result<Written> {
-        let (stored, replaced) = resolved.merged.ok_or_else(|| {
-            StoreError::Shape("commit_resolved of a batch that was not resolved".into())
-        })?;
+        let stored = resolved.stored.len() as u64;
         let merged = Merged {
             stored,
-            replaced,
+            replaced: resolved.replaced.len() as u64,
             duplicates: 0,
             unchanged: self.appended - stored,
         };

@@ -151,29 +151,8 @@ fn sigterm_finishes_the_ingest_in_flight_then_stops() {
             .status
             .success()
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_yardstick"))
-        .arg("--db")
-        .arg(&db)
-        .args(["serve", "--open", "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let t0 = Instant::now();
-    while agent.get(&format!("{base}/healthz")).call().is_err() {
-        assert!(t0.elapsed().as_secs() < 60, "the server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let (mut server, base) = crate::service::serve(&db);
+    let agent = crate::service::agent();
     // Large enough that the ingest is still running when the signal comes.
     const BIG: usize = 250_000;
     let body = std::fs::read(sized_batch_file(dir.path(), 1, BIG)).unwrap();

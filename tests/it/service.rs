@@ -322,7 +322,9 @@ async fn an_idempotency_key_holds_for_concurrent_pushes() {
     assert!(other.text().contains("different body"), "{}", other.text());
 }
 
-fn serve(db: &std::path::Path) -> (std::process::Child, String) {
+/// `yardstick serve --open` on `db` as a child process, once it answers:
+/// the process and its base URL.
+pub(crate) fn serve(db: &std::path::Path) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -346,7 +348,8 @@ fn serve(db: &std::path::Path) -> (std::process::Child, String) {
     (child, base)
 }
 
-fn agent() -> ureq::Agent {
+/// A client that hands back 4xx and 5xx answers, with a 60 s limit.
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
