@@ -138,6 +138,10 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     response    VARCHAR   NOT NULL,
     created_at  TIMESTAMP NOT NULL
 );
+-- A keyed post looks its key up twice (find.sql, count.sql); without an index
+-- that is a scan of every answer ever kept, so a post's cost grew with the
+-- table. Not unique: the first answer wins in code, under the writer's lock.
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_key ON idempotency_keys (idem_key);
 
 -- API tokens: only a SHA-256 of each token's secret is kept; the token is
 -- shown once, when it is created. Revoked tokens stay for the record.

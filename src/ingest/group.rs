@@ -272,10 +272,7 @@ fn store_group(store: &Store, items: &mut [Item]) -> Result<Vec<Report>, IngestE
             r.rejects = lines;
             r.rejects_truncated = cut;
             if !r.stored {
-                r.warnings.push(
-                    "strict mode: 1 rejected row(s), event(s) or case(s), so nothing from this input was stored"
-                        .to_string(),
-                );
+                r.warnings.push(super::strict_refusal(1));
             }
         }
     }

@@ -441,9 +441,7 @@ fn stream_runs(
         let refuse = opts.strict && rejected > 0;
         let written = if refuse {
             drop(batch); // rolls back
-            warnings.push(format!(
-                "strict mode: {rejected} rejected row(s), event(s) or case(s), so nothing from this input was stored"
-            ));
+            warnings.push(strict_refusal(rejected));
             None
         } else {
             Some(batch.commit(rows_read, accepted)?)
@@ -467,6 +465,13 @@ fn stream_runs(
             error: None,
         })
     })
+}
+
+/// The warning of an input that `strict` refused for its `rejected` rejects.
+pub(crate) fn strict_refusal(rejected: impl std::fmt::Display) -> String {
+    format!(
+        "strict mode: {rejected} rejected row(s), event(s) or case(s), so nothing from this input was stored"
+    )
 }
 
 /// Stores a prepared batch (unless `strict` refuses it) and reports.
@@ -498,10 +503,7 @@ fn store_prepared(
     let (lines, truncated) = reject_lines(&p.rejects);
     let mut warnings = p.warnings;
     if refuse {
-        warnings.push(format!(
-            "strict mode: {} rejected row(s), event(s) or case(s), so nothing from this input was stored",
-            p.rejects.len()
-        ));
+        warnings.push(strict_refusal(p.rejects.len()));
     }
     Ok(Report {
         kind,
