@@ -371,3 +371,41 @@ fn hostile_shapes_are_refused_with_a_reason() {
         .reason
         .contains("the row is longer than 1048576 bytes"));
 }
+
+/// A decimal in a JSON run is stored as the f64 nearest to it, as from CSV.
+/// serde_json's default parser gets some decimals one unit in the last place
+/// off; the two here are its maintainers' own examples (serde-rs/json#378,
+/// 98.88339545701953 read as …52; serde-rs/json#1336, 1.5777777777770001),
+/// and its `float_roundtrip` feature reads them right.
+#[test]
+fn json_decimals_are_stored_as_written() {
+    let s = catalogue();
+    let written = ["98.88339545701953", "1.5777777777770001"];
+    let json = format!(
+        r#"[
+      {{"source": "api", "run_id": "f1", "workflow_id": "wf-a", "started_at": "2026-01-02T00:00:00Z",
+       "finished_at": "2026-01-02T00:06:00Z", "status": "succeeded", "human_minutes": {}}},
+      {{"source": "api", "run_id": "f2", "workflow_id": "wf-a", "started_at": "2026-01-03T00:00:00Z",
+       "finished_at": "2026-01-03T00:06:00Z", "status": "succeeded", "human_minutes": {}}}
+    ]"#,
+        written[0], written[1]
+    );
+    let rep = ingest_text(&s, Kind::Runs, Format::Json, &json, true).unwrap();
+    assert_eq!((rep.accepted, rep.rejected), (2, 0));
+    let (_, runs) = s
+        .compare_frames(&["wf-a".to_string()], january().to, None)
+        .unwrap();
+    let stored: Vec<f64> = runs
+        .column("human_minutes")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let expected: Vec<f64> = written.iter().map(|w| w.parse().unwrap()).collect();
+    assert_eq!(
+        stored.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        "stored {stored:?}, written {written:?}"
+    );
+}
