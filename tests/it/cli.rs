@@ -109,7 +109,9 @@ fn ingest_report_and_rejects_from_the_command_line() {
     );
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["rows"][0]["runs"], 9);
-    assert_eq!(j["rows"][0]["cycle_time_p90_min"], 102.0);
+    // The interpolated p90 is 102.00000000000001 in f64; the JSON says so, and
+    // a parser that reads it exactly (float_roundtrip) no longer rounds it to 102.
+    crate::close(j["rows"][0]["cycle_time_p90_min"].as_f64(), Some(102.0));
     let out = yardstick(
         &db,
         &[
