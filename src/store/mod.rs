@@ -32,7 +32,6 @@ const BATCH_SET_COUNTS: &str = include_str!("../../queries/batches/set_counts.sq
 const BATCH_FINISH: &str = include_str!("../../queries/batches/finish.sql");
 const BATCH_LIST: &str = include_str!("../../queries/batches/list.sql");
 const IDEM_FIND: &str = include_str!("../../queries/idempotency/find.sql");
-const IDEM_COUNT: &str = include_str!("../../queries/idempotency/count.sql");
 const IDEM_INSERT: &str = include_str!("../../queries/idempotency/insert.sql");
 const TOKENS_INSERT: &str = include_str!("../../queries/tokens/insert.sql");
 const TOKENS_FIND: &str = include_str!("../../queries/tokens/find.sql");
@@ -697,8 +696,12 @@ pub struct KeptAnswer<'a> {
 
 /// Keeps the answer to a keyed request on `conn` (the first answer wins).
 fn keep_answer_in(conn: &Connection, a: &KeptAnswer<'_>) -> Result<()> {
-    let known: i64 = conn.query_row(IDEM_COUNT, params![a.key, a.route], |r| r.get(0))?;
-    if known == 0 {
+    let known = conn
+        .prepare(IDEM_FIND)?
+        .query(params![a.key, a.route])?
+        .next()?
+        .is_some();
+    if !known {
         conn.execute(
             IDEM_INSERT,
             params![

@@ -647,8 +647,9 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
 
 /// A keyed post's two look-ups go through the index on `idem_key`, so their
 /// cost does not grow with the answers kept (a scan of a million random keys
-/// took 24 ms a look-up, the index 1 ms): the plan of each query, as the
-/// store runs it, is an index scan, and it finds the one answer of its route.
+/// took 24 ms a look-up, the index 1 ms): the plan of `find.sql` (which also
+/// says whether an answer is kept) is an index scan, and it finds the one
+/// answer of its route and none of another route.
 #[test]
 fn a_keyed_lookup_uses_the_index_not_a_scan() {
     let conn = duckdb::Connection::open_in_memory().unwrap();
@@ -663,33 +664,27 @@ fn a_keyed_lookup_uses_the_index_not_a_scan() {
         .query_row("SELECT md5('777')", [], |r| r.get(0))
         .unwrap();
     let route = "/api/v1/ingest/steps";
-    for (name, sql) in [
-        (
-            "find.sql",
-            include_str!("../../queries/idempotency/find.sql"),
-        ),
-        (
-            "count.sql",
-            include_str!("../../queries/idempotency/count.sql"),
-        ),
-    ] {
-        let literal = sql
-            .replace("$1", &format!("'{key}'"))
-            .replace("$2", &format!("'{route}'"));
-        let plan: String = conn
-            .query_row(&format!("EXPLAIN ANALYZE {literal}"), [], |r| r.get(1))
-            .unwrap();
-        assert!(plan.contains("Index Scan"), "{name} scans:\n{plan}");
-        assert!(!plan.contains("Sequential Scan"), "{name} scans:\n{plan}");
-    }
     let find = include_str!("../../queries/idempotency/find.sql");
+    // The plan of the query with the values written in; bound, DuckDB 2.0
+    // plans it the same way (1 ms against 24 ms by scanning, measured).
+    let literal = find
+        .replace("$1", &format!("'{key}'"))
+        .replace("$2", &format!("'{route}'"));
+    let plan: String = conn
+        .query_row(&format!("EXPLAIN ANALYZE {literal}"), [], |r| r.get(1))
+        .unwrap();
+    assert!(plan.contains("Index Scan"), "find.sql scans:\n{plan}");
+    assert!(!plan.contains("Sequential Scan"), "find.sql scans:\n{plan}");
     let answer: String = conn
         .query_row(find, duckdb::params![key, route], |r| r.get(2))
         .unwrap();
     assert_eq!(answer, format!("answer 777 {route}"));
-    let count = include_str!("../../queries/idempotency/count.sql");
-    let n: i64 = conn
-        .query_row(count, duckdb::params![key, route], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 1);
+    let mut stmt = conn.prepare(find).unwrap();
+    let other = stmt
+        .query(duckdb::params![key, "/api/v1/ingest/baselines"])
+        .unwrap()
+        .next()
+        .unwrap()
+        .is_some();
+    assert!(!other, "a key is kept per route");
 }
