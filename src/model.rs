@@ -285,6 +285,75 @@ impl Rows {
     }
 }
 
+/// One workflow's runs as a comparison reads them: per run its anchor
+/// (`coalesce(trigger_at, started_at)` in microseconds), status, and the
+/// per-run quantities of the metric definitions (`queries/compare/runs.sql`),
+/// as columns. An engine fills it in no particular order; [`RunSample::canonical`]
+/// puts it in the one order a seeded bootstrap draws from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSample {
+    pub anchor_us: Vec<i64>,
+    pub status: Vec<Status>,
+    pub cycle_min: Vec<Option<f64>>,
+    pub response_min: Vec<Option<f64>>,
+    pub human_minutes: Vec<Option<f64>>,
+}
+
+impl RunSample {
+    pub fn len(&self) -> usize {
+        self.anchor_us.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchor_us.is_empty()
+    }
+
+    pub fn push(
+        &mut self,
+        anchor_us: i64,
+        status: Status,
+        cycle_min: Option<f64>,
+        response_min: Option<f64>,
+        human_minutes: Option<f64>,
+    ) {
+        self.anchor_us.push(anchor_us);
+        self.status.push(status);
+        self.cycle_min.push(cycle_min);
+        self.response_min.push(response_min);
+        self.human_minutes.push(human_minutes);
+    }
+
+    /// The runs ordered by anchor, then by every other column (floats by
+    /// their total order, a missing value first). Two runs equal in every
+    /// column are interchangeable to every computation that reads a sample,
+    /// so this order depends only on the runs' values: not on the engine, on
+    /// the order a query returned them, or on run ids.
+    pub fn canonical(&self) -> RunSample {
+        let opt = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (a, b) => a.is_some().cmp(&b.is_some()),
+        };
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            self.anchor_us[a]
+                .cmp(&self.anchor_us[b])
+                .then((self.status[a] as u8).cmp(&(self.status[b] as u8)))
+                .then_with(|| opt(self.cycle_min[a], self.cycle_min[b]))
+                .then_with(|| opt(self.response_min[a], self.response_min[b]))
+                .then_with(|| opt(self.human_minutes[a], self.human_minutes[b]))
+        });
+        let pick = |i: &u32| *i as usize;
+        RunSample {
+            anchor_us: order.iter().map(|i| self.anchor_us[pick(i)]).collect(),
+            status: order.iter().map(|i| self.status[pick(i)]).collect(),
+            cycle_min: order.iter().map(|i| self.cycle_min[pick(i)]).collect(),
+            response_min: order.iter().map(|i| self.response_min[pick(i)]).collect(),
+            human_minutes: order.iter().map(|i| self.human_minutes[pick(i)]).collect(),
+        }
+    }
+}
+
 /// Parses a timestamp: RFC 3339 with `Z` or an offset (normalised to UTC), or
 /// `YYYY-MM-DD HH:MM:SS[.fff]` / `YYYY-MM-DDTHH:MM:SS[.fff]` without an offset,
 /// which means UTC.
@@ -598,5 +667,49 @@ mod tests {
         assert!(parse_bool("maybe").is_err());
         assert!(check_slug("invoice-intake_2").is_ok());
         assert!(check_slug("Invoice Intake").is_err());
+    }
+
+    /// The canonical order is the same from any input order: by anchor, then
+    /// status, then the values (a missing value before any), so tied anchors
+    /// do not leave the order to the engine.
+    #[test]
+    fn a_sample_has_one_canonical_order_whatever_the_input_order() {
+        let rows = [
+            (20, Status::Failed, None, Some(3.0), None),
+            (10, Status::Succeeded, Some(5.0), Some(1.0), Some(2.0)),
+            (10, Status::Succeeded, Some(4.0), None, None),
+            (10, Status::Succeeded, None, Some(1.0), None),
+            (10, Status::Escalated, Some(1.0), None, None),
+            (10, Status::Succeeded, Some(5.0), Some(1.0), None),
+        ];
+        let sample = |order: &[usize]| {
+            let mut s = RunSample::default();
+            for &i in order {
+                let (a, st, c, r, h) = rows[i];
+                s.push(a, st, c, r, h);
+            }
+            s.canonical()
+        };
+        let first = sample(&[0, 1, 2, 3, 4, 5]);
+        for order in [[5, 4, 3, 2, 1, 0], [2, 0, 5, 3, 1, 4], [3, 5, 1, 4, 0, 2]] {
+            assert_eq!(sample(&order), first);
+        }
+        assert_eq!(first.anchor_us, [10, 10, 10, 10, 10, 20]);
+        assert_eq!(
+            first.status,
+            [
+                Status::Succeeded,
+                Status::Succeeded,
+                Status::Succeeded,
+                Status::Succeeded,
+                Status::Escalated,
+                Status::Failed
+            ]
+        );
+        assert_eq!(
+            first.cycle_min,
+            [None, Some(4.0), Some(5.0), Some(5.0), Some(1.0), None]
+        );
+        assert_eq!(first.human_minutes[2..4], [None, Some(2.0)]);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::engine::Engine;
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
-use crate::model::{check_slug, parse_timestamp_or_date};
+use crate::model::{check_slug, parse_timestamp_or_date, RunSample};
 use crate::store::{CatalogueEntry, Store, StoreError};
 
 /// Why a report could not be made.
@@ -231,38 +231,61 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
         hours: None,
         money: None,
     };
-    // The evidence of COMPARE_CHUNK workflows comes in one query each for the
-    // study and the runs (a query per workflow cost more than the bootstrap at
-    // 1,000 workflows), which also bounds memory at any number of runs. Within
-    // a chunk one workflow's comparison does not depend on another's (each has
-    // its own seeded stream), so they run on all cores, kept in catalogue order.
-    let mut out = Vec::with_capacity(chosen.len());
-    for chunk in chosen.chunks(COMPARE_CHUNK) {
-        let ids: Vec<String> = chunk
-            .iter()
-            .map(|w| w.workflow.workflow_id.clone())
-            .collect();
-        let (study, runs) = store.compare_frames(&ids, to, as_of)?;
-        let study_parts = compare::split_by_workflow(&study)?;
-        let run_parts = compare::split_by_workflow(&runs)?;
-        let one = |w: &&CatalogueEntry| -> Result<Comparison, ReportError> {
-            let id = w.workflow.workflow_id.as_str();
-            let baseline = compare::Baseline {
-                b: w.b,
-                source: w.b_source.clone(),
-            };
-            Ok(compare::compare(
-                &w.workflow,
-                &compare::frame_of(&study_parts, &study, id),
-                &compare::frame_of(&run_parts, &runs, id),
-                spec,
-                &baseline,
-                reclaimed.get(id).copied().unwrap_or(none),
-            )?)
-        };
-        out.extend(on_all_cores(chunk, one)?);
+    let by_id: HashMap<&str, &CatalogueEntry> = chosen
+        .iter()
+        .map(|w| (w.workflow.workflow_id.as_str(), *w))
+        .collect();
+    // The comparisons of `ids`. The evidence of COMPARE_CHUNK workflows comes
+    // in one query (a query per workflow cost more than the bootstrap at
+    // 1,000 workflows), which also bounds memory at any number of runs.
+    // Within a chunk one workflow's comparison does not depend on another's
+    // (each has its own seeded stream), so they run on all cores, in order.
+    let compute = |ids: &[String]| -> Result<Vec<Comparison>, ReportError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(COMPARE_CHUNK) {
+            let (study, samples) = store.compare_evidence(chunk, to, as_of)?;
+            let study_parts = compare::split_by_workflow(&study)?;
+            let items: Vec<(&CatalogueEntry, RunSample)> = chunk
+                .iter()
+                .map(|id| by_id[id.as_str()])
+                .zip(samples)
+                .collect();
+            let one =
+                |(w, runs): &(&CatalogueEntry, RunSample)| -> Result<Comparison, ReportError> {
+                    let id = w.workflow.workflow_id.as_str();
+                    let baseline = compare::Baseline {
+                        b: w.b,
+                        source: w.b_source.clone(),
+                    };
+                    Ok(compare::compare(
+                        &w.workflow,
+                        &compare::frame_of(&study_parts, &study, id),
+                        runs,
+                        spec,
+                        &baseline,
+                        reclaimed.get(id).copied().unwrap_or(none),
+                    )?)
+                };
+            out.extend(on_all_cores(&items, one)?);
+        }
+        Ok(out)
+    };
+    let ids: Vec<String> = chosen
+        .iter()
+        .map(|w| w.workflow.workflow_id.clone())
+        .collect();
+    match (store.parts(), as_of) {
+        // Each workflow's comparison is kept; only those whose data changed
+        // are computed again.
+        (Some(parts), None) => {
+            let args = format!(
+                "{:?} {:?} {} {} {} {}",
+                spec.baseline, spec.from, spec.to, spec.seed, spec.resamples, spec.level
+            );
+            parts.each("compare", &args, &ids, compute)
+        }
+        _ => compute(&ids),
     }
-    Ok(out)
 }
 
 /// Workflows whose comparison evidence is fetched by one query.
@@ -556,28 +579,41 @@ pub fn alerts(store: &dyn Engine, at: Option<&str>, tz: &str) -> Result<Alerts, 
         .find(|b| b.end <= at)
         .copied()
         .ok_or_else(|| ReportError::BadRequest("no complete week before `at`".into()))?;
-    let mut checks = Vec::new();
-    let automated: Vec<(String, chrono::NaiveDateTime)> = store
+    let automated: HashMap<String, chrono::NaiveDateTime> = store
         .catalogue(None)?
         .into_iter()
         .filter_map(|w| Some((w.workflow.workflow_id, w.workflow.automated_since?)))
         .collect();
-    for chunk in automated.chunks(COMPARE_CHUNK) {
-        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
-        let (_, runs) = store.compare_frames(&ids, last.end, None)?;
-        let parts = compare::split_by_workflow(&runs)?;
-        for (id, go_live) in chunk {
-            checks.extend(compare::regression_checks(
-                id,
-                *go_live,
-                &compare::frame_of(&parts, &runs, id),
-                last.start,
-                last.end,
-                compare::DEFAULT_SEED,
-                compare::DEFAULT_RESAMPLES,
-            )?);
+    let mut ids: Vec<String> = automated.keys().cloned().collect();
+    ids.sort();
+    let compute = |ids: &[String]| -> Result<Vec<Vec<compare::RegressionCheck>>, ReportError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(COMPARE_CHUNK) {
+            let (_, samples) = store.compare_evidence(chunk, last.end, None)?;
+            let items: Vec<(&String, RunSample)> = chunk.iter().zip(samples).collect();
+            let one = |(id, runs): &(&String, RunSample)| {
+                Ok(compare::regression_checks(
+                    id,
+                    automated[id.as_str()],
+                    runs,
+                    last.start,
+                    last.end,
+                    compare::DEFAULT_SEED,
+                    compare::DEFAULT_RESAMPLES,
+                )?)
+            };
+            out.extend(on_all_cores(&items, one)?);
         }
-    }
+        Ok(out)
+    };
+    let per_workflow = match store.parts() {
+        Some(parts) => {
+            let args = format!("{} {}", last.start, last.end);
+            parts.each("regression_checks", &args, &ids, compute)?
+        }
+        None => compute(&ids)?,
+    };
+    let checks: Vec<compare::RegressionCheck> = per_workflow.into_iter().flatten().collect();
     Ok(Alerts {
         tz: zone.name().to_string(),
         week_start: last.start,

@@ -1,12 +1,16 @@
 -- The Spark SQL variant of runs.sql: the runs of the workflows in :workflows
--- anchored before :to, current as of :as_of ('' for now), in the same fixed
--- order, so that the seeded bootstrap draws the same resamples.
-WITH known AS (
+-- anchored before :to, current as of :as_of ('' for now), each with `wf`, its
+-- workflow's position in :workflows (from 0); in no order, as runs.sql.
+WITH chosen AS (
+    SELECT CAST(pos AS INT) AS wf, col AS workflow_id
+    FROM (SELECT posexplode(split(:workflows, ',')))
+),
+known AS (
     SELECT batch_id
     FROM ingest_batches
     WHERE :as_of = '' OR received_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
 )
-SELECT workflow_id,
+SELECT c.wf,
        unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP)) AS anchor_us,
        status,
        CASE WHEN status IN ('succeeded', 'escalated')
@@ -18,12 +22,11 @@ SELECT workflow_id,
            AS response_min,
        human_minutes
 FROM runs r
-WHERE array_contains(split(:workflows, ','), workflow_id)
-  AND anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
+JOIN chosen c ON c.workflow_id = r.workflow_id
+WHERE anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
   AND coalesce(trigger_at, started_at) < CAST(:to AS TIMESTAMP_NTZ)
   AND ((:as_of = '' AND r.superseded_batch IS NULL)
        OR (:as_of <> ''
            AND r.batch_id IN (SELECT batch_id FROM known)
            AND (r.superseded_batch IS NULL
                 OR r.superseded_batch NOT IN (SELECT batch_id FROM known))))
-ORDER BY workflow_id, anchor_us, source, run_id

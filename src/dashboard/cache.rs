@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use super::{compute, Computed, Dashboard, Filters};
+use super::{compute_in, Computed, Dashboard, Filters};
+use crate::engine::incremental::Incremental;
 use crate::keep::{Keeper, Served};
 use crate::report::ReportError;
-use crate::store::Store;
 
 /// How many computed dashboards are kept; beyond it the least recently
 /// requested goes.
@@ -22,15 +22,16 @@ type Key = (String, Option<String>, String);
 #[derive(Clone)]
 pub struct Cache {
     keeper: Keeper<Key, Computed>,
-    store: Store,
+    /// The store with the per-workflow parts shared with the kept answers.
+    engine: Incremental,
 }
 
 impl Cache {
-    pub fn new(store: &Store) -> Cache {
-        let s = store.clone();
+    pub fn new(engine: &Incremental) -> Cache {
+        let s = engine.store().clone();
         Cache {
             keeper: Keeper::new(CAPACITY, Arc::new(move || s.freshness())),
-            store: store.clone(),
+            engine: engine.clone(),
         }
     }
 
@@ -67,7 +68,7 @@ impl Cache {
         let q = filters.query_string(true);
         let key: Key = (dashboard.name.clone(), only.map(str::to_string), q.clone());
         let whole: Key = (dashboard.name.clone(), None, q);
-        let (store, d, keeper) = (self.store.clone(), dashboard.clone(), self.keeper.clone());
+        let (engine, d, keeper) = (self.engine.clone(), dashboard.clone(), self.keeper.clone());
         let only = only.map(str::to_string);
         let work = move || {
             // One panel of a page already computed from the same data is
@@ -79,7 +80,7 @@ impl Cache {
                     });
                 }
             }
-            compute(&store, &d, filters, only.as_deref())
+            compute_in(&engine, &d, filters, only.as_deref())
         };
         if current {
             self.keeper.get_current(key, work)

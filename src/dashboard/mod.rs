@@ -18,6 +18,7 @@ pub use spec::{Dashboard, Panel, SpecError};
 
 use std::sync::Arc;
 
+use crate::engine::incremental::Incremental;
 use crate::report::ReportError;
 use crate::store::Store;
 
@@ -97,13 +98,25 @@ pub struct Computed {
     html: std::sync::OnceLock<Arc<str>>,
 }
 
-/// Computes every panel of `dashboard`, or only `only` (a panel id).
+/// Computes every panel of `dashboard`, or only `only` (a panel id), from
+/// nothing.
 pub fn compute(
     store: &Store,
     dashboard: &Dashboard,
     filters: Filters,
     only: Option<&str>,
 ) -> Result<Computed, ReportError> {
+    compute_in(&Incremental::full(store.clone()), dashboard, filters, only)
+}
+
+/// [`compute`] through `engine`, reusing the per-workflow parts it keeps.
+pub fn compute_in(
+    engine: &Incremental,
+    dashboard: &Dashboard,
+    filters: Filters,
+    only: Option<&str>,
+) -> Result<Computed, ReportError> {
+    let store = engine.store();
     let mut filters = filters.normalised();
     if let Some(id) = only {
         if !dashboard.panels.iter().any(|p| p.id == id) {
@@ -148,7 +161,7 @@ pub fn compute(
             .map(|w| w.workflow.workflow_id.clone());
     }
     let scope = source::resolve_scope(
-        store,
+        engine,
         &full,
         filters.from.as_deref(),
         filters.to.as_deref(),
@@ -187,7 +200,7 @@ pub fn compute(
             html: Default::default(),
         });
     };
-    let mut ctx = source::Context::new(store, scope.clone(), &full)?;
+    let mut ctx = source::Context::new(engine, scope.clone(), &full)?;
     let mut tables = Vec::new();
     for (i, p) in dashboard.panels.iter().enumerate() {
         if only.is_some_and(|id| id != p.id) {

@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::engine::incremental::Incremental;
 use crate::metrics::compare::Comparison;
 use crate::metrics::portfolio::Portfolio;
 use crate::metrics::trend::Granularity;
 use crate::metrics::{MetricRow, Period};
 use crate::report::{self, ReportError};
-use crate::store::{CatalogueEntry, Store};
+use crate::store::CatalogueEntry;
 
 /// What a column holds; numbers carry the unit they are shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -436,7 +437,7 @@ fn view_name(v: View) -> &'static str {
 /// Computes sources for one scope, sharing the expensive parts (metric rows,
 /// comparisons, the weekly trend) between the panels of a page.
 pub struct Context<'a> {
-    store: &'a Store,
+    engine: &'a Incremental,
     pub scope: Scope,
     catalogue: Vec<CatalogueEntry>,
     portfolio: Option<(Portfolio, Vec<MetricRow>, Vec<Comparison>)>,
@@ -446,7 +447,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context for `scope`, with the current catalogue the scope was resolved from.
     pub fn new(
-        store: &'a Store,
+        engine: &'a Incremental,
         scope: Scope,
         catalogue: &[CatalogueEntry],
     ) -> Result<Context<'a>, ReportError> {
@@ -456,7 +457,7 @@ impl<'a> Context<'a> {
             .cloned()
             .collect();
         Ok(Context {
-            store,
+            engine,
             scope,
             catalogue,
             portfolio: None,
@@ -474,14 +475,14 @@ impl<'a> Context<'a> {
         if let Some((_, rows, _)) = &self.portfolio {
             return Ok(rows.iter().map(|r| r.runs).sum());
         }
-        let t = report::metric_table(self.store, self.scope.period, &self.scope.workflows)?;
+        let t = report::metric_table(self.engine, self.scope.period, &self.scope.workflows)?;
         Ok(t.rows()?.iter().map(|r| r.runs).sum())
     }
 
     fn portfolio(&mut self) -> Result<&(Portfolio, Vec<MetricRow>, Vec<Comparison>), ReportError> {
         if self.portfolio.is_none() {
             self.portfolio = Some(report::portfolio_in(
-                self.store,
+                self.engine,
                 self.scope.period,
                 &self.scope.workflows,
                 None,
@@ -494,7 +495,7 @@ impl<'a> Context<'a> {
         if self.weekly.is_none() {
             let iso = crate::model::format_timestamp;
             self.weekly = Some(report::trend(
-                self.store,
+                self.engine,
                 Granularity::Week,
                 "UTC",
                 Some(&iso(self.scope.period.from)),
@@ -521,7 +522,7 @@ impl<'a> Context<'a> {
         };
         match source {
             Source::Query(q) => {
-                let df = self.store.dashboard_query(
+                let df = self.engine.store().dashboard_query(
                     q.sql,
                     self.scope.period.from,
                     self.scope.period.to,
@@ -695,7 +696,7 @@ impl<'a> Context<'a> {
             }
             View::Regressions => {
                 let at = crate::model::format_timestamp(self.scope.period.to);
-                let alerts = report::alerts(self.store, Some(&at), "UTC")?;
+                let alerts = report::alerts(self.engine, Some(&at), "UTC")?;
                 for c in alerts
                     .alerts
                     .iter()
@@ -734,7 +735,7 @@ impl<'a> Context<'a> {
                 ));
             }
             View::Backlog => {
-                let b = report::backlog(self.store, None)?;
+                let b = report::backlog(self.engine.store(), None)?;
                 for r in b
                     .rows
                     .iter()
@@ -984,7 +985,7 @@ fn rows_of_frame(
 /// Resolves the filters of a request into a scope: the period (both bounds,
 /// or neither for every stored run) and the workflows of `team` and/or `workflow`.
 pub fn resolve_scope(
-    store: &Store,
+    store: &dyn crate::engine::Engine,
     catalogue: &[CatalogueEntry],
     from: Option<&str>,
     to: Option<&str>,

@@ -6,11 +6,13 @@
 //! `*.spark.sql` variant beside each DuckDB file) and hand back the same
 //! DataFrames and rows; nothing above this trait knows which one ran.
 
+pub mod incremental;
 pub mod spark;
 
 use chrono::NaiveDateTime;
 use polars::prelude::DataFrame;
 
+use crate::model::RunSample;
 use crate::store::{CatalogueEntry, Result, Store, StoreError};
 
 /// The tables a report needs, from one engine.
@@ -33,14 +35,21 @@ pub trait Engine: Send + Sync {
     ) -> Result<Vec<DataFrame>>;
 
     /// The evidence of some workflows' comparisons: their time-study
-    /// observations and their runs anchored before `to`, each ordered by
-    /// workflow and then in a fixed order.
-    fn compare_frames(
+    /// observations, ordered by workflow and then in a fixed order, and their
+    /// runs anchored before `to`, one sample per workflow in the order of
+    /// `workflow_ids` (each in any order: see `RunSample::canonical`).
+    fn compare_evidence(
         &self,
         workflow_ids: &[String],
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, DataFrame)>;
+    ) -> Result<(DataFrame, Vec<RunSample>)>;
+
+    /// The kept per-workflow parts of answers, with the versions of the data
+    /// now, where this engine keeps them (see [`incremental`]).
+    fn parts(&self) -> Option<incremental::Parts<'_>> {
+        None
+    }
 
     /// The metric table of one period `[from, to)`.
     fn metric_frame(
@@ -77,13 +86,13 @@ impl Engine for Store {
         Store::metric_frames(self, bounds, leak_horizon_days, workflows, as_of)
     }
 
-    fn compare_frames(
+    fn compare_evidence(
         &self,
         workflow_ids: &[String],
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, DataFrame)> {
-        Store::compare_frames(self, workflow_ids, to, as_of)
+    ) -> Result<(DataFrame, Vec<RunSample>)> {
+        Store::compare_evidence(self, workflow_ids, to, as_of)
     }
 }
 

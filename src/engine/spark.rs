@@ -19,12 +19,14 @@ use std::sync::Mutex;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use chrono::NaiveDateTime;
-use polars::prelude::{AnyValue, Column, DataFrame, PlSmallStr, Series, TimeUnit as PlTimeUnit};
+use polars::prelude::{
+    AnyValue, Column, DataFrame, DataType as PlDataType, PlSmallStr, Series, TimeUnit as PlTimeUnit,
+};
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
 use super::{split_periods, Engine};
 use crate::lake::{self, Root};
-use crate::model::Workflow;
+use crate::model::{RunSample, Status, Workflow};
 use crate::store::{CatalogueEntry, Result, StoreError};
 
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.spark.sql");
@@ -250,12 +252,12 @@ impl Engine for SparkEngine {
         split_periods(df, b.periods)
     }
 
-    fn compare_frames(
+    fn compare_evidence(
         &self,
         workflow_ids: &[String],
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, DataFrame)> {
+    ) -> Result<(DataFrame, Vec<RunSample>)> {
         let ids = workflow_ids.join(",");
         let study = self.query(
             COMPARE_STUDY,
@@ -265,8 +267,48 @@ impl Engine for SparkEngine {
             COMPARE_RUNS,
             &[("workflows", ids), ("to", ts(to)), ("as_of", opt_ts(as_of))],
         )?;
-        Ok((study, runs))
+        Ok((study, samples_of(&runs, workflow_ids.len())?))
     }
+}
+
+/// runs.spark.sql's rows filed by `wf` into one sample per workflow.
+fn samples_of(df: &DataFrame, workflows: usize) -> Result<Vec<RunSample>> {
+    let shape = |what: String| StoreError::Shape(format!("compare/runs.spark.sql: {what}"));
+    let mut samples = vec![RunSample::default(); workflows];
+    if df.height() == 0 {
+        return Ok(samples);
+    }
+    let col =
+        |name: &str, dtype: &PlDataType| -> Result<Column> { Ok(df.column(name)?.cast(dtype)?) };
+    let (wf, anchor) = (
+        col("wf", &PlDataType::Int64)?,
+        col("anchor_us", &PlDataType::Int64)?,
+    );
+    let status = col("status", &PlDataType::String)?;
+    let real = |name: &str| col(name, &PlDataType::Float64);
+    let (cycle, response, human) = (
+        real("cycle_min")?,
+        real("response_min")?,
+        real("human_minutes")?,
+    );
+    let (cycle, response, human) = (cycle.f64()?, response.f64()?, human.f64()?);
+    for (i, ((w, a), st)) in wf
+        .i64()?
+        .iter()
+        .zip(anchor.i64()?.iter())
+        .zip(status.str()?.iter())
+        .enumerate()
+    {
+        let (Some(w), Some(a), Some(st)) = (w, a, st) else {
+            return Err(shape(format!("row {i} has no wf, anchor_us or status")));
+        };
+        let st: Status = st.parse().map_err(shape)?;
+        samples
+            .get_mut(usize::try_from(w).unwrap_or(usize::MAX))
+            .ok_or_else(|| shape(format!("wf {w} is outside the list")))?
+            .push(a, st, cycle.get(i), response.get(i), human.get(i));
+    }
+    Ok(samples)
 }
 
 fn timestamp(v: AnyValue<'_>) -> Option<NaiveDateTime> {

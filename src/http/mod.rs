@@ -20,6 +20,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use crate::engine::incremental::{Incremental, Partials};
 use crate::ingest::{self, Format, IngestError, Input, Options};
 use crate::metrics::MetricTable;
 use crate::model::Kind;
@@ -45,6 +46,10 @@ pub struct AppState {
     pub answers: answers::Answers,
     /// The writer that stores runs pushed one at a time in groups (group commit).
     pub group: ingest::group::GroupWriter,
+    /// The store read with per-workflow partial results kept, which the
+    /// dashboards and the kept answers share: a push recomputes only the
+    /// workflows it changed.
+    pub engine: Incremental,
 }
 
 impl AppState {
@@ -63,13 +68,15 @@ impl AppState {
         dashboards: Vec<crate::dashboard::Dashboard>,
         access: auth::Access,
     ) -> AppState {
+        let engine = Incremental::new(store.clone(), std::sync::Arc::new(Partials::new()));
         AppState {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             dashboards: std::sync::Arc::new(dashboards),
-            cache: crate::dashboard::cache::Cache::new(&store),
+            cache: crate::dashboard::cache::Cache::new(&engine),
             access,
             answers: answers::Answers::new(&store),
             group: ingest::group::GroupWriter::start(store.clone()),
+            engine,
             store,
         }
     }
@@ -276,14 +283,14 @@ async fn kept<F>(
     compute: F,
 ) -> Result<Response, ApiError>
 where
-    F: FnOnce(&Store) -> Result<answers::Answer, ApiError> + Send + 'static,
+    F: FnOnce(&Incremental) -> Result<answers::Answer, ApiError> + Send + 'static,
 {
-    let (answers, store) = (st.answers.clone(), st.store.clone());
+    let (answers, engine) = (st.answers.clone(), st.engine.clone());
     let served = blocking(move || {
         if current.0 {
-            answers.get_current(key, move || compute(&store))
+            answers.get_current(key, move || compute(&engine))
         } else {
-            answers.get(key, move || compute(&store))
+            answers.get(key, move || compute(&engine))
         }
     })
     .await?;
@@ -423,7 +430,7 @@ async fn get_alerts(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let tz = q.tz.unwrap_or_else(|| "UTC".into());
-    let alerts = blocking(move || Ok(report::alerts(&st.store, q.at.as_deref(), &tz)?)).await?;
+    let alerts = blocking(move || Ok(report::alerts(&st.engine, q.at.as_deref(), &tz)?)).await?;
     Ok(Json(
         serde_json::to_value(alerts).map_err(ApiError::internal)?,
     ))

@@ -14,7 +14,7 @@ use polars::prelude::{Column, DataFrame, DataType};
 use serde::Serialize;
 
 use super::MetricsError;
-use crate::model::{serialize_opt_timestamp, Workflow};
+use crate::model::{serialize_opt_timestamp, RunSample, Status, Workflow};
 
 /// The fields of a comparison row, in order.
 pub const FIELDS: [&str; 12] = [
@@ -148,24 +148,11 @@ fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, MetricsError>
     Ok(c.f64()?.iter().collect())
 }
 
-fn i64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, MetricsError> {
-    let c: Column = df.column(name)?.cast(&DataType::Int64)?;
-    Ok(c.i64()?.iter().collect())
-}
-
-fn str_col(df: &DataFrame, name: &str) -> Result<Vec<String>, MetricsError> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect())
-}
-
 /// Splits a frame ordered by `workflow_id` into one frame per workflow, in
 /// order (slices share the data). A workflow without rows gets none: see
 /// [`frame_of`].
 pub fn split_by_workflow(df: &DataFrame) -> Result<Vec<(String, DataFrame)>, MetricsError> {
-    // An empty result carries the column untyped (null): cast as `str_col` does.
+    // An empty result carries the column untyped (null): cast it to text.
     let ids = df.column("workflow_id")?.cast(&DataType::String)?;
     let ids = ids.str()?;
     let mut parts: Vec<(String, DataFrame)> = Vec::new();
@@ -227,33 +214,41 @@ fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
 
 /// A side from runs, with the metric definitions of DESIGN.md. `fully_manual`
 /// is B, used for failed runs without recorded human minutes on the after side;
-/// before go-live only recorded human minutes count.
+/// before go-live only recorded human minutes count. `runs` is in canonical
+/// order ([`RunSample::canonical`]), so the side's values come in that order.
 fn runs_side(
-    runs: &RunsView,
+    runs: &RunSample,
     keep: impl Fn(i64) -> bool,
     fully_manual: Option<f64>,
     after: bool,
 ) -> Side {
     let mut s = Side::default();
-    for i in 0..runs.anchor.len() {
-        if !keep(runs.anchor[i]) {
+    for i in 0..runs.len() {
+        if !keep(runs.anchor_us[i]) {
             continue;
         }
-        let status = runs.status[i].as_str();
-        let terminal = matches!(status, "succeeded" | "failed" | "escalated");
-        if let Some(c) = runs.cycle[i] {
+        let status = runs.status[i];
+        let terminal = matches!(
+            status,
+            Status::Succeeded | Status::Failed | Status::Escalated
+        );
+        if let Some(c) = runs.cycle_min[i] {
             s.cycle.push(c);
         }
-        if let Some(r) = runs.response[i] {
+        if let Some(r) = runs.response_min[i] {
             s.response.push(r);
         }
         if terminal {
-            s.error.push(if status == "failed" { 1.0 } else { 0.0 });
-            s.escalation
-                .push(if status == "escalated" { 1.0 } else { 0.0 });
-            let h = match (runs.human[i], after) {
+            s.error
+                .push(if status == Status::Failed { 1.0 } else { 0.0 });
+            s.escalation.push(if status == Status::Escalated {
+                1.0
+            } else {
+                0.0
+            });
+            let h = match (runs.human_minutes[i], after) {
                 (Some(h), _) => Some(h),
-                (None, true) if status == "failed" => fully_manual,
+                (None, true) if status == Status::Failed => fully_manual,
                 (None, true) => Some(0.0),
                 (None, false) => None,
             };
@@ -263,38 +258,6 @@ fn runs_side(
         }
     }
     s
-}
-
-struct RunsView {
-    anchor: Vec<i64>,
-    status: Vec<String>,
-    cycle: Vec<Option<f64>>,
-    response: Vec<Option<f64>>,
-    human: Vec<Option<f64>>,
-}
-
-impl RunsView {
-    fn new(df: &DataFrame) -> Result<RunsView, MetricsError> {
-        if df.height() == 0 {
-            return Ok(RunsView {
-                anchor: vec![],
-                status: vec![],
-                cycle: vec![],
-                response: vec![],
-                human: vec![],
-            });
-        }
-        Ok(RunsView {
-            anchor: i64_col(df, "anchor_us")?
-                .into_iter()
-                .map(|v| v.unwrap_or(i64::MIN))
-                .collect(),
-            status: str_col(df, "status")?,
-            cycle: f64_col(df, "cycle_min")?,
-            response: f64_col(df, "response_min")?,
-            human: f64_col(df, "human_minutes")?,
-        })
-    }
 }
 
 fn micros(t: NaiveDateTime) -> i64 {
@@ -318,13 +281,14 @@ pub struct Baseline {
 }
 
 /// Compares a workflow's before and after. `study` has the columns of
-/// `queries/compare/study.sql`, `runs` those of `queries/compare/runs.sql`;
+/// `queries/compare/study.sql`; `runs` are its runs anchored before the
+/// period's end (`queries/compare/runs.sql`), in any order;
 /// `baseline` is the workflow's B and `reclaimed` the metric table's row for
 /// the after side's period, so both are the same figures the table states.
 pub fn compare(
     workflow: &Workflow,
     study: &DataFrame,
-    runs: &DataFrame,
+    runs: &RunSample,
     spec: CompareSpec,
     baseline_b: &Baseline,
     reclaimed: Reclaimed,
@@ -343,7 +307,7 @@ pub fn compare(
         BaselineChoice::PreRuns
     });
     let b = baseline_b.b;
-    let view = RunsView::new(runs)?;
+    let view = runs.canonical();
     let from = spec.from.map_or(go_live, |f| f.max(go_live));
     let (lo, hi, gl) = (micros(from), micros(spec.to), micros(go_live));
     let after = runs_side(&view, |a| a >= lo && a < hi, b, true);
@@ -922,13 +886,13 @@ pub struct RegressionCheck {
 pub fn regression_checks(
     workflow_id: &str,
     go_live: NaiveDateTime,
-    runs: &DataFrame,
+    runs: &RunSample,
     week_start: NaiveDateTime,
     week_end: NaiveDateTime,
     seed: u64,
     resamples: usize,
 ) -> Result<Vec<RegressionCheck>, MetricsError> {
-    let view = RunsView::new(runs)?;
+    let view = runs.canonical();
     let (ws, we) = (micros(week_start), micros(week_end));
     // The trailing weeks are the automation's own history: never before go-live.
     let ts = micros((week_start - chrono::Duration::weeks(TRAILING_WEEKS)).max(go_live));

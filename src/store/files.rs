@@ -68,25 +68,25 @@ pub fn read_parquet_text(
 }
 
 /// A text column of an Arrow batch, in whichever layout DuckDB handed over.
-enum Text<'a> {
+pub(super) enum Text<'a> {
     Utf8(&'a duckdb::arrow::array::StringArray),
     Large(&'a duckdb::arrow::array::LargeStringArray),
     View(&'a duckdb::arrow::array::StringViewArray),
 }
 
 impl<'a> Text<'a> {
-    fn of(a: &'a dyn Array) -> Result<Text<'a>> {
+    pub(super) fn of(a: &'a dyn Array) -> Result<Text<'a>> {
         match a.data_type() {
             DataType::Utf8 => Ok(Text::Utf8(a.as_string::<i32>())),
             DataType::LargeUtf8 => Ok(Text::Large(a.as_string::<i64>())),
             DataType::Utf8View => Ok(Text::View(a.as_string_view())),
             other => Err(StoreError::Shape(format!(
-                "a Parquet column came back as {other}, not text"
+                "a column came back as {other}, not text"
             ))),
         }
     }
 
-    fn get(&self, i: usize) -> Option<&'a str> {
+    pub(super) fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             Text::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
             Text::Large(a) => a.is_valid(i).then(|| a.value(i)),

@@ -5,6 +5,8 @@
 //! file); reads clone a connection and run concurrently. All methods are
 //! blocking: async callers run them in `spawn_blocking`.
 
+mod changes;
+mod evidence;
 pub mod files;
 mod frame;
 mod identity;
@@ -20,7 +22,8 @@ use duckdb::{params, Connection};
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use crate::model::{Kind, Reject, Rows, Workflow};
+use crate::model::{Kind, Reject, Rows, RunSample, Workflow};
+pub use changes::{Version, Versions};
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
@@ -202,6 +205,8 @@ pub struct Store {
     runs_committed: Arc<std::sync::atomic::AtomicU64>,
     /// The identities of the stored runs, once loaded ([`Store::load_identities`]).
     identities: identity::Identities,
+    /// Which workflows each commit changed.
+    changes: changes::Changes,
 }
 
 impl Store {
@@ -248,6 +253,7 @@ impl Store {
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             runs_committed: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             identities: identity::Identities::new(),
+            changes: changes::Changes::default(),
         })
     }
 
@@ -271,6 +277,12 @@ impl Store {
         (generation, self.runs_committed.load(Ordering::Acquire))
     }
 
+    /// The version of every workflow's data now (see [`Versions`]): read it
+    /// before the data a result is computed from.
+    pub fn versions(&self) -> Versions {
+        self.changes.now()
+    }
+
     fn lock(&self) -> Result<MutexGuard<'_, Connection>> {
         self.writer.lock().map_err(|_| StoreError::Poisoned)
     }
@@ -287,9 +299,12 @@ impl Store {
     pub fn begin_runs(&self, meta: &RunBatchMeta<'_>) -> Result<RunBatch<'_>> {
         RunBatch::begin(
             self.lock()?,
-            &self.generation,
-            &self.runs_committed,
-            &self.identities,
+            runs::Counters {
+                generation: &self.generation,
+                runs_committed: &self.runs_committed,
+                identities: &self.identities,
+                changes: &self.changes,
+            },
             meta,
         )
     }
@@ -494,6 +509,7 @@ impl Store {
             self.runs_committed
                 .fetch_add(written.stored, std::sync::atomic::Ordering::AcqRel);
         }
+        self.changes.everything();
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(written)
@@ -578,19 +594,20 @@ impl Store {
     }
 
     /// The evidence of some workflows' comparisons (ids are slugs, so they
-    /// join with commas): their time-study observations, and their runs
-    /// anchored before `to`, each as one DataFrame ordered by `workflow_id`.
-    pub fn compare_frames(
+    /// join with commas): their time-study observations as one DataFrame
+    /// ordered by `workflow_id`, and their runs anchored before `to`, one
+    /// sample per workflow in the order of `workflow_ids`.
+    pub fn compare_evidence(
         &self,
         workflow_ids: &[String],
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, DataFrame)> {
-        let conn = self.reader()?;
-        let ids = workflow_ids.join(",");
-        let study = frame::query_frame(&conn, COMPARE_STUDY, params![ids, as_of])?;
-        let runs = frame::query_frame(&conn, COMPARE_RUNS, params![ids, to, as_of])?;
-        Ok((study, runs))
+    ) -> Result<(DataFrame, Vec<RunSample>)> {
+        let study = {
+            let conn = self.reader()?;
+            frame::query_frame(&conn, COMPARE_STUDY, params![workflow_ids.join(","), as_of])?
+        };
+        Ok((study, self.run_samples(workflow_ids, to, as_of)?))
     }
 
     /// A dashboard query (`queries/dashboards/*.sql`) over `[from, to)` and the

@@ -33,6 +33,7 @@ const RUNS_BATCH_SUPERSEDE: &str = include_str!("../../queries/runs/batch_supers
 const RUNS_BATCH_STORED: &str = include_str!("../../queries/runs/batch_stored.sql");
 const RUNS_BATCH_KEPT_KEYS: &str = include_str!("../../queries/runs/batch_kept_keys.sql");
 const RUNS_BATCH_REPLACED_KEYS: &str = include_str!("../../queries/runs/batch_replaced_keys.sql");
+const RUNS_BATCH_WORKFLOWS: &str = include_str!("../../queries/runs/batch_workflows.sql");
 
 /// Runs converted to the store's bulk format: one Arrow record batch whose
 /// columns are `runs`' columns up to `attributes` (the batch ids are added
@@ -293,9 +294,10 @@ pub struct RunsWritten {
 /// other writes wait; reads do not.
 pub struct RunBatch<'s> {
     pub(super) conn: MutexGuard<'s, Connection>,
-    pub(super) generation: &'s AtomicU64,
-    pub(super) runs_committed: &'s AtomicU64,
-    pub(super) identities: &'s super::identity::Identities,
+    pub(super) counters: Counters<'s>,
+    /// The workflows whose runs the batch changes, once resolved run by run
+    /// ([`RunBatch::resolve_distinct`]); `None`: any workflow.
+    pub(super) workflows: Option<Vec<String>>,
     /// The identity hashes of the appended runs.
     pub(super) hashes: Vec<u64>,
     pub(super) batch_id: i64,
@@ -304,20 +306,26 @@ pub struct RunBatch<'s> {
     pub(super) open: bool,
 }
 
+/// What a commit of runs moves in the store: its generation, the runs
+/// committed, the identities held in memory and the workflows changed.
+pub(super) struct Counters<'s> {
+    pub(super) generation: &'s AtomicU64,
+    pub(super) runs_committed: &'s AtomicU64,
+    pub(super) identities: &'s super::identity::Identities,
+    pub(super) changes: &'s super::changes::Changes,
+}
+
 impl RunBatch<'_> {
     pub(super) fn begin<'s>(
         conn: MutexGuard<'s, Connection>,
-        generation: &'s AtomicU64,
-        runs_committed: &'s AtomicU64,
-        identities: &'s super::identity::Identities,
+        counters: Counters<'s>,
         meta: &RunBatchMeta<'_>,
     ) -> Result<RunBatch<'s>> {
         conn.execute_batch("BEGIN TRANSACTION")?;
         let mut batch = RunBatch {
             conn,
-            generation,
-            runs_committed,
-            identities,
+            counters,
+            workflows: None,
             hashes: Vec::new(),
             batch_id: 0,
             appended: 0,
@@ -369,7 +377,7 @@ impl RunBatch<'_> {
         // Runs that are all new (the usual webhook post) need no look at the
         // stored versions, and an update of a recent run looks only in the
         // recent row groups, so a group costs the same whatever the table's size.
-        let stored_from = match self.identities.known(&self.hashes) {
+        let stored_from = match self.counters.identities.known(&self.hashes) {
             super::identity::Known::AllNew => None,
             super::identity::Known::From(b) => Some(b),
             super::identity::Known::Nothing => Some(0),
@@ -396,6 +404,12 @@ impl RunBatch<'_> {
                 replaced.len()
             )));
         }
+        // The workflows of the runs stored and of the versions they replaced
+        // (an update may move a run to another workflow).
+        let mut stmt = self.conn.prepare(RUNS_BATCH_WORKFLOWS)?;
+        let from = stored_from.map_or(self.batch_id, |b| b.min(self.batch_id));
+        let workflows = stmt.query_map(params![self.batch_id, from], |r| r.get::<_, String>(0))?;
+        self.workflows = Some(workflows.collect::<Result<_, _>>()?);
         Ok(Resolved { stored, replaced })
     }
 
@@ -449,10 +463,14 @@ impl RunBatch<'_> {
         tracing::debug!(ms = t.elapsed().as_millis() as u64, "run batch committed");
         self.open = false;
         // Still under the writer's lock: no other commit comes between.
-        self.identities.add(&self.hashes, self.batch_id);
-        self.runs_committed
-            .fetch_add(merged.stored, Ordering::AcqRel);
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let c = &self.counters;
+        c.identities.add(&self.hashes, self.batch_id);
+        match &self.workflows {
+            Some(w) => c.changes.workflows(w),
+            None => c.changes.everything(),
+        }
+        c.runs_committed.fetch_add(merged.stored, Ordering::AcqRel);
+        c.generation.fetch_add(1, Ordering::AcqRel);
         Ok(RunsWritten {
             written: Written {
                 batch_id: self.batch_id,

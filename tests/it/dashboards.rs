@@ -330,7 +330,9 @@ fn the_cache_serves_until_an_ingest_commits() {
     use yardstick::model::Kind;
     let store = golden_store();
     let d = board("leadership");
-    let cache = dashboard::cache::Cache::new(&store);
+    use yardstick::engine::incremental::{Incremental, Partials};
+    let engine = Incremental::new(store.clone(), std::sync::Arc::new(Partials::new()));
+    let cache = dashboard::cache::Cache::new(&engine);
     let fl = filters("2026-01-01", "2026-03-01");
     let a = cache.compute(&d, fl.clone(), None).unwrap();
     let b = cache.compute(&d, fl.clone(), None).unwrap();

@@ -392,15 +392,15 @@ fn json_decimals_are_stored_as_written() {
     );
     let rep = ingest_text(&s, Kind::Runs, Format::Json, &json, true).unwrap();
     assert_eq!((rep.accepted, rep.rejected), (2, 0));
-    let (_, runs) = s
-        .compare_frames(&["wf-a".to_string()], january().to, None)
+    let (_, samples) = s
+        .compare_evidence(&["wf-a".to_string()], january().to, None)
         .unwrap();
-    let stored: Vec<f64> = runs
-        .column("human_minutes")
-        .unwrap()
-        .f64()
-        .unwrap()
-        .into_no_null_iter()
+    // In anchor order: f1 (2 January), then f2.
+    let stored: Vec<f64> = samples[0]
+        .canonical()
+        .human_minutes
+        .iter()
+        .map(|h| h.unwrap())
         .collect();
     let expected: Vec<f64> = written.iter().map(|w| w.parse().unwrap()).collect();
     assert_eq!(

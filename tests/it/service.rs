@@ -79,6 +79,7 @@ fn run(source: &str, id: usize, status: &str) -> serde_json::Value {
 
 const PAGE: &str = "/dashboards/leadership?from=2026-01-01&to=2026-02-01";
 const METRICS: &str = "/api/v1/metrics?from=2026-01-01&to=2026-02-01";
+const COMPARE: &str = "/api/v1/compare?from=2026-01-01&to=2026-02-01";
 
 /// The page without the line that says how fresh it is.
 fn without_freshness(page: &str) -> String {
@@ -558,9 +559,11 @@ fn a_bounded_load_of_pushes_and_reads_has_no_errors_and_keeps_every_run() {
     assert_eq!(wf_a.runs - golden_a.runs, (PUSHERS * PUSHES) as i64);
 }
 
-/// After any sequence of pushes, corrections, refused runs and catalogue
-/// changes, the kept answers — read while stale, then as current — equal a
-/// computation from nothing, field by field.
+/// After any sequence of pushes, corrections (some moving a run to another
+/// workflow), refused runs and catalogue changes, the kept answers — read
+/// while stale, then as current, and put together from the per-workflow parts
+/// the server keeps — equal a computation from nothing, field by field: the
+/// metric table, the comparisons, the regression checks and the leadership page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kept_answers_equal_a_full_computation_after_random_writes() {
     use rand::{Rng, SeedableRng};
@@ -576,13 +579,21 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
         .find(|d| d.name == "leadership")
         .unwrap()
         .clone();
+    let workflows = ["wf-a", "wf-b", "wf-c"];
+    let compare_req = yardstick::report::CompareRequest {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-02-01".into()),
+        ..Default::default()
+    };
     let mut pushed = 0usize;
-    for step in 0..24 {
+    for step in 0..32 {
+        let workflow = workflows[rng.random_range(0..workflows.len())];
         match rng.random_range(0..10) {
-            // A new run, or a new version of an earlier one.
+            // A new run, or a new version of an earlier one (which may move
+            // it to another workflow).
             0..=4 => {
                 pushed += 1;
-                let r = run(
+                let mut r = run(
                     "rand",
                     pushed,
                     if rng.random_bool(0.3) {
@@ -591,10 +602,12 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
                         "succeeded"
                     },
                 );
+                r["workflow_id"] = workflow.into();
                 assert_eq!(push(&st, &r, None).await.status, StatusCode::ACCEPTED);
             }
             5 | 6 if pushed > 0 => {
                 let mut r = run("rand", rng.random_range(1..=pushed), "escalated");
+                r["workflow_id"] = workflow.into();
                 r["human_minutes"] = rng.random_range(0..30).into();
                 let a = push(&st, &r, None).await;
                 assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text());
@@ -632,6 +645,20 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
             current["rows"], direct["rows"],
             "metric table after step {step}"
         );
+        let compared = get(&st, COMPARE, true).await.json();
+        let direct = yardstick::report::compare(&store, &compare_req).unwrap();
+        assert_eq!(
+            compared["comparisons"],
+            serde_json::to_value(&direct).unwrap(),
+            "comparisons after step {step}"
+        );
+        let alerts = get(&st, "/api/v1/alerts?at=2026-02-01", false).await.json();
+        let direct = yardstick::report::alerts(&store, Some("2026-02-01"), "UTC").unwrap();
+        assert_eq!(
+            alerts,
+            serde_json::to_value(&direct).unwrap(),
+            "regression checks after step {step}"
+        );
         if step % 4 == 3 {
             let page = get(&st, PAGE, true).await;
             let c = yardstick::dashboard::compute(&store, &d, filters.clone(), None).unwrap();
@@ -643,6 +670,70 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
             );
         }
     }
+}
+
+/// A push to one workflow recomputes that workflow's parts of a page and
+/// nothing of the others; a run moved to another workflow recomputes both;
+/// a catalogue change recomputes every workflow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_push_recomputes_only_the_workflows_it_changed() {
+    let st = AppState::open(golden_store());
+    let computed = || st.engine.partials().unwrap().computed();
+    let page = |st: &AppState| {
+        let st = st.clone();
+        async move {
+            let a = get(&st, PAGE, true).await;
+            assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+            assert_eq!(get(&st, COMPARE, true).await.status, StatusCode::OK);
+        }
+    };
+    page(&st).await;
+    let first = computed();
+    for w in ["wf-a", "wf-b", "wf-c", "wf-d"] {
+        assert!(first.get(w).copied().unwrap_or(0) > 0, "{w}: {first:?}");
+    }
+    // A repeated read after nothing changed computes nothing: the page is
+    // kept whole, and a new read of the comparisons takes the kept parts.
+    page(&st).await;
+    assert_eq!(computed(), first);
+
+    let changed_since = |before: &HashMap<String, u64>| -> Vec<String> {
+        let now = computed();
+        let mut w: Vec<String> = now
+            .iter()
+            .filter(|(k, v)| before.get(*k) != Some(v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        w.sort();
+        w
+    };
+    let mut r = run("one", 1, "succeeded");
+    r["workflow_id"] = "wf-b".into();
+    assert_eq!(push(&st, &r, None).await.status, StatusCode::ACCEPTED);
+    let before = computed();
+    page(&st).await;
+    assert_eq!(changed_since(&before), ["wf-b"]);
+
+    // The same run, corrected to wf-c: both workflows changed.
+    r["workflow_id"] = "wf-c".into();
+    r["status"] = "failed".into();
+    assert_eq!(push(&st, &r, None).await.status, StatusCode::ACCEPTED);
+    let before = computed();
+    page(&st).await;
+    assert_eq!(changed_since(&before), ["wf-b", "wf-c"]);
+
+    // A catalogue file may change any workflow.
+    let catalogue = std::fs::read_to_string(crate::fixture("golden/workflows.csv")).unwrap();
+    let req = Request::post("/api/v1/ingest/workflows")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(
+            catalogue.replace("intake,60,EUR", "intake,61,EUR"),
+        ))
+        .unwrap();
+    assert_eq!(send(&st, req).await.status, StatusCode::OK);
+    let before = computed();
+    page(&st).await;
+    assert_eq!(changed_since(&before), ["wf-a", "wf-b", "wf-c", "wf-d"]);
 }
 
 /// A keyed post's two look-ups go through the index on `idem_key`, so their
