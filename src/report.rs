@@ -243,7 +243,7 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
     let compute = |ids: &[String]| -> Result<Vec<Comparison>, ReportError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(COMPARE_CHUNK) {
-            let (study, samples) = store.compare_evidence(chunk, to, as_of)?;
+            let (study, samples) = store.compare_evidence(chunk, None, to, as_of)?;
             let study_parts = compare::split_by_workflow(&study)?;
             let items: Vec<(&CatalogueEntry, RunSample)> = chunk
                 .iter()
@@ -289,7 +289,7 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
 }
 
 /// Workflows whose comparison evidence is fetched by one query.
-const COMPARE_CHUNK: usize = 64;
+const COMPARE_CHUNK: usize = 256;
 
 /// `f` of every item, on up to 8 threads, in the items' order.
 fn on_all_cores<T: Sync, R: Send>(
@@ -586,10 +586,13 @@ pub fn alerts(store: &dyn Engine, at: Option<&str>, tz: &str) -> Result<Alerts, 
         .collect();
     let mut ids: Vec<String> = automated.keys().cloned().collect();
     ids.sort();
+    // A check reads the last week and the trailing weeks before it only.
+    let trailing_from = last.start - chrono::Duration::weeks(compare::TRAILING_WEEKS);
     let compute = |ids: &[String]| -> Result<Vec<Vec<compare::RegressionCheck>>, ReportError> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(COMPARE_CHUNK) {
-            let (_, samples) = store.compare_evidence(chunk, last.end, None)?;
+            let (_, samples) =
+                store.compare_evidence(chunk, Some(trailing_from), last.end, None)?;
             let items: Vec<(&String, RunSample)> = chunk.iter().zip(samples).collect();
             let one = |(id, runs): &(&String, RunSample)| {
                 Ok(compare::regression_checks(

@@ -1,5 +1,6 @@
 -- The Spark SQL variant of runs.sql: the runs of the workflows in :workflows
--- anchored before :to, current as of :as_of ('' for now), each with `wf`, its
+-- anchored in [:from, :to) (:from '' for no lower bound), current as of
+-- :as_of ('' for now), each with `wf`, its
 -- workflow's position in :workflows (from 0); in no order, as runs.sql.
 WITH chosen AS (
     SELECT CAST(pos AS INT) AS wf, col AS workflow_id
@@ -25,6 +26,7 @@ FROM runs r
 JOIN chosen c ON c.workflow_id = r.workflow_id
 WHERE anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
   AND coalesce(trigger_at, started_at) < CAST(:to AS TIMESTAMP_NTZ)
+  AND (:from = '' OR coalesce(trigger_at, started_at) >= CAST(nullif(:from, '') AS TIMESTAMP_NTZ))
   AND ((:as_of = '' AND r.superseded_batch IS NULL)
        OR (:as_of <> ''
            AND r.batch_id IN (SELECT batch_id FROM known)

@@ -8,6 +8,8 @@
 -- only, so a seeded bootstrap draws the same resamples from either engine
 -- (sorting 10M runs by workflow and run id was most of a comparison's time).
 -- $3 is the as-of moment (NULL: now): runs of later batches are left out.
+-- $4, when not NULL, leaves out runs anchored before it (regression checks
+-- read nine weeks, not the year).
 WITH chosen AS (
     SELECT unnest(ids) AS workflow_id,
            unnest(range(len(ids)))::INTEGER AS wf
@@ -25,4 +27,5 @@ SELECT c.wf,
 FROM runs r
 JOIN chosen c ON c.workflow_id = r.workflow_id
 WHERE current_at(r.batch_id, r.superseded_batch, $3::TIMESTAMP)
-  AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP;
+  AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
+  AND ($4::TIMESTAMP IS NULL OR coalesce(r.trigger_at, r.started_at) >= $4::TIMESTAMP);

@@ -201,6 +201,16 @@ pub fn compute_in(
         });
     };
     let mut ctx = source::Context::new(engine, scope.clone(), &full)?;
+    let views: Vec<source::View> = dashboard
+        .panels
+        .iter()
+        .filter(|p| only.is_none_or(|id| id == p.id))
+        .filter_map(|p| match p.source {
+            source::Source::View(v) => Some(v),
+            source::Source::Query(_) => None,
+        })
+        .collect();
+    ctx.prefetch(&views)?;
     let mut tables = Vec::new();
     for (i, p) in dashboard.panels.iter().enumerate() {
         if only.is_some_and(|id| id != p.id) {

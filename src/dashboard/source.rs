@@ -442,6 +442,7 @@ pub struct Context<'a> {
     catalogue: Vec<CatalogueEntry>,
     portfolio: Option<(Portfolio, Vec<MetricRow>, Vec<Comparison>)>,
     weekly: Option<report::Trend>,
+    alerts: Option<report::Alerts>,
 }
 
 impl<'a> Context<'a> {
@@ -462,6 +463,7 @@ impl<'a> Context<'a> {
             catalogue,
             portfolio: None,
             weekly: None,
+            alerts: None,
         })
     }
 
@@ -479,32 +481,61 @@ impl<'a> Context<'a> {
         Ok(t.rows()?.iter().map(|r| r.runs).sum())
     }
 
+    /// Computes the shared parts that `views` need (the portfolio, the
+    /// weekly trend, the regression checks) side by side, one thread each:
+    /// the trend is mostly DuckDB's scan and the others mostly bootstrap, so
+    /// together they keep both kinds of work going.
+    pub fn prefetch(&mut self, views: &[View]) -> Result<(), ReportError> {
+        let wants = |vs: &[View]| views.iter().any(|v| vs.contains(v));
+        let portfolio = self.portfolio.is_none()
+            && wants(&[
+                View::Headline,
+                View::BeforeAfter,
+                View::Workflows,
+                View::Compare,
+                View::Finance,
+                View::Teams,
+            ]);
+        let weekly = self.weekly.is_none() && wants(&[View::Weekly]);
+        let alerts = self.alerts.is_none() && wants(&[View::Regressions]);
+        let (engine, scope) = (self.engine, &self.scope);
+        let (p, w, a) = std::thread::scope(|sc| {
+            let p = portfolio.then(|| sc.spawn(|| portfolio_of(engine, scope)));
+            let w = weekly.then(|| sc.spawn(|| weekly_of(engine, scope)));
+            let a = alerts.then(|| alerts_of(engine, scope));
+            (p.map(joined), w.map(joined), a)
+        });
+        if let Some(p) = p {
+            self.portfolio = Some(p?);
+        }
+        if let Some(w) = w {
+            self.weekly = Some(w?);
+        }
+        if let Some(a) = a {
+            self.alerts = Some(a?);
+        }
+        Ok(())
+    }
+
     fn portfolio(&mut self) -> Result<&(Portfolio, Vec<MetricRow>, Vec<Comparison>), ReportError> {
         if self.portfolio.is_none() {
-            self.portfolio = Some(report::portfolio_in(
-                self.engine,
-                self.scope.period,
-                &self.scope.workflows,
-                None,
-            )?);
+            self.portfolio = Some(portfolio_of(self.engine, &self.scope)?);
         }
         Ok(self.portfolio.as_ref().expect("just set"))
     }
 
     fn weekly(&mut self) -> Result<&report::Trend, ReportError> {
         if self.weekly.is_none() {
-            let iso = crate::model::format_timestamp;
-            self.weekly = Some(report::trend(
-                self.engine,
-                Granularity::Week,
-                "UTC",
-                Some(&iso(self.scope.period.from)),
-                Some(&iso(self.scope.period.to)),
-                &self.scope.workflows,
-                None,
-            )?);
+            self.weekly = Some(weekly_of(self.engine, &self.scope)?);
         }
         Ok(self.weekly.as_ref().expect("just set"))
+    }
+
+    fn alerts(&mut self) -> Result<&report::Alerts, ReportError> {
+        if self.alerts.is_none() {
+            self.alerts = Some(alerts_of(self.engine, &self.scope)?);
+        }
+        Ok(self.alerts.as_ref().expect("just set"))
     }
 
     fn entry(&self, id: &str) -> Option<&CatalogueEntry> {
@@ -695,12 +726,12 @@ impl<'a> Context<'a> {
                 }
             }
             View::Regressions => {
-                let at = crate::model::format_timestamp(self.scope.period.to);
-                let alerts = report::alerts(self.engine, Some(&at), "UTC")?;
+                let workflows = self.scope.workflows.clone();
+                let alerts = self.alerts()?;
                 for c in alerts
                     .alerts
                     .iter()
-                    .filter(|c| self.scope.workflows.contains(&c.workflow_id))
+                    .filter(|c| workflows.contains(&c.workflow_id))
                 {
                     let unit = if c.metric.ends_with("_min") {
                         "min"
@@ -980,6 +1011,36 @@ fn rows_of_frame(
     Ok((0..height)
         .map(|i| cols.iter().map(|c| c[i].clone()).collect())
         .collect())
+}
+
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+type PortfolioParts = (Portfolio, Vec<MetricRow>, Vec<Comparison>);
+
+fn portfolio_of(engine: &Incremental, scope: &Scope) -> Result<PortfolioParts, ReportError> {
+    report::portfolio_in(engine, scope.period, &scope.workflows, None)
+}
+
+/// The weekly trend of the scope, in UTC weeks.
+fn weekly_of(engine: &Incremental, scope: &Scope) -> Result<report::Trend, ReportError> {
+    let iso = crate::model::format_timestamp;
+    report::trend(
+        engine,
+        Granularity::Week,
+        "UTC",
+        Some(&iso(scope.period.from)),
+        Some(&iso(scope.period.to)),
+        &scope.workflows,
+        None,
+    )
+}
+
+/// The regression checks of the last complete week before the period's end.
+fn alerts_of(engine: &Incremental, scope: &Scope) -> Result<report::Alerts, ReportError> {
+    let at = crate::model::format_timestamp(scope.period.to);
+    report::alerts(engine, Some(&at), "UTC")
 }
 
 /// Resolves the filters of a request into a scope: the period (both bounds,

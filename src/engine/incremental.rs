@@ -262,10 +262,11 @@ impl Engine for Incremental {
     fn compare_evidence(
         &self,
         workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)> {
-        self.store.compare_evidence(workflow_ids, to, as_of)
+        self.store.compare_evidence(workflow_ids, from, to, as_of)
     }
 
     fn parts(&self) -> Option<Parts<'_>> {

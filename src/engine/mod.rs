@@ -36,11 +36,13 @@ pub trait Engine: Send + Sync {
 
     /// The evidence of some workflows' comparisons: their time-study
     /// observations, ordered by workflow and then in a fixed order, and their
-    /// runs anchored before `to`, one sample per workflow in the order of
-    /// `workflow_ids` (each in any order: see `RunSample::canonical`).
+    /// runs anchored in `[from, to)` (`from` `None`: every run before `to`),
+    /// one sample per workflow in the order of `workflow_ids` (each in any
+    /// order: see `RunSample::canonical`).
     fn compare_evidence(
         &self,
         workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)>;
@@ -89,10 +91,11 @@ impl Engine for Store {
     fn compare_evidence(
         &self,
         workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)> {
-        Store::compare_evidence(self, workflow_ids, to, as_of)
+        Store::compare_evidence(self, workflow_ids, from, to, as_of)
     }
 }
 

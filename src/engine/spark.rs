@@ -255,6 +255,7 @@ impl Engine for SparkEngine {
     fn compare_evidence(
         &self,
         workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)> {
@@ -265,7 +266,12 @@ impl Engine for SparkEngine {
         )?;
         let runs = self.query(
             COMPARE_RUNS,
-            &[("workflows", ids), ("to", ts(to)), ("as_of", opt_ts(as_of))],
+            &[
+                ("workflows", ids),
+                ("from", opt_ts(from)),
+                ("to", ts(to)),
+                ("as_of", opt_ts(as_of)),
+            ],
         )?;
         Ok((study, samples_of(&runs, workflow_ids.len())?))
     }

@@ -580,7 +580,8 @@ pub const LARGE_N: usize = 1000;
 /// Draws the statistic of one bootstrap resample of a sample at a time.
 ///
 /// Up to [`LARGE_N`] observations a resample is built: `n` uniform draws with
-/// replacement. Past it, the statistic of a resample is drawn from the law it
+/// replacement, except that the mean of 0/1 values (a rate) is drawn as its
+/// count of ones, Binomial(n, p) / n, which is the same law. Past it, the statistic of a resample is drawn from the law it
 /// has for large `n`, which is what the `n` draws would approach:
 /// - a mean: normal with the sample's mean and its variance / `n` (the exact
 ///   mean and variance of a resample's mean); for 0/1 values (a rate) with
@@ -612,7 +613,14 @@ enum Resampler<'a> {
 impl<'a> Resampler<'a> {
     fn new(xs: &'a [f64], stat: Stat) -> Resampler<'a> {
         let n = xs.len();
+        // A resample of 0/1 values (a rate) has Binomial(n, p) ones, p the
+        // sample's share: drawing that count is the same law as drawing n
+        // values, at a cost of about min(n·p, n·(1−p)) steps instead of n.
+        let binary = stat == Stat::Mean && n > 0 && xs.iter().all(|&x| x == 0.0 || x == 1.0);
         if n <= LARGE_N {
+            if binary {
+                return Resampler::Share { n, p: mean(xs) };
+            }
             return match stat {
                 Stat::Mean => Resampler::Mean(xs),
                 Stat::Median => Resampler::Median(MedianCounts::new(xs)),
@@ -621,7 +629,6 @@ impl<'a> Resampler<'a> {
         match stat {
             Stat::Mean => {
                 let m = mean(xs);
-                let binary = xs.iter().all(|&x| x == 0.0 || x == 1.0);
                 if binary && n as f64 * m * (1.0 - m) < 25.0 {
                     return Resampler::Share { n, p: m };
                 }
@@ -1050,6 +1057,31 @@ mod tests {
         let none = frame_of(&parts, &df, "zzz");
         assert_eq!((none.height(), none.width()), (0, 2));
         assert!(split_by_workflow(&df.clear()).unwrap().is_empty());
+    }
+
+    /// The resampled mean of 0/1 values drawn as a binomial count has the law
+    /// of n values drawn with replacement: its mean p and variance p(1−p)/n.
+    #[test]
+    fn a_resampled_rate_has_the_law_of_drawn_values() {
+        for (n, ones) in [(40usize, 3usize), (190, 95), (1000, 1), (7, 7), (12, 0)] {
+            let xs: Vec<f64> = (0..n).map(|i| if i < ones { 1.0 } else { 0.0 }).collect();
+            let mut r = Resampler::new(&xs, Stat::Mean);
+            assert!(matches!(r, Resampler::Share { .. }), "n={n}");
+            let mut rng = SplitMix::seed_from_u64(n as u64);
+            let draws: Vec<f64> = (0..40_000).map(|_| r.draw(&mut rng)).collect();
+            let p = ones as f64 / n as f64;
+            let m = mean(&draws);
+            let var = draws.iter().map(|d| (d - m) * (d - m)).sum::<f64>() / draws.len() as f64;
+            let want = p * (1.0 - p) / n as f64;
+            assert!(
+                (m - p).abs() <= 4.0 * (want / 4e4).sqrt() + 1e-12,
+                "n={n}: mean {m} for {p}"
+            );
+            assert!(
+                (var - want).abs() <= 0.05 * want + 1e-12,
+                "n={n}: variance {var} for {want}"
+            );
+        }
     }
 
     #[test]

@@ -12,12 +12,13 @@ use super::{Result, Store, StoreError, COMPARE_RUNS};
 use crate::model::{RunSample, Status};
 
 impl Store {
-    /// The runs of `workflow_ids` anchored before `to`, as of `as_of`
+    /// The runs of `workflow_ids` anchored in `[from, to)`, as of `as_of`
     /// (`queries/compare/runs.sql`): one sample per workflow, in the order of
     /// `workflow_ids`, each in the order the query returned it.
     pub(super) fn run_samples(
         &self,
         workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<Vec<RunSample>> {
@@ -25,7 +26,7 @@ impl Store {
         let mut stmt = conn.prepare(COMPARE_RUNS)?;
         let mut samples = vec![RunSample::default(); workflow_ids.len()];
         let shape = |what: &str| StoreError::Shape(format!("compare/runs.sql: {what}"));
-        for batch in stmt.query_arrow(params![workflow_ids.join(","), to, as_of])? {
+        for batch in stmt.query_arrow(params![workflow_ids.join(","), to, as_of, from])? {
             let wf = batch
                 .column(0)
                 .as_primitive_opt::<Int32Type>()

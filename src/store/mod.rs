@@ -595,11 +595,13 @@ impl Store {
 
     /// The evidence of some workflows' comparisons (ids are slugs, so they
     /// join with commas): their time-study observations as one DataFrame
-    /// ordered by `workflow_id`, and their runs anchored before `to`, one
-    /// sample per workflow in the order of `workflow_ids`.
+    /// ordered by `workflow_id`, and their runs anchored in `[from, to)`
+    /// (`from` `None`: before `to`), one sample per workflow in the order of
+    /// `workflow_ids`.
     pub fn compare_evidence(
         &self,
         workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)> {
@@ -607,7 +609,7 @@ impl Store {
             let conn = self.reader()?;
             frame::query_frame(&conn, COMPARE_STUDY, params![workflow_ids.join(","), as_of])?
         };
-        Ok((study, self.run_samples(workflow_ids, to, as_of)?))
+        Ok((study, self.run_samples(workflow_ids, from, to, as_of)?))
     }
 
     /// A dashboard query (`queries/dashboards/*.sql`) over `[from, to)` and the

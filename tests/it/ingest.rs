@@ -393,7 +393,7 @@ fn json_decimals_are_stored_as_written() {
     let rep = ingest_text(&s, Kind::Runs, Format::Json, &json, true).unwrap();
     assert_eq!((rep.accepted, rep.rejected), (2, 0));
     let (_, samples) = s
-        .compare_evidence(&["wf-a".to_string()], january().to, None)
+        .compare_evidence(&["wf-a".to_string()], None, january().to, None)
         .unwrap();
     // In anchor order: f1 (2 January), then f2.
     let stored: Vec<f64> = samples[0]
