@@ -235,40 +235,22 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
         .iter()
         .map(|w| (w.workflow.workflow_id.as_str(), *w))
         .collect();
-    // The comparisons of `ids`. The evidence of COMPARE_CHUNK workflows comes
-    // in one query (a query per workflow cost more than the bootstrap at
-    // 1,000 workflows), which also bounds memory at any number of runs.
-    // Within a chunk one workflow's comparison does not depend on another's
-    // (each has its own seeded stream), so they run on all cores, in order.
-    let compute = |ids: &[String]| -> Result<Vec<Comparison>, ReportError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(COMPARE_CHUNK) {
-            let (study, samples) = store.compare_evidence(chunk, None, to, as_of)?;
-            let study_parts = compare::split_by_workflow(&study)?;
-            let items: Vec<(&CatalogueEntry, RunSample)> = chunk
-                .iter()
-                .map(|id| by_id[id.as_str()])
-                .zip(samples)
-                .collect();
-            let one =
-                |(w, runs): &(&CatalogueEntry, RunSample)| -> Result<Comparison, ReportError> {
-                    let id = w.workflow.workflow_id.as_str();
-                    let baseline = compare::Baseline {
-                        b: w.b,
-                        source: w.b_source.clone(),
-                    };
-                    Ok(compare::compare(
-                        &w.workflow,
-                        &compare::frame_of(&study_parts, &study, id),
-                        runs,
-                        spec,
-                        &baseline,
-                        reclaimed.get(id).copied().unwrap_or(none),
-                    )?)
-                };
-            out.extend(on_all_cores(&items, one)?);
-        }
-        Ok(out)
+    let compute = |ids: &[String]| {
+        over_evidence(store, ids, None, to, as_of, |id, study, runs| {
+            let w = by_id[id];
+            let baseline = compare::Baseline {
+                b: w.b,
+                source: w.b_source.clone(),
+            };
+            Ok(compare::compare(
+                &w.workflow,
+                study,
+                runs,
+                spec,
+                &baseline,
+                reclaimed.get(id).copied().unwrap_or(none),
+            )?)
+        })
     };
     let ids: Vec<String> = chosen
         .iter()
@@ -290,6 +272,33 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
 
 /// Workflows whose comparison evidence is fetched by one query.
 const COMPARE_CHUNK: usize = 256;
+
+/// `f(id, its time study, its runs)` of every workflow of `ids`, with the
+/// runs anchored in `[from, to)` as of `as_of`, in the order of `ids`. The
+/// evidence of COMPARE_CHUNK workflows comes in one query (a query per
+/// workflow cost more than the bootstrap at 1,000 workflows), which also
+/// bounds memory at any number of runs; within a chunk one workflow's result
+/// does not depend on another's (each has its own seeded stream), so they
+/// run on all cores.
+fn over_evidence<R: Send>(
+    store: &dyn Engine,
+    ids: &[String],
+    from: Option<chrono::NaiveDateTime>,
+    to: chrono::NaiveDateTime,
+    as_of: Option<chrono::NaiveDateTime>,
+    f: impl Fn(&str, &polars::prelude::DataFrame, &RunSample) -> Result<R, ReportError> + Sync,
+) -> Result<Vec<R>, ReportError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(COMPARE_CHUNK) {
+        let (study, samples) = store.compare_evidence(chunk, from, to, as_of)?;
+        let study_parts = compare::split_by_workflow(&study)?;
+        let items: Vec<(&String, RunSample)> = chunk.iter().zip(samples).collect();
+        out.extend(on_all_cores(&items, |(id, runs)| {
+            f(id, &compare::frame_of(&study_parts, &study, id), runs)
+        })?);
+    }
+    Ok(out)
+}
 
 /// `f` of every item, on up to 8 threads, in the items' order.
 fn on_all_cores<T: Sync, R: Send>(
@@ -588,26 +597,25 @@ pub fn alerts(store: &dyn Engine, at: Option<&str>, tz: &str) -> Result<Alerts, 
     ids.sort();
     // A check reads the last week and the trailing weeks before it only.
     let trailing_from = last.start - chrono::Duration::weeks(compare::TRAILING_WEEKS);
-    let compute = |ids: &[String]| -> Result<Vec<Vec<compare::RegressionCheck>>, ReportError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(COMPARE_CHUNK) {
-            let (_, samples) =
-                store.compare_evidence(chunk, Some(trailing_from), last.end, None)?;
-            let items: Vec<(&String, RunSample)> = chunk.iter().zip(samples).collect();
-            let one = |(id, runs): &(&String, RunSample)| {
+    let compute = |ids: &[String]| {
+        over_evidence(
+            store,
+            ids,
+            Some(trailing_from),
+            last.end,
+            None,
+            |id, _, runs| {
                 Ok(compare::regression_checks(
                     id,
-                    automated[id.as_str()],
+                    automated[id],
                     runs,
                     last.start,
                     last.end,
                     compare::DEFAULT_SEED,
                     compare::DEFAULT_RESAMPLES,
                 )?)
-            };
-            out.extend(on_all_cores(&items, one)?);
-        }
-        Ok(out)
+            },
+        )
     };
     let per_workflow = match store.parts() {
         Some(parts) => {
