@@ -3,11 +3,16 @@
 //! Values are read row by row through DuckDB's typed accessors and collected
 //! per column; metric tables have one row per workflow, so this is never the
 //! hot path. Integers become Int64, floating point and decimals Float64, text
-//! String, booleans Boolean and timestamps microsecond Datetime.
+//! String, booleans Boolean and timestamps microsecond Datetime — by the
+//! column's declared type, so that a column whose values are all NULL has the
+//! same type as when it has values (frames of the same query stack).
 
+use duckdb::arrow::datatypes::DataType as ArrowType;
 use duckdb::types::{TimeUnit, ValueRef};
 use duckdb::{Connection, ToSql};
-use polars::prelude::{AnyValue, Column, DataFrame, PlSmallStr, Series, TimeUnit as PlTimeUnit};
+use polars::prelude::{
+    AnyValue, Column, DataFrame, DataType, PlSmallStr, Series, TimeUnit as PlTimeUnit,
+};
 
 use super::Result;
 
@@ -19,6 +24,10 @@ pub(super) fn query_frame(
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(params)?;
     let names: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let types: Vec<Option<DataType>> = match rows.as_ref() {
+        Some(s) => (0..names.len()).map(|i| dtype(&s.column_type(i))).collect(),
+        None => vec![None; names.len()],
+    };
     let mut cols: Vec<Vec<AnyValue<'static>>> = vec![Vec::new(); names.len()];
     while let Some(row) = rows.next()? {
         for (i, col) in cols.iter_mut().enumerate() {
@@ -28,11 +37,35 @@ pub(super) fn query_frame(
     let columns = names
         .iter()
         .zip(cols)
-        .map(|(n, vals)| {
-            Series::from_any_values(PlSmallStr::from(n.as_str()), &vals, false).map(Column::from)
+        .zip(types)
+        .map(|((n, vals), t)| {
+            let name = PlSmallStr::from(n.as_str());
+            match t {
+                Some(t) => Series::from_any_values_and_dtype(name, &vals, &t, false),
+                None => Series::from_any_values(name, &vals, false),
+            }
+            .map(Column::from)
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DataFrame::new_infer_height(columns)?)
+}
+
+/// The polars type a declared column type becomes (see [`any_value`]); `None`
+/// for the rest, whose type is inferred from the values.
+fn dtype(t: &ArrowType) -> Option<DataType> {
+    use ArrowType as A;
+    Some(match t {
+        A::Boolean => DataType::Boolean,
+        A::Int8 | A::Int16 | A::Int32 | A::Int64 | A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => {
+            DataType::Int64
+        }
+        A::Float16 | A::Float32 | A::Float64 | A::Decimal128(..) | A::Decimal256(..) => {
+            DataType::Float64
+        }
+        A::Utf8 | A::LargeUtf8 | A::Utf8View => DataType::String,
+        A::Timestamp(..) => DataType::Datetime(PlTimeUnit::Microseconds, None),
+        _ => return None,
+    })
 }
 
 fn any_value(v: ValueRef<'_>) -> AnyValue<'static> {
@@ -62,5 +95,47 @@ fn any_value(v: ValueRef<'_>) -> AnyValue<'static> {
             AnyValue::Datetime(us, PlTimeUnit::Microseconds, None)
         }
         other => AnyValue::StringOwned(format!("{other:?}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column of NULLs keeps its declared type: the per-workflow parts of a
+    /// metric table (one workflow with no response times, another with some)
+    /// must stack.
+    #[test]
+    fn a_column_of_nulls_has_its_declared_type() {
+        let conn = Connection::open_in_memory().unwrap();
+        let f = query_frame(
+            &conn,
+            "SELECT NULL::DOUBLE AS x, NULL::BIGINT AS n, NULL::VARCHAR AS s, \
+             NULL::DECIMAL(38, 6) AS d, NULL::TIMESTAMP AS t, NULL::BOOLEAN AS b",
+            &[],
+        )
+        .unwrap();
+        let types: Vec<DataType> = f.dtypes();
+        assert_eq!(
+            types,
+            vec![
+                DataType::Float64,
+                DataType::Int64,
+                DataType::String,
+                DataType::Float64,
+                DataType::Datetime(PlTimeUnit::Microseconds, None),
+                DataType::Boolean,
+            ]
+        );
+        let mut g = query_frame(
+            &conn,
+            "SELECT 1.5::DOUBLE AS x, 2 AS n, 'a' AS s, \
+             1.25::DECIMAL(38, 6) AS d, TIMESTAMP '2026-01-01' AS t, true AS b",
+            &[],
+        )
+        .unwrap();
+        g.vstack_mut(&f).unwrap();
+        assert_eq!(g.height(), 2);
+        assert_eq!(g.column("d").unwrap().f64().unwrap().get(0), Some(1.25));
     }
 }
