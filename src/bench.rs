@@ -91,6 +91,10 @@ pub struct BenchArgs {
     /// The service section: how long the pushes last, in seconds.
     #[arg(long, default_value_t = 60)]
     pub service_seconds: u64,
+    /// The service section: runs pushed afterwards in batches of 1,000 while
+    /// the pages are read, for the server's memory over a long day (0: none).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub service_soak_runs: u64,
     /// Where to write the results as JSON.
     #[arg(long, default_value = "bench-work/results.json")]
     pub json: PathBuf,
@@ -686,6 +690,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 clients: args.service_clients,
                 readers: args.service_readers,
                 seconds: args.service_seconds,
+                soak_runs: args.service_soak_runs,
             },
         )?;
     }

@@ -12,7 +12,11 @@
 //!    read the leadership page, a workflow page and the metric JSON, for
 //!    `seconds`: pushes per second, latencies, errors, how far behind the
 //!    last commit the answers were;
-//! 4. every acknowledged run present afterwards, and the server's peak RSS.
+//! 4. `soak_runs` more runs pushed in batches of 1,000 by four clients
+//!    while two read the pages: the server's RSS sampled every second from
+//!    `/proc` (at the soak's first quarter and its end: memory must not grow
+//!    with the runs pushed);
+//! 5. every acknowledged run present afterwards, and the server's peak RSS.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -33,6 +37,7 @@ pub(super) struct ServiceArgs<'a> {
     pub clients: usize,
     pub readers: usize,
     pub seconds: u64,
+    pub soak_runs: u64,
 }
 
 struct Server {
@@ -426,9 +431,20 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
         }
         anyhow::Ok((pushes, reads, wall))
     })?;
+
+    // 4. A long day of pushes, in batches.
+    let soak = if a.soak_runs > 0 {
+        say(&format!(
+            "service: {} runs pushed in batches of {SOAK_BATCH}, 2 reading",
+            a.soak_runs
+        ));
+        Some(rt.block_on(soak(addr, server.child.id(), &workflows, a.soak_runs))?)
+    } else {
+        None
+    };
     let peak_rss = server.stop()?;
 
-    // 4. Every acknowledged run is stored.
+    // 5. Every acknowledged run is stored.
     let store = crate::store::Store::open(&db)?;
     let stored = store.stored_run_ids("bench-push")?;
     let missing = pushes
@@ -436,8 +452,14 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
         .iter()
         .filter(|id| !stored.contains(*id))
         .count();
+    let soak_missing = soak.as_ref().map_or(0, |s| {
+        s.acked
+            .iter()
+            .flat_map(|&(c, k)| (0..SOAK_BATCH).map(move |i| soak_id(c, k, i)))
+            .filter(|id| !stored.contains(id))
+            .count()
+    });
     drop(store);
-
     let mut lat = pushes.latency_ms.clone();
     lat.sort_by(f64::total_cmp);
     let rate = pushes.latency_ms.len() as f64 / wall;
@@ -510,9 +532,185 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
         "service: server peak RSS {peak_rss:.0} MiB after {} pushed runs",
         pushes.latency_ms.len() + here.len()
     ));
+    if let Some(s) = &soak {
+        let runs = s.acked.len() as u64 * SOAK_BATCH;
+        let mut lat = s.latency_ms.clone();
+        lat.sort_by(f64::total_cmp);
+        let mut m = latencies(
+            format!("soak: {} runs pushed in batches of {SOAK_BATCH}, 4 clients", runs),
+            s.wall_s,
+            &lat,
+            &[s.rss_mib.iter().copied().fold(0.0, f64::max)],
+            &format!(
+                "{} errors; {soak_missing} of {runs} acknowledged runs missing afterwards; 2 readers meanwhile; RSS sampled each second",
+                s.errors
+            ),
+        );
+        // The rate is of runs, not of posts.
+        m.items = Some(runs);
+        m.per_s = Some(runs as f64 / s.wall_s);
+        r.measures.push(m);
+        let at = |q: f64| {
+            s.rss_mib
+                .get(((s.rss_mib.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        r.checks.push(format!(
+            "service: soak: server RSS {:.0} MiB before, {:.0} MiB a quarter in, {:.0} MiB at the end of {} pushed runs (peak {:.0} MiB); {} reads, {} read errors",
+            s.rss_mib.first().copied().unwrap_or(f64::NAN),
+            at(0.25),
+            s.rss_mib.last().copied().unwrap_or(f64::NAN),
+            runs,
+            s.rss_mib.iter().copied().fold(0.0, f64::max),
+            s.reads,
+            s.read_errors,
+        ));
+    }
+
     let _ = std::fs::remove_file(&db);
     let _ = std::fs::remove_file(&demo_db);
     Ok(())
+}
+
+/// Runs per post in the soak.
+const SOAK_BATCH: u64 = 1_000;
+
+fn soak_id(client: usize, batch: u64, i: u64) -> String {
+    format!("soak-{client}-{batch}-{i}")
+}
+
+/// What the soak measured.
+struct Soak {
+    /// (client, batch) of every acknowledged post.
+    acked: Vec<(usize, u64)>,
+    latency_ms: Vec<f64>,
+    errors: usize,
+    wall_s: f64,
+    /// The server's RSS each second, in MiB, from before the first post.
+    rss_mib: Vec<f64>,
+    reads: usize,
+    read_errors: usize,
+}
+
+/// The resident memory of process `pid`, in MiB (Linux `/proc`).
+fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// `runs` runs pushed as JSON arrays of SOAK_BATCH by four clients while two
+/// read the pages, sampling the server's RSS each second.
+async fn soak(
+    addr: std::net::SocketAddr,
+    pid: u32,
+    workflows: &[String],
+    runs: u64,
+) -> anyhow::Result<Soak> {
+    const CLIENTS: usize = 4;
+    let batches = runs.div_ceil(SOAK_BATCH);
+    let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut rss = vec![rss_mib(pid).unwrap_or(f64::NAN)];
+    let t = Instant::now();
+    let mut pushers = Vec::new();
+    for c in 0..CLIENTS {
+        let (next, workflows) = (next.clone(), workflows.to_vec());
+        pushers.push(tokio::spawn(async move {
+            let mut stream = connect(addr).await?;
+            let mut buf = Vec::new();
+            let (mut acked, mut lat, mut errors) = (Vec::new(), Vec::new(), 0usize);
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= batches {
+                    break;
+                }
+                let mut body = b"[".to_vec();
+                for i in 0..SOAK_BATCH {
+                    if i > 0 {
+                        body.push(b',');
+                    }
+                    let wf = &workflows[((k * SOAK_BATCH + i) as usize * 7919) % workflows.len()];
+                    body.extend(run_json(&soak_id(c, k, i), wf, k * SOAK_BATCH + i, false));
+                }
+                body.push(b']');
+                let t = Instant::now();
+                match call(
+                    &mut stream,
+                    &mut buf,
+                    "POST",
+                    "/api/v1/ingest/runs",
+                    &body,
+                    "",
+                )
+                .await
+                {
+                    // A batch is answered 200 with its ingest report, after
+                    // its commit.
+                    Ok(r) if r.status == 200 => {
+                        lat.push(t.elapsed().as_secs_f64() * 1e3);
+                        acked.push((c, k));
+                    }
+                    Ok(_) | Err(_) => {
+                        errors += 1;
+                        stream = connect(addr).await?;
+                    }
+                }
+            }
+            anyhow::Ok((acked, lat, errors))
+        }));
+    }
+    let mut readers = Vec::new();
+    for c in 0..2 {
+        let stop = stop.clone();
+        readers.push(tokio::spawn(async move { reader(addr, c, &stop).await }));
+    }
+    let sampler = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut v = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if let Some(m) = rss_mib(pid) {
+                    v.push(m);
+                }
+            }
+            v
+        })
+    };
+    let mut out = Soak {
+        acked: Vec::new(),
+        latency_ms: Vec::new(),
+        errors: 0,
+        wall_s: 0.0,
+        rss_mib: Vec::new(),
+        reads: 0,
+        read_errors: 0,
+    };
+    for p in pushers {
+        let (acked, lat, errors) = p.await??;
+        out.acked.extend(acked);
+        out.latency_ms.extend(lat);
+        out.errors += errors;
+    }
+    out.wall_s = t.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for rd in readers {
+        let r = rd.await??;
+        out.reads += r.page_ms.len() + r.workflow_ms.len() + r.metrics_ms.len();
+        out.read_errors += r.errors;
+    }
+    rss.extend(sampler.await?);
+    out.rss_mib = rss;
+    Ok(out)
 }
 
 /// A measure of `sorted` request latencies (ms) over `wall` seconds.
