@@ -108,13 +108,8 @@ mod tests {
     #[test]
     fn a_column_of_nulls_has_its_declared_type() {
         let conn = Connection::open_in_memory().unwrap();
-        let f = query_frame(
-            &conn,
-            "SELECT NULL::DOUBLE AS x, NULL::BIGINT AS n, NULL::VARCHAR AS s, \
-             NULL::DECIMAL(38, 6) AS d, NULL::TIMESTAMP AS t, NULL::BOOLEAN AS b",
-            &[],
-        )
-        .unwrap();
+        let sql = include_str!("../../queries/tests/typed_columns.sql");
+        let f = query_frame(&conn, sql, &[&false]).unwrap();
         let types: Vec<DataType> = f.dtypes();
         assert_eq!(
             types,
@@ -127,13 +122,7 @@ mod tests {
                 DataType::Boolean,
             ]
         );
-        let mut g = query_frame(
-            &conn,
-            "SELECT 1.5::DOUBLE AS x, 2 AS n, 'a' AS s, \
-             1.25::DECIMAL(38, 6) AS d, TIMESTAMP '2026-01-01' AS t, true AS b",
-            &[],
-        )
-        .unwrap();
+        let mut g = query_frame(&conn, sql, &[&true]).unwrap();
         g.vstack_mut(&f).unwrap();
         assert_eq!(g.height(), 2);
         assert_eq!(g.column("d").unwrap().f64().unwrap().get(0), Some(1.25));
