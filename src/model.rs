@@ -539,6 +539,22 @@ pub fn serialize_opt_timestamp<S: serde::Serializer>(
     }
 }
 
+/// A catalogue entry with its baseline B, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogueEntry {
+    #[serde(flatten)]
+    pub workflow: Workflow,
+    /// When this version of the workflow was recorded.
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    pub recorded_at: NaiveDateTime,
+    /// B: the override, else the mean handle minutes of the study (`None`: neither).
+    pub b: Option<f64>,
+    /// `override`, `study mean` or `none`.
+    pub b_source: String,
+    /// Time-study observations known at the moment asked for.
+    pub baseline_observations: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

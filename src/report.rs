@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date, RunSample};
@@ -18,6 +18,8 @@ pub enum ReportError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error(transparent)]
     Metrics(MetricsError),
 }

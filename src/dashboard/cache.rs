@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use super::{compute_in, Computed, Dashboard, Filters};
-use crate::engine::incremental::Incremental;
 use crate::keep::{Keeper, Served};
 use crate::report::ReportError;
+use crate::store::Incremental;
 
 /// How many computed dashboards are kept; beyond it the least recently
 /// requested goes.

@@ -18,8 +18,8 @@ pub use spec::{Dashboard, Panel, SpecError};
 
 use std::sync::Arc;
 
-use crate::engine::incremental::Incremental;
 use crate::report::ReportError;
+use crate::store::Incremental;
 use crate::store::Store;
 
 /// The filters and sort of a dashboard request; every field is optional.

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::incremental::Incremental;
 use crate::metrics::compare::Comparison;
 use crate::metrics::portfolio::Portfolio;
 use crate::metrics::trend::Granularity;
 use crate::metrics::{MetricRow, Period};
 use crate::report::{self, ReportError};
 use crate::store::CatalogueEntry;
+use crate::store::Incremental;
 
 /// What a column holds; numbers carry the unit they are shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

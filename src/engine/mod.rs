@@ -1,19 +1,41 @@
 //! The engine seam: what the reports ask of whatever runs the metric SQL.
 //!
-//! Two implementations: [`Store`], the embedded DuckDB file (the default), and
-//! [`spark::SparkEngine`], Spark through Spark Connect over a lake snapshot
-//! (`crate::lake`). Both run the definitions in `queries/` (Spark its
+//! Implementations: the embedded DuckDB file (`store::Store`, the default; the
+//! server reads it as `store::Incremental`, which keeps per-workflow parts),
+//! and [`spark::SparkEngine`], Spark through Spark Connect over a lake
+//! snapshot (`crate::lake`). Both run the definitions in `queries/` (Spark its
 //! `*.spark.sql` variant beside each DuckDB file) and hand back the same
 //! DataFrames and rows; nothing above this trait knows which one ran.
+//!
+//! The seam is one-way: this module owns the trait, its error, the period
+//! bounds both engines bind and the kept parts ([`parts`]); the store
+//! implements it (`store/engine.rs`) and this module imports nothing of the
+//! store.
 
-pub mod incremental;
+pub mod parts;
 pub mod spark;
 
 use chrono::NaiveDateTime;
 use polars::prelude::DataFrame;
 
-use crate::model::RunSample;
-use crate::store::{CatalogueEntry, Result, Store, StoreError};
+use crate::model::{CatalogueEntry, RunSample};
+
+pub use parts::{Partials, Parts, Version, Versions};
+
+/// Why an engine could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The engine itself failed (DuckDB, Spark through Spark Connect, the
+    /// lake it reads); the text says which and why, as the engine gave it.
+    #[error("{0}")]
+    Failed(String),
+    #[error("unexpected query result: {0}")]
+    Shape(String),
+    #[error("dataframe error: {0}")]
+    Frame(#[from] polars::error::PolarsError),
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
 /// The tables a report needs, from one engine.
 pub trait Engine: Send + Sync {
@@ -48,8 +70,8 @@ pub trait Engine: Send + Sync {
     ) -> Result<(DataFrame, Vec<RunSample>)>;
 
     /// The kept per-workflow parts of answers, with the versions of the data
-    /// now, where this engine keeps them (see [`incremental`]).
-    fn parts(&self) -> Option<incremental::Parts<'_>> {
+    /// now, where this engine keeps them (see [`parts`]).
+    fn parts(&self) -> Option<Parts<'_>> {
         None
     }
 
@@ -65,37 +87,7 @@ pub trait Engine: Send + Sync {
         let mut frames = self.metric_frames(&[from, to], leak_horizon_days, workflows, as_of)?;
         frames
             .pop()
-            .ok_or_else(|| StoreError::Shape("one period gave no metric table".into()))
-    }
-}
-
-impl Engine for Store {
-    fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        Store::catalogue(self, as_of)
-    }
-
-    fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-        Store::run_span(self)
-    }
-
-    fn metric_frames(
-        &self,
-        bounds: &[NaiveDateTime],
-        leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<Vec<DataFrame>> {
-        Store::metric_frames(self, bounds, leak_horizon_days, workflows, as_of)
-    }
-
-    fn compare_evidence(
-        &self,
-        workflow_ids: &[String],
-        from: Option<NaiveDateTime>,
-        to: NaiveDateTime,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, Vec<RunSample>)> {
-        Store::compare_evidence(self, workflow_ids, from, to, as_of)
+            .ok_or_else(|| EngineError::Shape("one period gave no metric table".into()))
     }
 }
 
@@ -116,7 +108,7 @@ pub(crate) fn bounds(bounds: &[NaiveDateTime]) -> Result<Option<Bounds>> {
     };
     let periods = bounds.len() - 1;
     if periods == 0 || bounds.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(StoreError::Shape(format!(
+        return Err(EngineError::Shape(format!(
             "period bounds must increase and be at least two, got {bounds:?}"
         )));
     }
@@ -137,7 +129,7 @@ pub(crate) fn bounds(bounds: &[NaiveDateTime]) -> Result<Option<Bounds>> {
 /// first column the period's start) into one frame per period.
 pub(crate) fn split_periods(mut df: DataFrame, periods: usize) -> Result<Vec<DataFrame>> {
     if !df.height().is_multiple_of(periods) {
-        return Err(StoreError::Shape(format!(
+        return Err(EngineError::Shape(format!(
             "{} metric rows do not split into {periods} periods",
             df.height()
         )));

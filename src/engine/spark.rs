@@ -24,10 +24,9 @@ use polars::prelude::{
 };
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
-use super::{split_periods, Engine};
+use super::{split_periods, Engine, EngineError, Result};
 use crate::lake::{self, Root};
-use crate::model::{RunSample, Status, Workflow};
-use crate::store::{CatalogueEntry, Result, StoreError};
+use crate::model::{CatalogueEntry, RunSample, Status, Workflow};
 
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.spark.sql");
 const CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.spark.sql");
@@ -46,8 +45,8 @@ pub struct SparkEngine {
     snapshot: Mutex<String>,
 }
 
-fn engine_error(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Engine(format!("spark: {what}: {e}"))
+fn engine_error(what: &str, e: impl std::fmt::Display) -> EngineError {
+    EngineError::Failed(format!("spark: {what}: {e}"))
 }
 
 /// Runs `f` on a thread of its own (see the module's note on runtimes).
@@ -107,7 +106,7 @@ impl SparkEngine {
         };
         let manifest = root
             .current()
-            .map_err(|e| StoreError::Engine(e.to_string()))?;
+            .map_err(|e| EngineError::Failed(e.to_string()))?;
         let session = off_runtime(|| {
             SparkSession::builder()
                 .remote(url)
@@ -141,7 +140,7 @@ impl SparkEngine {
 
     /// Points the session's views at a snapshot's tables.
     fn register(&self, name: &str) -> Result<()> {
-        let mut current = self.snapshot.lock().map_err(|_| StoreError::Poisoned)?;
+        let mut current = self.snapshot.lock().unwrap_or_else(|p| p.into_inner());
         for table in lake::TABLES {
             let path = format!("{}/snapshots/{name}/{table}", self.cluster_root);
             off_runtime(|| {
@@ -163,8 +162,8 @@ impl SparkEngine {
         let manifest = self
             .root
             .current()
-            .map_err(|e| StoreError::Engine(e.to_string()))?;
-        let stale = *self.snapshot.lock().map_err(|_| StoreError::Poisoned)? != manifest.snapshot;
+            .map_err(|e| EngineError::Failed(e.to_string()))?;
+        let stale = *self.snapshot.lock().unwrap_or_else(|p| p.into_inner()) != manifest.snapshot;
         if stale {
             self.register(&manifest.snapshot)?;
         }
@@ -197,7 +196,7 @@ impl SparkEngine {
         // after spark.connect.execute.reattachable.senderMaxStreamDuration (2
         // minutes by default) expects a reattach this client did not make.
         if batches.is_empty() {
-            return Err(StoreError::Engine(
+            return Err(EngineError::Failed(
                 "spark: the query's result stream ended without a result (a query longer than \
                  the server's spark.connect.execute.reattachable.senderMaxStreamDuration, 2 \
                  minutes by default; set it to 0 on the Connect server for no limit)"
@@ -279,7 +278,7 @@ impl Engine for SparkEngine {
 
 /// runs.spark.sql's rows filed by `wf` into one sample per workflow.
 fn samples_of(df: &DataFrame, workflows: usize) -> Result<Vec<RunSample>> {
-    let shape = |what: String| StoreError::Shape(format!("compare/runs.spark.sql: {what}"));
+    let shape = |what: String| EngineError::Shape(format!("compare/runs.spark.sql: {what}"));
     let mut samples = vec![RunSample::default(); workflows];
     if df.height() == 0 {
         return Ok(samples);
@@ -335,7 +334,7 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
     }
     let cols = df.columns();
     if cols.len() != 15 {
-        return Err(StoreError::Shape(format!(
+        return Err(EngineError::Shape(format!(
             "the catalogue has {} columns, not 15",
             cols.len()
         )));
@@ -346,7 +345,7 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
             AnyValue::String(s) => Some(s.to_string()),
             AnyValue::StringOwned(s) => Some(s.to_string()),
             other => {
-                return Err(StoreError::Shape(format!(
+                return Err(EngineError::Shape(format!(
                     "catalogue column {c}: {other:?}"
                 )))
             }
@@ -362,7 +361,7 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
     let at =
         |c: usize, i: usize| -> Result<Option<NaiveDateTime>> { Ok(timestamp(cols[c].get(i)?)) };
     let need = |v: Option<String>, what: &str| {
-        v.ok_or_else(|| StoreError::Shape(format!("catalogue: {what} is missing")))
+        v.ok_or_else(|| EngineError::Shape(format!("catalogue: {what} is missing")))
     };
     (0..df.height())
         .map(|i| {
@@ -380,8 +379,9 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
                     automated_since: at(9, i)?,
                     baseline_minutes_per_item: num(10, i)?,
                 },
-                recorded_at: at(11, i)?
-                    .ok_or_else(|| StoreError::Shape("catalogue: recorded_at is missing".into()))?,
+                recorded_at: at(11, i)?.ok_or_else(|| {
+                    EngineError::Shape("catalogue: recorded_at is missing".into())
+                })?,
                 b: num(12, i)?,
                 b_source: need(text(13, i)?, "b_source")?,
                 baseline_observations: num(14, i)?.unwrap_or(0.0) as i64,
@@ -394,7 +394,7 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
 /// DuckDB result, so the layers above cannot tell the engines apart.
 fn frame_of(batches: &[RecordBatch]) -> Result<DataFrame> {
     let Some(first) = batches.first() else {
-        return Err(StoreError::Shape("spark sent no result".into()));
+        return Err(EngineError::Shape("spark sent no result".into()));
     };
     let schema = first.schema();
     let mut cols: Vec<Vec<AnyValue<'static>>> = vec![Vec::new(); schema.fields().len()];
@@ -456,7 +456,7 @@ fn any_value(a: &dyn Array, i: usize) -> Result<AnyValue<'static>> {
         }
         DataType::Null => AnyValue::Null,
         other => {
-            return Err(StoreError::Shape(format!(
+            return Err(EngineError::Shape(format!(
                 "spark returned a column of type {other}, which Yardstick does not read"
             )))
         }

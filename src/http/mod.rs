@@ -20,11 +20,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::engine::incremental::{Incremental, Partials};
+use crate::engine::Partials;
 use crate::ingest::{self, Format, IngestError, Input, Options};
 use crate::metrics::MetricTable;
 use crate::model::Kind;
 use crate::report::{self, ReportError};
+use crate::store::Incremental;
 use crate::store::Store;
 pub use error::ApiError;
 
@@ -912,6 +913,7 @@ impl From<ReportError> for ApiError {
             ReportError::BadRequest(m) => ApiError::bad_request(m),
             ReportError::NotFound(m) => ApiError::not_found(m),
             ReportError::Store(e) => ApiError::internal(e),
+            ReportError::Engine(e) => ApiError::internal(e),
             ReportError::Metrics(e) => ApiError::internal(e),
         }
     }

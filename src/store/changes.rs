@@ -1,5 +1,5 @@
 //! Which workflows each commit changed, so that a result kept per workflow
-//! (`engine::incremental`) knows whether the data it was computed from still
+//! (`engine::parts`) knows whether the data it was computed from still
 //! holds.
 //!
 //! A [`Version`] of a workflow's data is the pair (epoch, the last commit
@@ -13,29 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// The version of one workflow's data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Version {
-    pub epoch: u64,
-    pub change: u64,
-}
-
-/// The versions of every workflow at one moment.
-#[derive(Debug, Clone, Default)]
-pub struct Versions {
-    epoch: u64,
-    changed: Arc<HashMap<String, u64>>,
-}
-
-impl Versions {
-    /// The version of `workflow_id`'s data.
-    pub fn of(&self, workflow_id: &str) -> Version {
-        Version {
-            epoch: self.epoch,
-            change: self.changed.get(workflow_id).copied().unwrap_or(0),
-        }
-    }
-}
+use crate::engine::Versions;
 
 /// The versions as they move, shared by a store's clones.
 #[derive(Clone, Default)]
@@ -53,10 +31,7 @@ struct State {
 impl Changes {
     pub(super) fn now(&self) -> Versions {
         let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        Versions {
-            epoch: s.epoch,
-            changed: s.changed.clone(),
-        }
+        Versions::new(s.epoch, s.changed.clone())
     }
 
     /// A commit that changed the runs of `workflows` and nothing else.

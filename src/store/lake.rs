@@ -51,7 +51,7 @@ impl Store {
                     conn.query_row(&COUNT.replace("__TABLE__", table), [], |r| r.get(0))?;
                 let expected = manifest.rows.get(table).copied();
                 if expected != Some(found as u64) {
-                    return Err(StoreError::Engine(format!(
+                    return Err(StoreError::Lake(format!(
                         "lake `{}`: snapshot {}: table {table} holds {found} rows, its manifest says {}",
                         local.display(),
                         manifest.snapshot,
@@ -118,7 +118,7 @@ impl Store {
 }
 
 fn lake_error(e: LakeError) -> StoreError {
-    StoreError::Engine(e.to_string())
+    StoreError::Lake(e.to_string())
 }
 
 fn write_snapshot(conn: &Connection, pending: &lake::Pending) -> Result<BTreeMap<String, u64>> {
@@ -143,7 +143,7 @@ fn write_snapshot(conn: &Connection, pending: &lake::Pending) -> Result<BTreeMap
                     dir.join("part-0.parquet")
                 };
                 std::fs::create_dir_all(file.parent().expect("a file in a directory"))
-                    .map_err(|e| StoreError::Engine(format!("lake: {e}")))?;
+                    .map_err(|e| StoreError::Lake(format!("lake: {e}")))?;
                 let source = if table == "runs" {
                     "(SELECT * FROM runs)".to_string()
                 } else {

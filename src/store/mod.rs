@@ -6,10 +6,12 @@
 //! blocking: async callers run them in `spawn_blocking`.
 
 mod changes;
+mod engine;
 mod evidence;
 pub mod files;
 mod frame;
 mod identity;
+mod incremental;
 mod lake;
 mod runs;
 
@@ -22,8 +24,10 @@ use duckdb::{params, Connection};
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
+pub use crate::engine::{Version, Versions};
+pub use crate::model::CatalogueEntry;
 use crate::model::{Kind, Reject, Rows, RunSample, Workflow};
-pub use changes::{Version, Versions};
+pub use incremental::Incremental;
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
@@ -85,10 +89,10 @@ pub enum StoreError {
     Incomplete { expected: u64, stored: u64 },
     #[error("unexpected query result: {0}")]
     Shape(String),
-    /// The query engine (Spark through Spark Connect) or the lake it reads
-    /// failed; the text says which and why.
+    /// The lake that DuckDB reads (`--engine duckdb-lake`) failed; the text
+    /// says which part and why.
     #[error("{0}")]
-    Engine(String),
+    Lake(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -142,22 +146,6 @@ pub struct WorkflowSummary {
     /// When this version of the workflow was recorded.
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
     pub recorded_at: NaiveDateTime,
-}
-
-/// A catalogue entry with its baseline B, for reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CatalogueEntry {
-    #[serde(flatten)]
-    pub workflow: Workflow,
-    /// When this version of the workflow was recorded.
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    pub recorded_at: NaiveDateTime,
-    /// B: the override, else the mean handle minutes of the study (`None`: neither).
-    pub b: Option<f64>,
-    /// `override`, `study mean` or `none`.
-    pub b_source: String,
-    /// Time-study observations known at the moment asked for.
-    pub baseline_observations: i64,
 }
 
 /// A stored reject problem.
@@ -590,7 +578,7 @@ impl Store {
             WORKFLOW_METRICS,
             params![b.from, b.to, leak_horizon_days, only, as_of, b.list],
         )?;
-        crate::engine::split_periods(df, b.periods)
+        Ok(crate::engine::split_periods(df, b.periods)?)
     }
 
     /// The evidence of some workflows' comparisons (ids are slugs, so they

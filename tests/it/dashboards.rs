@@ -330,7 +330,8 @@ fn the_cache_serves_until_an_ingest_commits() {
     use yardstick::model::Kind;
     let store = golden_store();
     let d = board("leadership");
-    use yardstick::engine::incremental::{Incremental, Partials};
+    use yardstick::engine::Partials;
+    use yardstick::store::Incremental;
     let engine = Incremental::new(store.clone(), std::sync::Arc::new(Partials::new()));
     let cache = dashboard::cache::Cache::new(&engine);
     let fl = filters("2026-01-01", "2026-03-01");
