@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS workflows (
 
 -- The catalogue as it stood at `t` (NULL: now): the latest version of each
 -- workflow recorded at or before `t`.
-CREATE MACRO IF NOT EXISTS workflows_as_of(t) AS TABLE
+CREATE OR REPLACE MACRO workflows_as_of(t) AS TABLE
     SELECT * EXCLUDE (version_rank)
     FROM (
         SELECT *, row_number() OVER (PARTITION BY workflow_id ORDER BY recorded_at DESC, batch_id DESC)
@@ -51,14 +51,14 @@ CREATE MACRO IF NOT EXISTS workflows_as_of(t) AS TABLE
 
 -- Whether a batch was known at `t` (NULL: now); reports as of a past moment
 -- leave out what arrived later.
-CREATE MACRO IF NOT EXISTS known_at(batch, t) AS
+CREATE OR REPLACE MACRO known_at(batch, t) AS
     t IS NULL OR batch IN (SELECT batch_id FROM ingest_batches WHERE received_at <= t);
 
 -- B, the baseline handle minutes per item of every workflow as of `t` (NULL:
 -- now): the catalogue's override, else the mean handle minutes of the time-study
 -- observations known then (an exact sum, so parallel aggregation cannot move
 -- the last digit). The one definition of B: metrics, compare and backlog use it.
-CREATE MACRO IF NOT EXISTS baselines_as_of(t) AS TABLE
+CREATE OR REPLACE MACRO baselines_as_of(t) AS TABLE
     SELECT w.workflow_id,
            coalesce(w.baseline_minutes_per_item, o.mean_handle) AS b,
            CASE WHEN w.baseline_minutes_per_item IS NOT NULL THEN 'override'
@@ -77,7 +77,7 @@ CREATE MACRO IF NOT EXISTS baselines_as_of(t) AS TABLE
 
 -- Whether a run version was the current one at `t` (NULL: now): its batch was
 -- known then, and the batch that superseded it, if any, was not.
-CREATE MACRO IF NOT EXISTS current_at(batch, superseded, t) AS
+CREATE OR REPLACE MACRO current_at(batch, superseded, t) AS
     known_at(batch, t) AND (superseded IS NULL OR (t IS NOT NULL AND NOT known_at(superseded, t)));
 
 -- One execution of an automation; (source, run_id) is the identity. Every
@@ -100,6 +100,46 @@ CREATE TABLE IF NOT EXISTS runs (
     batch_id          BIGINT NOT NULL,
     superseded_batch  BIGINT           -- the batch that replaced this version
 );
+
+-- The facts of a run, the one text of each metric definition of DESIGN.md
+-- for DuckDB (Spark's are in queries/*/*.spark.sql): every query that measures
+-- runs reads them from here. Macros are replaced on every open, so a file
+-- written by an earlier Yardstick is measured by this one's definitions.
+--
+-- The anchor: when the work was asked for (the trigger), else when the run
+-- started. Periods, go-live and the lake's partitions are cut on it.
+CREATE OR REPLACE MACRO anchor_of(trigger_at, started_at) AS
+    coalesce(trigger_at, started_at);
+
+-- The human minutes a terminal run counts toward reclaimed hours, given the
+-- workflow's B: its human_minutes; a failed run without them was done by
+-- hand entirely (B, so it reclaims 0); any other run without them took none.
+CREATE OR REPLACE MACRO counted_human_minutes(status, human_minutes, b) AS
+    CASE WHEN status = 'failed' AND human_minutes IS NULL THEN b
+         ELSE coalesce(human_minutes, 0) END;
+
+-- The run versions current at `t` (NULL: now), each with its facts:
+--   anchor        anchor_of(trigger_at, started_at)
+--   terminal      succeeded, failed or escalated (cancelled and running are
+--                 neither success nor failure, and are left out of rates)
+--   cycle_us      anchor to finish, for succeeded and escalated runs only, in
+--                 microseconds (exact sums); cycle_min the same in minutes
+--   response_min  anchor to the first response, in minutes
+CREATE OR REPLACE MACRO run_facts(t) AS TABLE
+    SELECT r.*,
+           anchor_of(r.trigger_at, r.started_at) AS anchor,
+           r.status IN ('succeeded', 'failed', 'escalated') AS terminal,
+           CASE WHEN r.status IN ('succeeded', 'escalated')
+                THEN epoch_us(r.finished_at) - epoch_us(anchor_of(r.trigger_at, r.started_at))
+           END AS cycle_us,
+           CASE WHEN r.status IN ('succeeded', 'escalated')
+                THEN (epoch_us(r.finished_at) - epoch_us(anchor_of(r.trigger_at, r.started_at)))
+                     / 60000000.0::DOUBLE
+           END AS cycle_min,
+           (epoch_us(r.first_response_at) - epoch_us(anchor_of(r.trigger_at, r.started_at)))
+               / 60000000.0::DOUBLE AS response_min
+    FROM runs r
+    WHERE current_at(r.batch_id, r.superseded_batch, t);
 
 -- A timed instance of the work done by hand;
 -- (study, workflow_id, observed_at, performer) is the identity.

@@ -1,5 +1,5 @@
 -- The runs of the workflows in $1 (comma-separated ids) anchored before $2
--- (exclusive), with the per-run quantities of the metric definitions. One
+-- (exclusive), with their facts (schema.sql's run_facts). One
 -- query serves many workflows (a query per workflow spent most of a 1,000-
 -- workflow comparison planning and scanning): `wf` is the workflow's position
 -- in $1 (from 0), found by a hash join with the list, and the caller files
@@ -16,16 +16,12 @@ WITH chosen AS (
     FROM (SELECT string_split($1::VARCHAR, ',') AS ids)
 )
 SELECT c.wf,
-       epoch_us(coalesce(r.trigger_at, r.started_at)) AS anchor_us,
+       epoch_us(r.anchor) AS anchor_us,
        r.status,
-       CASE WHEN r.status IN ('succeeded', 'escalated')
-            THEN (epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
-       END AS cycle_min,
-       (epoch_us(r.first_response_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
-           AS response_min,
+       r.cycle_min,
+       r.response_min,
        r.human_minutes
-FROM runs r
+FROM run_facts($3::TIMESTAMP) r
 JOIN chosen c ON c.workflow_id = r.workflow_id
-WHERE current_at(r.batch_id, r.superseded_batch, $3::TIMESTAMP)
-  AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
-  AND ($4::TIMESTAMP IS NULL OR coalesce(r.trigger_at, r.started_at) >= $4::TIMESTAMP);
+WHERE r.anchor < $2::TIMESTAMP
+  AND ($4::TIMESTAMP IS NULL OR r.anchor >= $4::TIMESTAMP);

@@ -5,17 +5,16 @@
 --   $1 from (TIMESTAMP, inclusive)   $2 to (TIMESTAMP, exclusive)
 --   $3 comma-separated workflow ids in view
 --
--- A run belongs to the period when its anchor, coalesce(trigger_at, started_at),
+-- A run belongs to the period when its anchor (schema.sql: run_facts)
 -- lies in [$1, $2), as in the metric table; only current run versions count.
 -- A run without an error_kind is counted as '(not recorded)'.
 WITH bad AS (
     SELECT coalesce(nullif(trim(r.error_kind), ''), '(not recorded)') AS error_kind,
            r.status
-    FROM runs r
-    WHERE r.superseded_batch IS NULL
-      AND r.status IN ('failed', 'escalated')
-      AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
-      AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
+    FROM run_facts(NULL) r
+    WHERE r.status IN ('failed', 'escalated')
+      AND r.anchor >= $1::TIMESTAMP
+      AND r.anchor < $2::TIMESTAMP
       AND list_contains(string_split($3::VARCHAR, ','), r.workflow_id)
 ),
 kinds AS (

@@ -5,7 +5,7 @@
 -- store::lake as a quoted literal with its quotes doubled.
 COPY (
     SELECT *,
-           CAST(strftime(coalesce(trigger_at, started_at), '%Y%m') AS INTEGER) AS anchor_month
+           CAST(strftime(anchor_of(trigger_at, started_at), '%Y%m') AS INTEGER) AS anchor_month
     FROM runs
-    ORDER BY workflow_id, coalesce(trigger_at, started_at), source, run_id, batch_id
+    ORDER BY workflow_id, anchor_of(trigger_at, started_at), source, run_id, batch_id
 ) TO '__TARGET__' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (anchor_month), ROW_GROUP_SIZE 122880);

@@ -10,8 +10,10 @@
 --      from $1 to $2: "from,to" for one period, "w0,w1,...,wn" for n periods of
 --      a trend (one query instead of n; planning dominates on small data)
 --
--- A run belongs to a period when its anchor, coalesce(trigger_at, started_at),
--- lies in [start, end). Every catalogued workflow gets a row in every period,
+-- A run's facts (anchor, cycle and response times, terminal, counted human
+-- minutes) are schema.sql's run_facts and counted_human_minutes: this query
+-- aggregates them. A run belongs to a period when its anchor lies in
+-- [start, end). Every catalogued workflow gets a row in every period,
 -- also with no runs; rows are ordered by period, then workflow. The first
 -- column, period_start, is split off by the caller.
 -- Minutes are floating point, from microsecond timestamps.
@@ -57,23 +59,16 @@ period_runs AS (
            p.period_end,
            r.workflow_id,
            r.status,
-           coalesce(r.trigger_at, r.started_at) AS anchor,
-           CASE WHEN r.status IN ('succeeded', 'escalated')
-                THEN epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at))
-           END AS cycle_us,
-           CASE WHEN r.status IN ('succeeded', 'escalated')
-                THEN (epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
-           END AS cycle_min,
-           (epoch_us(r.first_response_at) - epoch_us(coalesce(r.trigger_at, r.started_at))) / 60000000.0::DOUBLE
-               AS response_min,
-           -- Reclaimed minutes, Σ (B − human minutes), over terminal runs (succeeded, failed,
-           -- escalated) at or after go-live, summed as (runs counted) × B − Σ human minutes.
-           -- A failed run without human_minutes counts as fully manual (B: reclaims 0).
-           (r.status IN ('succeeded', 'failed', 'escalated')
+           r.anchor,
+           r.cycle_us,
+           r.cycle_min,
+           r.response_min,
+           -- Reclaimed minutes, Σ (B − counted human minutes), over terminal runs at
+           -- or after go-live, summed as (runs counted) × B − Σ counted human minutes.
+           (r.terminal
              AND wf.automated_since IS NOT NULL
-             AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since) AS reclaims,
-           CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN wf.b
-                ELSE coalesce(r.human_minutes, 0) END AS human_counted,
+             AND r.anchor >= wf.automated_since) AS reclaims,
+           counted_human_minutes(r.status, r.human_minutes, wf.b) AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes
     -- Both joins are LEFT joins on purpose. Every run of the span finds its one
@@ -83,15 +78,14 @@ period_runs AS (
     -- tables on millions of runs instead of on the periods and workflows
     -- (measured at 10M runs: 1.3–1.8 s → 0.65 s for a quarter, 8 s → 2.7 s for
     -- a weekly year).
-    FROM runs r
+    FROM run_facts($5::TIMESTAMP) r
     LEFT JOIN period_days p
-      ON date_trunc('day', coalesce(r.trigger_at, r.started_at)) = p.day
-     AND coalesce(r.trigger_at, r.started_at) >= p.period_start
-     AND coalesce(r.trigger_at, r.started_at) < p.period_end
+      ON date_trunc('day', r.anchor) = p.day
+     AND r.anchor >= p.period_start
+     AND r.anchor < p.period_end
     LEFT JOIN wf_b wf ON wf.workflow_id = r.workflow_id
-    WHERE current_at(r.batch_id, r.superseded_batch, $5::TIMESTAMP)
-      AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
-      AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
+    WHERE r.anchor >= $1::TIMESTAMP
+      AND r.anchor < $2::TIMESTAMP
       AND ($4::VARCHAR IS NULL
            OR list_contains(string_split($4::VARCHAR, ','), r.workflow_id))
 ),

@@ -4,7 +4,7 @@
 -- Parameters: $1 from (TIMESTAMP, inclusive), $2 to (TIMESTAMP, exclusive),
 --             $3 workflow id.
 --
--- A run belongs to the period by its anchor, coalesce(trigger_at, started_at),
+-- A run belongs to the period by its anchor (schema.sql: run_facts),
 -- as in the metric table; only current run versions with steps count.
 -- work = finished_at − started_at of the step; wait before a step = its start
 -- minus the latest finish of the run's earlier steps (by seq), or minus the
@@ -13,14 +13,13 @@
 -- all sums exact in microseconds.
 WITH runs_in AS (
     SELECT r.source, r.run_id,
-           coalesce(r.trigger_at, r.started_at) AS anchor,
-           epoch_us(r.finished_at) - epoch_us(coalesce(r.trigger_at, r.started_at)) AS cycle_us
-    FROM runs r
-    WHERE r.superseded_batch IS NULL
-      AND r.workflow_id = $3::VARCHAR
+           r.anchor,
+           epoch_us(r.finished_at) - epoch_us(r.anchor) AS cycle_us
+    FROM run_facts(NULL) r
+    WHERE r.workflow_id = $3::VARCHAR
       AND r.finished_at IS NOT NULL
-      AND coalesce(r.trigger_at, r.started_at) >= $1::TIMESTAMP
-      AND coalesce(r.trigger_at, r.started_at) < $2::TIMESTAMP
+      AND r.anchor >= $1::TIMESTAMP
+      AND r.anchor < $2::TIMESTAMP
       AND EXISTS (SELECT 1 FROM run_steps s WHERE s.source = r.source AND s.run_id = r.run_id)
 ),
 steps AS (
