@@ -12,21 +12,16 @@ known AS (
     WHERE :as_of = '' OR received_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
 )
 SELECT c.wf,
-       unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP)) AS anchor_us,
-       status,
-       CASE WHEN status IN ('succeeded', 'escalated')
-            THEN (unix_micros(CAST(finished_at AS TIMESTAMP))
-                  - unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP))) / 60000000.0D
-       END AS cycle_min,
-       (unix_micros(CAST(first_response_at AS TIMESTAMP))
-        - unix_micros(CAST(coalesce(trigger_at, started_at) AS TIMESTAMP))) / 60000000.0D
-           AS response_min,
-       human_minutes
-FROM runs r
+       unix_micros(CAST(r.anchor AS TIMESTAMP)) AS anchor_us,
+       r.status,
+       r.cycle_min,
+       r.response_min,
+       r.human_minutes
+FROM run_facts r
 JOIN chosen c ON c.workflow_id = r.workflow_id
-WHERE anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
-  AND coalesce(trigger_at, started_at) < CAST(:to AS TIMESTAMP_NTZ)
-  AND (:from = '' OR coalesce(trigger_at, started_at) >= CAST(nullif(:from, '') AS TIMESTAMP_NTZ))
+WHERE r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
+  AND r.anchor < CAST(:to AS TIMESTAMP_NTZ)
+  AND (:from = '' OR r.anchor >= CAST(nullif(:from, '') AS TIMESTAMP_NTZ))
   AND ((:as_of = '' AND r.superseded_batch IS NULL)
        OR (:as_of <> ''
            AND r.batch_id IN (SELECT batch_id FROM known)

@@ -5,7 +5,8 @@
 --   * parameters are named and bound as strings; '' stands for NULL
 --     (:workflows '' = all workflows, :as_of '' = now);
 --   * the table macros of schema.sql (workflows_as_of, baselines_as_of,
---     known_at, current_at) are written out as CTEs;
+--     known_at, current_at) are written out as CTEs; a run's facts come from
+--     the session's run_facts view (queries/engine/run_facts.spark.sql);
 --   * quantile_cont is percentile (exact, interpolating linearly between the
 --     two nearest ranks, as quantile_cont does); epoch_us is unix_micros;
 --   * floating-point literals carry a D suffix: a bare 1.0 is a DECIMAL in
@@ -53,11 +54,11 @@ wf_b AS (
 ),
 current_runs AS (
     SELECT r.*
-    FROM runs r
+    FROM run_facts r
     WHERE r.anchor_month >= CAST(date_format(CAST(:from AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
-      AND coalesce(r.trigger_at, r.started_at) >= CAST(:from AS TIMESTAMP_NTZ)
-      AND coalesce(r.trigger_at, r.started_at) < CAST(:to AS TIMESTAMP_NTZ)
+      AND r.anchor >= CAST(:from AS TIMESTAMP_NTZ)
+      AND r.anchor < CAST(:to AS TIMESTAMP_NTZ)
       AND (:workflows = '' OR array_contains(split(:workflows, ','), r.workflow_id))
       AND ((:as_of = '' AND r.superseded_batch IS NULL)
            OR (:as_of <> ''
@@ -76,30 +77,22 @@ period_runs AS (
            p.period_end,
            r.workflow_id,
            r.status,
-           coalesce(r.trigger_at, r.started_at) AS anchor,
-           CASE WHEN r.status IN ('succeeded', 'escalated')
-                THEN unix_micros(CAST(r.finished_at AS TIMESTAMP))
-                     - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))
-           END AS cycle_us,
-           CASE WHEN r.status IN ('succeeded', 'escalated')
-                THEN (unix_micros(CAST(r.finished_at AS TIMESTAMP))
-                      - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
-           END AS cycle_min,
-           (unix_micros(CAST(r.first_response_at AS TIMESTAMP))
-            - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
-               AS response_min,
-           (r.status IN ('succeeded', 'failed', 'escalated')
+           r.anchor,
+           r.cycle_us,
+           r.cycle_min,
+           r.response_min,
+           (r.terminal
              AND wf.automated_since IS NOT NULL
-             AND coalesce(r.trigger_at, r.started_at) >= wf.automated_since) AS reclaims,
+             AND r.anchor >= wf.automated_since) AS reclaims,
            CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN wf.b
                 ELSE coalesce(r.human_minutes, 0D) END AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes
     FROM current_runs r
     LEFT JOIN period_days p
-      ON to_date(coalesce(r.trigger_at, r.started_at)) = p.day
-     AND coalesce(r.trigger_at, r.started_at) >= p.period_start
-     AND coalesce(r.trigger_at, r.started_at) < p.period_end
+      ON to_date(r.anchor) = p.day
+     AND r.anchor >= p.period_start
+     AND r.anchor < p.period_end
     LEFT JOIN wf_b wf ON wf.workflow_id = r.workflow_id
 ),
 agg AS (

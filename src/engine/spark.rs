@@ -33,6 +33,7 @@ const CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.spark.sq
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.spark.sql");
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.spark.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.spark.sql");
+const RUN_FACTS: &str = include_str!("../../queries/engine/run_facts.spark.sql");
 
 /// Spark through Spark Connect, reading the lake under `root`.
 pub struct SparkEngine {
@@ -152,6 +153,14 @@ impl SparkEngine {
             })
             .map_err(|e| engine_error(&format!("reading {path}"), e))?;
         }
+        // The facts of a run, over the runs view just made.
+        off_runtime(|| {
+            self.session
+                .sql(RUN_FACTS)
+                .and_then(|df| df.collect_record_batches())
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| engine_error("defining run_facts", e))?;
         *current = name.to_string();
         Ok(())
     }

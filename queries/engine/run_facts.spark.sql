@@ -1,0 +1,23 @@
+-- The facts of a run for the Spark engine: the twin of schema.sql's run_facts,
+-- the one Spark text of each (anchor, terminal, cycle time in µs and minutes,
+-- time to response), made a temporary view of the session each time the
+-- engine points its views at a snapshot (src/engine/spark.rs). A view takes
+-- no parameters, so it holds every run version; a query keeps the versions
+-- current at its as-of moment itself. Read through it, the runs keep their
+-- anchor_month partition column, so a filter on it still prunes files.
+CREATE OR REPLACE TEMPORARY VIEW run_facts AS
+SELECT r.*,
+       coalesce(r.trigger_at, r.started_at) AS anchor,
+       r.status IN ('succeeded', 'failed', 'escalated') AS terminal,
+       CASE WHEN r.status IN ('succeeded', 'escalated')
+            THEN unix_micros(CAST(r.finished_at AS TIMESTAMP))
+                 - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))
+       END AS cycle_us,
+       CASE WHEN r.status IN ('succeeded', 'escalated')
+            THEN (unix_micros(CAST(r.finished_at AS TIMESTAMP))
+                  - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
+       END AS cycle_min,
+       (unix_micros(CAST(r.first_response_at AS TIMESTAMP))
+        - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
+           AS response_min
+FROM runs r
