@@ -655,12 +655,7 @@ impl<'a> Context<'a> {
                 for (b, table) in trend.buckets.iter().zip(&trend.tables) {
                     let rows = table.rows()?;
                     let sum = |f: fn(&MetricRow) -> i64| rows.iter().map(f).sum::<i64>();
-                    let (s, f, e) = (
-                        sum(|r| r.succeeded),
-                        sum(|r| r.failed),
-                        sum(|r| r.escalated),
-                    );
-                    let terminal = s + f + e;
+                    let counts = crate::metrics::rates::Terminal::of(&rows);
                     let one = |g: fn(&MetricRow) -> Option<f64>| {
                         if single {
                             rows.first().and_then(g)
@@ -672,13 +667,13 @@ impl<'a> Context<'a> {
                     t.rows.push(vec![
                         text(&b.start_local.to_string()),
                         int(sum(|r| r.runs)),
-                        int(s),
-                        int(f),
-                        int(e),
+                        int(counts.succeeded),
+                        int(counts.failed),
+                        int(counts.escalated),
                         int(sum(|r| r.cancelled)),
                         int(sum(|r| r.running)),
-                        real((terminal > 0).then(|| f as f64 / terminal as f64)),
-                        real((terminal > 0).then(|| e as f64 / terminal as f64)),
+                        real(counts.error_rate()),
+                        real(counts.escalation_rate()),
                         real(one(|r| r.cycle_time_p50_min)),
                         real(one(|r| r.cycle_time_p90_min)),
                         real(one(|r| r.response_p50_min)),

@@ -155,10 +155,8 @@ impl SparkEngine {
         }
         // The facts of a run, over the runs view just made.
         off_runtime(|| {
-            self.session
-                .sql(RUN_FACTS)
-                .and_then(|df| df.collect_record_batches())
-                .map_err(|e| e.to_string())
+            let df = self.session.sql(RUN_FACTS).map_err(|e| e.to_string())?;
+            df.collect_record_batches().map_err(|e| e.to_string())
         })
         .map_err(|e| engine_error("defining run_facts", e))?;
         *current = name.to_string();

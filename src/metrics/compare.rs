@@ -228,24 +228,15 @@ fn runs_side(
             continue;
         }
         let status = runs.status[i];
-        let terminal = matches!(
-            status,
-            Status::Succeeded | Status::Failed | Status::Escalated
-        );
         if let Some(c) = runs.cycle_min[i] {
             s.cycle.push(c);
         }
         if let Some(r) = runs.response_min[i] {
             s.response.push(r);
         }
-        if terminal {
-            s.error
-                .push(if status == Status::Failed { 1.0 } else { 0.0 });
-            s.escalation.push(if status == Status::Escalated {
-                1.0
-            } else {
-                0.0
-            });
+        if let Some((error, escalation)) = super::rates::indicators(status) {
+            s.error.push(error);
+            s.escalation.push(escalation);
             let h = match (runs.human_minutes[i], after) {
                 (Some(h), _) => Some(h),
                 (None, true) if status == Status::Failed => fully_manual,

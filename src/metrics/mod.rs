@@ -10,6 +10,7 @@
 pub mod backlog;
 pub mod compare;
 pub mod portfolio;
+pub mod rates;
 pub mod steps;
 pub mod trend;
 

@@ -88,12 +88,7 @@ pub fn rollup(
         }
         for (key, rs) in by {
             let sum = |f: fn(&MetricRow) -> i64| rs.iter().map(|r| f(r)).sum::<i64>();
-            let (s, f, e) = (
-                sum(|r| r.succeeded),
-                sum(|r| r.failed),
-                sum(|r| r.escalated),
-            );
-            let terminal = s + f + e;
+            let t = super::rates::Terminal::of(rs.iter().copied());
             let mut money: BTreeMap<String, f64> = BTreeMap::new();
             for r in &rs {
                 if let (Some(m), Some(c)) = (r.reclaimed_money, &r.currency) {
@@ -105,14 +100,14 @@ pub fn rollup(
                 key,
                 workflows: rs.len(),
                 runs: sum(|r| r.runs),
-                succeeded: s,
-                failed: f,
-                escalated: e,
+                succeeded: t.succeeded,
+                failed: t.failed,
+                escalated: t.escalated,
                 cancelled: sum(|r| r.cancelled),
                 running: sum(|r| r.running),
                 leaked: sum(|r| r.leaked),
-                error_rate: (terminal > 0).then(|| f as f64 / terminal as f64),
-                escalation_rate: (terminal > 0).then(|| e as f64 / terminal as f64),
+                error_rate: t.error_rate(),
+                escalation_rate: t.escalation_rate(),
                 cycle_time_n: sum(|r| r.cycle_time_n),
                 // fold from +0.0: an empty f64 sum is −0.0, which would print as such.
                 reclaimed_hours: rs
