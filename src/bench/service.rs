@@ -176,6 +176,25 @@ pub(super) async fn call(
     })
 }
 
+/// One POST of runs on a keep-alive connection: its latency in ms when
+/// answered `ok`; `None` otherwise, with the connection opened again.
+async fn post_runs(
+    addr: std::net::SocketAddr,
+    stream: &mut tokio::net::TcpStream,
+    buf: &mut Vec<u8>,
+    body: &[u8],
+    ok: u16,
+) -> anyhow::Result<Option<f64>> {
+    let t = Instant::now();
+    match call(stream, buf, "POST", "/api/v1/ingest/runs", body, "").await {
+        Ok(r) if r.status == ok => Ok(Some(t.elapsed().as_secs_f64() * 1e3)),
+        Ok(_) | Err(_) => {
+            *stream = connect(addr).await?;
+            Ok(None)
+        }
+    }
+}
+
 async fn connect(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpStream> {
     let s = tokio::net::TcpStream::connect(addr).await?;
     s.set_nodelay(true)?;
@@ -642,27 +661,14 @@ async fn soak(
                     body.extend(run_json(&soak_id(c, k, i), wf, k * SOAK_BATCH + i, false));
                 }
                 body.push(b']');
-                let t = Instant::now();
-                match call(
-                    &mut stream,
-                    &mut buf,
-                    "POST",
-                    "/api/v1/ingest/runs",
-                    &body,
-                    "",
-                )
-                .await
-                {
-                    // A batch is answered 200 with its ingest report, after
-                    // its commit.
-                    Ok(r) if r.status == 200 => {
-                        lat.push(t.elapsed().as_secs_f64() * 1e3);
+                // A batch is answered 200 with its ingest report, after its
+                // commit.
+                match post_runs(addr, &mut stream, &mut buf, &body, 200).await? {
+                    Some(ms) => {
+                        lat.push(ms);
                         acked.push((c, k));
                     }
-                    Ok(_) | Err(_) => {
-                        errors += 1;
-                        stream = connect(addr).await?;
-                    }
+                    None => errors += 1,
                 }
             }
             anyhow::Ok((acked, lat, errors))
@@ -788,27 +794,14 @@ async fn pusher(
             (id, wf, k, running)
         };
         let body = run_json(&id, &wf, n, running);
-        let t = Instant::now();
-        match call(
-            &mut stream,
-            &mut buf,
-            "POST",
-            "/api/v1/ingest/runs",
-            &body,
-            "",
-        )
-        .await
-        {
-            Ok(r) if r.status == 202 => {
-                out.latency_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        match post_runs(addr, &mut stream, &mut buf, &body, 202).await? {
+            Some(ms) => {
+                out.latency_ms.push(ms);
                 if !running {
                     out.acked.push(id);
                 }
             }
-            Ok(_) | Err(_) => {
-                out.errors += 1;
-                stream = connect(addr).await?;
-            }
+            None => out.errors += 1,
         }
     }
     Ok(out)
