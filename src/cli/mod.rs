@@ -1380,9 +1380,9 @@ fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
 }
 
 /// The committed demo company, built into the binary so `demo` works anywhere.
-pub(crate) const DEMO_WORKFLOWS: &[u8] = include_bytes!("../fixtures/demo/workflows.csv");
-const DEMO_BASELINES: &[u8] = include_bytes!("../fixtures/demo/baselines.csv");
-const DEMO_RUNS: &[u8] = include_bytes!("../fixtures/demo/runs.csv");
+pub(crate) const DEMO_WORKFLOWS: &[u8] = include_bytes!("../../fixtures/demo/workflows.csv");
+const DEMO_BASELINES: &[u8] = include_bytes!("../../fixtures/demo/baselines.csv");
+const DEMO_RUNS: &[u8] = include_bytes!("../../fixtures/demo/runs.csv");
 
 /// Replaces `file` with a database holding the demo company, through the ordinary ingest path.
 pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
