@@ -1,19 +1,24 @@
 //! The `yardstick` command line: argument definitions (their doc comments are
 //! the help text) and one function per command.
 
-use std::io::{self, Read, Write};
+mod error;
+mod global;
+pub mod ingest;
+
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::spark::SparkEngine;
-use crate::engine::Engine;
+pub use error::{exit_code, CliError};
+pub use global::{EngineArg, Global};
+pub use ingest::{EventLogArgs, FormatArg, IngestArgs, KindArg};
+
 use crate::gen;
 use crate::http::{self, AppState};
-use crate::ingest::{self, Format, IngestError, Input, Options};
+use crate::ingest::{Format, Input, Options};
 use crate::metrics::compare::BaselineChoice;
 use crate::model::{format_timestamp, Kind};
 use crate::report;
@@ -25,65 +30,10 @@ use crate::store::Store;
 #[derive(Debug, Parser)]
 #[command(name = "yardstick", version)]
 pub struct Cli {
-    /// The DuckDB database file.
-    #[arg(
-        long,
-        global = true,
-        env = "YARDSTICK_DB",
-        default_value = "yardstick.duckdb"
-    )]
-    pub db: PathBuf,
-    /// DuckDB's memory limit, e.g. 1GB or 512MB (default: 80% of the
-    /// machine's memory). Past it DuckDB spills to a temporary file instead of
-    /// growing: set it to bound the memory of a large ingest.
-    #[arg(long, global = true, env = "YARDSTICK_MEMORY_LIMIT", value_parser = memory_size)]
-    pub memory_limit: Option<String>,
-    /// The engine that runs the metric queries of `report metrics`, `compare`,
-    /// `trend`, `summary`, `portfolio` and `alerts`: duckdb (the --db file),
-    /// duckdb-lake (DuckDB reading the lake at --lake) or spark (Spark Connect
-    /// at --spark-url, reading the lake at --lake).
-    #[arg(
-        long,
-        global = true,
-        env = "YARDSTICK_ENGINE",
-        value_enum,
-        default_value = "duckdb"
-    )]
-    pub engine: EngineArg,
-    /// The Spark Connect server of --engine spark.
-    #[arg(
-        long,
-        global = true,
-        env = "YARDSTICK_SPARK_URL",
-        default_value = "sc://127.0.0.1:15002"
-    )]
-    pub spark_url: String,
-    /// The lake's root: a directory, or s3://BUCKET/PREFIX on S3 or an
-    /// S3-compatible store (credentials and endpoint from the AWS_*
-    /// variables). `lake publish` writes it; --engine spark and duckdb-lake
-    /// read it.
-    #[arg(long, global = true, env = "YARDSTICK_LAKE")]
-    pub lake: Option<String>,
-    /// The lake's root as the Spark cluster names it, when that differs from
-    /// --lake: another mount point of a shared directory, or s3:// on a
-    /// cluster whose S3 connector is not s3a (default: --lake, with s3:// read
-    /// as s3a://).
-    #[arg(long, global = true, env = "YARDSTICK_SPARK_LAKE")]
-    pub spark_lake: Option<String>,
+    #[command(flatten)]
+    pub global: Global,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Which engine runs the metric queries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EngineArg {
-    /// The embedded DuckDB file (--db).
-    Duckdb,
-    /// DuckDB reading the lake (--lake) instead of the file: one node reads
-    /// what the cluster reads.
-    DuckdbLake,
-    /// Apache Spark through Spark Connect, over the lake (--lake).
-    Spark,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,153 +183,6 @@ pub enum ExportFormat {
     Svg,
     Png,
     Xlsx,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct IngestArgs {
-    /// What the file holds.
-    #[arg(value_enum)]
-    pub kind: KindArg,
-    /// The file to read, or `-` for standard input.
-    pub file: String,
-    /// The format; by default taken from the extension (.csv, .ndjson/.jsonl, .json,
-    /// and for runs .parquet).
-    #[arg(long, value_enum)]
-    pub format: Option<FormatArg>,
-    /// Store nothing and exit 1 if any row is rejected.
-    #[arg(long)]
-    pub strict: bool,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub log: EventLogArgs,
-    /// runs: the file is an automation platform's run export (n8n, zapier,
-    /// power-automate, uipath); needs --workflow-map.
-    #[arg(long)]
-    pub platform: Option<String>,
-    /// runs with --platform: CSV `platform_workflow,workflow_id` mapping each
-    /// platform workflow onto a catalogued workflow.
-    #[arg(long)]
-    pub workflow_map: Option<PathBuf>,
-}
-
-/// How an event log (`ingest eventlog`) becomes runs; ignored for other kinds.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct EventLogArgs {
-    /// eventlog: the catalogued workflow whose runs the cases are.
-    #[arg(long)]
-    pub workflow: Option<String>,
-    /// eventlog: the source name of the runs (default: the file name).
-    #[arg(long)]
-    pub source: Option<String>,
-    /// eventlog (CSV): the case id column.
-    #[arg(long, default_value = "case:concept:name")]
-    pub case_column: String,
-    /// eventlog (CSV): the activity column.
-    #[arg(long, default_value = "concept:name")]
-    pub activity_column: String,
-    /// eventlog (CSV): the timestamp column.
-    #[arg(long, default_value = "time:timestamp")]
-    pub timestamp_column: String,
-    /// eventlog (CSV): the lifecycle column (start/complete).
-    #[arg(long, default_value = "lifecycle:transition")]
-    pub lifecycle_column: String,
-    /// eventlog (CSV): the resource column.
-    #[arg(long, default_value = "org:resource")]
-    pub resource_column: String,
-    /// eventlog: a case with an activity matching this pattern (`*`, `?`; repeatable) failed.
-    #[arg(long)]
-    pub failed_activity: Vec<String>,
-    /// eventlog: a case with a matching activity was escalated.
-    #[arg(long)]
-    pub escalated_activity: Vec<String>,
-    /// eventlog: a case with a matching activity was cancelled.
-    #[arg(long)]
-    pub cancelled_activity: Vec<String>,
-    /// eventlog: the first matching event is the case's first response.
-    #[arg(long)]
-    pub response_activity: Vec<String>,
-    /// eventlog: resources whose steps count as human effort (default: all).
-    #[arg(long)]
-    pub human_resource: Vec<String>,
-}
-
-impl EventLogArgs {
-    /// The options of an event-log import.
-    pub fn options(
-        &self,
-        default_source: &str,
-    ) -> anyhow::Result<crate::ingest::eventlog::LogOptions> {
-        use crate::ingest::eventlog::{Columns, LogOptions, Pattern};
-        let workflow = self.workflow.as_deref().context(
-            "an event log needs --workflow ID: the catalogued workflow its cases belong to",
-        )?;
-        let pats = |v: &[String]| v.iter().map(|p| Pattern::new(p)).collect::<Vec<_>>();
-        Ok(LogOptions {
-            workflow_id: workflow.to_string(),
-            source: self
-                .source
-                .clone()
-                .unwrap_or_else(|| default_source.to_string()),
-            columns: Columns {
-                case: self.case_column.clone(),
-                activity: self.activity_column.clone(),
-                timestamp: self.timestamp_column.clone(),
-                lifecycle: self.lifecycle_column.clone(),
-                resource: self.resource_column.clone(),
-            },
-            failed: pats(&self.failed_activity),
-            escalated: pats(&self.escalated_activity),
-            cancelled: pats(&self.cancelled_activity),
-            response: pats(&self.response_activity),
-            human: pats(&self.human_resource),
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum KindArg {
-    Workflows,
-    Runs,
-    Baselines,
-    /// Timed steps of stored runs: source, run_id, step, started_at, finished_at, actor.
-    Steps,
-    /// A process-mining event log (.xes, .xes.gz, or CSV with XES column names): one run per case.
-    Eventlog,
-}
-
-impl KindArg {
-    fn kind(self) -> Option<Kind> {
-        match self {
-            KindArg::Workflows => Some(Kind::Workflows),
-            KindArg::Runs => Some(Kind::Runs),
-            KindArg::Baselines => Some(Kind::Baselines),
-            KindArg::Steps => Some(Kind::Steps),
-            KindArg::Eventlog => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum FormatArg {
-    Csv,
-    Ndjson,
-    Json,
-    /// Runs only, from a file: read through DuckDB's Parquet reader.
-    Parquet,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Csv => Format::Csv,
-            FormatArg::Ndjson => Format::Ndjson,
-            FormatArg::Json => Format::Json,
-            // Parquet never reaches the text readers: `ingest` sends it to `ingest_parquet`.
-            FormatArg::Parquet => Format::Csv,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -553,41 +356,23 @@ pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboar
 }
 
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    // The database every command but `demo` (which writes its own file) opens.
-    let open_store = || -> anyhow::Result<Store> {
-        if cli.engine != EngineArg::Duckdb {
-            anyhow::bail!(
-                "--engine spark and duckdb-lake run `report metrics`, `compare`, `trend`, `summary`, `portfolio` \
-                 and `alerts`; this command reads the --db file: leave --engine out"
-            );
-        }
-        open(&cli.db, cli.memory_limit.as_deref())
-    };
-    // The engine of the reports that need only metric tables and evidence.
-    let lake_root = || -> anyhow::Result<crate::lake::Root> {
-        let text = cli.lake.as_deref().context(
-            "give the lake's root with --lake DIR or --lake s3://BUCKET/PREFIX (or YARDSTICK_LAKE)",
-        )?;
-        Ok(crate::lake::Root::parse(text)?)
-    };
-    let open_engine = || -> anyhow::Result<Box<dyn Engine>> {
-        Ok(match cli.engine {
-            EngineArg::Duckdb => Box::new(open(&cli.db, cli.memory_limit.as_deref())?),
-            EngineArg::DuckdbLake => Box::new(Store::open_lake(lake_root()?)?),
-            EngineArg::Spark => Box::new(SparkEngine::connect_with(
-                &cli.spark_url,
-                lake_root()?,
-                cli.spark_lake.as_deref(),
-            )?),
-        })
-    };
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::Ingest(args) = &cli.command {
+        return ingest::run(&cli.global, args);
+    }
+    Ok(run_others(cli)?)
+}
+
+/// The commands still to move to files of their own, which fail only as
+/// anyhow errors (exit 1).
+fn run_others(cli: Cli) -> anyhow::Result<()> {
+    let g = &cli.global;
     match cli.command {
         Command::Lake(cmd) => {
-            let root = lake_root()?;
+            let root = g.lake_root()?;
             match cmd {
                 LakeCommand::Publish => {
-                    let store = open(&cli.db, cli.memory_limit.as_deref())?;
+                    let store = g.open_file()?;
                     let manifest = store.publish_lake(root)?;
                     print_json(&serde_json::to_value(&manifest)?)?;
                 }
@@ -596,26 +381,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     print_json(&serde_json::to_value(&manifest)?)?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Bench(args) => {
             crate::bench::run(&args)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::BenchStep(args) => {
             crate::bench::step(&args)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
-        Command::Ingest(args) => {
-            let store = open_store()?;
-            cmd_ingest(&store, &args)
-        }
+        Command::Ingest(_) => unreachable!("`run` runs ingest"),
         Command::Report(ReportCommand::Metrics {
             period: PeriodArgs { from, to, as_of },
             workflows,
             format,
         }) => {
-            let store = open_engine()?;
+            let store = g.open_engine()?;
             let store = store.as_ref();
             let period = report::resolve_period(store, from.as_deref(), to.as_deref())?.context(
                 "no runs are stored yet, so there is no default period: give --from and --to",
@@ -627,7 +409,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 OutFormat::Json => print_json(&table.to_json()?)?,
                 OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv()?)?,
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Compare {
             workflows,
@@ -639,7 +421,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             as_of,
         }) => {
-            let store = open_engine()?;
+            let store = g.open_engine()?;
             let store = store.as_ref();
             let req = report::CompareRequest {
                 as_of,
@@ -657,7 +439,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .lock()
                     .write_all(&report::comparisons_csv(&comparisons)?)?,
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Trend {
             granularity,
@@ -666,7 +448,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workflows,
             format,
         }) => {
-            let store = open_engine()?;
+            let store = g.open_engine()?;
             let store = store.as_ref();
             let g = granularity
                 .parse()
@@ -685,16 +467,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 OutFormat::Json => print_json(&trend.to_json()?)?,
                 OutFormat::Csv => io::stdout().lock().write_all(&trend.to_csv()?)?,
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Alerts { at, tz }) => {
-            let store = open_engine()?;
+            let store = g.open_engine()?;
             let store = store.as_ref();
             print_json(&report::alerts(store, at.as_deref(), &tz)?)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
-            let store = open_engine()?;
+            let store = g.open_engine()?;
             let store = store.as_ref();
             let (period, p) = report::portfolio(
                 store,
@@ -706,10 +488,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             body["from"] = format_timestamp(period.from).into();
             body["to"] = format_timestamp(period.to).into();
             print_json(&body)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
-            let store = open_engine()?;
+            let store = g.open_engine()?;
             let store = store.as_ref();
             print_json(&report::summary(
                 store,
@@ -717,7 +499,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 to.as_deref(),
                 report::parse_as_of(as_of.as_deref())?,
             )?)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Steps {
             workflow,
@@ -725,7 +507,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             to,
             format,
         }) => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             let (period, table) = report::steps(&store, &workflow, from.as_deref(), to.as_deref())?;
             match format {
                 OutFormat::Json => print_json(&serde_json::json!({
@@ -735,18 +517,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }))?,
                 OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv())?,
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Report(ReportCommand::Backlog { as_of }) => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             print_json(&report::backlog(
                 &store,
                 report::parse_as_of(as_of.as_deref())?,
             )?)?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Workflows { json, as_of } => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             let wfs = store.workflows(report::parse_as_of(as_of.as_deref())?)?;
             let mut out = io::stdout().lock();
             if json {
@@ -769,10 +551,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Rejects { batch, limit, json } => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             let rejects = store.rejects(batch, limit)?;
             let mut out = io::stdout().lock();
             if json {
@@ -795,10 +577,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Token(cmd) => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             match cmd {
                 TokenCommand::Create { role, name } => {
                     let role: crate::auth::Role =
@@ -826,14 +608,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(io::stdout(), "revoked {token_id}")?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Export(args) => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             cmd_export(&store, &args)
         }
         Command::Serve(args) => {
-            let store = open_store()?;
+            let store = g.open_store()?;
             let mut state = AppState::with_dashboards(
                 store,
                 load_dashboards(args.dashboards.as_deref())?,
@@ -858,9 +640,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(
                 state,
                 args.addr,
-                &format!("serving {}; {mode}", cli.db.display()),
+                &format!("serving {}; {mode}", g.db.display()),
             )?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Demo {
             addr,
@@ -884,7 +666,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     file.display()
                 ),
             )?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
         Command::Generate {
             out,
@@ -910,13 +692,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 written.join(", "),
                 out.display()
             )?;
-            Ok(ExitCode::SUCCESS)
+            Ok(())
         }
     }
 }
 
 /// Writes the export files of one dashboard into `args.out` and names them.
-fn cmd_export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+fn cmd_export(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     use crate::dashboard::{self, chart, export, Filters};
     let all = load_dashboards(args.dashboards.as_deref())?;
     let d = all
@@ -974,7 +756,7 @@ fn cmd_export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     for p in &written {
         writeln!(o, "wrote {}", p.display())?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Prints a value as pretty JSON on standard output.
@@ -983,380 +765,6 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     Ok(())
-}
-
-/// A memory size as DuckDB reads it: a number and a unit (KB, MB, GB, TB,
-/// or KiB, MiB, GiB, TiB), e.g. `512MB`.
-fn memory_size(v: &str) -> Result<String, String> {
-    let t = v.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let units = ["KB", "MB", "GB", "TB", "KIB", "MIB", "GIB", "TIB"];
-    match number.parse::<f64>() {
-        Ok(n) if n > 0.0 && units.contains(&unit.trim().to_ascii_uppercase().as_str()) => {
-            Ok(t.to_string())
-        }
-        _ => Err(format!(
-            "`{v}` is not a memory size: give a number and a unit, e.g. 512MB or 2GB"
-        )),
-    }
-}
-
-fn open(path: &Path, memory_limit: Option<&str>) -> anyhow::Result<Store> {
-    Ok(Store::open_limited(path, memory_limit)?)
-}
-
-/// A progress line on standard error (rows read, rows/s, elapsed) for an
-/// import that takes longer than two seconds; silent when standard error is
-/// not a terminal. Stops, and clears its line, when dropped.
-struct ProgressLine {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl ProgressLine {
-    fn start() -> ProgressLine {
-        use std::io::IsTerminal;
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        if !io::stderr().is_terminal() {
-            return ProgressLine { stop, thread: None };
-        }
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let t0 = std::time::Instant::now();
-            let base = ingest::PROGRESS.load(Ordering::Relaxed);
-            let mut shown = false;
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(std::time::Duration::from_millis(250));
-                let secs = t0.elapsed().as_secs_f64();
-                if secs < 2.0 {
-                    continue;
-                }
-                let n = ingest::PROGRESS.load(Ordering::Relaxed) - base;
-                let _ = write!(
-                    io::stderr(),
-                    "\r  read {n} rows, {:.0} rows/s, {secs:.0} s elapsed ",
-                    n as f64 / secs
-                );
-                shown = true;
-            }
-            if shown {
-                let _ = write!(io::stderr(), "\r{:60}\r", "");
-            }
-        });
-        ProgressLine {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for ProgressLine {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// The progress line of the running import, stopped before its report prints.
-static PROGRESS_LINE: std::sync::Mutex<Option<ProgressLine>> = std::sync::Mutex::new(None);
-
-fn stop_progress() {
-    if let Ok(mut p) = PROGRESS_LINE.lock() {
-        p.take();
-    }
-}
-
-fn cmd_ingest(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
-    if let Ok(mut p) = PROGRESS_LINE.lock() {
-        *p = Some(ProgressLine::start());
-    }
-    let code = cmd_ingest_kind(store, args);
-    stop_progress();
-    code
-}
-
-fn cmd_ingest_kind(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
-    let Some(kind) = args.kind.kind() else {
-        return cmd_ingest_eventlog(store, args);
-    };
-    if let Some(p) = &args.platform {
-        return cmd_ingest_platform(store, args, p);
-    }
-    // Not locked: the progress line writes to standard error meanwhile.
-    let mut err = io::stderr();
-    let parquet = matches!(args.format, Some(FormatArg::Parquet))
-        || (args.format.is_none() && args.file.to_ascii_lowercase().ends_with(".parquet"));
-    if parquet {
-        if kind != Kind::Runs || args.file == "-" {
-            writeln!(
-                err,
-                "error: Parquet is read for runs, from a file (not standard input)"
-            )?;
-            return Ok(ExitCode::from(2));
-        }
-        let opts = Options {
-            strict: args.strict,
-        };
-        let report = match ingest::ingest_parquet(store, Path::new(&args.file), &args.file, opts) {
-            Ok(r) => r,
-            Err(IngestError::Unreadable(e)) => {
-                writeln!(err, "error: {}: {e}; nothing was stored", args.file)?;
-                return Ok(ExitCode::from(2));
-            }
-            Err(IngestError::Store(e)) => return Err(e.into()),
-        };
-        return print_report(&report, &args.file, args.json);
-    }
-    let format = match (args.format, args.file.as_str()) {
-        (Some(f), _) => Format::from(f),
-        (None, "-") => {
-            writeln!(
-                err,
-                "error: reading standard input needs --format csv|ndjson|json"
-            )?;
-            return Ok(ExitCode::from(2));
-        }
-        (None, path) => match Format::from_path(path) {
-            Some(f) => f,
-            None => {
-                writeln!(
-                    err,
-                    "error: {path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
-                )?;
-                return Ok(ExitCode::from(2));
-            }
-        },
-    };
-    let origin = if args.file == "-" {
-        "stdin".to_string()
-    } else {
-        args.file.clone()
-    };
-    let opts = Options {
-        strict: args.strict,
-    };
-    // Files and standard input are streamed, never read whole.
-    let result = if args.file == "-" {
-        ingest::ingest_from(store, kind, format, &origin, io::stdin(), opts)
-    } else {
-        match std::fs::File::open(&args.file) {
-            Ok(f) => ingest::ingest_from(store, kind, format, &origin, f, opts),
-            Err(e) => {
-                writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
-                return Ok(ExitCode::from(2));
-            }
-        }
-    };
-    let report = match result {
-        Ok(r) => r,
-        Err(IngestError::Unreadable(e)) => {
-            if args.json {
-                print_json(&ingest::Report::unreadable_from(kind, format, &origin, &e))?;
-            }
-            writeln!(err, "error: {origin}: {e}; nothing was stored")?;
-            return Ok(ExitCode::from(2));
-        }
-        Err(IngestError::Store(e)) => return Err(e.into()),
-    };
-    print_report(&report, &origin, args.json)
-}
-
-fn print_report(report: &ingest::Report, origin: &str, json: bool) -> anyhow::Result<ExitCode> {
-    stop_progress();
-    let mut err = io::stderr().lock();
-    let kind = report.kind;
-    let mut out = io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(&mut out, report)?;
-        writeln!(out)?;
-    } else {
-        for w in &report.warnings {
-            writeln!(err, "warning: {origin}: {w}")?;
-        }
-        writeln!(
-            out,
-            "{origin}: {kind}: read {}, accepted {}, rejected {}; stored {} ({} replaced an earlier version, \
-             {} superseded by a later row in the same input, {} unchanged){}",
-            report.rows_read,
-            report.accepted,
-            report.rejected,
-            report.written,
-            report.replaced,
-            report.superseded_in_input,
-            report.unchanged,
-            report.batch_id.map(|b| format!(" as batch {b}")).unwrap_or_default(),
-        )?;
-        for r in &report.rejects {
-            writeln!(
-                out,
-                "  rejected line {}{}: {}{}",
-                r.line,
-                r.key
-                    .as_ref()
-                    .map(|k| format!(" ({k})"))
-                    .unwrap_or_default(),
-                r.field
-                    .as_ref()
-                    .map(|f| format!("{f}: "))
-                    .unwrap_or_default(),
-                r.reason
-            )?;
-        }
-        if report.rejects_truncated {
-            writeln!(
-                out,
-                "  … more rejects: yardstick rejects --batch {}",
-                report.batch_id.unwrap_or(0)
-            )?;
-        }
-    }
-    Ok(if report.stored {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// `ingest runs FILE --platform P --workflow-map MAP`: a platform's run export.
-fn cmd_ingest_platform(
-    store: &Store,
-    args: &IngestArgs,
-    platform: &str,
-) -> anyhow::Result<ExitCode> {
-    let mut err = io::stderr().lock();
-    if args.kind != KindArg::Runs {
-        writeln!(
-            err,
-            "error: --platform reads run exports: use `ingest runs FILE --platform {platform}`"
-        )?;
-        return Ok(ExitCode::from(2));
-    }
-    let p: crate::ingest::platform::Platform = match platform.parse() {
-        Ok(p) => p,
-        Err(e) => {
-            writeln!(err, "error: --platform: {e}")?;
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let Some(map_path) = &args.workflow_map else {
-        writeln!(
-            err,
-            "error: --platform needs --workflow-map FILE: a CSV `platform_workflow,workflow_id` \
-             naming the catalogued workflow of each {platform} workflow"
-        )?;
-        return Ok(ExitCode::from(2));
-    };
-    let map_name = map_path.display().to_string();
-    let map = match std::fs::read_to_string(map_path)
-        .map_err(|e| format!("{map_name}: cannot read the file: {e}"))
-        .and_then(|t| crate::ingest::platform::read_map(&t, &map_name).map_err(|e| e.0))
-    {
-        Ok(m) => m,
-        Err(e) => {
-            writeln!(err, "error: {e}")?;
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let bytes = match std::fs::read(&args.file) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
-            return Ok(ExitCode::from(2));
-        }
-    };
-    drop(err);
-    let report = match ingest::ingest_platform(
-        store,
-        &bytes,
-        &args.file,
-        p,
-        &map,
-        &map_name,
-        Options {
-            strict: args.strict,
-        },
-    ) {
-        Ok(r) => r,
-        Err(IngestError::Unreadable(e)) => {
-            writeln!(
-                io::stderr(),
-                "error: {}: {e}; nothing was stored",
-                args.file
-            )?;
-            return Ok(ExitCode::from(2));
-        }
-        Err(IngestError::Store(e)) => return Err(e.into()),
-    };
-    print_report(&report, &args.file, args.json)
-}
-
-/// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.
-fn cmd_ingest_eventlog(store: &Store, args: &IngestArgs) -> anyhow::Result<ExitCode> {
-    use crate::ingest::eventlog::LogFormat;
-    let mut err = io::stderr().lock();
-    let format = match (args.format, args.file.as_str()) {
-        (Some(FormatArg::Csv), _) => LogFormat::Csv,
-        (Some(f), _) => {
-            writeln!(
-                err,
-                "error: an event log is .xes, .xes.gz or CSV, not {f:?}"
-            )?;
-            return Ok(ExitCode::from(2));
-        }
-        (None, path) => match LogFormat::from_path(path) {
-            Some(f) => f,
-            None => {
-                writeln!(
-                    err,
-                    "error: {path}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
-                )?;
-                return Ok(ExitCode::from(2));
-            }
-        },
-    };
-    let default_source = Path::new(&args.file)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("stdin")
-        .to_string();
-    let log = args.log.options(&default_source)?;
-    let origin = args.file.clone();
-    let input: Box<dyn Read> = if args.file == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        match std::fs::File::open(&args.file) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                writeln!(err, "error: {}: cannot read the file: {e}", args.file)?;
-                return Ok(ExitCode::from(2));
-            }
-        }
-    };
-    drop(err);
-    let report = match ingest::ingest_eventlog(
-        store,
-        input,
-        &origin,
-        format,
-        &log,
-        Options {
-            strict: args.strict,
-        },
-    ) {
-        Ok(r) => r,
-        Err(IngestError::Unreadable(e)) => {
-            writeln!(io::stderr(), "error: {origin}: {e}; nothing was stored")?;
-            return Ok(ExitCode::from(2));
-        }
-        Err(IngestError::Store(e)) => return Err(e.into()),
-    };
-    print_report(&report, &origin, args.json)
 }
 
 fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
@@ -1396,7 +804,7 @@ pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
             Err(e) => return Err(e).with_context(|| format!("cannot replace {}", p.display())),
         }
     }
-    let store = open(file, None)?;
+    let store = Store::open_limited(file, None)?;
     for (kind, origin, bytes) in [
         (
             Kind::Workflows,
@@ -1416,7 +824,7 @@ pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
             origin,
             bytes,
         };
-        let r = ingest::ingest(&store, &input, Options { strict: true })
+        let r = crate::ingest::ingest(&store, &input, Options { strict: true })
             .with_context(|| format!("loading {origin}"))?;
         anyhow::ensure!(
             r.stored,
