@@ -4,6 +4,7 @@
 mod error;
 mod global;
 pub mod ingest;
+pub mod report;
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -15,13 +16,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub use error::{exit_code, CliError};
 pub use global::{EngineArg, Global};
 pub use ingest::{EventLogArgs, FormatArg, IngestArgs, KindArg};
+pub use report::{BaselineArg, OutFormat, PeriodArgs, ReportCommand, Span};
 
 use crate::gen;
 use crate::http::{self, AppState};
 use crate::ingest::{Format, Input, Options};
-use crate::metrics::compare::BaselineChoice;
 use crate::model::{format_timestamp, Kind};
-use crate::report;
 use crate::store::Store;
 
 /// Yardstick measures what business automations give back: cycle time,
@@ -185,125 +185,6 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum OutFormat {
-    Json,
-    Csv,
-}
-
-/// A reporting period and the moment to report as of.
-#[derive(Debug, clap::Args)]
-pub struct PeriodArgs {
-    /// Start of the period, inclusive: a date (midnight UTC) or a timestamp (default: all runs).
-    #[arg(long)]
-    pub from: Option<String>,
-    /// End of the period, exclusive.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Report as it stood at this moment: the catalogue version and the batches received by then.
-    #[arg(long)]
-    pub as_of: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ReportCommand {
-    /// The per-workflow metric table for a period [from, to).
-    Metrics {
-        #[command(flatten)]
-        period: PeriodArgs,
-        /// Only these workflows (repeat, or separate with commas).
-        #[arg(long = "workflow")]
-        workflows: Vec<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: OutFormat,
-    },
-    /// Step timings of one workflow: per step n, work, the wait before it, and
-    /// their shares of cycle time; the bottleneck is the step with the largest wait share.
-    Steps {
-        /// The workflow.
-        #[arg(long)]
-        workflow: String,
-        /// Start of the period, inclusive (default: all runs).
-        #[arg(long)]
-        from: Option<String>,
-        /// End of the period, exclusive (default: all runs).
-        #[arg(long)]
-        to: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: OutFormat,
-    },
-    /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
-    Backlog {
-        /// Report as it stood at this moment: the catalogue version and the batches received by then.
-        #[arg(long)]
-        as_of: Option<String>,
-    },
-    /// Headline figures against the previous period of equal length, with intervals.
-    Summary(PeriodArgs),
-    /// The portfolio: totals by team, category and owner, and the headline with intervals.
-    Portfolio(PeriodArgs),
-    /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
-    Alerts {
-        /// The moment to look back from; by default the end of the last run's day.
-        #[arg(long)]
-        at: Option<String>,
-        /// Time zone whose Monday midnight starts a week.
-        #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
-        tz: String,
-    },
-    /// The metric table per ISO week (Monday start) or calendar month, in a time zone.
-    Trend {
-        /// week or month.
-        #[arg(long, default_value = "week")]
-        granularity: String,
-        /// Reporting time zone (IANA name): periods start at its local midnight, and bare
-        /// --from/--to dates mean local midnight too.
-        #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
-        tz: String,
-        /// The span, widened to whole periods; bare dates are local midnight in --tz.
-        #[command(flatten)]
-        period: PeriodArgs,
-        /// Only these workflows (repeat, or separate with commas).
-        #[arg(long = "workflow")]
-        workflows: Vec<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: OutFormat,
-    },
-    /// Before/after comparison with 95% bootstrap intervals, per workflow.
-    ///
-    /// The before side is the time study, the runs before go-live, or both;
-    /// the after side is the runs from go-live (or --from) until --to.
-    Compare {
-        /// Workflows to compare (repeat, or separate with commas); all automated ones by default.
-        #[arg(long = "workflow")]
-        workflows: Vec<String>,
-        /// Start of the after side (never before go-live).
-        #[arg(long)]
-        from: Option<String>,
-        /// End of the after side, exclusive; by default the day after the last run.
-        #[arg(long)]
-        to: Option<String>,
-        /// The before side: study, pre-runs or both (default: study when it has observations).
-        #[arg(long, value_enum)]
-        baseline: Option<BaselineArg>,
-        /// Seed of the bootstrap; the same data and seed give the same intervals.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Bootstrap resamples (100 to 100,000).
-        #[arg(long)]
-        resamples: Option<usize>,
-        /// Report as it stood at this moment: the catalogue version and the batches received by then.
-        #[arg(long)]
-        as_of: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "json")]
-        format: OutFormat,
-    },
-}
-
 #[derive(Debug, Subcommand)]
 pub enum LakeCommand {
     /// Write the --db file's tables to a new snapshot under --lake and commit
@@ -311,23 +192,6 @@ pub enum LakeCommand {
     Publish,
     /// Print the committed snapshot's manifest (name and rows per table).
     Show,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum BaselineArg {
-    Study,
-    PreRuns,
-    Both,
-}
-
-impl From<BaselineArg> for BaselineChoice {
-    fn from(b: BaselineArg) -> BaselineChoice {
-        match b {
-            BaselineArg::Study => BaselineChoice::Study,
-            BaselineArg::PreRuns => BaselineChoice::PreRuns,
-            BaselineArg::Both => BaselineChoice::Both,
-        }
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -392,144 +256,10 @@ fn run_others(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Ingest(_) => unreachable!("`run` runs ingest"),
-        Command::Report(ReportCommand::Metrics {
-            period: PeriodArgs { from, to, as_of },
-            workflows,
-            format,
-        }) => {
-            let store = g.open_engine()?;
-            let store = store.as_ref();
-            let period = report::resolve_period(store, from.as_deref(), to.as_deref())?.context(
-                "no runs are stored yet, so there is no default period: give --from and --to",
-            )?;
-            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let as_of = report::parse_as_of(as_of.as_deref())?;
-            let table = report::metric_table_as_of(store, period, &wf, as_of)?;
-            match format {
-                OutFormat::Json => print_json(&table.to_json()?)?,
-                OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv()?)?,
-            }
-            Ok(())
-        }
-        Command::Report(ReportCommand::Compare {
-            workflows,
-            from,
-            to,
-            baseline,
-            seed,
-            resamples,
-            format,
-            as_of,
-        }) => {
-            let store = g.open_engine()?;
-            let store = store.as_ref();
-            let req = report::CompareRequest {
-                as_of,
-                workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
-                from,
-                to,
-                baseline: baseline.map(Into::into),
-                seed,
-                resamples,
-            };
-            let comparisons = report::compare(store, &req)?;
-            match format {
-                OutFormat::Json => print_json(&serde_json::json!({ "comparisons": comparisons }))?,
-                OutFormat::Csv => io::stdout()
-                    .lock()
-                    .write_all(&report::comparisons_csv(&comparisons)?)?,
-            }
-            Ok(())
-        }
-        Command::Report(ReportCommand::Trend {
-            granularity,
-            tz,
-            period: PeriodArgs { from, to, as_of },
-            workflows,
-            format,
-        }) => {
-            let store = g.open_engine()?;
-            let store = store.as_ref();
-            let g = granularity
-                .parse()
-                .map_err(|e: String| anyhow::anyhow!(e))?;
-            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let trend = report::trend(
-                store,
-                g,
-                &tz,
-                from.as_deref(),
-                to.as_deref(),
-                &wf,
-                report::parse_as_of(as_of.as_deref())?,
-            )?;
-            match format {
-                OutFormat::Json => print_json(&trend.to_json()?)?,
-                OutFormat::Csv => io::stdout().lock().write_all(&trend.to_csv()?)?,
-            }
-            Ok(())
-        }
-        Command::Report(ReportCommand::Alerts { at, tz }) => {
-            let store = g.open_engine()?;
-            let store = store.as_ref();
-            print_json(&report::alerts(store, at.as_deref(), &tz)?)?;
-            Ok(())
-        }
-        Command::Report(ReportCommand::Portfolio(PeriodArgs { from, to, as_of })) => {
-            let store = g.open_engine()?;
-            let store = store.as_ref();
-            let (period, p) = report::portfolio(
-                store,
-                from.as_deref(),
-                to.as_deref(),
-                report::parse_as_of(as_of.as_deref())?,
-            )?;
-            let mut body = serde_json::to_value(p)?;
-            body["from"] = format_timestamp(period.from).into();
-            body["to"] = format_timestamp(period.to).into();
-            print_json(&body)?;
-            Ok(())
-        }
-        Command::Report(ReportCommand::Summary(PeriodArgs { from, to, as_of })) => {
-            let store = g.open_engine()?;
-            let store = store.as_ref();
-            print_json(&report::summary(
-                store,
-                from.as_deref(),
-                to.as_deref(),
-                report::parse_as_of(as_of.as_deref())?,
-            )?)?;
-            Ok(())
-        }
-        Command::Report(ReportCommand::Steps {
-            workflow,
-            from,
-            to,
-            format,
-        }) => {
-            let store = g.open_store()?;
-            let (period, table) = report::steps(&store, &workflow, from.as_deref(), to.as_deref())?;
-            match format {
-                OutFormat::Json => print_json(&serde_json::json!({
-                    "from": crate::model::format_timestamp(period.from),
-                    "to": crate::model::format_timestamp(period.to),
-                    "steps": table,
-                }))?,
-                OutFormat::Csv => io::stdout().lock().write_all(&table.to_csv())?,
-            }
-            Ok(())
-        }
-        Command::Report(ReportCommand::Backlog { as_of }) => {
-            let store = g.open_store()?;
-            print_json(&report::backlog(
-                &store,
-                report::parse_as_of(as_of.as_deref())?,
-            )?)?;
-            Ok(())
-        }
+        Command::Report(cmd) => report::run(g, cmd),
         Command::Workflows { json, as_of } => {
             let store = g.open_store()?;
-            let wfs = store.workflows(report::parse_as_of(as_of.as_deref())?)?;
+            let wfs = store.workflows(crate::report::parse_as_of(as_of.as_deref())?)?;
             let mut out = io::stdout().lock();
             if json {
                 serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "workflows": wfs }))?;
