@@ -1,27 +1,29 @@
 //! The `yardstick` command line: argument definitions (their doc comments are
 //! the help text) and one function per command.
 
+pub mod demo;
 mod error;
 mod global;
 pub mod ingest;
 pub mod report;
+pub mod serve;
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub(crate) use demo::DEMO_WORKFLOWS;
+pub use demo::{load_demo, DemoArgs};
 pub use error::{exit_code, CliError};
 pub use global::{EngineArg, Global};
 pub use ingest::{EventLogArgs, FormatArg, IngestArgs, KindArg};
 pub use report::{BaselineArg, OutFormat, PeriodArgs, ReportCommand, Span};
+pub use serve::{load_dashboards, ServeArgs};
 
 use crate::gen;
-use crate::http::{self, AppState};
-use crate::ingest::{Format, Input, Options};
-use crate::model::{format_timestamp, Kind};
+use crate::model::format_timestamp;
 use crate::store::Store;
 
 /// Yardstick measures what business automations give back: cycle time,
@@ -73,17 +75,7 @@ pub enum Command {
     /// Serve the HTTP API and the overview page.
     Serve(ServeArgs),
     /// Load the demo company into a fresh local DuckDB file and serve it.
-    Demo {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        /// The demo's database file; it is replaced on every start.
-        #[arg(long, default_value = "yardstick-demo.duckdb")]
-        file: PathBuf,
-        /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
-        #[arg(long)]
-        dashboards: Option<PathBuf>,
-    },
+    Demo(DemoArgs),
     /// API tokens: create (printed once, only its hash is stored), list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -192,31 +184,6 @@ pub enum LakeCommand {
     Publish,
     /// Print the committed snapshot's manifest (name and rows per table).
     Show,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-    /// Largest request body in MiB.
-    #[arg(long, default_value_t = http::DEFAULT_MAX_BODY_BYTES / (1024 * 1024))]
-    pub max_body_mb: usize,
-    /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
-    #[arg(long)]
-    pub dashboards: Option<PathBuf>,
-    /// Serve without tokens (only on a loopback address).
-    #[arg(long)]
-    pub open: bool,
-}
-
-/// The dashboards to serve or export: those of `dir`, else of ./dashboards
-/// when it exists, else the built-in ones. A broken file is an error naming
-/// its file, line and problem.
-pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboard::Dashboard>> {
-    let local = Path::new("dashboards");
-    let dir = dir.or_else(|| local.is_dir().then_some(local));
-    crate::dashboard::spec::load(dir).map_err(|e| anyhow::anyhow!("dashboard file {e}"))
 }
 
 /// Runs the parsed command line.
@@ -344,60 +311,8 @@ fn run_others(cli: Cli) -> anyhow::Result<()> {
             let store = g.open_store()?;
             cmd_export(&store, &args)
         }
-        Command::Serve(args) => {
-            let store = g.open_store()?;
-            let mut state = AppState::with_dashboards(
-                store,
-                load_dashboards(args.dashboards.as_deref())?,
-                if args.open {
-                    crate::http::auth::Access::Open
-                } else {
-                    crate::http::auth::Access::Tokens
-                },
-            );
-            state.max_body_bytes = args.max_body_mb * 1024 * 1024;
-            if args.open && !args.addr.ip().is_loopback() {
-                anyhow::bail!(
-                    "--open serves without tokens, so only on a loopback address (127.0.0.1 or ::1), not {}",
-                    args.addr
-                );
-            }
-            let mode = if args.open {
-                "open mode: no tokens needed, loopback only"
-            } else {
-                "tokens required (yardstick token create --role viewer|ingester|admin --name NAME)"
-            };
-            serve(
-                state,
-                args.addr,
-                &format!("serving {}; {mode}", g.db.display()),
-            )?;
-            Ok(())
-        }
-        Command::Demo {
-            addr,
-            file,
-            dashboards,
-        } => {
-            if !addr.ip().is_loopback() {
-                anyhow::bail!(
-                    "demo serves without tokens, so only on a loopback address (127.0.0.1 or ::1), not {addr}"
-                );
-            }
-            let dashboards = load_dashboards(dashboards.as_deref())?;
-            let store = load_demo(&file)?;
-            let state =
-                AppState::with_dashboards(store, dashboards, crate::http::auth::Access::Open);
-            serve(
-                state,
-                addr,
-                &format!(
-                    "demo company loaded into {}; open mode: no tokens needed, loopback only",
-                    file.display()
-                ),
-            )?;
-            Ok(())
-        }
+        Command::Serve(args) => serve::run(g, args),
+        Command::Demo(args) => demo::run(args),
         Command::Generate {
             out,
             runs,
@@ -495,74 +410,6 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     Ok(())
-}
-
-fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        let local = listener.local_addr()?;
-        // The dashboards' default pages are computed in the background, so a
-        // start serves at once and the first visitor finds them ready.
-        state.cache.warm(state.dashboards.clone());
-        let mut out = io::stdout().lock();
-        writeln!(out, "{what}; open {}  (Ctrl-C stops)", http::url_for(local))?;
-        drop(out);
-        http::serve_on(state, listener).await?;
-        Ok(())
-    })
-}
-
-/// The committed demo company, built into the binary so `demo` works anywhere.
-pub(crate) const DEMO_WORKFLOWS: &[u8] = include_bytes!("../../fixtures/demo/workflows.csv");
-const DEMO_BASELINES: &[u8] = include_bytes!("../../fixtures/demo/baselines.csv");
-const DEMO_RUNS: &[u8] = include_bytes!("../../fixtures/demo/runs.csv");
-
-/// Replaces `file` with a database holding the demo company, through the ordinary ingest path.
-pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
-    for p in [
-        file.to_path_buf(),
-        PathBuf::from(format!("{}.wal", file.display())),
-    ] {
-        match std::fs::remove_file(&p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("cannot replace {}", p.display())),
-        }
-    }
-    let store = Store::open_limited(file, None)?;
-    for (kind, origin, bytes) in [
-        (
-            Kind::Workflows,
-            "fixtures/demo/workflows.csv",
-            DEMO_WORKFLOWS,
-        ),
-        (
-            Kind::Baselines,
-            "fixtures/demo/baselines.csv",
-            DEMO_BASELINES,
-        ),
-        (Kind::Runs, "fixtures/demo/runs.csv", DEMO_RUNS),
-    ] {
-        let input = Input {
-            kind,
-            format: Format::Csv,
-            origin,
-            bytes,
-        };
-        let r = crate::ingest::ingest(&store, &input, Options { strict: true })
-            .with_context(|| format!("loading {origin}"))?;
-        anyhow::ensure!(
-            r.stored,
-            "the demo fixture {origin} has rejected rows: {:?}",
-            r.rejects
-        );
-    }
-    Ok(store)
 }
 
 /// Writes the generated company's three CSV files into `dir`.
