@@ -1,7 +1,6 @@
 //! The `yardstick` binary: parses the command line, sets up logging, and
 //! hands over to `yardstick::cli`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -21,13 +20,9 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let code = match yardstick::cli::run(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e:#}");
-            ExitCode::FAILURE
-        }
-    };
+    // A failure prints its message and gives the exit status the command
+    // line documents (cli::exit_code).
+    let code = yardstick::cli::exit_code(yardstick::cli::run(cli));
     // For the benchmark harness, which runs this binary as a child process.
     yardstick::bench::report_peak_rss();
     code

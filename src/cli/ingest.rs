@@ -1,0 +1,456 @@
+//! `yardstick ingest`: one file of workflows, runs, baselines, steps or an
+//! event log, read, validated and stored as one batch, and its report.
+//!
+//! Four readers sit behind the one command: the text formats (CSV, NDJSON,
+//! JSON, streamed from a file or standard input), Parquet (runs, through
+//! DuckDB's reader), an automation platform's run export, and a
+//! process-mining event log. Each only reads and stores, and returns the
+//! batch's report; [`run`] stops the progress line and then prints it, so no
+//! reader has to know about the line. Input that cannot be used at all is a
+//! usage failure (exit 2, nothing stored), and the words for it are written
+//! once, in [`cannot_read`] and [`ingest_error`].
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::ValueEnum;
+
+use super::{print_json, CliError, Global};
+use crate::ingest::{self, Format, IngestError, Options};
+use crate::model::Kind;
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: KindArg,
+    /// The file to read, or `-` for standard input.
+    pub file: String,
+    /// The format; by default taken from the extension (.csv, .ndjson/.jsonl, .json,
+    /// and for runs .parquet).
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Store nothing and exit 1 if any row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub log: EventLogArgs,
+    /// runs: the file is an automation platform's run export (n8n, zapier,
+    /// power-automate, uipath); needs --workflow-map.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// runs with --platform: CSV `platform_workflow,workflow_id` mapping each
+    /// platform workflow onto a catalogued workflow.
+    #[arg(long)]
+    pub workflow_map: Option<PathBuf>,
+}
+
+/// How an event log (`ingest eventlog`) becomes runs; ignored for other kinds.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EventLogArgs {
+    /// eventlog: the catalogued workflow whose runs the cases are.
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// eventlog: the source name of the runs (default: the file name).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// eventlog (CSV): the case id column.
+    #[arg(long, default_value = "case:concept:name")]
+    pub case_column: String,
+    /// eventlog (CSV): the activity column.
+    #[arg(long, default_value = "concept:name")]
+    pub activity_column: String,
+    /// eventlog (CSV): the timestamp column.
+    #[arg(long, default_value = "time:timestamp")]
+    pub timestamp_column: String,
+    /// eventlog (CSV): the lifecycle column (start/complete).
+    #[arg(long, default_value = "lifecycle:transition")]
+    pub lifecycle_column: String,
+    /// eventlog (CSV): the resource column.
+    #[arg(long, default_value = "org:resource")]
+    pub resource_column: String,
+    /// eventlog: a case with an activity matching this pattern (`*`, `?`; repeatable) failed.
+    #[arg(long)]
+    pub failed_activity: Vec<String>,
+    /// eventlog: a case with a matching activity was escalated.
+    #[arg(long)]
+    pub escalated_activity: Vec<String>,
+    /// eventlog: a case with a matching activity was cancelled.
+    #[arg(long)]
+    pub cancelled_activity: Vec<String>,
+    /// eventlog: the first matching event is the case's first response.
+    #[arg(long)]
+    pub response_activity: Vec<String>,
+    /// eventlog: resources whose steps count as human effort (default: all).
+    #[arg(long)]
+    pub human_resource: Vec<String>,
+}
+
+impl EventLogArgs {
+    /// The options of an event-log import.
+    pub fn options(
+        &self,
+        default_source: &str,
+    ) -> anyhow::Result<crate::ingest::eventlog::LogOptions> {
+        use crate::ingest::eventlog::{Columns, LogOptions, Pattern};
+        let workflow = self.workflow.as_deref().context(
+            "an event log needs --workflow ID: the catalogued workflow its cases belong to",
+        )?;
+        let pats = |v: &[String]| v.iter().map(|p| Pattern::new(p)).collect::<Vec<_>>();
+        Ok(LogOptions {
+            workflow_id: workflow.to_string(),
+            source: self
+                .source
+                .clone()
+                .unwrap_or_else(|| default_source.to_string()),
+            columns: Columns {
+                case: self.case_column.clone(),
+                activity: self.activity_column.clone(),
+                timestamp: self.timestamp_column.clone(),
+                lifecycle: self.lifecycle_column.clone(),
+                resource: self.resource_column.clone(),
+            },
+            failed: pats(&self.failed_activity),
+            escalated: pats(&self.escalated_activity),
+            cancelled: pats(&self.cancelled_activity),
+            response: pats(&self.response_activity),
+            human: pats(&self.human_resource),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum KindArg {
+    Workflows,
+    Runs,
+    Baselines,
+    /// Timed steps of stored runs: source, run_id, step, started_at, finished_at, actor.
+    Steps,
+    /// A process-mining event log (.xes, .xes.gz, or CSV with XES column names): one run per case.
+    Eventlog,
+}
+
+impl KindArg {
+    fn kind(self) -> Option<Kind> {
+        match self {
+            KindArg::Workflows => Some(Kind::Workflows),
+            KindArg::Runs => Some(Kind::Runs),
+            KindArg::Baselines => Some(Kind::Baselines),
+            KindArg::Steps => Some(Kind::Steps),
+            KindArg::Eventlog => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Ndjson,
+    Json,
+    /// Runs only, from a file: read through DuckDB's Parquet reader.
+    Parquet,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Json => Format::Json,
+            // Parquet never reaches the text readers: `ingest` sends it to `ingest_parquet`.
+            FormatArg::Parquet => Format::Csv,
+        }
+    }
+}
+
+/// Runs `ingest`: exit 0 when the batch was stored (also with rejected
+/// rows), 1 when --strict refused it, 2 when nothing could be read.
+pub fn run(global: &Global, args: &IngestArgs) -> Result<(), CliError> {
+    let store = global.open_store()?;
+    let progress = ProgressLine::start();
+    let read = read(&store, args);
+    // The report, or the error, prints on a cleared line.
+    drop(progress);
+    let (report, origin) = read?;
+    print_report(&report, &origin, args.json)?;
+    if report.stored {
+        Ok(())
+    } else {
+        Err(CliError::Refused)
+    }
+}
+
+/// Reads and stores the file with the reader its kind, --platform and
+/// format call for. Returns the batch's report and the name the report gives
+/// the input (`stdin` for text read from standard input).
+fn read(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), CliError> {
+    let Some(kind) = args.kind.kind() else {
+        return read_eventlog(store, args);
+    };
+    if let Some(p) = &args.platform {
+        return read_platform(store, args, p);
+    }
+    let parquet = matches!(args.format, Some(FormatArg::Parquet))
+        || (args.format.is_none() && args.file.to_ascii_lowercase().ends_with(".parquet"));
+    if parquet {
+        read_parquet(store, args, kind)
+    } else {
+        read_text(store, args, kind)
+    }
+}
+
+/// CSV, NDJSON or JSON from a file or standard input, streamed, never read whole.
+fn read_text(
+    store: &Store,
+    args: &IngestArgs,
+    kind: Kind,
+) -> Result<(ingest::Report, String), CliError> {
+    let format = match (args.format, args.file.as_str()) {
+        (Some(f), _) => Format::from(f),
+        (None, "-") => {
+            return Err(CliError::Usage(
+                "reading standard input needs --format csv|ndjson|json".into(),
+            ))
+        }
+        (None, path) => Format::from_path(path).ok_or_else(|| {
+            CliError::Usage(format!(
+                "{path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
+            ))
+        })?,
+    };
+    let origin = if args.file == "-" {
+        "stdin".to_string()
+    } else {
+        args.file.clone()
+    };
+    let opts = Options {
+        strict: args.strict,
+    };
+    let result = if args.file == "-" {
+        ingest::ingest_from(store, kind, format, &origin, io::stdin(), opts)
+    } else {
+        let f = std::fs::File::open(&args.file).map_err(|e| cannot_read(&args.file, e))?;
+        ingest::ingest_from(store, kind, format, &origin, f, opts)
+    };
+    // With --json an unreadable input still gets its report, saying why.
+    if let (Err(IngestError::Unreadable(e)), true) = (&result, args.json) {
+        print_json(&ingest::Report::unreadable_from(kind, format, &origin, e))?;
+    }
+    let report = result.map_err(|e| ingest_error(&origin, e))?;
+    Ok((report, origin))
+}
+
+/// Runs from a Parquet file, through DuckDB's reader.
+fn read_parquet(
+    store: &Store,
+    args: &IngestArgs,
+    kind: Kind,
+) -> Result<(ingest::Report, String), CliError> {
+    if kind != Kind::Runs || args.file == "-" {
+        return Err(CliError::Usage(
+            "Parquet is read for runs, from a file (not standard input)".into(),
+        ));
+    }
+    let opts = Options {
+        strict: args.strict,
+    };
+    let report = ingest::ingest_parquet(store, Path::new(&args.file), &args.file, opts)
+        .map_err(|e| ingest_error(&args.file, e))?;
+    Ok((report, args.file.clone()))
+}
+
+/// `ingest runs FILE --platform P --workflow-map MAP`: a platform's run export.
+fn read_platform(
+    store: &Store,
+    args: &IngestArgs,
+    platform: &str,
+) -> Result<(ingest::Report, String), CliError> {
+    if args.kind != KindArg::Runs {
+        return Err(CliError::Usage(format!(
+            "--platform reads run exports: use `ingest runs FILE --platform {platform}`"
+        )));
+    }
+    let p: crate::ingest::platform::Platform = platform
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--platform: {e}")))?;
+    let Some(map_path) = &args.workflow_map else {
+        return Err(CliError::Usage(format!(
+            "--platform needs --workflow-map FILE: a CSV `platform_workflow,workflow_id` \
+             naming the catalogued workflow of each {platform} workflow"
+        )));
+    };
+    let map_name = map_path.display().to_string();
+    let map_text = std::fs::read_to_string(map_path).map_err(|e| cannot_read(&map_name, e))?;
+    let map = crate::ingest::platform::read_map(&map_text, &map_name)
+        .map_err(|e| CliError::Usage(e.0))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| cannot_read(&args.file, e))?;
+    let opts = Options {
+        strict: args.strict,
+    };
+    let report = ingest::ingest_platform(store, &bytes, &args.file, p, &map, &map_name, opts)
+        .map_err(|e| ingest_error(&args.file, e))?;
+    Ok((report, args.file.clone()))
+}
+
+/// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.
+fn read_eventlog(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), CliError> {
+    use crate::ingest::eventlog::LogFormat;
+    let format = match (args.format, args.file.as_str()) {
+        (Some(FormatArg::Csv), _) => LogFormat::Csv,
+        (Some(f), _) => {
+            return Err(CliError::Usage(format!(
+                "an event log is .xes, .xes.gz or CSV, not {f:?}"
+            )))
+        }
+        (None, path) => LogFormat::from_path(path).ok_or_else(|| {
+            CliError::Usage(format!(
+                "{path}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
+            ))
+        })?,
+    };
+    let default_source = Path::new(&args.file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("stdin")
+        .to_string();
+    let log = args.log.options(&default_source)?;
+    let origin = args.file.clone();
+    let input: Box<dyn Read> = if args.file == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&args.file).map_err(|e| cannot_read(&args.file, e))?)
+    };
+    let opts = Options {
+        strict: args.strict,
+    };
+    let report = ingest::ingest_eventlog(store, input, &origin, format, &log, opts)
+        .map_err(|e| ingest_error(&origin, e))?;
+    Ok((report, origin))
+}
+
+/// A file that could not be opened or read: nothing was stored, exit 2.
+fn cannot_read(path: &str, e: io::Error) -> CliError {
+    CliError::Usage(format!("{path}: cannot read the file: {e}"))
+}
+
+/// An import that did not finish: input that could not be read as a whole
+/// stored nothing (exit 2); the store failing is an ordinary failure (exit 1).
+fn ingest_error(origin: &str, e: IngestError) -> CliError {
+    match e {
+        IngestError::Unreadable(e) => CliError::Usage(format!("{origin}: {e}; nothing was stored")),
+        IngestError::Store(e) => CliError::Failed(e.into()),
+    }
+}
+
+/// Prints a batch's report: JSON with --json, else a summary line and the
+/// rejects on standard output and the warnings on standard error.
+fn print_report(report: &ingest::Report, origin: &str, json: bool) -> anyhow::Result<()> {
+    let mut err = io::stderr().lock();
+    let kind = report.kind;
+    let mut out = io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        for w in &report.warnings {
+            writeln!(err, "warning: {origin}: {w}")?;
+        }
+        writeln!(
+            out,
+            "{origin}: {kind}: read {}, accepted {}, rejected {}; stored {} ({} replaced an earlier version, \
+             {} superseded by a later row in the same input, {} unchanged){}",
+            report.rows_read,
+            report.accepted,
+            report.rejected,
+            report.written,
+            report.replaced,
+            report.superseded_in_input,
+            report.unchanged,
+            report.batch_id.map(|b| format!(" as batch {b}")).unwrap_or_default(),
+        )?;
+        for r in &report.rejects {
+            writeln!(
+                out,
+                "  rejected line {}{}: {}{}",
+                r.line,
+                r.key
+                    .as_ref()
+                    .map(|k| format!(" ({k})"))
+                    .unwrap_or_default(),
+                r.field
+                    .as_ref()
+                    .map(|f| format!("{f}: "))
+                    .unwrap_or_default(),
+                r.reason
+            )?;
+        }
+        if report.rejects_truncated {
+            writeln!(
+                out,
+                "  … more rejects: yardstick rejects --batch {}",
+                report.batch_id.unwrap_or(0)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A progress line on standard error (rows read, rows/s, elapsed) for an
+/// import that takes longer than two seconds; silent when standard error is
+/// not a terminal. Stops, and clears its line, when dropped.
+struct ProgressLine {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressLine {
+    fn start() -> ProgressLine {
+        use std::io::IsTerminal;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        if !io::stderr().is_terminal() {
+            return ProgressLine { stop, thread: None };
+        }
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            let base = ingest::PROGRESS.load(Ordering::Relaxed);
+            let mut shown = false;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let secs = t0.elapsed().as_secs_f64();
+                if secs < 2.0 {
+                    continue;
+                }
+                let n = ingest::PROGRESS.load(Ordering::Relaxed) - base;
+                let _ = write!(
+                    io::stderr(),
+                    "\r  read {n} rows, {:.0} rows/s, {secs:.0} s elapsed ",
+                    n as f64 / secs
+                );
+                shown = true;
+            }
+            if shown {
+                let _ = write!(io::stderr(), "\r{:60}\r", "");
+            }
+        });
+        ProgressLine {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! `yardstick lake`: the store's tables as partitioned Parquet under --lake,
+//! the copy Spark and `--engine duckdb-lake` read.
+//!
+//! `publish` reads the --db file whatever --engine says: it is how the lake
+//! those engines read gets written.
+
+use clap::Subcommand;
+
+use super::{print_json, Global};
+
+#[derive(Debug, Subcommand)]
+pub enum LakeCommand {
+    /// Write the --db file's tables to a new snapshot under --lake and commit
+    /// it: readers see the previous snapshot until the new one is whole.
+    Publish,
+    /// Print the committed snapshot's manifest (name and rows per table).
+    Show,
+}
+
+/// Runs one `lake` subcommand; both need --lake first.
+pub fn run(global: &Global, cmd: LakeCommand) -> anyhow::Result<()> {
+    let root = global.lake_root()?;
+    let manifest = match cmd {
+        LakeCommand::Publish => global.open_file()?.publish_lake(root)?,
+        LakeCommand::Show => root.current()?,
+    };
+    print_json(&serde_json::to_value(&manifest)?)
+}

@@ -1,0 +1,301 @@
+//! `yardstick report`: the metric table, step timings, the backlog, the
+//! headline summary, the portfolio, regression alerts, the trend and the
+//! before/after comparison, printed as JSON or CSV.
+//!
+//! Each report is one call into `crate::report` (the same code path the
+//! HTTP API takes) and one print; what is here is only the arguments and the
+//! choice of engine: the reports that need only metric tables and evidence
+//! run on whichever engine --engine names, the others read the --db file.
+//! The period arguments are declared once, in [`Span`] and [`PeriodArgs`],
+//! for the reports and for `export`.
+
+use std::io::{self, Write};
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+
+use super::{print_json, Global};
+use crate::metrics::compare::BaselineChoice;
+use crate::model::format_timestamp;
+use crate::report;
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The per-workflow metric table for a period [from, to).
+    Metrics {
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Only these workflows (repeat, or separate with commas).
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+    /// Step timings of one workflow: per step n, work, the wait before it, and
+    /// their shares of cycle time; the bottleneck is the step with the largest wait share.
+    Steps {
+        /// The workflow.
+        #[arg(long)]
+        workflow: String,
+        #[command(flatten)]
+        span: Span,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+    /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
+    Backlog {
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Headline figures against the previous period of equal length, with intervals.
+    Summary(PeriodArgs),
+    /// The portfolio: totals by team, category and owner, and the headline with intervals.
+    Portfolio(PeriodArgs),
+    /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
+    Alerts {
+        /// The moment to look back from; by default the end of the last run's day.
+        #[arg(long)]
+        at: Option<String>,
+        /// Time zone whose Monday midnight starts a week.
+        #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
+        tz: String,
+    },
+    /// The metric table per ISO week (Monday start) or calendar month, in a time zone.
+    Trend {
+        /// week or month.
+        #[arg(long, default_value = "week")]
+        granularity: String,
+        /// Reporting time zone (IANA name): periods start at its local midnight, and bare
+        /// --from/--to dates mean local midnight too.
+        #[arg(long, default_value = "UTC", env = "YARDSTICK_TZ")]
+        tz: String,
+        /// The span, widened to whole periods; bare dates are local midnight in --tz.
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Only these workflows (repeat, or separate with commas).
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+    /// Before/after comparison with 95% bootstrap intervals, per workflow.
+    ///
+    /// The before side is the time study, the runs before go-live, or both;
+    /// the after side is the runs from go-live (or --from) until --to.
+    Compare {
+        /// Workflows to compare (repeat, or separate with commas); all automated ones by default.
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        // Not a `Span`: compare's --from and --to bound the after side only,
+        // and --to has a default of its own.
+        /// Start of the after side (never before go-live).
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the after side, exclusive; by default the day after the last run.
+        #[arg(long)]
+        to: Option<String>,
+        /// The before side: study, pre-runs or both (default: study when it has observations).
+        #[arg(long, value_enum)]
+        baseline: Option<BaselineArg>,
+        /// Seed of the bootstrap; the same data and seed give the same intervals.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Bootstrap resamples (100 to 100,000).
+        #[arg(long)]
+        resamples: Option<usize>,
+        /// Report as it stood at this moment: the catalogue version and the batches received by then.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+}
+
+/// The span of runs a report or an export covers, [from, to): give both, or
+/// neither for all runs.
+#[derive(Debug, clap::Args)]
+pub struct Span {
+    /// Start of the period, inclusive: a date (midnight UTC) or a timestamp (default: all runs).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the period, exclusive (default: all runs).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+/// A reporting period and the moment to report as of.
+#[derive(Debug, clap::Args)]
+pub struct PeriodArgs {
+    #[command(flatten)]
+    pub span: Span,
+    /// Report as it stood at this moment: the catalogue version and the batches received by then.
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+impl PeriodArgs {
+    /// --as-of as a moment, if given.
+    fn as_of(&self) -> anyhow::Result<Option<chrono::NaiveDateTime>> {
+        Ok(report::parse_as_of(self.as_of.as_deref())?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BaselineArg {
+    Study,
+    PreRuns,
+    Both,
+}
+
+impl From<BaselineArg> for BaselineChoice {
+    fn from(b: BaselineArg) -> BaselineChoice {
+        match b {
+            BaselineArg::Study => BaselineChoice::Study,
+            BaselineArg::PreRuns => BaselineChoice::PreRuns,
+            BaselineArg::Both => BaselineChoice::Both,
+        }
+    }
+}
+
+/// Runs one `report` subcommand.
+pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
+    match cmd {
+        ReportCommand::Metrics {
+            period,
+            workflows,
+            format,
+        } => {
+            let store = global.open_engine()?;
+            let store = store.as_ref();
+            let (from, to) = (period.span.from.as_deref(), period.span.to.as_deref());
+            let span = report::resolve_period(store, from, to)?.context(
+                "no runs are stored yet, so there is no default period: give --from and --to",
+            )?;
+            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
+            let table = report::metric_table_as_of(store, span, &wf, period.as_of()?)?;
+            match format {
+                OutFormat::Json => print_json(&table.to_json()?),
+                OutFormat::Csv => print_csv(&table.to_csv()?),
+            }
+        }
+        ReportCommand::Compare {
+            workflows,
+            from,
+            to,
+            baseline,
+            seed,
+            resamples,
+            format,
+            as_of,
+        } => {
+            let store = global.open_engine()?;
+            let req = report::CompareRequest {
+                as_of,
+                workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
+                from,
+                to,
+                baseline: baseline.map(Into::into),
+                seed,
+                resamples,
+            };
+            let comparisons = report::compare(store.as_ref(), &req)?;
+            match format {
+                OutFormat::Json => print_json(&serde_json::json!({ "comparisons": comparisons })),
+                OutFormat::Csv => print_csv(&report::comparisons_csv(&comparisons)?),
+            }
+        }
+        ReportCommand::Trend {
+            granularity,
+            tz,
+            period,
+            workflows,
+            format,
+        } => {
+            let store = global.open_engine()?;
+            let g = granularity
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!(e))?;
+            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
+            let trend = report::trend(
+                store.as_ref(),
+                g,
+                &tz,
+                period.span.from.as_deref(),
+                period.span.to.as_deref(),
+                &wf,
+                period.as_of()?,
+            )?;
+            match format {
+                OutFormat::Json => print_json(&trend.to_json()?),
+                OutFormat::Csv => print_csv(&trend.to_csv()?),
+            }
+        }
+        ReportCommand::Alerts { at, tz } => {
+            let store = global.open_engine()?;
+            print_json(&report::alerts(store.as_ref(), at.as_deref(), &tz)?)
+        }
+        ReportCommand::Portfolio(period) => {
+            let store = global.open_engine()?;
+            let (span, p) = report::portfolio(
+                store.as_ref(),
+                period.span.from.as_deref(),
+                period.span.to.as_deref(),
+                period.as_of()?,
+            )?;
+            let mut body = serde_json::to_value(p)?;
+            body["from"] = format_timestamp(span.from).into();
+            body["to"] = format_timestamp(span.to).into();
+            print_json(&body)
+        }
+        ReportCommand::Summary(period) => {
+            let store = global.open_engine()?;
+            print_json(&report::summary(
+                store.as_ref(),
+                period.span.from.as_deref(),
+                period.span.to.as_deref(),
+                period.as_of()?,
+            )?)
+        }
+        ReportCommand::Steps {
+            workflow,
+            span,
+            format,
+        } => {
+            let store = global.open_store()?;
+            let (period, table) =
+                report::steps(&store, &workflow, span.from.as_deref(), span.to.as_deref())?;
+            match format {
+                OutFormat::Json => print_json(&serde_json::json!({
+                    "from": format_timestamp(period.from),
+                    "to": format_timestamp(period.to),
+                    "steps": table,
+                })),
+                OutFormat::Csv => print_csv(&table.to_csv()),
+            }
+        }
+        ReportCommand::Backlog { as_of } => {
+            let store = global.open_store()?;
+            print_json(&report::backlog(
+                &store,
+                report::parse_as_of(as_of.as_deref())?,
+            )?)
+        }
+    }
+}
+
+/// Writes a CSV document to standard output as it is.
+fn print_csv(bytes: &[u8]) -> anyhow::Result<()> {
+    io::stdout().lock().write_all(bytes)?;
+    Ok(())
+}

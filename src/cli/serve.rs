@@ -1,0 +1,100 @@
+//! `yardstick serve`: the HTTP API and the dashboards over the --db file.
+//!
+//! What the server is given is decided here, from the command line: the
+//! dashboards, tokens or open access (open only on a loopback address) and
+//! the largest request body; `crate::http` does the serving. [`serve`] runs
+//! a server on its own tokio runtime until Ctrl-C, for `serve` and for
+//! `demo`, and [`load_dashboards`] finds the dashboards for them and for
+//! `export`, so all three draw the same ones.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::Global;
+use crate::http::{self, auth::Access, AppState};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Largest request body in MiB.
+    #[arg(long, default_value_t = http::DEFAULT_MAX_BODY_BYTES / (1024 * 1024))]
+    pub max_body_mb: usize,
+    /// Folder of dashboard files (*.toml); default: ./dashboards when it exists, else the built-in ones.
+    #[arg(long)]
+    pub dashboards: Option<PathBuf>,
+    /// Serve without tokens (only on a loopback address).
+    #[arg(long)]
+    pub open: bool,
+}
+
+/// Runs `serve` until Ctrl-C.
+pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
+    let state = state(global.open_store()?, &args)?;
+    let mode = if args.open {
+        "open mode: no tokens needed, loopback only"
+    } else {
+        "tokens required (yardstick token create --role viewer|ingester|admin --name NAME)"
+    };
+    serve(
+        state,
+        args.addr,
+        &format!("serving {}; {mode}", global.db.display()),
+    )
+}
+
+/// The server's state: the store, the dashboards, the access mode and the
+/// body limit. Refuses open access anywhere but on a loopback address.
+fn state(store: Store, args: &ServeArgs) -> anyhow::Result<AppState> {
+    let access = if args.open {
+        Access::Open
+    } else {
+        Access::Tokens
+    };
+    let mut state =
+        AppState::with_dashboards(store, load_dashboards(args.dashboards.as_deref())?, access);
+    state.max_body_bytes = args.max_body_mb * 1024 * 1024;
+    if args.open && !args.addr.ip().is_loopback() {
+        anyhow::bail!(
+            "--open serves without tokens, so only on a loopback address (127.0.0.1 or ::1), not {}",
+            args.addr
+        );
+    }
+    Ok(state)
+}
+
+/// The dashboards to serve or export: those of `dir`, else of ./dashboards
+/// when it exists, else the built-in ones. A broken file is an error naming
+/// its file, line and problem.
+pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboard::Dashboard>> {
+    let local = Path::new("dashboards");
+    let dir = dir.or_else(|| local.is_dir().then_some(local));
+    crate::dashboard::spec::load(dir).map_err(|e| anyhow::anyhow!("dashboard file {e}"))
+}
+
+/// Serves `state` on `addr` until Ctrl-C, after printing `what` and the
+/// address to open.
+pub(super) fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        // The dashboards' default pages are computed in the background, so a
+        // start serves at once and the first visitor finds them ready.
+        state.cache.warm(state.dashboards.clone());
+        let mut out = io::stdout().lock();
+        writeln!(out, "{what}; open {}  (Ctrl-C stops)", http::url_for(local))?;
+        drop(out);
+        http::serve_on(state, listener).await?;
+        Ok(())
+    })
+}
