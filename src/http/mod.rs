@@ -1,6 +1,7 @@
-//! The HTTP API: one function, [`app`], builds every route; handlers are thin
-//! named functions that parse the request, run the blocking work off the async
-//! threads, and shape the answer.
+//! The HTTP API: [`app`] builds every route from one table, each route
+//! declared with the role it needs; handlers are thin named functions that
+//! parse the request, run the blocking work off the async threads, and shape
+//! the answer.
 
 mod answers;
 pub mod auth;
@@ -16,7 +17,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -26,6 +26,7 @@ use crate::metrics::MetricTable;
 use crate::model::Kind;
 use crate::report::{self, ReportError};
 use crate::store::Store;
+use auth::{Need, Routes};
 pub use error::ApiError;
 
 /// Largest request body accepted by default: 256 MiB.
@@ -90,32 +91,48 @@ impl AppState {
     }
 }
 
-/// Every route, in one table.
+/// Every route with who may call it, in one table: [`app`] serves these, and
+/// [`auth::needs`] answers from the same declarations.
+fn routes() -> Routes {
+    use Need::{Admin, Anyone, Ingester, Viewer};
+    Routes::new()
+        .get("/", Viewer, pages::overview)
+        .get("/healthz", Anyone, healthz)
+        .get("/login", Anyone, auth::login_form)
+        .post("/login", Anyone, auth::login)
+        .get("/dashboards/{file}", Viewer, dashboards::page_or_workbook)
+        .get(
+            "/dashboards/{name}/panels/{file}",
+            Viewer,
+            dashboards::panel_file,
+        )
+        .get("/api/v1/workflows", Viewer, list_workflows)
+        .get("/api/v1/metrics", Viewer, get_metrics)
+        .get("/api/v1/compare", Viewer, get_compare)
+        .get("/api/v1/backlog", Viewer, get_backlog)
+        .get("/api/v1/steps", Viewer, get_steps)
+        .get("/api/v1/trend", Viewer, get_trend)
+        .get("/api/v1/alerts", Viewer, get_alerts)
+        .get("/api/v1/portfolio", Viewer, get_portfolio)
+        .get("/api/v1/summary", Viewer, get_summary)
+        .post("/api/v1/ingest/runs", Ingester, post_runs)
+        .post("/api/v1/ingest/baselines", Ingester, post_baselines)
+        .post("/api/v1/ingest/steps", Ingester, post_steps)
+        .post("/api/v1/ingest/eventlog", Ingester, post_eventlog)
+        // The catalogue is the admin's: it sets hourly costs, SLAs and go-live.
+        .post("/api/v1/ingest/workflows", Admin, post_workflows)
+        .post("/api/v1/ingest/{kind}", Admin, post_named)
+        .get("/api/v1/rejects", Admin, list_rejects)
+        .get("/api/v1/batches", Admin, list_batches)
+        .get("/metrics", Admin, telemetry::metrics)
+}
+
+/// The router: [`routes`], a JSON 404 for any other path, the token check,
+/// the body limit, and request ids with their metrics.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
-    Router::new()
-        .route("/", get(pages::overview))
-        .route("/healthz", get(healthz))
-        .route("/dashboards/{file}", get(dashboards::page_or_workbook))
-        .route(
-            "/dashboards/{name}/panels/{file}",
-            get(dashboards::panel_file),
-        )
-        .route("/api/v1/workflows", get(list_workflows))
-        .route("/api/v1/metrics", get(get_metrics))
-        .route("/api/v1/compare", get(get_compare))
-        .route("/api/v1/backlog", get(get_backlog))
-        .route("/api/v1/steps", get(get_steps))
-        .route("/api/v1/trend", get(get_trend))
-        .route("/api/v1/alerts", get(get_alerts))
-        .route("/api/v1/portfolio", get(get_portfolio))
-        .route("/api/v1/summary", get(get_summary))
-        .route("/api/v1/ingest/eventlog", post(post_eventlog))
-        .route("/api/v1/ingest/{kind}", post(post_ingest))
-        .route("/api/v1/rejects", get(list_rejects))
-        .route("/api/v1/batches", get(list_batches))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/metrics", get(telemetry::metrics))
+    routes()
+        .into_router()
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -504,14 +521,69 @@ struct IngestQuery {
     name: Option<String>,
 }
 
-async fn post_ingest(
-    State(st): State<AppState>,
+type IngestParams = Result<Query<IngestQuery>, axum::extract::rejection::QueryRejection>;
+type IngestBody = Result<Bytes, BytesRejection>;
+
+/// `POST /api/v1/ingest/runs`.
+async fn post_runs(
+    st: State<AppState>,
+    q: IngestParams,
+    h: HeaderMap,
+    body: IngestBody,
+) -> Result<Response, ApiError> {
+    post_ingest(st, Kind::Runs, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/baselines`.
+async fn post_baselines(
+    st: State<AppState>,
+    q: IngestParams,
+    h: HeaderMap,
+    body: IngestBody,
+) -> Result<Response, ApiError> {
+    post_ingest(st, Kind::Baselines, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/steps`.
+async fn post_steps(
+    st: State<AppState>,
+    q: IngestParams,
+    h: HeaderMap,
+    body: IngestBody,
+) -> Result<Response, ApiError> {
+    post_ingest(st, Kind::Steps, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/workflows`: the catalogue.
+async fn post_workflows(
+    st: State<AppState>,
+    q: IngestParams,
+    h: HeaderMap,
+    body: IngestBody,
+) -> Result<Response, ApiError> {
+    post_ingest(st, Kind::Workflows, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/{kind}` for any other name: a kind spelled in a way
+/// the routes above do not match, or 404 for what is no kind.
+async fn post_named(
+    st: State<AppState>,
     Path(kind): Path<String>,
-    query: Result<Query<IngestQuery>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    q: IngestParams,
+    h: HeaderMap,
+    body: IngestBody,
 ) -> Result<Response, ApiError> {
     let kind: Kind = kind.parse().map_err(ApiError::not_found)?;
+    post_ingest(st, kind, q, h, body).await
+}
+
+async fn post_ingest(
+    State(st): State<AppState>,
+    kind: Kind,
+    query: IngestParams,
+    headers: HeaderMap,
+    body: IngestBody,
+) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let body = body.map_err(|e| body_error(&st, e))?;
     let ct = headers
@@ -943,4 +1015,79 @@ pub(crate) fn html_error(e: &ApiError) -> Response {
         )),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A path the route's pattern reaches: each parameter named `x`.
+    fn concrete(pattern: &str) -> String {
+        pattern
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Every route of [`app`] is declared with a role, which [`auth::needs`]
+    /// answers for it; and every declared route is served, not left to the
+    /// 404 fallback or a 405.
+    #[tokio::test]
+    async fn every_route_has_its_role_and_is_served() {
+        let table = routes();
+        let declared = table.declared();
+        assert!(declared.len() >= 20, "{declared:?}");
+        let state = AppState::open(Store::open_in_memory().unwrap());
+        for d in declared {
+            let path = concrete(d.path);
+            assert_eq!(
+                auth::needs(&d.method, &path),
+                d.need.role(),
+                "{} {}",
+                d.method,
+                d.path
+            );
+            let req = Request::builder()
+                .method(d.method.clone())
+                .uri(&path)
+                .body(Body::empty())
+                .unwrap();
+            let resp = app(state.clone()).oneshot(req).await.unwrap();
+            let status = resp.status();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let text = String::from_utf8_lossy(&body);
+            assert_ne!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{} {path}",
+                d.method
+            );
+            assert!(
+                !text.contains("no such route"),
+                "{} {path} fell through to the fallback",
+                d.method
+            );
+        }
+    }
+
+    /// A path and method that no route declares needs an admin (GET under
+    /// `/dashboards` aside), and a public path is public for every method.
+    #[test]
+    fn what_no_route_declares_is_the_admins() {
+        use axum::http::Method;
+        let admin = Some(crate::auth::Role::Admin);
+        assert_eq!(auth::needs(&Method::GET, "/api/v1/nothing"), admin);
+        assert_eq!(auth::needs(&Method::DELETE, "/api/v1/metrics"), admin);
+        assert_eq!(auth::needs(&Method::PUT, "/healthz"), None);
+        assert_eq!(
+            auth::needs(&Method::GET, "/dashboards/a/b/c"),
+            Some(crate::auth::Role::Viewer)
+        );
+    }
 }
