@@ -604,36 +604,72 @@ async fn post_ingest(
     if kind == Kind::Runs && format == Format::Json && is_one_object(&body) {
         return post_one_run(&st, &headers, route, body, origin, strict).await;
     }
-    let st2 = st.clone();
-    let body2 = body.clone();
     let single = format == Format::Json && is_one_object(&body);
+    let (store, bytes) = (st.store.clone(), body.clone());
     let work = blocking(move || {
         let input = Input {
             kind,
             format,
             origin: &origin,
-            bytes: &body,
+            bytes: &bytes,
         };
-        match ingest::ingest(&st.store, &input, Options { strict }) {
+        match ingest::ingest(&store, &input, Options { strict }) {
             Ok(report) => {
                 let status = match (report.stored, single && report.rejected == 0) {
                     (true, true) => StatusCode::ACCEPTED,
                     (true, false) if !single => StatusCode::OK,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
-                Ok((status, Json(report)).into_response())
+                Ok(Ingested::read(status, report))
             }
-            Err(IngestError::Unreadable(e)) => {
-                // 422 with the error envelope and the (empty) report beside it.
-                let mut body = serde_json::to_value(ingest::Report::unreadable(&input, &e))
-                    .map_err(ApiError::internal)?;
-                body["errors"] = serde_json::json!([{ "detail": e.0 }]);
-                Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
-            }
+            // 422 with the error envelope and the (empty) report beside it.
+            Err(IngestError::Unreadable(e)) => Ok(Ingested {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                report: ingest::Report::unreadable(&input, &e),
+                unreadable: Some(e.0),
+            }),
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }
     });
-    once_per_key(&st2, &headers, &route, &body2, work).await
+    once_per_key(&st, &headers, &route, &body, work).await
+}
+
+/// An ingest's answer before it is sent: its status and report, and, when
+/// the input could not be read at all, why.
+struct Ingested {
+    status: StatusCode,
+    report: ingest::Report,
+    unreadable: Option<String>,
+}
+
+impl Ingested {
+    fn read(status: StatusCode, report: ingest::Report) -> Ingested {
+        Ingested {
+            status,
+            report,
+            unreadable: None,
+        }
+    }
+
+    /// Counts the report's rows and rejects for `/metrics`, and gives the
+    /// answer's JSON: the report, with the error envelope beside it when the
+    /// input could not be read.
+    fn counted_body(&self) -> Result<Vec<u8>, ApiError> {
+        telemetry::count_ingest(&self.report);
+        match &self.unreadable {
+            None => serde_json::to_vec(&self.report),
+            Some(detail) => serde_json::to_value(&self.report).and_then(|mut v| {
+                v["errors"] = serde_json::json!([{ "detail": detail }]);
+                serde_json::to_vec(&v)
+            }),
+        }
+        .map_err(ApiError::internal)
+    }
+}
+
+/// A JSON answer of already serialized bytes.
+fn json(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// Whether a JSON body is one object (not an array of them).
@@ -687,11 +723,7 @@ async fn post_one_run(
         .map_err(ApiError::internal)?;
     let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::OK);
     Ok(match outcome {
-        Outcome::Stored(report) => {
-            let v = serde_json::to_value(&report).map_err(ApiError::internal)?;
-            telemetry::count_ingest(&v);
-            (status, Json(v)).into_response()
-        }
+        Outcome::Stored(report) => json(status, Ingested::read(status, report).counted_body()?),
         Outcome::Unreadable(report, detail) => {
             let mut v = serde_json::to_value(&report).map_err(ApiError::internal)?;
             v["errors"] = serde_json::json!([{ "detail": detail }]);
@@ -732,18 +764,19 @@ fn body_error(st: &AppState, e: BytesRejection) -> ApiError {
 
 /// Runs an ingest once per `Idempotency-Key`: a retry with the same key and
 /// body gets the first answer (with `Idempotent-Replayed: true`) and ingests
-/// nothing; the same key with another body is refused with 422. Answers of
-/// server faults are not kept, so a retry after one runs again.
+/// nothing; the same key with another body is refused with 422. A server
+/// fault is an error, not an answer, so it is not kept and a retry after one
+/// runs again.
 async fn once_per_key(
     st: &AppState,
     headers: &HeaderMap,
     route: &str,
     body: &[u8],
-    run: impl std::future::Future<Output = Result<Response, ApiError>>,
+    run: impl std::future::Future<Output = Result<Ingested, ApiError>>,
 ) -> Result<Response, ApiError> {
     let Some(key) = idempotency_key(headers)? else {
-        let (parts, bytes) = counted(run.await?).await?;
-        return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
+        let answer = run.await?;
+        return Ok(json(answer.status, answer.counted_body()?));
     };
     let hash = crate::auth::digest_bytes(body);
     let (store, k, r) = (st.store.clone(), key.clone(), route.to_string());
@@ -761,12 +794,8 @@ async fn once_per_key(
             answer,
         ));
     }
-    let resp = run.await?;
-    let status = resp.status();
-    if status.is_server_error() {
-        return Ok(resp);
-    }
-    let (parts, bytes) = counted(resp).await?;
+    let answer = run.await?;
+    let (status, bytes) = (answer.status, answer.counted_body()?);
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let (store, r) = (st.store.clone(), route.to_string());
     blocking(move || {
@@ -779,21 +808,7 @@ async fn once_per_key(
         })?)
     })
     .await?;
-    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
-}
-
-/// Reads an ingest answer's body and counts its rows and rejects for `/metrics`.
-async fn counted(
-    resp: Response,
-) -> Result<(axum::http::response::Parts, axum::body::Bytes), ApiError> {
-    let (parts, b) = resp.into_parts();
-    let bytes = axum::body::to_bytes(b, usize::MAX)
-        .await
-        .map_err(ApiError::internal)?;
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-        telemetry::count_ingest(&v);
-    }
-    Ok((parts, bytes))
+    Ok(json(status, bytes))
 }
 
 /// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV
@@ -879,30 +894,23 @@ async fn post_eventlog(
             }
         },
     };
-    let route = "/api/v1/ingest/eventlog".to_string();
-    let (st2, body2) = (st.clone(), body.clone());
+    let route = "/api/v1/ingest/eventlog";
+    let (store, bytes) = (st.store.clone(), body.clone());
     let work = blocking(move || {
-        match ingest::ingest_eventlog(
-            &st.store,
-            &body[..],
-            &name,
-            format,
-            &log,
-            Options { strict },
-        ) {
+        match ingest::ingest_eventlog(&store, &bytes[..], &name, format, &log, Options { strict }) {
             Ok(report) => {
                 let status = if report.stored {
                     StatusCode::OK
                 } else {
                     StatusCode::UNPROCESSABLE_ENTITY
                 };
-                Ok((status, Json(report)).into_response())
+                Ok(Ingested::read(status, report))
             }
             Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }
     });
-    once_per_key(&st2, &headers, &route, &body2, work).await
+    once_per_key(&st, &headers, route, &body, work).await
 }
 
 #[derive(Deserialize)]
