@@ -8,19 +8,21 @@ pub mod auth;
 mod dashboards;
 mod error;
 mod pages;
+mod query;
 pub mod telemetry;
 
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::engine::incremental::{Incremental, Partials};
+use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
 use crate::ingest::{self, Format, IngestError, Input, Options};
 use crate::metrics::MetricTable;
 use crate::model::Kind;
@@ -28,6 +30,7 @@ use crate::report::{self, ReportError};
 use crate::store::Store;
 use auth::{Need, Routes};
 pub use error::ApiError;
+use query::{Fixed, Format as AnswerFormat, Report, ReportRoute};
 
 /// Largest request body accepted by default: 256 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
@@ -193,68 +196,31 @@ struct AsOfQuery {
     as_of: Option<String>,
 }
 
+/// `GET /api/v1/workflows`: the catalogue, as it was at `as_of` if given.
 async fn list_workflows(
     State(st): State<AppState>,
-    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<AsOfQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let wfs = blocking(move || Ok(st.store.workflows(as_of)?)).await?;
     Ok(Json(serde_json::json!({ "workflows": wfs })))
 }
 
-/// Query parameters of the metrics endpoint; `workflow` may repeat.
-struct MetricsQuery {
-    as_of: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    workflows: Vec<String>,
-    format: String,
-}
+/// `GET /api/v1/metrics`: the metric table of a period, as JSON or CSV.
+struct Metrics;
 
-fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
-    let pairs = query_pairs(raw)?;
-    let mut q = MetricsQuery {
-        as_of: None,
-        from: None,
-        to: None,
-        workflows: Vec::new(),
-        format: "json".into(),
-    };
-    let mut wf = Vec::new();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "from" => q.from = Some(v),
-            "to" => q.to = Some(v),
-            "workflow" => wf.push(v),
-            "format" => q.format = v,
-            "as_of" => q.as_of = Some(v),
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use from, to, workflow, format, as_of"
-                )))
-            }
-        }
-    }
-    q.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    if q.format != "json" && q.format != "csv" {
-        return Err(ApiError::bad_request(format!(
-            "format `{}` is not json or csv",
-            q.format
-        )));
-    }
-    Ok(q)
+impl ReportRoute for Metrics {
+    const NAME: &'static str = "metrics";
+    const KEYS: &'static [&'static str] = &["from", "to", "workflow", "format", "as_of"];
 }
 
 async fn get_metrics(
     State(st): State<AppState>,
     current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
+    Report(q, _): Report<Metrics>,
 ) -> Result<Response, ApiError> {
-    let key = format!("metrics?{}", raw.as_deref().unwrap_or(""));
-    let q = parse_metrics_query(raw)?;
-    let csv = q.format == "csv";
-    kept(&st, key, current, move |store| {
+    let csv = q.csv();
+    kept(&st, q.key.clone(), current, move |store| {
         let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
             .ok_or_else(|| {
                 ApiError::bad_request("no runs are stored yet: give from and to explicitly")
@@ -328,43 +294,43 @@ fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiE
     }
 }
 
+/// `GET /api/v1/trend`: the metric table per week or month.
+struct Trend;
+
+impl ReportRoute for Trend {
+    const NAME: &'static str = "trend";
+    const KEYS: &'static [&'static str] = &[
+        "granularity",
+        "tz",
+        "from",
+        "to",
+        "workflow",
+        "format",
+        "as_of",
+    ];
+}
+
 async fn get_trend(
     State(st): State<AppState>,
     current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
+    Report(q, _): Report<Trend>,
 ) -> Result<Response, ApiError> {
-    let key = format!("trend?{}", raw.as_deref().unwrap_or(""));
-    let (mut from, mut to, mut tz, mut g, mut csv) =
-        (None, None, "UTC".to_string(), "week".to_string(), false);
-    let mut wf = Vec::new();
-    let mut as_of: Option<String> = None;
-    for (k, v) in query_pairs(raw)? {
-        match k.as_str() {
-            "from" => from = Some(v),
-            "to" => to = Some(v),
-            "tz" => tz = v,
-            "granularity" => g = v,
-            "as_of" => as_of = Some(v),
-            "workflow" => wf.push(v),
-            "format" => csv = parse_format(&v)?,
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use granularity, tz, from, to, workflow, format, as_of"
-                )))
-            }
-        }
-    }
-    let granularity = g.parse().map_err(ApiError::bad_request)?;
-    let as_of = report::parse_as_of(as_of.as_deref())?;
-    let workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    kept(&st, key, current, move |store| {
+    let granularity = q
+        .granularity
+        .as_deref()
+        .unwrap_or("week")
+        .parse()
+        .map_err(ApiError::bad_request)?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let csv = q.csv();
+    kept(&st, q.key.clone(), current, move |store| {
         let trend = report::trend(
             store,
             granularity,
-            &tz,
-            from.as_deref(),
-            to.as_deref(),
-            &workflows,
+            q.tz.as_deref().unwrap_or("UTC"),
+            q.from.as_deref(),
+            q.to.as_deref(),
+            &q.workflows,
             as_of,
         )?;
         if csv {
@@ -376,17 +342,6 @@ async fn get_trend(
     .await
 }
 
-/// `format=json|csv`: whether CSV was asked for.
-fn parse_format(v: &str) -> Result<bool, ApiError> {
-    match v {
-        "json" => Ok(false),
-        "csv" => Ok(true),
-        other => Err(ApiError::bad_request(format!(
-            "format `{other}` is not json or csv"
-        ))),
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PeriodQuery {
@@ -395,13 +350,13 @@ struct PeriodQuery {
     as_of: Option<String>,
 }
 
+/// `GET /api/v1/portfolio`: every automation's return over a period.
 async fn get_portfolio(
     State(st): State<AppState>,
     current: MustBeCurrent,
     RawQuery(raw): RawQuery,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let key = format!("portfolio?{}", raw.as_deref().unwrap_or(""));
     kept(&st, key, current, move |store| {
@@ -414,13 +369,13 @@ async fn get_portfolio(
     .await
 }
 
+/// `GET /api/v1/summary`: a period against the one before it.
 async fn get_summary(
     State(st): State<AppState>,
     current: MustBeCurrent,
     RawQuery(raw): RawQuery,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let key = format!("summary?{}", raw.as_deref().unwrap_or(""));
     kept(&st, key, current, move |store| {
@@ -441,11 +396,11 @@ struct AlertsQuery {
     tz: Option<String>,
 }
 
+/// `GET /api/v1/alerts`: the regression checks at a moment.
 async fn get_alerts(
     State(st): State<AppState>,
-    query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<AlertsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let tz = q.tz.unwrap_or_else(|| "UTC".into());
     let alerts = blocking(move || Ok(report::alerts(&st.engine, q.at.as_deref(), &tz)?)).await?;
     Ok(Json(
@@ -453,11 +408,11 @@ async fn get_alerts(
     ))
 }
 
+/// `GET /api/v1/backlog`: what to automate next.
 async fn get_backlog(
     State(st): State<AppState>,
-    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<AsOfQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let backlog = blocking(move || Ok(report::backlog(&st.store, as_of)?)).await?;
     Ok(Json(
@@ -465,42 +420,39 @@ async fn get_backlog(
     ))
 }
 
-fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))
+/// `GET /api/v1/compare`: before/after with bootstrap intervals.
+struct Compare;
+
+impl ReportRoute for Compare {
+    const NAME: &'static str = "compare";
+    const KEYS: &'static [&'static str] = &[
+        "workflow",
+        "from",
+        "to",
+        "baseline",
+        "seed",
+        "resamples",
+        "format",
+        "as_of",
+    ];
 }
 
 async fn get_compare(
     State(st): State<AppState>,
     current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
+    Report(q, _): Report<Compare>,
 ) -> Result<Response, ApiError> {
-    let key = format!("compare?{}", raw.as_deref().unwrap_or(""));
-    let mut req = report::CompareRequest::default();
-    let mut wf = Vec::new();
-    let mut csv = false;
-    for (k, v) in query_pairs(raw)? {
-        match k.as_str() {
-            "workflow" => wf.push(v),
-            "from" => req.from = Some(v),
-            "to" => req.to = Some(v),
-            "as_of" => req.as_of = Some(v),
-            "baseline" => req.baseline = Some(v.parse().map_err(ApiError::bad_request)?),
-            "seed" => {
-                req.seed = Some(v.parse().map_err(|_| ApiError::bad_request(format!("seed `{v}` is not a whole number")))?)
-            }
-            "resamples" => {
-                req.resamples = Some(v.parse().map_err(|_| ApiError::bad_request(format!("resamples `{v}` is not a whole number")))?)
-            }
-            "format" => csv = parse_format(&v)?,
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use workflow, from, to, baseline, seed, resamples, format, as_of"
-                )))
-            }
-        }
-    }
-    req.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
+    let csv = q.csv();
+    let key = q.key.clone();
+    let req = report::CompareRequest {
+        workflows: q.workflows,
+        from: q.from,
+        to: q.to,
+        baseline: q.baseline,
+        seed: q.seed,
+        resamples: q.resamples,
+        as_of: q.as_of,
+    };
     kept(&st, key, current, move |store| {
         let comparisons = report::compare(store, &req)?;
         if csv {
@@ -521,7 +473,7 @@ struct IngestQuery {
     name: Option<String>,
 }
 
-type IngestParams = Result<Query<IngestQuery>, axum::extract::rejection::QueryRejection>;
+type IngestParams = Result<Fixed<IngestQuery>, ApiError>;
 type IngestBody = Result<Bytes, BytesRejection>;
 
 /// `POST /api/v1/ingest/runs`.
@@ -584,7 +536,7 @@ async fn post_ingest(
     headers: HeaderMap,
     body: IngestBody,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let Fixed(q) = query?;
     let body = body.map_err(|e| body_error(&st, e))?;
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -811,6 +763,56 @@ async fn once_per_key(
     Ok(json(status, bytes))
 }
 
+/// The query of an event-log upload: the CLI's flags, the patterns repeatable.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct EventlogQuery {
+    workflow: Option<String>,
+    source: Option<String>,
+    name: Option<String>,
+    strict: Option<String>,
+    #[serde(deserialize_with = "log_format")]
+    format: Option<LogFormat>,
+    case_column: Option<String>,
+    activity_column: Option<String>,
+    timestamp_column: Option<String>,
+    lifecycle_column: Option<String>,
+    resource_column: Option<String>,
+    failed_activity: Vec<String>,
+    escalated_activity: Vec<String>,
+    cancelled_activity: Vec<String>,
+    response_activity: Vec<String>,
+    human_resource: Vec<String>,
+}
+
+/// The keys of [`EventlogQuery`], in the order a refusal lists them.
+const EVENTLOG_KEYS: &[&str] = &[
+    "workflow",
+    "source",
+    "name",
+    "strict",
+    "format",
+    "case_column",
+    "activity_column",
+    "timestamp_column",
+    "lifecycle_column",
+    "resource_column",
+    "failed_activity",
+    "escalated_activity",
+    "cancelled_activity",
+    "response_activity",
+    "human_resource",
+];
+
+fn log_format<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<LogFormat>, D::Error> {
+    query::each(d, |v| match v {
+        "xes" => Ok(LogFormat::Xes),
+        "xes.gz" => Ok(LogFormat::XesGz),
+        "csv" => Ok(LogFormat::Csv),
+        other => Err(format!("format `{other}` is not xes, xes.gz or csv")),
+    })
+}
+
 /// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV
 /// event log, one run per case. Parameters as the CLI's flags: `source`,
 /// `format` (xes, xes.gz, csv; else from the Content-Type), the `*_column`
@@ -820,57 +822,39 @@ async fn post_eventlog(
     State(st): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: IngestBody,
 ) -> Result<Response, ApiError> {
-    use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
     let body = body.map_err(|e| body_error(&st, e))?;
-    let mut workflow = None;
-    let mut source = "http".to_string();
-    let mut name = "http".to_string();
-    let mut strict = false;
-    let mut format = None;
+    let q: EventlogQuery = query::read(raw.as_deref(), EVENTLOG_KEYS)?;
     let mut log = LogOptions::new("", "");
-    for (k, v) in query_pairs(raw)? {
-        match k.as_str() {
-            "workflow" => workflow = Some(v),
-            "source" => source = v,
-            "name" => name = v,
-            "strict" => strict = v == "true" || v == "1",
-            "format" => {
-                format = Some(match v.as_str() {
-                    "xes" => LogFormat::Xes,
-                    "xes.gz" => LogFormat::XesGz,
-                    "csv" => LogFormat::Csv,
-                    other => {
-                        return Err(ApiError::bad_request(format!(
-                            "format `{other}` is not xes, xes.gz or csv"
-                        )))
-                    }
-                })
-            }
-            "case_column" => log.columns.case = v,
-            "activity_column" => log.columns.activity = v,
-            "timestamp_column" => log.columns.timestamp = v,
-            "lifecycle_column" => log.columns.lifecycle = v,
-            "resource_column" => log.columns.resource = v,
-            "failed_activity" => log.failed.push(Pattern::new(&v)),
-            "escalated_activity" => log.escalated.push(Pattern::new(&v)),
-            "cancelled_activity" => log.cancelled.push(Pattern::new(&v)),
-            "response_activity" => log.response.push(Pattern::new(&v)),
-            "human_resource" => log.human.push(Pattern::new(&v)),
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use workflow, source, name, strict, format, \
-                     case_column, activity_column, timestamp_column, lifecycle_column, resource_column, \
-                     failed_activity, escalated_activity, cancelled_activity, response_activity, human_resource"
-                )))
-            }
+    let columns = [
+        (q.case_column, &mut log.columns.case),
+        (q.activity_column, &mut log.columns.activity),
+        (q.timestamp_column, &mut log.columns.timestamp),
+        (q.lifecycle_column, &mut log.columns.lifecycle),
+        (q.resource_column, &mut log.columns.resource),
+    ];
+    for (given, column) in columns {
+        if let Some(name) = given {
+            *column = name;
         }
     }
-    log.workflow_id = workflow.ok_or_else(|| {
+    let patterns = [
+        (&q.failed_activity, &mut log.failed),
+        (&q.escalated_activity, &mut log.escalated),
+        (&q.cancelled_activity, &mut log.cancelled),
+        (&q.response_activity, &mut log.response),
+        (&q.human_resource, &mut log.human),
+    ];
+    for (given, into) in patterns {
+        into.extend(given.iter().map(|p| Pattern::new(p)));
+    }
+    let strict = q.strict.is_some_and(|v| v == "true" || v == "1");
+    let name = q.name.unwrap_or_else(|| "http".to_string());
+    log.workflow_id = q.workflow.ok_or_else(|| {
         ApiError::bad_request("give ?workflow=ID: the catalogued workflow the cases belong to")
     })?;
-    log.source = source;
+    log.source = q.source.unwrap_or_else(|| "http".to_string());
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -880,7 +864,7 @@ async fn post_eventlog(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let format = match format {
+    let format = match q.format {
         Some(f) => f,
         None => match ct.as_str() {
             "application/xml" | "text/xml" | "application/x-xes+xml" => LogFormat::Xes,
@@ -925,21 +909,17 @@ struct StepsQuery {
 /// `GET /api/v1/steps?workflow=&from=&to=&format=json|csv`: step timings.
 async fn get_steps(
     State(st): State<AppState>,
-    query: Result<Query<StepsQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<StepsQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let workflow = q
         .workflow
         .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(f) => {
-            return Err(ApiError::bad_request(format!(
-                "format `{f}` is not json or csv"
-            )))
-        }
-    };
+    let format: Option<AnswerFormat> = q
+        .format
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
     let (period, table) = blocking(move || {
         Ok(report::steps(
             &st.store,
@@ -949,7 +929,7 @@ async fn get_steps(
         )?)
     })
     .await?;
-    if csv {
+    if format == Some(AnswerFormat::Csv) {
         return Ok((
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
             table.to_csv(),
@@ -963,7 +943,6 @@ async fn get_steps(
     }))
     .into_response())
 }
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RejectsQuery {
@@ -971,11 +950,12 @@ struct RejectsQuery {
     limit: Option<u64>,
 }
 
+/// `GET /api/v1/rejects?batch=&limit=`: rejected rows, 1,000 unless told
+/// (100,000 at most).
 async fn list_rejects(
     State(st): State<AppState>,
-    query: Result<Query<RejectsQuery>, axum::extract::rejection::QueryRejection>,
+    Fixed(q): Fixed<RejectsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(1000).min(100_000);
     let rejects = blocking(move || Ok(st.store.rejects(q.batch, limit)?)).await?;
     Ok(Json(serde_json::json!({ "rejects": rejects })))
