@@ -6,11 +6,12 @@
 //! every value of its key in order, any other field the last one, and a
 //! value is text as given (`from=` is the empty text, not a missing key).
 //!
-//! The keys a route takes are its own list, checked in order before the
-//! values are read, so an unknown key is answered with the keys to use. A
-//! bad value that comes before the first unknown key is answered first, and
-//! every value of a typed key is read, not only the last, so the same request
-//! gets the same refusal whichever key it breaks first.
+//! The keys a route takes are its own list, so that an unknown key is
+//! answered with the keys to use. The pairs are taken in order: a bad value
+//! before the first unknown key is the answer, else that key is; and every
+//! value of a typed key (`format`, `seed`, …) must read, not only the last,
+//! as the loops that read these queries by hand did for trend, compare and
+//! the event log.
 //!
 //! The routes whose keys never repeat (portfolio, summary, steps, …) keep
 //! axum's `Query` through [`Fixed`], and with it serde's words for an unknown
