@@ -3,12 +3,21 @@
 //! role allows it, unless the server runs open (`--open`, loopback only, as
 //! `demo` does). 401 means no or a bad token, 403 a token whose role does not
 //! allow the route; neither says whether the thing asked for exists.
+//!
+//! Each route's role is declared with the route, in [`super::app`]'s table,
+//! through [`Routes`]: the router is built from the same declarations that
+//! [`needs`] reads, so a route cannot be served without a role, and a role
+//! cannot drift from its route.
+
+use std::sync::LazyLock;
 
 use axum::extract::{Request, State};
+use axum::handler::Handler;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::routing::{self, MethodRouter};
+use axum::{Form, Router};
 
 use super::{blocking, ApiError, AppState};
 use crate::auth::Role;
@@ -24,34 +33,151 @@ pub enum Access {
 
 const COOKIE: &str = "yardstick_token";
 
-/// The role a request needs, or `None` for the public routes.
+/// Who may call a route: anyone, or a token whose role allows the one named
+/// (an admin's allows all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Anyone,
+    Viewer,
+    Ingester,
+    Admin,
+}
+
+impl Need {
+    /// The role a token needs, or `None` when no token is needed.
+    pub fn role(self) -> Option<Role> {
+        match self {
+            Need::Anyone => None,
+            Need::Viewer => Some(Role::Viewer),
+            Need::Ingester => Some(Role::Ingester),
+            Need::Admin => Some(Role::Admin),
+        }
+    }
+}
+
+/// One declared route: its method, its path as the router takes it
+/// (`/dashboards/{file}`), and who may call it.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub method: Method,
+    pub path: &'static str,
+    pub need: Need,
+}
+
+/// The routes being declared, each with who may call it: the only way
+/// [`super::app`] adds a route, so none is served without a role, and
+/// [`needs`] reads the same declarations the router is built from.
+pub(super) struct Routes {
+    router: Router<AppState>,
+    declared: Vec<Declared>,
+}
+
+impl Routes {
+    pub(super) fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            declared: Vec::new(),
+        }
+    }
+
+    /// `GET path`, for `need`.
+    pub(super) fn get<H, T>(self, path: &'static str, need: Need, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, need, routing::get(handler))
+    }
+
+    /// `POST path`, for `need`.
+    pub(super) fn post<H, T>(self, path: &'static str, need: Need, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, need, routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        need: Need,
+        route: MethodRouter<AppState>,
+    ) -> Routes {
+        // Two methods on one path make one route of both (axum merges them).
+        self.router = self.router.route(path, route);
+        self.declared.push(Declared { method, path, need });
+        self
+    }
+
+    pub(super) fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+
+    pub(super) fn declared(&self) -> &[Declared] {
+        &self.declared
+    }
+}
+
+/// The declared routes, read once.
+fn declared() -> &'static [Declared] {
+    static DECLARED: LazyLock<Vec<Declared>> =
+        LazyLock::new(|| super::routes().declared().to_vec());
+    &DECLARED
+}
+
+/// The role a request needs, or `None` for the public routes: the role
+/// declared with the route that `method` and `path` reach (a trailing `/`
+/// aside). A path declared public needs no token whatever the method, so
+/// that its 405 needs none either. A path no route declares needs an admin,
+/// except a GET under `/dashboards`, which needs a viewer: one following a
+/// stale link to a dashboard learns that it is not there.
 pub fn needs(method: &Method, path: &str) -> Option<Role> {
-    const VIEW: [&str; 9] = [
-        "/api/v1/workflows",
-        "/api/v1/metrics",
-        "/api/v1/compare",
-        "/api/v1/trend",
-        "/api/v1/alerts",
-        "/api/v1/portfolio",
-        "/api/v1/summary",
-        "/api/v1/backlog",
-        "/api/v1/steps",
-    ];
-    const INGEST: [&str; 4] = [
-        "/api/v1/ingest/runs",
-        "/api/v1/ingest/baselines",
-        "/api/v1/ingest/steps",
-        "/api/v1/ingest/eventlog",
-    ];
     let path = path.trim_end_matches('/');
-    match (method.clone(), path) {
-        (_, "/healthz") | (_, "/login") => None,
-        (Method::GET, "") | (Method::GET, "/dashboards") => Some(Role::Viewer),
-        (Method::GET, p) if p.starts_with("/dashboards/") => Some(Role::Viewer),
-        (Method::GET, p) if VIEW.contains(&p) => Some(Role::Viewer),
-        (Method::POST, p) if INGEST.contains(&p) => Some(Role::Ingester),
-        // The catalogue, rejects, batches, and anything not named above.
-        _ => Some(Role::Admin),
+    let routes = declared();
+    let reached = |r: &&Declared| specificity(r.path, path).is_some();
+    if routes
+        .iter()
+        .filter(reached)
+        .any(|r| r.need == Need::Anyone)
+    {
+        return None;
+    }
+    let route = routes
+        .iter()
+        .filter(|r| r.method == *method)
+        .filter_map(|r| Some((specificity(r.path, path)?, r)))
+        .max_by_key(|(rank, _)| *rank)
+        .map(|(_, r)| r);
+    match route {
+        Some(r) => r.need.role(),
+        None if *method == Method::GET
+            && (path == "/dashboards" || path.starts_with("/dashboards/")) =>
+        {
+            Some(Role::Viewer)
+        }
+        None => Some(Role::Admin),
+    }
+}
+
+/// Whether a route's `pattern` reaches `path` (both without a trailing `/`):
+/// if so, its literal segments as bits, the first segment the highest, so
+/// that of two routes reaching a path the one literal where the other has a
+/// parameter ranks higher, as in the router (`/api/v1/ingest/eventlog`
+/// before `/api/v1/ingest/{kind}`).
+fn specificity(pattern: &str, path: &str) -> Option<u64> {
+    let (mut p, mut s) = (pattern.trim_end_matches('/').split('/'), path.split('/'));
+    let mut rank = 0u64;
+    loop {
+        match (p.next(), s.next()) {
+            (None, None) => return Some(rank),
+            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {
+                rank <<= 1;
+            }
+            (Some(p), Some(s)) if p == s => rank = (rank << 1) | 1,
+            _ => return None,
+        }
     }
 }
 

@@ -1,12 +1,16 @@
 //! The API's one error type and its one envelope:
 //! `{"errors": [{"detail": "..."}]}`. A 5xx says "internal error" with an id
-//! and the detail goes to the log, once, here.
+//! and the detail goes to the log, once, here. The report and store errors
+//! become API errors here too: a bad request stays one, a store fault is
+//! internal.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+
+use crate::report::ReportError;
 
 static NEXT_ERROR_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -113,5 +117,23 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "errors": [{ "detail": self.detail }] });
         (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> Self {
+        match e {
+            ReportError::BadRequest(m) => ApiError::bad_request(m),
+            ReportError::NotFound(m) => ApiError::not_found(m),
+            ReportError::Store(e) => ApiError::internal(e),
+            ReportError::Engine(e) => ApiError::internal(e),
+            ReportError::Metrics(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
     }
 }

@@ -1,32 +1,39 @@
-//! The HTTP API: one function, [`app`], builds every route; handlers are thin
-//! named functions that parse the request, run the blocking work off the async
-//! threads, and shape the answer.
+//! The HTTP API: [`app`] builds every route from one table, each route
+//! declared with the role it needs; the handlers live in a module per area
+//! and are thin: read the request, run the blocking work off the async
+//! threads, shape the answer. This module holds what they share: the
+//! [`AppState`], the kept answers' [`kept`], [`MustBeCurrent`], [`blocking`].
+//!
+//! - `reports`: metrics, trend, compare, portfolio, summary, alerts, backlog, steps.
+//! - `ingest`: the uploads and webhook pushes, once per Idempotency-Key.
+//! - `stored`: the catalogue, the batches and their rejects.
+//! - `dashboards` and `pages`: the HTML pages and the panel files.
+//! - `query`: the typed query strings; `auth`: the roles and the token check;
+//!   `telemetry`: request ids and `/metrics`; `answers`: the kept answers;
+//!   `error`: the one error envelope.
 
 mod answers;
 pub mod auth;
 mod dashboards;
 mod error;
+mod ingest;
 mod pages;
+mod query;
+mod reports;
+mod stored;
 pub mod telemetry;
 
 use std::net::SocketAddr;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use crate::engine::Partials;
-use crate::ingest::{self, Format, IngestError, Input, Options};
-use crate::metrics::MetricTable;
-use crate::model::Kind;
-use crate::report::{self, ReportError};
 use crate::store::Incremental;
 use crate::store::Store;
+use auth::{Need, Routes};
 pub use error::ApiError;
 
 /// Largest request body accepted by default: 256 MiB.
@@ -46,7 +53,7 @@ pub struct AppState {
     /// Rendered answers of the read-only routes, kept and refreshed in the background.
     pub answers: answers::Answers,
     /// The writer that stores runs pushed one at a time in groups (group commit).
-    pub group: ingest::group::GroupWriter,
+    pub group: crate::ingest::group::GroupWriter,
     /// The store read with per-workflow partial results kept, which the
     /// dashboards and the kept answers share: a push recomputes only the
     /// workflows it changed.
@@ -76,7 +83,7 @@ impl AppState {
             cache: crate::dashboard::cache::Cache::new(&engine),
             access,
             answers: answers::Answers::new(&store),
-            group: ingest::group::GroupWriter::start(store.clone()),
+            group: crate::ingest::group::GroupWriter::start(store.clone()),
             engine,
             store,
         }
@@ -91,32 +98,48 @@ impl AppState {
     }
 }
 
-/// Every route, in one table.
+/// Every route with who may call it, in one table: [`app`] serves these, and
+/// [`auth::needs`] answers from the same declarations.
+fn routes() -> Routes {
+    use Need::{Admin, Anyone, Ingester, Viewer};
+    Routes::new()
+        .get("/", Viewer, pages::overview)
+        .get("/healthz", Anyone, healthz)
+        .get("/login", Anyone, auth::login_form)
+        .post("/login", Anyone, auth::login)
+        .get("/dashboards/{file}", Viewer, dashboards::page_or_workbook)
+        .get(
+            "/dashboards/{name}/panels/{file}",
+            Viewer,
+            dashboards::panel_file,
+        )
+        .get("/api/v1/workflows", Viewer, stored::workflows)
+        .get("/api/v1/metrics", Viewer, reports::metrics)
+        .get("/api/v1/compare", Viewer, reports::compare)
+        .get("/api/v1/backlog", Viewer, reports::backlog)
+        .get("/api/v1/steps", Viewer, reports::steps)
+        .get("/api/v1/trend", Viewer, reports::trend)
+        .get("/api/v1/alerts", Viewer, reports::alerts)
+        .get("/api/v1/portfolio", Viewer, reports::portfolio)
+        .get("/api/v1/summary", Viewer, reports::summary)
+        .post("/api/v1/ingest/runs", Ingester, ingest::runs)
+        .post("/api/v1/ingest/baselines", Ingester, ingest::baselines)
+        .post("/api/v1/ingest/steps", Ingester, ingest::steps)
+        .post("/api/v1/ingest/eventlog", Ingester, ingest::eventlog)
+        // The catalogue is the admin's: it sets hourly costs, SLAs and go-live.
+        .post("/api/v1/ingest/workflows", Admin, ingest::workflows)
+        .post("/api/v1/ingest/{kind}", Admin, ingest::named)
+        .get("/api/v1/rejects", Admin, stored::rejects)
+        .get("/api/v1/batches", Admin, stored::batches)
+        .get("/metrics", Admin, telemetry::metrics)
+}
+
+/// The router: [`routes`], a JSON 404 for any other path, the token check,
+/// the body limit, and request ids with their metrics.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
-    Router::new()
-        .route("/", get(pages::overview))
-        .route("/healthz", get(healthz))
-        .route("/dashboards/{file}", get(dashboards::page_or_workbook))
-        .route(
-            "/dashboards/{name}/panels/{file}",
-            get(dashboards::panel_file),
-        )
-        .route("/api/v1/workflows", get(list_workflows))
-        .route("/api/v1/metrics", get(get_metrics))
-        .route("/api/v1/compare", get(get_compare))
-        .route("/api/v1/backlog", get(get_backlog))
-        .route("/api/v1/steps", get(get_steps))
-        .route("/api/v1/trend", get(get_trend))
-        .route("/api/v1/alerts", get(get_alerts))
-        .route("/api/v1/portfolio", get(get_portfolio))
-        .route("/api/v1/summary", get(get_summary))
-        .route("/api/v1/ingest/eventlog", post(post_eventlog))
-        .route("/api/v1/ingest/{kind}", post(post_ingest))
-        .route("/api/v1/rejects", get(list_rejects))
-        .route("/api/v1/batches", get(list_batches))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/metrics", get(telemetry::metrics))
+    routes()
+        .into_router()
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -171,85 +194,6 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such route")
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AsOfQuery {
-    as_of: Option<String>,
-}
-
-async fn list_workflows(
-    State(st): State<AppState>,
-    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let wfs = blocking(move || Ok(st.store.workflows(as_of)?)).await?;
-    Ok(Json(serde_json::json!({ "workflows": wfs })))
-}
-
-/// Query parameters of the metrics endpoint; `workflow` may repeat.
-struct MetricsQuery {
-    as_of: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    workflows: Vec<String>,
-    format: String,
-}
-
-fn parse_metrics_query(raw: Option<String>) -> Result<MetricsQuery, ApiError> {
-    let pairs = query_pairs(raw)?;
-    let mut q = MetricsQuery {
-        as_of: None,
-        from: None,
-        to: None,
-        workflows: Vec::new(),
-        format: "json".into(),
-    };
-    let mut wf = Vec::new();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "from" => q.from = Some(v),
-            "to" => q.to = Some(v),
-            "workflow" => wf.push(v),
-            "format" => q.format = v,
-            "as_of" => q.as_of = Some(v),
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use from, to, workflow, format, as_of"
-                )))
-            }
-        }
-    }
-    q.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    if q.format != "json" && q.format != "csv" {
-        return Err(ApiError::bad_request(format!(
-            "format `{}` is not json or csv",
-            q.format
-        )));
-    }
-    Ok(q)
-}
-
-async fn get_metrics(
-    State(st): State<AppState>,
-    current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let key = format!("metrics?{}", raw.as_deref().unwrap_or(""));
-    let q = parse_metrics_query(raw)?;
-    let csv = q.format == "csv";
-    kept(&st, key, current, move |store| {
-        let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
-            .ok_or_else(|| {
-                ApiError::bad_request("no runs are stored yet: give from and to explicitly")
-            })?;
-        let as_of = report::parse_as_of(q.as_of.as_deref())?;
-        let table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
-        metric_answer(&table, csv)
-    })
-    .await
-}
-
 /// Whether a read must see every write committed before it: the request
 /// says `Cache-Control: no-cache` (else it may get the kept answer, marked
 /// stale, while the newer one is computed).
@@ -298,633 +242,6 @@ where
     Ok(answers::respond(served))
 }
 
-fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiError> {
-    if csv {
-        let body = table.to_csv().map_err(ApiError::internal)?;
-        let name = format!(
-            "attachment; filename=\"metrics_{}_{}.csv\"",
-            table.period.from.format("%Y%m%d"),
-            table.period.to.format("%Y%m%d")
-        );
-        Ok(answers::csv(body, Some(name)))
-    } else {
-        answers::json(&table.to_json().map_err(ApiError::internal)?)
-    }
-}
-
-async fn get_trend(
-    State(st): State<AppState>,
-    current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let key = format!("trend?{}", raw.as_deref().unwrap_or(""));
-    let (mut from, mut to, mut tz, mut g, mut csv) =
-        (None, None, "UTC".to_string(), "week".to_string(), false);
-    let mut wf = Vec::new();
-    let mut as_of: Option<String> = None;
-    for (k, v) in query_pairs(raw)? {
-        match k.as_str() {
-            "from" => from = Some(v),
-            "to" => to = Some(v),
-            "tz" => tz = v,
-            "granularity" => g = v,
-            "as_of" => as_of = Some(v),
-            "workflow" => wf.push(v),
-            "format" => csv = parse_format(&v)?,
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use granularity, tz, from, to, workflow, format, as_of"
-                )))
-            }
-        }
-    }
-    let granularity = g.parse().map_err(ApiError::bad_request)?;
-    let as_of = report::parse_as_of(as_of.as_deref())?;
-    let workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    kept(&st, key, current, move |store| {
-        let trend = report::trend(
-            store,
-            granularity,
-            &tz,
-            from.as_deref(),
-            to.as_deref(),
-            &workflows,
-            as_of,
-        )?;
-        if csv {
-            Ok(answers::csv(trend.to_csv()?, None))
-        } else {
-            answers::json(&trend.to_json()?)
-        }
-    })
-    .await
-}
-
-/// `format=json|csv`: whether CSV was asked for.
-fn parse_format(v: &str) -> Result<bool, ApiError> {
-    match v {
-        "json" => Ok(false),
-        "csv" => Ok(true),
-        other => Err(ApiError::bad_request(format!(
-            "format `{other}` is not json or csv"
-        ))),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PeriodQuery {
-    from: Option<String>,
-    to: Option<String>,
-    as_of: Option<String>,
-}
-
-async fn get_portfolio(
-    State(st): State<AppState>,
-    current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let key = format!("portfolio?{}", raw.as_deref().unwrap_or(""));
-    kept(&st, key, current, move |store| {
-        let (period, p) = report::portfolio(store, q.from.as_deref(), q.to.as_deref(), as_of)?;
-        let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
-        body["from"] = crate::model::format_timestamp(period.from).into();
-        body["to"] = crate::model::format_timestamp(period.to).into();
-        answers::json(&body)
-    })
-    .await
-}
-
-async fn get_summary(
-    State(st): State<AppState>,
-    current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
-    query: Result<Query<PeriodQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let key = format!("summary?{}", raw.as_deref().unwrap_or(""));
-    kept(&st, key, current, move |store| {
-        answers::json(&report::summary(
-            store,
-            q.from.as_deref(),
-            q.to.as_deref(),
-            as_of,
-        )?)
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AlertsQuery {
-    at: Option<String>,
-    tz: Option<String>,
-}
-
-async fn get_alerts(
-    State(st): State<AppState>,
-    query: Result<Query<AlertsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let tz = q.tz.unwrap_or_else(|| "UTC".into());
-    let alerts = blocking(move || Ok(report::alerts(&st.engine, q.at.as_deref(), &tz)?)).await?;
-    Ok(Json(
-        serde_json::to_value(alerts).map_err(ApiError::internal)?,
-    ))
-}
-
-async fn get_backlog(
-    State(st): State<AppState>,
-    query: Result<Query<AsOfQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let backlog = blocking(move || Ok(report::backlog(&st.store, as_of)?)).await?;
-    Ok(Json(
-        serde_json::to_value(backlog).map_err(ApiError::internal)?,
-    ))
-}
-
-fn query_pairs(raw: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request(format!("cannot read the query string: {e}")))
-}
-
-async fn get_compare(
-    State(st): State<AppState>,
-    current: MustBeCurrent,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let key = format!("compare?{}", raw.as_deref().unwrap_or(""));
-    let mut req = report::CompareRequest::default();
-    let mut wf = Vec::new();
-    let mut csv = false;
-    for (k, v) in query_pairs(raw)? {
-        match k.as_str() {
-            "workflow" => wf.push(v),
-            "from" => req.from = Some(v),
-            "to" => req.to = Some(v),
-            "as_of" => req.as_of = Some(v),
-            "baseline" => req.baseline = Some(v.parse().map_err(ApiError::bad_request)?),
-            "seed" => {
-                req.seed = Some(v.parse().map_err(|_| ApiError::bad_request(format!("seed `{v}` is not a whole number")))?)
-            }
-            "resamples" => {
-                req.resamples = Some(v.parse().map_err(|_| ApiError::bad_request(format!("resamples `{v}` is not a whole number")))?)
-            }
-            "format" => csv = parse_format(&v)?,
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use workflow, from, to, baseline, seed, resamples, format, as_of"
-                )))
-            }
-        }
-    }
-    req.workflows = report::split_workflow_filter(wf.iter().map(String::as_str));
-    kept(&st, key, current, move |store| {
-        let comparisons = report::compare(store, &req)?;
-        if csv {
-            Ok(answers::csv(report::comparisons_csv(&comparisons)?, None))
-        } else {
-            answers::json(&serde_json::json!({ "comparisons": comparisons }))
-        }
-    })
-    .await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IngestQuery {
-    #[serde(default)]
-    strict: bool,
-    /// A name for the input (e.g. its file name), kept with the batch.
-    name: Option<String>,
-}
-
-async fn post_ingest(
-    State(st): State<AppState>,
-    Path(kind): Path<String>,
-    query: Result<Query<IngestQuery>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let kind: Kind = kind.parse().map_err(ApiError::not_found)?;
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let body = body.map_err(|e| body_error(&st, e))?;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let format = Format::from_content_type(ct).ok_or_else(|| {
-        ApiError::unsupported(format!(
-            "Content-Type `{ct}` is not supported: use text/csv, application/x-ndjson or application/json"
-        ))
-    })?;
-    let origin = q.name.unwrap_or_else(|| "http".to_string());
-    let strict = q.strict;
-    let route = format!("/api/v1/ingest/{}", kind.as_str());
-    // One JSON object is one run pushed by a webhook: stored with the other
-    // posts waiting at the same moment, in one transaction (group commit),
-    // and answered 202 once that has committed.
-    if kind == Kind::Runs && format == Format::Json && is_one_object(&body) {
-        return post_one_run(&st, &headers, route, body, origin, strict).await;
-    }
-    let st2 = st.clone();
-    let body2 = body.clone();
-    let single = format == Format::Json && is_one_object(&body);
-    let work = blocking(move || {
-        let input = Input {
-            kind,
-            format,
-            origin: &origin,
-            bytes: &body,
-        };
-        match ingest::ingest(&st.store, &input, Options { strict }) {
-            Ok(report) => {
-                let status = match (report.stored, single && report.rejected == 0) {
-                    (true, true) => StatusCode::ACCEPTED,
-                    (true, false) if !single => StatusCode::OK,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                };
-                Ok((status, Json(report)).into_response())
-            }
-            Err(IngestError::Unreadable(e)) => {
-                // 422 with the error envelope and the (empty) report beside it.
-                let mut body = serde_json::to_value(ingest::Report::unreadable(&input, &e))
-                    .map_err(ApiError::internal)?;
-                body["errors"] = serde_json::json!([{ "detail": e.0 }]);
-                Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
-            }
-            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
-        }
-    });
-    once_per_key(&st2, &headers, &route, &body2, work).await
-}
-
-/// Whether a JSON body is one object (not an array of them).
-fn is_one_object(body: &[u8]) -> bool {
-    body.iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|b| *b == b'{')
-}
-
-/// The Idempotency-Key of a request, checked: visible ASCII, 1 to 200 characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(v) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = v
-        .to_str()
-        .map(|k| k.trim().to_string())
-        .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::bad_request(
-            "Idempotency-Key must have 1 to 200 characters",
-        ));
-    }
-    Ok(Some(key))
-}
-
-/// A run pushed as one JSON object, through the group-commit writer.
-async fn post_one_run(
-    st: &AppState,
-    headers: &HeaderMap,
-    route: String,
-    body: Bytes,
-    origin: String,
-    strict: bool,
-) -> Result<Response, ApiError> {
-    use ingest::group::{Keyed, Outcome, Post};
-    let idempotency = idempotency_key(headers)?.map(|key| Keyed {
-        key,
-        route,
-        body_sha256: crate::auth::digest_bytes(&body),
-    });
-    let outcome = st
-        .group
-        .submit(Post {
-            body: body.to_vec(),
-            origin,
-            strict,
-            idempotency,
-        })
-        .await
-        .map_err(ApiError::internal)?;
-    let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::OK);
-    Ok(match outcome {
-        Outcome::Stored(report) => {
-            let v = serde_json::to_value(&report).map_err(ApiError::internal)?;
-            telemetry::count_ingest(&v);
-            (status, Json(v)).into_response()
-        }
-        Outcome::Unreadable(report, detail) => {
-            let mut v = serde_json::to_value(&report).map_err(ApiError::internal)?;
-            v["errors"] = serde_json::json!([{ "detail": detail }]);
-            (status, Json(v)).into_response()
-        }
-        Outcome::Replayed(_, answer) => replayed(status, answer),
-        Outcome::KeyReused(detail) => ApiError::unprocessable(detail).into_response(),
-    })
-}
-
-/// The kept answer to a retried request with the same Idempotency-Key.
-fn replayed(status: StatusCode, answer: String) -> Response {
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (
-                header::HeaderName::from_static("idempotent-replayed"),
-                "true",
-            ),
-        ],
-        answer,
-    )
-        .into_response()
-}
-
-/// The answer to a body that could not be read: too large, or broken.
-fn body_error(st: &AppState, e: BytesRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::too_large(format!(
-            "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
-            st.max_body_bytes
-        ))
-    } else {
-        ApiError::bad_request(e.body_text())
-    }
-}
-
-/// Runs an ingest once per `Idempotency-Key`: a retry with the same key and
-/// body gets the first answer (with `Idempotent-Replayed: true`) and ingests
-/// nothing; the same key with another body is refused with 422. Answers of
-/// server faults are not kept, so a retry after one runs again.
-async fn once_per_key(
-    st: &AppState,
-    headers: &HeaderMap,
-    route: &str,
-    body: &[u8],
-    run: impl std::future::Future<Output = Result<Response, ApiError>>,
-) -> Result<Response, ApiError> {
-    let Some(key) = idempotency_key(headers)? else {
-        let (parts, bytes) = counted(run.await?).await?;
-        return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
-    };
-    let hash = crate::auth::digest_bytes(body);
-    let (store, k, r) = (st.store.clone(), key.clone(), route.to_string());
-    if let Some((h, status, answer)) =
-        blocking(move || Ok(store.idempotent_answer(&k, &r)?)).await?
-    {
-        if h != hash {
-            return Err(ApiError::unprocessable(format!(
-                "Idempotency-Key `{key}` was used for a different body on this route: \
-                 use a new key for new data"
-            )));
-        }
-        return Ok(replayed(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            answer,
-        ));
-    }
-    let resp = run.await?;
-    let status = resp.status();
-    if status.is_server_error() {
-        return Ok(resp);
-    }
-    let (parts, bytes) = counted(resp).await?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let (store, r) = (st.store.clone(), route.to_string());
-    blocking(move || {
-        Ok(store.keep_answer(&crate::store::KeptAnswer {
-            key: &key,
-            route: &r,
-            body_sha256: &hash,
-            status: status.as_u16(),
-            response: &text,
-        })?)
-    })
-    .await?;
-    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
-}
-
-/// Reads an ingest answer's body and counts its rows and rejects for `/metrics`.
-async fn counted(
-    resp: Response,
-) -> Result<(axum::http::response::Parts, axum::body::Bytes), ApiError> {
-    let (parts, b) = resp.into_parts();
-    let bytes = axum::body::to_bytes(b, usize::MAX)
-        .await
-        .map_err(ApiError::internal)?;
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-        telemetry::count_ingest(&v);
-    }
-    Ok((parts, bytes))
-}
-
-/// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV
-/// event log, one run per case. Parameters as the CLI's flags: `source`,
-/// `format` (xes, xes.gz, csv; else from the Content-Type), the `*_column`
-/// names, and repeatable `failed_activity`, `escalated_activity`,
-/// `cancelled_activity`, `response_activity`, `human_resource` patterns.
-async fn post_eventlog(
-    State(st): State<AppState>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
-    let body = body.map_err(|e| body_error(&st, e))?;
-    let mut workflow = None;
-    let mut source = "http".to_string();
-    let mut name = "http".to_string();
-    let mut strict = false;
-    let mut format = None;
-    let mut log = LogOptions::new("", "");
-    for (k, v) in query_pairs(raw)? {
-        match k.as_str() {
-            "workflow" => workflow = Some(v),
-            "source" => source = v,
-            "name" => name = v,
-            "strict" => strict = v == "true" || v == "1",
-            "format" => {
-                format = Some(match v.as_str() {
-                    "xes" => LogFormat::Xes,
-                    "xes.gz" => LogFormat::XesGz,
-                    "csv" => LogFormat::Csv,
-                    other => {
-                        return Err(ApiError::bad_request(format!(
-                            "format `{other}` is not xes, xes.gz or csv"
-                        )))
-                    }
-                })
-            }
-            "case_column" => log.columns.case = v,
-            "activity_column" => log.columns.activity = v,
-            "timestamp_column" => log.columns.timestamp = v,
-            "lifecycle_column" => log.columns.lifecycle = v,
-            "resource_column" => log.columns.resource = v,
-            "failed_activity" => log.failed.push(Pattern::new(&v)),
-            "escalated_activity" => log.escalated.push(Pattern::new(&v)),
-            "cancelled_activity" => log.cancelled.push(Pattern::new(&v)),
-            "response_activity" => log.response.push(Pattern::new(&v)),
-            "human_resource" => log.human.push(Pattern::new(&v)),
-            other => {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{other}`: use workflow, source, name, strict, format, \
-                     case_column, activity_column, timestamp_column, lifecycle_column, resource_column, \
-                     failed_activity, escalated_activity, cancelled_activity, response_activity, human_resource"
-                )))
-            }
-        }
-    }
-    log.workflow_id = workflow.ok_or_else(|| {
-        ApiError::bad_request("give ?workflow=ID: the catalogued workflow the cases belong to")
-    })?;
-    log.source = source;
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let format = match format {
-        Some(f) => f,
-        None => match ct.as_str() {
-            "application/xml" | "text/xml" | "application/x-xes+xml" => LogFormat::Xes,
-            "application/gzip" | "application/x-gzip" => LogFormat::XesGz,
-            "text/csv" | "application/csv" => LogFormat::Csv,
-            _ => {
-                return Err(ApiError::unsupported(format!(
-                    "Content-Type `{ct}` is not an event log: use application/xml (XES), \
-                     application/gzip (XES gzipped) or text/csv, or give ?format="
-                )))
-            }
-        },
-    };
-    let route = "/api/v1/ingest/eventlog".to_string();
-    let (st2, body2) = (st.clone(), body.clone());
-    let work = blocking(move || {
-        match ingest::ingest_eventlog(
-            &st.store,
-            &body[..],
-            &name,
-            format,
-            &log,
-            Options { strict },
-        ) {
-            Ok(report) => {
-                let status = if report.stored {
-                    StatusCode::OK
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                };
-                Ok((status, Json(report)).into_response())
-            }
-            Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
-            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
-        }
-    });
-    once_per_key(&st2, &headers, &route, &body2, work).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StepsQuery {
-    workflow: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    format: Option<String>,
-}
-
-/// `GET /api/v1/steps?workflow=&from=&to=&format=json|csv`: step timings.
-async fn get_steps(
-    State(st): State<AppState>,
-    query: Result<Query<StepsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let workflow = q
-        .workflow
-        .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(f) => {
-            return Err(ApiError::bad_request(format!(
-                "format `{f}` is not json or csv"
-            )))
-        }
-    };
-    let (period, table) = blocking(move || {
-        Ok(report::steps(
-            &st.store,
-            &workflow,
-            q.from.as_deref(),
-            q.to.as_deref(),
-        )?)
-    })
-    .await?;
-    if csv {
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            table.to_csv(),
-        )
-            .into_response());
-    }
-    Ok(Json(serde_json::json!({
-        "from": crate::model::format_timestamp(period.from),
-        "to": crate::model::format_timestamp(period.to),
-        "steps": table,
-    }))
-    .into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejectsQuery {
-    batch: Option<i64>,
-    limit: Option<u64>,
-}
-
-async fn list_rejects(
-    State(st): State<AppState>,
-    query: Result<Query<RejectsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let limit = q.limit.unwrap_or(1000).min(100_000);
-    let rejects = blocking(move || Ok(st.store.rejects(q.batch, limit)?)).await?;
-    Ok(Json(serde_json::json!({ "rejects": rejects })))
-}
-
-async fn list_batches(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let batches = blocking(move || Ok(st.store.batches(1000)?)).await?;
-    Ok(Json(serde_json::json!({ "batches": batches })))
-}
-
-impl From<ReportError> for ApiError {
-    fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::BadRequest(m) => ApiError::bad_request(m),
-            ReportError::NotFound(m) => ApiError::not_found(m),
-            ReportError::Store(e) => ApiError::internal(e),
-            ReportError::Engine(e) => ApiError::internal(e),
-            ReportError::Metrics(e) => ApiError::internal(e),
-        }
-    }
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        ApiError::internal(e)
-    }
-}
-
 /// The address to print for a listener bound to `addr`.
 pub fn url_for(addr: SocketAddr) -> String {
     format!("http://{addr}/")
@@ -945,4 +262,79 @@ pub(crate) fn html_error(e: &ApiError) -> Response {
         )),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A path the route's pattern reaches: each parameter named `x`.
+    fn concrete(pattern: &str) -> String {
+        pattern
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Every route of [`app`] is declared with a role, which [`auth::needs`]
+    /// answers for it; and every declared route is served, not left to the
+    /// 404 fallback or a 405.
+    #[tokio::test]
+    async fn every_route_has_its_role_and_is_served() {
+        let table = routes();
+        let declared = table.declared();
+        assert!(declared.len() >= 20, "{declared:?}");
+        let state = AppState::open(Store::open_in_memory().unwrap());
+        for d in declared {
+            let path = concrete(d.path);
+            assert_eq!(
+                auth::needs(&d.method, &path),
+                d.need.role(),
+                "{} {}",
+                d.method,
+                d.path
+            );
+            let req = Request::builder()
+                .method(d.method.clone())
+                .uri(&path)
+                .body(Body::empty())
+                .unwrap();
+            let resp = app(state.clone()).oneshot(req).await.unwrap();
+            let status = resp.status();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let text = String::from_utf8_lossy(&body);
+            assert_ne!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{} {path}",
+                d.method
+            );
+            assert!(
+                !text.contains("no such route"),
+                "{} {path} fell through to the fallback",
+                d.method
+            );
+        }
+    }
+
+    /// A path and method that no route declares needs an admin (GET under
+    /// `/dashboards` aside), and a public path is public for every method.
+    #[test]
+    fn what_no_route_declares_is_the_admins() {
+        use axum::http::Method;
+        let admin = Some(crate::auth::Role::Admin);
+        assert_eq!(auth::needs(&Method::GET, "/api/v1/nothing"), admin);
+        assert_eq!(auth::needs(&Method::DELETE, "/api/v1/metrics"), admin);
+        assert_eq!(auth::needs(&Method::PUT, "/healthz"), None);
+        assert_eq!(
+            auth::needs(&Method::GET, "/dashboards/a/b/c"),
+            Some(crate::auth::Role::Viewer)
+        );
+    }
 }

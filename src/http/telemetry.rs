@@ -73,21 +73,23 @@ pub async fn request_id(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Counts an ingest report's rows and rejects (by field).
-pub fn count_ingest(report: &serde_json::Value) {
-    let kind = report["kind"].as_str().unwrap_or("unknown").to_string();
-    let accepted = report["accepted"].as_u64().unwrap_or(0);
-    let rejected = report["rejected"].as_u64().unwrap_or(0);
-    with(|c| {
-        *c.rows.entry((kind.clone(), "accepted")).or_default() += accepted;
-        *c.rows.entry((kind, "rejected")).or_default() += rejected;
-        if let Some(rs) = report["rejects"].as_array() {
-            for r in rs {
-                let field = r["field"].as_str().unwrap_or("(row)").to_string();
-                *c.rejects.entry(field).or_default() += 1;
-            }
+/// Counts an ingest report's rows and rejects (by field), from the report
+/// itself: its kind, its accepted and rejected rows, and the field of each
+/// reject problem it lists (`(row)` for a problem of the whole row).
+pub fn count_ingest(report: &crate::ingest::Report) {
+    with(|c| c.count_ingest(report));
+}
+
+impl Counters {
+    fn count_ingest(&mut self, report: &crate::ingest::Report) {
+        let kind = report.kind.as_str().to_string();
+        *self.rows.entry((kind.clone(), "accepted")).or_default() += report.accepted;
+        *self.rows.entry((kind, "rejected")).or_default() += report.rejected;
+        for r in &report.rejects {
+            let field = r.field.as_deref().unwrap_or("(row)").to_string();
+            *self.rejects.entry(field).or_default() += 1;
         }
-    });
+    }
 }
 
 fn label(v: &str) -> String {
@@ -161,4 +163,39 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Format, ReadError, RejectLine, Report};
+    use crate::model::Kind;
+
+    #[test]
+    fn an_ingest_is_counted_from_its_report() {
+        let mut c = Counters::default();
+        let mut r = Report::unreadable_from(Kind::Runs, Format::Csv, "t", &ReadError("x".into()));
+        // A report that read nothing still names its kind, with zero rows.
+        c.count_ingest(&r);
+        assert_eq!(c.rows.get(&("runs".to_string(), "accepted")), Some(&0));
+        assert_eq!(c.rows.get(&("runs".to_string(), "rejected")), Some(&0));
+        r.accepted = 3;
+        r.rejected = 2;
+        let problem = |field: Option<&str>| RejectLine {
+            line: 2,
+            key: None,
+            field: field.map(str::to_string),
+            reason: "bad".into(),
+        };
+        r.rejects = vec![
+            problem(Some("status")),
+            problem(None),
+            problem(Some("status")),
+        ];
+        c.count_ingest(&r);
+        assert_eq!(c.rows[&("runs".to_string(), "accepted")], 3);
+        assert_eq!(c.rows[&("runs".to_string(), "rejected")], 2);
+        assert_eq!(c.rejects["status"], 2);
+        assert_eq!(c.rejects["(row)"], 1);
+    }
 }

@@ -12,6 +12,7 @@ mod eventlog;
 mod fuzz;
 mod golden;
 mod http;
+mod http_edges;
 mod ingest;
 mod lake;
 mod load;

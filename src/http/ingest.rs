@@ -1,0 +1,485 @@
+//! The ingest routes: `POST /api/v1/ingest/{kind}` (a file of workflows, runs,
+//! baselines or steps, or one run pushed by a webhook) and
+//! `POST /api/v1/ingest/eventlog` (an XES or CSV event log, one run per case).
+//!
+//! Every ingest answers with its report, and the rows it read are counted for
+//! `/metrics` from that report, before it is turned into the answer's JSON. A
+//! request with an `Idempotency-Key` runs once: a retry gets the first answer
+//! back, byte for byte, and ingests nothing.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::query::{self, Fixed};
+use super::{blocking, telemetry, ApiError, AppState};
+use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
+use crate::ingest::{self, Format, IngestError, Input, Options};
+use crate::model::Kind;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IngestQuery {
+    #[serde(default)]
+    strict: bool,
+    /// A name for the input (e.g. its file name), kept with the batch.
+    name: Option<String>,
+}
+
+/// The query of a file ingest, read after the kind and before the body so
+/// that a bad request gets the same refusal as ever.
+type Params = Result<Fixed<IngestQuery>, ApiError>;
+type Body = Result<Bytes, BytesRejection>;
+
+/// `POST /api/v1/ingest/runs`.
+pub(super) async fn runs(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
+    post(st, Kind::Runs, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/baselines`.
+pub(super) async fn baselines(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
+    post(st, Kind::Baselines, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/steps`.
+pub(super) async fn steps(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
+    post(st, Kind::Steps, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/workflows`: the catalogue.
+pub(super) async fn workflows(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
+    post(st, Kind::Workflows, q, h, body).await
+}
+
+/// `POST /api/v1/ingest/{kind}` for any other name: a kind spelled in a way
+/// the routes above do not match, or 404 for what is no kind.
+pub(super) async fn named(
+    st: State<AppState>,
+    Path(kind): Path<String>,
+    q: Params,
+    h: HeaderMap,
+    body: Body,
+) -> Answer {
+    let kind: Kind = kind.parse().map_err(ApiError::not_found)?;
+    post(st, kind, q, h, body).await
+}
+
+type Answer = Result<Response, ApiError>;
+
+async fn post(
+    State(st): State<AppState>,
+    kind: Kind,
+    query: Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let Fixed(q) = query?;
+    let body = body.map_err(|e| body_error(&st, e))?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = Format::from_content_type(ct).ok_or_else(|| {
+        ApiError::unsupported(format!(
+            "Content-Type `{ct}` is not supported: use text/csv, application/x-ndjson or application/json"
+        ))
+    })?;
+    let origin = q.name.unwrap_or_else(|| "http".to_string());
+    let strict = q.strict;
+    let route = format!("/api/v1/ingest/{}", kind.as_str());
+    // One JSON object is one run pushed by a webhook: stored with the other
+    // posts waiting at the same moment, in one transaction (group commit),
+    // and answered 202 once that has committed.
+    if kind == Kind::Runs && format == Format::Json && is_one_object(&body) {
+        return post_one_run(&st, &headers, route, body, origin, strict).await;
+    }
+    let single = format == Format::Json && is_one_object(&body);
+    let (store, bytes) = (st.store.clone(), body.clone());
+    let work = blocking(move || {
+        let input = Input {
+            kind,
+            format,
+            origin: &origin,
+            bytes: &bytes,
+        };
+        match ingest::ingest(&store, &input, Options { strict }) {
+            Ok(report) => {
+                let status = match (report.stored, single && report.rejected == 0) {
+                    (true, true) => StatusCode::ACCEPTED,
+                    (true, false) if !single => StatusCode::OK,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                Ok(Ingested::read(status, report))
+            }
+            // 422 with the error envelope and the (empty) report beside it.
+            Err(IngestError::Unreadable(e)) => Ok(Ingested {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                report: ingest::Report::unreadable(&input, &e),
+                unreadable: Some(e.0),
+            }),
+            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+        }
+    });
+    once_per_key(&st, &headers, &route, &body, work).await
+}
+
+/// An ingest's answer before it is sent: its status and report, and, when
+/// the input could not be read at all, why.
+struct Ingested {
+    status: StatusCode,
+    report: ingest::Report,
+    unreadable: Option<String>,
+}
+
+impl Ingested {
+    fn read(status: StatusCode, report: ingest::Report) -> Ingested {
+        Ingested {
+            status,
+            report,
+            unreadable: None,
+        }
+    }
+
+    /// Counts the report's rows and rejects for `/metrics`, and gives the
+    /// answer's JSON: the report, with the error envelope beside it when the
+    /// input could not be read.
+    fn counted_body(&self) -> Result<Vec<u8>, ApiError> {
+        telemetry::count_ingest(&self.report);
+        match &self.unreadable {
+            None => serde_json::to_vec(&self.report),
+            Some(detail) => serde_json::to_value(&self.report).and_then(|mut v| {
+                v["errors"] = serde_json::json!([{ "detail": detail }]);
+                serde_json::to_vec(&v)
+            }),
+        }
+        .map_err(ApiError::internal)
+    }
+}
+
+/// A JSON answer of already serialized bytes.
+fn json(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+/// Whether a JSON body is one object (not an array of them).
+fn is_one_object(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
+}
+
+/// The Idempotency-Key of a request, checked: visible ASCII, 1 to 200 characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .map(|k| k.trim().to_string())
+        .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?;
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::bad_request(
+            "Idempotency-Key must have 1 to 200 characters",
+        ));
+    }
+    Ok(Some(key))
+}
+
+/// A run pushed as one JSON object, through the group-commit writer.
+async fn post_one_run(
+    st: &AppState,
+    headers: &HeaderMap,
+    route: String,
+    body: Bytes,
+    origin: String,
+    strict: bool,
+) -> Answer {
+    use ingest::group::{Keyed, Outcome, Post};
+    let idempotency = idempotency_key(headers)?.map(|key| Keyed {
+        key,
+        route,
+        body_sha256: crate::auth::digest_bytes(&body),
+    });
+    let outcome = st
+        .group
+        .submit(Post {
+            body: body.to_vec(),
+            origin,
+            strict,
+            idempotency,
+        })
+        .await
+        .map_err(ApiError::internal)?;
+    let status = StatusCode::from_u16(outcome.status()).unwrap_or(StatusCode::OK);
+    Ok(match outcome {
+        Outcome::Stored(report) => json(status, Ingested::read(status, report).counted_body()?),
+        Outcome::Unreadable(report, detail) => {
+            let mut v = serde_json::to_value(&report).map_err(ApiError::internal)?;
+            v["errors"] = serde_json::json!([{ "detail": detail }]);
+            (status, Json(v)).into_response()
+        }
+        Outcome::Replayed(_, answer) => replayed(status, answer),
+        Outcome::KeyReused(detail) => ApiError::unprocessable(detail).into_response(),
+    })
+}
+
+/// The kept answer to a retried request with the same Idempotency-Key.
+fn replayed(status: StatusCode, answer: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("idempotent-replayed"),
+                "true",
+            ),
+        ],
+        answer,
+    )
+        .into_response()
+}
+
+/// The answer to a body that could not be read: too large, or broken.
+fn body_error(st: &AppState, e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(format!(
+            "request body is larger than the limit of {} bytes; split the file or raise --max-body-mb",
+            st.max_body_bytes
+        ))
+    } else {
+        ApiError::bad_request(e.body_text())
+    }
+}
+
+/// Runs an ingest once per `Idempotency-Key`: a retry with the same key and
+/// body gets the first answer (with `Idempotent-Replayed: true`) and ingests
+/// nothing; the same key with another body is refused with 422. A server
+/// fault is an error, not an answer, so it is not kept and a retry after one
+/// runs again.
+async fn once_per_key(
+    st: &AppState,
+    headers: &HeaderMap,
+    route: &str,
+    body: &[u8],
+    run: impl std::future::Future<Output = Result<Ingested, ApiError>>,
+) -> Answer {
+    let Some(key) = idempotency_key(headers)? else {
+        let answer = run.await?;
+        return Ok(json(answer.status, answer.counted_body()?));
+    };
+    let hash = crate::auth::digest_bytes(body);
+    let (store, k, r) = (st.store.clone(), key.clone(), route.to_string());
+    if let Some((h, status, answer)) =
+        blocking(move || Ok(store.idempotent_answer(&k, &r)?)).await?
+    {
+        if h != hash {
+            return Err(ApiError::unprocessable(format!(
+                "Idempotency-Key `{key}` was used for a different body on this route: \
+                 use a new key for new data"
+            )));
+        }
+        return Ok(replayed(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            answer,
+        ));
+    }
+    let answer = run.await?;
+    let (status, bytes) = (answer.status, answer.counted_body()?);
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (store, r) = (st.store.clone(), route.to_string());
+    blocking(move || {
+        Ok(store.keep_answer(&crate::store::KeptAnswer {
+            key: &key,
+            route: &r,
+            body_sha256: &hash,
+            status: status.as_u16(),
+            response: &text,
+        })?)
+    })
+    .await?;
+    Ok(json(status, bytes))
+}
+
+/// The query of an event-log upload: the CLI's flags, the patterns repeatable.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct EventlogQuery {
+    workflow: Option<String>,
+    source: Option<String>,
+    name: Option<String>,
+    strict: Option<String>,
+    #[serde(deserialize_with = "log_format")]
+    format: Option<LogFormat>,
+    case_column: Option<String>,
+    activity_column: Option<String>,
+    timestamp_column: Option<String>,
+    lifecycle_column: Option<String>,
+    resource_column: Option<String>,
+    failed_activity: Vec<String>,
+    escalated_activity: Vec<String>,
+    cancelled_activity: Vec<String>,
+    response_activity: Vec<String>,
+    human_resource: Vec<String>,
+}
+
+/// The keys of [`EventlogQuery`], in the order a refusal lists them.
+const EVENTLOG_KEYS: &[&str] = &[
+    "workflow",
+    "source",
+    "name",
+    "strict",
+    "format",
+    "case_column",
+    "activity_column",
+    "timestamp_column",
+    "lifecycle_column",
+    "resource_column",
+    "failed_activity",
+    "escalated_activity",
+    "cancelled_activity",
+    "response_activity",
+    "human_resource",
+];
+
+fn log_format<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<LogFormat>, D::Error> {
+    query::each(d, |v| match v {
+        "xes" => Ok(LogFormat::Xes),
+        "xes.gz" => Ok(LogFormat::XesGz),
+        "csv" => Ok(LogFormat::Csv),
+        other => Err(format!("format `{other}` is not xes, xes.gz or csv")),
+    })
+}
+
+/// `POST /api/v1/ingest/eventlog?workflow=ID`: an XES (plain or gzip) or CSV
+/// event log, one run per case. Parameters as the CLI's flags: `source`,
+/// `format` (xes, xes.gz, csv; else from the Content-Type), the `*_column`
+/// names, and repeatable `failed_activity`, `escalated_activity`,
+/// `cancelled_activity`, `response_activity`, `human_resource` patterns.
+pub(super) async fn eventlog(
+    State(st): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let body = body.map_err(|e| body_error(&st, e))?;
+    let q: EventlogQuery = query::read(raw.as_deref(), EVENTLOG_KEYS)?;
+    let mut log = LogOptions::new("", "");
+    let columns = [
+        (q.case_column, &mut log.columns.case),
+        (q.activity_column, &mut log.columns.activity),
+        (q.timestamp_column, &mut log.columns.timestamp),
+        (q.lifecycle_column, &mut log.columns.lifecycle),
+        (q.resource_column, &mut log.columns.resource),
+    ];
+    for (given, column) in columns {
+        if let Some(name) = given {
+            *column = name;
+        }
+    }
+    let patterns = [
+        (&q.failed_activity, &mut log.failed),
+        (&q.escalated_activity, &mut log.escalated),
+        (&q.cancelled_activity, &mut log.cancelled),
+        (&q.response_activity, &mut log.response),
+        (&q.human_resource, &mut log.human),
+    ];
+    for (given, into) in patterns {
+        into.extend(given.iter().map(|p| Pattern::new(p)));
+    }
+    let strict = q.strict.is_some_and(|v| v == "true" || v == "1");
+    let name = q.name.unwrap_or_else(|| "http".to_string());
+    log.workflow_id = q.workflow.ok_or_else(|| {
+        ApiError::bad_request("give ?workflow=ID: the catalogued workflow the cases belong to")
+    })?;
+    log.source = q.source.unwrap_or_else(|| "http".to_string());
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let format = match q.format {
+        Some(f) => f,
+        None => match ct.as_str() {
+            "application/xml" | "text/xml" | "application/x-xes+xml" => LogFormat::Xes,
+            "application/gzip" | "application/x-gzip" => LogFormat::XesGz,
+            "text/csv" | "application/csv" => LogFormat::Csv,
+            _ => {
+                return Err(ApiError::unsupported(format!(
+                    "Content-Type `{ct}` is not an event log: use application/xml (XES), \
+                     application/gzip (XES gzipped) or text/csv, or give ?format="
+                )))
+            }
+        },
+    };
+    let route = "/api/v1/ingest/eventlog";
+    let (store, bytes) = (st.store.clone(), body.clone());
+    let work = blocking(move || {
+        match ingest::ingest_eventlog(&store, &bytes[..], &name, format, &log, Options { strict }) {
+            Ok(report) => {
+                let status = if report.stored {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                Ok(Ingested::read(status, report))
+            }
+            Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
+            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+        }
+    });
+    once_per_key(&st, &headers, route, &body, work).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_log_keys_are_the_fields_of_its_query() {
+        // Every key the route takes is read into its field: one value each
+        // (a pattern key gives a list of one).
+        let raw: String = EVENTLOG_KEYS
+            .iter()
+            .map(|k| format!("{k}={}&", if *k == "format" { "csv" } else { "v" }))
+            .collect();
+        let q: EventlogQuery = query::read(Some(&raw), EVENTLOG_KEYS).unwrap();
+        for (k, given) in [
+            ("workflow", q.workflow.is_some()),
+            ("source", q.source.is_some()),
+            ("name", q.name.is_some()),
+            ("strict", q.strict.is_some()),
+            ("format", q.format == Some(LogFormat::Csv)),
+            ("case_column", q.case_column.is_some()),
+            ("activity_column", q.activity_column.is_some()),
+            ("timestamp_column", q.timestamp_column.is_some()),
+            ("lifecycle_column", q.lifecycle_column.is_some()),
+            ("resource_column", q.resource_column.is_some()),
+            ("failed_activity", q.failed_activity == ["v"]),
+            ("escalated_activity", q.escalated_activity == ["v"]),
+            ("cancelled_activity", q.cancelled_activity == ["v"]),
+            ("response_activity", q.response_activity == ["v"]),
+            ("human_resource", q.human_resource == ["v"]),
+        ] {
+            assert!(given, "{k} was not read");
+        }
+    }
+
+    #[test]
+    fn patterns_repeat_in_order() {
+        let q: EventlogQuery = query::read(
+            Some("failed_activity=b*&failed_activity=a*&strict=1&strict=no"),
+            EVENTLOG_KEYS,
+        )
+        .unwrap();
+        assert_eq!(q.failed_activity, ["b*", "a*"]);
+        assert_eq!(q.strict.as_deref(), Some("no"));
+    }
+}

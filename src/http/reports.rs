@@ -1,0 +1,280 @@
+//! The report routes under `/api/v1`: the metric table, the trend, compare,
+//! the portfolio, the summary against the previous period, the regression
+//! alerts, the automation backlog and step timings. Each reads its query,
+//! computes off the async threads, and shapes the answer; metrics, trend,
+//! compare, portfolio and summary are kept answers ([`kept`]), so a dashboard
+//! polling them is served from memory.
+
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::query::{Fixed, Format, Report, ReportRoute};
+use super::{answers, blocking, kept, ApiError, AppState, MustBeCurrent};
+use crate::metrics::MetricTable;
+use crate::report;
+
+/// `GET /api/v1/metrics`: the metric table of a period, as JSON or CSV.
+pub(super) struct Metrics;
+
+impl ReportRoute for Metrics {
+    const NAME: &'static str = "metrics";
+    const KEYS: &'static [&'static str] = &["from", "to", "workflow", "format", "as_of"];
+}
+
+pub(super) async fn metrics(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    Report(q, _): Report<Metrics>,
+) -> Result<Response, ApiError> {
+    let csv = q.csv();
+    kept(&st, q.key.clone(), current, move |store| {
+        let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
+            .ok_or_else(|| {
+                ApiError::bad_request("no runs are stored yet: give from and to explicitly")
+            })?;
+        let as_of = report::parse_as_of(q.as_of.as_deref())?;
+        let table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
+        metric_answer(&table, csv)
+    })
+    .await
+}
+
+fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiError> {
+    if csv {
+        let body = table.to_csv().map_err(ApiError::internal)?;
+        let name = format!(
+            "attachment; filename=\"metrics_{}_{}.csv\"",
+            table.period.from.format("%Y%m%d"),
+            table.period.to.format("%Y%m%d")
+        );
+        Ok(answers::csv(body, Some(name)))
+    } else {
+        answers::json(&table.to_json().map_err(ApiError::internal)?)
+    }
+}
+
+/// `GET /api/v1/trend`: the metric table per week or month.
+pub(super) struct Trend;
+
+impl ReportRoute for Trend {
+    const NAME: &'static str = "trend";
+    const KEYS: &'static [&'static str] = &[
+        "granularity",
+        "tz",
+        "from",
+        "to",
+        "workflow",
+        "format",
+        "as_of",
+    ];
+}
+
+pub(super) async fn trend(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    Report(q, _): Report<Trend>,
+) -> Result<Response, ApiError> {
+    let granularity = q
+        .granularity
+        .as_deref()
+        .unwrap_or("week")
+        .parse()
+        .map_err(ApiError::bad_request)?;
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let csv = q.csv();
+    kept(&st, q.key.clone(), current, move |store| {
+        let trend = report::trend(
+            store,
+            granularity,
+            q.tz.as_deref().unwrap_or("UTC"),
+            q.from.as_deref(),
+            q.to.as_deref(),
+            &q.workflows,
+            as_of,
+        )?;
+        if csv {
+            Ok(answers::csv(trend.to_csv()?, None))
+        } else {
+            answers::json(&trend.to_json()?)
+        }
+    })
+    .await
+}
+
+/// `GET /api/v1/compare`: before/after with bootstrap intervals.
+pub(super) struct Compare;
+
+impl ReportRoute for Compare {
+    const NAME: &'static str = "compare";
+    const KEYS: &'static [&'static str] = &[
+        "workflow",
+        "from",
+        "to",
+        "baseline",
+        "seed",
+        "resamples",
+        "format",
+        "as_of",
+    ];
+}
+
+pub(super) async fn compare(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    Report(q, _): Report<Compare>,
+) -> Result<Response, ApiError> {
+    let csv = q.csv();
+    let key = q.key.clone();
+    let req = report::CompareRequest {
+        workflows: q.workflows,
+        from: q.from,
+        to: q.to,
+        baseline: q.baseline,
+        seed: q.seed,
+        resamples: q.resamples,
+        as_of: q.as_of,
+    };
+    kept(&st, key, current, move |store| {
+        let comparisons = report::compare(store, &req)?;
+        if csv {
+            Ok(answers::csv(report::comparisons_csv(&comparisons)?, None))
+        } else {
+            answers::json(&serde_json::json!({ "comparisons": comparisons }))
+        }
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PeriodQuery {
+    from: Option<String>,
+    to: Option<String>,
+    as_of: Option<String>,
+}
+
+/// `GET /api/v1/portfolio`: every automation's return over a period.
+pub(super) async fn portfolio(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    RawQuery(raw): RawQuery,
+    Fixed(q): Fixed<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let key = format!("portfolio?{}", raw.as_deref().unwrap_or(""));
+    kept(&st, key, current, move |store| {
+        let (period, p) = report::portfolio(store, q.from.as_deref(), q.to.as_deref(), as_of)?;
+        let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
+        body["from"] = crate::model::format_timestamp(period.from).into();
+        body["to"] = crate::model::format_timestamp(period.to).into();
+        answers::json(&body)
+    })
+    .await
+}
+
+/// `GET /api/v1/summary`: a period against the one before it.
+pub(super) async fn summary(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    RawQuery(raw): RawQuery,
+    Fixed(q): Fixed<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let key = format!("summary?{}", raw.as_deref().unwrap_or(""));
+    kept(&st, key, current, move |store| {
+        answers::json(&report::summary(
+            store,
+            q.from.as_deref(),
+            q.to.as_deref(),
+            as_of,
+        )?)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AlertsQuery {
+    at: Option<String>,
+    tz: Option<String>,
+}
+
+/// `GET /api/v1/alerts`: the regression checks at a moment.
+pub(super) async fn alerts(
+    State(st): State<AppState>,
+    Fixed(q): Fixed<AlertsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let tz = q.tz.unwrap_or_else(|| "UTC".into());
+    let alerts = blocking(move || Ok(report::alerts(&st.engine, q.at.as_deref(), &tz)?)).await?;
+    Ok(Json(
+        serde_json::to_value(alerts).map_err(ApiError::internal)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AsOfQuery {
+    pub(super) as_of: Option<String>,
+}
+
+/// `GET /api/v1/backlog`: what to automate next.
+pub(super) async fn backlog(
+    State(st): State<AppState>,
+    Fixed(q): Fixed<AsOfQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let as_of = report::parse_as_of(q.as_of.as_deref())?;
+    let backlog = blocking(move || Ok(report::backlog(&st.store, as_of)?)).await?;
+    Ok(Json(
+        serde_json::to_value(backlog).map_err(ApiError::internal)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StepsQuery {
+    workflow: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/steps?workflow=&from=&to=&format=json|csv`: step timings.
+pub(super) async fn steps(
+    State(st): State<AppState>,
+    Fixed(q): Fixed<StepsQuery>,
+) -> Result<Response, ApiError> {
+    let workflow = q
+        .workflow
+        .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
+    let format: Option<Format> = q
+        .format
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let (period, table) = blocking(move || {
+        Ok(report::steps(
+            &st.store,
+            &workflow,
+            q.from.as_deref(),
+            q.to.as_deref(),
+        )?)
+    })
+    .await?;
+    if format == Some(Format::Csv) {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            table.to_csv(),
+        )
+            .into_response());
+    }
+    Ok(Json(serde_json::json!({
+        "from": crate::model::format_timestamp(period.from),
+        "to": crate::model::format_timestamp(period.to),
+        "steps": table,
+    }))
+    .into_response())
+}
