@@ -74,8 +74,11 @@ const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.sql"
 pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] duckdb::Error),
-    #[error("cannot open database `{path}`: {source}")]
-    Open { path: String, source: duckdb::Error },
+    /// The file could not be opened; `reason` is DuckDB's message once
+    /// (its error repeats it as its own cause), or what a lock held by
+    /// another process means for the user.
+    #[error("cannot open database `{path}`: {reason}")]
+    Open { path: String, reason: String },
     #[error("dataframe error: {0}")]
     Frame(#[from] polars::error::PolarsError),
     #[error(
@@ -96,6 +99,29 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why a file could not be opened, from DuckDB's message: a lock held by
+/// another process — in practice a running `yardstick serve` or `demo`,
+/// which keeps its file open — is said in the user's terms, naming the
+/// process; anything else is DuckDB's text.
+fn open_reason(duckdb: &str) -> String {
+    const HELD: &str = "Conflicting lock is held in ";
+    let Some(i) = duckdb.find(HELD) else {
+        return duckdb.to_string();
+    };
+    let rest = &duckdb[i + HELD.len()..];
+    // "…/yardstick (PID 2324). See also …"
+    let holder = rest
+        .split(". See also")
+        .next()
+        .unwrap_or(rest)
+        .trim_end_matches('.');
+    format!(
+        "another process holds it: {holder}. A running `yardstick serve` or `demo` keeps its \
+         database open: while it runs, use its HTTP API (reports, ingest, exports), or stop it \
+         and run this command again"
+    )
+}
 
 /// A batch to store: its accepted rows and its rejects, written in one transaction.
 #[derive(Debug)]
@@ -209,9 +235,9 @@ impl Store {
     /// a large ingest stays within it at some cost in time.
     pub fn open_limited(path: impl AsRef<Path>, memory_limit: Option<&str>) -> Result<Store> {
         let p = path.as_ref();
-        let open_error = |source| StoreError::Open {
+        let open_error = |e: duckdb::Error| StoreError::Open {
             path: p.display().to_string(),
-            source,
+            reason: open_reason(&e.to_string()),
         };
         let mut config = duckdb::Config::default();
         if let Some(limit) = memory_limit {
@@ -904,4 +930,28 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
         },
         hashes,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_reason;
+
+    /// DuckDB's message for a file locked by another process (as the CLI
+    /// printed it beside a running server) becomes one sentence naming it.
+    #[test]
+    fn a_lock_held_by_another_process_is_named_once() {
+        let duckdb = "IO Error: Could not set lock on file \"/srv/yardstick-demo.duckdb\": \
+                      Conflicting lock is held in /usr/local/bin/yardstick (PID 2324). See also \
+                      https://duckdb.org/docs/current/connect/concurrency";
+        let r = open_reason(duckdb);
+        assert!(
+            r.starts_with("another process holds it: /usr/local/bin/yardstick (PID 2324). "),
+            "{r}"
+        );
+        assert!(r.contains("use its HTTP API"), "{r}");
+        assert_eq!(
+            open_reason("IO Error: No such file"),
+            "IO Error: No such file"
+        );
+    }
 }

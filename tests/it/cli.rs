@@ -430,3 +430,41 @@ fn lake_publish_show_and_the_engine_switch() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A command on a file that a running server holds fails with one message
+/// that names the process and says what to do, not DuckDB's text twice.
+#[test]
+fn a_command_on_a_file_a_server_holds_names_the_holder_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("held.duckdb");
+    let out = yardstick(&db, &["ingest", "workflows", &path("golden/workflows.csv")]);
+    assert_eq!(out.status.code(), Some(0));
+    let (mut server, _) = crate::service::serve(&db);
+    let out = yardstick(
+        &db,
+        &[
+            "report",
+            "metrics",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-04-01",
+        ],
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another process holds it: ")
+            && err.contains(&format!("(PID {})", server.id())),
+        "{err}"
+    );
+    assert!(err.contains("use its HTTP API"), "{err}");
+    assert_eq!(
+        err.matches("lock").count(),
+        0,
+        "DuckDB's text is not repeated: {err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
