@@ -303,6 +303,7 @@ where
                 // are served the kept answers meanwhile, and the writer keeps
                 // the rest of the machine.
                 let _slot = REFRESH.lock().unwrap_or_else(|e| e.into_inner());
+                yield_to_writes();
                 let (generation, runs) = (me.inner.now)();
                 let stamp = stamp(generation, runs);
                 match compute() {
@@ -352,6 +353,21 @@ fn served<V>(v: &Arc<V>, stamp: Stamp, generation: u64, runs: u64) -> Served<V> 
         stamp,
         generation_now: generation,
         runs_pending: runs.saturating_sub(stamp.runs),
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (nice 10), for a
+/// background refresh: with pushes arriving, the writer and the refresh share
+/// the cores, and the pushes are what must not wait (measured at 10M runs on
+/// 2 cores: 1,169 pushes/s with no refresh running, 395/s beside it). Threads
+/// the refresh starts (the bootstrap's) inherit it; DuckDB's own workers do
+/// not. Linux only; elsewhere it does nothing.
+fn yield_to_writes() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; on Linux `who` 0 with
+    // PRIO_PROCESS is the calling thread, whose nice value is its own.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
