@@ -461,9 +461,10 @@ fn a_command_on_a_file_a_server_holds_names_the_holder_once() {
         "{err}"
     );
     assert!(err.contains("use its HTTP API"), "{err}");
-    assert_eq!(
-        err.matches("lock").count(),
-        0,
+    // DuckDB's own words, which the temporary directory's random name
+    // cannot hold (a bare "lock" could).
+    assert!(
+        !err.contains("Could not set lock") && !err.contains("Error code"),
         "DuckDB's text is not repeated: {err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
