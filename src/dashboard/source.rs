@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::engine::{Engine, PeriodQuery};
 use crate::metrics::compare::Comparison;
 use crate::metrics::portfolio::Portfolio;
 use crate::metrics::trend::Granularity;
 use crate::metrics::{MetricRow, Period};
 use crate::report::{self, ReportError};
 use crate::store::CatalogueEntry;
-use crate::store::Incremental;
 
 /// What a column holds; numbers carry the unit they are shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,21 +206,33 @@ const VIEWS: [(&str, View); 10] = [
     ("teams", View::Teams),
 ];
 
-/// A SQL file of `queries/dashboards/` with its declared columns. Every such
-/// query takes the same bound parameters: `$1` from, `$2` to (TIMESTAMP),
-/// `$3` comma-separated workflow ids.
-#[derive(Debug, PartialEq, Eq)]
+/// A SQL file of `queries/dashboards/` (one text per engine, each binding
+/// the period and the workflow ids: see [`PeriodQuery`]) with its declared
+/// columns.
+#[derive(Debug)]
 pub struct DashboardQuery {
     pub name: &'static str,
-    pub sql: &'static str,
+    pub query: PeriodQuery,
     pub columns: &'static [ColumnMeta],
 }
+
+impl PartialEq for DashboardQuery {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for DashboardQuery {}
 
 use ColKind::*;
 
 const QUERIES: [DashboardQuery; 1] = [DashboardQuery {
     name: "error_kinds",
-    sql: include_str!("../../queries/dashboards/error_kinds.sql"),
+    query: PeriodQuery {
+        name: "error_kinds",
+        duckdb: include_str!("../../queries/dashboards/error_kinds.sql"),
+        spark: include_str!("../../queries/dashboards/error_kinds.spark.sql"),
+    },
     columns: &[
         col("error_kind", "Error kind", Text),
         col("runs", "Runs", Count),
@@ -437,7 +449,7 @@ fn view_name(v: View) -> &'static str {
 /// Computes sources for one scope, sharing the expensive parts (metric rows,
 /// comparisons, the weekly trend) between the panels of a page.
 pub struct Context<'a> {
-    engine: &'a Incremental,
+    engine: &'a dyn Engine,
     pub scope: Scope,
     catalogue: Vec<CatalogueEntry>,
     portfolio: Option<(Portfolio, Vec<MetricRow>, Vec<Comparison>)>,
@@ -448,7 +460,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context for `scope`, with the current catalogue the scope was resolved from.
     pub fn new(
-        engine: &'a Incremental,
+        engine: &'a dyn Engine,
         scope: Scope,
         catalogue: &[CatalogueEntry],
     ) -> Result<Context<'a>, ReportError> {
@@ -553,8 +565,8 @@ impl<'a> Context<'a> {
         };
         match source {
             Source::Query(q) => {
-                let df = self.engine.store().dashboard_query(
-                    q.sql,
+                let df = self.engine.period_query(
+                    &q.query,
                     self.scope.period.from,
                     self.scope.period.to,
                     &self.scope.workflows,
@@ -761,7 +773,7 @@ impl<'a> Context<'a> {
                 ));
             }
             View::Backlog => {
-                let b = report::backlog(self.engine.store(), None)?;
+                let b = report::backlog(self.engine, None)?;
                 for r in b
                     .rows
                     .iter()
@@ -1014,12 +1026,12 @@ fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 type PortfolioParts = (Portfolio, Vec<MetricRow>, Vec<Comparison>);
 
-fn portfolio_of(engine: &Incremental, scope: &Scope) -> Result<PortfolioParts, ReportError> {
+fn portfolio_of(engine: &dyn Engine, scope: &Scope) -> Result<PortfolioParts, ReportError> {
     report::portfolio_in(engine, scope.period, &scope.workflows, None)
 }
 
 /// The weekly trend of the scope, in UTC weeks.
-fn weekly_of(engine: &Incremental, scope: &Scope) -> Result<report::Trend, ReportError> {
+fn weekly_of(engine: &dyn Engine, scope: &Scope) -> Result<report::Trend, ReportError> {
     let iso = crate::model::format_timestamp;
     report::trend(
         engine,
@@ -1033,7 +1045,7 @@ fn weekly_of(engine: &Incremental, scope: &Scope) -> Result<report::Trend, Repor
 }
 
 /// The regression checks of the last complete week before the period's end.
-fn alerts_of(engine: &Incremental, scope: &Scope) -> Result<report::Alerts, ReportError> {
+fn alerts_of(engine: &dyn Engine, scope: &Scope) -> Result<report::Alerts, ReportError> {
     let at = crate::model::format_timestamp(scope.period.to);
     report::alerts(engine, Some(&at), "UTC")
 }

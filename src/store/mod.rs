@@ -25,7 +25,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 pub use crate::engine::{Version, Versions};
-pub use crate::model::CatalogueEntry;
+pub use crate::model::{CatalogueEntry, WorkflowSummary};
 use crate::model::{Kind, Reject, Rows, RunSample, Workflow};
 pub use incremental::Incremental;
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
@@ -160,18 +160,6 @@ enum Merge {
     Versioned,
     /// Mark changed runs superseded, then add the new versions.
     VersionedRuns,
-}
-
-/// A catalogue entry with the size of its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WorkflowSummary {
-    #[serde(flatten)]
-    pub workflow: Workflow,
-    pub runs: i64,
-    pub baseline_observations: i64,
-    /// When this version of the workflow was recorded.
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    pub recorded_at: NaiveDateTime,
 }
 
 /// A stored reject problem.
