@@ -15,6 +15,7 @@ mod http;
 mod http_edges;
 mod ingest;
 mod lake;
+mod lake_server;
 mod load;
 mod object_lake;
 mod platforms;

@@ -678,7 +678,7 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_push_recomputes_only_the_workflows_it_changed() {
     let st = AppState::open(golden_store());
-    let computed = || st.engine.partials().unwrap().computed();
+    let computed = || st.engine.parts().unwrap().computed();
     let page = |st: &AppState| {
         let st = st.clone();
         async move {
