@@ -98,6 +98,11 @@ fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The `# HELP` and `# TYPE` lines of a metric.
+fn describe(out: &mut String, name: &str, kind: &str, help: &str) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+}
+
 /// `GET /metrics`: Prometheus text format, version 0.0.4.
 pub async fn metrics(State(st): State<AppState>) -> Response {
     let db_bytes: u64 = [
@@ -110,16 +115,24 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
     .sum();
     let mut out = String::new();
     with(|c| {
-        out.push_str("# HELP yardstick_http_requests_total HTTP requests answered.\n");
-        out.push_str("# TYPE yardstick_http_requests_total counter\n");
+        describe(
+            &mut out,
+            "yardstick_http_requests_total",
+            "counter",
+            "HTTP requests answered.",
+        );
         for ((m, s), n) in &c.requests {
             out.push_str(&format!(
                 "yardstick_http_requests_total{{method=\"{}\",status=\"{s}\"}} {n}\n",
                 label(m)
             ));
         }
-        out.push_str("# HELP yardstick_http_request_duration_seconds Time to answer a request.\n");
-        out.push_str("# TYPE yardstick_http_request_duration_seconds histogram\n");
+        describe(
+            &mut out,
+            "yardstick_http_request_duration_seconds",
+            "histogram",
+            "Time to answer a request.",
+        );
         for (b, n) in BUCKETS.iter().zip(c.latency_buckets) {
             out.push_str(&format!(
                 "yardstick_http_request_duration_seconds_bucket{{le=\"{b}\"}} {n}\n"
@@ -133,18 +146,24 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
             "yardstick_http_request_duration_seconds_sum {}\nyardstick_http_request_duration_seconds_count {}\n",
             c.latency_sum, c.latency_count
         ));
-        out.push_str(
-            "# HELP yardstick_ingest_rows_total Rows read by HTTP ingests, by kind and outcome.\n",
+        describe(
+            &mut out,
+            "yardstick_ingest_rows_total",
+            "counter",
+            "Rows read by HTTP ingests, by kind and outcome.",
         );
-        out.push_str("# TYPE yardstick_ingest_rows_total counter\n");
         for ((k, o), n) in &c.rows {
             out.push_str(&format!(
                 "yardstick_ingest_rows_total{{kind=\"{}\",outcome=\"{o}\"}} {n}\n",
                 label(k)
             ));
         }
-        out.push_str("# HELP yardstick_rejects_total Reject problems of HTTP ingests, by field.\n");
-        out.push_str("# TYPE yardstick_rejects_total counter\n");
+        describe(
+            &mut out,
+            "yardstick_rejects_total",
+            "counter",
+            "Reject problems of HTTP ingests, by field.",
+        );
         for (f, n) in &c.rejects {
             out.push_str(&format!(
                 "yardstick_rejects_total{{field=\"{}\"}} {n}\n",
@@ -152,8 +171,12 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
             ));
         }
     });
-    out.push_str("# HELP yardstick_db_bytes Size of the database file and its write-ahead log.\n");
-    out.push_str("# TYPE yardstick_db_bytes gauge\n");
+    describe(
+        &mut out,
+        "yardstick_db_bytes",
+        "gauge",
+        "Size of the database file and its write-ahead log.",
+    );
     out.push_str(&format!("yardstick_db_bytes {db_bytes}\n"));
     (
         [(
