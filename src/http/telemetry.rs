@@ -98,9 +98,20 @@ fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// The `# HELP` and `# TYPE` lines of a metric.
-fn describe(out: &mut String, name: &str, kind: &str, help: &str) {
+/// One metric family: its `# HELP` and `# TYPE` lines, then one line per
+/// sample, the family's name followed by the sample (a suffix, labels and the
+/// value, as in `{field="status"} 2`).
+fn family(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = String>,
+) {
     out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    for sample in samples {
+        out.push_str(&format!("{name}{sample}\n"));
+    }
 }
 
 /// `GET /metrics`: Prometheus text format, version 0.0.4.
@@ -115,69 +126,56 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
     .sum();
     let mut out = String::new();
     with(|c| {
-        describe(
+        family(
             &mut out,
             "yardstick_http_requests_total",
             "counter",
             "HTTP requests answered.",
+            c.requests
+                .iter()
+                .map(|((m, s), n)| format!("{{method=\"{}\",status=\"{s}\"}} {n}", label(m))),
         );
-        for ((m, s), n) in &c.requests {
-            out.push_str(&format!(
-                "yardstick_http_requests_total{{method=\"{}\",status=\"{s}\"}} {n}\n",
-                label(m)
-            ));
-        }
-        describe(
+        let buckets = BUCKETS
+            .iter()
+            .zip(c.latency_buckets)
+            .map(|(b, n)| format!("_bucket{{le=\"{b}\"}} {n}"));
+        family(
             &mut out,
             "yardstick_http_request_duration_seconds",
             "histogram",
             "Time to answer a request.",
+            buckets.chain([
+                format!("_bucket{{le=\"+Inf\"}} {}", c.latency_count),
+                format!("_sum {}", c.latency_sum),
+                format!("_count {}", c.latency_count),
+            ]),
         );
-        for (b, n) in BUCKETS.iter().zip(c.latency_buckets) {
-            out.push_str(&format!(
-                "yardstick_http_request_duration_seconds_bucket{{le=\"{b}\"}} {n}\n"
-            ));
-        }
-        out.push_str(&format!(
-            "yardstick_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n",
-            c.latency_count
-        ));
-        out.push_str(&format!(
-            "yardstick_http_request_duration_seconds_sum {}\nyardstick_http_request_duration_seconds_count {}\n",
-            c.latency_sum, c.latency_count
-        ));
-        describe(
+        family(
             &mut out,
             "yardstick_ingest_rows_total",
             "counter",
             "Rows read by HTTP ingests, by kind and outcome.",
+            c.rows
+                .iter()
+                .map(|((k, o), n)| format!("{{kind=\"{}\",outcome=\"{o}\"}} {n}", label(k))),
         );
-        for ((k, o), n) in &c.rows {
-            out.push_str(&format!(
-                "yardstick_ingest_rows_total{{kind=\"{}\",outcome=\"{o}\"}} {n}\n",
-                label(k)
-            ));
-        }
-        describe(
+        family(
             &mut out,
             "yardstick_rejects_total",
             "counter",
             "Reject problems of HTTP ingests, by field.",
+            c.rejects
+                .iter()
+                .map(|(f, n)| format!("{{field=\"{}\"}} {n}", label(f))),
         );
-        for (f, n) in &c.rejects {
-            out.push_str(&format!(
-                "yardstick_rejects_total{{field=\"{}\"}} {n}\n",
-                label(f)
-            ));
-        }
     });
-    describe(
+    family(
         &mut out,
         "yardstick_db_bytes",
         "gauge",
         "Size of the database file and its write-ahead log.",
+        [format!(" {db_bytes}")],
     );
-    out.push_str(&format!("yardstick_db_bytes {db_bytes}\n"));
     (
         [(
             header::CONTENT_TYPE,
