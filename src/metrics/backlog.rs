@@ -5,7 +5,7 @@
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::{real_column, text_column, MetricsError};
+use super::{real_column, real_values, text_column, MetricsError};
 
 /// Working weeks in a year for the projection.
 pub const WEEKS_PER_YEAR: f64 = 52.0;
@@ -56,10 +56,7 @@ pub fn backlog(candidates: &DataFrame, residuals: &DataFrame) -> Result<Backlog,
     let mut shares: Vec<f64> = if residuals.height() == 0 {
         Vec::new()
     } else {
-        real_column(residuals, "residual_share")?
-            .into_iter()
-            .flatten()
-            .collect()
+        real_values(residuals, "residual_share")?
     };
     shares.sort_by(f64::total_cmp);
     let (residual_share, residual_source) = if shares.is_empty() {

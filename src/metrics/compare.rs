@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::{Column, DataFrame, DataType};
 use serde::Serialize;
 
-use super::{real_column, MetricsError};
+use super::{real_values, MetricsError};
 use crate::model::{serialize_opt_timestamp, RunSample, Status, Workflow};
 
 /// The fields of a comparison row, in order.
@@ -190,23 +190,11 @@ fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
         return Ok(Side::default());
     }
     Ok(Side {
-        cycle: real_column(study, "cycle_minutes")?
-            .into_iter()
-            .flatten()
-            .collect(),
-        response: real_column(study, "response_minutes")?
-            .into_iter()
-            .flatten()
-            .collect(),
-        error: real_column(study, "had_error")?
-            .into_iter()
-            .flatten()
-            .collect(),
+        cycle: real_values(study, "cycle_minutes")?,
+        response: real_values(study, "response_minutes")?,
+        error: real_values(study, "had_error")?,
         escalation: Vec::new(),
-        human: real_column(study, "handle_minutes")?
-            .into_iter()
-            .flatten()
-            .collect(),
+        human: real_values(study, "handle_minutes")?,
     })
 }
 
@@ -1032,7 +1020,7 @@ mod tests {
         let parts = split_by_workflow(&df).unwrap();
         let got: Vec<(&str, Vec<Option<f64>>)> = parts
             .iter()
-            .map(|(id, f)| (id.as_str(), real_column(f, "x").unwrap()))
+            .map(|(id, f)| (id.as_str(), crate::metrics::real_column(f, "x").unwrap()))
             .collect();
         assert_eq!(
             got,

@@ -186,6 +186,11 @@ pub(crate) fn real_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>
     Ok(c.f64()?.iter().collect())
 }
 
+/// The values of a column of an engine's frame, as floats, nulls left out.
+pub(crate) fn real_values(df: &DataFrame, name: &str) -> Result<Vec<f64>, MetricsError> {
+    Ok(real_column(df, name)?.into_iter().flatten().collect())
+}
+
 /// A column of an engine's frame as optional text.
 pub(crate) fn text_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, MetricsError> {
     let c = df.column(name)?.cast(&DataType::String)?;
