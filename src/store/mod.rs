@@ -27,6 +27,7 @@ use serde::Serialize;
 pub use crate::engine::{Version, Versions};
 pub use crate::model::{CatalogueEntry, WorkflowSummary};
 use crate::model::{Kind, Reject, Rows, RunSample, Workflow};
+pub use frame::query_frame;
 pub use incremental::Incremental;
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
@@ -377,7 +378,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The DuckDB engine's own version, e.g. `v2.0.0 (3b7c1b4)`.
+    /// The DuckDB engine's own version and source id, as `pragma_version()`
+    /// gives them: `vMAJOR.MINOR.PATCH (source id)`.
     pub fn engine_version(&self) -> Result<String> {
         let conn = self.reader()?;
         let (v, id): (String, String) =
