@@ -5,46 +5,21 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::Value;
-use tower::ServiceExt;
 use yardstick::engine::follow::Following;
-use yardstick::http::{app, AppState};
+use yardstick::http::AppState;
 use yardstick::lake::Root;
 use yardstick::model::Kind;
 use yardstick::store::Store;
 
+use crate::client::{get, get_current, post};
 use crate::{golden_store, ingest_file};
 
-/// The status and body of a request to `st`'s router.
-async fn send(st: &AppState, req: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let resp = app(st.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, body.to_vec())
-}
-
-/// The JSON answer of a read route, without its freshness (which differs by
-/// server), held current.
+/// The JSON answer of a read route held current, without its freshness
+/// (which differs by server).
 async fn read(st: &AppState, uri: &str) -> Value {
-    let req = Request::get(uri)
-        .header("cache-control", "no-cache")
-        .body(Body::empty())
-        .unwrap();
-    let (status, body) = send(st, req).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "{uri}: {}",
-        String::from_utf8_lossy(&body)
-    );
-    let mut v: Value = serde_json::from_slice(&body).unwrap();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("freshness");
-    }
-    v
+    get_current(st, uri).await.good().content()
 }
 
 /// The answers of the read routes (every report, the workflow list, and a
@@ -80,6 +55,8 @@ pub(crate) async fn answers(file: &AppState, lake: &AppState) -> Vec<(String, Va
     out
 }
 
+const NDJSON: &str = "application/x-ndjson";
+
 /// Serves the lake at `root` as `serve --engine duckdb-lake` does.
 fn on_lake(store: &Store, root: &std::path::Path) -> (AppState, Arc<Following>) {
     let r = Root::Dir(root.to_path_buf());
@@ -108,30 +85,19 @@ async fn a_server_on_the_lake_answers_as_the_file_does_refuses_ingest_and_follow
     }
     // Every dashboard page renders from the lake.
     for name in ["leadership", "finance", "workflow"] {
-        let req = Request::get(format!("/dashboards/{name}"))
-            .body(Body::empty())
-            .unwrap();
-        let (status, body) = send(&lake_st, req).await;
-        assert_eq!(
-            status,
-            StatusCode::OK,
-            "{name}: {}",
-            String::from_utf8_lossy(&body)
-        );
+        get(&lake_st, &format!("/dashboards/{name}"))
+            .await
+            .good_as("text/html");
     }
 
     // Ingest is refused with the reason, and nothing is written.
     let runs_before = store.batches(100).unwrap().len();
     let late = r#"{"source": "s9", "run_id": "z1", "workflow_id": "wf-a", "started_at": "2026-01-20T09:00:00Z", "finished_at": "2026-01-20T09:30:00Z", "status": "succeeded"}"#;
     for route in ["runs", "workflows", "baselines", "steps", "eventlog"] {
-        let req = Request::post(format!("/api/v1/ingest/{route}"))
-            .header("content-type", "application/x-ndjson")
-            .body(Body::from(late))
-            .unwrap();
-        let (status, body) = send(&lake_st, req).await;
-        assert_eq!(status, StatusCode::CONFLICT, "{route}");
-        let detail: Value = serde_json::from_slice(&body).unwrap();
-        let detail = detail["errors"][0]["detail"].as_str().unwrap();
+        let uri = format!("/api/v1/ingest/{route}");
+        let r = post(&lake_st, &uri, NDJSON, late.into()).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{route}");
+        let detail = r.detail();
         assert!(
             detail.contains("the test lake") && detail.contains("yardstick lake publish"),
             "{detail}"
@@ -144,11 +110,9 @@ async fn a_server_on_the_lake_answers_as_the_file_does_refuses_ingest_and_follow
     let uri = "/api/v1/metrics?from=2026-01-01&to=2026-02-01";
     let before = read(&lake_st, uri).await;
     let (_, generation) = (lake.snapshot(), lake.freshness().0);
-    let req = Request::post("/api/v1/ingest/runs")
-        .header("content-type", "application/x-ndjson")
-        .body(Body::from(late))
-        .unwrap();
-    assert_eq!(send(&file, req).await.0, StatusCode::OK);
+    post(&file, "/api/v1/ingest/runs", NDJSON, late.into())
+        .await
+        .good();
     assert!(!lake.follow().unwrap(), "nothing was published yet");
     assert_eq!(read(&lake_st, uri).await, before);
     store.publish_lake(root.path()).unwrap();
