@@ -111,11 +111,15 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE OR REPLACE MACRO anchor_of(trigger_at, started_at) AS
     coalesce(trigger_at, started_at);
 
+-- Whether a run was done by hand entirely: a failed run without human_minutes.
+CREATE OR REPLACE MACRO by_hand(status, human_minutes) AS
+    status = 'failed' AND human_minutes IS NULL;
+
 -- The human minutes a terminal run counts toward reclaimed hours, given the
--- workflow's B: its human_minutes; a failed run without them was done by
--- hand entirely (B, so it reclaims 0); any other run without them took none.
+-- workflow's B: its human_minutes; a run done by hand entirely counts B (so it
+-- reclaims exactly 0); any other run without them took none.
 CREATE OR REPLACE MACRO counted_human_minutes(status, human_minutes, b) AS
-    CASE WHEN status = 'failed' AND human_minutes IS NULL THEN b
+    CASE WHEN by_hand(status, human_minutes) THEN b
          ELSE coalesce(human_minutes, 0) END;
 
 -- The run versions current at `t` (NULL: now), each with its facts:

@@ -23,9 +23,14 @@ SELECT r.*,
            AS response_min
 FROM runs r
 ;
+-- Whether a run was done by hand entirely: the twin of schema.sql's by_hand.
+CREATE OR REPLACE TEMPORARY FUNCTION by_hand(status STRING, human_minutes DOUBLE)
+RETURNS BOOLEAN
+RETURN status = 'failed' AND human_minutes IS NULL
+;
 -- The human minutes a terminal run counts toward reclaimed hours, given the
 -- workflow's B: the twin of schema.sql's counted_human_minutes.
 CREATE OR REPLACE TEMPORARY FUNCTION counted_human_minutes(status STRING, human_minutes DOUBLE, b DOUBLE)
 RETURNS DOUBLE
-RETURN CASE WHEN status = 'failed' AND human_minutes IS NULL THEN b
+RETURN CASE WHEN by_hand(status, human_minutes) THEN b
             ELSE coalesce(human_minutes, 0D) END

@@ -57,7 +57,8 @@ period_runs AS (
            r.response_min,
            (r.terminal
              AND wf.automated_since IS NOT NULL
-             AND r.anchor >= wf.automated_since) AS reclaims,
+             AND r.anchor >= wf.automated_since
+             AND NOT by_hand(r.status, r.human_minutes)) AS reclaims,
            counted_human_minutes(r.status, r.human_minutes, wf.b) AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes

@@ -65,9 +65,13 @@ period_runs AS (
            r.response_min,
            -- Reclaimed minutes, Σ (B − counted human minutes), over terminal runs at
            -- or after go-live, summed as (runs counted) × B − Σ counted human minutes.
+           -- A run done by hand entirely reclaims B − B = 0 exactly: it is left out
+           -- of both terms, as adding B and taking away B summed as a decimal would
+           -- round B to six places.
            (r.terminal
              AND wf.automated_since IS NOT NULL
-             AND r.anchor >= wf.automated_since) AS reclaims,
+             AND r.anchor >= wf.automated_since
+             AND NOT by_hand(r.status, r.human_minutes)) AS reclaims,
            counted_human_minutes(r.status, r.human_minutes, wf.b) AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes

@@ -18,6 +18,7 @@ mod ingest;
 mod lake;
 mod lake_server;
 mod load;
+mod money;
 mod object_lake;
 mod platforms;
 mod portfolio;
