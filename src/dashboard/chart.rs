@@ -246,6 +246,45 @@ enum Weight {
     Bold,
 }
 
+/// How a piece of text is drawn: its plotters size, weight and colour.
+#[derive(Clone, Copy)]
+struct Ink {
+    size: f64,
+    weight: Weight,
+    color: RGBColor,
+}
+
+impl Ink {
+    fn regular(size: f64, color: RGBColor) -> Ink {
+        Ink {
+            size,
+            weight: Weight::Regular,
+            color,
+        }
+    }
+
+    fn bold(size: f64, color: RGBColor) -> Ink {
+        Ink {
+            size,
+            weight: Weight::Bold,
+            color,
+        }
+    }
+
+    /// The vertical room one line of this text takes.
+    fn line(self) -> i32 {
+        line_height(self.size)
+    }
+
+    fn font(self) -> FontDesc<'static> {
+        let style = match self.weight {
+            Weight::Regular => FontStyle::Normal,
+            Weight::Bold => FontStyle::Bold,
+        };
+        FontDesc::new(FontFamily::Name(FAMILY), self.size, style)
+    }
+}
+
 /// A rectangle in pixels, `x1`/`y1` exclusive.
 #[derive(Debug, Clone, Copy)]
 struct Rect {
@@ -261,6 +300,73 @@ impl Rect {
     }
     fn h(&self) -> i32 {
         self.y1 - self.y0
+    }
+}
+
+/// Which way a chart with a value axis runs. Bars and their axis are drawn
+/// by one code path in (category, value) coordinates, which the orientation
+/// maps to pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Orientation {
+    /// Categories along the bottom, values growing upwards (line charts, and
+    /// bars along a time axis).
+    Upright,
+    /// Categories down the left side, one row each, values growing rightwards.
+    Sideways,
+}
+
+/// How much of a category's slot its bars take.
+struct BarSizes {
+    /// A stacked bar's thickness: 70% of the slot, at most this many scaled pixels.
+    stack_max: f64,
+    /// A group of side-by-side bars: this share of the slot…
+    group_share: f64,
+    /// …and at most this many scaled pixels per series.
+    group_max: f64,
+    /// Each bar of a group: this share of its place in the group.
+    inner_share: f64,
+}
+
+impl Orientation {
+    /// The pixel at `along` on the category axis and `at` on the value axis.
+    fn point(self, along: i32, at: i32) -> (i32, i32) {
+        match self {
+            Orientation::Upright => (along, at),
+            Orientation::Sideways => (at, along),
+        }
+    }
+
+    /// Where the category axis of `plot` begins and ends.
+    fn categories(self, plot: Rect) -> (i32, i32) {
+        match self {
+            Orientation::Upright => (plot.x0, plot.x1),
+            Orientation::Sideways => (plot.y0, plot.y1),
+        }
+    }
+
+    /// The pixels of the low and the high end of the value axis of `plot`.
+    fn values(self, plot: Rect) -> (i32, i32) {
+        match self {
+            Orientation::Upright => (plot.y1, plot.y0),
+            Orientation::Sideways => (plot.x0, plot.x1),
+        }
+    }
+
+    fn bar_sizes(self) -> BarSizes {
+        match self {
+            Orientation::Upright => BarSizes {
+                stack_max: 56.0,
+                group_share: 0.8,
+                group_max: 40.0,
+                inner_share: 0.9,
+            },
+            Orientation::Sideways => BarSizes {
+                stack_max: 30.0,
+                group_share: 0.75,
+                group_max: 24.0,
+                inner_share: 0.88,
+            },
+        }
     }
 }
 
@@ -310,29 +416,21 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         v * self.s
     }
 
-    fn font(size: f64, weight: Weight) -> FontDesc<'static> {
-        let style = match weight {
-            Weight::Regular => FontStyle::Normal,
-            Weight::Bold => FontStyle::Bold,
-        };
-        FontDesc::new(FontFamily::Name(FAMILY), size, style)
-    }
-
-    fn width(&self, text: &str, size: f64, weight: Weight) -> i32 {
-        Self::font(size, weight)
+    fn width(&self, text: &str, ink: Ink) -> i32 {
+        ink.font()
             .box_size(text)
             .map(|(w, _)| w as i32)
-            .unwrap_or_else(|_| (text.chars().count() as f64 * size * 0.55) as i32)
+            .unwrap_or_else(|_| (text.chars().count() as f64 * ink.size * 0.55) as i32)
     }
 
     /// `text`, or its longest prefix with "…" that fits in `max` pixels.
     /// Control characters (a newline in a label) become spaces.
-    fn fit(&self, text: &str, size: f64, weight: Weight, max: i32) -> String {
+    fn fit(&self, text: &str, ink: Ink, max: i32) -> String {
         let text: String = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        if self.width(&text, size, weight) <= max {
+        if self.width(&text, ink) <= max {
             return text;
         }
         let chars: Vec<char> = text.chars().collect();
@@ -341,14 +439,14 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
             let candidate: String = chars[..mid].iter().collect::<String>() + "…";
-            if self.width(&candidate, size, weight) <= max {
+            if self.width(&candidate, ink) <= max {
                 lo = mid;
             } else {
                 hi = mid - 1;
             }
         }
         if lo == 0 {
-            return if self.width("…", size, weight) <= max {
+            return if self.width("…", ink) <= max {
                 "…".to_string()
             } else {
                 String::new()
@@ -362,70 +460,44 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             + "…"
     }
 
+    /// How far the bitmap backend's text must move down (see [`BITMAP_TEXT_SHIFT`]).
+    fn text_shift(&self, ink: Ink) -> i32 {
+        if self.bitmap {
+            (ink.size * BITMAP_TEXT_SHIFT).round() as i32
+        } else {
+            0
+        }
+    }
+
     /// Draws one line of text whose top is at `y`, anchored horizontally at `x`.
-    #[allow(clippy::too_many_arguments)]
-    fn text(
-        &self,
-        text: &str,
-        x: i32,
-        y: i32,
-        size: f64,
-        weight: Weight,
-        color: RGBColor,
-        h: HPos,
-    ) -> Drawn<DB> {
+    fn text(&self, text: &str, (x, y): (i32, i32), ink: Ink, h: HPos) -> Drawn<DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let shift = if self.bitmap {
-            (size * BITMAP_TEXT_SHIFT).round() as i32
-        } else {
-            0
-        };
-        let style = TextStyle::from(Self::font(size, weight))
-            .color(&color)
+        let style = TextStyle::from(ink.font())
+            .color(&ink.color)
             .pos(Pos::new(h, VPos::Top));
-        self.area.draw_text(text, &style, (x, y + shift))
+        self.area
+            .draw_text(text, &style, (x, y + self.text_shift(ink)))
     }
 
     /// Draws one line of text centred vertically on `y`.
-    #[allow(clippy::too_many_arguments)]
-    fn text_mid(
-        &self,
-        text: &str,
-        x: i32,
-        y: i32,
-        size: f64,
-        weight: Weight,
-        color: RGBColor,
-        h: HPos,
-    ) -> Drawn<DB> {
-        self.text(
-            text,
-            x,
-            y - (size * 0.32).round() as i32,
-            size,
-            weight,
-            color,
-            h,
-        )
+    fn text_mid(&self, text: &str, (x, y): (i32, i32), ink: Ink, h: HPos) -> Drawn<DB> {
+        let top = y - (ink.size * 0.32).round() as i32;
+        self.text(text, (x, top), ink, h)
     }
 
     /// Draws text rotated to read upwards, its top edge at `x`, centred on `y`.
-    fn text_up(&self, text: &str, x: i32, y: i32, size: f64, color: RGBColor) -> Drawn<DB> {
+    fn text_up(&self, text: &str, (x, y): (i32, i32), ink: Ink) -> Drawn<DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let shift = if self.bitmap {
-            (size * BITMAP_TEXT_SHIFT).round() as i32
-        } else {
-            0
-        };
-        let style = TextStyle::from(Self::font(size, Weight::Regular))
+        let style = TextStyle::from(ink.font())
             .transform(FontTransform::Rotate270)
-            .color(&color)
+            .color(&ink.color)
             .pos(Pos::new(HPos::Center, VPos::Top));
-        self.area.draw_text(text, &style, (x + shift, y))
+        self.area
+            .draw_text(text, &style, (x + self.text_shift(ink), y))
     }
 
     fn fill(&self, x0: i32, y0: i32, x1: i32, y1: i32, color: RGBColor) -> Drawn<DB> {
@@ -445,35 +517,19 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
     /// Both lines are always reserved, so panels in a grid line up, unless
     /// both are empty: a chart inside a page whose panel already says them.
     fn header(&self, chart: &Chart) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
-        let title_size = self.size(20.0);
-        let caption_size = self.size(13.5);
+        let title_ink = Ink::bold(self.size(20.0), TEXT);
+        let caption_ink = Ink::regular(self.size(13.5), MUTED);
         let max = self.w - 2 * self.pad;
         let mut y = self.pad;
         if chart.title.trim().is_empty() && chart.caption.trim().is_empty() {
             return Ok(y);
         }
-        let title = self.fit(chart.title.trim(), title_size, Weight::Bold, max);
-        self.text(
-            &title,
-            self.pad,
-            y,
-            title_size,
-            Weight::Bold,
-            TEXT,
-            HPos::Left,
-        )?;
-        y += line_height(title_size) + self.px(4.0);
-        let caption = self.fit(chart.caption.trim(), caption_size, Weight::Regular, max);
-        self.text(
-            &caption,
-            self.pad,
-            y,
-            caption_size,
-            Weight::Regular,
-            MUTED,
-            HPos::Left,
-        )?;
-        y += line_height(caption_size) + self.px(10.0);
+        let title = self.fit(chart.title.trim(), title_ink, max);
+        self.text(&title, (self.pad, y), title_ink, HPos::Left)?;
+        y += title_ink.line() + self.px(4.0);
+        let caption = self.fit(chart.caption.trim(), caption_ink, max);
+        self.text(&caption, (self.pad, y), caption_ink, HPos::Left)?;
+        y += caption_ink.line() + self.px(10.0);
         Ok(y)
     }
 
@@ -488,8 +544,8 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         if names.is_empty() {
             return Ok(top);
         }
-        let size = self.size(12.5);
-        let row_h = line_height(size) + self.px(6.0);
+        let ink = Ink::regular(self.size(12.5), TEXT);
+        let row_h = ink.line() + self.px(6.0);
         let (sw, sh) = if line_swatch {
             (self.px(16.0), self.px(3.0).max(2))
         } else {
@@ -506,8 +562,8 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         let (mut x, mut row) = (self.pad, 0);
         let mut left_off = 0;
         for (i, name) in names.iter().enumerate() {
-            let text = self.fit(name, size, Weight::Regular, max_text);
-            let item_w = sw + gap_in + self.width(&text, size, Weight::Regular);
+            let text = self.fit(name, ink, max_text);
+            let item_w = sw + gap_in + self.width(&text, ink);
             if x + item_w > right && x > self.pad {
                 row += 1;
                 x = self.pad;
@@ -527,10 +583,10 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
                     .iter()
                     .rev()
                     .find(|item| item.1 == row)
-                    .map(|(x, _, _, t)| x + sw + gap_in + self.width(t, size, Weight::Regular))
+                    .map(|(x, _, _, t)| x + sw + gap_in + self.width(t, ink))
                     .map_or(self.pad, |e| e + gap_out);
                 let last_in_row = items.last().is_some_and(|item| item.1 == row);
-                if end + self.width(&more, size, Weight::Regular) <= right || !last_in_row {
+                if end + self.width(&more, ink) <= right || !last_in_row {
                     items.push((end, row, usize::MAX, more));
                     break;
                 }
@@ -541,9 +597,13 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
 
         let rows = items.iter().map(|item| item.1).max().unwrap_or(0) + 1;
         for (x, row, i, text) in &items {
-            let mid = top + row * row_h + line_height(size) / 2;
+            let mid = top + row * row_h + ink.line() / 2;
             if *i == usize::MAX {
-                self.text_mid(text, *x, mid, size, Weight::Regular, MUTED, HPos::Left)?;
+                let muted = Ink {
+                    color: MUTED,
+                    ..ink
+                };
+                self.text_mid(text, (*x, mid), muted, HPos::Left)?;
                 continue;
             }
             let y0 = mid - sh / 2;
@@ -554,43 +614,28 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             } else {
                 self.fill(*x, y0, *x + sw, y0 + sh, colour(*i))?;
             }
-            self.text_mid(
-                text,
-                *x + sw + gap_in,
-                mid,
-                size,
-                Weight::Regular,
-                TEXT,
-                HPos::Left,
-            )?;
+            self.text_mid(text, (*x + sw + gap_in, mid), ink, HPos::Left)?;
         }
         Ok(top + rows * row_h + self.px(4.0))
     }
 
     fn empty(&self, body: Rect) -> Drawn<DB> {
-        let size = self.size(16.0);
-        let y = if body.h() > line_height(size) {
+        let ink = Ink::regular(self.size(16.0), MUTED);
+        let y = if body.h() > ink.line() {
             body.y0 + body.h() / 2
         } else {
             (self.h / 2).max(body.y0)
         };
-        let text = self.fit(NO_DATA, size, Weight::Regular, self.w - 2 * self.pad);
-        self.text_mid(
-            &text,
-            self.w / 2,
-            y,
-            size,
-            Weight::Regular,
-            MUTED,
-            HPos::Center,
-        )
+        let text = self.fit(NO_DATA, ink, self.w - 2 * self.pad);
+        self.text_mid(&text, (self.w / 2, y), ink, HPos::Center)
     }
 
     // -----------------------------------------------------------------------
     // Axes
 
-    fn tick_size(&self) -> f64 {
-        self.size(12.0)
+    /// Tick and category labels.
+    fn tick_ink(&self) -> Ink {
+        Ink::regular(self.size(12.0), TEXT)
     }
 
     /// Category labels under an upright chart, centred on `centers`, thinned
@@ -602,16 +647,10 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         y: i32,
         bounds: (i32, i32),
     ) -> Drawn<DB> {
-        let size = self.tick_size();
+        let ink = self.tick_ink();
         let max_w = self.px(150.0).min((bounds.1 - bounds.0).max(0));
-        let texts: Vec<String> = labels
-            .iter()
-            .map(|l| self.fit(l, size, Weight::Regular, max_w))
-            .collect();
-        let widths: Vec<i32> = texts
-            .iter()
-            .map(|t| self.width(t, size, Weight::Regular))
-            .collect();
+        let texts: Vec<String> = labels.iter().map(|l| self.fit(l, ink, max_w)).collect();
+        let widths: Vec<i32> = texts.iter().map(|t| self.width(t, ink)).collect();
         let widest = widths.iter().copied().max().unwrap_or(0);
         let spacing = if centers.len() > 1 {
             f64::from(centers[centers.len() - 1] - centers[0]) / (centers.len() - 1) as f64
@@ -632,142 +671,121 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
                 AXIS,
                 self.hair,
             )?;
-            self.text(&texts[i], x, y, size, Weight::Regular, TEXT, HPos::Center)?;
+            self.text(&texts[i], (x, y), ink, HPos::Center)?;
         }
         Ok(())
     }
 
-    /// Lays out and draws an upright value axis in `body`: the unit
-    /// description, the tick labels and the grid. Returns the plot rectangle
-    /// and the axis, or `None` when the body is too small for a plot.
-    fn upright_axis(
+    /// Lays out and draws the value axis of a chart in `body`: the grid, the
+    /// tick labels and the unit description. Upright, the ticks run up the
+    /// left side and `margin` pixels are kept clear on the right; sideways,
+    /// they run along the bottom and `margin` pixels are kept clear on the
+    /// left for the category labels. Returns the plot rectangle and the
+    /// axis, or `None` when the body is too small for a plot.
+    fn value_axis(
         &self,
         body: Rect,
         (min, max): (f64, f64),
         unit: &str,
-        right_margin: i32,
+        o: Orientation,
+        margin: i32,
     ) -> Result<Option<(Rect, Axis)>, DrawingAreaErrorKind<DB::ErrorType>> {
-        let size = self.tick_size();
-        let label_band = line_height(size) + self.px(8.0);
-        let y0 = body.y0 + line_height(size) / 2;
-        let y1 = body.y1 - label_band;
-        if y1 - y0 < self.px(24.0) {
-            return Ok(None);
-        }
-        let target = ((y1 - y0) / self.px(48.0)).clamp(2, 6) as usize;
-        let axis = Axis::new(min, max, is_share(unit), target);
-        let tick_labels: Vec<String> = axis.ticks.iter().map(|&t| axis.format(t)).collect();
-        let label_w = tick_labels
-            .iter()
-            .map(|t| self.width(t, size, Weight::Regular))
-            .max()
-            .unwrap_or(0);
+        let ink = self.tick_ink();
+        let widest = |labels: &[String]| labels.iter().map(|t| self.width(t, ink)).max();
         let desc = unit_description(unit);
-        let desc_band = if desc.is_empty() {
-            0
-        } else {
-            line_height(size) + self.px(6.0)
-        };
-        let plot = Rect {
-            x0: body.x0 + desc_band + label_w + self.px(8.0),
-            y0,
-            x1: body.x1 - right_margin,
-            y1,
-        };
-        if plot.w() < self.px(30.0) {
-            return Ok(None);
-        }
-        for (t, label) in axis.ticks.iter().zip(&tick_labels) {
-            let y = axis.to_px(*t, plot.y1, plot.y0);
-            let color = if *t == 0.0 { AXIS } else { GRID };
-            self.line(vec![(plot.x0, y), (plot.x1, y)], color, self.hair)?;
-            self.text_mid(
-                label,
-                plot.x0 - self.px(6.0),
-                y,
-                size,
-                Weight::Regular,
-                TEXT,
-                HPos::Right,
-            )?;
-        }
-        if !desc.is_empty() {
-            let desc = self.fit(&desc, size, Weight::Regular, plot.h());
-            self.text_up(&desc, body.x0, (plot.y0 + plot.y1) / 2, size, MUTED)?;
-        }
-        Ok(Some((plot, axis)))
-    }
-
-    /// Lays out and draws a horizontal value axis along the bottom of `body`,
-    /// leaving `left` pixels for the category labels. Returns the plot
-    /// rectangle and the axis, or `None` when the body is too small.
-    fn sideways_axis(
-        &self,
-        body: Rect,
-        (min, max): (f64, f64),
-        unit: &str,
-        left: i32,
-    ) -> Result<Option<(Rect, Axis)>, DrawingAreaErrorKind<DB::ErrorType>> {
-        let size = self.tick_size();
-        let desc = unit_description(unit);
-        let label_band = line_height(size) + self.px(8.0);
-        let desc_band = if desc.is_empty() {
-            0
-        } else {
-            line_height(size) + self.px(4.0)
-        };
-        let mut plot = Rect {
-            x0: body.x0 + left,
-            y0: body.y0,
-            x1: body.x1 - self.px(16.0),
-            y1: body.y1 - label_band - desc_band,
-        };
-        if plot.w() < self.px(30.0) || plot.h() < self.px(16.0) {
-            return Ok(None);
-        }
-        // As many ticks as fit side by side without their labels touching.
-        let mut target = ((plot.w()) / self.px(80.0)).clamp(2, 6) as usize;
-        let (axis, tick_labels) = loop {
-            let axis = Axis::new(min, max, is_share(unit), target);
-            let labels: Vec<String> = axis.ticks.iter().map(|&t| axis.format(t)).collect();
-            let widest = labels
-                .iter()
-                .map(|t| self.width(t, size, Weight::Regular))
-                .max()
-                .unwrap_or(0);
-            let spacing = plot.w() / (labels.len().max(2) as i32 - 1);
-            if widest + self.px(10.0) <= spacing || target <= 2 {
-                // Leave room for half the last label at the right.
-                plot.x1 = plot.x1.min(body.x1 - widest / 2);
-                break (axis, labels);
+        let label_band = ink.line() + self.px(8.0);
+        let (plot, axis, tick_labels) = match o {
+            Orientation::Upright => {
+                let y0 = body.y0 + ink.line() / 2;
+                let y1 = body.y1 - label_band;
+                if y1 - y0 < self.px(24.0) {
+                    return Ok(None);
+                }
+                let target = ((y1 - y0) / self.px(48.0)).clamp(2, 6) as usize;
+                let axis = Axis::new(min, max, is_share(unit), target);
+                let tick_labels = axis.labels();
+                let desc_band = if desc.is_empty() {
+                    0
+                } else {
+                    ink.line() + self.px(6.0)
+                };
+                let plot = Rect {
+                    x0: body.x0 + desc_band + widest(&tick_labels).unwrap_or(0) + self.px(8.0),
+                    y0,
+                    x1: body.x1 - margin,
+                    y1,
+                };
+                if plot.w() < self.px(30.0) {
+                    return Ok(None);
+                }
+                (plot, axis, tick_labels)
             }
-            target -= 1;
+            Orientation::Sideways => {
+                let desc_band = if desc.is_empty() {
+                    0
+                } else {
+                    ink.line() + self.px(4.0)
+                };
+                let mut plot = Rect {
+                    x0: body.x0 + margin,
+                    y0: body.y0,
+                    x1: body.x1 - self.px(16.0),
+                    y1: body.y1 - label_band - desc_band,
+                };
+                if plot.w() < self.px(30.0) || plot.h() < self.px(16.0) {
+                    return Ok(None);
+                }
+                // As many ticks as fit side by side without their labels touching.
+                let mut target = ((plot.w()) / self.px(80.0)).clamp(2, 6) as usize;
+                loop {
+                    let axis = Axis::new(min, max, is_share(unit), target);
+                    let tick_labels = axis.labels();
+                    let widest = widest(&tick_labels).unwrap_or(0);
+                    let spacing = plot.w() / (tick_labels.len().max(2) as i32 - 1);
+                    if widest + self.px(10.0) <= spacing || target <= 2 {
+                        // Leave room for half the last label at the right.
+                        plot.x1 = plot.x1.min(body.x1 - widest / 2);
+                        break (plot, axis, tick_labels);
+                    }
+                    target -= 1;
+                }
+            }
         };
+        let (along_0, along_1) = o.categories(plot);
+        let (lo, hi) = o.values(plot);
         for (t, label) in axis.ticks.iter().zip(&tick_labels) {
-            let x = axis.to_px(*t, plot.x0, plot.x1);
+            let at = axis.to_px(*t, lo, hi);
             let color = if *t == 0.0 { AXIS } else { GRID };
-            self.line(vec![(x, plot.y0), (x, plot.y1)], color, self.hair)?;
-            self.text(
-                label,
-                x,
-                plot.y1 + self.px(5.0),
-                size,
-                Weight::Regular,
-                TEXT,
-                HPos::Center,
+            self.line(
+                vec![o.point(along_0, at), o.point(along_1, at)],
+                color,
+                self.hair,
             )?;
+            match o {
+                Orientation::Upright => {
+                    self.text_mid(label, (plot.x0 - self.px(6.0), at), ink, HPos::Right)?
+                }
+                Orientation::Sideways => {
+                    self.text(label, (at, plot.y1 + self.px(5.0)), ink, HPos::Center)?
+                }
+            }
         }
         if !desc.is_empty() {
-            let desc = self.fit(&desc, size, Weight::Regular, plot.w());
-            self.text(
-                &desc,
-                (plot.x0 + plot.x1) / 2,
-                plot.y1 + label_band,
-                size,
-                Weight::Regular,
-                MUTED,
-                HPos::Center,
-            )?;
+            let muted = Ink {
+                color: MUTED,
+                ..ink
+            };
+            match o {
+                Orientation::Upright => {
+                    let desc = self.fit(&desc, ink, plot.h());
+                    self.text_up(&desc, (body.x0, (plot.y0 + plot.y1) / 2), muted)?;
+                }
+                Orientation::Sideways => {
+                    let desc = self.fit(&desc, ink, plot.w());
+                    let at = ((plot.x0 + plot.x1) / 2, plot.y1 + label_band);
+                    self.text(&desc, at, muted, HPos::Center)?;
+                }
+            }
         }
         Ok(Some((plot, axis)))
     }
@@ -778,13 +796,19 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
     fn line_chart(&self, chart: &Chart, body: Rect) -> Drawn<DB> {
         let n = chart.labels.len();
         let (min, max) = value_range(chart.series.iter().flat_map(|s| finite_values(s, n)));
-        let size = self.tick_size();
-        let last_w = chart.labels.last().map_or(0, |l| {
-            self.width(l, size, Weight::Regular).min(self.px(150.0))
-        });
+        let last_w = chart
+            .labels
+            .last()
+            .map_or(0, |l| self.width(l, self.tick_ink()).min(self.px(150.0)));
         let inset = self.px(10.0);
         let right_margin = (last_w / 2 - inset).clamp(self.px(8.0), body.w() / 5);
-        let Some((plot, axis)) = self.upright_axis(body, (min, max), &chart.unit, right_margin)?
+        let Some((plot, axis)) = self.value_axis(
+            body,
+            (min, max),
+            &chart.unit,
+            Orientation::Upright,
+            right_margin,
+        )?
         else {
             return Ok(());
         };
@@ -836,9 +860,12 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         Ok(())
     }
 
+    /// Bars, stacked or side by side in each category: upright along a time
+    /// axis, with thinned labels below; sideways otherwise, one row per
+    /// category with its label on the left.
     fn bar_chart(&self, chart: &Chart, body: Rect, stacked: bool) -> Drawn<DB> {
         let n = chart.labels.len();
-        let (min, max) = if stacked {
+        let range = if stacked {
             value_range((0..n).flat_map(|i| {
                 let (neg, pos) = stack_extent(&chart.series, i);
                 [neg, pos]
@@ -846,122 +873,77 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         } else {
             value_range(chart.series.iter().flat_map(|s| finite_values(s, n)))
         };
-        if is_time_axis(&chart.labels) {
-            self.columns(chart, body, (min, max), stacked)
+        let o = if is_time_axis(&chart.labels) {
+            Orientation::Upright
         } else {
-            self.rows_of_bars(chart, body, (min, max), stacked)
-        }
-    }
-
-    /// Upright bars along a time axis.
-    fn columns(&self, chart: &Chart, body: Rect, range: (f64, f64), stacked: bool) -> Drawn<DB> {
-        let n = chart.labels.len();
-        let Some((plot, axis)) = self.upright_axis(body, range, &chart.unit, self.px(8.0))? else {
+            Orientation::Sideways
+        };
+        let ink = self.tick_ink();
+        // Sideways, the labels are fitted first: the widest sets the plot's left edge.
+        let (side_labels, margin) = match o {
+            Orientation::Upright => (Vec::new(), self.px(8.0)),
+            Orientation::Sideways => {
+                let max_label = (f64::from(body.w()) * 0.38) as i32;
+                let texts: Vec<String> = chart
+                    .labels
+                    .iter()
+                    .map(|l| self.fit(l, ink, max_label))
+                    .collect();
+                let label_w = texts.iter().map(|t| self.width(t, ink)).max();
+                (texts, label_w.unwrap_or(0) + self.px(10.0))
+            }
+        };
+        let Some((plot, axis)) = self.value_axis(body, range, &chart.unit, o, margin)? else {
             return Ok(());
         };
-        let slot = f64::from(plot.w()) / n as f64;
-        let center = |i: usize| plot.x0 + (slot * (i as f64 + 0.5)).round() as i32;
-        let centers: Vec<i32> = (0..n).map(center).collect();
-        self.category_labels_below(
-            &chart.labels,
-            &centers,
-            plot.y1 + self.px(7.0),
-            (body.x0, self.w - self.pad / 2),
-        )?;
-        let k = chart.series.len().max(1) as f64;
-        let y_of = |v: f64| axis.to_px(v, plot.y1, plot.y0);
-        for (i, &cx) in centers.iter().enumerate() {
-            if stacked {
-                let width = (slot * 0.7).min(f64::from(self.px(56.0))).max(1.0);
-                let x0 = cx - (width / 2.0).round() as i32;
-                let x1 = x0 + (width.round() as i32).max(1);
-                for (j, from, to) in stack(&chart.series, i) {
-                    self.fill(x0, y_of(to), x1, y_of(from), colour(j))?;
-                }
-            } else {
-                let group = (slot * 0.8).min(k * f64::from(self.px(40.0)));
-                let bar = group / k;
-                let inner = (bar * 0.9).max(1.0);
-                for (j, series) in chart.series.iter().enumerate() {
-                    let Some(v) = value(series, i) else { continue };
-                    if v == 0.0 {
-                        continue;
-                    }
-                    let left = f64::from(cx) - group / 2.0 + bar * j as f64 + (bar - inner) / 2.0;
-                    let x0 = left.round() as i32;
-                    let x1 = (left + inner).round().max(f64::from(x0 + 1)) as i32;
-                    let (a, b) = (y_of(v), y_of(0.0));
-                    self.fill(x0, a.min(b), x1, a.max(b), colour(j))?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Horizontal bars, one row per category, labels on the left.
-    fn rows_of_bars(
-        &self,
-        chart: &Chart,
-        body: Rect,
-        range: (f64, f64),
-        stacked: bool,
-    ) -> Drawn<DB> {
-        let n = chart.labels.len();
-        let size = self.tick_size();
-        let max_label = (f64::from(body.w()) * 0.38) as i32;
-        let texts: Vec<String> = chart
-            .labels
-            .iter()
-            .map(|l| self.fit(l, size, Weight::Regular, max_label))
+        let (start, end) = o.categories(plot);
+        let slot = f64::from(end - start) / n as f64;
+        let centers: Vec<i32> = (0..n)
+            .map(|i| start + (slot * (i as f64 + 0.5)).round() as i32)
             .collect();
-        let label_w = texts
-            .iter()
-            .map(|t| self.width(t, size, Weight::Regular))
-            .max()
-            .unwrap_or(0);
-        let Some((plot, axis)) =
-            self.sideways_axis(body, range, &chart.unit, label_w + self.px(10.0))?
-        else {
-            return Ok(());
+        let side_step = thin_step(f64::from(ink.line()) * 1.15, slot);
+        if o == Orientation::Upright {
+            let bounds = (body.x0, self.w - self.pad / 2);
+            let y = plot.y1 + self.px(7.0);
+            self.category_labels_below(&chart.labels, &centers, y, bounds)?;
+        }
+        let (lo, hi) = o.values(plot);
+        let at = |v: f64| axis.to_px(v, lo, hi);
+        // One bar: `along` on the category axis, from value pixel `from` to `to`.
+        let bar = |(a, b): (i32, i32), (from, to): (i32, i32), j: usize| {
+            let (p, q) = (o.point(a, from), o.point(b, to));
+            self.fill(p.0, p.1, q.0, q.1, colour(j))
         };
-        let slot = f64::from(plot.h()) / n as f64;
-        let step = thin_step(f64::from(line_height(size)) * 1.15, slot);
+        let sizes = o.bar_sizes();
         let k = chart.series.len().max(1) as f64;
-        let x_of = |v: f64| axis.to_px(v, plot.x0, plot.x1);
-        for (i, text) in texts.iter().enumerate() {
-            let cy = plot.y0 + (slot * (i as f64 + 0.5)).round() as i32;
-            if i % step == 0 {
-                self.text_mid(
-                    text,
-                    plot.x0 - self.px(8.0),
-                    cy,
-                    size,
-                    Weight::Regular,
-                    TEXT,
-                    HPos::Right,
-                )?;
+        for (i, &center) in centers.iter().enumerate() {
+            if let Some(text) = side_labels.get(i).filter(|_| i % side_step == 0) {
+                let at = (plot.x0 - self.px(8.0), center);
+                self.text_mid(text, at, ink, HPos::Right)?;
             }
             if stacked {
-                let thick = (slot * 0.7).min(f64::from(self.px(30.0))).max(1.0);
-                let y0 = cy - (thick / 2.0).round() as i32;
-                let y1 = y0 + (thick.round() as i32).max(1);
+                let thick = (slot * 0.7)
+                    .min(f64::from(self.px(sizes.stack_max)))
+                    .max(1.0);
+                let a = center - (thick / 2.0).round() as i32;
+                let b = a + (thick.round() as i32).max(1);
                 for (j, from, to) in stack(&chart.series, i) {
-                    self.fill(x_of(from), y0, x_of(to), y1, colour(j))?;
+                    bar((a, b), (at(from), at(to)), j)?;
                 }
             } else {
-                let group = (slot * 0.75).min(k * f64::from(self.px(24.0)));
-                let bar = group / k;
-                let inner = (bar * 0.88).max(1.0);
+                let group = (slot * sizes.group_share).min(k * f64::from(self.px(sizes.group_max)));
+                let each = group / k;
+                let inner = (each * sizes.inner_share).max(1.0);
                 for (j, series) in chart.series.iter().enumerate() {
                     let Some(v) = value(series, i) else { continue };
                     if v == 0.0 {
                         continue;
                     }
-                    let top = f64::from(cy) - group / 2.0 + bar * j as f64 + (bar - inner) / 2.0;
-                    let y0 = top.round() as i32;
-                    let y1 = (top + inner).round().max(f64::from(y0 + 1)) as i32;
-                    let (a, b) = (x_of(0.0), x_of(v));
-                    self.fill(a.min(b), y0, a.max(b), y1, colour(j))?;
+                    let first =
+                        f64::from(center) - group / 2.0 + each * j as f64 + (each - inner) / 2.0;
+                    let a = first.round() as i32;
+                    let b = (first + inner).round().max(f64::from(a + 1)) as i32;
+                    bar((a, b), (at(0.0), at(v)), j)?;
                 }
             }
         }
@@ -979,8 +961,9 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         if columns == 0 {
             return self.empty(body);
         }
-        let size = self.size(12.5);
-        let row_h = line_height(size) + self.px(9.0);
+        let ink = Ink::regular(self.size(12.5), TEXT);
+        let header_ink = Ink::bold(ink.size, TEXT);
+        let row_h = ink.line() + self.px(9.0);
         let cell_pad = self.px(8.0);
         let header_h = if chart.labels.is_empty() {
             0
@@ -1001,10 +984,10 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         // taking what is left over, and giving way first when space is short.
         let mut widths: Vec<i32> = (0..columns)
             .map(|c| {
-                let header = self.width(&cell(&chart.labels, c), size, Weight::Bold);
+                let header = self.width(&cell(&chart.labels, c), header_ink);
                 let cells = chart.rows[..shown]
                     .iter()
-                    .map(|r| self.width(&cell(r, c), size, Weight::Regular))
+                    .map(|r| self.width(&cell(r, c), ink))
                     .max()
                     .unwrap_or(0);
                 header.max(cells) + 2 * cell_pad
@@ -1027,22 +1010,14 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         }
         let right = xs[columns];
 
-        let draw_row = |row: &[String], y: i32, weight: Weight| -> Drawn<DB> {
+        let draw_row = |row: &[String], y: i32, ink: Ink| -> Drawn<DB> {
             let mid = y + row_h / 2;
             for c in 0..columns {
-                let text = self.fit(&cell(row, c), size, weight, widths[c] - 2 * cell_pad);
+                let text = self.fit(&cell(row, c), ink, widths[c] - 2 * cell_pad);
                 if c == 0 {
-                    self.text_mid(&text, xs[c] + cell_pad, mid, size, weight, TEXT, HPos::Left)?;
+                    self.text_mid(&text, (xs[c] + cell_pad, mid), ink, HPos::Left)?;
                 } else {
-                    self.text_mid(
-                        &text,
-                        xs[c + 1] - cell_pad,
-                        mid,
-                        size,
-                        weight,
-                        TEXT,
-                        HPos::Right,
-                    )?;
+                    self.text_mid(&text, (xs[c + 1] - cell_pad, mid), ink, HPos::Right)?;
                 }
             }
             Ok(())
@@ -1050,7 +1025,7 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
 
         let mut y = body.y0;
         if !chart.labels.is_empty() {
-            draw_row(&chart.labels, y, Weight::Bold)?;
+            draw_row(&chart.labels, y, header_ink)?;
             y += row_h;
             self.line(vec![(body.x0, y), (right, y)], AXIS, self.hair)?;
             y += self.px(2.0);
@@ -1059,21 +1034,18 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             if r % 2 == 1 {
                 self.fill(body.x0, y, right, y + row_h, STRIPE)?;
             }
-            draw_row(row, y, Weight::Regular)?;
+            draw_row(row, y, ink)?;
             y += row_h;
         }
         if more > 0 && fit > 0 {
+            let muted = Ink {
+                color: MUTED,
+                ..ink
+            };
             let note = format!("… {more} more rows — see the CSV");
-            let note = self.fit(&note, size, Weight::Regular, body.w() - 2 * cell_pad);
-            self.text_mid(
-                &note,
-                body.x0 + cell_pad,
-                y + row_h / 2,
-                size,
-                Weight::Regular,
-                MUTED,
-                HPos::Left,
-            )?;
+            let note = self.fit(&note, muted, body.w() - 2 * cell_pad);
+            let at = (body.x0 + cell_pad, y + row_h / 2);
+            self.text_mid(&note, at, muted, HPos::Left)?;
         }
         Ok(())
     }
@@ -1098,8 +1070,8 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         }
         let inner_pad = self.px(12.0).min(tile_h / 8);
         let accent = self.px(4.0).max(2);
-        let label_size = self.size(13.0);
-        let detail_size = self.size(12.0);
+        let label_ink = Ink::regular(self.size(13.0), TEXT);
+        let detail_ink = Ink::regular(self.size(12.0), MUTED);
         for (i, tile) in chart.tiles.iter().enumerate() {
             let (row, col) = (i / cols, i % cols);
             let x = body.x0 + col as i32 * (tile_w + gap);
@@ -1109,49 +1081,28 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             let tx = x + accent + inner_pad;
             let text_w = tile_w - accent - 2 * inner_pad;
 
-            let label = self.fit(tile.label.trim(), label_size, Weight::Regular, text_w);
-            self.text(
-                &label,
-                tx,
-                y + inner_pad,
-                label_size,
-                Weight::Regular,
-                TEXT,
-                HPos::Left,
-            )?;
-            let detail_top = y + tile_h - inner_pad - line_height(detail_size);
-            let detail = self.fit(tile.detail.trim(), detail_size, Weight::Regular, text_w);
-            self.text(
-                &detail,
-                tx,
-                detail_top,
-                detail_size,
-                Weight::Regular,
-                MUTED,
-                HPos::Left,
-            )?;
+            let label = self.fit(tile.label.trim(), label_ink, text_w);
+            self.text(&label, (tx, y + inner_pad), label_ink, HPos::Left)?;
+            let detail_top = y + tile_h - inner_pad - detail_ink.line();
+            let detail = self.fit(tile.detail.trim(), detail_ink, text_w);
+            self.text(&detail, (tx, detail_top), detail_ink, HPos::Left)?;
 
             // The value: as large as the room between label and detail allows.
-            let room_top = y + inner_pad + line_height(label_size);
+            let room_top = y + inner_pad + label_ink.line();
             let room = detail_top - room_top;
-            let mut value_size = (f64::from(room) / 0.95)
-                .min(self.size(30.0))
-                .max(self.size(11.0));
-            while value_size > self.size(14.0)
-                && self.width(tile.value.trim(), value_size, Weight::Bold) > text_w
-            {
-                value_size *= 0.92;
-            }
-            let value = self.fit(tile.value.trim(), value_size, Weight::Bold, text_w);
-            self.text_mid(
-                &value,
-                tx,
-                room_top + room / 2,
-                value_size,
-                Weight::Bold,
+            let mut value_ink = Ink::bold(
+                (f64::from(room) / 0.95)
+                    .min(self.size(30.0))
+                    .max(self.size(11.0)),
                 TEXT,
-                HPos::Left,
-            )?;
+            );
+            while value_ink.size > self.size(14.0)
+                && self.width(tile.value.trim(), value_ink) > text_w
+            {
+                value_ink.size *= 0.92;
+            }
+            let value = self.fit(tile.value.trim(), value_ink, text_w);
+            self.text_mid(&value, (tx, room_top + room / 2), value_ink, HPos::Left)?;
         }
         Ok(())
     }
@@ -1360,6 +1311,11 @@ impl Axis {
         (f64::from(at_lo) + f * f64::from(at_hi - at_lo)).round() as i32
     }
 
+    /// The label of every tick.
+    fn labels(&self) -> Vec<String> {
+        self.ticks.iter().map(|&t| self.format(t)).collect()
+    }
+
     /// A tick label: percent for shares, k and M for large values.
     fn format(&self, v: f64) -> String {
         if self.share {
@@ -1518,11 +1474,12 @@ mod tests {
         let root = SVGBackend::with_string(&mut out, (200, 100)).into_drawing_area();
         let p = Painter::new(&root, None);
         let long = "A very long workflow name that will not fit";
-        let fitted = p.fit(long, 12.0, Weight::Regular, 80);
+        let ink = Ink::regular(12.0, TEXT);
+        let fitted = p.fit(long, ink, 80);
         assert!(fitted.ends_with('…'), "{fitted}");
-        assert!(p.width(&fitted, 12.0, Weight::Regular) <= 80);
-        assert_eq!(p.fit("short", 12.0, Weight::Regular, 80), "short");
-        assert_eq!(p.fit(long, 12.0, Weight::Regular, 0), "");
+        assert!(p.width(&fitted, ink) <= 80);
+        assert_eq!(p.fit("short", ink, 80), "short");
+        assert_eq!(p.fit(long, ink, 0), "");
     }
 
     #[test]
