@@ -12,6 +12,7 @@ pub mod export;
 pub mod page;
 pub mod source;
 pub mod spec;
+pub mod views;
 
 pub use source::{Cell, ColKind, PanelTable, Scope};
 pub use spec::{Dashboard, Panel, SpecError};
@@ -200,8 +201,8 @@ pub fn compute_in(
             html: Default::default(),
         });
     };
-    let mut ctx = source::Context::new(engine, scope.clone(), &full)?;
-    let views: Vec<source::View> = dashboard
+    let mut ctx = source::Context::new(engine, scope.clone(), full)?;
+    let views: Vec<&views::View> = dashboard
         .panels
         .iter()
         .filter(|p| only.is_none_or(|id| id == p.id))
