@@ -53,9 +53,13 @@ mod tests {
     use super::*;
     use crate::metrics::compare::{BaselineChoice, CompareRow};
 
+    /// The comparison of workflow `id` with one row: `metric`, its before
+    /// side and n, its after side and n.
     fn comparison(
         id: &str,
-        rows: &[(&'static str, Option<f64>, usize, Option<f64>, usize)],
+        metric: &'static str,
+        (before, before_n): (Option<f64>, usize),
+        (after, after_n): (Option<f64>, usize),
     ) -> Comparison {
         let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
             .unwrap()
@@ -71,23 +75,20 @@ mod tests {
             baseline_minutes_source: String::new(),
             seed: 0,
             resamples: 0,
-            rows: rows
-                .iter()
-                .map(|&(metric, before, before_n, after, after_n)| CompareRow {
-                    workflow_id: id.into(),
-                    metric,
-                    unit: String::new(),
-                    before,
-                    before_n,
-                    after,
-                    after_n,
-                    change: None,
-                    change_pct: None,
-                    ci_low: None,
-                    ci_high: None,
-                    verdict: String::new(),
-                })
-                .collect(),
+            rows: vec![CompareRow {
+                workflow_id: id.into(),
+                metric,
+                unit: String::new(),
+                before,
+                before_n,
+                after,
+                after_n,
+                change: None,
+                change_pct: None,
+                ci_low: None,
+                ci_high: None,
+                verdict: String::new(),
+            }],
             reclaimed_hours_draws: Vec::new(),
         }
     }
@@ -96,13 +97,13 @@ mod tests {
     fn rates_pool_to_failed_over_terminal_and_one_sided_workflows_are_left_out() {
         let comparisons = [
             // 2 of 10 failed before, 1 of 20 after.
-            comparison("a", &[("error_rate", Some(0.2), 10, Some(0.05), 20)]),
+            comparison("a", "error_rate", (Some(0.2), 10), (Some(0.05), 20)),
             // 6 of 30 before, 3 of 60 after.
-            comparison("b", &[("error_rate", Some(0.2), 30, Some(0.05), 60)]),
+            comparison("b", "error_rate", (Some(0.2), 30), (Some(0.05), 60)),
             // No after side: not pooled.
-            comparison("c", &[("error_rate", Some(0.9), 50, None, 0)]),
+            comparison("c", "error_rate", (Some(0.9), 50), (None, 0)),
             // No such metric.
-            comparison("d", &[("cycle_time_mean_min", Some(5.0), 4, Some(3.0), 4)]),
+            comparison("d", "cycle_time_mean_min", (Some(5.0), 4), (Some(3.0), 4)),
         ];
         let s = before_after(&comparisons, "error_rate");
         assert_eq!((s.before_n, s.after_n, s.workflows), (40, 80, 2));
