@@ -1,9 +1,11 @@
 //! Dashboards: pages defined as TOML files (`dashboards/*.toml`), their panels
 //! computed from the one report code path, drawn as charts and exported.
 //!
-//! `spec` reads and checks the files; `source` computes a panel's table;
-//! `chart` draws; `export` writes CSV, JSON and XLSX and picks charts out of
-//! tables; `page` renders the HTML. The page, the CSV, the XLSX and the JSON
+//! `spec` reads and checks the files; `views` holds the analytics views, one
+//! file each, and their registry; `source` computes a panel's table from a
+//! view or a dashboard query, the catalogue read once per page; `chart`
+//! draws; `export` writes CSV, JSON and XLSX and picks charts out of tables;
+//! `page` renders the HTML. The page, the CSV, the XLSX and the JSON
 //! of a panel all come from the same [`PanelTable`].
 
 pub mod cache;
