@@ -7,7 +7,6 @@
 //! See ARCHITECTURE.md for the map and its invariants.
 
 pub mod auth;
-pub mod bench;
 pub mod cli;
 pub mod dashboard;
 pub mod engine;

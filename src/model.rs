@@ -539,6 +539,18 @@ pub fn serialize_opt_timestamp<S: serde::Serializer>(
     }
 }
 
+/// A catalogue entry with the size of its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowSummary {
+    #[serde(flatten)]
+    pub workflow: Workflow,
+    pub runs: i64,
+    pub baseline_observations: i64,
+    /// When this version of the workflow was recorded.
+    #[serde(serialize_with = "serialize_timestamp")]
+    pub recorded_at: NaiveDateTime,
+}
+
 /// A catalogue entry with its baseline B, for reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogueEntry {

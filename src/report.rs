@@ -8,7 +8,7 @@ use crate::engine::{Engine, EngineError};
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date, RunSample};
-use crate::store::{CatalogueEntry, Store, StoreError};
+use crate::store::{CatalogueEntry, StoreError};
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -476,7 +476,7 @@ fn skip_header(csv: &[u8]) -> &[u8] {
 
 /// The ranked automation backlog.
 pub fn backlog(
-    store: &Store,
+    store: &dyn Engine,
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<crate::metrics::backlog::Backlog, ReportError> {
     let (candidates, residuals) = store.backlog_frames(as_of)?;
@@ -862,7 +862,7 @@ pub fn summary(
 /// The step timings of one workflow in a period (both bounds, or neither for
 /// every stored run).
 pub fn steps(
-    store: &Store,
+    store: &dyn Engine,
     workflow: &str,
     from: Option<&str>,
     to: Option<&str>,

@@ -1,7 +1,8 @@
 -- The facts of a run for the Spark engine: the twin of schema.sql's run_facts,
 -- the one Spark text of each (anchor, terminal, cycle time in µs and minutes,
 -- time to response), made a temporary view of the session each time the
--- engine points its views at a snapshot (src/engine/spark.rs). A view takes
+-- engine points its views at a snapshot (src/engine/spark.rs), and the
+-- function of the human minutes a run counts. Statements end with a line `;`. A view takes
 -- no parameters, so it holds every run version; a query keeps the versions
 -- current at its as-of moment itself. Read through it, the runs keep their
 -- anchor_month partition column, so a filter on it still prunes files.
@@ -21,3 +22,10 @@ SELECT r.*,
         - unix_micros(CAST(coalesce(r.trigger_at, r.started_at) AS TIMESTAMP))) / 60000000.0D
            AS response_min
 FROM runs r
+;
+-- The human minutes a terminal run counts toward reclaimed hours, given the
+-- workflow's B: the twin of schema.sql's counted_human_minutes.
+CREATE OR REPLACE TEMPORARY FUNCTION counted_human_minutes(status STRING, human_minutes DOUBLE, b DOUBLE)
+RETURNS DOUBLE
+RETURN CASE WHEN status = 'failed' AND human_minutes IS NULL THEN b
+            ELSE coalesce(human_minutes, 0D) END

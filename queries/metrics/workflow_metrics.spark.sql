@@ -5,8 +5,9 @@
 --   * parameters are named and bound as strings; '' stands for NULL
 --     (:workflows '' = all workflows, :as_of '' = now);
 --   * the table macros of schema.sql (workflows_as_of, baselines_as_of,
---     known_at, current_at) are written out as CTEs; a run's facts come from
---     the session's run_facts view (queries/engine/run_facts.spark.sql);
+--     known_at, current_at) are the CTEs of engine/as_of.spark.sql, which the
+--     engine puts first; a run's facts come from the session's run_facts view
+--     and counted_human_minutes function (engine/run_facts.spark.sql);
 --   * quantile_cont is percentile (exact, interpolating linearly between the
 --     two nearest ranks, as quantile_cont does); epoch_us is unix_micros;
 --   * floating-point literals carry a D suffix: a bare 1.0 is a DECIMAL in
@@ -25,46 +26,19 @@ periods AS (
     )
     WHERE period_end IS NOT NULL
 ),
-known AS (
-    SELECT batch_id
-    FROM ingest_batches
-    WHERE :as_of = '' OR received_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
-),
-wf_versions AS (
-    SELECT w.*,
-           row_number() OVER (PARTITION BY workflow_id ORDER BY recorded_at DESC, batch_id DESC)
-               AS version_rank
-    FROM workflows w
-    WHERE :as_of = '' OR recorded_at <= CAST(nullif(:as_of, '') AS TIMESTAMP_NTZ)
-),
-study AS (
-    SELECT workflow_id,
-           count(*) AS n,
-           CAST(sum(CAST(handle_minutes AS DECIMAL(38, 6))) AS DOUBLE) / count(*) AS mean_handle
-    FROM baseline_observations
-    WHERE :as_of = '' OR batch_id IN (SELECT batch_id FROM known)
-    GROUP BY workflow_id
-),
 wf_b AS (
-    SELECT w.*, coalesce(w.baseline_minutes_per_item, o.mean_handle) AS b
-    FROM wf_versions w
-    LEFT JOIN study o ON o.workflow_id = w.workflow_id
-    WHERE w.version_rank = 1
-      AND (:workflows = '' OR array_contains(split(:workflows, ','), w.workflow_id))
+    SELECT *
+    FROM catalogue
+    WHERE :workflows = '' OR array_contains(split(:workflows, ','), workflow_id)
 ),
 current_runs AS (
     SELECT r.*
-    FROM run_facts r
+    FROM runs_as_of r
     WHERE r.anchor_month >= CAST(date_format(CAST(:from AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor >= CAST(:from AS TIMESTAMP_NTZ)
       AND r.anchor < CAST(:to AS TIMESTAMP_NTZ)
       AND (:workflows = '' OR array_contains(split(:workflows, ','), r.workflow_id))
-      AND ((:as_of = '' AND r.superseded_batch IS NULL)
-           OR (:as_of <> ''
-               AND r.batch_id IN (SELECT batch_id FROM known)
-               AND (r.superseded_batch IS NULL
-                    OR r.superseded_batch NOT IN (SELECT batch_id FROM known))))
 ),
 period_days AS (
     SELECT explode(sequence(to_date(period_start), to_date(period_end), INTERVAL 1 DAY)) AS day,
@@ -84,8 +58,7 @@ period_runs AS (
            (r.terminal
              AND wf.automated_since IS NOT NULL
              AND r.anchor >= wf.automated_since) AS reclaims,
-           CASE WHEN r.status = 'failed' AND r.human_minutes IS NULL THEN wf.b
-                ELSE coalesce(r.human_minutes, 0D) END AS human_counted,
+           counted_human_minutes(r.status, r.human_minutes, wf.b) AS human_counted,
            wf.sla_response_minutes,
            wf.sla_cycle_minutes
     FROM current_runs r

@@ -1,5 +1,4 @@
 -- The Spark SQL variant of span.sql: the earliest and latest anchor of the
--- current runs.
+-- current runs (engine/as_of.spark.sql comes first; :as_of is '').
 SELECT min(anchor), max(anchor)
-FROM run_facts
-WHERE superseded_batch IS NULL
+FROM runs_as_of

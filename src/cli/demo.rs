@@ -58,7 +58,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// The committed demo company, built into the binary so `demo` works anywhere.
-pub(crate) const DEMO_WORKFLOWS: &[u8] = include_bytes!("../../fixtures/demo/workflows.csv");
+const DEMO_WORKFLOWS: &[u8] = include_bytes!("../../fixtures/demo/workflows.csv");
 const DEMO_BASELINES: &[u8] = include_bytes!("../../fixtures/demo/baselines.csv");
 const DEMO_RUNS: &[u8] = include_bytes!("../../fixtures/demo/runs.csv");
 

@@ -9,10 +9,12 @@
 //! command asks for what it reads and never repeats the checks.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::ValueEnum;
 
+use crate::engine::follow::Following;
 use crate::engine::spark::SparkEngine;
 use crate::engine::Engine;
 use crate::store::Store;
@@ -34,10 +36,10 @@ pub struct Global {
     /// growing: set it to bound the memory of a large ingest.
     #[arg(long, global = true, env = "YARDSTICK_MEMORY_LIMIT", value_parser = memory_size)]
     pub memory_limit: Option<String>,
-    /// The engine that runs the metric queries of `report metrics`, `compare`,
-    /// `trend`, `summary`, `portfolio` and `alerts`: duckdb (the --db file),
-    /// duckdb-lake (DuckDB reading the lake at --lake) or spark (Spark Connect
-    /// at --spark-url, reading the lake at --lake).
+    /// The engine that runs the reports (`report ...`) and the server's
+    /// reports and dashboards (`serve`): duckdb (the --db file), duckdb-lake
+    /// (DuckDB reading the lake at --lake) or spark (Spark Connect at
+    /// --spark-url, reading the lake at --lake).
     #[arg(
         long,
         global = true,
@@ -87,17 +89,57 @@ impl Global {
         Ok(Store::open_limited(&self.db, self.memory_limit.as_deref())?)
     }
 
-    /// The database every command but `demo` (which writes its own file) and
-    /// the metric reports opens: the --db file, refusing another engine
+    /// The database every command but `demo` (which writes its own file),
+    /// the reports and `serve` opens: the --db file, refusing another engine
     /// rather than ignoring it.
     pub fn open_store(&self) -> anyhow::Result<Store> {
         if self.engine != EngineArg::Duckdb {
             anyhow::bail!(
-                "--engine spark and duckdb-lake run `report metrics`, `compare`, `trend`, `summary`, `portfolio` \
-                 and `alerts`; this command reads the --db file: leave --engine out"
+                "--engine spark and duckdb-lake run `report ...` and `serve`; this command reads \
+                 the --db file: leave --engine out"
             );
         }
         self.open_file()
+    }
+
+    /// For `serve`: with --engine duckdb-lake or spark, that engine on the
+    /// lake's committed snapshot, following later publishes, and what it is
+    /// (for messages); with duckdb, nothing (the server reads the file).
+    pub fn follow_lake(&self) -> anyhow::Result<Option<(Arc<Following>, String)>> {
+        if self.engine == EngineArg::Duckdb {
+            return Ok(None);
+        }
+        let root = self.lake_root()?;
+        let (open, what): (crate::engine::follow::Open, String) = match self.engine {
+            EngineArg::Duckdb => unreachable!("returned above"),
+            EngineArg::DuckdbLake => {
+                let what = format!("the lake {root} through DuckDB");
+                let root = root.clone();
+                (
+                    Box::new(move || Ok(Arc::new(Store::open_lake(root.clone())?))),
+                    what,
+                )
+            }
+            EngineArg::Spark => {
+                let (url, root, cluster) = (
+                    self.spark_url.clone(),
+                    root.clone(),
+                    self.spark_lake.clone(),
+                );
+                let what = format!("the lake {root} through Spark at {url}");
+                (
+                    Box::new(move || {
+                        Ok(Arc::new(SparkEngine::connect_with(
+                            &url,
+                            root.clone(),
+                            cluster.as_deref(),
+                        )?))
+                    }),
+                    what,
+                )
+            }
+        };
+        Ok(Some((Following::open(root, open)?, what)))
     }
 
     /// The engine of the reports that need only metric tables and evidence.

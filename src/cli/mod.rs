@@ -5,9 +5,11 @@
 //! and [`run`], which hands each command to its own file. A command's
 //! arguments (their doc comments are the help text) and its `run` live
 //! together in that file: `ingest`, `report`, `lake`, `workflows`,
-//! `rejects`, `serve`, `demo`, `token`, `export` and `generate`; `bench` is
-//! in `crate::bench`. A new subcommand of a group touches the group's file
-//! alone; a new command adds its file and one variant and one line here.
+//! `rejects`, `serve`, `demo`, `token`, `export` and `generate`. A new
+//! subcommand of a group touches the group's file alone; a new command adds
+//! its file and one variant and one line here. (The benchmark harness is not
+//! a command: it is the `yardstick-bench` binary of `bench/`, which runs this
+//! one as a user would.)
 //!
 //! The global options are in `global` and shown once, under "Global
 //! options"; how a command fails and the exit status each failure gives are
@@ -30,7 +32,6 @@ use std::io::{self, Write};
 
 use clap::{Parser, Subcommand};
 
-pub(crate) use demo::DEMO_WORKFLOWS;
 pub use demo::{load_demo, DemoArgs};
 pub use error::{exit_code, CliError};
 pub use export::{ExportArgs, ExportFormat};
@@ -85,13 +86,6 @@ pub enum Command {
     Export(ExportArgs),
     /// Write a generated company (workflows.csv, baselines.csv, runs.csv) to a folder.
     Generate(GenerateArgs),
-    /// Measure ingest, reports, dashboards and HTTP at scale, side by side
-    /// with DuckDB's own readers and a hand-written query (see benches/README.md).
-    Bench(crate::bench::BenchArgs),
-    /// One measured step of `bench`, run as a child process so that its peak
-    /// memory is its own.
-    #[command(hide = true)]
-    BenchStep(crate::bench::StepArgs),
 }
 
 /// Runs the parsed command line; [`exit_code`] turns the outcome into the
@@ -111,8 +105,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(cmd) => token::run(g, cmd),
         Command::Export(args) => export::run(g, &args),
         Command::Generate(args) => generate::run(args),
-        Command::Bench(args) => crate::bench::run(&args),
-        Command::BenchStep(args) => crate::bench::step(&args),
     };
     Ok(done?)
 }

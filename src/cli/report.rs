@@ -4,8 +4,7 @@
 //!
 //! Each report is one call into `crate::report` (the same code path the
 //! HTTP API takes) and one print; what is here is only the arguments and the
-//! choice of engine: the reports that need only metric tables and evidence
-//! run on whichever engine --engine names, the others read the --db file.
+//! choice of engine: every report runs on whichever engine --engine names.
 //! The period arguments are declared once, in [`Span`] and [`PeriodArgs`],
 //! for the reports and for `export`.
 
@@ -272,9 +271,13 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             span,
             format,
         } => {
-            let store = global.open_store()?;
-            let (period, table) =
-                report::steps(&store, &workflow, span.from.as_deref(), span.to.as_deref())?;
+            let store = global.open_engine()?;
+            let (period, table) = report::steps(
+                store.as_ref(),
+                &workflow,
+                span.from.as_deref(),
+                span.to.as_deref(),
+            )?;
             match format {
                 OutFormat::Json => print_json(&serde_json::json!({
                     "from": format_timestamp(period.from),
@@ -285,9 +288,9 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             }
         }
         ReportCommand::Backlog { as_of } => {
-            let store = global.open_store()?;
+            let store = global.open_engine()?;
             print_json(&report::backlog(
-                &store,
+                store.as_ref(),
                 report::parse_as_of(as_of.as_deref())?,
             )?)
         }

@@ -1,4 +1,5 @@
-//! `yardstick serve`: the HTTP API and the dashboards over the --db file.
+//! `yardstick serve`: the HTTP API and the dashboards over the --db file, or
+//! with `--engine duckdb-lake|spark` their reports from the lake.
 //!
 //! What the server is given is decided here, from the command line: the
 //! dashboards, tokens or open access (open only on a loopback address) and
@@ -35,18 +36,28 @@ pub struct ServeArgs {
 
 /// Runs `serve` until Ctrl-C.
 pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
-    let state = state(global.open_store()?, &args)?;
+    let mut state = state(global.open_file()?, &args)?;
+    let mut what = format!("serving {}", global.db.display());
+    if let Some((lake, source)) = global.follow_lake()? {
+        lake.watch(LAKE_WATCH)
+            .context("cannot start watching the lake")?;
+        what = format!(
+            "serving reports and dashboards from {source} (snapshot {}; tokens, batches and rejects from {}; ingest refused)",
+            lake.snapshot(),
+            global.db.display()
+        );
+        state = state.from_lake(lake, source);
+    }
     let mode = if args.open {
         "open mode: no tokens needed, loopback only"
     } else {
         "tokens required (yardstick token create --role viewer|ingester|admin --name NAME)"
     };
-    serve(
-        state,
-        args.addr,
-        &format!("serving {}; {mode}", global.db.display()),
-    )
+    serve(state, args.addr, &format!("{what}; {mode}"))
 }
+
+/// How often a server on a lake looks for a newer committed snapshot.
+const LAKE_WATCH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The server's state: the store, the dashboards, the access mode and the
 /// body limit. Refuses open access anywhere but on a loopback address.

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use super::{compute_in, Computed, Dashboard, Filters};
-use crate::keep::{Keeper, Served};
+use crate::engine::Engine;
+use crate::keep::{Keeper, Now, Served};
 use crate::report::ReportError;
 use crate::store::Incremental;
 
@@ -22,16 +23,24 @@ type Key = (String, Option<String>, String);
 #[derive(Clone)]
 pub struct Cache {
     keeper: Keeper<Key, Computed>,
-    /// The store with the per-workflow parts shared with the kept answers.
-    engine: Incremental,
+    /// The engine the pages are computed through: the store with the
+    /// per-workflow parts shared with the kept answers, or a lake.
+    engine: Arc<dyn Engine>,
 }
 
 impl Cache {
+    /// The cache of pages computed from the DuckDB file through `engine`.
     pub fn new(engine: &Incremental) -> Cache {
         let s = engine.store().clone();
+        Cache::over(Arc::new(engine.clone()), Arc::new(move || s.freshness()))
+    }
+
+    /// The cache of pages computed through `engine`, whose data stands
+    /// where `now` says.
+    pub fn over(engine: Arc<dyn Engine>, now: Now) -> Cache {
         Cache {
-            keeper: Keeper::new(CAPACITY, Arc::new(move || s.freshness())),
-            engine: engine.clone(),
+            keeper: Keeper::new(CAPACITY, now),
+            engine,
         }
     }
 
@@ -80,7 +89,7 @@ impl Cache {
                     });
                 }
             }
-            compute_in(&engine, &d, filters, only.as_deref())
+            compute_in(engine.as_ref(), &d, filters, only.as_deref())
         };
         if current {
             self.keeper.get_current(key, work)

@@ -21,8 +21,8 @@ pub use spec::{Dashboard, Panel, SpecError};
 
 use std::sync::Arc;
 
+use crate::engine::Engine;
 use crate::report::ReportError;
-use crate::store::Incremental;
 use crate::store::Store;
 
 /// The filters and sort of a dashboard request; every field is optional.
@@ -109,17 +109,16 @@ pub fn compute(
     filters: Filters,
     only: Option<&str>,
 ) -> Result<Computed, ReportError> {
-    compute_in(&Incremental::full(store.clone()), dashboard, filters, only)
+    compute_in(store, dashboard, filters, only)
 }
 
 /// [`compute`] through `engine`, reusing the per-workflow parts it keeps.
 pub fn compute_in(
-    engine: &Incremental,
+    engine: &dyn Engine,
     dashboard: &Dashboard,
     filters: Filters,
     only: Option<&str>,
 ) -> Result<Computed, ReportError> {
-    let store = engine.store();
     let mut filters = filters.normalised();
     if let Some(id) = only {
         if !dashboard.panels.iter().any(|p| p.id == id) {
@@ -138,7 +137,7 @@ pub fn compute_in(
             )))
         }
     };
-    let full = store.catalogue(None)?;
+    let full = engine.catalogue(None)?;
     let mut teams: Vec<String> = full
         .iter()
         .filter_map(|c| c.workflow.team.clone())
@@ -151,7 +150,7 @@ pub fn compute_in(
         .collect();
     if dashboard.one_workflow && filters.workflow.is_none() {
         // The busiest automated workflow (of the team, if one is chosen).
-        let summaries = store.workflows(None)?;
+        let summaries = engine.workflows(None)?;
         filters.workflow = summaries
             .iter()
             .filter(|w| {

@@ -5,11 +5,11 @@
 //! page, sharing what several panels read.
 
 use super::views::{Needs, View, ALL as VIEWS};
+use crate::engine::{Engine, PeriodQuery};
 use crate::metrics::trend::Granularity;
 use crate::metrics::Period;
 use crate::report::{self, Catalogue, PortfolioParts, ReportError};
 use crate::store::CatalogueEntry;
-use crate::store::Incremental;
 
 /// What a column holds; numbers carry the unit they are shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,21 +177,33 @@ pub enum Source {
     Query(&'static DashboardQuery),
 }
 
-/// A SQL file of `queries/dashboards/` with its declared columns. Every such
-/// query takes the same bound parameters: `$1` from, `$2` to (TIMESTAMP),
-/// `$3` comma-separated workflow ids.
-#[derive(Debug, PartialEq, Eq)]
+/// A SQL file of `queries/dashboards/` (one text per engine, each binding
+/// the period and the workflow ids: see [`PeriodQuery`]) with its declared
+/// columns.
+#[derive(Debug)]
 pub struct DashboardQuery {
     pub name: &'static str,
-    pub sql: &'static str,
+    pub query: PeriodQuery,
     pub columns: &'static [ColumnMeta],
 }
+
+impl PartialEq for DashboardQuery {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for DashboardQuery {}
 
 use ColKind::*;
 
 const QUERIES: [DashboardQuery; 1] = [DashboardQuery {
     name: "error_kinds",
-    sql: include_str!("../../queries/dashboards/error_kinds.sql"),
+    query: PeriodQuery {
+        name: "error_kinds",
+        duckdb: include_str!("../../queries/dashboards/error_kinds.sql"),
+        spark: include_str!("../../queries/dashboards/error_kinds.spark.sql"),
+    },
     columns: &[
         col("error_kind", "Error kind", Text),
         col("runs", "Runs", Count),
@@ -238,7 +250,7 @@ impl Source {
 /// comparisons, the weekly trend, the regression checks) between the panels
 /// of a page, and the catalogue, read once for the page.
 pub struct Context<'a> {
-    engine: &'a Incremental,
+    engine: &'a dyn Engine,
     pub scope: Scope,
     /// The whole current catalogue: every report a panel asks for takes it
     /// from here rather than reading it again.
@@ -253,7 +265,7 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// A context for `scope`, with the current catalogue the scope was resolved from.
     pub fn new(
-        engine: &'a Incremental,
+        engine: &'a dyn Engine,
         scope: Scope,
         catalogue: Vec<CatalogueEntry>,
     ) -> Result<Context<'a>, ReportError> {
@@ -347,7 +359,7 @@ impl<'a> Context<'a> {
 
     /// The ranked automation backlog (of every workflow: a view filters it).
     pub fn backlog(&self) -> Result<crate::metrics::backlog::Backlog, ReportError> {
-        report::backlog(self.engine.store(), None)
+        report::backlog(self.engine, None)
     }
 
     /// The catalogue entry of workflow `id`, if it is in view.
@@ -359,8 +371,8 @@ impl<'a> Context<'a> {
     pub fn table(&mut self, source: Source) -> Result<PanelTable, ReportError> {
         match source {
             Source::Query(q) => {
-                let df = self.engine.store().dashboard_query(
-                    q.sql,
+                let df = self.engine.period_query(
+                    &q.query,
                     self.scope.period.from,
                     self.scope.period.to,
                     &self.scope.workflows,
@@ -437,7 +449,7 @@ fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
 }
 
 fn portfolio_of(
-    engine: &Incremental,
+    engine: &dyn Engine,
     scope: &Scope,
     catalogue: &[CatalogueEntry],
 ) -> Result<PortfolioParts, ReportError> {
@@ -451,7 +463,7 @@ fn portfolio_of(
 
 /// The weekly trend of the scope, in UTC weeks.
 fn weekly_of(
-    engine: &Incremental,
+    engine: &dyn Engine,
     scope: &Scope,
     catalogue: &[CatalogueEntry],
 ) -> Result<report::Trend, ReportError> {
@@ -469,7 +481,7 @@ fn weekly_of(
 
 /// The regression checks of the last complete week before the period's end.
 fn alerts_of(
-    engine: &Incremental,
+    engine: &dyn Engine,
     scope: &Scope,
     catalogue: &[CatalogueEntry],
 ) -> Result<report::Alerts, ReportError> {

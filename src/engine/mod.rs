@@ -12,13 +12,14 @@
 //! implements it (`store/engine.rs`) and this module imports nothing of the
 //! store.
 
+pub mod follow;
 pub mod parts;
 pub mod spark;
 
 use chrono::NaiveDateTime;
 use polars::prelude::DataFrame;
 
-use crate::model::{CatalogueEntry, RunSample};
+use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
 pub use parts::{Partials, Parts, Version, Versions};
 
@@ -69,6 +70,34 @@ pub trait Engine: Send + Sync {
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)>;
 
+    /// The catalogue as of a moment (`None`: now) with the size of each
+    /// workflow's evidence (current runs, time-study observations).
+    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>>;
+
+    /// Per step of one workflow's runs anchored in `[from, to)`: n, work,
+    /// wait and their shares of cycle time (`queries/steps/report.sql`).
+    fn steps_frame(
+        &self,
+        workflow_id: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<DataFrame>;
+
+    /// The backlog's evidence as of a moment: the candidates (observed, not
+    /// automated) and the residual human share of each automated workflow
+    /// (`queries/backlog/`).
+    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)>;
+
+    /// A dashboard's own query over the current runs of some workflows
+    /// anchored in `[from, to)`, in this engine's dialect.
+    fn period_query(
+        &self,
+        query: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+    ) -> Result<DataFrame>;
+
     /// The kept per-workflow parts of answers, with the versions of the data
     /// now, where this engine keeps them (see [`parts`]).
     fn parts(&self) -> Option<Parts<'_>> {
@@ -89,6 +118,17 @@ pub trait Engine: Send + Sync {
             .pop()
             .ok_or_else(|| EngineError::Shape("one period gave no metric table".into()))
     }
+}
+
+/// A query over the current runs of a period and some workflows (a
+/// dashboard's `query` panel), written once per engine: the DuckDB text binds
+/// `$1` from, `$2` to and `$3` the workflow ids comma-separated; the Spark
+/// text binds `:from`, `:to` and `:workflows` the same way.
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodQuery {
+    pub name: &'static str,
+    pub duckdb: &'static str,
+    pub spark: &'static str,
 }
 
 /// A checked list of period bounds, as both engines bind it.

@@ -88,6 +88,11 @@ impl<'a> Parts<'a> {
 }
 
 impl Parts<'_> {
+    /// How many times each part was computed (see [`Partials::computed`]).
+    pub fn computed(&self) -> HashMap<String, u64> {
+        self.partials.computed()
+    }
+
     /// The part `what` of each of `workflows` for the request `args`: a kept
     /// one where its data has not changed since, the others from one call of
     /// `compute` (given the workflows to compute, in order; it returns one

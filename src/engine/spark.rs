@@ -24,9 +24,9 @@ use polars::prelude::{
 };
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
-use super::{split_periods, Engine, EngineError, Result};
+use super::{split_periods, Engine, EngineError, PeriodQuery, Result};
 use crate::lake::{self, Root};
-use crate::model::{CatalogueEntry, RunSample, Status, Workflow};
+use crate::model::{CatalogueEntry, RunSample, Status, Workflow, WorkflowSummary};
 
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.spark.sql");
 const CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.spark.sql");
@@ -34,6 +34,11 @@ const RUNS_SPAN: &str = include_str!("../../queries/runs/span.spark.sql");
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.spark.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.spark.sql");
 const RUN_FACTS: &str = include_str!("../../queries/engine/run_facts.spark.sql");
+const AS_OF: &str = include_str!("../../queries/engine/as_of.spark.sql");
+const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.spark.sql");
+const STEPS_REPORT: &str = include_str!("../../queries/steps/report.spark.sql");
+const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.spark.sql");
+const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.spark.sql");
 
 /// Spark through Spark Connect, reading the lake under `root`.
 pub struct SparkEngine {
@@ -154,11 +159,13 @@ impl SparkEngine {
             .map_err(|e| engine_error(&format!("reading {path}"), e))?;
         }
         // The facts of a run, over the runs view just made.
-        off_runtime(|| {
-            let df = self.session.sql(RUN_FACTS).map_err(|e| e.to_string())?;
-            df.collect_record_batches().map_err(|e| e.to_string())
-        })
-        .map_err(|e| engine_error("defining run_facts", e))?;
+        for statement in RUN_FACTS.split("\n;\n") {
+            off_runtime(|| {
+                let df = self.session.sql(statement).map_err(|e| e.to_string())?;
+                df.collect_record_batches().map_err(|e| e.to_string())
+            })
+            .map_err(|e| engine_error("defining run_facts", e))?;
+        }
         *current = name.to_string();
         Ok(())
     }
@@ -177,9 +184,11 @@ impl SparkEngine {
         Ok(())
     }
 
-    /// Runs one query with its named parameters and returns its result.
+    /// Runs one query (after the as-of prelude: see [`with_as_of`]) with its
+    /// named parameters, `as_of` among them, and returns its result.
     fn query(&self, sql: &str, args: &[(&str, String)]) -> Result<DataFrame> {
         self.refresh()?;
+        let sql = with_as_of(sql);
         let named: HashMap<String, Expression> = args
             .iter()
             .map(|(k, v)| {
@@ -192,7 +201,7 @@ impl SparkEngine {
         let batches = off_runtime(|| {
             let df = self
                 .session
-                .sql_with_args(sql, Vec::new(), named)
+                .sql_with_args(&sql, Vec::new(), named)
                 .map_err(|e| e.to_string())?;
             df.collect_record_batches().map_err(|e| e.to_string())
         })
@@ -221,7 +230,7 @@ impl Engine for SparkEngine {
     }
 
     fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-        let df = self.query(RUNS_SPAN, &[])?;
+        let df = self.query(RUNS_SPAN, &[("as_of", String::new())])?;
         let at =
             |i: usize| -> Result<Option<NaiveDateTime>> { Ok(timestamp(df.columns()[i].get(0)?)) };
         Ok(match (at(0)?, at(1)?) {
@@ -281,6 +290,74 @@ impl Engine for SparkEngine {
         )?;
         Ok((study, samples_of(&runs, workflow_ids.len())?))
     }
+
+    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
+        let df = self.query(WORKFLOWS_LIST, &[("as_of", opt_ts(as_of))])?;
+        summaries_of(&df)
+    }
+
+    fn steps_frame(
+        &self,
+        workflow_id: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<DataFrame> {
+        self.query(
+            STEPS_REPORT,
+            &[
+                ("workflow", workflow_id.to_string()),
+                ("from", ts(from)),
+                ("to", ts(to)),
+                ("as_of", String::new()),
+            ],
+        )
+    }
+
+    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
+        let args = [("as_of", opt_ts(as_of))];
+        Ok((
+            self.query(BACKLOG_CANDIDATES, &args)?,
+            self.query(BACKLOG_RESIDUAL, &args)?,
+        ))
+    }
+
+    fn period_query(
+        &self,
+        query: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+    ) -> Result<DataFrame> {
+        self.query(
+            query.spark,
+            &[
+                ("from", ts(from)),
+                ("to", ts(to)),
+                ("workflows", workflows.join(",")),
+                ("as_of", String::new()),
+            ],
+        )
+    }
+}
+
+/// `sql` after the common table expressions of `engine/as_of.spark.sql`:
+/// the query's own `WITH` list, if it has one, continues the prelude's.
+/// Static text only: every value is a bound parameter.
+fn with_as_of(sql: &str) -> String {
+    let body = sql.trim_start();
+    // The query's leading comments stay where they are; its WITH goes.
+    let mut rest = body;
+    while rest.starts_with("--") {
+        rest = rest.find('\n').map_or("", |i| rest[i + 1..].trim_start());
+    }
+    let comments = &body[..body.len() - rest.len()];
+    let prelude = AS_OF.trim_end();
+    match rest.strip_prefix("WITH") {
+        Some(own) if own.starts_with(char::is_whitespace) => {
+            format!("WITH\n{prelude},\n{comments}{own}")
+        }
+        _ => format!("WITH\n{prelude}\n{comments}{rest}"),
+    }
 }
 
 /// runs.spark.sql's rows filed by `wf` into one sample per workflow.
@@ -333,65 +410,117 @@ fn timestamp(v: AnyValue<'_>) -> Option<NaiveDateTime> {
     }
 }
 
-/// The catalogue's rows from catalogue.spark.sql's result (its columns in
-/// catalogue.sql's order).
-fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
-    if df.height() == 0 {
-        return Ok(Vec::new());
+/// Reads the cells of a result row by column position, as the catalogue's
+/// queries lay them out (catalogue.sql's order).
+struct Cells<'a> {
+    cols: &'a [Column],
+    what: &'static str,
+}
+
+impl Cells<'_> {
+    fn of<'a>(df: &'a DataFrame, what: &'static str, width: usize) -> Result<Cells<'a>> {
+        if df.width() != width {
+            return Err(EngineError::Shape(format!(
+                "{what} has {} columns, not {width}",
+                df.width()
+            )));
+        }
+        Ok(Cells {
+            cols: df.columns(),
+            what,
+        })
     }
-    let cols = df.columns();
-    if cols.len() != 15 {
-        return Err(EngineError::Shape(format!(
-            "the catalogue has {} columns, not 15",
-            cols.len()
-        )));
-    }
-    let text = |c: usize, i: usize| -> Result<Option<String>> {
-        Ok(match cols[c].get(i)? {
+
+    fn text(&self, c: usize, i: usize) -> Result<Option<String>> {
+        Ok(match self.cols[c].get(i)? {
             AnyValue::Null => None,
             AnyValue::String(s) => Some(s.to_string()),
             AnyValue::StringOwned(s) => Some(s.to_string()),
             other => {
                 return Err(EngineError::Shape(format!(
-                    "catalogue column {c}: {other:?}"
+                    "{} column {c}: {other:?}",
+                    self.what
                 )))
             }
         })
-    };
-    let num = |c: usize, i: usize| -> Result<Option<f64>> {
-        Ok(match cols[c].get(i)? {
+    }
+
+    fn need_text(&self, c: usize, i: usize, name: &str) -> Result<String> {
+        self.text(c, i)?
+            .ok_or_else(|| EngineError::Shape(format!("{}: {name} is missing", self.what)))
+    }
+
+    fn num(&self, c: usize, i: usize) -> Result<Option<f64>> {
+        Ok(match self.cols[c].get(i)? {
             AnyValue::Float64(x) => Some(x),
             AnyValue::Int64(x) => Some(x as f64),
             _ => None,
         })
-    };
-    let at =
-        |c: usize, i: usize| -> Result<Option<NaiveDateTime>> { Ok(timestamp(cols[c].get(i)?)) };
-    let need = |v: Option<String>, what: &str| {
-        v.ok_or_else(|| EngineError::Shape(format!("catalogue: {what} is missing")))
-    };
+    }
+
+    fn count(&self, c: usize, i: usize) -> Result<i64> {
+        Ok(self.num(c, i)?.unwrap_or(0.0) as i64)
+    }
+
+    fn at(&self, c: usize, i: usize) -> Result<Option<NaiveDateTime>> {
+        Ok(timestamp(self.cols[c].get(i)?))
+    }
+
+    fn need_at(&self, c: usize, i: usize, name: &str) -> Result<NaiveDateTime> {
+        self.at(c, i)?
+            .ok_or_else(|| EngineError::Shape(format!("{}: {name} is missing", self.what)))
+    }
+
+    /// The workflow in columns 0 to 10 of row `i`.
+    fn workflow(&self, i: usize) -> Result<Workflow> {
+        Ok(Workflow {
+            workflow_id: self.need_text(0, i, "workflow_id")?,
+            name: self.need_text(1, i, "name")?,
+            owner: self.need_text(2, i, "owner")?,
+            team: self.text(3, i)?,
+            category: self.need_text(4, i, "category")?,
+            hourly_cost: self.num(5, i)?,
+            currency: self.text(6, i)?,
+            sla_response_minutes: self.num(7, i)?,
+            sla_cycle_minutes: self.num(8, i)?,
+            automated_since: self.at(9, i)?,
+            baseline_minutes_per_item: self.num(10, i)?,
+        })
+    }
+}
+
+/// The catalogue's rows from catalogue.spark.sql's result.
+fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let c = Cells::of(df, "the catalogue", 15)?;
     (0..df.height())
         .map(|i| {
             Ok(CatalogueEntry {
-                workflow: Workflow {
-                    workflow_id: need(text(0, i)?, "workflow_id")?,
-                    name: need(text(1, i)?, "name")?,
-                    owner: need(text(2, i)?, "owner")?,
-                    team: text(3, i)?,
-                    category: need(text(4, i)?, "category")?,
-                    hourly_cost: num(5, i)?,
-                    currency: text(6, i)?,
-                    sla_response_minutes: num(7, i)?,
-                    sla_cycle_minutes: num(8, i)?,
-                    automated_since: at(9, i)?,
-                    baseline_minutes_per_item: num(10, i)?,
-                },
-                recorded_at: at(11, i)?.ok_or_else(|| {
-                    EngineError::Shape("catalogue: recorded_at is missing".into())
-                })?,
-                b: num(12, i)?,
-                b_source: need(text(13, i)?, "b_source")?,
-                baseline_observations: num(14, i)?.unwrap_or(0.0) as i64,
+                workflow: c.workflow(i)?,
+                recorded_at: c.need_at(11, i, "recorded_at")?,
+                b: c.num(12, i)?,
+                b_source: c.need_text(13, i, "b_source")?,
+                baseline_observations: c.count(14, i)?,
+            })
+        })
+        .collect()
+}
+
+/// The workflow list's rows from list.spark.sql's result.
+fn summaries_of(df: &DataFrame) -> Result<Vec<WorkflowSummary>> {
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let c = Cells::of(df, "the workflow list", 14)?;
+    (0..df.height())
+        .map(|i| {
+            Ok(WorkflowSummary {
+                workflow: c.workflow(i)?,
+                runs: c.count(11, i)?,
+                baseline_observations: c.count(12, i)?,
+                recorded_at: c.need_at(13, i, "recorded_at")?,
             })
         })
         .collect()
@@ -484,7 +613,27 @@ fn decimal_text(v: i128, scale: i8) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::decimal_text;
+    use super::{decimal_text, with_as_of, AS_OF};
+
+    /// A query's own WITH list continues the prelude's; a query without one
+    /// follows it; leading comments stay in front of the query's own text.
+    #[test]
+    fn the_as_of_prelude_comes_first() {
+        let prelude = AS_OF.trim_end();
+        let own = with_as_of("-- one\n-- two\nWITH x AS (SELECT 1)\nSELECT * FROM x");
+        assert_eq!(
+            own,
+            format!("WITH\n{prelude},\n-- one\n-- two\n x AS (SELECT 1)\nSELECT * FROM x")
+        );
+        let bare = with_as_of("-- one\nSELECT * FROM catalogue");
+        assert_eq!(
+            bare,
+            format!("WITH\n{prelude}\n-- one\nSELECT * FROM catalogue")
+        );
+        // A name that begins with WITH is not the keyword.
+        let named = with_as_of("WITHIN");
+        assert_eq!(named, format!("WITH\n{prelude}\nWITHIN"));
+    }
 
     #[test]
     fn decimal_text_places_the_point() {

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use crate::keep::{Keeper, Served};
+use crate::keep::{Keeper, Now, Served};
 use crate::store::Store;
 
 /// How many answers are kept; beyond it the least recently requested goes.
@@ -35,10 +35,16 @@ pub struct Answers {
 }
 
 impl Answers {
+    /// The answers computed from the DuckDB file.
     pub fn new(store: &Store) -> Answers {
         let s = store.clone();
+        Answers::over(Arc::new(move || s.freshness()))
+    }
+
+    /// The answers computed from data that stands where `now` says.
+    pub fn over(now: Now) -> Answers {
         Answers {
-            keeper: Keeper::new(CAPACITY, Arc::new(move || s.freshness())),
+            keeper: Keeper::new(CAPACITY, now),
         }
     }
 

@@ -23,6 +23,7 @@ enum ErrorKind {
     TooLarge,
     Unsupported,
     Unprocessable,
+    Conflict,
     Internal,
 }
 
@@ -79,6 +80,14 @@ impl ApiError {
         }
     }
 
+    /// The request cannot be done by this server as it runs (409).
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::Conflict,
+            detail: detail.into(),
+        }
+    }
+
     /// A server-side failure: logged with an id; the client sees only the id.
     pub fn internal(e: impl std::fmt::Display) -> Self {
         let id = NEXT_ERROR_ID.fetch_add(1, Ordering::Relaxed);
@@ -98,6 +107,7 @@ impl ApiError {
             ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -129,6 +139,12 @@ impl From<ReportError> for ApiError {
             ReportError::Engine(e) => ApiError::internal(e),
             ReportError::Metrics(e) => ApiError::internal(e),
         }
+    }
+}
+
+impl From<crate::engine::EngineError> for ApiError {
+    fn from(e: crate::engine::EngineError) -> Self {
+        ApiError::internal(e)
     }
 }
 

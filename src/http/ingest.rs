@@ -30,6 +30,25 @@ pub(super) struct IngestQuery {
     name: Option<String>,
 }
 
+/// A server that reports from a lake takes no ingest: the lake is written
+/// only by `yardstick lake publish`, from the DuckDB file where rows are
+/// validated, deduplicated and versioned. Every ingest route answers 409
+/// saying so (a layer over the routes in [`super::app`]).
+pub(super) async fn refused_on_lake(
+    State(st): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match &st.lake {
+        Some(lake) if request.uri().path().starts_with("/api/v1/ingest/") => ApiError::conflict(format!(
+            "this server reports from {lake}, which only `yardstick lake publish` writes: \
+             ingest into the DuckDB file (`yardstick ingest`, or a server on the file), then publish"
+        ))
+        .into_response(),
+        _ => next.run(request).await,
+    }
+}
+
 /// The query of a file ingest, read after the kind and before the body so
 /// that a bad request gets the same refusal as ever.
 type Params = Result<Fixed<IngestQuery>, ApiError>;

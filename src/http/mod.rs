@@ -30,7 +30,10 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Json, Router};
 
-use crate::engine::Partials;
+use std::sync::Arc;
+
+use crate::engine::follow::Following;
+use crate::engine::{Engine, Partials};
 use crate::store::Incremental;
 use crate::store::Store;
 use auth::{Need, Routes};
@@ -54,10 +57,14 @@ pub struct AppState {
     pub answers: answers::Answers,
     /// The writer that stores runs pushed one at a time in groups (group commit).
     pub group: crate::ingest::group::GroupWriter,
-    /// The store read with per-workflow partial results kept, which the
-    /// dashboards and the kept answers share: a push recomputes only the
-    /// workflows it changed.
-    pub engine: Incremental,
+    /// What the reports and dashboards are computed through: the store read
+    /// with per-workflow partial results kept, which the dashboards and the
+    /// kept answers share (a push recomputes only the workflows it changed),
+    /// or a lake ([`AppState::from_lake`]).
+    pub engine: Arc<dyn Engine>,
+    /// When the reports come from a lake: which (the engine and the lake),
+    /// said by every refused ingest. `None`: the --db file.
+    pub lake: Option<String>,
 }
 
 impl AppState {
@@ -84,8 +91,28 @@ impl AppState {
             access,
             answers: answers::Answers::new(&store),
             group: crate::ingest::group::GroupWriter::start(store.clone()),
-            engine,
+            engine: Arc::new(engine),
+            lake: None,
             store,
+        }
+    }
+
+    /// This state with its reports and dashboards computed through a lake
+    /// engine that follows the committed snapshot (`what` names the engine
+    /// and the lake). The --db file keeps the tokens, batches and rejects;
+    /// ingest is refused, as the lake is written only by `lake publish`.
+    pub fn from_lake(self, lake: Arc<Following>, what: String) -> AppState {
+        let now = {
+            let lake = lake.clone();
+            Arc::new(move || lake.freshness())
+        };
+        let engine: Arc<dyn Engine> = lake;
+        AppState {
+            cache: crate::dashboard::cache::Cache::over(engine.clone(), now.clone()),
+            answers: answers::Answers::over(now),
+            engine,
+            lake: Some(what),
+            ..self
         }
     }
 
@@ -141,6 +168,10 @@ pub fn app(state: AppState) -> Router {
     routes()
         .into_router()
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ingest::refused_on_lake,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::check,
@@ -228,14 +259,14 @@ async fn kept<F>(
     compute: F,
 ) -> Result<Response, ApiError>
 where
-    F: FnOnce(&Incremental) -> Result<answers::Answer, ApiError> + Send + 'static,
+    F: FnOnce(&dyn Engine) -> Result<answers::Answer, ApiError> + Send + 'static,
 {
     let (answers, engine) = (st.answers.clone(), st.engine.clone());
     let served = blocking(move || {
         if current.0 {
-            answers.get_current(key, move || compute(&engine))
+            answers.get_current(key, move || compute(engine.as_ref()))
         } else {
-            answers.get(key, move || compute(&engine))
+            answers.get(key, move || compute(engine.as_ref()))
         }
     })
     .await?;

@@ -25,9 +25,9 @@ pub(super) async fn overview(
     let to = q.to.filter(|s| !s.is_empty());
     let st_dashboards = st.dashboards.clone();
     let result = blocking(move || {
-        let period = report::resolve_period(&st.engine, from.as_deref(), to.as_deref())?;
+        let period = report::resolve_period(st.engine.as_ref(), from.as_deref(), to.as_deref())?;
         match period {
-            Some(p) => Ok(Some(report::metric_table(&st.engine, p, &[])?)),
+            Some(p) => Ok(Some(report::metric_table(st.engine.as_ref(), p, &[])?)),
             None => Ok(None),
         }
     })

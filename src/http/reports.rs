@@ -208,7 +208,8 @@ pub(super) async fn alerts(
     Fixed(q): Fixed<AlertsQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let tz = q.tz.unwrap_or_else(|| "UTC".into());
-    let alerts = blocking(move || Ok(report::alerts(&st.engine, q.at.as_deref(), &tz)?)).await?;
+    let alerts =
+        blocking(move || Ok(report::alerts(st.engine.as_ref(), q.at.as_deref(), &tz)?)).await?;
     Ok(Json(
         serde_json::to_value(alerts).map_err(ApiError::internal)?,
     ))
@@ -226,7 +227,7 @@ pub(super) async fn backlog(
     Fixed(q): Fixed<AsOfQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let backlog = blocking(move || Ok(report::backlog(&st.store, as_of)?)).await?;
+    let backlog = blocking(move || Ok(report::backlog(st.engine.as_ref(), as_of)?)).await?;
     Ok(Json(
         serde_json::to_value(backlog).map_err(ApiError::internal)?,
     ))
@@ -257,7 +258,7 @@ pub(super) async fn steps(
         .map_err(ApiError::bad_request)?;
     let (period, table) = blocking(move || {
         Ok(report::steps(
-            &st.store,
+            st.engine.as_ref(),
             &workflow,
             q.from.as_deref(),
             q.to.as_deref(),

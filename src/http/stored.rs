@@ -18,7 +18,7 @@ pub(super) async fn workflows(
     Fixed(q): Fixed<AsOfQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
-    let wfs = blocking(move || Ok(st.store.workflows(as_of)?)).await?;
+    let wfs = blocking(move || Ok(st.engine.workflows(as_of)?)).await?;
     Ok(Json(serde_json::json!({ "workflows": wfs })))
 }
 

@@ -98,6 +98,22 @@ fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// One metric family: its `# HELP` and `# TYPE` lines, then one line per
+/// sample, the family's name followed by the sample (a suffix, labels and the
+/// value, as in `{field="status"} 2`).
+fn family(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = String>,
+) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    for sample in samples {
+        out.push_str(&format!("{name}{sample}\n"));
+    }
+}
+
 /// `GET /metrics`: Prometheus text format, version 0.0.4.
 pub async fn metrics(State(st): State<AppState>) -> Response {
     let db_bytes: u64 = [
@@ -110,51 +126,56 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
     .sum();
     let mut out = String::new();
     with(|c| {
-        out.push_str("# HELP yardstick_http_requests_total HTTP requests answered.\n");
-        out.push_str("# TYPE yardstick_http_requests_total counter\n");
-        for ((m, s), n) in &c.requests {
-            out.push_str(&format!(
-                "yardstick_http_requests_total{{method=\"{}\",status=\"{s}\"}} {n}\n",
-                label(m)
-            ));
-        }
-        out.push_str("# HELP yardstick_http_request_duration_seconds Time to answer a request.\n");
-        out.push_str("# TYPE yardstick_http_request_duration_seconds histogram\n");
-        for (b, n) in BUCKETS.iter().zip(c.latency_buckets) {
-            out.push_str(&format!(
-                "yardstick_http_request_duration_seconds_bucket{{le=\"{b}\"}} {n}\n"
-            ));
-        }
-        out.push_str(&format!(
-            "yardstick_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n",
-            c.latency_count
-        ));
-        out.push_str(&format!(
-            "yardstick_http_request_duration_seconds_sum {}\nyardstick_http_request_duration_seconds_count {}\n",
-            c.latency_sum, c.latency_count
-        ));
-        out.push_str(
-            "# HELP yardstick_ingest_rows_total Rows read by HTTP ingests, by kind and outcome.\n",
+        family(
+            &mut out,
+            "yardstick_http_requests_total",
+            "counter",
+            "HTTP requests answered.",
+            c.requests
+                .iter()
+                .map(|((m, s), n)| format!("{{method=\"{}\",status=\"{s}\"}} {n}", label(m))),
         );
-        out.push_str("# TYPE yardstick_ingest_rows_total counter\n");
-        for ((k, o), n) in &c.rows {
-            out.push_str(&format!(
-                "yardstick_ingest_rows_total{{kind=\"{}\",outcome=\"{o}\"}} {n}\n",
-                label(k)
-            ));
-        }
-        out.push_str("# HELP yardstick_rejects_total Reject problems of HTTP ingests, by field.\n");
-        out.push_str("# TYPE yardstick_rejects_total counter\n");
-        for (f, n) in &c.rejects {
-            out.push_str(&format!(
-                "yardstick_rejects_total{{field=\"{}\"}} {n}\n",
-                label(f)
-            ));
-        }
+        let buckets = BUCKETS
+            .iter()
+            .zip(c.latency_buckets)
+            .map(|(b, n)| format!("_bucket{{le=\"{b}\"}} {n}"));
+        family(
+            &mut out,
+            "yardstick_http_request_duration_seconds",
+            "histogram",
+            "Time to answer a request.",
+            buckets.chain([
+                format!("_bucket{{le=\"+Inf\"}} {}", c.latency_count),
+                format!("_sum {}", c.latency_sum),
+                format!("_count {}", c.latency_count),
+            ]),
+        );
+        family(
+            &mut out,
+            "yardstick_ingest_rows_total",
+            "counter",
+            "Rows read by HTTP ingests, by kind and outcome.",
+            c.rows
+                .iter()
+                .map(|((k, o), n)| format!("{{kind=\"{}\",outcome=\"{o}\"}} {n}", label(k))),
+        );
+        family(
+            &mut out,
+            "yardstick_rejects_total",
+            "counter",
+            "Reject problems of HTTP ingests, by field.",
+            c.rejects
+                .iter()
+                .map(|(f, n)| format!("{{field=\"{}\"}} {n}", label(f))),
+        );
     });
-    out.push_str("# HELP yardstick_db_bytes Size of the database file and its write-ahead log.\n");
-    out.push_str("# TYPE yardstick_db_bytes gauge\n");
-    out.push_str(&format!("yardstick_db_bytes {db_bytes}\n"));
+    family(
+        &mut out,
+        "yardstick_db_bytes",
+        "gauge",
+        "Size of the database file and its write-ahead log.",
+        [format!(" {db_bytes}")],
+    );
     (
         [(
             header::CONTENT_TYPE,

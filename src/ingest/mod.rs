@@ -137,41 +137,23 @@ impl Report {
 
 /// Reads and validates an input against the catalogue `known`.
 pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, ReadError> {
-    let mut rows_read = 0u64;
-    let mut rejects = Vec::new();
-    let mut accepted = 0u64;
-    let mut keep = |r: Result<(), Reject>| match r {
-        Ok(()) => accepted += 1,
-        Err(r) => rejects.push(r),
-    };
+    let mut tally = Tally::default();
     let (warnings, rows, superseded) = match input.kind {
         Kind::Workflows => {
-            let mut d = Dedup::default();
-            let w = read::read(input.kind, input.format, input.bytes, |rec| {
-                rows_read += 1;
-                PROGRESS.fetch_add(1, Ordering::Relaxed);
-                keep(validate::workflow(&rec).map(|w| d.push(w.workflow_id.clone(), w)));
+            let (w, d) = read_deduped(input, &mut tally, |rec| {
+                validate::workflow(rec).map(|w| (w.workflow_id.clone(), w))
             })?;
             (w, Rows::Workflows(d.rows), d.superseded)
         }
         Kind::Runs => {
-            let mut d = Dedup::default();
-            let w = read::read(input.kind, input.format, input.bytes, |rec| {
-                rows_read += 1;
-                PROGRESS.fetch_add(1, Ordering::Relaxed);
-                keep(
-                    validate::run(&rec, known)
-                        .map(|r| d.push(format!("{}\u{1f}{}", r.source, r.run_id), r)),
-                );
+            let (w, d) = read_deduped(input, &mut tally, |rec| {
+                validate::run(rec, known).map(|r| (format!("{}\u{1f}{}", r.source, r.run_id), r))
             })?;
             (w, Rows::Runs(d.rows), d.superseded)
         }
         Kind::Baselines => {
-            let mut d = Dedup::default();
-            let w = read::read(input.kind, input.format, input.bytes, |rec| {
-                rows_read += 1;
-                PROGRESS.fetch_add(1, Ordering::Relaxed);
-                keep(validate::baseline(&rec, known).map(|o| {
+            let (w, d) = read_deduped(input, &mut tally, |rec| {
+                validate::baseline(rec, known).map(|o| {
                     let key = format!(
                         "{}\u{1f}{}\u{1f}{}\u{1f}{}",
                         o.study,
@@ -179,37 +161,31 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
                         o.observed_at,
                         o.performer.as_deref().unwrap_or("")
                     );
-                    d.push(key, o)
-                }));
+                    (key, o)
+                })
             })?;
             (w, Rows::Baselines(d.rows), d.superseded)
         }
         Kind::Steps => {
             // `known` holds the stored runs as `source\u{1f}run_id`.
-            let mut d = Dedup::default();
-            let w = read::read(input.kind, input.format, input.bytes, |rec| {
-                rows_read += 1;
-                PROGRESS.fetch_add(1, Ordering::Relaxed);
-                keep(validate::step(&rec).and_then(|s| {
-                    let run = format!("{}\u{1f}{}", s.source, s.run_id);
-                    if !known.contains(&run) {
-                        return Err(Reject {
-                            line: rec.line,
-                            key: Some(s.run_id.clone()),
-                            raw: rec.raw.to_string(),
-                            problems: vec![crate::model::Problem {
-                                field: Some("run_id".into()),
-                                reason: format!(
-                                    "no stored run `{}` from source `{}`: ingest the runs before their steps",
-                                    s.run_id, s.source
-                                ),
-                            }],
-                        });
-                    }
-                    let key = format!("{run}\u{1f}{}\u{1f}{}", s.step, s.started_at);
-                    d.push(key, s);
-                    Ok(())
-                }));
+            let (w, d) = read_deduped(input, &mut tally, |rec| {
+                let s = validate::step(rec)?;
+                let run = format!("{}\u{1f}{}", s.source, s.run_id);
+                if !known.contains(&run) {
+                    return Err(Reject {
+                        line: rec.line,
+                        key: Some(s.run_id.clone()),
+                        raw: rec.raw.to_string(),
+                        problems: vec![crate::model::Problem {
+                            field: Some("run_id".into()),
+                            reason: format!(
+                                "no stored run `{}` from source `{}`: ingest the runs before their steps",
+                                s.run_id, s.source
+                            ),
+                        }],
+                    });
+                }
+                Ok((format!("{run}\u{1f}{}\u{1f}{}", s.step, s.started_at), s))
             })?;
             // Number each run's steps by start time.
             let mut steps = d.rows;
@@ -237,13 +213,44 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
         }
     };
     Ok(Prepared {
-        rows_read,
-        accepted,
+        rows_read: tally.rows_read,
+        accepted: tally.accepted,
         superseded_in_input: superseded,
         rows,
-        rejects,
+        rejects: tally.rejects,
         warnings,
     })
+}
+
+/// What [`prepare`] counts of an input as it reads it.
+#[derive(Default)]
+struct Tally {
+    rows_read: u64,
+    accepted: u64,
+    rejects: Vec<Reject>,
+}
+
+/// Reads every record of `input`, turns each into a row and its identity (or
+/// a reject) with `row`, and keeps the last row of each identity. Returns the
+/// reader's warnings and the rows.
+fn read_deduped<T>(
+    input: &Input<'_>,
+    tally: &mut Tally,
+    mut row: impl FnMut(&read::RawRecord<'_>) -> Result<(String, T), Reject>,
+) -> Result<(Vec<String>, Dedup<T>), ReadError> {
+    let mut d = Dedup::default();
+    let warnings = read::read(input.kind, input.format, input.bytes, |rec| {
+        tally.rows_read += 1;
+        PROGRESS.fetch_add(1, Ordering::Relaxed);
+        match row(&rec) {
+            Ok((key, r)) => {
+                d.push(key, r);
+                tally.accepted += 1;
+            }
+            Err(r) => tally.rejects.push(r),
+        }
+    })?;
+    Ok((warnings, d))
 }
 
 /// Reads, validates and stores one input. Rejected rows are stored with their

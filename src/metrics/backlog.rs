@@ -2,10 +2,10 @@
 //! ranked by the manual hours they take each week, with what automating them
 //! would reclaim a year under stated assumptions. No I/O.
 
-use polars::prelude::{DataFrame, DataType};
+use polars::prelude::DataFrame;
 use serde::Serialize;
 
-use super::MetricsError;
+use super::{real_column, real_values, text_column, MetricsError};
 
 /// Working weeks in a year for the projection.
 pub const WEEKS_PER_YEAR: f64 = 52.0;
@@ -50,30 +50,13 @@ pub struct Backlog {
     pub rows: Vec<BacklogRow>,
 }
 
-fn col_f64(df: &DataFrame, n: &str) -> Result<Vec<Option<f64>>, MetricsError> {
-    Ok(df
-        .column(n)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect())
-}
-
-fn col_str(df: &DataFrame, n: &str) -> Result<Vec<Option<String>>, MetricsError> {
-    let c = df.column(n)?.cast(&DataType::String)?;
-    Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
-}
-
 /// Ranks the candidates of `queries/backlog/candidates.sql`, projecting with
 /// the median residual share of `queries/backlog/residual.sql`.
 pub fn backlog(candidates: &DataFrame, residuals: &DataFrame) -> Result<Backlog, MetricsError> {
     let mut shares: Vec<f64> = if residuals.height() == 0 {
         Vec::new()
     } else {
-        col_f64(residuals, "residual_share")?
-            .into_iter()
-            .flatten()
-            .collect()
+        real_values(residuals, "residual_share")?
     };
     shares.sort_by(f64::total_cmp);
     let (residual_share, residual_source) = if shares.is_empty() {
@@ -103,17 +86,17 @@ pub fn backlog(candidates: &DataFrame, residuals: &DataFrame) -> Result<Backlog,
             rows: Vec::new(),
         });
     }
-    let ids = col_str(candidates, "workflow_id")?;
-    let names = col_str(candidates, "name")?;
-    let owners = col_str(candidates, "owner")?;
-    let teams = col_str(candidates, "team")?;
-    let cats = col_str(candidates, "category")?;
-    let costs = col_f64(candidates, "hourly_cost")?;
-    let curs = col_str(candidates, "currency")?;
-    let obs = col_f64(candidates, "observations")?;
-    let handle = col_f64(candidates, "mean_handle_minutes")?;
-    let err = col_f64(candidates, "error_share")?;
-    let weeks = col_f64(candidates, "study_weeks")?;
+    let ids = text_column(candidates, "workflow_id")?;
+    let names = text_column(candidates, "name")?;
+    let owners = text_column(candidates, "owner")?;
+    let teams = text_column(candidates, "team")?;
+    let cats = text_column(candidates, "category")?;
+    let costs = real_column(candidates, "hourly_cost")?;
+    let curs = text_column(candidates, "currency")?;
+    let obs = real_column(candidates, "observations")?;
+    let handle = real_column(candidates, "mean_handle_minutes")?;
+    let err = real_column(candidates, "error_share")?;
+    let weeks = real_column(candidates, "study_weeks")?;
     let mut rows: Vec<BacklogRow> = (0..candidates.height())
         .map(|i| {
             let n = obs[i].unwrap_or(0.0);

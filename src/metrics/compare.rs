@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::{Column, DataFrame, DataType};
 use serde::Serialize;
 
-use super::MetricsError;
+use super::{real_values, MetricsError};
 use crate::model::{serialize_opt_timestamp, RunSample, Status, Workflow};
 
 /// The fields of a comparison row, in order.
@@ -143,11 +143,6 @@ impl Side {
     }
 }
 
-fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, MetricsError> {
-    let c: Column = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.iter().collect())
-}
-
 /// Splits a frame ordered by `workflow_id` into one frame per workflow, in
 /// order (slices share the data). A workflow without rows gets none: see
 /// [`frame_of`].
@@ -195,20 +190,11 @@ fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
         return Ok(Side::default());
     }
     Ok(Side {
-        cycle: f64_col(study, "cycle_minutes")?
-            .into_iter()
-            .flatten()
-            .collect(),
-        response: f64_col(study, "response_minutes")?
-            .into_iter()
-            .flatten()
-            .collect(),
-        error: f64_col(study, "had_error")?.into_iter().flatten().collect(),
+        cycle: real_values(study, "cycle_minutes")?,
+        response: real_values(study, "response_minutes")?,
+        error: real_values(study, "had_error")?,
         escalation: Vec::new(),
-        human: f64_col(study, "handle_minutes")?
-            .into_iter()
-            .flatten()
-            .collect(),
+        human: real_values(study, "handle_minutes")?,
     })
 }
 
@@ -1034,7 +1020,7 @@ mod tests {
         let parts = split_by_workflow(&df).unwrap();
         let got: Vec<(&str, Vec<Option<f64>>)> = parts
             .iter()
-            .map(|(id, f)| (id.as_str(), f64_col(f, "x").unwrap()))
+            .map(|(id, f)| (id.as_str(), crate::metrics::real_column(f, "x").unwrap()))
             .collect();
         assert_eq!(
             got,

@@ -180,6 +180,24 @@ pub struct MetricTableJson<'a> {
     pub assumptions: &'a [Assumption],
 }
 
+/// A column of an engine's frame as optional floats, whatever its numeric
+/// type (an all-null column, untyped, included).
+pub(crate) fn real_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, MetricsError> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().collect())
+}
+
+/// The values of a column of an engine's frame, as floats, nulls left out.
+pub(crate) fn real_values(df: &DataFrame, name: &str) -> Result<Vec<f64>, MetricsError> {
+    Ok(real_column(df, name)?.into_iter().flatten().collect())
+}
+
+/// A column of an engine's frame as optional text.
+pub(crate) fn text_column(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, MetricsError> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+}
+
 impl MetricTable {
     /// Checks an engine result against the metric table's fields and types,
     /// casting all-null columns to their declared type.

@@ -5,7 +5,7 @@
 use polars::prelude::{DataFrame, DataType};
 use serde::Serialize;
 
-use super::MetricsError;
+use super::{real_column, text_column, MetricsError};
 
 /// One step's row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,15 +54,6 @@ pub const FIELDS: [&str; 10] = [
     "bottleneck",
 ];
 
-fn f64s(df: &DataFrame, n: &str) -> Result<Vec<Option<f64>>, MetricsError> {
-    Ok(df
-        .column(n)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .collect())
-}
-
 /// Builds the table from the engine's frame, marking the bottleneck.
 pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsError> {
     if df.height() == 0 {
@@ -73,12 +64,9 @@ pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsErro
             bottleneck: None,
         });
     }
-    let names: Vec<String> = df
-        .column("step")?
-        .cast(&DataType::String)?
-        .str()?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
+    let names: Vec<String> = text_column(df, "step")?
+        .into_iter()
+        .map(Option::unwrap_or_default)
         .collect();
     let n: Vec<i64> = df
         .column("n")?
@@ -94,12 +82,12 @@ pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsErro
         .get(0)
         .unwrap_or(0);
     let (wm, wp, am, ap, ws, as_) = (
-        f64s(df, "work_mean_min")?,
-        f64s(df, "work_p50_min")?,
-        f64s(df, "wait_mean_min")?,
-        f64s(df, "wait_p50_min")?,
-        f64s(df, "work_share")?,
-        f64s(df, "wait_share")?,
+        real_column(df, "work_mean_min")?,
+        real_column(df, "work_p50_min")?,
+        real_column(df, "wait_mean_min")?,
+        real_column(df, "wait_p50_min")?,
+        real_column(df, "work_share")?,
+        real_column(df, "wait_share")?,
     );
     let mut rows: Vec<StepRow> = (0..df.height())
         .map(|i| StepRow {

@@ -131,47 +131,30 @@ mod tests {
         crate::model::parse_timestamp(s).unwrap()
     }
 
+    /// The weeks in Madrid of `[from, to)`, both UTC timestamps.
+    fn madrid_weeks(from: &str, to: &str) -> Vec<Bucket> {
+        let tz = parse_tz("Europe/Madrid").unwrap();
+        buckets(Granularity::Week, tz, utc(from), utc(to), 10).unwrap()
+    }
+
     #[test]
     fn a_sunday_evening_in_madrid_belongs_to_its_own_week() {
         // Sunday 2026-03-08 23:30 in Madrid (UTC+1) is 22:30 UTC: still the week of Monday 03-02,
         // whose end is Monday 03-09 00:00 Madrid = 03-08 23:00 UTC.
-        let tz = parse_tz("Europe/Madrid").unwrap();
-        let b = buckets(
-            Granularity::Week,
-            tz,
-            utc("2026-03-08T22:30:00Z"),
-            utc("2026-03-08T22:31:00Z"),
-            10,
-        )
-        .unwrap();
+        let b = madrid_weeks("2026-03-08T22:30:00Z", "2026-03-08T22:31:00Z");
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].start_local.to_string(), "2026-03-02");
         assert_eq!(b[0].start, utc("2026-03-01T23:00:00Z"));
         assert_eq!(b[0].end, utc("2026-03-08T23:00:00Z"));
         // The same instant in UTC falls in the same week; 30 minutes later in Madrid it is Monday.
-        let b = buckets(
-            Granularity::Week,
-            tz,
-            utc("2026-03-08T23:30:00Z"),
-            utc("2026-03-08T23:31:00Z"),
-            10,
-        )
-        .unwrap();
+        let b = madrid_weeks("2026-03-08T23:30:00Z", "2026-03-08T23:31:00Z");
         assert_eq!(b[0].start_local.to_string(), "2026-03-09");
     }
 
     #[test]
     fn weeks_across_daylight_saving_are_bounded_by_local_midnight() {
         // Madrid moves to UTC+2 on Sunday 2026-03-29: that week is 167 hours long.
-        let tz = parse_tz("Europe/Madrid").unwrap();
-        let b = buckets(
-            Granularity::Week,
-            tz,
-            utc("2026-03-23T12:00:00Z"),
-            utc("2026-04-01T00:00:00Z"),
-            10,
-        )
-        .unwrap();
+        let b = madrid_weeks("2026-03-23T12:00:00Z", "2026-04-01T00:00:00Z");
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].end - b[0].start, Duration::hours(167));
         assert_eq!(b[1].start, utc("2026-03-29T22:00:00Z"));

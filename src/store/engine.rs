@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use polars::prelude::DataFrame;
 
 use super::{Store, StoreError};
-use crate::engine::{Engine, EngineError, Result};
-use crate::model::{CatalogueEntry, RunSample};
+use crate::engine::{Engine, EngineError, PeriodQuery, Result};
+use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
 impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
@@ -69,5 +69,32 @@ impl Engine for Store {
             to,
             as_of,
         )?)
+    }
+
+    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
+        Ok(Store::workflows(self, as_of)?)
+    }
+
+    fn steps_frame(
+        &self,
+        workflow_id: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<DataFrame> {
+        Ok(Store::steps_frame(self, workflow_id, from, to)?)
+    }
+
+    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
+        Ok(Store::backlog_frames(self, as_of)?)
+    }
+
+    fn period_query(
+        &self,
+        query: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+    ) -> Result<DataFrame> {
+        Ok(self.dashboard_query(query.duckdb, from, to, workflows)?)
     }
 }

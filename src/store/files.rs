@@ -1,25 +1,20 @@
 //! DuckDB as a file reader and writer, apart from the Yardstick database:
 //! Parquet input read row by row as text (so it goes through the same
-//! validation as CSV), CSV converted to Parquet, and the benchmark's "engine
-//! limit" — DuckDB loading a file into a plain table with its own readers, and
-//! the hand-written metric query over such tables.
+//! validation as CSV), and CSV converted to Parquet (`yardstick generate
+//! --formats parquet`). The benchmark's peers — DuckDB loading a file into a
+//! plain table with its own readers, and the hand-written metric query — are
+//! the harness's own, in `bench/`.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
 use duckdb::arrow::array::{Array, AsArray};
 use duckdb::arrow::datatypes::DataType;
 use duckdb::{params, Connection};
-use polars::prelude::DataFrame;
 
-use super::{frame, Result, StoreError};
+use super::{Result, StoreError};
 
 const PARQUET_ROWS: &str = include_str!("../../queries/files/parquet_rows.sql");
-const LOAD_CSV: &str = include_str!("../../queries/bench/load_csv.sql");
-const LOAD_PARQUET: &str = include_str!("../../queries/bench/load_parquet.sql");
-const LOAD_CATALOGUE: &str = include_str!("../../queries/bench/load_catalogue.sql");
-const HAND_METRICS: &str = include_str!("../../queries/bench/hand_metrics.sql");
 
 fn path_text(p: &Path) -> Result<String> {
     p.to_str()
@@ -106,67 +101,4 @@ pub fn csv_to_parquet(csv: &Path, parquet: &Path) -> Result<u64> {
         "COPY (SELECT * FROM read_csv($1::VARCHAR)) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
     );
     Ok(conn.execute(&sql, params![path_text(csv)?])? as u64)
-}
-
-/// The format DuckDB loads a file from, for [`load_plain`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlainFormat {
-    Csv,
-    Parquet,
-}
-
-/// DuckDB's own reader loading a run file into the plain table `bench_runs`
-/// of the database file `db`, in one statement: the engine limit an ingest is
-/// measured against. Returns the rows loaded.
-pub fn load_plain(db: &Path, file: &Path, format: PlainFormat) -> Result<u64> {
-    let conn = Connection::open(db)?;
-    let sql = match format {
-        PlainFormat::Csv => LOAD_CSV,
-        PlainFormat::Parquet => LOAD_PARQUET,
-    };
-    Ok(conn.execute(sql, params![path_text(file)?])? as u64)
-}
-
-/// Loads the catalogue and time studies beside `bench_runs`, as plain tables.
-pub fn load_plain_catalogue(db: &Path, workflows: &Path, baselines: &Path) -> Result<()> {
-    let conn = Connection::open(db)?;
-    let mut stmts = LOAD_CATALOGUE.split(';').map(str::trim).filter(|s| {
-        s.lines()
-            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
-    });
-    let (Some(w), Some(b)) = (stmts.next(), stmts.next()) else {
-        return Err(StoreError::Shape(
-            "load_catalogue.sql needs two statements".into(),
-        ));
-    };
-    conn.execute(w, params![path_text(workflows)?])?;
-    conn.execute(b, params![path_text(baselines)?])?;
-    Ok(())
-}
-
-/// An open database of plain tables, for timing the hand-written metric query.
-pub struct PlainDb {
-    conn: Connection,
-}
-
-impl PlainDb {
-    pub fn open(db: &Path) -> Result<PlainDb> {
-        Ok(PlainDb {
-            conn: Connection::open(db)?,
-        })
-    }
-
-    /// The hand-written metric table of `[from, to)` over the plain tables.
-    pub fn hand_metrics(
-        &self,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-        leak_horizon_days: f64,
-    ) -> Result<DataFrame> {
-        frame::query_frame(
-            &self.conn,
-            HAND_METRICS,
-            params![from, to, leak_horizon_days],
-        )
-    }
 }

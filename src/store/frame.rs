@@ -16,11 +16,13 @@ use polars::prelude::{
 
 use super::Result;
 
-pub(super) fn query_frame(
-    conn: &Connection,
-    sql: &str,
-    params: &[&dyn ToSql],
-) -> Result<DataFrame> {
+/// Runs one query on a DuckDB connection and hands its result over as a
+/// DataFrame, by the rules above. The store's own queries all come through
+/// here; it is public for the benchmark harness (`bench/`), whose
+/// hand-written peer of the metric query runs on a plain DuckDB file of its
+/// own and must pay the same hand-over as the metric table it is timed
+/// against. `sql` comes from a query file and binds its values as `params`.
+pub fn query_frame(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<DataFrame> {
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query(params)?;
     let names: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();

@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 use polars::prelude::{DataFrame, DataType, IdxCa, IdxSize};
 
 use super::Store;
-use crate::engine::{self, Engine, EngineError, Partials, Parts, Result};
-use crate::model::{CatalogueEntry, RunSample};
+use crate::engine::{self, Engine, EngineError, Partials, Parts, PeriodQuery, Result};
+use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
 /// The DuckDB store read with per-workflow partial results kept in
 /// [`Partials`] (or none: [`Incremental::full`] computes everything, as the
@@ -114,6 +114,33 @@ impl Engine for Incremental {
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)> {
         Ok(self.store.compare_evidence(workflow_ids, from, to, as_of)?)
+    }
+
+    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
+        Engine::workflows(&self.store, as_of)
+    }
+
+    fn steps_frame(
+        &self,
+        workflow: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<DataFrame> {
+        Engine::steps_frame(&self.store, workflow, from, to)
+    }
+
+    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
+        Engine::backlog_frames(&self.store, as_of)
+    }
+
+    fn period_query(
+        &self,
+        q: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+    ) -> Result<DataFrame> {
+        Engine::period_query(&self.store, q, from, to, workflows)
     }
 
     fn parts(&self) -> Option<Parts<'_>> {

@@ -25,8 +25,9 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 pub use crate::engine::{Version, Versions};
-pub use crate::model::CatalogueEntry;
+pub use crate::model::{CatalogueEntry, WorkflowSummary};
 use crate::model::{Kind, Reject, Rows, RunSample, Workflow};
+pub use frame::query_frame;
 pub use incremental::Incremental;
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
@@ -160,18 +161,6 @@ enum Merge {
     Versioned,
     /// Mark changed runs superseded, then add the new versions.
     VersionedRuns,
-}
-
-/// A catalogue entry with the size of its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WorkflowSummary {
-    #[serde(flatten)]
-    pub workflow: Workflow,
-    pub runs: i64,
-    pub baseline_observations: i64,
-    /// When this version of the workflow was recorded.
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    pub recorded_at: NaiveDateTime,
 }
 
 /// A stored reject problem.
@@ -389,7 +378,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The DuckDB engine's own version, e.g. `v2.0.0 (3b7c1b4)`.
+    /// The DuckDB engine's own version and source id, as `pragma_version()`
+    /// gives them: `vMAJOR.MINOR.PATCH (source id)`.
     pub fn engine_version(&self) -> Result<String> {
         let conn = self.reader()?;
         let (v, id): (String, String) =

@@ -15,8 +15,49 @@ fn yardstick(db: &std::path::Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The words of a command line that quotes nothing.
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 fn path(rel: &str) -> String {
     fixture(rel).display().to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a command exited with `code`, showing its standard error if not.
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+}
+
+/// Asserts that a command exited with `code` and said `needle` on its standard error.
+#[track_caller]
+fn assert_refused(out: &Output, code: i32, needle: &str) {
+    assert_exit(out, code);
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
+/// Asserts that a command failed and said `needle` on its standard error.
+#[track_caller]
+fn assert_fails(out: &Output, needle: &str) {
+    assert!(!out.status.success());
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
+/// Ingests the golden catalogue, time study and runs into `db`.
+#[track_caller]
+fn ingest_golden(db: &std::path::Path) {
+    for (kind, file) in [
+        ("workflows", "golden/workflows.csv"),
+        ("baselines", "golden/baselines.csv"),
+        ("runs", "golden/runs.csv"),
+    ] {
+        assert_exit(&yardstick(db, &["ingest", kind, &path(file)]), 0);
+    }
 }
 
 #[test]
@@ -29,12 +70,7 @@ fn ingest_report_and_rejects_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("y.duckdb");
     let out = yardstick(&db, &["ingest", "workflows", &path("golden/workflows.csv")]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.contains("read 5, accepted 4, rejected 1"),
@@ -46,11 +82,9 @@ fn ingest_report_and_rejects_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("`cost_center`"));
 
-    assert_eq!(
-        yardstick(&db, &["ingest", "baselines", &path("golden/baselines.csv")])
-            .status
-            .code(),
-        Some(0)
+    assert_exit(
+        &yardstick(&db, &["ingest", "baselines", &path("golden/baselines.csv")]),
+        0,
     );
     let out = yardstick(&db, &["ingest", "runs", &path("golden/runs.csv"), "--json"]);
     assert_eq!(out.status.code(), Some(0));
@@ -65,48 +99,26 @@ fn ingest_report_and_rejects_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(1));
     // Nothing readable: exit 2.
-    assert_eq!(
-        yardstick(&db, &["ingest", "runs", "/no/such/file.csv"])
-            .status
-            .code(),
-        Some(2)
-    );
-    assert_eq!(
-        yardstick(
+    assert_exit(&yardstick(&db, &["ingest", "runs", "/no/such/file.csv"]), 2);
+    assert_exit(
+        &yardstick(
             &db,
             &[
                 "ingest",
                 "runs",
-                &path("golden/runs.csv").replace(".csv", ".txt")
-            ]
-        )
-        .status
-        .code(),
-        Some(2)
+                &path("golden/runs.csv").replace(".csv", ".txt"),
+            ],
+        ),
+        2,
     );
     let out = yardstick(&db, &["ingest", "runs", &path("golden/workflows.csv")]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("missing required columns"));
+    assert_refused(&out, 2, "missing required columns");
 
     let out = yardstick(
         &db,
-        &[
-            "report",
-            "metrics",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-02-01",
-            "--workflow",
-            "wf-a",
-        ],
+        &words("report metrics --from 2026-01-01 --to 2026-02-01 --workflow wf-a"),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["rows"][0]["runs"], 9);
     // The interpolated p90 is 102.00000000000001 in f64; the JSON says so, and
@@ -114,41 +126,16 @@ fn ingest_report_and_rejects_from_the_command_line() {
     crate::close(j["rows"][0]["cycle_time_p90_min"].as_f64(), Some(102.0));
     let out = yardstick(
         &db,
-        &[
-            "report",
-            "metrics",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-02-01",
-            "--format",
-            "csv",
-        ],
+        &words("report metrics --from 2026-01-01 --to 2026-02-01 --format csv"),
     );
     let csv = String::from_utf8(out.stdout).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
 
     let out = yardstick(
         &db,
-        &[
-            "report",
-            "compare",
-            "--workflow",
-            "wf-a",
-            "--to",
-            "2026-02-01",
-            "--baseline",
-            "pre-runs",
-            "--format",
-            "csv",
-        ],
+        &words("report compare --workflow wf-a --to 2026-02-01 --baseline pre-runs --format csv"),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(
         csv.lines()
@@ -183,10 +170,8 @@ fn a_memory_limit_is_accepted_and_a_bad_one_is_refused_by_name() {
             &path("golden/runs.csv"),
         ],
     );
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--memory-limit"), "{err}");
-    assert!(err.contains("`lots` is not a memory size"), "{err}");
+    assert_refused(&out, 2, "--memory-limit");
+    assert_refused(&out, 2, "`lots` is not a memory size");
     // Refused before the database was opened: nothing was stored.
     let out = yardstick(&db, &["workflows", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -203,23 +188,14 @@ fn a_memory_limit_is_accepted_and_a_bad_one_is_refused_by_name() {
 fn stdin_needs_a_format() {
     let dir = tempfile::tempdir().unwrap();
     let out = yardstick(&dir.path().join("y.duckdb"), &["ingest", "runs", "-"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+    assert_refused(&out, 2, "--format");
 }
 
 #[test]
 fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("y.duckdb");
-    for (kind, file) in [
-        ("workflows", "golden/workflows.csv"),
-        ("baselines", "golden/baselines.csv"),
-        ("runs", "golden/runs.csv"),
-    ] {
-        assert!(yardstick(&db, &["ingest", kind, &path(file)])
-            .status
-            .success());
-    }
+    ingest_golden(&db);
     let out_dir = dir.path().join("out");
     let out_s = out_dir.display().to_string();
     for format in ["csv", "svg", "png", "xlsx"] {
@@ -239,11 +215,7 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
                 &out_s,
             ],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit(&out, 0);
     }
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
@@ -276,8 +248,7 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
             &out_s,
         ],
     );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no dashboard `nope`"));
+    assert_fails(&out, "no dashboard `nope`");
 
     let boards = dir.path().join("boards");
     std::fs::create_dir(&boards).unwrap();
@@ -292,11 +263,9 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
             &boards.display().to_string(),
         ],
     );
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("bad.toml:8: `colour` is not a column of view `weekly`"),
-        "{err}"
+    assert_fails(
+        &out,
+        "bad.toml:8: `colour` is not a column of view `weekly`",
     );
 }
 
@@ -304,15 +273,8 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
 fn tokens_are_printed_once_and_open_mode_is_loopback_only() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("y.duckdb");
-    let out = yardstick(
-        &db,
-        &["token", "create", "--role", "viewer", "--name", "board"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = yardstick(&db, &words("token create --role viewer --name board"));
+    assert_exit(&out, 0);
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let (id, secret) = yardstick::auth::split(&token).expect("a token");
     let list = String::from_utf8(yardstick(&db, &["token", "list"]).stdout).unwrap();
@@ -323,15 +285,13 @@ fn tokens_are_printed_once_and_open_mode_is_loopback_only() {
         !raw.windows(secret.len()).any(|w| w == secret.as_bytes()),
         "only the hash is stored"
     );
-    let bad = yardstick(&db, &["token", "create", "--role", "root", "--name", "x"]);
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("viewer, ingester or admin"));
+    let bad = yardstick(&db, &words("token create --role root --name x"));
+    assert_fails(&bad, "viewer, ingester or admin");
     assert!(yardstick(&db, &["token", "revoke", id]).status.success());
     assert!(!yardstick(&db, &["token", "revoke", id]).status.success());
 
-    let out = yardstick(&db, &["serve", "--open", "--addr", "0.0.0.0:0"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only on a loopback address"));
+    let out = yardstick(&db, &words("serve --open --addr 0.0.0.0:0"));
+    assert_fails(&out, "only on a loopback address");
     let out = yardstick(
         &db,
         &[
@@ -342,8 +302,7 @@ fn tokens_are_printed_once_and_open_mode_is_loopback_only() {
             &dir.path().join("d.duckdb").display().to_string(),
         ],
     );
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only on a loopback address"));
+    assert_fails(&out, "only on a loopback address");
 }
 
 #[test]
@@ -352,38 +311,14 @@ fn lake_publish_show_and_the_engine_switch() {
     let db = dir.path().join("y.duckdb");
     let lake = dir.path().join("lake");
     let lake_s = lake.display().to_string();
-    for (kind, file) in [
-        ("workflows", "golden/workflows.csv"),
-        ("baselines", "golden/baselines.csv"),
-        ("runs", "golden/runs.csv"),
-    ] {
-        assert_eq!(
-            yardstick(&db, &["ingest", kind, &path(file)]).status.code(),
-            Some(0)
-        );
-    }
+    ingest_golden(&db);
     // Without --lake, the lake commands and the lake engines say what is missing.
     let out = yardstick(&db, &["lake", "publish"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--lake DIR"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&out, 1, "--lake DIR");
     let out = yardstick(&db, &["--lake", &lake_s, "lake", "show"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("no committed snapshot"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&out, 1, "no committed snapshot");
     let out = yardstick(&db, &["--lake", &lake_s, "lake", "publish"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let published: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(published["rows"]["runs"], 17);
     assert_eq!(published["rows"]["workflows"], 4);
@@ -396,12 +331,7 @@ fn lake_publish_show_and_the_engine_switch() {
     let mut args = vec!["--engine", "duckdb-lake", "--lake", &lake_s];
     args.extend(report);
     let on_lake = yardstick(&dir.path().join("unused.duckdb"), &args);
-    assert_eq!(
-        on_lake.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&on_lake.stderr)
-    );
+    assert_exit(&on_lake, 0);
     assert_eq!(file.stdout, on_lake.stdout);
     assert!(String::from_utf8_lossy(&file.stdout).starts_with("workflow_id,runs,"));
     // Commands that read the file refuse another engine instead of ignoring it.
@@ -415,20 +345,10 @@ fn lake_publish_show_and_the_engine_switch() {
             &path("golden/runs.csv"),
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("leave --engine out"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&out, 1, "leave --engine out");
     // Spark without a lake says so before it tries to connect.
-    let out = yardstick(&db, &["--engine", "spark", "report", "metrics"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--lake DIR"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = yardstick(&db, &words("--engine spark report metrics"));
+    assert_refused(&out, 1, "--lake DIR");
 }
 
 /// A command on a file that a running server holds fails with one message
@@ -442,14 +362,7 @@ fn a_command_on_a_file_a_server_holds_names_the_holder_once() {
     let (mut server, _) = crate::service::serve(&db);
     let out = yardstick(
         &db,
-        &[
-            "report",
-            "metrics",
-            "--from",
-            "2026-03-01",
-            "--to",
-            "2026-04-01",
-        ],
+        &words("report metrics --from 2026-03-01 --to 2026-04-01"),
     );
     let _ = server.kill();
     let _ = server.wait();

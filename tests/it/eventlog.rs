@@ -9,7 +9,7 @@ use yardstick::metrics::Period;
 use yardstick::model::{Kind, Status};
 use yardstick::store::Store;
 
-use crate::ingest_file;
+use crate::{ingest_file, ingest_text};
 
 /// The folder of the shared real event logs: `YARDSTICK_EVENTLOGS`, else
 /// `../shared/data/eventlogs` beside the checkout.
@@ -97,13 +97,16 @@ fn shared_logs_give_pm4py_case_durations() {
             let csv = format!(
                 "workflow_id,name,owner,team,category\n{log},{log},Process Mining,Research,other\n"
             );
-            let input = ingest::Input {
-                kind: Kind::Workflows,
-                format: ingest::Format::Csv,
-                origin: "inline",
-                bytes: csv.as_bytes(),
-            };
-            ingest::ingest(&store, &input, Options::default()).unwrap();
+            let format = ingest::Format::Csv;
+            ingest_text(
+                &store,
+                Kind::Workflows,
+                format,
+                "inline",
+                &csv,
+                Options::default(),
+            )
+            .unwrap();
             log.clone()
         };
         let rep = import(
@@ -141,9 +144,14 @@ fn bpic2012_work_and_wait_split_equals_the_reference() {
     let p = eventlog::parse(f, LogFormat::XesGz, &LogOptions::new("bpic2012", "bpi")).unwrap();
     assert_eq!(p.runs.len(), 13_087);
     let n = p.runs.len() as f64;
-    let attr = |r: &yardstick::model::Run, k: &str| -> f64 {
-        let v: serde_json::Value = serde_json::from_str(r.attributes.as_deref().unwrap()).unwrap();
-        v[k].as_f64().unwrap_or(0.0)
+    // The mean over the cases of a run attribute in minutes, in seconds.
+    let mean_seconds = |k: &str| -> f64 {
+        let attr = |r: &yardstick::model::Run| -> f64 {
+            let v: serde_json::Value =
+                serde_json::from_str(r.attributes.as_deref().unwrap()).unwrap();
+            v[k].as_f64().unwrap_or(0.0)
+        };
+        p.runs.iter().map(|r| attr(r) * 60.0).sum::<f64>() / n
     };
     let work: f64 = p
         .steps
@@ -151,18 +159,8 @@ fn bpic2012_work_and_wait_split_equals_the_reference() {
         .map(|s| (s.finished_at - s.started_at).num_microseconds().unwrap() as f64 / 1e6)
         .sum::<f64>()
         / n;
-    let wait: f64 = p
-        .runs
-        .iter()
-        .map(|r| attr(r, "wait_minutes") * 60.0)
-        .sum::<f64>()
-        / n;
-    let work_attr: f64 = p
-        .runs
-        .iter()
-        .map(|r| attr(r, "work_minutes") * 60.0)
-        .sum::<f64>()
-        / n;
+    let wait = mean_seconds("wait_minutes");
+    let work_attr = mean_seconds("work_minutes");
     // The README gives them to a tenth of a second.
     assert!((work - 3_949.5).abs() < 0.05, "work {work}");
     assert!((work_attr - work).abs() < 1e-6, "{work_attr} vs {work}");
@@ -172,53 +170,8 @@ fn bpic2012_work_and_wait_split_equals_the_reference() {
     assert!((human - work).abs() < 1e-6);
 }
 
-const SMALL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">
-  <global scope="event"><date key="time:timestamp" value="1970-01-01T00:00:00Z"/></global>
-  <trace>
-    <string key="concept:name" value="c1"/>
-    <list key="tags"><string key="x" value="nested-not-a-case-id"/></list>
-    <event>
-      <string key="concept:name" value="Review"/>
-      <string key="lifecycle:transition" value="complete"/>
-      <string key="org:resource" value="ann"/>
-      <date key="time:timestamp" value="2026-03-02T10:30:00+02:00"/>
-    </event>
-    <event>
-      <string key="concept:name" value="Receive"/>
-      <date key="time:timestamp" value="2026-03-02T09:00:00+01:00"/>
-      <container key="meta"><string key="concept:name" value="not the activity"/></container>
-    </event>
-    <event>
-      <string key="concept:name" value="Review"/>
-      <string key="lifecycle:transition" value="start"/>
-      <string key="org:resource" value="ann"/>
-      <date key="time:timestamp" value="2026-03-02T08:10:00Z"/>
-    </event>
-    <event>
-      <string key="concept:name" value="Reply"/>
-      <string key="org:resource" value="bot"/>
-    </event>
-    <event>
-      <string key="concept:name" value="Reply"/>
-      <string key="org:resource" value="bot"/>
-      <date key="time:timestamp" value="2026-03-02T09:00:00Z"/>
-    </event>
-  </trace>
-  <trace>
-    <string key="concept:name" value="c2"/>
-    <event><string key="concept:name" value="Receive"/><date key="time:timestamp" value="2026-03-03T08:00:00Z"/></event>
-    <event><string key="concept:name" value="Escalate to legal"/><date key="time:timestamp" value="2026-03-03T09:00:00Z"/></event>
-  </trace>
-  <trace>
-    <event><string key="concept:name" value="Receive"/><date key="time:timestamp" value="2026-03-04T08:00:00Z"/></event>
-  </trace>
-  <trace>
-    <string key="concept:name" value="c4"/>
-    <event><string key="concept:name" value="Receive"/><date key="time:timestamp" value="not a time"/></event>
-  </trace>
-</log>
-"#;
+/// A small XES log by hand, with the edge cases (the same file the fuzz tests mangle).
+const SMALL: &str = include_str!("../../fixtures/eventlogs/small.xes");
 
 fn small_opts() -> LogOptions {
     let mut o = LogOptions::new("helpdesk", "small");
@@ -303,31 +256,28 @@ fn broken_and_hostile_xes_store_nothing() {
         ("<log><trace><event></trace></log>", "not well-formed"),
         ("\u{0}\u{1}binary garbage", "not"),
     ];
-    for (text, want) in cases {
+    // The reason an XES text is unreadable, for the workflow given.
+    let unreadable = |text: &str, origin: &str, workflow: &str| -> String {
+        let opts = LogOptions::new(workflow, "h");
         let r = ingest::ingest_eventlog(
             &store,
             text.as_bytes(),
-            "hostile.xes",
+            origin,
             LogFormat::Xes,
-            &LogOptions::new("helpdesk", "h"),
+            &opts,
             Options::default(),
         );
         match r {
-            Err(IngestError::Unreadable(e)) => assert!(e.0.contains(want), "{want}: {}", e.0),
-            other => panic!("{want}: expected unreadable, got {other:?}"),
+            Err(IngestError::Unreadable(e)) => e.0,
+            other => panic!("{origin}: expected unreadable, got {other:?}"),
         }
+    };
+    for (text, want) in cases {
+        let e = unreadable(text, "hostile.xes", "helpdesk");
+        assert!(e.contains(want), "{want}: {e}");
     }
-    let r = ingest::ingest_eventlog(
-        &store,
-        SMALL.as_bytes(),
-        "small.xes",
-        LogFormat::Xes,
-        &LogOptions::new("no-such-workflow", "h"),
-        Options::default(),
-    );
-    assert!(
-        matches!(r, Err(IngestError::Unreadable(ref e)) if e.0.contains("not in the catalogue"))
-    );
+    let e = unreadable(SMALL, "small.xes", "no-such-workflow");
+    assert!(e.contains("not in the catalogue"), "{e}");
     assert_eq!(
         store.batches(100).unwrap().len(),
         before,
@@ -377,16 +327,19 @@ fn csv_event_logs_map_their_columns_and_interleave_cases() {
 #[test]
 fn step_timings_by_hand_and_on_bpic2012() {
     let store = catalogue_store();
-    let rep = ingest::ingest_eventlog(
-        &store,
-        SMALL.as_bytes(),
-        "small.xes",
-        LogFormat::Xes,
-        &small_opts(),
-        Options::default(),
-    )
-    .unwrap();
-    assert!(rep.stored);
+    let ingest_small = || {
+        let (format, opts) = (LogFormat::Xes, small_opts());
+        ingest::ingest_eventlog(
+            &store,
+            SMALL.as_bytes(),
+            "small.xes",
+            format,
+            &opts,
+            Options::default(),
+        )
+        .unwrap()
+    };
+    assert!(ingest_small().stored);
     let (_, t) = yardstick::report::steps(&store, "helpdesk", None, None).unwrap();
     // c1 alone has a step: Review 08:10 → 08:30, anchor 08:00, cycle 60 min.
     assert_eq!(t.runs, 1);
@@ -401,15 +354,7 @@ fn step_timings_by_hand_and_on_bpic2012() {
     assert!(r.bottleneck);
     assert_eq!(t.bottleneck.as_deref(), Some("Review"));
     // Re-ingesting the log replaces the steps, never duplicates them.
-    ingest::ingest_eventlog(
-        &store,
-        SMALL.as_bytes(),
-        "small.xes",
-        LogFormat::Xes,
-        &small_opts(),
-        Options::default(),
-    )
-    .unwrap();
+    ingest_small();
     let (_, again) = yardstick::report::steps(&store, "helpdesk", None, None).unwrap();
     assert_eq!(again, t);
 
@@ -446,13 +391,19 @@ fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
                 s1,a1,Enter,2026-01-02T09:30:00Z,2026-01-02T09:35:00Z,System,bot-7\n\
                 s1,nope,Check,2026-01-02T09:10:00Z,2026-01-02T09:20:00Z,human,ann\n\
                 s1,a1,Late,2026-01-02T09:40:00Z,2026-01-02T09:39:00Z,robot,ann\n";
-    let input = ingest::Input {
-        kind: Kind::Steps,
-        format: ingest::Format::Csv,
-        origin: "steps.csv",
-        bytes: text.as_bytes(),
+    let send = || {
+        let format = ingest::Format::Csv;
+        ingest_text(
+            &store,
+            Kind::Steps,
+            format,
+            "steps.csv",
+            text,
+            Options::default(),
+        )
+        .unwrap()
     };
-    let rep = ingest::ingest(&store, &input, Options::default()).unwrap();
+    let rep = send();
     assert_eq!((rep.written, rep.rejected), (2, 2), "{rep:?}");
     assert_eq!(rep.rejects.len(), 3, "line 5 has two problems: {rep:?}");
     assert_eq!(rep.rejects[0].line, 4);
@@ -480,7 +431,7 @@ fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
     assert_eq!(t.runs, 1);
     assert_eq!(check.work_share, Some(10.0 / 30.0));
     // Sending the file again replaces the steps; nothing doubles.
-    ingest::ingest(&store, &input, Options::default()).unwrap();
+    send();
     let (_, again) =
         yardstick::report::steps(&store, "wf-a", Some("2026-01-01"), Some("2026-02-01")).unwrap();
     assert_eq!(again, t);

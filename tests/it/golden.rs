@@ -4,7 +4,7 @@
 use yardstick::metrics::{field_names, Period};
 use yardstick::model::Kind;
 
-use crate::{close, golden_store, ingest_file, january, row, table};
+use crate::{close, golden_store, ingest_file, ingest_text, january, row, table};
 
 #[test]
 fn workflow_a_every_field() {
@@ -187,7 +187,7 @@ fn json_and_csv_carry_the_same_numbers() {
 
 #[test]
 fn as_of_reproduces_a_report_after_the_catalogue_changed() {
-    use yardstick::ingest::{self, Format, Input, Options};
+    use yardstick::ingest::{Format, Options};
     let s = golden_store();
     let before = yardstick::report::metric_table(&s, january(), &[])
         .unwrap()
@@ -199,13 +199,15 @@ fn as_of_reproduces_a_report_after_the_catalogue_changed() {
     // Finance doubles wf-a's hourly cost and overrides its baseline to 30 minutes.
     let text = "workflow_id,name,owner,team,category,hourly_cost,currency,sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item\n\
                 wf-a,Lead intake,Ana Lopez,Sales Ops,intake,120,EUR,10,60,2026-01-01,30\n";
-    let input = Input {
-        kind: Kind::Workflows,
-        format: Format::Csv,
-        origin: "change",
-        bytes: text.as_bytes(),
-    };
-    let rep = ingest::ingest(&s, &input, Options::default()).unwrap();
+    let rep = ingest_text(
+        &s,
+        Kind::Workflows,
+        Format::Csv,
+        "change",
+        text,
+        Options::default(),
+    )
+    .unwrap();
     assert_eq!((rep.written, rep.replaced), (1, 1));
     // Now: B = 30, reclaimed 30−2 + 30 + 30−15 + 0 + 30−25 + 30 = 108 minutes, × 120/60.
     let now = row(&s, january(), "wf-a");
@@ -271,17 +273,15 @@ fn as_of_reproduces_a_report_after_the_catalogue_changed() {
     assert_eq!(b_then.rows().unwrap()[0].running, 1);
     // Runs ingested after `then` are left out of a report as of `then`.
     let late = "source,run_id,workflow_id,started_at,finished_at,status\nlate,z1,wf-a,2026-01-09T00:00:00Z,2026-01-09T00:05:00Z,succeeded\n";
-    let input = Input {
-        kind: Kind::Runs,
-        format: Format::Csv,
-        origin: "late",
-        bytes: late.as_bytes(),
-    };
-    assert!(
-        ingest::ingest(&s, &input, Options::default())
-            .unwrap()
-            .stored
+    let rep = ingest_text(
+        &s,
+        Kind::Runs,
+        Format::Csv,
+        "late",
+        late,
+        Options::default(),
     );
+    assert!(rep.unwrap().stored);
     assert_eq!(row(&s, january(), "wf-a").runs, 10);
     assert_eq!(
         s.workflows(None).unwrap()[0].runs,

@@ -2,86 +2,11 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-use yardstick::http::{app, AppState};
+use yardstick::http::AppState;
 use yardstick::store::Store;
 
+use crate::client::{assert_refused, get, get_current, get_with, post, send, Answer};
 use crate::{fixture, golden_store};
-
-struct TestResponse {
-    status: StatusCode,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-impl TestResponse {
-    #[track_caller]
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    #[track_caller]
-    fn good(self) -> Self {
-        assert_eq!(
-            self.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        self
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(state: AppState, req: Request<Body>) -> TestResponse {
-    let resp = app(state).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let content_type = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    TestResponse {
-        status,
-        content_type,
-        body,
-    }
-}
-
-async fn get(state: AppState, uri: &str) -> TestResponse {
-    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-/// A GET that must see every write committed before it (`Cache-Control:
-/// no-cache`): without it, a read after a write may get the kept answer,
-/// marked stale, while the new one is computed.
-async fn get_current(state: AppState, uri: &str) -> TestResponse {
-    let req = Request::get(uri)
-        .header(header::CACHE_CONTROL, "no-cache")
-        .body(Body::empty())
-        .unwrap();
-    send(state, req).await
-}
-
-async fn post(state: AppState, uri: &str, content_type: &str, body: Vec<u8>) -> TestResponse {
-    let req = Request::post(uri)
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(body))
-        .unwrap();
-    send(state, req).await
-}
 
 #[tokio::test]
 async fn ingest_then_metrics_as_json_and_csv() {
@@ -93,7 +18,7 @@ async fn ingest_then_metrics_as_json_and_csv() {
     ] {
         let body = std::fs::read(fixture(&format!("golden/{file}"))).unwrap();
         let r = post(
-            st.clone(),
+            &st,
             &format!("/api/v1/ingest/{kind}?name={file}"),
             "text/csv; charset=utf-8",
             body,
@@ -105,7 +30,7 @@ async fn ingest_then_metrics_as_json_and_csv() {
         assert_eq!(j["origin"], file);
     }
     let r = post(
-        st.clone(),
+        &st,
         "/api/v1/ingest/runs",
         "application/x-ndjson",
         std::fs::read(fixture("golden/runs_batch2.ndjson")).unwrap(),
@@ -115,7 +40,7 @@ async fn ingest_then_metrics_as_json_and_csv() {
     assert_eq!(r.json()["replaced"], 1);
 
     let j = get(
-        st.clone(),
+        &st,
         "/api/v1/metrics?from=2026-01-01&to=2026-02-01&workflow=wf-b",
     )
     .await
@@ -130,12 +55,11 @@ async fn ingest_then_metrics_as_json_and_csv() {
     assert_eq!(rows[0]["response_p50_min"], serde_json::Value::Null);
 
     let r = get(
-        st.clone(),
+        &st,
         "/api/v1/metrics?from=2026-01-01&to=2026-02-01&workflow=wf-a,wf-b&format=csv",
     )
     .await
-    .good();
-    assert!(r.content_type.starts_with("text/csv"));
+    .good_as("text/csv");
     let text = r.text();
     let mut lines = text.lines();
     assert!(lines
@@ -151,11 +75,11 @@ async fn ingest_then_metrics_as_json_and_csv() {
             || text.contains("wf-b,5,4,1,0,0,0,0,0.2,0,")
     );
 
-    let j = get(st.clone(), "/api/v1/workflows").await.good().json();
+    let j = get(&st, "/api/v1/workflows").await.good().json();
     assert_eq!(j["workflows"].as_array().unwrap().len(), 4);
     assert_eq!(j["workflows"][1]["automated_since"], "2026-01-10T00:00:00Z");
 
-    let j = get(st.clone(), "/api/v1/rejects").await.good().json();
+    let j = get(&st, "/api/v1/rejects").await.good().json();
     let rejects = j["rejects"].as_array().unwrap();
     assert_eq!(
         rejects.len(),
@@ -202,43 +126,22 @@ async fn bad_requests_get_clear_json_errors() {
         ),
         ("/api/v1/nothing", StatusCode::NOT_FOUND, "no such route"),
     ] {
-        let r = get(st.clone(), uri).await;
-        assert_eq!(r.status, status, "{uri}: {}", r.text());
-        let detail = r.json()["errors"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert!(detail.contains(needle), "{uri}: {detail}");
+        assert_refused(&st, uri, status, needle).await;
     }
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/runs",
-        "text/plain",
-        b"x".to_vec(),
-    )
-    .await;
+    let r = post(&st, "/api/v1/ingest/runs", "text/plain", b"x".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/things",
-        "text/csv",
-        b"x".to_vec(),
-    )
-    .await;
+    let r = post(&st, "/api/v1/ingest/things", "text/csv", b"x".to_vec()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = post(
-        st.clone(),
+        &st,
         "/api/v1/ingest/runs",
         "text/csv",
         b"source,run_id\ns,1\n".to_vec(),
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.detail().contains("missing required columns"));
     let j = r.json();
-    assert!(j["errors"][0]["detail"]
-        .as_str()
-        .unwrap()
-        .contains("missing required columns"));
     assert_eq!(j["stored"], false);
     assert_eq!(j["kind"], "runs");
     assert_eq!(j["written"], 0);
@@ -246,13 +149,7 @@ async fn bad_requests_get_clear_json_errors() {
     let bad =
         b"source,run_id,workflow_id,started_at,status\ns,1,wf-a,2026-01-01T00:00:00Z,succeeded\n"
             .to_vec();
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/runs?strict=true",
-        "text/csv",
-        bad,
-    )
-    .await;
+    let r = post(&st, "/api/v1/ingest/runs?strict=true", "text/csv", bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let j = r.json();
     assert_eq!(j["stored"], false);
@@ -264,23 +161,19 @@ async fn bad_requests_get_clear_json_errors() {
 async fn body_limit_answers_413_with_a_message() {
     let mut st = AppState::open(golden_store());
     st.max_body_bytes = 1024;
-    let r = post(st, "/api/v1/ingest/runs", "text/csv", vec![b'a'; 4096]).await;
+    let r = post(&st, "/api/v1/ingest/runs", "text/csv", vec![b'a'; 4096]).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(r.json()["errors"][0]["detail"]
-        .as_str()
-        .unwrap()
-        .contains("larger than the limit"));
+    assert!(r.detail().contains("larger than the limit"));
 }
 
 #[tokio::test]
 async fn overview_page_and_health() {
     let st = AppState::open(golden_store());
-    let r = get(st.clone(), "/healthz").await.good();
+    let r = get(&st, "/healthz").await.good();
     assert_eq!(r.json()["status"], "ok");
-    let r = get(st.clone(), "/?from=2026-01-01&to=2026-02-01")
+    let r = get(&st, "/?from=2026-01-01&to=2026-02-01")
         .await
-        .good();
-    assert!(r.content_type.starts_with("text/html"));
+        .good_as("text/html");
     let html = r.text();
     assert!(html.contains("<td>wf-a</td><td>9</td>"), "{html}");
     assert!(html.contains("format=csv"));
@@ -293,18 +186,18 @@ async fn overview_page_and_health() {
         .collect();
     assert!(links.len() >= 9, "{links:?}");
     for link in links {
-        let r = get(st.clone(), &link).await;
+        let r = get(&st, &link).await;
         assert_eq!(r.status, StatusCode::OK, "{link}: {}", r.text());
     }
     let empty = AppState::open(Store::open_in_memory().unwrap());
-    let html = get(empty, "/").await.good().text();
+    let html = get(&empty, "/").await.good().text();
     assert!(html.contains("No runs are stored yet"));
 }
 
 #[tokio::test]
 async fn compare_as_json_and_csv() {
     let st = AppState::open(golden_store());
-    let j = get(st.clone(), "/api/v1/compare?workflow=wf-a&to=2026-02-01")
+    let j = get(&st, "/api/v1/compare?workflow=wf-a&to=2026-02-01")
         .await
         .good()
         .json();
@@ -323,7 +216,7 @@ async fn compare_as_json_and_csv() {
         assert!(row.get(field).is_some(), "row lacks {field}");
     }
     let r = get(
-        st.clone(),
+        &st,
         "/api/v1/compare?workflow=wf-a&to=2026-02-01&format=csv",
     )
     .await
@@ -340,16 +233,7 @@ async fn compare_as_json_and_csv() {
             "the period is empty",
         ),
     ] {
-        let r = get(st.clone(), uri).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
-        assert!(
-            r.json()["errors"][0]["detail"]
-                .as_str()
-                .unwrap()
-                .contains(needle),
-            "{uri}: {}",
-            r.text()
-        );
+        assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
     }
 }
 
@@ -357,7 +241,7 @@ async fn compare_as_json_and_csv() {
 async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
     let st = AppState::open(golden_store());
     let j = get(
-        st.clone(),
+        &st,
         "/api/v1/trend?granularity=month&from=2026-01-01&to=2026-02-01&tz=Europe/Madrid",
     )
     .await
@@ -369,37 +253,31 @@ async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
     );
     assert_eq!(j["rows"].as_array().unwrap().len(), 4);
     let csv = get(
-        st.clone(),
+        &st,
         "/api/v1/trend?granularity=week&from=2026-01-05&to=2026-01-19&format=csv",
     )
     .await
     .good();
     assert_eq!(csv.text().lines().count(), 1 + 2 * 4);
-    let j = get(
-        st.clone(),
-        "/api/v1/portfolio?from=2026-01-01&to=2026-02-01",
-    )
-    .await
-    .good()
-    .json();
+    let j = get(&st, "/api/v1/portfolio?from=2026-01-01&to=2026-02-01")
+        .await
+        .good()
+        .json();
     assert_eq!(j["headline"][0]["unit"], "hours");
     assert_eq!(j["from"], "2026-01-01T00:00:00Z");
-    let j = get(st.clone(), "/api/v1/summary?from=2026-01-01&to=2026-02-01")
+    let j = get(&st, "/api/v1/summary?from=2026-01-01&to=2026-02-01")
         .await
         .good()
         .json();
     assert_eq!(j["previous_from"], "2025-12-01T00:00:00Z");
-    let j = get(st.clone(), "/api/v1/alerts?at=2026-02-02")
-        .await
-        .good()
-        .json();
+    let j = get(&st, "/api/v1/alerts?at=2026-02-02").await.good().json();
     assert_eq!(j["week_start"], "2026-01-26T00:00:00Z");
     assert_eq!(j["checks"].as_array().unwrap().len(), 3 * 4);
     assert!(
         j["alerts"].as_array().unwrap().is_empty(),
         "too little data to alert on"
     );
-    let j = get(st.clone(), "/api/v1/workflows?as_of=2020-01-01")
+    let j = get(&st, "/api/v1/workflows?as_of=2020-01-01")
         .await
         .good()
         .json();
@@ -417,33 +295,23 @@ async fn analysis_endpoints_answer_with_their_shapes_and_errors() {
         ),
         ("/api/v1/metrics?as_of=someday", "as_of"),
     ] {
-        let r = get(st.clone(), uri).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.text());
-        assert!(
-            r.json()["errors"][0]["detail"]
-                .as_str()
-                .unwrap()
-                .contains(needle),
-            "{uri}: {}",
-            r.text()
-        );
+        assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
     }
 }
 
 #[tokio::test]
 async fn dashboards_are_listed_rendered_and_exported() {
     let st = AppState::open(golden_store());
-    let home = get(st.clone(), "/").await.good().text();
+    let home = get(&st, "/").await.good().text();
     for name in ["leadership", "workflow", "finance"] {
         assert!(home.contains(&format!(
             "class=\"dashboard-link\" href=\"/dashboards/{name}\""
         )));
     }
     let q = "from=2026-01-01&to=2026-02-01";
-    let page = get(st.clone(), &format!("/dashboards/leadership?{q}"))
+    let page = get(&st, &format!("/dashboards/leadership?{q}"))
         .await
-        .good();
-    assert!(page.content_type.starts_with("text/html"));
+        .good_as("text/html");
     let html = page.text();
     for id in [
         "headline",
@@ -457,24 +325,19 @@ async fn dashboards_are_listed_rendered_and_exported() {
         for ext in ["csv", "svg", "png", "json"] {
             let url = format!("/dashboards/leadership/panels/{id}.{ext}?{q}");
             assert!(html.contains(&url.replace('&', "&amp;")), "{url}");
-            let r = get(st.clone(), &url).await.good();
             let want = match ext {
                 "csv" => "text/csv",
                 "svg" => "image/svg+xml",
                 "png" => "image/png",
                 _ => "application/json",
             };
-            assert!(
-                r.content_type.starts_with(want),
-                "{url}: {}",
-                r.content_type
-            );
+            let r = get(&st, &url).await.good_as(want);
             assert!(!r.body.is_empty());
         }
     }
     // The JSON of a panel holds the numbers the page shows.
     let j = get(
-        st.clone(),
+        &st,
         &format!("/dashboards/leadership/panels/headline.json?{q}"),
     )
     .await
@@ -482,23 +345,22 @@ async fn dashboards_are_listed_rendered_and_exported() {
     .json();
     let v = j["rows"][0]["value"].as_f64().unwrap();
     assert!(html.contains(&format!("data-value=\"{v}\"")), "{v}");
-    let x = get(st.clone(), &format!("/dashboards/finance.xlsx?{q}"))
+    let x = get(&st, &format!("/dashboards/finance.xlsx?{q}"))
         .await
-        .good();
-    assert!(x.content_type.starts_with("application/vnd.openxmlformats"));
+        .good_as("application/vnd.openxmlformats");
     assert_eq!(&x.body[..2], b"PK");
 
-    let r = get(st.clone(), "/dashboards/nope").await;
+    let r = get(&st, "/dashboards/nope").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text().contains("leadership, workflow, finance"));
-    let r = get(st.clone(), "/dashboards/leadership?colour=red").await;
+    let r = get(&st, "/dashboards/leadership?colour=red").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text().contains("colour"));
-    let r = get(st.clone(), "/dashboards/leadership/panels/nope.csv").await;
+    let r = get(&st, "/dashboards/leadership/panels/nope.csv").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = get(st.clone(), "/dashboards/leadership/panels/headline.gif").await;
+    let r = get(&st, "/dashboards/leadership/panels/headline.gif").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = get(st, "/dashboards/leadership?from=2026-02-01").await;
+    let r = get(&st, "/dashboards/leadership?from=2026-02-01").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
@@ -506,7 +368,7 @@ async fn dashboards_are_listed_rendered_and_exported() {
 async fn event_logs_are_ingested_over_http() {
     let st = AppState::open(Store::open_in_memory().unwrap());
     let wf = std::fs::read(fixture("eventlogs/workflows.csv")).unwrap();
-    post(st.clone(), "/api/v1/ingest/workflows", "text/csv", wf)
+    post(&st, "/api/v1/ingest/workflows", "text/csv", wf)
         .await
         .good();
     let xes = r#"<log><trace><string key="concept:name" value="k1"/>
@@ -515,7 +377,7 @@ async fn event_logs_are_ingested_over_http() {
 <event><string key="concept:name" value="Reject"/><date key="time:timestamp" value="2026-01-05T10:00:00Z"/></event>
 </trace></log>"#;
     let r = post(
-        st.clone(),
+        &st,
         "/api/v1/ingest/eventlog?workflow=helpdesk&source=web&failed_activity=rej*",
         "application/xml",
         xes.as_bytes().to_vec(),
@@ -528,7 +390,7 @@ async fn event_logs_are_ingested_over_http() {
         (Some(1), Some("xes"))
     );
     let m = get(
-        st.clone(),
+        &st,
         "/api/v1/metrics?from=2026-01-05&to=2026-01-06&workflow=helpdesk",
     )
     .await
@@ -536,31 +398,30 @@ async fn event_logs_are_ingested_over_http() {
     .json();
     assert_eq!(m["rows"][0]["failed"], 1);
     // Without a workflow, with an unknown one, and with a content type that is no log.
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/eventlog",
-        "application/xml",
-        xes.into(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/eventlog?workflow=nope",
-        "application/xml",
-        xes.into(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("not in the catalogue"));
-    let r = post(
-        st,
-        "/api/v1/ingest/eventlog?workflow=helpdesk",
-        "image/png",
-        xes.into(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    for (uri, content_type, status, needle) in [
+        (
+            "/api/v1/ingest/eventlog",
+            "application/xml",
+            StatusCode::BAD_REQUEST,
+            "",
+        ),
+        (
+            "/api/v1/ingest/eventlog?workflow=nope",
+            "application/xml",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not in the catalogue",
+        ),
+        (
+            "/api/v1/ingest/eventlog?workflow=helpdesk",
+            "image/png",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "",
+        ),
+    ] {
+        let r = post(&st, uri, content_type, xes.into()).await;
+        assert_eq!(r.status, status, "{uri}");
+        assert!(r.text().contains(needle), "{uri}: {}", r.text());
+    }
 }
 
 #[tokio::test]
@@ -568,17 +429,11 @@ async fn a_webhook_pushes_one_run_and_updates_it() {
     let st = AppState::open(golden_store());
     let running = r#"{"source": "n8n", "run_id": "exec-1", "workflow_id": "wf-a",
         "started_at": "2026-03-20T09:00:00Z", "status": "running"}"#;
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/runs",
-        "application/json",
-        running.into(),
-    )
-    .await;
+    let r = push(&st, running).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     assert_eq!(r.json()["written"], 1);
     let q = "/api/v1/metrics?from=2026-03-20&to=2026-03-21&workflow=wf-a";
-    let m = get(st.clone(), q).await.good().json();
+    let m = get(&st, q).await.good().json();
     assert_eq!(
         (
             m["rows"][0]["running"].as_i64(),
@@ -588,16 +443,10 @@ async fn a_webhook_pushes_one_run_and_updates_it() {
     );
     let done = r#"{"source": "n8n", "run_id": "exec-1", "workflow_id": "wf-a",
         "started_at": "2026-03-20T09:00:00Z", "finished_at": "2026-03-20T09:05:00Z", "status": "succeeded"}"#;
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/runs",
-        "application/json",
-        done.into(),
-    )
-    .await;
+    let r = push(&st, done).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(r.json()["replaced"], 1);
-    let m = get_current(st.clone(), q).await.good().json();
+    let m = get_current(&st, q).await.good().json();
     assert_eq!(
         (
             m["rows"][0]["running"].as_i64(),
@@ -607,21 +456,20 @@ async fn a_webhook_pushes_one_run_and_updates_it() {
     );
     assert_eq!(m["rows"][0]["cycle_time_p50_min"].as_f64(), Some(5.0));
     // The same push again changes nothing; a bad one is refused with its reason.
-    let r = post(
-        st.clone(),
-        "/api/v1/ingest/runs",
-        "application/json",
-        done.into(),
-    )
-    .await;
+    let r = push(&st, done).await;
     assert_eq!(
         (r.status, r.json()["unchanged"].as_u64()),
         (StatusCode::ACCEPTED, Some(1))
     );
     let bad = r#"{"source": "n8n", "run_id": "exec-2", "workflow_id": "wf-a", "started_at": "2026-03-20T09:00:00Z", "status": "done"}"#;
-    let r = post(st, "/api/v1/ingest/runs", "application/json", bad.into()).await;
+    let r = push(&st, bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("status"), "{}", r.text());
+}
+
+/// A run pushed as one JSON object, as a platform's webhook sends it.
+async fn push(st: &AppState, run: &str) -> Answer {
+    post(st, "/api/v1/ingest/runs", "application/json", run.into()).await
 }
 
 /// Every route, with a body where it takes one.
@@ -696,7 +544,7 @@ async fn every_route_by_every_role() {
             } else {
                 Body::empty()
             };
-            let r = send(st.clone(), req.body(body).unwrap()).await;
+            let r = send(&st, req.body(body).unwrap()).await;
             let role = match who {
                 "viewer" => Some(Role::Viewer),
                 "ingester" => Some(Role::Ingester),
@@ -724,11 +572,11 @@ async fn every_route_by_every_role() {
     }
     assert_eq!(checked, routes().len() * 7);
     // The health check and the login form are public.
-    assert_eq!(get(st.clone(), "/healthz").await.status, StatusCode::OK);
-    assert_eq!(get(st.clone(), "/login").await.status, StatusCode::OK);
+    assert_eq!(get(&st, "/healthz").await.status, StatusCode::OK);
+    assert_eq!(get(&st, "/login").await.status, StatusCode::OK);
     // The login form sets a cookie that pages accept.
     let r = send(
-        st.clone(),
+        &st,
         Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(format!("token={viewer}")))
@@ -736,24 +584,11 @@ async fn every_route_by_every_role() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = send(
-        st.clone(),
-        Request::get("/")
-            .header(header::COOKIE, format!("yardstick_token={viewer}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let cookie = format!("yardstick_token={viewer}");
+    let r = get_with(&st, "/", header::COOKIE.as_str(), &cookie).await;
     assert_eq!(r.status, StatusCode::OK);
     // A browser without a token gets the login form, with 401.
-    let r = send(
-        st,
-        Request::get("/dashboards/leadership")
-            .header(header::ACCEPT, "text/html")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let r = get_with(&st, "/dashboards/leadership", "accept", "text/html").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text().contains("action=\"/login\""));
 }
@@ -770,10 +605,10 @@ async fn an_idempotency_key_makes_a_retry_answer_the_same_and_store_nothing() {
     };
     let run = r#"{"source": "hook", "run_id": "r1", "workflow_id": "wf-a",
         "started_at": "2026-03-20T09:00:00Z", "finished_at": "2026-03-20T09:05:00Z", "status": "succeeded"}"#;
-    let first = send(st.clone(), keyed("k-1", run)).await;
+    let first = send(&st, keyed("k-1", run)).await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
     let batches = st.store.batches(100).unwrap().len();
-    let again = send(st.clone(), keyed("k-1", run)).await;
+    let again = send(&st, keyed("k-1", run)).await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(
         again.body, first.body,
@@ -784,19 +619,13 @@ async fn an_idempotency_key_makes_a_retry_answer_the_same_and_store_nothing() {
         batches,
         "and stores nothing"
     );
-    let other = send(st.clone(), keyed("k-1", &run.replace("r1", "r2"))).await;
+    let other = send(&st, keyed("k-1", &run.replace("r1", "r2"))).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(other.text().contains("different body"));
-    let r = send(st.clone(), keyed("", run)).await;
+    let r = send(&st, keyed("", run)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Without a key the same body is an ordinary (idempotent) re-send: a new batch, nothing changed.
-    let plain = post(
-        st.clone(),
-        "/api/v1/ingest/runs",
-        "application/json",
-        run.into(),
-    )
-    .await;
+    let plain = push(&st, run).await;
     assert_eq!(plain.json()["unchanged"], 1);
 }
 
@@ -804,31 +633,14 @@ async fn an_idempotency_key_makes_a_retry_answer_the_same_and_store_nothing() {
 async fn requests_carry_ids_and_metrics_are_prometheus_text() {
     let st = AppState::open(golden_store());
     let bad = "source,run_id,workflow_id,started_at,status\ns,x1,wf-a,2026-01-05T09:00:00Z,done\n";
-    post(st.clone(), "/api/v1/ingest/runs", "text/csv", bad.into()).await;
-    let r = send(
-        st.clone(),
-        Request::get("/healthz")
-            .header("x-request-id", "abc-123")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    let resp = app(st.clone())
-        .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let id = resp
-        .headers()
-        .get("x-request-id")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    post(&st, "/api/v1/ingest/runs", "text/csv", bad.into()).await;
+    let r = get_with(&st, "/healthz", "x-request-id", "abc-123").await;
+    let resp = get(&st, "/healthz").await;
+    let id = resp.headers["x-request-id"].to_str().unwrap().to_string();
     assert!(id.starts_with('r') && id.len() > 1, "{id}");
     assert_eq!(r.status, StatusCode::OK);
-    let m = get(st, "/metrics").await.good();
-    assert!(m.content_type.starts_with("text/plain; version=0.0.4"));
-    let text = m.text();
+    let metrics = get(&st, "/metrics").await;
+    let text = metrics.good_as("text/plain; version=0.0.4").text();
     for needle in [
         "# TYPE yardstick_http_requests_total counter",
         "yardstick_http_requests_total{method=\"GET\",status=\"200\"}",
@@ -844,16 +656,8 @@ async fn requests_carry_ids_and_metrics_are_prometheus_text() {
 #[tokio::test]
 async fn a_client_request_id_is_echoed() {
     let st = AppState::open(golden_store());
-    let resp = app(st)
-        .oneshot(
-            Request::get("/healthz")
-                .header("x-request-id", "abc-123")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.headers().get("x-request-id").unwrap(), "abc-123");
+    let resp = get_with(&st, "/healthz", "x-request-id", "abc-123").await;
+    assert_eq!(resp.headers["x-request-id"], "abc-123");
 }
 
 #[tokio::test]
@@ -867,9 +671,9 @@ async fn an_idempotency_key_tells_apart_bodies_that_are_not_utf8() {
             .unwrap()
     };
     // Two different invalid bytes would read the same after a lossy UTF-8 conversion.
-    let first = send(st.clone(), send_key(b"source\xff".to_vec())).await;
+    let first = send(&st, send_key(b"source\xff".to_vec())).await;
     assert_eq!(first.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let other = send(st, send_key(b"source\xfe".to_vec())).await;
+    let other = send(&st, send_key(b"source\xfe".to_vec())).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(other.text().contains("different body"), "{}", other.text());
 }

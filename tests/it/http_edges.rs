@@ -6,63 +6,18 @@
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 use yardstick::auth::Role;
-use yardstick::http::{app, auth, AppState};
+use yardstick::http::{auth, AppState};
 
+use crate::client::{get, send};
 use crate::golden_store;
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    #[track_caller]
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// The JSON answer without the member that says how fresh it is.
-    #[track_caller]
-    fn content(&self) -> serde_json::Value {
-        let mut v = self.json();
-        v.as_object_mut().unwrap().remove("freshness");
-        v
-    }
-
-    #[track_caller]
-    fn detail(&self) -> String {
-        self.json()["errors"][0]["detail"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error detail: {}", String::from_utf8_lossy(&self.body)))
-            .to_string()
-    }
-}
-
-async fn send(st: &AppState, req: Request<Body>) -> Answer {
-    let resp = app(st.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(st: &AppState, uri: &str) -> Answer {
-    send(st, Request::get(uri).body(Body::empty()).unwrap()).await
+/// Asserts that `uri` is answered with 200 and the same content as `same`.
+async fn assert_same_content(st: &AppState, uri: &str, same: &str) {
+    let a = get(st, uri).await;
+    let b = get(st, same).await;
+    assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());
+    assert_eq!(a.content(), b.content(), "{uri} and {same}");
 }
 
 #[tokio::test]
@@ -83,55 +38,35 @@ async fn repeated_and_comma_separated_workflows_are_one_filter() {
         assert_eq!(r.content(), repeated.content(), "{q}");
     }
     // The same holds for the trend and for compare.
-    let t1 = get(
+    assert_same_content(
         &st,
         "/api/v1/trend?from=2026-01-01&to=2026-02-01&workflow=wf-a&workflow=wf-b",
-    )
-    .await;
-    let t2 = get(
-        &st,
         "/api/v1/trend?from=2026-01-01&to=2026-02-01&workflow=wf-b,wf-a",
     )
     .await;
-    assert_eq!(t1.status, StatusCode::OK);
-    assert_eq!(t1.content(), t2.content());
-    let c1 = get(
+    assert_same_content(
         &st,
         "/api/v1/compare?to=2026-02-01&workflow=wf-a&workflow=wf-b&resamples=100&seed=1",
-    )
-    .await;
-    let c2 = get(
-        &st,
         "/api/v1/compare?to=2026-02-01&workflow=wf-b,wf-a&resamples=100&seed=1",
     )
     .await;
-    assert_eq!(c1.status, StatusCode::OK, "{}", c1.detail());
-    assert_eq!(c1.content(), c2.content());
 }
 
 #[tokio::test]
 async fn a_key_given_twice_keeps_its_last_value_and_an_empty_value_is_a_value() {
     let st = AppState::open(golden_store());
-    let once = get(&st, "/api/v1/metrics?from=2026-01-01&to=2026-02-01").await;
-    let twice = get(
+    assert_same_content(
         &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01",
         "/api/v1/metrics?from=2020-01-01&to=2026-02-01&from=2026-01-01",
     )
     .await;
-    assert_eq!(once.status, StatusCode::OK);
-    assert_eq!(once.content(), twice.content());
-    let t1 = get(
+    assert_same_content(
         &st,
         "/api/v1/trend?from=2026-01-01&to=2026-02-01&granularity=month",
-    )
-    .await;
-    let t2 = get(
-        &st,
         "/api/v1/trend?granularity=week&from=2026-01-01&to=2026-02-01&granularity=month",
     )
     .await;
-    assert_eq!(t1.status, StatusCode::OK);
-    assert_eq!(t1.content(), t2.content());
     // `from=` is the empty text, not a missing key.
     let r = get(&st, "/api/v1/metrics?from=&to=2026-02-01").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -289,8 +224,8 @@ async fn csv_answers_keep_their_headers() {
         &st,
         "/api/v1/metrics?from=2026-01-01&to=2026-02-01&format=csv",
     )
-    .await;
-    assert_eq!(r.status, StatusCode::OK);
+    .await
+    .good();
     assert_eq!(r.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert_eq!(
         r.headers[header::CONTENT_DISPOSITION],

@@ -20,13 +20,7 @@ fn ingest_text(
     text: &str,
     strict: bool,
 ) -> Result<ingest::Report, IngestError> {
-    let input = Input {
-        kind,
-        format,
-        origin: "test",
-        bytes: text.as_bytes(),
-    };
-    ingest::ingest(s, &input, Options { strict })
+    crate::ingest_text(s, kind, format, "test", text, Options { strict })
 }
 
 #[test]

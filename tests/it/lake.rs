@@ -12,14 +12,11 @@ use yardstick::model::Kind;
 use yardstick::report;
 use yardstick::store::Store;
 
-use crate::{golden_store, ingest_file};
+use crate::{dir_names, golden_store, ingest_file};
 
 fn months(root: &std::path::Path) -> BTreeSet<String> {
     let (dir, _) = lake::current(root).unwrap();
-    std::fs::read_dir(dir.join("runs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect()
+    dir_names(&dir.join("runs"))
 }
 
 #[test]
@@ -63,12 +60,8 @@ fn a_publish_writes_every_version_partitioned_by_month_and_replaces_the_last() {
     // The snapshot just replaced is kept for readers still on it; a third
     // publish removes the first.
     let third = store.publish_lake(root.path()).unwrap();
-    let names: BTreeSet<String> = std::fs::read_dir(root.path().join("snapshots"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
     assert_eq!(
-        names,
+        dir_names(&root.path().join("snapshots")),
         BTreeSet::from([second.snapshot.clone(), third.snapshot.clone()])
     );
     // A store opened on the lake reads the snapshot of its opening, kept
@@ -100,12 +93,8 @@ fn an_unfinished_snapshot_is_never_visible() {
     assert_eq!(lake_store.run_span().unwrap(), store.run_span().unwrap());
     // The next publish removes the leftovers.
     let next = store.publish_lake(root.path()).unwrap();
-    let names: BTreeSet<String> = std::fs::read_dir(root.path().join("snapshots"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect();
     assert_eq!(
-        names,
+        dir_names(&root.path().join("snapshots")),
         BTreeSet::from([committed.snapshot, next.snapshot.clone()])
     );
     // A manifest of a newer format, or of another snapshot, is refused.

@@ -14,6 +14,29 @@ const BATCHES_PER_WRITER: usize = 10;
 const READERS: usize = 8;
 const READS_PER_READER: usize = 25;
 
+/// A GET, answered with its status and how long the answer took.
+pub(crate) fn timed_get(agent: &ureq::Agent, url: &str) -> (u16, Duration) {
+    let t = Instant::now();
+    let resp = agent.get(url).call().unwrap();
+    (resp.status().as_u16(), t.elapsed())
+}
+
+/// A POST of `body`, answered with its status and how long the answer took.
+pub(crate) fn timed_post(
+    agent: &ureq::Agent,
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Duration) {
+    let t = Instant::now();
+    let resp = agent
+        .post(url)
+        .header("Content-Type", content_type)
+        .send(body)
+        .unwrap();
+    (resp.status().as_u16(), t.elapsed())
+}
+
 fn batch(w: usize, b: usize) -> String {
     let mut s =
         String::from("source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n");
@@ -79,13 +102,8 @@ fn concurrent_ingest_and_reads_without_errors_and_with_serial_figures() {
         handles.push(std::thread::spawn(move || {
             let mut out = Vec::new();
             for b in 0..BATCHES_PER_WRITER {
-                let t = Instant::now();
-                let r = agent
-                    .post(&format!("{base}/api/v1/ingest/runs?name=w{w}-b{b}"))
-                    .header("Content-Type", "text/csv")
-                    .send(batch(w, b).as_bytes())
-                    .unwrap();
-                out.push((r.status().as_u16(), t.elapsed()));
+                let url = format!("{base}/api/v1/ingest/runs?name=w{w}-b{b}");
+                out.push(timed_post(&agent, &url, "text/csv", batch(w, b).as_bytes()));
             }
             out
         }));
@@ -100,9 +118,7 @@ fn concurrent_ingest_and_reads_without_errors_and_with_serial_figures() {
                     1 => format!("{base}/dashboards/finance?from=2026-01-01&to=2026-02-01"),
                     _ => format!("{base}/api/v1/trend?from=2026-01-01&to=2026-02-01"),
                 };
-                let t = Instant::now();
-                let resp = agent.get(&url).call().unwrap();
-                out.push((resp.status().as_u16(), t.elapsed()));
+                out.push(timed_get(&agent, &url));
             }
             out
         }));
@@ -134,13 +150,8 @@ fn concurrent_ingest_and_reads_without_errors_and_with_serial_figures() {
     for w in 0..WRITERS {
         for b in 0..BATCHES_PER_WRITER {
             let text = batch(w, b);
-            let input = yardstick::ingest::Input {
-                kind: yardstick::model::Kind::Runs,
-                format: yardstick::ingest::Format::Csv,
-                origin: "serial",
-                bytes: text.as_bytes(),
-            };
-            yardstick::ingest::ingest(&serial, &input, Default::default()).unwrap();
+            let (kind, format) = (yardstick::model::Kind::Runs, yardstick::ingest::Format::Csv);
+            crate::ingest_text(&serial, kind, format, "serial", &text, Default::default()).unwrap();
         }
     }
     let period = yardstick::metrics::Period::parse("2026-01-01", "2026-02-01").unwrap();

@@ -4,6 +4,7 @@ mod backlog;
 mod browser;
 mod charts;
 mod cli;
+mod client;
 mod compare;
 mod crash;
 mod dashboards;
@@ -15,6 +16,7 @@ mod http;
 mod http_edges;
 mod ingest;
 mod lake;
+mod lake_server;
 mod load;
 mod object_lake;
 mod platforms;
@@ -28,7 +30,7 @@ mod trend;
 
 use std::path::PathBuf;
 
-use yardstick::ingest::{Format, Input, Options, Report};
+use yardstick::ingest::{Format, IngestError, Input, Options, Report};
 use yardstick::metrics::{MetricRow, MetricTable, Period};
 use yardstick::model::Kind;
 use yardstick::store::Store;
@@ -38,6 +40,15 @@ pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(rel)
+}
+
+/// The names of the entries of a directory.
+#[track_caller]
+pub fn dir_names(dir: &std::path::Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect()
 }
 
 /// Ingests a fixture file, with the format taken from its extension.
@@ -52,6 +63,24 @@ pub fn ingest_file(store: &Store, kind: Kind, rel: &str) -> Report {
         bytes: &bytes,
     };
     yardstick::ingest::ingest(store, &input, Options::default()).expect("fixture ingests")
+}
+
+/// Ingests `text`, read as `format`, under the name `origin`.
+pub fn ingest_text(
+    store: &Store,
+    kind: Kind,
+    format: Format,
+    origin: &str,
+    text: &str,
+    options: Options,
+) -> Result<Report, IngestError> {
+    let input = Input {
+        kind,
+        format,
+        origin,
+        bytes: text.as_bytes(),
+    };
+    yardstick::ingest::ingest(store, &input, options)
 }
 
 /// An in-memory store holding the golden catalogue, time study and first run batch.

@@ -24,7 +24,7 @@ use yardstick::model::Kind;
 use yardstick::store::Store;
 
 use crate::lake::reports;
-use crate::{fixture, golden_store, ingest_file};
+use crate::{dir_names, fixture, golden_store, ingest_file};
 
 fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -54,11 +54,16 @@ fn snapshots(store: &InMemory) -> BTreeSet<String> {
 }
 
 fn mirrored(cache: &Path) -> BTreeSet<String> {
-    let root = cache.join("memory___test_lakes_acme/snapshots");
-    std::fs::read_dir(root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .collect()
+    dir_names(&cache.join("memory___test_lakes_acme/snapshots"))
+}
+
+/// The error of opening the lake through the mirror in `cache`, which must fail.
+#[track_caller]
+fn mirror_error(root: &Root, cache: &Path) -> String {
+    match Store::open_lake_cached(root, cache) {
+        Ok(_) => panic!("the mirror opened"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[test]
@@ -156,10 +161,7 @@ fn an_object_store_lake_commits_whole_snapshots_and_duckdb_reads_a_checked_mirro
         PutPayload::from_static(b"PAR1"),
     ))
     .unwrap();
-    let e = Store::open_lake_cached(&root, cache.path())
-        .err()
-        .unwrap()
-        .to_string();
+    let e = mirror_error(&root, cache.path());
     assert!(
         e.contains(&format!("{rel} has 4 bytes, the manifest says {size}")),
         "{e}"
@@ -179,10 +181,7 @@ fn an_object_store_lake_commits_whole_snapshots_and_duckdb_reads_a_checked_mirro
         PutPayload::from(serde_json::to_vec(&evil).unwrap()),
     ))
     .unwrap();
-    let e = Store::open_lake_cached(&root, cache.path())
-        .err()
-        .unwrap()
-        .to_string();
+    let e = mirror_error(&root, cache.path());
     assert!(
         e.contains("`../../escaped.parquet` is not a path under the snapshot"),
         "{e}"

@@ -49,6 +49,18 @@ fn runs(p: Platform, file: &str) -> (Vec<yardstick::model::Run>, Vec<yardstick::
     (ok, bad)
 }
 
+/// The records a fixture reads as, after asserting that none is rejected.
+#[track_caller]
+fn clean_runs(p: Platform, file: &str) -> Vec<yardstick::model::Run> {
+    let (ok, bad) = runs(p, file);
+    assert!(bad.is_empty(), "{bad:?}");
+    ok
+}
+
+fn statuses(runs: &[yardstick::model::Run]) -> Vec<Status> {
+    runs.iter().map(|r| r.status).collect()
+}
+
 fn t(s: &str) -> chrono::NaiveDateTime {
     yardstick::model::parse_timestamp(s).unwrap()
 }
@@ -87,11 +99,9 @@ fn n8n_executions_map_field_by_field() {
 
 #[test]
 fn zapier_zap_runs_map_field_by_field() {
-    let (ok, bad) = runs(Platform::Zapier, "zapier_zap_runs.json");
-    assert!(bad.is_empty(), "{bad:?}");
-    let st: Vec<Status> = ok.iter().map(|r| r.status).collect();
+    let ok = clean_runs(Platform::Zapier, "zapier_zap_runs.json");
     assert_eq!(
-        st,
+        statuses(&ok),
         [
             Status::Succeeded,
             Status::Cancelled,
@@ -111,11 +121,9 @@ fn zapier_zap_runs_map_field_by_field() {
 
 #[test]
 fn power_automate_run_history_csv_maps_field_by_field() {
-    let (ok, bad) = runs(Platform::PowerAutomate, "power_automate_runs.csv");
-    assert!(bad.is_empty(), "{bad:?}");
-    let st: Vec<Status> = ok.iter().map(|r| r.status).collect();
+    let ok = clean_runs(Platform::PowerAutomate, "power_automate_runs.csv");
     assert_eq!(
-        st,
+        statuses(&ok),
         [
             Status::Succeeded,
             Status::Failed,
@@ -128,8 +136,10 @@ fn power_automate_run_history_csv_maps_field_by_field() {
         (r.run_id.as_str(), r.workflow_id.as_str()),
         ("08585190000000000002", "wf-b")
     );
-    assert_eq!(r.started_at, t("2026-01-14T09:30:00Z"));
-    assert_eq!(r.finished_at, Some(t("2026-01-14T09:30:40Z")));
+    assert_eq!(
+        (r.started_at, r.finished_at),
+        (t("2026-01-14T09:30:00Z"), Some(t("2026-01-14T09:30:40Z")))
+    );
     assert_eq!(
         r.error_kind.as_deref(),
         Some("The approver mailbox was not found")
@@ -140,10 +150,11 @@ fn power_automate_run_history_csv_maps_field_by_field() {
 
 #[test]
 fn uipath_jobs_map_field_by_field() {
-    let (ok, bad) = runs(Platform::Uipath, "uipath_jobs.json");
-    assert!(bad.is_empty(), "{bad:?}");
-    let st: Vec<Status> = ok.iter().map(|r| r.status).collect();
-    assert_eq!(st, [Status::Succeeded, Status::Failed, Status::Cancelled]);
+    let ok = clean_runs(Platform::Uipath, "uipath_jobs.json");
+    assert_eq!(
+        statuses(&ok),
+        [Status::Succeeded, Status::Failed, Status::Cancelled]
+    );
     let r = &ok[1];
     assert_eq!(
         (r.run_id.as_str(), r.workflow_id.as_str()),

@@ -2,11 +2,11 @@
 //! between the extremes, and reclaimed hours are linear in the run count.
 
 use proptest::prelude::*;
-use yardstick::ingest::{self, Format, Input, Options};
+use yardstick::ingest::{Format, Options};
 use yardstick::model::Kind;
 use yardstick::store::Store;
 
-use crate::{ingest_file, january, row};
+use crate::{ingest_file, ingest_text, january, row};
 
 #[derive(Debug, Clone)]
 struct Gen {
@@ -74,13 +74,15 @@ fn store_with(runs: &[Gen], copies: usize) -> Store {
     ingest_file(&s, Kind::Workflows, "golden/workflows.csv");
     ingest_file(&s, Kind::Baselines, "golden/baselines.csv");
     let text = runs_csv(runs, copies);
-    let input = Input {
-        kind: Kind::Runs,
-        format: Format::Csv,
-        origin: "prop",
-        bytes: text.as_bytes(),
-    };
-    let rep = ingest::ingest(&s, &input, Options { strict: true }).unwrap();
+    let rep = ingest_text(
+        &s,
+        Kind::Runs,
+        Format::Csv,
+        "prop",
+        &text,
+        Options { strict: true },
+    )
+    .unwrap();
     assert!(rep.stored, "{:?}", rep.rejects);
     s
 }

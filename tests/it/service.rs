@@ -9,47 +9,12 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-use yardstick::http::{app, AppState};
+use yardstick::http::AppState;
 use yardstick::store::Store;
 
+use crate::client::{get, get_current, send, Answer};
+use crate::load::{timed_get, timed_post};
 use crate::{golden_store, ingest_file};
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn send(st: &AppState, req: Request<Body>) -> Answer {
-    let r = app(st.clone()).oneshot(req).await.unwrap();
-    let (status, headers) = (r.status(), r.headers().clone());
-    let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(st: &AppState, uri: &str, current: bool) -> Answer {
-    let mut req = Request::get(uri);
-    if current {
-        req = req.header(header::CACHE_CONTROL, "no-cache");
-    }
-    send(st, req.body(Body::empty()).unwrap()).await
-}
 
 async fn push(st: &AppState, run: &serde_json::Value, key: Option<&str>) -> Answer {
     let mut req =
@@ -96,7 +61,7 @@ async fn concurrent_visitors_of_a_page_never_computed_cause_one_computation() {
     let visits: Vec<_> = (0..12)
         .map(|_| {
             let st = st.clone();
-            tokio::spawn(async move { get(&st, PAGE, false).await })
+            tokio::spawn(async move { get(&st, PAGE).await })
         })
         .collect();
     let mut pages = BTreeSet::new();
@@ -116,7 +81,7 @@ async fn concurrent_visitors_of_a_page_never_computed_cause_one_computation() {
     let reads: Vec<_> = (0..12)
         .map(|_| {
             let st = st.clone();
-            tokio::spawn(async move { get(&st, METRICS, false).await })
+            tokio::spawn(async move { get(&st, METRICS).await })
         })
         .collect();
     for r in reads {
@@ -129,13 +94,13 @@ async fn concurrent_visitors_of_a_page_never_computed_cause_one_computation() {
 async fn after_a_push_the_kept_answer_is_served_marked_stale_then_the_fresh_one() {
     let store = golden_store();
     let st = AppState::open(store.clone());
-    let page = get(&st, PAGE, false).await;
+    let page = get(&st, PAGE).await;
     assert!(
         page.text().contains("data-stale=\"false\""),
         "{}",
         page.text()
     );
-    let before = get(&st, METRICS, false).await.json();
+    let before = get(&st, METRICS).await.json();
     assert_eq!(before["freshness"]["stale"], false);
     assert_eq!(before["freshness"]["runs_not_included"], 0);
 
@@ -144,7 +109,7 @@ async fn after_a_push_the_kept_answer_is_served_marked_stale_then_the_fresh_one(
 
     // The next visitors get the previous answers at once, marked stale, with
     // the run they do not include counted.
-    let stale_page = get(&st, PAGE, false).await;
+    let stale_page = get(&st, PAGE).await;
     assert_eq!(stale_page.headers["yardstick-stale"], "true");
     assert_eq!(stale_page.headers["yardstick-runs-not-included"], "1");
     let text = stale_page.text();
@@ -154,14 +119,14 @@ async fn after_a_push_the_kept_answer_is_served_marked_stale_then_the_fresh_one(
     );
     assert!(text.contains("1 newer run not yet included"), "{text}");
     assert_eq!(without_freshness(&text), without_freshness(&page.text()));
-    let stale = get(&st, METRICS, false).await.json();
+    let stale = get(&st, METRICS).await.json();
     assert_eq!(stale["freshness"]["stale"], true);
     assert_eq!(stale["freshness"]["runs_not_included"], 1);
     assert_eq!(stale["rows"], before["rows"]);
 
     // A read that must be current (Cache-Control: no-cache) holds the run,
     // and equals a computation from nothing.
-    let fresh = get(&st, METRICS, true).await.json();
+    let fresh = get_current(&st, METRICS).await.json();
     assert_eq!(fresh["freshness"]["stale"], false);
     assert_eq!(fresh["freshness"]["runs_not_included"], 0);
     let wf_a = |j: &serde_json::Value| {
@@ -180,7 +145,7 @@ async fn after_a_push_the_kept_answer_is_served_marked_stale_then_the_fresh_one(
         .to_json()
         .unwrap();
     assert_eq!(fresh["rows"], direct["rows"]);
-    let fresh_page = get(&st, PAGE, true).await;
+    let fresh_page = get_current(&st, PAGE).await;
     assert!(fresh_page.text().contains("data-stale=\"false\""));
     let d = st
         .dashboards
@@ -266,16 +231,13 @@ async fn concurrent_pushes_are_grouped_and_each_is_answered_for_itself() {
     // again: unchanged.
     let a = push(&st, &run("group", 1000, "running"), None).await;
     assert_eq!(a.status, StatusCode::ACCEPTED);
-    let b = push(&st, &run("group", 1000, "succeeded"), None)
-        .await
-        .json();
+    let succeeded = run("group", 1000, "succeeded");
+    let b = push(&st, &succeeded, None).await.json();
     assert_eq!(
         (b["written"].as_u64(), b["replaced"].as_u64()),
         (Some(1), Some(1))
     );
-    let c = push(&st, &run("group", 1000, "succeeded"), None)
-        .await
-        .json();
+    let c = push(&st, &succeeded, None).await.json();
     assert_eq!(
         (c["written"].as_u64(), c["unchanged"].as_u64()),
         (Some(0), Some(1))
@@ -481,13 +443,11 @@ fn a_bounded_load_of_pushes_and_reads_has_no_errors_and_keeps_every_run() {
                         i,
                         if i % 7 == 0 { "failed" } else { "succeeded" },
                     );
-                    let t = Instant::now();
-                    let resp = agent
-                        .post(&format!("{base}/api/v1/ingest/runs"))
-                        .header("Content-Type", "application/json")
-                        .send(r.to_string().as_bytes())
-                        .unwrap();
-                    (resp.status().as_u16(), t.elapsed(), true)
+                    let url = format!("{base}/api/v1/ingest/runs");
+                    let body = r.to_string();
+                    let (status, took) =
+                        timed_post(&agent, &url, "application/json", body.as_bytes());
+                    (status, took, true)
                 })
                 .collect::<Vec<_>>()
         }));
@@ -503,9 +463,8 @@ fn a_bounded_load_of_pushes_and_reads_has_no_errors_and_keeps_every_run() {
                         1 => format!("{base}{PAGE}"),
                         _ => format!("{base}/dashboards/workflow?from=2026-01-01&to=2026-02-01"),
                     };
-                    let t = Instant::now();
-                    let resp = agent.get(&url).call().unwrap();
-                    (resp.status().as_u16(), t.elapsed(), false)
+                    let (status, took) = timed_get(&agent, &url);
+                    (status, took, false)
                 })
                 .collect::<Vec<_>>()
         }));
@@ -633,9 +592,9 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
         }
         // A visitor may get the kept answer; whatever it is, the current one
         // equals a computation from nothing.
-        let maybe_stale = get(&st, METRICS, false).await.json();
+        let maybe_stale = get(&st, METRICS).await.json();
         assert!(maybe_stale["freshness"]["stale"].is_boolean());
-        let current = get(&st, METRICS, true).await.json();
+        let current = get_current(&st, METRICS).await.json();
         assert_eq!(current["freshness"]["stale"], false, "step {step}");
         let direct = yardstick::report::metric_table(&store, crate::january(), &[])
             .unwrap()
@@ -645,14 +604,14 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
             current["rows"], direct["rows"],
             "metric table after step {step}"
         );
-        let compared = get(&st, COMPARE, true).await.json();
+        let compared = get_current(&st, COMPARE).await.json();
         let direct = yardstick::report::compare(&store, &compare_req).unwrap();
         assert_eq!(
             compared["comparisons"],
             serde_json::to_value(&direct).unwrap(),
             "comparisons after step {step}"
         );
-        let alerts = get(&st, "/api/v1/alerts?at=2026-02-01", false).await.json();
+        let alerts = get(&st, "/api/v1/alerts?at=2026-02-01").await.json();
         let direct = yardstick::report::alerts(&store, Some("2026-02-01"), "UTC").unwrap();
         assert_eq!(
             alerts,
@@ -660,7 +619,7 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
             "regression checks after step {step}"
         );
         if step % 4 == 3 {
-            let page = get(&st, PAGE, true).await;
+            let page = get_current(&st, PAGE).await;
             let c = yardstick::dashboard::compute(&store, &d, filters.clone(), None).unwrap();
             assert_eq!(
                 without_freshness(&page.text()),
@@ -678,13 +637,13 @@ async fn kept_answers_equal_a_full_computation_after_random_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_push_recomputes_only_the_workflows_it_changed() {
     let st = AppState::open(golden_store());
-    let computed = || st.engine.partials().unwrap().computed();
+    let computed = || st.engine.parts().unwrap().computed();
     let page = |st: &AppState| {
         let st = st.clone();
         async move {
-            let a = get(&st, PAGE, true).await;
+            let a = get_current(&st, PAGE).await;
             assert_eq!(a.status, StatusCode::OK, "{}", a.text());
-            assert_eq!(get(&st, COMPARE, true).await.status, StatusCode::OK);
+            assert_eq!(get_current(&st, COMPARE).await.status, StatusCode::OK);
         }
     };
     page(&st).await;

@@ -15,10 +15,14 @@
 //! through `s3a://`; with an external cluster that part is left out.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
+use yardstick::dashboard::{self, Filters};
+use yardstick::engine::follow::Following;
 use yardstick::engine::spark::SparkEngine;
 use yardstick::engine::Engine;
+use yardstick::http::AppState;
 use yardstick::ingest::eventlog::{LogFormat, LogOptions};
 use yardstick::ingest::{self, Options};
 use yardstick::metrics::compare::BaselineChoice;
@@ -170,6 +174,24 @@ fn same_reports(
             cats[0].clone(),
             cats[1].clone(),
         );
+        let lists: Vec<Value> = engines
+            .iter()
+            .map(|e| serde_json::to_value(e.workflows(t).unwrap()).unwrap())
+            .collect();
+        check(
+            format!("{what} workflow list as of {t:?}"),
+            lists[0].clone(),
+            lists[1].clone(),
+        );
+        let backlogs: Vec<Value> = engines
+            .iter()
+            .map(|e| serde_json::to_value(report::backlog(*e, t).unwrap()).unwrap())
+            .collect();
+        check(
+            format!("{what} backlog as of {t:?}"),
+            backlogs[0].clone(),
+            backlogs[1].clone(),
+        );
         for &(from, to) in periods {
             let all: Vec<Value> = engines
                 .iter()
@@ -186,6 +208,43 @@ fn same_reports(
                 all[0].clone(),
                 all[1].clone(),
             );
+            if t.is_none() {
+                for id in store.workflow_ids().unwrap() {
+                    let steps: Vec<Value> = engines
+                        .iter()
+                        .map(|e| {
+                            let (p, table) = report::steps(*e, &id, from, to).unwrap();
+                            serde_json::json!({"period": p, "steps": table})
+                        })
+                        .collect();
+                    check(
+                        format!("{what} steps of {id} {from:?}..{to:?}"),
+                        steps[0].clone(),
+                        steps[1].clone(),
+                    );
+                }
+                for d in dashboard::spec::load(None).unwrap() {
+                    let filters = Filters {
+                        from: from.map(str::to_string),
+                        to: to.map(str::to_string),
+                        ..Filters::default()
+                    };
+                    let pages: Vec<Value> = engines
+                        .iter()
+                        .map(|e| {
+                            let c = dashboard::compute_in(*e, &d, filters.clone(), None).unwrap();
+                            c.panels()
+                                .map(|(panel, table)| dashboard::export::json(&c, panel, table))
+                                .collect()
+                        })
+                        .collect();
+                    check(
+                        format!("{what} dashboard {} {from:?}..{to:?}", d.name),
+                        pages[0].clone(),
+                        pages[1].clone(),
+                    );
+                }
+            }
             for (g, tz) in [
                 (Granularity::Week, "UTC"),
                 (Granularity::Month, "America/New_York"),
@@ -309,6 +368,31 @@ fn golden(url: &str) {
         &[None, Some(before_second)],
     );
     assert!(fields > 1000, "only {fields} fields compared");
+    // The server on the lake through Spark (`serve --engine spark`) answers
+    // every read route as the server on the file does.
+    let (cluster_url, root) = (
+        url.to_string(),
+        yardstick::lake::Root::Dir(lake.path().into()),
+    );
+    let open_root = root.clone();
+    let following = Following::open(
+        root,
+        Box::new(move || {
+            Ok(Arc::new(SparkEngine::connect(
+                &cluster_url,
+                open_root.clone(),
+            )?))
+        }),
+    )
+    .unwrap();
+    let on_spark = AppState::open(store.clone()).from_lake(following, "spark".into());
+    let file = AppState::open(store.clone());
+    let served = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(crate::lake_server::answers(&file, &on_spark));
+    for (uri, a, b) in &served {
+        assert_close(a, b, &format!("served {uri}"));
+    }
     // One workflow, through the filter.
     let period = report::resolve_period(&store, None, None).unwrap().unwrap();
     let wf = vec!["wf-b".to_string()];

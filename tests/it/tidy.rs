@@ -1,5 +1,7 @@
-//! Tidy checks over the source tree: every Rust file opens with a `//!`
-//! paragraph, and SQL is only loaded from `queries/`, never written inline.
+//! Tidy checks over the source tree, the product's and the benchmark
+//! harness's (`bench/`): every Rust file opens with a `//!` paragraph, and
+//! SQL is only loaded from query files (`queries/`, `bench/queries/`), never
+//! written inline.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,7 @@ fn sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     rust_files(&root.join("tests"), &mut files);
+    rust_files(&root.join("bench/src"), &mut files);
     files.sort();
     files
 }
@@ -37,8 +40,9 @@ fn every_file_opens_with_a_module_doc() {
 
 #[test]
 fn sql_lives_in_queries() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for f in sources() {
-        if !f.starts_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("src")) {
+        if !f.starts_with(root.join("src")) && !f.starts_with(root.join("bench/src")) {
             continue;
         }
         let text = std::fs::read_to_string(&f).unwrap();
@@ -53,7 +57,7 @@ fn sql_lives_in_queries() {
             ] {
                 assert!(
                     !l.contains(kw),
-                    "{}:{}: inline SQL; put it in queries/",
+                    "{}:{}: inline SQL; put it in a query file",
                     f.display(),
                     i + 1
                 );

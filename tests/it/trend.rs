@@ -1,12 +1,12 @@
 //! Trends: whole periods in a reporting time zone, empty periods present, and
 //! the same numbers as the metric table of each period.
 
-use yardstick::ingest::{self, Format, Input, Options};
+use yardstick::ingest::{Format, Options};
 use yardstick::metrics::trend::Granularity;
 use yardstick::model::Kind;
 use yardstick::report;
 
-use crate::golden_store;
+use crate::{golden_store, ingest_text};
 
 #[test]
 fn weeks_in_madrid_put_a_sunday_night_run_in_its_own_week() {
@@ -15,17 +15,15 @@ fn weeks_in_madrid_put_a_sunday_night_run_in_its_own_week() {
     let text = "source,run_id,workflow_id,trigger_at,started_at,finished_at,status\n\
                 tz,sun,wf-c,2026-01-11T23:30:00+01:00,2026-01-11T23:30:00+01:00,2026-01-11T23:40:00+01:00,succeeded\n\
                 tz,mon,wf-c,2026-01-12T00:30:00+01:00,2026-01-12T00:30:00+01:00,2026-01-12T00:50:00+01:00,succeeded\n";
-    let input = Input {
-        kind: Kind::Runs,
-        format: Format::Csv,
-        origin: "tz",
-        bytes: text.as_bytes(),
-    };
-    assert!(
-        ingest::ingest(&s, &input, Options { strict: true })
-            .unwrap()
-            .stored
+    let rep = ingest_text(
+        &s,
+        Kind::Runs,
+        Format::Csv,
+        "tz",
+        text,
+        Options { strict: true },
     );
+    assert!(rep.unwrap().stored);
     let wf = ["wf-c".to_string()];
     let runs_per_week = |tz: &str| -> Vec<(String, i64)> {
         let t = report::trend(

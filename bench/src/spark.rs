@@ -1,4 +1,4 @@
-//! The `spark` section of `yardstick bench`: the lake publish, and the full
+//! The `spark` section of `yardstick-bench`: the lake publish, and the full
 //! metric table (every workflow, the whole year of runs, and one quarter) on
 //! DuckDB reading the file, DuckDB reading the lake, and Spark through Spark
 //! Connect on a loopback standalone cluster of one and of two workers (one
@@ -12,10 +12,10 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use super::{compare_tables, measure, stats, Results};
-use crate::engine::spark::SparkEngine;
-use crate::engine::Engine;
-use crate::metrics::{Period, DEFAULT_LEAK_HORIZON_DAYS};
-use crate::store::Store;
+use yardstick::engine::spark::SparkEngine;
+use yardstick::engine::Engine;
+use yardstick::metrics::{Period, DEFAULT_LEAK_HORIZON_DAYS};
+use yardstick::store::Store;
 
 /// The cluster script, relative to the project's root (the harness's working
 /// directory); `YARDSTICK_SPARK_CLUSTER` overrides it.

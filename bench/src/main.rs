@@ -1,12 +1,13 @@
-//! `yardstick bench`: the benchmark harness. It generates a company of N runs
-//! (10 million by default) over many workflows, then measures, each as the
-//! median of several runs with min and max:
+//! `yardstick-bench`: Yardstick's benchmark harness, a crate beside the
+//! product. It generates a company of N runs (10 million by default) over
+//! many workflows, then measures, each as the median of several runs with
+//! min and max:
 //!
 //! 1. ingest from CSV and Parquet (and NDJSON), beside DuckDB's own reader
 //!    loading the same file into a plain table — the engine limit;
 //! 2. the full metric table for a quarter, beside one hand-written DuckDB
 //!    query computing the same fields on the plain tables (the two are
-//!    checked to agree);
+//!    checked to agree; `plain.rs`, its SQL in `bench/queries/`);
 //! 3. compare, a weekly trend over a year and the leadership dashboard;
 //! 4. HTTP under a bounded loopback load, and (`service.rs`) the server as a
 //!    child process under continuous ingestion, pushes and reads together;
@@ -15,136 +16,197 @@
 //! 7. only with `--only spark`: the lake publish and the metric table on
 //!    DuckDB (file and lake) and on Spark with one and two workers (`spark.rs`).
 //!
-//! Ingests and loads run as child processes (the binary itself), so each peak
-//! RSS is that process's own; the child reports it from /proc/self/status.
-//! Results are printed as a table and written as JSON (and Markdown with
-//! `--markdown`). Numbers come only from here, never from timed tests.
+//! Generation, ingests and the server run the `yardstick` binary as child
+//! processes, found beside this executable (`cargo build --bins` puts it
+//! there) or named by `--yardstick` / `YARDSTICK_BIN`; DuckDB's own loads run
+//! as a child of this binary (`step`). Each child's wall time and peak RSS
+//! are read from outside it, by `wait4` (`child.rs`). The reports and the
+//! HTTP load run in this process, on the library. Every path comes from an
+//! argument or the environment. Results are printed as a table and written
+//! as JSON (and Markdown with `--markdown`). Numbers come only from here,
+//! never from timed tests.
 
+mod child;
+mod plain;
 mod service;
 mod spark;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 use chrono::NaiveDate;
+use clap::Parser;
 use serde::Serialize;
+use tracing_subscriber::EnvFilter;
+use yardstick::metrics::Period;
+use yardstick::store::Store;
 
-use crate::metrics::Period;
-use crate::store::files::{self, PlainFormat};
-use crate::store::Store;
+use child::Runner;
+use plain::PlainFormat;
 
-/// Environment variable naming a file where the process writes its peak RSS
-/// (KiB, from /proc/self/status) as it exits.
-pub const PEAK_RSS_ENV: &str = "YARDSTICK_PEAK_RSS_FILE";
+/// Measures Yardstick at scale — ingest, reports, dashboards, HTTP and the
+/// server under load — side by side with DuckDB's own readers and a
+/// hand-written query (see benches/README.md). Run from the repository's
+/// root after `cargo build --bins`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "yardstick-bench",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(flatten)]
+    args: BenchArgs,
+    #[command(subcommand)]
+    step: Option<Step>,
+}
+
+/// The harness's own child processes; not for people.
+#[derive(Debug, clap::Subcommand)]
+enum Step {
+    /// One measured step of the harness, run as a child process so that its
+    /// peak memory is its own.
+    #[command(hide = true)]
+    Step(StepArgs),
+    /// Runs a program and reports its pid, wall time and peak RSS (`child.rs`).
+    #[command(hide = true)]
+    Measure(child::MeasureArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The in-process loopback load would print a line per request; the
+    // harness keeps the request log at warn unless YARDSTICK_LOG says otherwise.
+    let filter = EnvFilter::try_from_env("YARDSTICK_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("yardstick=info,yardstick::http=warn,tower_http=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let done = match &cli.step {
+        Some(Step::Measure(args)) => child::measure(args),
+        Some(Step::Step(args)) => step(args).map(|()| ExitCode::SUCCESS),
+        None => run(&cli.args).map(|()| ExitCode::SUCCESS),
+    };
+    done.unwrap_or_else(|e| {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "error: {e:#}");
+        ExitCode::FAILURE
+    })
+}
 
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+struct BenchArgs {
+    /// The `yardstick` binary to measure; default: the one beside this
+    /// executable (`cargo build --bins` puts it there).
+    #[arg(long, env = child::YARDSTICK_BIN_ENV)]
+    yardstick: Option<PathBuf>,
     /// Runs in the generated company.
     #[arg(long, default_value_t = 10_000_000)]
-    pub runs: u64,
+    runs: u64,
     /// Workflows in the generated company.
     #[arg(long, default_value_t = 1000)]
-    pub workflows: usize,
+    workflows: usize,
     /// Timed repetitions of each measurement: the median, min and max are reported.
     #[arg(long, default_value_t = 3)]
-    pub repeat: usize,
+    repeat: usize,
     /// Work folder for generated files and databases. Data of the same size
     /// and seed already there is reused.
     #[arg(long, default_value = "bench-work")]
-    pub dir: PathBuf,
+    dir: PathBuf,
     /// Size in GB of the large CSV file whose ingest must stay in bounded
     /// memory (0 skips it).
     #[arg(long, default_value_t = 5.0)]
-    pub big_gb: f64,
+    big_gb: f64,
     /// DuckDB's memory limit for the large file's ingest (`yardstick
     /// --memory-limit`): without one DuckDB keeps what it wrote cached up to
     /// 80% of the machine's memory.
     #[arg(long, default_value = "512MB")]
-    pub big_memory_limit: String,
+    big_memory_limit: String,
     /// HTTP load: concurrent clients.
     #[arg(long, default_value_t = 200)]
-    pub clients: usize,
+    clients: usize,
     /// HTTP load: requests per endpoint.
     #[arg(long, default_value_t = 10_000)]
-    pub requests: usize,
+    requests: usize,
     /// The event log to import; default: bpic2012.xes.gz from the shared logs.
     #[arg(long)]
-    pub eventlog: Option<PathBuf>,
+    eventlog: Option<PathBuf>,
     /// Only these sections, comma-separated: ingest, metrics, reports, http,
     /// service, eventlog, big, spark (spark runs only when named: it needs Java and
     /// starts a loopback cluster with .ci/spark-cluster).
     #[arg(long, value_delimiter = ',')]
-    pub only: Vec<String>,
+    only: Vec<String>,
     /// The spark section: the cluster sizes to measure (workers of one core
     /// each), comma-separated; 0 measures DuckDB (file and lake) only.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
-    pub spark_workers: Vec<usize>,
+    spark_workers: Vec<usize>,
     /// The service section: connections pushing single runs.
     #[arg(long, default_value_t = 64)]
-    pub service_clients: usize,
+    service_clients: usize,
     /// The service section: connections reading pages and the metric JSON meanwhile.
     #[arg(long, default_value_t = 8)]
-    pub service_readers: usize,
+    service_readers: usize,
     /// The service section: how long the pushes last, in seconds.
     #[arg(long, default_value_t = 60)]
-    pub service_seconds: u64,
+    service_seconds: u64,
     /// The service section: runs pushed afterwards in batches of 1,000 while
     /// the pages are read, for the server's memory over a long day (0: none).
     #[arg(long, default_value_t = 1_000_000)]
-    pub service_soak_runs: u64,
+    service_soak_runs: u64,
     /// Where to write the results as JSON.
     #[arg(long, default_value = "bench-work/results.json")]
-    pub json: PathBuf,
+    json: PathBuf,
     /// Also write the results as Markdown (e.g. benches/RESULTS.md).
     #[arg(long)]
-    pub markdown: Option<PathBuf>,
+    markdown: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct StepArgs {
+struct StepArgs {
     /// What to do: load a CSV or Parquet file with DuckDB's own reader.
     #[arg(value_enum)]
-    pub step: StepKind,
+    step: StepKind,
     #[arg(long)]
-    pub file: PathBuf,
+    file: PathBuf,
     /// The database file to load into (created).
     #[arg(long)]
-    pub into: PathBuf,
+    into: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum StepKind {
+enum StepKind {
     DuckdbCsv,
     DuckdbParquet,
 }
 
 /// Runs one child step of the harness.
-pub fn step(args: &StepArgs) -> anyhow::Result<()> {
+fn step(args: &StepArgs) -> anyhow::Result<()> {
     let format = match args.step {
         StepKind::DuckdbCsv => PlainFormat::Csv,
         StepKind::DuckdbParquet => PlainFormat::Parquet,
     };
-    let n = files::load_plain(&args.into, &args.file, format)?;
+    let n = plain::load(&args.into, &args.file, format)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{n}")?;
     Ok(())
 }
 
-/// Writes this process's peak RSS where [`PEAK_RSS_ENV`] says, if it is set.
-pub fn report_peak_rss() {
-    let Some(path) = std::env::var_os(PEAK_RSS_ENV) else {
-        return;
-    };
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    let _ = std::fs::write(path, kib.to_string());
+/// The version a binary prints for `--version` ("yardstick 0.1.0" gives
+/// "0.1.0").
+fn binary_version(exe: &Path) -> String {
+    match std::process::Command::new(exe).arg("--version").output() {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let text = text.trim();
+            text.rsplit(' ').next().unwrap_or(text).to_string()
+        }
+        Ok(out) => format!("unknown ({})", out.status),
+        Err(e) => format!("unknown ({e})"),
+    }
 }
 
 /// One measured quantity.
@@ -202,7 +264,11 @@ pub struct Machine {
 }
 
 impl Machine {
-    fn read() -> Machine {
+    /// The machine, and the versions of the binary and the engine measured,
+    /// each read from the thing itself: `yardstick --version`, and DuckDB's
+    /// `pragma_version()` through the library (built from the same lock file
+    /// as the binary).
+    fn read(yardstick: &Path) -> Machine {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let mem_kib = meminfo
@@ -221,56 +287,13 @@ impl Machine {
             os: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| format!("Linux {}", s.trim()))
                 .unwrap_or_else(|_| std::env::consts::OS.into()),
-            yardstick: env!("CARGO_PKG_VERSION").into(),
+            yardstick: binary_version(yardstick),
             duckdb: Store::open_in_memory()
                 .and_then(|s| s.engine_version())
                 .map(|v| format!("{v}, bundled"))
                 .unwrap_or_else(|e| format!("unknown ({e})")),
         }
     }
-}
-
-/// What a child process did.
-struct ChildRun {
-    wall: Duration,
-    peak_rss_mib: f64,
-    stdout: String,
-}
-
-/// Runs the binary itself with `args` and the peak-RSS hand-back set.
-fn child(dir: &Path, args: &[&str]) -> anyhow::Result<ChildRun> {
-    let exe = std::env::current_exe().context("cannot find the running binary")?;
-    let rss_file = dir.join("child.rss");
-    let _ = std::fs::remove_file(&rss_file);
-    let started = Instant::now();
-    let out = Command::new(&exe)
-        .args(args)
-        .env(PEAK_RSS_ENV, &rss_file)
-        .env("YARDSTICK_LOG", "warn")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .output()
-        .with_context(|| format!("cannot run {}", exe.display()))?;
-    let wall = started.elapsed();
-    if !out.status.success() {
-        bail!(
-            "`yardstick {}` failed ({}): {}{}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let kib: f64 = std::fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(f64::NAN);
-    Ok(ChildRun {
-        wall,
-        peak_rss_mib: kib / 1024.0,
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-    })
 }
 
 fn stats(samples: &[f64]) -> (f64, f64, f64) {
@@ -320,13 +343,15 @@ fn s(p: &Path) -> &str {
 }
 
 /// Runs the harness.
-pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let want = |section: &str| args.only.is_empty() || args.only.iter().any(|o| o == section);
+    let yardstick = child::locate_yardstick(args.yardstick.as_deref())?;
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("cannot create {}", args.dir.display()))?;
     let dir = args.dir.canonicalize()?;
+    let run = Runner::new(yardstick, &dir)?;
     let mut r = Results {
-        machine: Machine::read(),
+        machine: Machine::read(&run.yardstick),
         runs: args.runs,
         workflows: args.workflows,
         repeat: args.repeat,
@@ -353,23 +378,20 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "generating {} runs over {} workflows",
             args.runs, args.workflows
         ));
-        let c = child(
-            &dir,
-            &[
-                "generate",
-                "--out",
-                s(&data),
-                "--runs",
-                &args.runs.to_string(),
-                "--workflows",
-                &args.workflows.to_string(),
-                "--days",
-                "364",
-                "--formats",
-                formats,
-                "--steps",
-            ],
-        )?;
+        let c = run.yardstick(&[
+            "generate",
+            "--out",
+            s(&data),
+            "--runs",
+            &args.runs.to_string(),
+            "--workflows",
+            &args.workflows.to_string(),
+            "--days",
+            "364",
+            "--formats",
+            formats,
+            "--steps",
+        ])?;
         r.measures.push(measure(
             "generate",
             if spark_only {
@@ -398,10 +420,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             ("workflows", "workflows.csv"),
             ("baselines", "baselines.csv"),
         ] {
-            child(
-                &dir,
-                &["--db", s(&tmp), "ingest", kind, s(&data.join(file))],
-            )?;
+            run.yardstick(&["--db", s(&tmp), "ingest", kind, s(&data.join(file))])?;
         }
         std::fs::rename(&tmp, &template)?;
     }
@@ -422,10 +441,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let tmp = dir.join("spark.tmp.duckdb");
             let _ = std::fs::remove_file(&tmp);
             std::fs::copy(&template, &tmp)?;
-            child(
-                &dir,
-                &["--db", s(&tmp), "ingest", "runs", s(&runs_csv), "--json"],
-            )?;
+            run.yardstick(&["--db", s(&tmp), "ingest", "runs", s(&runs_csv), "--json"])?;
             std::fs::rename(&tmp, &spark_db)?;
         }
     } else if want("ingest") || !ours_db.exists() || !plain_db.exists() {
@@ -444,10 +460,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 say(&format!("ingest {label} {}/{repeats}", i + 1));
                 fresh(&ours_db)?;
                 std::fs::copy(&template, &ours_db)?;
-                let c = child(
-                    &dir,
-                    &["--db", s(&ours_db), "ingest", "runs", s(&file), "--json"],
-                )?;
+                let c =
+                    run.yardstick(&["--db", s(&ours_db), "ingest", "runs", s(&file), "--json"])?;
                 let report: serde_json::Value = serde_json::from_str(&c.stdout)
                     .with_context(|| format!("ingest report: {}", c.stdout))?;
                 let stored = report["written"].as_u64().unwrap_or(0);
@@ -458,17 +472,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 ours_rss.push(c.peak_rss_mib);
                 if let Some(step) = peer {
                     fresh(&plain_db)?;
-                    let c = child(
-                        &dir,
-                        &[
-                            "bench-step",
-                            step,
-                            "--file",
-                            s(&file),
-                            "--into",
-                            s(&plain_db),
-                        ],
-                    )?;
+                    let c =
+                        run.harness(&["step", step, "--file", s(&file), "--into", s(&plain_db)])?;
                     if c.stdout.trim() != args.runs.to_string() {
                         bail!("DuckDB loaded {} rows, not {}", c.stdout.trim(), args.runs);
                     }
@@ -509,7 +514,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 });
             }
         }
-        files::load_plain_catalogue(
+        plain::load_catalogue(
             &plain_db,
             &data.join("workflows.csv"),
             &data.join("baselines.csv"),
@@ -520,10 +525,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if want("metrics") {
         say("metric table vs hand-written SQL");
         let store = Store::open(&ours_db)?;
-        let plain = files::PlainDb::open(&plain_db)?;
-        let horizon = crate::metrics::DEFAULT_LEAK_HORIZON_DAYS;
+        let plain = plain::PlainDb::open(&plain_db)?;
+        let horizon = yardstick::metrics::DEFAULT_LEAK_HORIZON_DAYS;
         // One untimed pass each, then the timed ones.
-        let ours_table = crate::report::metric_table(&store, quarter, &[])?;
+        let ours_table = yardstick::report::metric_table(&store, quarter, &[])?;
         let hand = plain.hand_metrics(quarter.from, quarter.to, horizon)?;
         let diff = compare_tables(ours_table.frame(), &hand)?;
         r.checks.push(format!(
@@ -538,7 +543,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..repeats {
             let t = Instant::now();
-            crate::report::metric_table(&store, quarter, &[])?;
+            yardstick::report::metric_table(&store, quarter, &[])?;
             ours.push(t.elapsed().as_secs_f64());
             let t = Instant::now();
             plain.hand_metrics(quarter.from, quarter.to, horizon)?;
@@ -603,9 +608,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             Ok(v)
         };
         let v = time(&mut || {
-            crate::report::compare(
+            yardstick::report::compare(
                 &store,
-                &crate::report::CompareRequest {
+                &yardstick::report::CompareRequest {
                     workflows: Vec::new(),
                     from: Some("2026-04-01".into()),
                     to: Some("2026-07-01".into()),
@@ -626,9 +631,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "",
         ));
         let v = time(&mut || {
-            crate::report::trend(
+            yardstick::report::trend(
                 &store,
-                crate::metrics::trend::Granularity::Week,
+                yardstick::metrics::trend::Granularity::Week,
                 "UTC",
                 Some("2026-01-05"),
                 Some("2027-01-04"),
@@ -645,16 +650,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             &[],
             "52 periods in one query",
         ));
-        let dashboards = crate::dashboard::spec::load(None)?;
+        let dashboards = yardstick::dashboard::spec::load(None)?;
         let leadership = dashboards
             .iter()
             .find(|d| d.name == "leadership")
             .context("no leadership dashboard")?;
         let v = time(&mut || {
-            crate::dashboard::compute(
+            yardstick::dashboard::compute(
                 &store,
                 leadership,
-                crate::dashboard::Filters {
+                yardstick::dashboard::Filters {
                     from: Some("2026-04-01".into()),
                     to: Some("2026-07-01".into()),
                     ..Default::default()
@@ -684,6 +689,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         service::service(
             &mut r,
             &service::ServiceArgs {
+                run: &run,
                 dir: &dir,
                 db: &ours_db,
                 workflows_csv: &data.join("workflows.csv"),
@@ -707,7 +713,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             None => r
                 .checks
                 .push("event log: no log given and the shared logs are absent; skipped".into()),
-            Some(log) => eventlog(&mut r, &dir, &log, args.repeat)?,
+            Some(log) => eventlog(&mut r, &run, &dir, &log, args.repeat)?,
         }
     }
 
@@ -719,39 +725,33 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "large file: generating {big_runs} runs (~{:.1} GB)",
             args.big_gb
         ));
-        child(
-            &dir,
-            &[
-                "generate",
-                "--out",
-                s(&big),
-                "--runs",
-                &big_runs.to_string(),
-                "--workflows",
-                &args.workflows.to_string(),
-                "--days",
-                "364",
-            ],
-        )?;
+        run.yardstick(&[
+            "generate",
+            "--out",
+            s(&big),
+            "--runs",
+            &big_runs.to_string(),
+            "--workflows",
+            &args.workflows.to_string(),
+            "--days",
+            "364",
+        ])?;
         let file = big.join("runs.csv");
         let size = std::fs::metadata(&file)?.len();
         let db = dir.join("big.duckdb");
         fresh(&db)?;
         std::fs::copy(&template, &db)?;
         say("large file: ingest");
-        let c = child(
-            &dir,
-            &[
-                "--db",
-                s(&db),
-                "--memory-limit",
-                &args.big_memory_limit,
-                "ingest",
-                "runs",
-                s(&file),
-                "--json",
-            ],
-        )?;
+        let c = run.yardstick(&[
+            "--db",
+            s(&db),
+            "--memory-limit",
+            &args.big_memory_limit,
+            "ingest",
+            "runs",
+            s(&file),
+            "--json",
+        ])?;
         let report: serde_json::Value = serde_json::from_str(&c.stdout)?;
         let stored = report["written"].as_u64().unwrap_or(0);
         r.measures.push(measure(
@@ -855,7 +855,13 @@ fn compare_tables(
     Ok(worst)
 }
 
-fn eventlog(r: &mut Results, dir: &Path, log: &Path, repeat: usize) -> anyhow::Result<()> {
+fn eventlog(
+    r: &mut Results,
+    run: &Runner,
+    dir: &Path,
+    log: &Path,
+    repeat: usize,
+) -> anyhow::Result<()> {
     let catalogue = dir.join("eventlog-workflows.csv");
     std::fs::write(
         &catalogue,
@@ -867,20 +873,17 @@ fn eventlog(r: &mut Results, dir: &Path, log: &Path, repeat: usize) -> anyhow::R
         eprintln_bench(&format!("event log {}/{repeat}", i + 1));
         let db = dir.join("eventlog.duckdb");
         let _ = std::fs::remove_file(&db);
-        child(dir, &["--db", s(&db), "ingest", "workflows", s(&catalogue)])?;
-        let c = child(
-            dir,
-            &[
-                "--db",
-                s(&db),
-                "ingest",
-                "eventlog",
-                s(log),
-                "--workflow",
-                "loan-applications",
-                "--json",
-            ],
-        )?;
+        run.yardstick(&["--db", s(&db), "ingest", "workflows", s(&catalogue)])?;
+        let c = run.yardstick(&[
+            "--db",
+            s(&db),
+            "ingest",
+            "eventlog",
+            s(log),
+            "--workflow",
+            "loan-applications",
+            "--json",
+        ])?;
         let report: serde_json::Value = serde_json::from_str(&c.stdout)?;
         events = report["rows_read"].as_u64().unwrap_or(0);
         walls.push(c.wall.as_secs_f64());
@@ -925,8 +928,8 @@ fn http_load(r: &mut Results, store: Store, clients: usize, requests: usize) -> 
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let state = crate::http::AppState::open(store);
-        let app = crate::http::app(state);
+        let state = yardstick::http::AppState::open(store);
+        let app = yardstick::http::app(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
@@ -1079,7 +1082,7 @@ fn cells(m: &Measure) -> [String; 8] {
 fn render_text(r: &Results) -> String {
     let mut t = String::new();
     t.push_str(&format!(
-        "yardstick bench: {} runs, {} workflows, median of {} ({}; {} cores; {:.0} GiB); n: timings taken\n\n",
+        "yardstick-bench: {} runs, {} workflows, median of {} ({}; {} cores; {:.0} GiB); n: timings taken\n\n",
         r.runs, r.workflows, r.repeat, r.machine.cpu, r.machine.cores, r.machine.memory_gib
     ));
     t.push_str(&format!(
@@ -1113,7 +1116,7 @@ fn render_text(r: &Results) -> String {
 
 fn render_markdown(r: &Results) -> String {
     let mut t = format!(
-        "# Benchmark results\n\nWritten by `yardstick bench --markdown` (see `benches/README.md`); \
+        "# Benchmark results\n\nWritten by `yardstick-bench --markdown` (see `benches/README.md`); \
          {} runs over {} workflows on {}, {} cores, {:.0} GiB of memory.\n\n",
         r.runs, r.workflows, r.machine.cpu, r.machine.cores, r.machine.memory_gib
     );
@@ -1158,4 +1161,14 @@ fn render_markdown(r: &Results) -> String {
         r.repeat
     ));
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

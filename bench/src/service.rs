@@ -19,17 +19,19 @@
 //! 5. every acknowledged run present afterwards, and the server's peak RSS.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use super::{measure, s, Ratio, Results, PEAK_RSS_ENV};
+use super::child::{Runner, Running};
+use super::{measure, s, Ratio, Results};
 
 /// What the section is given.
 pub(super) struct ServiceArgs<'a> {
+    /// Starts the `yardstick` binary, measured.
+    pub run: &'a Runner,
     pub dir: &'a Path,
     /// The database with the benchmark's runs (copied, never changed).
     pub db: &'a Path,
@@ -41,65 +43,53 @@ pub(super) struct ServiceArgs<'a> {
 }
 
 struct Server {
-    child: Child,
+    child: Running,
+    /// The server's own pid.
+    pid: u32,
     addr: std::net::SocketAddr,
-    rss_file: std::path::PathBuf,
 }
 
 impl Server {
-    fn start(dir: &Path, db: &Path, name: &str) -> anyhow::Result<(Server, Duration)> {
-        let exe = std::env::current_exe()?;
+    /// Starts `yardstick serve` on `db` (measured, reporting to `NAME.json`)
+    /// and waits until it accepts a connection.
+    fn start(run: &Runner, db: &Path, name: &str) -> anyhow::Result<(Server, Duration)> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
         let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let rss_file = dir.join(format!("{name}.rss"));
-        let _ = std::fs::remove_file(&rss_file);
         let t = Instant::now();
-        let child = Command::new(exe)
-            .args([
+        let mut child = run.spawn_yardstick(
+            name,
+            &[
                 "--db",
                 s(db),
                 "serve",
                 "--open",
                 "--addr",
                 &addr.to_string(),
-            ])
-            .env(PEAK_RSS_ENV, &rss_file)
-            .env("YARDSTICK_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let server = Server {
-            child,
-            addr,
-            rss_file,
-        };
+            ],
+        )?;
         loop {
             if std::net::TcpStream::connect(addr).is_ok() {
                 break;
+            }
+            if child.ended()? {
+                bail!("the server for {} exited before it answered", db.display());
             }
             if t.elapsed() > Duration::from_secs(120) {
                 bail!("the server on {addr} did not start");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok((server, t.elapsed()))
+        let started = t.elapsed();
+        let pid = child.pid()?;
+        Ok((Server { child, pid, addr }, started))
     }
 
     /// Stops the server with SIGTERM (it finishes what is in flight) and
-    /// returns its peak RSS in MiB.
-    fn stop(mut self) -> anyhow::Result<f64> {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()?;
-        self.child.wait()?;
-        let kib: f64 = std::fs::read_to_string(&self.rss_file)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(f64::NAN);
-        Ok(kib / 1024.0)
+    /// returns its peak RSS in MiB, as `wait4` gave it.
+    fn stop(self) -> anyhow::Result<f64> {
+        self.child.stop()
     }
 }
 
@@ -172,7 +162,7 @@ pub(super) async fn call(
         status,
         length,
         stale: header("yardstick-stale").as_deref() == Some("true"),
-        as_of: header("yardstick-as-of").and_then(|v| crate::model::parse_timestamp(&v).ok()),
+        as_of: header("yardstick-as-of").and_then(|v| yardstick::model::parse_timestamp(&v).ok()),
     })
 }
 
@@ -290,7 +280,7 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
 
     // 1. A fresh start.
     say("service: fresh start");
-    let (server, started) = Server::start(a.dir, &db, "service")?;
+    let (server, started) = Server::start(a.run, &db, "service")?;
     let addr = server.addr;
     let first_page = rt.block_on(async {
         let mut st = connect(addr).await?;
@@ -387,9 +377,9 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
     say("service: sequential posts");
     let here = rt.block_on(sequential_posts(addr, &workflows, "seq", 300))?;
     let demo_db = a.dir.join("service-demo.duckdb");
-    crate::cli::load_demo(&demo_db)?;
+    yardstick::cli::load_demo(&demo_db)?;
     let demo_ids = catalogue_ids(&demo_workflows(a.dir)?)?;
-    let (demo_server, _) = Server::start(a.dir, &demo_db, "service-demo")?;
+    let (demo_server, _) = Server::start(a.run, &demo_db, "service-demo")?;
     let demo = rt.block_on(sequential_posts(demo_server.addr, &demo_ids, "seq", 300))?;
     demo_server.stop()?;
     for (name, lat, note) in [
@@ -457,14 +447,14 @@ pub(super) fn service(r: &mut Results, a: &ServiceArgs<'_>) -> anyhow::Result<()
             "service: {} runs pushed in batches of {SOAK_BATCH}, 2 reading",
             a.soak_runs
         ));
-        Some(rt.block_on(soak(addr, server.child.id(), &workflows, a.soak_runs))?)
+        Some(rt.block_on(soak(addr, server.pid, &workflows, a.soak_runs))?)
     } else {
         None
     };
     let peak_rss = server.stop()?;
 
     // 5. Every acknowledged run is stored.
-    let store = crate::store::Store::open(&db)?;
+    let store = yardstick::store::Store::open(&db)?;
     let stored = store.stored_run_ids("bench-push")?;
     let missing = pushes
         .acked
@@ -745,10 +735,12 @@ fn target(name: &str, ours: f64, limit: f64, text: &str) -> Ratio {
     }
 }
 
-/// The demo company's catalogue, written where the section can read it.
+/// The demo company's catalogue (`yardstick::cli::load_demo` loads the same
+/// committed file), written where the section can read it.
 fn demo_workflows(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    const DEMO_WORKFLOWS: &[u8] = include_bytes!("../../fixtures/demo/workflows.csv");
     let p = dir.join("service-demo-workflows.csv");
-    std::fs::write(&p, crate::cli::DEMO_WORKFLOWS)?;
+    std::fs::write(&p, DEMO_WORKFLOWS)?;
     Ok(p)
 }
 

@@ -1,0 +1,167 @@
+//! An engine over a lake that follows its committed snapshot, for a server
+//! that reports from the lake (`serve --engine spark|duckdb-lake`): a watcher
+//! reads the lake's `CURRENT` every few seconds and, when a publish moved it,
+//! opens the engine again on the new snapshot and counts a new generation,
+//! so the kept answers and dashboards (`crate::keep`) know they are stale.
+//! Between publishes nothing changes: a lake is written only by `lake
+//! publish`, never by the server.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use polars::prelude::DataFrame;
+
+use super::{Engine, EngineError, Parts, PeriodQuery, Result};
+use crate::lake::Root;
+use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
+
+/// Opens the engine on the lake's committed snapshot.
+pub type Open = Box<dyn Fn() -> Result<Arc<dyn Engine>> + Send + Sync>;
+
+/// The engine on the lake's snapshot of the moment (see the module's note).
+pub struct Following {
+    root: Root,
+    open: Open,
+    state: RwLock<(String, Arc<dyn Engine>)>,
+    generation: AtomicU64,
+}
+
+impl Following {
+    /// Opens the engine on the committed snapshot now.
+    pub fn open(root: Root, open: Open) -> Result<Arc<Following>> {
+        let snapshot = snapshot_of(&root)?;
+        let engine = open()?;
+        Ok(Arc::new(Following {
+            root,
+            open,
+            state: RwLock::new((snapshot, engine)),
+            generation: AtomicU64::new(1),
+        }))
+    }
+
+    /// The snapshot the answers come from.
+    pub fn snapshot(&self) -> String {
+        self.state
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone()
+    }
+
+    /// The generation (one more per snapshot followed) and the runs not yet
+    /// included (always 0: a snapshot is whole), as `crate::keep` reads them.
+    pub fn freshness(&self) -> (u64, u64) {
+        (self.generation.load(Ordering::Acquire), 0)
+    }
+
+    /// Moves to the committed snapshot if a publish changed it since; true
+    /// when it moved. An engine that cannot open the new snapshot leaves the
+    /// old one serving, and says why.
+    pub fn follow(&self) -> Result<bool> {
+        let now = snapshot_of(&self.root)?;
+        if now == self.snapshot() {
+            return Ok(false);
+        }
+        let engine = (self.open)()?;
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = (now, engine);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(true)
+    }
+
+    /// Follows the lake every `every` on a thread of its own, for as long as
+    /// the process runs.
+    pub fn watch(self: &Arc<Self>, every: Duration) -> std::io::Result<()> {
+        let me = Arc::downgrade(self);
+        std::thread::Builder::new()
+            .name("yardstick-lake-watch".into())
+            .spawn(move || loop {
+                std::thread::sleep(every);
+                let Some(me) = me.upgrade() else { return };
+                match me.follow() {
+                    Ok(true) => tracing::info!(snapshot = %me.snapshot(), "following the lake's new snapshot"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot follow the lake; the last snapshot keeps serving"),
+                }
+            })
+            .map(|_| ())
+    }
+
+    fn engine(&self) -> Arc<dyn Engine> {
+        self.state
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
+    }
+}
+
+fn snapshot_of(root: &Root) -> Result<String> {
+    root.current()
+        .map(|m| m.snapshot)
+        .map_err(|e| EngineError::Failed(e.to_string()))
+}
+
+impl Engine for Following {
+    fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
+        self.engine().catalogue(as_of)
+    }
+
+    fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
+        self.engine().run_span()
+    }
+
+    fn metric_frames(
+        &self,
+        bounds: &[NaiveDateTime],
+        leak_horizon_days: f64,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<Vec<DataFrame>> {
+        self.engine()
+            .metric_frames(bounds, leak_horizon_days, workflows, as_of)
+    }
+
+    fn compare_evidence(
+        &self,
+        workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
+        to: NaiveDateTime,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<(DataFrame, Vec<RunSample>)> {
+        self.engine()
+            .compare_evidence(workflow_ids, from, to, as_of)
+    }
+
+    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
+        self.engine().workflows(as_of)
+    }
+
+    fn steps_frame(
+        &self,
+        workflow: &str,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<DataFrame> {
+        self.engine().steps_frame(workflow, from, to)
+    }
+
+    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
+        self.engine().backlog_frames(as_of)
+    }
+
+    fn period_query(
+        &self,
+        q: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+    ) -> Result<DataFrame> {
+        self.engine().period_query(q, from, to, workflows)
+    }
+
+    fn parts(&self) -> Option<Parts<'_>> {
+        None
+    }
+}
