@@ -1,6 +1,7 @@
 //! Reports: the one code path from a request (period, workflows) to a metric
 //! table, shared by the CLI, the JSON and CSV API and the HTML overview.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::engine::{Engine, EngineError};
@@ -62,6 +63,45 @@ pub fn split_workflow_filter<'a>(values: impl IntoIterator<Item = &'a str>) -> V
     out
 }
 
+/// Where a report takes the workflow catalogue from.
+#[derive(Debug, Clone, Copy)]
+pub enum Catalogue<'a> {
+    /// Read it from the engine as it was at this moment (`None`: now).
+    Read(Option<chrono::NaiveDateTime>),
+    /// The current catalogue, already read by the caller: a dashboard page
+    /// reads it once for all its panels.
+    Current(&'a [CatalogueEntry]),
+}
+
+impl<'a> Catalogue<'a> {
+    /// The moment of the catalogue, which is also the moment the report is made as of.
+    fn as_of(self) -> Option<chrono::NaiveDateTime> {
+        match self {
+            Catalogue::Read(as_of) => as_of,
+            Catalogue::Current(_) => None,
+        }
+    }
+
+    /// The catalogue, read now if it was not given.
+    fn get(self, store: &dyn Engine) -> Result<Cow<'a, [CatalogueEntry]>, ReportError> {
+        match self {
+            Catalogue::Read(as_of) => Ok(Cow::Owned(store.catalogue(as_of)?)),
+            Catalogue::Current(c) => Ok(Cow::Borrowed(c)),
+        }
+    }
+
+    /// The catalogue, after checking that every asked-for workflow is in it.
+    fn checked(
+        self,
+        store: &dyn Engine,
+        workflows: &[String],
+    ) -> Result<Cow<'a, [CatalogueEntry]>, ReportError> {
+        let catalogue = self.get(store)?;
+        check_workflows(&catalogue, workflows)?;
+        Ok(catalogue)
+    }
+}
+
 /// The metric table for a period and an optional list of workflows
 /// (empty means every catalogued workflow), with the current catalogue.
 pub fn metric_table(
@@ -70,6 +110,18 @@ pub fn metric_table(
     workflows: &[String],
 ) -> Result<MetricTable, ReportError> {
     metric_table_as_of(store, period, workflows, None)
+}
+
+/// [`metric_table`] with the catalogue from `catalogue`.
+pub fn metric_table_from(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    catalogue: Catalogue<'_>,
+) -> Result<MetricTable, ReportError> {
+    let as_of = catalogue.as_of();
+    let catalogue = catalogue.checked(store, workflows)?;
+    table_with_assumptions(store, period, workflows, as_of, &catalogue)
 }
 
 /// Parses an `--as-of` value: a date (midnight UTC) or a timestamp.
@@ -89,8 +141,7 @@ pub fn metric_table_as_of(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<MetricTable, ReportError> {
-    let catalogue = checked_catalogue(store, workflows, as_of)?;
-    table_with_assumptions(store, period, workflows, as_of, &catalogue)
+    metric_table_from(store, period, workflows, Catalogue::Read(as_of))
 }
 
 /// The catalogue as of `as_of`, after checking that every asked-for workflow is in it.
@@ -99,7 +150,13 @@ fn checked_catalogue(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Vec<CatalogueEntry>, ReportError> {
-    let catalogue = store.catalogue(as_of)?;
+    Ok(Catalogue::Read(as_of)
+        .checked(store, workflows)?
+        .into_owned())
+}
+
+/// Checks that every workflow of `workflows` is a slug in `catalogue`.
+fn check_workflows(catalogue: &[CatalogueEntry], workflows: &[String]) -> Result<(), ReportError> {
     for w in workflows {
         check_slug(w).map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
         if !catalogue.iter().any(|c| &c.workflow.workflow_id == w) {
@@ -108,7 +165,7 @@ fn checked_catalogue(
             )));
         }
     }
-    Ok(catalogue)
+    Ok(())
 }
 
 /// The metric table of `workflows` (empty: all), its assumptions taken from
@@ -171,6 +228,16 @@ pub struct CompareRequest {
 
 /// Before/after comparisons, one per workflow, in workflow order.
 pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
+    compare_with(store, req, None)
+}
+
+/// [`compare`], with the current catalogue when the caller has read it
+/// (`req.as_of` is then `None`).
+fn compare_with(
+    store: &dyn Engine,
+    req: &CompareRequest,
+    current: Option<&[CatalogueEntry]>,
+) -> Result<Vec<Comparison>, ReportError> {
     let parse = |what: &str, v: &Option<String>| {
         v.as_deref()
             .map(|s| {
@@ -209,7 +276,11 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
         level: 0.95,
     };
     let as_of = parse_as_of(req.as_of.as_deref())?;
-    let catalogue = store.catalogue(as_of)?;
+    let catalogue = match current {
+        Some(c) if as_of.is_none() => Catalogue::Current(c),
+        _ => Catalogue::Read(as_of),
+    }
+    .get(store)?;
     let mut chosen = Vec::new();
     if req.workflows.is_empty() {
         chosen.extend(
@@ -435,7 +506,29 @@ pub fn trend(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Trend, ReportError> {
+    trend_from(
+        store,
+        granularity,
+        tz,
+        from,
+        to,
+        workflows,
+        Catalogue::Read(as_of),
+    )
+}
+
+/// [`trend`] with the catalogue from `catalogue`, as of its moment.
+pub fn trend_from(
+    store: &dyn Engine,
+    granularity: crate::metrics::trend::Granularity,
+    tz: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    workflows: &[String],
+    catalogue: Catalogue<'_>,
+) -> Result<Trend, ReportError> {
     use crate::metrics::trend;
+    let as_of = catalogue.as_of();
     let tz = trend::parse_tz(tz)?;
     // In a trend, a bare date is local midnight in the reporting time zone.
     let local = |v: Option<&str>| {
@@ -452,7 +545,7 @@ pub fn trend(
     })?;
     let buckets = trend::buckets(granularity, tz, period.from, period.to, MAX_TREND_PERIODS)?;
     // Validate the workflows and read the catalogue once, not once per period.
-    let catalogue = checked_catalogue(store, workflows, as_of)?;
+    let catalogue = catalogue.checked(store, workflows)?;
     // Every period in one query: the bounds are consecutive.
     let mut bounds: Vec<chrono::NaiveDateTime> = buckets.iter().map(|b| b.start).collect();
     bounds.extend(buckets.last().map(|b| b.end));
@@ -561,6 +654,16 @@ pub struct Alerts {
 /// The last complete ISO week (in `tz`) before `at` (default: the end of the
 /// day of the last stored run), checked against the eight weeks before it.
 pub fn alerts(store: &dyn Engine, at: Option<&str>, tz: &str) -> Result<Alerts, ReportError> {
+    alerts_from(store, at, tz, None)
+}
+
+/// [`alerts`], with the current catalogue when the caller has read it.
+pub fn alerts_from(
+    store: &dyn Engine,
+    at: Option<&str>,
+    tz: &str,
+    current: Option<&[CatalogueEntry]>,
+) -> Result<Alerts, ReportError> {
     use crate::metrics::trend;
     let zone = trend::parse_tz(tz)?;
     let at = match at {
@@ -590,10 +693,11 @@ pub fn alerts(store: &dyn Engine, at: Option<&str>, tz: &str) -> Result<Alerts, 
         .find(|b| b.end <= at)
         .copied()
         .ok_or_else(|| ReportError::BadRequest("no complete week before `at`".into()))?;
-    let automated: HashMap<String, chrono::NaiveDateTime> = store
-        .catalogue(None)?
-        .into_iter()
-        .filter_map(|w| Some((w.workflow.workflow_id, w.workflow.automated_since?)))
+    let catalogue = current.map_or(Catalogue::Read(None), Catalogue::Current);
+    let automated: HashMap<String, chrono::NaiveDateTime> = catalogue
+        .get(store)?
+        .iter()
+        .filter_map(|w| Some((w.workflow.workflow_id.clone(), w.workflow.automated_since?)))
         .collect();
     let mut ids: Vec<String> = automated.keys().cloned().collect();
     ids.sort();
@@ -676,17 +780,30 @@ pub fn portfolio_in(
     period: Period,
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
-) -> Result<
-    (
-        crate::metrics::portfolio::Portfolio,
-        Vec<crate::metrics::MetricRow>,
-        Vec<Comparison>,
-    ),
-    ReportError,
-> {
-    let catalogue: Vec<CatalogueEntry> = checked_catalogue(store, workflows, as_of)?
-        .into_iter()
+) -> Result<PortfolioParts, ReportError> {
+    portfolio_from(store, period, workflows, Catalogue::Read(as_of))
+}
+
+/// A roll-up with the metric rows and the comparisons it was made from.
+pub type PortfolioParts = (
+    crate::metrics::portfolio::Portfolio,
+    Vec<crate::metrics::MetricRow>,
+    Vec<Comparison>,
+);
+
+/// [`portfolio_in`] with the catalogue from `catalogue`, as of its moment.
+pub fn portfolio_from(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    catalogue: Catalogue<'_>,
+) -> Result<PortfolioParts, ReportError> {
+    let as_of = catalogue.as_of();
+    let full = catalogue.checked(store, workflows)?;
+    let catalogue: Vec<CatalogueEntry> = full
+        .iter()
         .filter(|c| workflows.is_empty() || workflows.contains(&c.workflow.workflow_id))
+        .cloned()
         .collect();
     let rows = table_with_assumptions(store, period, workflows, as_of, &catalogue)?.rows()?;
     let automated: Vec<String> = catalogue
@@ -704,7 +821,7 @@ pub fn portfolio_in(
             as_of: as_of.map(crate::model::format_timestamp),
             ..Default::default()
         };
-        compare(store, &req)?
+        compare_with(store, &req, as_of.is_none().then_some(&*full))?
             .into_iter()
             .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
             .collect()

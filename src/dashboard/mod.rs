@@ -1,9 +1,11 @@
 //! Dashboards: pages defined as TOML files (`dashboards/*.toml`), their panels
 //! computed from the one report code path, drawn as charts and exported.
 //!
-//! `spec` reads and checks the files; `source` computes a panel's table;
-//! `chart` draws; `export` writes CSV, JSON and XLSX and picks charts out of
-//! tables; `page` renders the HTML. The page, the CSV, the XLSX and the JSON
+//! `spec` reads and checks the files; `views` holds the analytics views, one
+//! file each, and their registry; `source` computes a panel's table from a
+//! view or a dashboard query, the catalogue read once per page; `chart`
+//! draws; `export` writes CSV, JSON and XLSX and picks charts out of tables;
+//! `page` renders the HTML. The page, the CSV, the XLSX and the JSON
 //! of a panel all come from the same [`PanelTable`].
 
 pub mod cache;
@@ -12,6 +14,7 @@ pub mod export;
 pub mod page;
 pub mod source;
 pub mod spec;
+pub mod views;
 
 pub use source::{Cell, ColKind, PanelTable, Scope};
 pub use spec::{Dashboard, Panel, SpecError};
@@ -199,8 +202,8 @@ pub fn compute_in(
             html: Default::default(),
         });
     };
-    let mut ctx = source::Context::new(engine, scope.clone(), &full)?;
-    let views: Vec<source::View> = dashboard
+    let mut ctx = source::Context::new(engine, scope.clone(), full)?;
+    let views: Vec<&views::View> = dashboard
         .panels
         .iter()
         .filter(|p| only.is_none_or(|id| id == p.id))

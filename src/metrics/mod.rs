@@ -9,6 +9,7 @@
 
 pub mod backlog;
 pub mod compare;
+pub mod pooled;
 pub mod portfolio;
 pub mod rates;
 pub mod steps;

@@ -1,0 +1,622 @@
+//! Charts drawn with plotters, as SVG text and PNG bytes, from a [`Chart`]
+//! already picked out of a panel's table. Pure: no I/O, no store.
+//!
+//! Text is drawn with DejaVu Sans embedded in the binary and registered with
+//! plotters, so PNG text is readable on a machine without system fonts.
+//!
+//! The layout is computed here rather than by plotters' `ChartBuilder`, so
+//! that every kind shares one header (title, caption, legend), one value axis
+//! with "nice" ticks, and thinned or truncated category labels; plotters
+//! draws the primitives (rectangles, paths, circles, text) on its SVG and
+//! bitmap backends.
+//!
+//! Orientation of bar charts: when the labels are dates (`2026-01-05`,
+//! `2026-01`, `2026-W02`, `2026`) they form a time axis and the bars stand
+//! upright along it, with thinned labels; any other categories are drawn as
+//! horizontal bars, one readable row per label, truncated with "…". Both
+//! are one code path (`bar_chart`, `Painter::value_axis`) laid out in
+//! (category, value) coordinates that an `Orientation` maps to pixels.
+//!
+//! `scale` holds the numbers (the values of a series, stacks, the value
+//! axis's ticks, label thinning, an orientation's geometry) and draws
+//! nothing; `canvas` holds the `Painter` (fonts, colours, text fitting,
+//! primitives) and the parts every kind shares (header, legend, empty state,
+//! axes); this file draws each kind.
+
+mod canvas;
+mod scale;
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::HPos;
+
+use canvas::{
+    colour, fonts_registered, Drawn, Ink, Painter, AXIS, BACKGROUND, MUTED, STRIPE, TEXT, TILE,
+};
+use scale::{
+    finite_values, has_data, is_time_axis, runs, stack, stack_extent, thin_step, value,
+    value_range, Orientation, Rect,
+};
+
+/// The kinds of chart a dashboard panel can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    Kpi,
+    Line,
+    Bar,
+    StackedBar,
+    Table,
+}
+
+/// One named series of values aligned with [`Chart::labels`]; `None` is a gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// One KPI tile: a label, the value as formatted text, and a detail line
+/// (interval, n, period).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tile {
+    pub label: String,
+    pub value: String,
+    pub detail: String,
+}
+
+/// Everything a chart draws.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub kind: ChartKind,
+    pub title: String,
+    /// One line under the title: the period and n.
+    pub caption: String,
+    /// The unit of the values: `hours`, `min`, `share` (0..1, drawn as %),
+    /// `runs`, or a currency code.
+    pub unit: String,
+    /// Line, bar, stacked bar: the x categories in order. Table: the column headers.
+    pub labels: Vec<String>,
+    /// Line, bar, stacked bar: one series per y field.
+    pub series: Vec<Series>,
+    /// Table: the rows as formatted cell text, one entry per header.
+    pub rows: Vec<Vec<String>>,
+    /// KPI: the tiles.
+    pub tiles: Vec<Tile>,
+}
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("chart `{title}`: {reason}")]
+pub struct ChartError {
+    pub title: String,
+    pub reason: String,
+}
+
+/// The series colours, in order (RGB): the Okabe–Ito colour-blind-safe
+/// palette, with yellow and black last. Series `i` is drawn in
+/// `PALETTE[i % PALETTE.len()]`; in a line chart the series after the
+/// eighth are dashed.
+pub const PALETTE: [(u8, u8, u8); 8] = [
+    (0x00, 0x72, 0xB2), // blue
+    (0xE6, 0x9F, 0x00), // orange
+    (0x00, 0x9E, 0x73), // bluish green
+    (0xD5, 0x5E, 0x00), // vermillion
+    (0x56, 0xB4, 0xE9), // sky blue
+    (0xCC, 0x79, 0xA7), // reddish purple
+    (0xF0, 0xE4, 0x42), // yellow
+    (0x00, 0x00, 0x00), // black
+];
+
+/// The message drawn instead of axes when a chart has nothing to show.
+pub const NO_DATA: &str = "No data for this period";
+
+/// A table draws at most this many rows, then a line pointing to the CSV.
+pub const MAX_TABLE_ROWS: usize = 20;
+
+/// The largest width or height accepted, in pixels.
+pub const MAX_SIDE: u32 = 8192;
+
+/// The chart as an SVG document of `width` × `height` pixels.
+pub fn svg(chart: &Chart, width: u32, height: u32) -> Result<String, ChartError> {
+    check(chart, width, height)?;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        render(&root, chart, None).map_err(|e| failure(chart, e))?;
+        root.present().map_err(|e| failure(chart, e))?;
+    }
+    Ok(out)
+}
+
+/// The chart as a PNG image of `width` × `height` pixels.
+///
+/// The picture is drawn at twice the size and scaled down, which smooths
+/// the lines and places glyphs to half a pixel (plotters' bitmap text
+/// rounds every glyph to whole pixels).
+pub fn png(chart: &Chart, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+    check(chart, width, height)?;
+    let factor = if u64::from(width) * u64::from(height) <= SUPERSAMPLE_MAX_PIXELS {
+        2
+    } else {
+        1
+    };
+    let (big_w, big_h) = (width * factor, height * factor);
+    let mut big = vec![0u8; big_w as usize * big_h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut big, (big_w, big_h)).into_drawing_area();
+        render(&root, chart, Some(factor)).map_err(|e| failure(chart, e))?;
+        root.present().map_err(|e| failure(chart, e))?;
+    }
+    let rgb = downsample(&big, width, height, factor);
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| failure(chart, e))?;
+    writer
+        .write_image_data(&rgb)
+        .map_err(|e| failure(chart, e))?;
+    writer.finish().map_err(|e| failure(chart, e))?;
+    Ok(out)
+}
+
+/// Canvases up to this many pixels are drawn at twice the size for PNG.
+/// Larger ones are drawn as they are, to keep memory in bounds.
+const SUPERSAMPLE_MAX_PIXELS: u64 = 2048 * 2048;
+
+/// Averages each `factor` × `factor` block of an RGB image of
+/// `width * factor` × `height * factor` pixels into one pixel.
+fn downsample(big: &[u8], width: u32, height: u32, factor: u32) -> Vec<u8> {
+    if factor == 1 {
+        return big.to_vec();
+    }
+    let (w, h, f) = (width as usize, height as usize, factor as usize);
+    let big_stride = w * f * 3;
+    let area = (f * f) as u32;
+    let mut out = vec![0u8; w * h * 3];
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let mut sum = 0u32;
+                for dy in 0..f {
+                    let row = (y * f + dy) * big_stride;
+                    for dx in 0..f {
+                        sum += u32::from(big[row + (x * f + dx) * 3 + c]);
+                    }
+                }
+                out[(y * w + x) * 3 + c] = ((sum + area / 2) / area) as u8;
+            }
+        }
+    }
+    out
+}
+
+fn failure(chart: &Chart, reason: impl std::fmt::Display) -> ChartError {
+    ChartError {
+        title: chart.title.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+fn check(chart: &Chart, width: u32, height: u32) -> Result<(), ChartError> {
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(failure(
+            chart,
+            format!("size {width}×{height} is outside 1×1 to {MAX_SIDE}×{MAX_SIDE}"),
+        ));
+    }
+    if !fonts_registered() {
+        return Err(failure(chart, "the embedded DejaVu Sans font did not load"));
+    }
+    Ok(())
+}
+
+impl<DB: DrawingBackend> Painter<'_, DB> {
+    // -----------------------------------------------------------------------
+    // The kinds
+
+    fn line_chart(&self, chart: &Chart, body: Rect) -> Drawn<DB> {
+        let n = chart.labels.len();
+        let (min, max) = value_range(chart.series.iter().flat_map(|s| finite_values(s, n)));
+        let last_w = chart
+            .labels
+            .last()
+            .map_or(0, |l| self.width(l, self.tick_ink()).min(self.px(150.0)));
+        let inset = self.px(10.0);
+        let right_margin = (last_w / 2 - inset).clamp(self.px(8.0), body.w() / 5);
+        let Some((plot, axis)) = self.value_axis(
+            body,
+            (min, max),
+            &chart.unit,
+            Orientation::Upright,
+            right_margin,
+        )?
+        else {
+            return Ok(());
+        };
+        let span = f64::from(plot.w() - 2 * inset);
+        let x_of = |i: usize| -> i32 {
+            if n == 1 {
+                (plot.x0 + plot.x1) / 2
+            } else {
+                plot.x0 + inset + (span * i as f64 / (n - 1) as f64).round() as i32
+            }
+        };
+        let centers: Vec<i32> = (0..n).map(x_of).collect();
+        self.category_labels_below(
+            &chart.labels,
+            &centers,
+            plot.y1 + self.px(7.0),
+            (body.x0, self.w - self.pad / 2),
+        )?;
+
+        let stroke = (2.0 * self.s).round().max(1.0) as u32;
+        let markers = n <= 24;
+        let radius = (2.5 * self.s).round().max(2.0) as u32;
+        for (j, series) in chart.series.iter().enumerate() {
+            let c = colour(j);
+            for run in runs(series, n) {
+                let points: Vec<(i32, i32)> = run
+                    .iter()
+                    .map(|&(i, v)| (centers[i], axis.to_px(v, plot.y1, plot.y0)))
+                    .collect();
+                if points.len() >= 2 && j >= PALETTE.len() {
+                    // The palette has come round again: dashes tell the
+                    // series apart from the one of the same colour.
+                    self.area.draw(&DashedPathElement::new(
+                        points.clone(),
+                        self.px(7.0),
+                        self.px(4.0),
+                        c.stroke_width(stroke),
+                    ))?;
+                } else if points.len() >= 2 {
+                    self.line(points.clone(), c, stroke)?;
+                }
+                if markers || points.len() == 1 {
+                    for p in points {
+                        self.area.draw(&Circle::new(p, radius, c.filled()))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Bars, stacked or side by side in each category: upright along a time
+    /// axis, with thinned labels below; sideways otherwise, one row per
+    /// category with its label on the left.
+    fn bar_chart(&self, chart: &Chart, body: Rect, stacked: bool) -> Drawn<DB> {
+        let n = chart.labels.len();
+        let range = if stacked {
+            value_range((0..n).flat_map(|i| {
+                let (neg, pos) = stack_extent(&chart.series, i);
+                [neg, pos]
+            }))
+        } else {
+            value_range(chart.series.iter().flat_map(|s| finite_values(s, n)))
+        };
+        let o = if is_time_axis(&chart.labels) {
+            Orientation::Upright
+        } else {
+            Orientation::Sideways
+        };
+        let ink = self.tick_ink();
+        // Sideways, the labels are fitted first: the widest sets the plot's left edge.
+        let (side_labels, margin) = match o {
+            Orientation::Upright => (Vec::new(), self.px(8.0)),
+            Orientation::Sideways => {
+                let max_label = (f64::from(body.w()) * 0.38) as i32;
+                let texts: Vec<String> = chart
+                    .labels
+                    .iter()
+                    .map(|l| self.fit(l, ink, max_label))
+                    .collect();
+                let label_w = texts.iter().map(|t| self.width(t, ink)).max();
+                (texts, label_w.unwrap_or(0) + self.px(10.0))
+            }
+        };
+        let Some((plot, axis)) = self.value_axis(body, range, &chart.unit, o, margin)? else {
+            return Ok(());
+        };
+        let (start, end) = o.categories(plot);
+        let slot = f64::from(end - start) / n as f64;
+        let centers: Vec<i32> = (0..n)
+            .map(|i| start + (slot * (i as f64 + 0.5)).round() as i32)
+            .collect();
+        let side_step = thin_step(f64::from(ink.line()) * 1.15, slot);
+        if o == Orientation::Upright {
+            let bounds = (body.x0, self.w - self.pad / 2);
+            let y = plot.y1 + self.px(7.0);
+            self.category_labels_below(&chart.labels, &centers, y, bounds)?;
+        }
+        let (lo, hi) = o.values(plot);
+        let at = |v: f64| axis.to_px(v, lo, hi);
+        // One bar: `along` on the category axis, from value pixel `from` to `to`.
+        let bar = |(a, b): (i32, i32), (from, to): (i32, i32), j: usize| {
+            let (p, q) = (o.point(a, from), o.point(b, to));
+            self.fill(p.0, p.1, q.0, q.1, colour(j))
+        };
+        let sizes = o.bar_sizes();
+        let k = chart.series.len().max(1) as f64;
+        for (i, &center) in centers.iter().enumerate() {
+            if let Some(text) = side_labels.get(i).filter(|_| i % side_step == 0) {
+                let at = (plot.x0 - self.px(8.0), center);
+                self.text_mid(text, at, ink, HPos::Right)?;
+            }
+            if stacked {
+                let thick = (slot * 0.7)
+                    .min(f64::from(self.px(sizes.stack_max)))
+                    .max(1.0);
+                let a = center - (thick / 2.0).round() as i32;
+                let b = a + (thick.round() as i32).max(1);
+                for (j, from, to) in stack(&chart.series, i) {
+                    bar((a, b), (at(from), at(to)), j)?;
+                }
+            } else {
+                let group = (slot * sizes.group_share).min(k * f64::from(self.px(sizes.group_max)));
+                let each = group / k;
+                let inner = (each * sizes.inner_share).max(1.0);
+                for (j, series) in chart.series.iter().enumerate() {
+                    let Some(v) = value(series, i) else { continue };
+                    if v == 0.0 {
+                        continue;
+                    }
+                    let first =
+                        f64::from(center) - group / 2.0 + each * j as f64 + (each - inner) / 2.0;
+                    let a = first.round() as i32;
+                    let b = (first + inner).round().max(f64::from(a + 1)) as i32;
+                    bar((a, b), (at(0.0), at(v)), j)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn table(&self, chart: &Chart, body: Rect) -> Drawn<DB> {
+        let columns = chart
+            .rows
+            .iter()
+            .map(Vec::len)
+            .chain([chart.labels.len()])
+            .max()
+            .unwrap_or(0);
+        if columns == 0 {
+            return self.empty(body);
+        }
+        let ink = Ink::regular(self.size(12.5), TEXT);
+        let header_ink = Ink::bold(ink.size, TEXT);
+        let row_h = ink.line() + self.px(9.0);
+        let cell_pad = self.px(8.0);
+        let header_h = if chart.labels.is_empty() {
+            0
+        } else {
+            row_h + self.px(2.0)
+        };
+        let fit = ((body.h() - header_h) / row_h).max(0) as usize;
+        let total = chart.rows.len();
+        let (shown, more) = if total <= fit.min(MAX_TABLE_ROWS) {
+            (total, 0)
+        } else {
+            let shown = fit.saturating_sub(1).min(MAX_TABLE_ROWS);
+            (shown, total - shown)
+        };
+        let cell = |row: &[String], c: usize| row.get(c).map_or("", |s| s.trim()).to_string();
+
+        // Column widths: the widest cell of each column, the first column
+        // taking what is left over, and giving way first when space is short.
+        let mut widths: Vec<i32> = (0..columns)
+            .map(|c| {
+                let header = self.width(&cell(&chart.labels, c), header_ink);
+                let cells = chart.rows[..shown]
+                    .iter()
+                    .map(|r| self.width(&cell(r, c), ink))
+                    .max()
+                    .unwrap_or(0);
+                header.max(cells) + 2 * cell_pad
+            })
+            .collect();
+        let avail = body.w();
+        let others: i32 = widths[1..].iter().sum();
+        let first_min = widths[0].min((f64::from(avail) * 0.3) as i32);
+        widths[0] = (avail - others).max(first_min);
+        let total_w: i32 = widths.iter().sum();
+        if total_w > avail {
+            let ratio = f64::from(avail) / f64::from(total_w);
+            for w in &mut widths {
+                *w = (f64::from(*w) * ratio).floor() as i32;
+            }
+        }
+        let mut xs = vec![body.x0];
+        for w in &widths {
+            xs.push(xs[xs.len() - 1] + w);
+        }
+        let right = xs[columns];
+
+        let draw_row = |row: &[String], y: i32, ink: Ink| -> Drawn<DB> {
+            let mid = y + row_h / 2;
+            for c in 0..columns {
+                let text = self.fit(&cell(row, c), ink, widths[c] - 2 * cell_pad);
+                if c == 0 {
+                    self.text_mid(&text, (xs[c] + cell_pad, mid), ink, HPos::Left)?;
+                } else {
+                    self.text_mid(&text, (xs[c + 1] - cell_pad, mid), ink, HPos::Right)?;
+                }
+            }
+            Ok(())
+        };
+
+        let mut y = body.y0;
+        if !chart.labels.is_empty() {
+            draw_row(&chart.labels, y, header_ink)?;
+            y += row_h;
+            self.line(vec![(body.x0, y), (right, y)], AXIS, self.hair)?;
+            y += self.px(2.0);
+        }
+        for (r, row) in chart.rows[..shown].iter().enumerate() {
+            if r % 2 == 1 {
+                self.fill(body.x0, y, right, y + row_h, STRIPE)?;
+            }
+            draw_row(row, y, ink)?;
+            y += row_h;
+        }
+        if more > 0 && fit > 0 {
+            let muted = ink.coloured(MUTED);
+            let note = format!("… {more} more rows — see the CSV");
+            let note = self.fit(&note, muted, body.w() - 2 * cell_pad);
+            let at = (body.x0 + cell_pad, y + row_h / 2);
+            self.text_mid(&note, at, muted, HPos::Left)?;
+        }
+        Ok(())
+    }
+
+    fn kpi(&self, chart: &Chart, body: Rect) -> Drawn<DB> {
+        let n = chart.tiles.len();
+        let gap = self.px(12.0);
+        let min_w = self.px(170.0);
+        let min_h = self.px(78.0);
+        let max_h = self.px(120.0);
+        let mut cols = (((body.w() + gap) / (min_w + gap)).max(1) as usize).min(n);
+        let mut rows = n.div_ceil(cols);
+        let rows_fit = ((body.h() + gap) / (min_h + gap)).max(1) as usize;
+        if rows > rows_fit {
+            rows = rows_fit;
+            cols = n.div_ceil(rows);
+        }
+        let tile_w = (body.w() - gap * (cols as i32 - 1)) / cols as i32;
+        let tile_h = ((body.h() - gap * (rows as i32 - 1)) / rows as i32).min(max_h);
+        if tile_w < self.px(20.0) || tile_h < self.px(20.0) {
+            return Ok(());
+        }
+        let inner_pad = self.px(12.0).min(tile_h / 8);
+        let accent = self.px(4.0).max(2);
+        let label_ink = Ink::regular(self.size(13.0), TEXT);
+        let detail_ink = Ink::regular(self.size(12.0), MUTED);
+        for (i, tile) in chart.tiles.iter().enumerate() {
+            let (row, col) = (i / cols, i % cols);
+            let x = body.x0 + col as i32 * (tile_w + gap);
+            let y = body.y0 + row as i32 * (tile_h + gap);
+            self.fill(x, y, x + tile_w, y + tile_h, TILE)?;
+            self.fill(x, y, x + accent, y + tile_h, colour(0))?;
+            let tx = x + accent + inner_pad;
+            let text_w = tile_w - accent - 2 * inner_pad;
+
+            let label = self.fit(tile.label.trim(), label_ink, text_w);
+            self.text(&label, (tx, y + inner_pad), label_ink, HPos::Left)?;
+            let detail_top = y + tile_h - inner_pad - detail_ink.line();
+            let detail = self.fit(tile.detail.trim(), detail_ink, text_w);
+            self.text(&detail, (tx, detail_top), detail_ink, HPos::Left)?;
+
+            // The value: as large as the room between label and detail allows.
+            let room_top = y + inner_pad + label_ink.line();
+            let room = detail_top - room_top;
+            let mut value_ink = Ink::bold(
+                (f64::from(room) / 0.95)
+                    .min(self.size(30.0))
+                    .max(self.size(11.0)),
+                TEXT,
+            );
+            while value_ink.size > self.size(14.0)
+                && self.width(tile.value.trim(), value_ink) > text_w
+            {
+                value_ink.size *= 0.92;
+            }
+            let value = self.fit(tile.value.trim(), value_ink, text_w);
+            self.text_mid(&value, (tx, room_top + room / 2), value_ink, HPos::Left)?;
+        }
+        Ok(())
+    }
+}
+
+fn render<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    bitmap: Option<u32>,
+) -> Drawn<DB> {
+    let p = Painter::new(area, bitmap);
+    area.fill(&BACKGROUND)?;
+    let top = p.header(chart)?;
+    let body_at = |top: i32| Rect {
+        x0: p.pad,
+        y0: top,
+        x1: p.w - p.pad,
+        y1: p.h - p.pad,
+    };
+    if !has_data(chart) {
+        return p.empty(body_at(top));
+    }
+    let names: Vec<&str> = chart.series.iter().map(|s| s.name.trim()).collect();
+    let top = match chart.kind {
+        ChartKind::Line if names.len() >= 2 => p.legend(&names, true, top)?,
+        ChartKind::Bar if names.len() >= 2 => p.legend(&names, false, top)?,
+        ChartKind::StackedBar => p.legend(&names, false, top)?,
+        _ => top,
+    };
+    let body = body_at(top);
+    if body.w() < p.px(20.0) || body.h() < p.px(16.0) {
+        return Ok(());
+    }
+    match chart.kind {
+        ChartKind::Line => p.line_chart(chart, body),
+        ChartKind::Bar => p.bar_chart(chart, body, false),
+        ChartKind::StackedBar => p.bar_chart(chart, body, true),
+        ChartKind::Table => p.table(chart, body),
+        ChartKind::Kpi => p.kpi(chart, body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downsampling_averages_blocks() {
+        // A 4×2 image of two 2×2 blocks: black and white, then a grey mix.
+        let mut big = vec![0u8; 4 * 2 * 3];
+        for (i, px) in big.chunks_mut(3).enumerate() {
+            let v = match i {
+                0 | 1 | 4 | 5 => 0,
+                2 | 7 => 255,
+                _ => 100,
+            };
+            px.fill(v);
+        }
+        assert_eq!(downsample(&big, 2, 1, 2), vec![0, 0, 0, 178, 178, 178]);
+        assert_eq!(downsample(&big, 4, 2, 1), big);
+    }
+
+    #[test]
+    fn tiny_and_odd_sizes_draw_without_panicking() {
+        let chart = |kind| Chart {
+            kind,
+            title: "T".into(),
+            caption: "c".into(),
+            unit: "hours".into(),
+            labels: vec!["a".into(), "b".into()],
+            series: vec![Series {
+                name: "s".into(),
+                values: vec![Some(1.0), Some(2.0)],
+            }],
+            rows: vec![vec!["a".into(), "1".into()]],
+            tiles: vec![Tile {
+                label: "l".into(),
+                value: "1".into(),
+                detail: "d".into(),
+            }],
+        };
+        for kind in [
+            ChartKind::Kpi,
+            ChartKind::Line,
+            ChartKind::Bar,
+            ChartKind::StackedBar,
+            ChartKind::Table,
+        ] {
+            for (w, h) in [(1, 1), (20, 20), (90, 60), (2000, 80), (80, 900)] {
+                svg(&chart(kind), w, h).unwrap();
+                png(&chart(kind), w, h).unwrap();
+            }
+        }
+        assert!(svg(&chart(ChartKind::Line), 0, 10).is_err());
+    }
+}

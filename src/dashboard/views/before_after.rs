@@ -1,0 +1,61 @@
+//! The `before_after` view: the error rate, response, cycle time and human
+//! minutes per item before and after automation, pooled over the automated
+//! workflows in view (`metrics::pooled`).
+
+use super::{Needs, Table, View};
+use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::metrics::pooled;
+use crate::report::ReportError;
+
+pub(super) const VIEW: View = View {
+    name: "before_after",
+    columns: &[
+        col("metric", "Metric", Text),
+        col("unit", "Unit", Text),
+        col("before", "Before", Number),
+        col("after", "After", Number),
+        col("change", "Change", Number),
+        col("before_n", "n before", Count),
+        col("after_n", "n after", Count),
+        col("workflows", "Workflows", Count),
+    ],
+    needs: Needs::PORTFOLIO,
+    compute,
+};
+
+/// The metrics shown, with their units.
+const METRICS: [(&str, &str); 4] = [
+    ("error_rate", "share"),
+    ("response_mean_min", "min"),
+    ("cycle_time_mean_min", "min"),
+    ("human_minutes_per_item", "min"),
+];
+
+fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
+    let (_, _, comparisons) = cx.portfolio()?;
+    for (i, (metric, unit)) in METRICS.into_iter().enumerate() {
+        let p = pooled::before_after(comparisons, metric);
+        t.row()
+            .text("metric", metric)
+            .text("unit", unit)
+            .real("before", p.before)
+            .real("after", p.after)
+            .real("change", p.change())
+            .count("before_n", p.before_n as i64)
+            .count("after_n", p.after_n as i64)
+            .count("workflows", p.workflows as i64)
+            .push()?;
+        // n is the runs after go-live behind the first metric, the error rate.
+        if i == 0 {
+            t.n = p.after_n as i64;
+        }
+    }
+    t.notes.push(
+        "Pooled over the automated workflows in view that have both sides: each side's \
+         mean weighted by its n (for the error rate, failed over terminal items). \
+         Before = the time study (else the runs before go-live); after = runs since go-live \
+         in the period. Per-workflow figures with intervals: the workflow dashboard."
+            .into(),
+    );
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The `compare` view: every automated workflow's before/after comparison,
+//! metric by metric, with 95% bootstrap intervals and a verdict.
+
+use super::{Needs, Table, View};
+use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::report::ReportError;
+
+pub(super) const VIEW: View = View {
+    name: "compare",
+    columns: &[
+        col("workflow_id", "Workflow", Text),
+        col("metric", "Metric", Text),
+        col("unit", "Unit", Text),
+        col("before", "Before", Number),
+        col("before_n", "n before", Count),
+        col("after", "After", Number),
+        col("after_n", "n after", Count),
+        col("change", "Change", Number),
+        col("change_pct", "Change %", Share),
+        col("ci_low", "95% interval, low", Number),
+        col("ci_high", "95% interval, high", Number),
+        col("verdict", "Verdict", Text),
+    ],
+    needs: Needs::PORTFOLIO,
+    compute,
+};
+
+fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
+    let (_, _, comparisons) = cx.portfolio()?;
+    for c in comparisons {
+        for r in &c.rows {
+            t.row()
+                .text("workflow_id", &r.workflow_id)
+                .text("metric", r.metric)
+                .text("unit", &r.unit)
+                .real("before", r.before)
+                .count("before_n", r.before_n as i64)
+                .real("after", r.after)
+                .count("after_n", r.after_n as i64)
+                .real("change", r.change)
+                .real("change_pct", r.change_pct)
+                .real("ci_low", r.ci_low)
+                .real("ci_high", r.ci_high)
+                .text("verdict", &r.verdict)
+                .push()?;
+        }
+    }
+    t.n = comparisons
+        .iter()
+        .filter_map(|c| c.rows.iter().find(|r| r.metric == "error_rate"))
+        .map(|r| r.after_n as i64)
+        .sum();
+    if let Some(c) = comparisons.first() {
+        t.notes.push(format!(
+            "Before = {:?} baseline; after = runs since go-live in the period. Medians and means \
+             with 95% bootstrap intervals ({} resamples, seed {}).",
+            c.baseline, c.resamples, c.seed
+        ));
+    }
+    Ok(())
+}

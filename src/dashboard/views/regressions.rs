@@ -1,0 +1,72 @@
+//! The `regressions` view: the regression checks of the last complete ISO
+//! week before the period's end that came out clearly worse, for the
+//! workflows in view.
+
+use super::{Needs, Table, View};
+use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::report::ReportError;
+
+pub(super) const VIEW: View = View {
+    name: "regressions",
+    columns: &[
+        col("workflow_id", "Workflow", Text),
+        col("metric", "Metric", Text),
+        col("unit", "Unit", Text),
+        col("week_start", "Week", Text),
+        col("last_week", "Last week", Number),
+        col("last_week_n", "n last week", Count),
+        col("trailing", "Trailing weeks", Number),
+        col("trailing_n", "n trailing", Count),
+        col("change", "Change", Number),
+        col("ci_low", "99% interval, low", Number),
+        col("ci_high", "99% interval, high", Number),
+        col("verdict", "Verdict", Text),
+    ],
+    needs: Needs {
+        alerts: true,
+        ..Needs::NOTHING
+    },
+    compute,
+};
+
+fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
+    let workflows = cx.scope.workflows.clone();
+    let alerts = cx.alerts()?;
+    for c in alerts
+        .alerts
+        .iter()
+        .filter(|c| workflows.contains(&c.workflow_id))
+    {
+        let unit = if c.metric.ends_with("_min") {
+            "min"
+        } else {
+            "share"
+        };
+        t.row()
+            .text("workflow_id", &c.workflow_id)
+            .text("metric", c.metric)
+            .text("unit", unit)
+            .text("week_start", &alerts.week_start.date().to_string())
+            .real("last_week", c.last_week)
+            .count("last_week_n", c.last_week_n as i64)
+            .real("trailing", c.trailing)
+            .count("trailing_n", c.trailing_n as i64)
+            .real("change", c.change)
+            .real("ci_low", c.ci_low)
+            .real("ci_high", c.ci_high)
+            .text("verdict", &c.verdict)
+            .push()?;
+        t.n += c.last_week_n as i64;
+    }
+    t.notes.push(format!(
+        "The last complete ISO week before the period's end (from {}), against the {} weeks \
+         before it; flagged when the {:.0}% interval of the change lies wholly on the worse side. \
+         {} checks, {} flagged in view.",
+        alerts.week_start.date(),
+        alerts.trailing_weeks,
+        alerts.level * 100.0,
+        alerts.checks.len(),
+        t.len()
+    ));
+    Ok(())
+}

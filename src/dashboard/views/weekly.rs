@@ -1,0 +1,88 @@
+//! The `weekly` view: runs by status, rates, quantiles, SLA compliance and
+//! reclaimed hours per ISO week (Monday, UTC) of the scope.
+
+use super::{Needs, Table, View};
+use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::metrics::rates::Terminal;
+use crate::metrics::MetricRow;
+use crate::report::ReportError;
+
+pub(super) const VIEW: View = View {
+    name: "weekly",
+    columns: &[
+        col("week", "Week (Monday, UTC)", Text),
+        col("runs", "Runs", Count),
+        col("succeeded", "Succeeded", Count),
+        col("failed", "Failed", Count),
+        col("escalated", "Escalated", Count),
+        col("cancelled", "Cancelled", Count),
+        col("running", "Running", Count),
+        col("error_rate", "Error rate", Share),
+        col("escalation_rate", "Escalation rate", Share),
+        col("cycle_time_p50_min", "Cycle time p50 (min)", Minutes),
+        col("cycle_time_p90_min", "Cycle time p90 (min)", Minutes),
+        col("response_p50_min", "Response p50 (min)", Minutes),
+        col("sla_response_compliance", "Response SLA met", Share),
+        col("sla_cycle_compliance", "Cycle SLA met", Share),
+        col("reclaimed_hours", "Reclaimed hours", Hours),
+    ],
+    needs: Needs {
+        weekly: true,
+        ..Needs::NOTHING
+    },
+    compute,
+};
+
+fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
+    let single = cx.scope.workflows.len() == 1;
+    let trend = cx.weekly()?;
+    for (b, table) in trend.buckets.iter().zip(&trend.tables) {
+        let rows = table.rows()?;
+        let sum = |f: fn(&MetricRow) -> i64| rows.iter().map(f).sum::<i64>();
+        let counts = Terminal::of(&rows);
+        // Quantiles and SLA compliance do not pool: shown for one workflow only.
+        let one = |g: fn(&MetricRow) -> Option<f64>| {
+            if single {
+                rows.first().and_then(g)
+            } else {
+                None
+            }
+        };
+        let hours: Vec<f64> = rows.iter().filter_map(|r| r.reclaimed_hours).collect();
+        t.row()
+            .text("week", &b.start_local.to_string())
+            .count("runs", sum(|r| r.runs))
+            .count("succeeded", counts.succeeded)
+            .count("failed", counts.failed)
+            .count("escalated", counts.escalated)
+            .count("cancelled", sum(|r| r.cancelled))
+            .count("running", sum(|r| r.running))
+            .real("error_rate", counts.error_rate())
+            .real("escalation_rate", counts.escalation_rate())
+            .real("cycle_time_p50_min", one(|r| r.cycle_time_p50_min))
+            .real("cycle_time_p90_min", one(|r| r.cycle_time_p90_min))
+            .real("response_p50_min", one(|r| r.response_p50_min))
+            .real(
+                "sla_response_compliance",
+                one(|r| r.sla_response_compliance),
+            )
+            .real("sla_cycle_compliance", one(|r| r.sla_cycle_compliance))
+            .real(
+                "reclaimed_hours",
+                (!hours.is_empty()).then(|| hours.iter().sum()),
+            )
+            .push()?;
+        t.n += sum(|r| r.runs);
+    }
+    t.notes.push(
+        "ISO weeks starting Monday 00:00 UTC; the first and last week may reach outside \
+         the period. Error rate = failed / (succeeded + failed + escalated) over the week's runs."
+            .into(),
+    );
+    if !single {
+        t.notes.push(
+            "Quantiles and SLA compliance are per workflow; pick one workflow to see them.".into(),
+        );
+    }
+    Ok(())
+}
