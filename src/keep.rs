@@ -79,7 +79,7 @@ impl<V> Served<V> {
         match (self.stale(), self.runs_pending) {
             (false, _) => format!("Data as of {at}, every committed write included."),
             (true, 0) => format!(
-                "Data as of {at}; the catalogue or time study changed since and a refresh is under way."
+                "Data as of {at}; the data changed since (the catalogue, a time study, or a new lake snapshot) and a refresh is under way."
             ),
             (true, 1) => format!("Data as of {at}; 1 newer run not yet included, refreshing."),
             (true, n) => format!("Data as of {at}; {n} newer runs not yet included, refreshing."),
