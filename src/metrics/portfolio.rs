@@ -28,8 +28,11 @@ pub struct GroupRow {
     pub error_rate: Option<f64>,
     pub escalation_rate: Option<f64>,
     pub cycle_time_n: i64,
-    /// Sum over the group's workflows that have a baseline and a go-live.
-    pub reclaimed_hours: f64,
+    /// Sum over the group's workflows that have a baseline and a go-live;
+    /// null when none has (then `reclaimed_hours_missing` says why).
+    pub reclaimed_hours: Option<f64>,
+    /// Why `reclaimed_hours` is null (null when it has a value).
+    pub reclaimed_hours_missing: Option<String>,
     /// Reclaimed money per currency.
     pub reclaimed_money: BTreeMap<String, f64>,
 }
@@ -89,6 +92,12 @@ pub fn rollup(
         for (key, rs) in by {
             let sum = |f: fn(&MetricRow) -> i64| rs.iter().map(|r| f(r)).sum::<i64>();
             let t = super::rates::Terminal::of(rs.iter().copied());
+            // A sum over the workflows that have reclaimed hours, null when
+            // none has: zero would claim a measurement that was not made.
+            // (Folded from +0.0: an empty f64 sum is −0.0.)
+            let measured: Vec<f64> = rs.iter().filter_map(|r| r.reclaimed_hours).collect();
+            let reclaimed_hours =
+                (!measured.is_empty()).then(|| measured.iter().fold(0.0, |a, b| a + b));
             let mut money: BTreeMap<String, f64> = BTreeMap::new();
             for r in &rs {
                 if let (Some(m), Some(c)) = (r.reclaimed_money, &r.currency) {
@@ -109,11 +118,11 @@ pub fn rollup(
                 error_rate: t.error_rate(),
                 escalation_rate: t.escalation_rate(),
                 cycle_time_n: sum(|r| r.cycle_time_n),
-                // fold from +0.0: an empty f64 sum is −0.0, which would print as such.
-                reclaimed_hours: rs
-                    .iter()
-                    .filter_map(|r| r.reclaimed_hours)
-                    .fold(0.0, |a, b| a + b),
+                reclaimed_hours,
+                reclaimed_hours_missing: reclaimed_hours.is_none().then(|| {
+                    "not measurable: no workflow of the group has both a baseline B and a go-live date"
+                        .to_string()
+                }),
                 reclaimed_money: money,
             });
         }

@@ -39,12 +39,17 @@ fn groups_and_headline_never_mix_currencies() {
         Some(23.0 / 60.0 * 50.0),
     );
     assert!(!fin.reclaimed_money.contains_key("EUR"));
+    // The reporting category's one workflow (wf-c) has no baseline: its
+    // reclaimed hours are not measurable, so null with the reason, not 0.
     let reporting = g("category", "reporting");
-    assert_eq!(
-        reporting.reclaimed_hours.to_bits(),
-        0.0f64.to_bits(),
-        "zero, not −0"
-    );
+    assert_eq!(reporting.reclaimed_hours, None);
+    assert!(reporting
+        .reclaimed_hours_missing
+        .as_deref()
+        .is_some_and(|m| m.contains("no workflow of the group has both a baseline B")));
+    // A group with a measured workflow sums it, and says nothing is missing.
+    close(fin.reclaimed_hours, Some(23.0 / 60.0));
+    assert_eq!(fin.reclaimed_hours_missing, None);
     assert_eq!(
         p.groups.iter().filter(|g| g.dimension == "owner").count(),
         4

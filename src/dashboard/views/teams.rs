@@ -28,12 +28,12 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .count("runs", g.runs)
             .real("error_rate", g.error_rate)
             .real("escalation_rate", g.escalation_rate)
-            .real("reclaimed_hours", Some(g.reclaimed_hours))
+            .real("reclaimed_hours", g.reclaimed_hours)
             .push()?;
         t.n += g.runs;
     }
     t.notes.push(
-        "Reclaimed hours per team: the sum over its workflows with a baseline and a go-live."
+        "Reclaimed hours per team: the sum over its workflows with a baseline and a go-live; empty when none has one."
             .into(),
     );
     Ok(())
