@@ -121,21 +121,17 @@ impl Global {
                 )
             }
             EngineArg::Spark => {
-                let (url, root, cluster) = (
-                    self.spark_url.clone(),
+                // The Spark engine moves its views to a newer snapshot itself
+                // before each query: one session serves every snapshot, and
+                // following only counts the generation.
+                let spark: Arc<dyn Engine> = Arc::new(SparkEngine::connect_with(
+                    &self.spark_url,
                     root.clone(),
-                    self.spark_lake.clone(),
-                );
-                let what = format!("the lake {root} through Spark at {url}");
+                    self.spark_lake.as_deref(),
+                )?);
                 (
-                    Box::new(move || {
-                        Ok(Arc::new(SparkEngine::connect_with(
-                            &url,
-                            root.clone(),
-                            cluster.as_deref(),
-                        )?))
-                    }),
-                    what,
+                    Box::new(move || Ok(spark.clone())),
+                    format!("the lake {root} through Spark at {}", self.spark_url),
                 )
             }
         };

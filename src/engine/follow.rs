@@ -13,11 +13,12 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use polars::prelude::DataFrame;
 
-use super::{Engine, EngineError, Parts, PeriodQuery, Result};
+use super::{Engine, EngineError, PeriodQuery, Result};
 use crate::lake::Root;
 use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
-/// Opens the engine on the lake's committed snapshot.
+/// Opens the engine on the lake's committed snapshot (an engine that follows
+/// `CURRENT` itself, as Spark's does, may hand back the same one each time).
 pub type Open = Box<dyn Fn() -> Result<Arc<dyn Engine>> + Send + Sync>;
 
 /// The engine on the lake's snapshot of the moment (see the module's note).
@@ -159,9 +160,5 @@ impl Engine for Following {
         workflows: &[String],
     ) -> Result<DataFrame> {
         self.engine().period_query(q, from, to, workflows)
-    }
-
-    fn parts(&self) -> Option<Parts<'_>> {
-        None
     }
 }

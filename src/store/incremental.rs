@@ -13,36 +13,20 @@ use crate::engine::{self, Engine, EngineError, Partials, Parts, PeriodQuery, Res
 use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
 /// The DuckDB store read with per-workflow partial results kept in
-/// [`Partials`] (or none: [`Incremental::full`] computes everything, as the
-/// store itself does). Clones share the parts.
+/// [`Partials`]. Clones share the parts.
 #[derive(Clone)]
 pub struct Incremental {
     store: Store,
-    partials: Option<Arc<Partials>>,
+    partials: Arc<Partials>,
 }
 
 impl Incremental {
     pub fn new(store: Store, partials: Arc<Partials>) -> Incremental {
-        Incremental {
-            store,
-            partials: Some(partials),
-        }
-    }
-
-    /// The store with nothing kept.
-    pub fn full(store: Store) -> Incremental {
-        Incremental {
-            store,
-            partials: None,
-        }
+        Incremental { store, partials }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    pub fn partials(&self) -> Option<&Partials> {
-        self.partials.as_deref()
     }
 }
 
@@ -144,9 +128,7 @@ impl Engine for Incremental {
     }
 
     fn parts(&self) -> Option<Parts<'_>> {
-        self.partials
-            .as_deref()
-            .map(|partials| Parts::new(partials, self.store.versions()))
+        Some(Parts::new(&self.partials, self.store.versions()))
     }
 }
 

@@ -109,7 +109,7 @@ async fn a_server_on_the_lake_answers_as_the_file_does_refuses_ingest_and_follow
     // and followed, and not before.
     let uri = "/api/v1/metrics?from=2026-01-01&to=2026-02-01";
     let before = read(&lake_st, uri).await;
-    let (_, generation) = (lake.snapshot(), lake.freshness().0);
+    let generation = lake.freshness().0;
     post(&file, "/api/v1/ingest/runs", NDJSON, late.into())
         .await
         .good();
