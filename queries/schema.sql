@@ -6,9 +6,9 @@ CREATE SEQUENCE IF NOT EXISTS batch_id_seq START 1;
 -- One row per ingest: what was read, from where, and what became of it.
 CREATE TABLE IF NOT EXISTS ingest_batches (
     batch_id    BIGINT PRIMARY KEY,
-    kind        VARCHAR NOT NULL,      -- workflows | runs | baselines | steps
+    kind        VARCHAR NOT NULL,      -- workflows | runs | baselines | steps | maps
     origin      VARCHAR NOT NULL,      -- file name, `stdin`, or `http`
-    format      VARCHAR NOT NULL,      -- csv | ndjson | json | xes | xes.gz | n8n | zapier | power-automate | uipath
+    format      VARCHAR NOT NULL,      -- csv | ndjson | json | xes | xes.gz | n8n | zapier | power-automate | uipath | make
     received_at TIMESTAMP NOT NULL,
     rows_read   BIGINT NOT NULL,
     accepted    BIGINT NOT NULL,
@@ -213,6 +213,27 @@ CREATE TABLE IF NOT EXISTS run_steps (
     batch_id     BIGINT    NOT NULL
 );
 
+-- The platform workflow map and its ledger: which catalogued workflow the runs
+-- of each automation platform's workflow feed. Like the catalogue, a changed
+-- line adds a version and never overwrites one; the map in force is the latest
+-- version of each (platform, platform_workflow).
+CREATE TABLE IF NOT EXISTS platform_map (
+    platform          VARCHAR   NOT NULL,  -- n8n | zapier | power-automate | uipath | make
+    platform_workflow VARCHAR   NOT NULL,  -- the platform's id of the workflow, as its runs carry it
+    workflow_id       VARCHAR   NOT NULL,
+    batch_id          BIGINT    NOT NULL,
+    recorded_at       TIMESTAMP NOT NULL
+);
+
+CREATE OR REPLACE VIEW platform_map_current AS
+    SELECT * EXCLUDE (version_rank)
+    FROM (
+        SELECT *, row_number() OVER (PARTITION BY platform, platform_workflow
+                                     ORDER BY recorded_at DESC, batch_id DESC) AS version_rank
+        FROM platform_map
+    )
+    WHERE version_rank = 1;
+
 -- Staging tables: a batch is appended here in bulk with DuckDB's Appender,
 -- merged into the tables above and cleared, all inside the batch's
 -- transaction, so they are empty whenever no batch is being written.
@@ -221,6 +242,16 @@ CREATE TABLE IF NOT EXISTS run_steps (
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_platform_map AS SELECT * EXCLUDE (batch_id, recorded_at) FROM platform_map LIMIT 0;
+
+-- The staged map lines that are new or point elsewhere than the map in force
+-- (`existed`: it changes a known line).
+CREATE OR REPLACE VIEW stage_platform_map_changes AS
+SELECT s.*, c.platform IS NOT NULL AS existed
+FROM stage_platform_map s
+LEFT JOIN platform_map_current c
+       ON c.platform = s.platform AND c.platform_workflow = s.platform_workflow
+WHERE c.platform IS NULL OR c.workflow_id <> s.workflow_id;
 
 -- The staged catalogue rows that are new or differ from the current version:
 -- the versions a catalogue batch records (`existed`: it changes a known workflow).

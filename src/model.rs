@@ -20,6 +20,9 @@ pub enum Kind {
     Baselines,
     /// Timed steps of stored runs.
     Steps,
+    /// The platform workflow map: which catalogued workflow each automation
+    /// platform's workflow feeds (a versioned ledger like the catalogue).
+    Maps,
 }
 
 impl Kind {
@@ -29,6 +32,7 @@ impl Kind {
             Kind::Runs => "runs",
             Kind::Baselines => "baselines",
             Kind::Steps => "steps",
+            Kind::Maps => "maps",
         }
     }
 
@@ -81,6 +85,7 @@ impl Kind {
                 "actor",
                 "resource",
             ],
+            Kind::Maps => &["platform", "platform_workflow", "workflow_id"],
         }
     }
 
@@ -92,6 +97,7 @@ impl Kind {
             Kind::Runs => &["source", "run_id", "workflow_id", "started_at", "status"],
             Kind::Baselines => &["study", "workflow_id", "observed_at", "handle_minutes"],
             Kind::Steps => &["source", "run_id", "step", "started_at", "finished_at"],
+            Kind::Maps => &["platform", "platform_workflow", "workflow_id"],
         }
     }
 }
@@ -104,8 +110,9 @@ impl FromStr for Kind {
             "runs" => Ok(Kind::Runs),
             "baselines" => Ok(Kind::Baselines),
             "steps" => Ok(Kind::Steps),
+            "maps" => Ok(Kind::Maps),
             other => Err(format!(
-                "unknown input kind `{other}`: expected workflows, runs, baselines, steps or eventlog"
+                "unknown input kind `{other}`: expected workflows, runs, baselines, steps, maps or eventlog"
             )),
         }
     }
@@ -228,6 +235,17 @@ pub struct Step {
     pub resource: Option<String>,
 }
 
+/// One line of the platform workflow map: the runs of `platform_workflow`
+/// on `platform` belong to the catalogued `workflow_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformMapping {
+    /// `n8n`, `zapier`, `power-automate`, `uipath` or `make`.
+    pub platform: String,
+    /// The platform's own id (or name) of the workflow, as its runs carry it.
+    pub platform_workflow: String,
+    pub workflow_id: String,
+}
+
 /// One timed instance of the work done by hand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BaselineObservation {
@@ -268,6 +286,7 @@ pub enum Rows {
     Runs(Vec<Run>),
     Baselines(Vec<BaselineObservation>),
     Steps(Vec<Step>),
+    Maps(Vec<PlatformMapping>),
 }
 
 impl Rows {
@@ -277,6 +296,7 @@ impl Rows {
             Rows::Runs(v) => v.len(),
             Rows::Baselines(v) => v.len(),
             Rows::Steps(v) => v.len(),
+            Rows::Maps(v) => v.len(),
         }
     }
 

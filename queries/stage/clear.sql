@@ -2,3 +2,4 @@
 DELETE FROM stage_workflows;
 DELETE FROM stage_baselines;
 DELETE FROM stage_steps;
+DELETE FROM stage_platform_map;

@@ -41,13 +41,22 @@ pub struct IngestArgs {
     #[command(flatten)]
     pub log: EventLogArgs,
     /// runs: the file is an automation platform's run export (n8n, zapier,
-    /// power-automate, uipath); needs --workflow-map.
+    /// power-automate, uipath, make), mapped through the stored workflow map;
+    /// maps: the platform of a map written without a `platform` column.
     #[arg(long)]
     pub platform: Option<String>,
-    /// runs with --platform: CSV `platform_workflow,workflow_id` mapping each
-    /// platform workflow onto a catalogued workflow.
+    /// runs with --platform: a workflow map (CSV `platform_workflow,workflow_id`)
+    /// stored first, as `ingest maps` would, all or nothing.
     #[arg(long)]
     pub workflow_map: Option<PathBuf>,
+    /// runs with --platform: the platform workflow of runs that name none
+    /// (Make's scenario logs, listed per scenario).
+    #[arg(long)]
+    pub platform_workflow: Option<String>,
+    /// runs with --platform: the time zone of timestamps written without an
+    /// offset (an IANA name such as Europe/Berlin; default UTC).
+    #[arg(long, value_parser = |s: &str| crate::metrics::trend::parse_tz(s).map_err(|e| e.to_string()))]
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 /// How an event log (`ingest eventlog`) becomes runs; ignored for other kinds.
@@ -133,6 +142,9 @@ pub enum KindArg {
     Steps,
     /// A process-mining event log (.xes, .xes.gz, or CSV with XES column names): one run per case.
     Eventlog,
+    /// The platform workflow map: CSV `platform,platform_workflow,workflow_id`
+    /// (or without `platform`, given by --platform).
+    Maps,
 }
 
 impl KindArg {
@@ -142,6 +154,7 @@ impl KindArg {
             KindArg::Runs => Some(Kind::Runs),
             KindArg::Baselines => Some(Kind::Baselines),
             KindArg::Steps => Some(Kind::Steps),
+            KindArg::Maps => Some(Kind::Maps),
             KindArg::Eventlog => None,
         }
     }
@@ -192,6 +205,10 @@ fn read(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), Cl
     let Some(kind) = args.kind.kind() else {
         return read_eventlog(store, args);
     };
+    if let (Some(p), KindArg::Maps) = (&args.platform, args.kind) {
+        let map = read_map(store, p, &args.file, args.strict)?;
+        return Ok((map, args.file.clone()));
+    }
     if let Some(p) = &args.platform {
         return read_platform(store, args, p);
     }
@@ -278,23 +295,65 @@ fn read_platform(
     let p: crate::ingest::platform::Platform = platform
         .parse()
         .map_err(|e| CliError::Usage(format!("--platform: {e}")))?;
-    let Some(map_path) = &args.workflow_map else {
-        return Err(CliError::Usage(format!(
-            "--platform needs --workflow-map FILE: a CSV `platform_workflow,workflow_id` \
-             naming the catalogued workflow of each {platform} workflow"
-        )));
-    };
-    let map_name = map_path.display().to_string();
-    let map_text = std::fs::read_to_string(map_path).map_err(|e| cannot_read(&map_name, e))?;
-    let map = crate::ingest::platform::read_map(&map_text, &map_name)
-        .map_err(|e| CliError::Usage(e.0))?;
+    if let Some(map_path) = &args.workflow_map {
+        let name = map_path.display().to_string();
+        let map = read_map(store, platform, &name, true)?;
+        let mut err = io::stderr().lock();
+        if !map.stored {
+            print_report(&map, &name, false).map_err(CliError::Failed)?;
+            return Err(CliError::Usage(format!(
+                "{name}: the workflow map has rejected lines, so neither it nor {} was stored",
+                args.file
+            )));
+        }
+        let _ = writeln!(
+            err,
+            "{name}: workflow map stored as batch {} ({} line(s) new or changed, {} unchanged)",
+            map.batch_id.unwrap_or_default(),
+            map.written,
+            map.unchanged
+        );
+    }
     let bytes = std::fs::read(&args.file).map_err(|e| cannot_read(&args.file, e))?;
     let opts = Options {
         strict: args.strict,
     };
-    let report = ingest::ingest_platform(store, &bytes, &args.file, p, &map, &map_name, opts)
+    let cx = crate::ingest::platform::Context {
+        platform_workflow: args.platform_workflow.clone(),
+        tz: args.tz,
+    };
+    let report = ingest::ingest_platform(store, &bytes, &args.file, p, &cx, opts)
         .map_err(|e| ingest_error(&args.file, e))?;
     Ok((report, args.file.clone()))
+}
+
+/// Stores a workflow map of `platform` from `path` (`ingest maps FILE
+/// --platform P`, or `--workflow-map` before a platform's runs): a map without
+/// a `platform` column gets `platform` on every line.
+fn read_map(
+    store: &Store,
+    platform: &str,
+    path: &str,
+    strict: bool,
+) -> Result<ingest::Report, CliError> {
+    let p: crate::ingest::platform::Platform = platform
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--platform: {e}")))?;
+    let text = if path == "-" {
+        io::read_to_string(io::stdin()).map_err(|e| cannot_read("stdin", e))?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| cannot_read(path, e))?
+    };
+    let csv = crate::ingest::platform::map_csv(&text, path, p).map_err(|e| CliError::Usage(e.0))?;
+    ingest::ingest_from(
+        store,
+        Kind::Maps,
+        Format::Csv,
+        path,
+        csv.as_bytes(),
+        Options { strict },
+    )
+    .map_err(|e| ingest_error(path, e))
 }
 
 /// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.

@@ -28,6 +28,16 @@ pub(super) struct IngestQuery {
     strict: bool,
     /// A name for the input (e.g. its file name), kept with the batch.
     name: Option<String>,
+    /// runs: the body is this automation platform's run history (its API's
+    /// list response, an execution its webhook posts, NDJSON or CSV), mapped
+    /// through the stored workflow map; maps: the platform of a map without
+    /// a `platform` column.
+    platform: Option<String>,
+    /// runs with platform=: the platform workflow of runs that name none
+    /// (Make's scenario logs).
+    platform_workflow: Option<String>,
+    /// runs with platform=: the IANA time zone of timestamps without an offset.
+    tz: Option<String>,
 }
 
 /// A server that reports from a lake takes no ingest: the lake is written
@@ -69,6 +79,11 @@ pub(super) async fn steps(st: State<AppState>, q: Params, h: HeaderMap, body: Bo
     post(st, Kind::Steps, q, h, body).await
 }
 
+/// `POST /api/v1/ingest/maps`: the platform workflow map.
+pub(super) async fn maps(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
+    post(st, Kind::Maps, q, h, body).await
+}
+
 /// `POST /api/v1/ingest/workflows`: the catalogue.
 pub(super) async fn workflows(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
     post(st, Kind::Workflows, q, h, body).await
@@ -98,6 +113,9 @@ async fn post(
 ) -> Answer {
     let Fixed(q) = query?;
     let body = body.map_err(|e| body_error(&st, e))?;
+    if let Some(p) = q.platform.clone() {
+        return post_platform(&st, kind, &p, q, &headers, body).await;
+    }
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -144,6 +162,75 @@ async fn post(
         }
     });
     once_per_key(&st, &headers, &route, &body, work).await
+}
+
+/// `?platform=P` on the runs route (a vendor's body) or the maps route (a map
+/// of P's workflows written without the platform column).
+async fn post_platform(
+    st: &AppState,
+    kind: Kind,
+    platform: &str,
+    q: IngestQuery,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let p: crate::ingest::platform::Platform = platform.parse().map_err(ApiError::bad_request)?;
+    let tz = match &q.tz {
+        Some(tz) => Some(
+            crate::metrics::trend::parse_tz(tz)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let cx = crate::ingest::platform::Context {
+        platform_workflow: q.platform_workflow,
+        tz,
+    };
+    let (name, strict) = (q.name, q.strict);
+    if !matches!(kind, Kind::Runs | Kind::Maps) {
+        return Err(ApiError::bad_request(format!(
+            "platform= is for the runs and maps routes, not {}",
+            kind.as_str()
+        )));
+    }
+    let origin = name.unwrap_or_else(|| "http".to_string());
+    let route = format!("/api/v1/ingest/{}?platform={}", kind.as_str(), p.as_str());
+    let (store, bytes) = (st.store.clone(), body.clone());
+    let work = blocking(move || {
+        let result = match kind {
+            Kind::Maps => std::str::from_utf8(&bytes)
+                .map_err(|e| ingest::ReadError(format!("the map is not UTF-8: {e}")))
+                .and_then(|t| crate::ingest::platform::map_csv(t, &origin, p))
+                .map_err(IngestError::from)
+                .and_then(|csv| {
+                    let input = Input {
+                        kind,
+                        format: Format::Csv,
+                        origin: &origin,
+                        bytes: csv.as_bytes(),
+                    };
+                    ingest::ingest(&store, &input, Options { strict })
+                }),
+            _ => ingest::ingest_platform(&store, &bytes, &origin, p, &cx, Options { strict }),
+        };
+        match result {
+            Ok(report) => {
+                let status = if report.stored {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                Ok(Ingested::read(status, report))
+            }
+            Err(IngestError::Unreadable(e)) => Ok(Ingested {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                report: ingest::Report::unreadable_from(kind, Format::Json, &origin, &e),
+                unreadable: Some(e.0),
+            }),
+            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+        }
+    });
+    once_per_key(st, headers, &route, &body, work).await
 }
 
 /// An ingest's answer before it is sent: its status and report, and, when

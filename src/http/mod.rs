@@ -155,6 +155,7 @@ fn routes() -> Routes {
         .post("/api/v1/ingest/eventlog", Ingester, ingest::eventlog)
         // The catalogue is the admin's: it sets hourly costs, SLAs and go-live.
         .post("/api/v1/ingest/workflows", Admin, ingest::workflows)
+        .post("/api/v1/ingest/maps", Admin, ingest::maps)
         .post("/api/v1/ingest/{kind}", Admin, ingest::named)
         .get("/api/v1/rejects", Admin, stored::rejects)
         .get("/api/v1/batches", Admin, stored::batches)

@@ -166,6 +166,13 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             })?;
             (w, Rows::Baselines(d.rows), d.superseded)
         }
+        Kind::Maps => {
+            let (w, d) = read_deduped(input, &mut tally, |rec| {
+                validate::mapping(rec, known)
+                    .map(|m| (format!("{}\u{1f}{}", m.platform, m.platform_workflow), m))
+            })?;
+            (w, Rows::Maps(d.rows), d.superseded)
+        }
         Kind::Steps => {
             // `known` holds the stored runs as `source\u{1f}run_id`.
             let (w, d) = read_deduped(input, &mut tally, |rec| {
@@ -533,29 +540,32 @@ fn store_prepared(
 }
 
 /// Reads an automation platform's run export, maps its workflows through
-/// `map` (named `map_name` in messages) and stores its runs as a run file's.
+/// the stored workflow map of `platform` and stores its runs as a run file's.
+/// With no line of `platform` in the map nothing is read: the error says how
+/// to add them.
 pub fn ingest_platform(
     store: &Store,
     bytes: &[u8],
     origin: &str,
     platform: platform::Platform,
-    map: &HashMap<String, String>,
-    map_name: &str,
+    cx: &platform::Context,
     opts: Options,
 ) -> Result<Report, IngestError> {
     let known = store.workflow_ids()?;
-    for w in map.values() {
-        if !known.contains(w) {
-            return Err(ReadError(format!(
-                "{map_name} maps onto workflow `{w}`, which is not in the catalogue: ingest it first"
-            ))
-            .into());
-        }
+    let map = store.platform_map(platform.as_str())?;
+    if map.is_empty() {
+        return Err(ReadError(format!(
+            "no {p} workflow is mapped onto a catalogued workflow yet: ingest a workflow map first \
+             (`yardstick ingest maps map.csv --platform {p}`, a CSV `platform_workflow,workflow_id`, \
+             or POST /api/v1/ingest/maps)",
+            p = platform.as_str()
+        ))
+        .into());
     }
     let (mut rows_read, mut accepted) = (0u64, 0u64);
     let mut rejects = Vec::new();
     let mut d = Dedup::default();
-    platform::read(platform, bytes, map, map_name, &mut |rec| {
+    platform::read(platform, bytes, &map, cx, &mut |rec| {
         rows_read += 1;
         PROGRESS.fetch_add(1, Ordering::Relaxed);
         match validate::run(&rec, &known) {

@@ -664,6 +664,7 @@ fn kind_singular(kind: Kind) -> &'static str {
         Kind::Runs => "run",
         Kind::Baselines => "baseline observation",
         Kind::Steps => "step",
+        Kind::Maps => "workflow map line",
     }
 }
 

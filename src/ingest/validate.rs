@@ -383,6 +383,43 @@ pub fn step(rec: &RawRecord) -> Result<crate::model::Step, Reject> {
     c.finish(value, run_id)
 }
 
+/// Validates one line of the platform workflow map against the catalogue `known`.
+pub fn mapping(
+    rec: &RawRecord,
+    known: &HashSet<String>,
+) -> Result<crate::model::PlatformMapping, Reject> {
+    let mut c = Checker::new(rec);
+    let platform = c.text("platform").map(|p| p.to_ascii_lowercase());
+    if let Some(p) = &platform {
+        if let Err(e) = p.parse::<super::platform::Platform>() {
+            c.fail("platform", e);
+        }
+    }
+    let platform_workflow = c.text("platform_workflow");
+    let workflow_id = c.text("workflow_id");
+    if let Some(w) = &workflow_id {
+        if let Err(e) = check_slug(w) {
+            c.fail("workflow_id", e);
+        } else if !known.contains(w) {
+            c.fail(
+                "workflow_id",
+                format!("workflow `{w}` is not in the catalogue: ingest it first"),
+            );
+        }
+    }
+    let value = match (platform, platform_workflow.clone(), workflow_id) {
+        (Some(platform), Some(platform_workflow), Some(workflow_id)) => {
+            Some(crate::model::PlatformMapping {
+                platform,
+                platform_workflow,
+                workflow_id,
+            })
+        }
+        _ => None,
+    };
+    c.finish(value, platform_workflow)
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;

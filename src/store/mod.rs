@@ -15,7 +15,7 @@ mod incremental;
 mod lake;
 mod runs;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -52,6 +52,10 @@ const RUNS_IDS_OF_SOURCE: &str = include_str!("../../queries/runs/ids_of_source.
 const RUNS_IDENTITIES: &str = include_str!("../../queries/runs/identities.sql");
 const WORKFLOWS_COUNT_CHANGED: &str = include_str!("../../queries/workflows/count_changed.sql");
 const WORKFLOWS_INSERT_STAGED: &str = include_str!("../../queries/workflows/insert_staged.sql");
+const MAP_COUNT_CHANGED: &str = include_str!("../../queries/platform_map/count_changed.sql");
+const MAP_INSERT_STAGED: &str = include_str!("../../queries/platform_map/insert_staged.sql");
+const MAP_CURRENT: &str = include_str!("../../queries/platform_map/current.sql");
+const MAP_LIST: &str = include_str!("../../queries/platform_map/list.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
 const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
@@ -157,10 +161,22 @@ pub struct Written {
 enum Merge {
     /// Delete the stored versions, insert the staged rows.
     Replace(&'static str, &'static str),
-    /// Record new versions of changed rows beside the old ones (the catalogue).
-    Versioned,
+    /// Record new versions of changed rows beside the old ones (the catalogue,
+    /// the platform map): count the changed, insert the changed.
+    Versioned(&'static str, &'static str),
     /// Mark changed runs superseded, then add the new versions.
     VersionedRuns,
+}
+
+/// One line of the platform workflow map in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapLine {
+    pub platform: String,
+    pub platform_workflow: String,
+    pub workflow_id: String,
+    /// The batch that recorded this version of the line.
+    pub batch_id: i64,
+    pub recorded_at: NaiveDateTime,
 }
 
 /// A stored reject problem.
@@ -402,6 +418,33 @@ impl Store {
         let mut stmt = conn.prepare(WORKFLOWS_IDS)?;
         let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// The workflow map in force for `platform`: its workflow → catalogued workflow.
+    pub fn platform_map(&self, platform: &str) -> Result<HashMap<String, String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(MAP_CURRENT)?;
+        let rows = stmt.query_map(params![platform], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every line of the map in force: platform, platform workflow, workflow,
+    /// and the batch and time that recorded it.
+    pub fn platform_map_lines(&self) -> Result<Vec<MapLine>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(MAP_LIST)?;
+        let rows = stmt.query_map([], |r| {
+            Ok(MapLine {
+                platform: r.get(0)?,
+                platform_workflow: r.get(1)?,
+                workflow_id: r.get(2)?,
+                batch_id: r.get(3)?,
+                recorded_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The stored answer to a request with this Idempotency-Key on this route:
@@ -816,7 +859,15 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                 ])?;
             }
             app.flush()?;
-            Merge::Versioned
+            Merge::Versioned(WORKFLOWS_COUNT_CHANGED, WORKFLOWS_INSERT_STAGED)
+        }
+        Rows::Maps(rows) => {
+            let mut app = conn.appender("stage_platform_map")?;
+            for m in rows {
+                app.append_row(params![m.platform, m.platform_workflow, m.workflow_id])?;
+            }
+            app.flush()?;
+            Merge::Versioned(MAP_COUNT_CHANGED, MAP_INSERT_STAGED)
         }
         Rows::Runs(rows) => {
             hashes = runs::append_runs(conn, batch_id, RunChunk::new(rows)?)?;
@@ -852,9 +903,10 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
     // Every appended row must be in staging before anything is merged. Runs
     // are not staged: merge_batch_runs checks them where they were appended.
     if !matches!(merge, Merge::VersionedRuns) {
-        let staged: (i64, i64, i64) =
-            conn.query_row(STAGE_COUNT, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        let staged = (staged.0 + staged.1 + staged.2) as u64;
+        let staged: (i64, i64, i64, i64) = conn.query_row(STAGE_COUNT, [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        let staged = (staged.0 + staged.1 + staged.2 + staged.3) as u64;
         if staged != b.rows.len() as u64 {
             return Err(StoreError::Incomplete {
                 expected: b.rows.len() as u64,
@@ -863,11 +915,11 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
         }
     }
     let (stored, replaced) = match merge {
-        // The catalogue is a ledger: new and changed rows become versions, identical ones nothing.
-        Merge::Versioned => {
-            let changed: i64 = conn.query_row(WORKFLOWS_COUNT_CHANGED, [], |r| r.get(0))?;
-            let stored =
-                conn.execute(WORKFLOWS_INSERT_STAGED, params![batch_id, b.received_at])? as u64;
+        // The catalogue and the map are ledgers: new and changed rows become
+        // versions, identical ones nothing.
+        Merge::Versioned(count_changed, insert) => {
+            let changed: i64 = conn.query_row(count_changed, [], |r| r.get(0))?;
+            let stored = conn.execute(insert, params![batch_id, b.received_at])? as u64;
             (stored, changed as u64)
         }
         Merge::VersionedRuns => {

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use yardstick::ingest::eventlog::{LogFormat, LogOptions};
-use yardstick::ingest::platform::{self, Platform};
+use yardstick::ingest::platform;
 use yardstick::ingest::{self, Format, Input, Options};
 use yardstick::model::Kind;
 use yardstick::store::Store;
@@ -104,12 +104,17 @@ proptest! {
     }
 
     #[test]
-    fn platform_exports(bytes in arb_input(&["platforms/n8n_executions.json", "platforms/power_automate_runs.csv", "platforms/uipath_jobs.json", "platforms/zapier_zap_runs.json"]), p in 0usize..4) {
+    fn platform_exports(bytes in arb_input(&["platforms/n8n_executions.json", "platforms/power_automate_runs.csv", "platforms/uipath_jobs.json", "platforms/zapier/doc-zap-runs-list.json", "platforms/make/sdk-mock-scenario-logs-list.json", "platforms/power-automate/doc-logic-workflowruns-list.json"]), p in 0usize..5) {
         let store = shared(&PLATFORMS);
-        let platform = [Platform::N8n, Platform::Zapier, Platform::PowerAutomate, Platform::Uipath][p];
-        let map = platform::read_map(&std::fs::read_to_string(fixture("platforms/workflow_map.csv")).unwrap(), "map").unwrap();
+        if store.platform_map("n8n").unwrap().is_empty() {
+            let map = std::fs::read(fixture("platforms/workflow_map.csv")).unwrap();
+            let input = ingest::Input { kind: yardstick::model::Kind::Maps, format: ingest::Format::Csv, origin: "map", bytes: &map };
+            ingest::ingest(store, &input, Options::default()).unwrap();
+        }
+        let platform = platform::Platform::ALL[p];
+        let cx = platform::Context { platform_workflow: Some("1229".into()), tz: Some(chrono_tz::Tz::Europe__Berlin) };
         let (b, r) = (store.batches(10_000).unwrap().len(), runs(store));
-        let res = ingest::ingest_platform(store, &bytes, "fuzz", platform, &map, "map", Options::default());
+        let res = ingest::ingest_platform(store, &bytes, "fuzz", platform, &cx, Options::default());
         check(store, b, r, res);
     }
 }
