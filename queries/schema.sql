@@ -234,6 +234,18 @@ CREATE OR REPLACE VIEW platform_map_current AS
     )
     WHERE version_rank = 1;
 
+-- Where each pull from a platform's API stopped (`yardstick pull`): per
+-- source (the platform, its address and what was asked of it), the newest run
+-- seen and the runs still open then, as JSON. Written after the batch of the
+-- pull has committed, so a pull that failed half-way is fetched again.
+CREATE TABLE IF NOT EXISTS pull_state (
+    source    VARCHAR PRIMARY KEY,
+    platform  VARCHAR NOT NULL,
+    state     VARCHAR NOT NULL,
+    batch_id  BIGINT,              -- the batch of the last pull (none when it fetched nothing)
+    pulled_at TIMESTAMP NOT NULL
+);
+
 -- Staging tables: a batch is appended here in bulk with DuckDB's Appender,
 -- merged into the tables above and cleared, all inside the batch's
 -- transaction, so they are empty whenever no batch is being written.

@@ -17,5 +17,6 @@ pub mod keep;
 pub mod lake;
 pub mod metrics;
 pub mod model;
+pub mod pull;
 pub mod report;
 pub mod store;

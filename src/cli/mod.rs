@@ -4,7 +4,7 @@
 //! variant per command, whose doc comment is its line in `yardstick --help`)
 //! and [`run`], which hands each command to its own file. A command's
 //! arguments (their doc comments are the help text) and its `run` live
-//! together in that file: `ingest`, `report`, `lake`, `workflows`,
+//! together in that file: `ingest`, `pull`, `report`, `lake`, `workflows`,
 //! `rejects`, `serve`, `demo`, `token`, `export` and `generate`. A new
 //! subcommand of a group touches the group's file alone; a new command adds
 //! its file and one variant and one line here. (The benchmark harness is not
@@ -22,6 +22,7 @@ pub mod generate;
 mod global;
 pub mod ingest;
 pub mod lake;
+pub mod pull;
 pub mod rejects;
 pub mod report;
 pub mod serve;
@@ -86,6 +87,12 @@ pub enum Command {
     Export(ExportArgs),
     /// Write a generated company (workflows.csv, baselines.csv, runs.csv) to a folder.
     Generate(GenerateArgs),
+    /// Fetch run history from an automation platform's API (n8n, Zapier,
+    /// Power Automate, UiPath, Make), from where the last pull stopped.
+    ///
+    /// Exit status: 0 when the runs were stored, 1 when the API failed or
+    /// --strict refused them, 2 for a usage error.
+    Pull(pull::PullArgs),
 }
 
 /// Runs the parsed command line; [`exit_code`] turns the outcome into the
@@ -96,6 +103,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         // The one command with failures of its own (unreadable input, a
         // batch --strict refused); every other fails as anyhow errors do.
         Command::Ingest(args) => return ingest::run(g, &args),
+        Command::Pull(args) => return pull::run(g, args),
         Command::Report(cmd) => report::run(g, cmd),
         Command::Lake(cmd) => lake::run(g, cmd),
         Command::Workflows(args) => workflows::run(g, args),

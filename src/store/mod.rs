@@ -56,6 +56,9 @@ const MAP_COUNT_CHANGED: &str = include_str!("../../queries/platform_map/count_c
 const MAP_INSERT_STAGED: &str = include_str!("../../queries/platform_map/insert_staged.sql");
 const MAP_CURRENT: &str = include_str!("../../queries/platform_map/current.sql");
 const MAP_LIST: &str = include_str!("../../queries/platform_map/list.sql");
+const RUNS_STATES_OF_SOURCE: &str = include_str!("../../queries/runs/states_of_source.sql");
+const PULL_GET: &str = include_str!("../../queries/pull/get.sql");
+const PULL_PUT: &str = include_str!("../../queries/pull/put.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
 const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
@@ -412,6 +415,14 @@ impl Store {
         Ok(ids.collect::<Result<_, _>>()?)
     }
 
+    /// The run id and status of every current run of `source`, by run id.
+    pub fn run_states(&self, source: &str) -> Result<Vec<(String, String)>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(RUNS_STATES_OF_SOURCE)?;
+        let rows = stmt.query_map(params![source], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every catalogued workflow id.
     pub fn workflow_ids(&self) -> Result<HashSet<String>> {
         let conn = self.reader()?;
@@ -445,6 +456,39 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Where the last pull of `source` stopped (JSON), if it ever ran.
+    pub fn pull_state(&self, source: &str) -> Result<Option<String>> {
+        let conn = self.reader()?;
+        let mut stmt = conn.prepare(PULL_GET)?;
+        let mut rows = stmt.query(params![source])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
+    }
+
+    /// Records where a pull of `source` stopped, after its batch committed.
+    pub fn set_pull_state(
+        &self,
+        source: &str,
+        platform: &str,
+        state: &str,
+        batch_id: Option<i64>,
+    ) -> Result<()> {
+        let conn = self.lock()?;
+        conn.execute(
+            PULL_PUT,
+            params![
+                source,
+                platform,
+                state,
+                batch_id,
+                chrono::Utc::now().naive_utc()
+            ],
+        )?;
+        Ok(())
     }
 
     /// The stored answer to a request with this Idempotency-Key on this route:

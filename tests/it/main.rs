@@ -23,6 +23,7 @@ mod object_lake;
 mod platforms;
 mod portfolio;
 mod props;
+mod pull;
 mod service;
 mod spark;
 mod stream;

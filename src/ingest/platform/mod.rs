@@ -208,6 +208,29 @@ fn utc_text(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string()
 }
 
+/// What a puller needs to know of one vendor run: its id, its start (RFC
+/// 3339 in UTC, naive timestamps read in `tz`) and whether it has not ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glance {
+    pub id: Option<String>,
+    pub started: Option<String>,
+    pub open: bool,
+}
+
+/// A glance at one run of `platform`, read as an import reads it.
+pub fn glance(platform: Platform, value: &Value, tz: Option<chrono_tz::Tz>) -> Glance {
+    let mut flat = Flat::new();
+    flatten("", value, &mut flat);
+    let said = vendors::said(platform, &flat, value);
+    let status = said.status.as_deref().and_then(|s| platform.status(s));
+    Glance {
+        id: said.id,
+        started: said.started.map(|s| instant(&s, tz)),
+        // A status we do not know is kept open: the next pull reads it again.
+        open: status.is_none_or(|s| s == "running"),
+    }
+}
+
 /// Turns one exported run into a run record of Yardstick's fields; the
 /// platform's other fields go to `attributes`.
 fn to_record(
