@@ -19,6 +19,7 @@ mod lake;
 mod lake_server;
 mod load;
 mod money;
+mod n8n;
 mod object_lake;
 mod platforms;
 mod portfolio;

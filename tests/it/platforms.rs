@@ -16,7 +16,7 @@ fn mapped_store() -> Store {
     let store = golden_store();
     let bytes = std::fs::read(fixture("platforms/workflow_map.csv")).unwrap();
     let rep = store_map(&store, &bytes);
-    assert_eq!((rep.rejected, rep.written), (0, 8), "{:?}", rep.rejects);
+    assert_eq!((rep.rejected, rep.written), (0, 12), "{:?}", rep.rejects);
     store
 }
 
@@ -121,6 +121,50 @@ fn n8n_executions_map_field_by_field() {
         reason.contains("n8n workflow `ZZunmapped` is not in the workflow map: add the line `n8n,ZZunmapped,<workflow_id>`"),
         "{reason}"
     );
+}
+
+#[test]
+fn n8ns_own_answers_import() {
+    // Captured from n8n 2.8.4 running here (.ci/n8n; fixtures/platforms/n8n/SOURCES.md).
+    let ok = clean_file(Platform::N8n, "n8n/live-executions-include-data.json");
+    let ids: Vec<&str> = ok.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, ["7", "6", "5", "4", "3", "2", "1"]);
+    assert_eq!(
+        statuses(&ok),
+        [
+            Status::Succeeded,
+            Status::Succeeded,
+            Status::Failed,
+            Status::Failed,
+            Status::Succeeded,
+            Status::Succeeded,
+            Status::Succeeded
+        ]
+    );
+    let failed = &ok[2];
+    assert_eq!(
+        (failed.workflow_id.as_str(), failed.error_kind.as_deref()),
+        ("wf-b", Some("invoice total missing"))
+    );
+    assert_eq!(failed.started_at, t("2026-12-03T13:06:55.802Z"));
+    assert_eq!(failed.finished_at, Some(t("2026-12-03T13:06:55.807Z")));
+    // The run data itself stays out of the attributes.
+    assert!(!failed.attributes.as_deref().unwrap().contains("resultData"));
+    // Without includeData (n8n's default) a failure has no message.
+    let bare = clean_file(Platform::N8n, "n8n/live-executions.json");
+    let f = bare.iter().find(|r| r.run_id == "5").unwrap();
+    assert_eq!((f.status, f.error_kind.as_deref()), (Status::Failed, None));
+    // A waiting execution has a stoppedAt in n8n, but it has not ended.
+    let waiting = clean_file(Platform::N8n, "n8n/live-execution-waiting.json");
+    assert_eq!(
+        (waiting[0].status, waiting[0].finished_at),
+        (Status::Running, None)
+    );
+    // Each page of a paged list reads on its own.
+    let pages: usize = (1..=3)
+        .map(|i| clean_file(Platform::N8n, &format!("n8n/live-executions-page{i}.json")).len())
+        .sum();
+    assert!(pages >= 6, "{pages}");
 }
 
 #[test]
@@ -513,7 +557,7 @@ fn the_workflow_map_is_a_versioned_ledger() {
     // The same map again records nothing.
     let bytes = std::fs::read(fixture("platforms/workflow_map.csv")).unwrap();
     let again = store_map(&store, &bytes);
-    assert_eq!((again.written, again.unchanged, again.replaced), (0, 8, 0));
+    assert_eq!((again.written, again.unchanged, again.replaced), (0, 12, 0));
     // A map of one platform without the platform column gets it, line for line.
     let csv = platform::map_csv("platform_workflow,workflow_id\nKp3sQ9xLm2,wf-c\nnew-one,wf-d\nbad,Not A Slug\nghost,wf-zz\n", "m.csv", Platform::N8n).unwrap();
     let rep = store_map(&store, csv.as_bytes());
@@ -536,9 +580,9 @@ fn the_workflow_map_is_a_versioned_ledger() {
     let n8n = store.platform_map("n8n").unwrap();
     assert_eq!(n8n.get("Kp3sQ9xLm2").map(String::as_str), Some("wf-c"));
     assert_eq!(n8n.get("new-one").map(String::as_str), Some("wf-d"));
-    // The map in force: the fixture's 8 lines with one changed, and one new.
+    // The map in force: the fixture's 12 lines with one changed, and one new.
     let lines = store.platform_map_lines().unwrap();
-    assert_eq!(lines.len(), 9);
+    assert_eq!(lines.len(), 13);
     let k = lines
         .iter()
         .find(|l| l.platform_workflow == "Kp3sQ9xLm2")

@@ -58,9 +58,10 @@ fn n8n(flat: &Flat) -> Said {
     let mut s = Said {
         id: get(flat, &["id"]),
         workflow: get(flat, &["workflowId"]),
-        // When n8n created the execution: a queued execution (`new`) has
-        // no startedAt yet, and time to start is part of the cycle.
-        trigger: get(flat, &["createdAt"]),
+        // The list gives no createdAt (only an execution fetched by id has
+        // it), so it is no trigger: the same execution must read the same
+        // whichever way it was fetched. A queued execution (`new`) has no
+        // startedAt yet; its creation stands in until it starts.
         started: get(flat, &["startedAt", "createdAt"]),
         finished: get(flat, &["stoppedAt"]),
         status: get(flat, &["status"]),
@@ -86,7 +87,6 @@ fn n8n(flat: &Flat) -> Said {
     s.use_keys(&[
         "id",
         "workflowId",
-        "createdAt",
         "startedAt",
         "stoppedAt",
         "status",
