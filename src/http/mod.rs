@@ -159,6 +159,7 @@ fn routes() -> Routes {
         .post("/api/v1/ingest/{kind}", Admin, ingest::named)
         .get("/api/v1/rejects", Admin, stored::rejects)
         .get("/api/v1/batches", Admin, stored::batches)
+        .get("/api/v1/maps", Admin, stored::maps)
         .get("/metrics", Admin, telemetry::metrics)
 }
 

@@ -40,6 +40,13 @@ pub(super) async fn rejects(
     Ok(Json(serde_json::json!({ "rejects": rejects })))
 }
 
+/// `GET /api/v1/maps`: the platform workflow map in force, each line with
+/// the batch that recorded it.
+pub(super) async fn maps(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let lines = blocking(move || Ok(st.store.platform_map_lines()?)).await?;
+    Ok(Json(serde_json::json!({ "maps": lines })))
+}
+
 /// `GET /api/v1/batches`: the newest 1,000 ingest batches, newest first.
 pub(super) async fn batches(
     State(st): State<AppState>,

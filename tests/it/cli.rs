@@ -382,3 +382,122 @@ fn a_command_on_a_file_a_server_holds_names_the_holder_once() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn platform_history_and_its_map_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    assert_exit(
+        &yardstick(&db, &["ingest", "workflows", &path("golden/workflows.csv")]),
+        0,
+    );
+    let runs = path("platforms/n8n/live-executions-include-data.json");
+    // No map yet: nothing is read, and the message says what to do.
+    let out = yardstick(&db, &["ingest", "runs", &runs, "--platform", "n8n"]);
+    assert_refused(&out, 2, "ingest a workflow map first");
+    // A map of n8n's workflows, two columns, --platform naming the platform.
+    let map = dir.path().join("map.csv");
+    std::fs::write(
+        &map,
+        "platform_workflow,workflow_id\nOE8SO2QZ9mGRJwjU,wf-a\nOfQlL7YulC4r8HPu,wf-b\n",
+    )
+    .unwrap();
+    let map = map.display().to_string();
+    let out = yardstick(
+        &db,
+        &["ingest", "maps", &map, "--platform", "n8n", "--json"],
+    );
+    assert_exit(&out, 0);
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (rep["kind"].as_str(), rep["written"].as_u64()),
+        (Some("maps"), Some(2))
+    );
+    // Runs of the third (unmapped) workflow are rejected with the line to add.
+    let out = yardstick(&db, &["ingest", "runs", &runs, "--platform", "n8n"]);
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("add the line `n8n,n0KznM7hefm8SrqO,<workflow_id>`"),
+        "{text}"
+    );
+    // --workflow-map stores the map first, then the runs: now all seven.
+    let full = dir.path().join("full.csv");
+    std::fs::write(
+        &full,
+        "platform_workflow,workflow_id\nn0KznM7hefm8SrqO,wf-c\n",
+    )
+    .unwrap();
+    let out = yardstick(
+        &db,
+        &[
+            "ingest",
+            "runs",
+            &runs,
+            "--platform",
+            "n8n",
+            "--workflow-map",
+            full.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("workflow map stored as batch"),
+        "{}",
+        stderr(&out)
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            rep["rejected"].as_u64(),
+            rep["written"].as_u64(),
+            rep["unchanged"].as_u64()
+        ),
+        (Some(0), Some(2), Some(5))
+    );
+    // A map with a bad line stores neither the map nor the runs.
+    std::fs::write(&full, "platform_workflow,workflow_id\nx,no-such-workflow\n").unwrap();
+    let out = yardstick(
+        &db,
+        &[
+            "ingest",
+            "runs",
+            &runs,
+            "--platform",
+            "n8n",
+            "--workflow-map",
+            full.to_str().unwrap(),
+        ],
+    );
+    assert_refused(&out, 2, "neither it nor");
+    // pull without its token's variable set: a usage error naming it.
+    let out = yardstick(
+        &db,
+        &[
+            "pull",
+            "n8n",
+            "--url",
+            "http://127.0.0.1:9",
+            "--token-env",
+            "YARDSTICK_NO_SUCH_VAR",
+        ],
+    );
+    assert_refused(&out, 2, "YARDSTICK_NO_SUCH_VAR");
+    // An API that does not answer: exit 1, saying where.
+    let out = Command::new(env!("CARGO_BIN_EXE_yardstick"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "pull",
+            "n8n",
+            "--url",
+            "http://127.0.0.1:9",
+            "--token-env",
+            "K",
+        ])
+        .env("K", "x")
+        .output()
+        .unwrap();
+    assert_refused(&out, 1, "127.0.0.1:9/api/v1/executions");
+}

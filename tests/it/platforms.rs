@@ -629,3 +629,92 @@ fn platform_imports_store_once_and_need_a_map() {
         "{r:?}"
     );
 }
+
+#[tokio::test]
+async fn over_http_a_map_then_a_vendors_body() {
+    use crate::client::{get, post};
+    let st = yardstick::http::AppState::open(golden_store());
+    // A vendor body before any map: 422, saying to ingest a map.
+    let doc = std::fs::read(fixture("platforms/zapier/doc-zap-runs-list.json")).unwrap();
+    let r = post(
+        &st,
+        "/api/v1/ingest/runs?platform=zapier",
+        "application/json",
+        doc.clone(),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains("ingest a workflow map first"),
+        "{}",
+        r.text()
+    );
+    // A map of Zapier's zaps, without the platform column.
+    let map = b"platform_workflow,workflow_id\n104445735,wf-b\n".to_vec();
+    let r = post(&st, "/api/v1/ingest/maps?platform=zapier", "text/csv", map)
+        .await
+        .good();
+    assert_eq!(r.json()["written"], 1);
+    let lines = get(&st, "/api/v1/maps").await.good().json();
+    assert_eq!(lines["maps"][0]["platform"], "zapier");
+    assert_eq!(lines["maps"][0]["workflow_id"], "wf-b");
+    // Zapier's documented response, as its API answers it.
+    let r = post(
+        &st,
+        "/api/v1/ingest/runs?platform=zapier",
+        "application/json",
+        doc.clone(),
+    )
+    .await
+    .good();
+    assert_eq!(
+        (r.json()["accepted"].as_u64(), r.json()["written"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // The same again changes nothing.
+    let r = post(
+        &st,
+        "/api/v1/ingest/runs?platform=zapier",
+        "application/json",
+        doc,
+    )
+    .await
+    .good();
+    assert_eq!(r.json()["unchanged"], 1);
+    // One n8n execution, as a webhook would post it, pretty-printed.
+    let map = b"platform,platform_workflow,workflow_id\nn8n,OfQlL7YulC4r8HPu,wf-b\n".to_vec();
+    post(&st, "/api/v1/ingest/maps", "text/csv", map)
+        .await
+        .good();
+    let one = std::fs::read(fixture("platforms/n8n/live-execution-error.json")).unwrap();
+    let r = post(
+        &st,
+        "/api/v1/ingest/runs?platform=n8n",
+        "application/json",
+        one,
+    )
+    .await
+    .good();
+    assert_eq!(r.json()["written"], 1);
+    let states = st.store.run_states("n8n").unwrap();
+    assert_eq!(states.len(), 1);
+    assert_eq!(states[0].1, "failed");
+    // A platform or a time zone that does not exist is said.
+    let r = post(
+        &st,
+        "/api/v1/ingest/runs?platform=ifttt",
+        "application/json",
+        b"[]".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("unknown platform `ifttt`"));
+    let r = post(
+        &st,
+        "/api/v1/ingest/runs?platform=zapier&tz=Mars/Olympus",
+        "application/json",
+        b"[]".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+}
