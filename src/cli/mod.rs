@@ -64,7 +64,7 @@ pub enum Command {
     ///
     /// Exit status: 0 when the batch was stored (also with rejected rows),
     /// 1 when --strict refused it, 2 when nothing could be read.
-    Ingest(IngestArgs),
+    Ingest(Box<IngestArgs>),
     /// Print a report.
     #[command(subcommand)]
     Report(ReportCommand),

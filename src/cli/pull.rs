@@ -87,7 +87,7 @@ pub fn run(global: &Global, args: PullArgs) -> Result<(), CliError> {
         };
         writeln!(
             out,
-            "pulled {} run(s) in {} request(s) from {} ({} open run(s) read again); {stored}; {} run(s) still open, read again next pull",
+            "pulled {} run(s) in {} request(s) from {} ({} open or rejected run(s) read again); {stored}; {} run(s) still open or rejected, read again next pull",
             report.fetched, report.requests, report.source, report.reread, report.still_open
         )
         .map_err(|e| CliError::Failed(e.into()))?;

@@ -5,8 +5,9 @@
 //! Each source (platform, address, and the workflows asked for) remembers
 //! where its last pull stopped (`pull_state`): the newest run seen and the
 //! runs that were still open. The next pull fetches only what is newer, and
-//! fetches the open runs again until they have ended. A repeated pull stores
-//! the same runs again, which the store records as unchanged: it changes no
+//! fetches the open runs again until they have ended, and the rejected ones
+//! until they are accepted (their workflow added to the map). A repeated pull
+//! stores the same runs again, which the store records as unchanged: it changes no
 //! figure. The state is written after the batch has committed, so a pull that
 //! fails half-way is fetched again, never skipped.
 //!
@@ -15,12 +16,12 @@
 
 mod apis;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ingest::platform::{Context, Platform};
+use crate::ingest::platform::{glance, Context, Platform};
 use crate::ingest::{self, IngestError, Options, Report};
 use crate::store::Store;
 
@@ -53,7 +54,7 @@ pub struct PullReport {
     pub fetched: u64,
     /// Runs that were open after the last pull and were fetched again.
     pub reread: u64,
-    /// Runs still open now: fetched again by the next pull.
+    /// Runs still open now, or rejected: fetched again by the next pull.
     pub still_open: u64,
     /// The batch the runs went into; `None` when nothing was fetched.
     pub ingest: Option<Report>,
@@ -187,6 +188,14 @@ pub fn pull(store: &Store, p: &Pull, http: &dyn Fetch) -> Result<PullReport, Pul
         .retain(|r| seen.insert(apis::run_id(p.platform, r)));
     got.runs.reverse();
     let fetched = got.runs.len() as u64;
+    let starts: HashMap<String, String> = got
+        .runs
+        .iter()
+        .map(|r| {
+            let g = glance(p.platform, r, p.tz);
+            (g.id.unwrap_or_default(), g.started.unwrap_or_default())
+        })
+        .collect();
     let report = if got.runs.is_empty() {
         None
     } else {
@@ -207,6 +216,18 @@ pub fn pull(store: &Store, p: &Pull, http: &dyn Fetch) -> Result<PullReport, Pul
         )?;
         Some(r)
     };
+    // A rejected run (most often of a workflow not in the map yet) is read
+    // again by the next pull, like a run not yet ended, until it is accepted.
+    let rejected: Vec<&str> = report
+        .iter()
+        .flat_map(|r| &r.rejects)
+        .filter_map(|r| r.key.as_deref())
+        .collect();
+    for id in &rejected {
+        if let Some(start) = starts.get(*id) {
+            got.state.open.insert(id.to_string(), start.clone());
+        }
+    }
     // A batch --strict refused stored nothing: the state stays where it was.
     if report.as_ref().is_none_or(|r| r.stored) {
         let state = serde_json::to_string(&got.state).expect("state serializes");

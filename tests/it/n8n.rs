@@ -220,7 +220,8 @@ fn pull_from_a_real_n8n_equals_its_own_api() {
     std::thread::sleep(Duration::from_secs(4));
     let (second, _) = pull(&db, &n);
     assert!(
-        second.contains("pulled 1 run(s)") && second.contains("(1 open run(s) read again)"),
+        second.contains("pulled 1 run(s)")
+            && second.contains("(1 open or rejected run(s) read again)"),
         "{second}"
     );
     assert!(second.contains("0 run(s) still open"), "{second}");

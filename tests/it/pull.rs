@@ -397,3 +397,44 @@ fn power_automate_pulls_by_next_link() {
     assert_eq!((r.fetched, r.requests), (17, 2));
     assert_eq!(stored(&store, "power-automate").len(), 17);
 }
+
+#[test]
+fn runs_rejected_for_want_of_a_map_line_come_with_the_next_pull_after_it_is_added() {
+    let s = stub(Arc::new(
+        |_path: &str, q: &HashMap<String, String>, _h: &axum::http::HeaderMap| {
+            let from = q
+                .get("from_date")
+                .map(|f| yardstick::model::parse_timestamp(f).unwrap());
+            let data: Vec<Value> = (0..6u32)
+            .filter(|i| from.is_none_or(|f| yardstick::model::parse_timestamp(&ts(*i)).unwrap() >= f))
+            .map(|i| json!({"id": format!("r{i}"), "zap_id": if i % 2 == 0 { 100 } else { 300 },
+                            "start_time": ts(i), "end_time": ts(i + 1), "status": "success", "steps": []}))
+            .collect();
+            (
+                200,
+                json!([{"links": {"next": null}, "meta": {"count": data.len()}, "data": data}]),
+            )
+        },
+    ));
+    let store = store();
+    let p = puller(Platform::Zapier, &s.url, &[]);
+    let r1 = go(&store, &p);
+    let rep = r1.ingest.unwrap();
+    assert_eq!((rep.written, rep.rejected, r1.still_open), (3, 3, 3));
+    let add = b"platform,platform_workflow,workflow_id\nzapier,300,wf-c\n";
+    let input = yardstick::ingest::Input {
+        kind: yardstick::model::Kind::Maps,
+        format: yardstick::ingest::Format::Csv,
+        origin: "map",
+        bytes: add,
+    };
+    yardstick::ingest::ingest(&store, &input, yardstick::ingest::Options::default()).unwrap();
+    let r2 = go(&store, &p);
+    let rep = r2.ingest.unwrap();
+    // Asked again from the oldest rejected run: the three come, the others are unchanged.
+    assert_eq!(
+        (rep.written, rep.rejected, r2.reread, r2.still_open),
+        (3, 0, 3, 0)
+    );
+    assert_eq!(stored(&store, "zapier").len(), 6);
+}
