@@ -214,14 +214,7 @@ async fn post_platform(
             _ => ingest::ingest_platform(&store, &bytes, &origin, p, &cx, Options { strict }),
         };
         match result {
-            Ok(report) => {
-                let status = if report.stored {
-                    StatusCode::OK
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                };
-                Ok(Ingested::read(status, report))
-            }
+            Ok(report) => Ok(Ingested::batch(report)),
             Err(IngestError::Unreadable(e)) => Ok(Ingested {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 report: ingest::Report::unreadable_from(kind, Format::Json, &origin, &e),
@@ -242,6 +235,16 @@ struct Ingested {
 }
 
 impl Ingested {
+    /// A batch's answer: 200 when it was stored, 422 when `strict` refused it.
+    fn batch(report: ingest::Report) -> Ingested {
+        let status = if report.stored {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        Ingested::read(status, report)
+    }
+
     fn read(status: StatusCode, report: ingest::Report) -> Ingested {
         Ingested {
             status,
@@ -529,14 +532,7 @@ pub(super) async fn eventlog(
     let (store, bytes) = (st.store.clone(), body.clone());
     let work = blocking(move || {
         match ingest::ingest_eventlog(&store, &bytes[..], &name, format, &log, Options { strict }) {
-            Ok(report) => {
-                let status = if report.stored {
-                    StatusCode::OK
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                };
-                Ok(Ingested::read(status, report))
-            }
+            Ok(report) => Ok(Ingested::batch(report)),
             Err(IngestError::Unreadable(e)) => Err(ApiError::unprocessable(e.0)),
             Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
         }

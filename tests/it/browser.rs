@@ -13,7 +13,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -789,18 +788,9 @@ fn start_demo(dir: &Path) -> (Proc, String) {
     }
 }
 
-/// A loopback port nobody listens on right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// chromedriver on a free port, once its `/status` says ready.
 fn start_chromedriver(bin: &Path) -> (Proc, String) {
-    let port = free_port();
+    let port = crate::free_port();
     let (tx, _rx) = mpsc::channel();
     let mut proc = Proc::spawn(
         "chromedriver",

@@ -38,6 +38,29 @@ use yardstick::metrics::{MetricRow, MetricTable, Period};
 use yardstick::model::Kind;
 use yardstick::store::Store;
 
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs one of the services the tests start themselves, `.ci/NAME ACTION`
+/// (`spark-cluster`, `object-store`, `n8n`), with `env`.
+pub fn ci_script(name: &str, action: &str, env: &[(&'static str, String)]) -> std::process::Output {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci")
+        .join(name);
+    std::process::Command::new("bash")
+        .arg(&path)
+        .arg(action)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
+}
+
 /// The path of a file under `fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -35,26 +35,8 @@ struct N8n {
 
 impl Drop for N8n {
     fn drop(&mut self) {
-        let _ = script("stop", &self.env);
+        let _ = crate::ci_script("n8n", "stop", &self.env);
     }
-}
-
-fn script(action: &str, env: &[(&'static str, String)]) -> std::process::Output {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/n8n");
-    Command::new("bash")
-        .arg(&path)
-        .arg(action)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// GET on n8n's public API, as JSON.
@@ -133,11 +115,11 @@ fn pull_from_a_real_n8n_equals_its_own_api() {
     let state = tempfile::tempdir().unwrap();
     let env = vec![
         ("N8N_STATE", state.path().display().to_string()),
-        ("N8N_PORT", free_port().to_string()),
-        ("N8N_RUNNERS_BROKER_PORT", free_port().to_string()),
+        ("N8N_PORT", crate::free_port().to_string()),
+        ("N8N_RUNNERS_BROKER_PORT", crate::free_port().to_string()),
     ];
     let t = Instant::now();
-    let out = script("start", &env);
+    let out = crate::ci_script("n8n", "start", &env);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let var = |k: &str| {
         stdout
@@ -160,7 +142,7 @@ fn pull_from_a_real_n8n_equals_its_own_api() {
     n.env.push(("N8N_API_KEY", n.key.clone()));
     let started = t.elapsed();
     let t = Instant::now();
-    let out = script("seed", &n.env);
+    let out = crate::ci_script("n8n", "seed", &n.env);
     assert!(
         out.status.success(),
         "seed: {}",

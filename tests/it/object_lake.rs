@@ -240,18 +240,8 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = script("stop", &self.env);
+        let _ = crate::ci_script("object-store", "stop", &self.env);
     }
-}
-
-fn script(action: &str, env: &[(&'static str, String)]) -> Output {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/object-store");
-    Command::new("bash")
-        .arg(&path)
-        .arg(action)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
 }
 
 pub(crate) fn moto() -> Option<Moto> {
@@ -259,16 +249,12 @@ pub(crate) fn moto() -> Option<Moto> {
         return None;
     }
     let state = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::free_port();
     let env = vec![
         ("S3_STATE", state.path().display().to_string()),
         ("S3_PORT", port.to_string()),
     ];
-    let out = script("start", &env);
+    let out = crate::ci_script("object-store", "start", &env);
     let endpoint = String::from_utf8_lossy(&out.stdout)
         .lines()
         .last()

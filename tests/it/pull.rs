@@ -63,18 +63,17 @@ fn stub(handler: Arc<Handler>) -> Stub {
     }
 }
 
+/// Stores workflow map lines (CSV with a header).
+fn map_lines(store: &Store, csv: &str) -> yardstick::ingest::Report {
+    let (kind, csv_format) = (yardstick::model::Kind::Maps, yardstick::ingest::Format::Csv);
+    crate::ingest_text(store, kind, csv_format, "map", csv, Default::default()).unwrap()
+}
+
 /// The golden store with every platform's test workflows mapped.
 fn store() -> Store {
     let store = golden_store();
-    let map = b"platform,platform_workflow,workflow_id\nn8n,wfA,wf-a\nzapier,100,wf-b\nmake,1229,wf-c\nmake,1230,wf-a\nuipath,InvoiceEntry,wf-a\npower-automate,invoice-flow,wf-b\n";
-    let input = yardstick::ingest::Input {
-        kind: yardstick::model::Kind::Maps,
-        format: yardstick::ingest::Format::Csv,
-        origin: "map",
-        bytes: map,
-    };
-    let rep =
-        yardstick::ingest::ingest(&store, &input, yardstick::ingest::Options::default()).unwrap();
+    let map = "platform,platform_workflow,workflow_id\nn8n,wfA,wf-a\nzapier,100,wf-b\nmake,1229,wf-c\nmake,1230,wf-a\nuipath,InvoiceEntry,wf-a\npower-automate,invoice-flow,wf-b\n";
+    let rep = map_lines(&store, map);
     assert_eq!(rep.rejected, 0, "{:?}", rep.rejects);
     store
 }
@@ -421,14 +420,10 @@ fn runs_rejected_for_want_of_a_map_line_come_with_the_next_pull_after_it_is_adde
     let r1 = go(&store, &p);
     let rep = r1.ingest.unwrap();
     assert_eq!((rep.written, rep.rejected, r1.still_open), (3, 3, 3));
-    let add = b"platform,platform_workflow,workflow_id\nzapier,300,wf-c\n";
-    let input = yardstick::ingest::Input {
-        kind: yardstick::model::Kind::Maps,
-        format: yardstick::ingest::Format::Csv,
-        origin: "map",
-        bytes: add,
-    };
-    yardstick::ingest::ingest(&store, &input, yardstick::ingest::Options::default()).unwrap();
+    map_lines(
+        &store,
+        "platform,platform_workflow,workflow_id\nzapier,300,wf-c\n",
+    );
     let r2 = go(&store, &p);
     let rep = r2.ingest.unwrap();
     // Asked again from the oldest rejected run: the three come, the others are unchanged.

@@ -44,27 +44,9 @@ struct Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         if let Some((_, env)) = &self.started {
-            let _ = script("stop", env);
+            let _ = crate::ci_script("spark-cluster", "stop", env);
         }
     }
-}
-
-fn script(action: &str, env: &[(&'static str, String)]) -> std::process::Output {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/spark-cluster");
-    std::process::Command::new("bash")
-        .arg(&path)
-        .arg(action)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The cluster; with `s3`, one that reads `s3a://` from that endpoint.
@@ -80,8 +62,8 @@ fn cluster(s3: Option<&str>) -> Option<Cluster> {
     let state = tempfile::tempdir().unwrap();
     let mut env = vec![
         ("SPARK_STATE", state.path().display().to_string()),
-        ("MASTER_PORT", free_port().to_string()),
-        ("CONNECT_PORT", free_port().to_string()),
+        ("MASTER_PORT", crate::free_port().to_string()),
+        ("CONNECT_PORT", crate::free_port().to_string()),
         ("WORKERS", "2".to_string()),
     ];
     if let Some(endpoint) = s3 {
@@ -90,7 +72,7 @@ fn cluster(s3: Option<&str>) -> Option<Cluster> {
         env.push(("AWS_SECRET_ACCESS_KEY", crate::object_lake::KEY.to_string()));
     }
     let started = std::time::Instant::now();
-    let out = script("start", &env);
+    let out = crate::ci_script("spark-cluster", "start", &env);
     let cluster = Cluster {
         url: String::from_utf8_lossy(&out.stdout)
             .lines()
