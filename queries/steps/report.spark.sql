@@ -19,12 +19,16 @@ steps AS (
     SELECT s.step,
            unix_micros(CAST(s.finished_at AS TIMESTAMP))
                - unix_micros(CAST(s.started_at AS TIMESTAMP)) AS work_us,
-           greatest(0, unix_micros(CAST(s.started_at AS TIMESTAMP)) - unix_micros(CAST(coalesce(
+           unix_micros(CAST(s.started_at AS TIMESTAMP)) - unix_micros(CAST(coalesce(
                max(s.finished_at) OVER (PARTITION BY s.source, s.run_id ORDER BY s.seq
                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-               r.anchor) AS TIMESTAMP))) AS wait_us
+               r.anchor) AS TIMESTAMP)) AS gap_us
     FROM run_steps s
     JOIN runs_in r ON r.source = s.source AND r.run_id = s.run_id
+),
+waits AS (
+    SELECT step, work_us, greatest(0, gap_us) AS wait_us, gap_us < 0 AS overlapped
+    FROM steps
 ),
 total AS (
     SELECT sum(cycle_us) AS cycle_us, count(*) AS runs FROM runs_in
@@ -37,7 +41,8 @@ SELECT step,
        percentile(wait_us / 60000000.0D, 0.5D) AS wait_p50_min,
        CAST(sum(work_us) AS DOUBLE) / nullif((SELECT cycle_us FROM total), 0) AS work_share,
        CAST(sum(wait_us) AS DOUBLE) / nullif((SELECT cycle_us FROM total), 0) AS wait_share,
-       (SELECT runs FROM total) AS runs
-FROM steps
+       (SELECT runs FROM total) AS runs,
+       count_if(overlapped) AS overlapped
+FROM waits
 GROUP BY step
 ORDER BY step

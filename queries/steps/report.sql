@@ -8,7 +8,9 @@
 -- as in the metric table; only current run versions with steps count.
 -- work = finished_at − started_at of the step; wait before a step = its start
 -- minus the latest finish of the run's earlier steps (by seq), or minus the
--- run's anchor for the first step, and never below zero (steps may overlap).
+-- run's anchor for the first step, and never below zero: a step that started
+-- before the earlier ones had finished (work in parallel) did not wait, and
+-- `overlapped` counts the instances whose wait was so set to zero.
 -- Shares divide by Σ cycle time (finished_at − anchor) of the runs with steps,
 -- all sums exact in microseconds.
 WITH runs_in AS (
@@ -25,12 +27,16 @@ WITH runs_in AS (
 steps AS (
     SELECT s.step,
            epoch_us(s.finished_at) - epoch_us(s.started_at) AS work_us,
-           greatest(0, epoch_us(s.started_at) - epoch_us(coalesce(
+           epoch_us(s.started_at) - epoch_us(coalesce(
                max(s.finished_at) OVER (PARTITION BY s.source, s.run_id ORDER BY s.seq
                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-               r.anchor))) AS wait_us
+               r.anchor)) AS gap_us
     FROM run_steps s
     JOIN runs_in r ON r.source = s.source AND r.run_id = s.run_id
+),
+waits AS (
+    SELECT step, work_us, greatest(0, gap_us) AS wait_us, gap_us < 0 AS overlapped
+    FROM steps
 ),
 total AS (
     SELECT sum(cycle_us) AS cycle_us, count(*) AS runs FROM runs_in
@@ -43,7 +49,8 @@ SELECT step,
        quantile_cont(wait_us / 60000000.0, 0.5) AS wait_p50_min,
        sum(work_us)::DOUBLE / nullif((SELECT cycle_us FROM total), 0) AS work_share,
        sum(wait_us)::DOUBLE / nullif((SELECT cycle_us FROM total), 0) AS wait_share,
-       (SELECT runs FROM total) AS runs
-FROM steps
+       (SELECT runs FROM total) AS runs,
+       count(*) FILTER (WHERE overlapped) AS overlapped
+FROM waits
 GROUP BY step
 ORDER BY step

@@ -131,6 +131,9 @@ struct Side {
     error: Vec<f64>,
     escalation: Vec<f64>,
     human: Vec<f64>,
+    /// Failed runs without recorded human minutes and no B to stand for
+    /// them: the side's human minutes per item cannot be measured.
+    human_unmeasured: usize,
 }
 
 impl Side {
@@ -140,6 +143,7 @@ impl Side {
         self.error.extend(other.error);
         self.escalation.extend(other.escalation);
         self.human.extend(other.human);
+        self.human_unmeasured += other.human_unmeasured;
     }
 }
 
@@ -195,6 +199,7 @@ fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
         error: real_values(study, "had_error")?,
         escalation: Vec::new(),
         human: real_values(study, "handle_minutes")?,
+        human_unmeasured: 0,
     })
 }
 
@@ -225,7 +230,12 @@ fn runs_side(
             s.escalation.push(escalation);
             let h = match (runs.human_minutes[i], after) {
                 (Some(h), _) => Some(h),
-                (None, true) if status == Status::Failed => fully_manual,
+                (None, true) if status == Status::Failed => {
+                    if fully_manual.is_none() {
+                        s.human_unmeasured += 1;
+                    }
+                    fully_manual
+                }
                 (None, true) => Some(0.0),
                 (None, false) => None,
             };
@@ -235,6 +245,28 @@ fn runs_side(
         }
     }
     s
+}
+
+/// The human-minutes row, unless failed runs of the after side had no human
+/// minutes and there is no B to stand for them: a mean without those fully
+/// manual runs would flatter the automation, so the after side is not
+/// measurable (null), and the verdict says why.
+fn human_row(row: CompareRow, unmeasured: usize) -> CompareRow {
+    if unmeasured == 0 {
+        return row;
+    }
+    CompareRow {
+        after: None,
+        change: None,
+        change_pct: None,
+        ci_low: None,
+        ci_high: None,
+        verdict: format!(
+            "not measurable: {unmeasured} failed run(s) without human_minutes, and no B to count \
+             them as done by hand (give baseline_minutes_per_item or a time study)"
+        ),
+        ..row
+    }
 }
 
 fn micros(t: NaiveDateTime) -> i64 {
@@ -338,12 +370,15 @@ pub fn compare(
             Stat::Mean,
             "share",
         ),
-        boot(
-            "human_minutes_per_item",
-            &before.human,
-            &after.human,
-            Stat::Mean,
-            "min",
+        human_row(
+            boot(
+                "human_minutes_per_item",
+                &before.human,
+                &after.human,
+                Stat::Mean,
+                "min",
+            ),
+            after.human_unmeasured,
         ),
     ];
     let (reclaimed_rows, reclaimed_hours_draws) = reclaimed_rows(

@@ -16,7 +16,8 @@ pub struct StepRow {
     pub work_mean_min: Option<f64>,
     pub work_p50_min: Option<f64>,
     /// Mean wait before the step: since the latest finish of the run's earlier
-    /// steps, or since the run's trigger for the first step.
+    /// steps, or since the run's trigger for the first step; 0 for a step that
+    /// started before the earlier ones had finished (see `overlapped`).
     pub wait_mean_min: Option<f64>,
     pub wait_p50_min: Option<f64>,
     /// Σ work / Σ cycle time of the runs with steps.
@@ -27,6 +28,10 @@ pub struct StepRow {
     pub cycle_share: Option<f64>,
     /// The step with the largest wait share.
     pub bottleneck: bool,
+    /// Instances that started before the run's earlier steps had finished
+    /// (work in parallel): no wait, so their wait counts as 0, and this says
+    /// how many were counted so.
+    pub overlapped: i64,
 }
 
 /// The step table of one workflow and period.
@@ -41,7 +46,7 @@ pub struct StepTable {
 }
 
 /// The fields of a step row, in order (the CSV header).
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 11] = [
     "step",
     "n",
     "work_mean_min",
@@ -52,6 +57,7 @@ pub const FIELDS: [&str; 10] = [
     "wait_share",
     "cycle_share",
     "bottleneck",
+    "overlapped",
 ];
 
 /// Builds the table from the engine's frame, marking the bottleneck.
@@ -68,13 +74,16 @@ pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsErro
         .into_iter()
         .map(Option::unwrap_or_default)
         .collect();
-    let n: Vec<i64> = df
-        .column("n")?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
+    let count = |name: &str| -> Result<Vec<i64>, MetricsError> {
+        Ok(df
+            .column(name)?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect())
+    };
+    let (n, overlapped) = (count("n")?, count("overlapped")?);
     let runs = df
         .column("runs")?
         .cast(&DataType::Int64)?
@@ -101,6 +110,7 @@ pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsErro
             wait_share: as_[i],
             cycle_share: ws[i].zip(as_[i]).map(|(a, b)| a + b),
             bottleneck: false,
+            overlapped: overlapped[i],
         })
         .collect();
     // Ties go to the first step by name, so the answer does not depend on order.
@@ -156,6 +166,7 @@ impl StepTable {
                 num(r.wait_share),
                 num(r.cycle_share),
                 r.bottleneck.to_string(),
+                r.overlapped.to_string(),
             ]);
         }
         w.into_inner().unwrap_or_default()

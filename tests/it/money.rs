@@ -72,3 +72,124 @@ fn a_run_done_by_hand_reclaims_exactly_nothing() {
         "{hours}"
     );
 }
+
+/// The human-minutes row of a comparison of `wf` (no B: `one_workflow("")`)
+/// with pre-runs as its before side.
+fn human_row(store: &Store) -> yardstick::metrics::compare::CompareRow {
+    let req = yardstick::report::CompareRequest {
+        workflows: vec!["wf".into()],
+        to: Some("2026-02-01".into()),
+        baseline: Some(yardstick::metrics::compare::BaselineChoice::PreRuns),
+        ..Default::default()
+    };
+    let c = yardstick::report::compare(store, &req).unwrap();
+    c[0].rows
+        .iter()
+        .find(|r| r.metric == "human_minutes_per_item")
+        .unwrap()
+        .clone()
+}
+
+/// Two readings of compare's human minutes per item, settled: it counts each
+/// completed run (succeeded, failed, escalated; a cancelled run did no work,
+/// whatever minutes it carries), and without a B a failed run without human
+/// minutes cannot be counted as done by hand, so the after side is not
+/// measurable (null, with the reason), never a mean without those runs.
+#[test]
+fn compare_counts_completed_runs_and_says_when_human_minutes_cannot_be_measured() {
+    let store = one_workflow("");
+    let runs = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+                s,p1,wf,2025-12-01T09:00:00Z,2025-12-01T10:00:00Z,succeeded,20\n\
+                s,p2,wf,2025-12-02T09:00:00Z,2025-12-02T10:00:00Z,succeeded,30\n\
+                s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,succeeded,3\n\
+                s,2,wf,2026-01-06T09:00:00Z,2026-01-06T10:00:00Z,escalated,5\n\
+                s,3,wf,2026-01-07T09:00:00Z,2026-01-07T10:00:00Z,cancelled,7\n\
+                s,4,wf,2026-01-08T09:00:00Z,2026-01-08T10:00:00Z,failed,10\n";
+    ingest_text(
+        &store,
+        Kind::Runs,
+        Format::Csv,
+        "runs",
+        runs,
+        Options::default(),
+    )
+    .unwrap();
+    let r = human_row(&store);
+    // (3 + 5 + 10) / 3 = 6: the cancelled run's 7 minutes are not counted.
+    assert_eq!((r.before, r.before_n), (Some(25.0), 2));
+    assert_eq!((r.after, r.after_n), (Some(6.0), 3));
+    assert_eq!(r.change, Some(-19.0));
+    // A failed run without human minutes, and no B.
+    let more = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+                s,5,wf,2026-01-09T09:00:00Z,2026-01-09T10:00:00Z,failed,\n";
+    ingest_text(
+        &store,
+        Kind::Runs,
+        Format::Csv,
+        "more",
+        more,
+        Options::default(),
+    )
+    .unwrap();
+    let r = human_row(&store);
+    assert_eq!(
+        (r.after, r.change, r.ci_low, r.ci_high),
+        (None, None, None, None)
+    );
+    assert!(
+        r.verdict
+            .starts_with("not measurable: 1 failed run(s) without human_minutes"),
+        "{}",
+        r.verdict
+    );
+    assert_eq!(r.before, Some(25.0), "the before side is still measured");
+}
+
+/// A step that starts before the earlier ones have finished (work in
+/// parallel) did not wait: its wait is 0, and the step table says how many
+/// instances were counted so, rather than clamping in silence.
+#[test]
+fn overlapping_steps_wait_nothing_and_are_counted() {
+    let store = one_workflow("10");
+    let runs = "source,run_id,workflow_id,started_at,finished_at,status\n\
+                s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,succeeded\n";
+    ingest_text(
+        &store,
+        Kind::Runs,
+        Format::Csv,
+        "runs",
+        runs,
+        Options::default(),
+    )
+    .unwrap();
+    let steps = "source,run_id,step,started_at,finished_at\n\
+                 s,1,A,2026-01-05T09:00:00Z,2026-01-05T09:30:00Z\n\
+                 s,1,B,2026-01-05T09:10:00Z,2026-01-05T09:40:00Z\n\
+                 s,1,C,2026-01-05T09:50:00Z,2026-01-05T10:00:00Z\n";
+    ingest_text(
+        &store,
+        Kind::Steps,
+        Format::Csv,
+        "steps",
+        steps,
+        Options::default(),
+    )
+    .unwrap();
+    let (_, t) =
+        yardstick::report::steps(&store, "wf", Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    let by = |s: &str| t.rows.iter().find(|r| r.step == s).unwrap().clone();
+    // B starts 20 minutes before A ends: wait 0, one overlap.
+    assert_eq!((by("B").wait_mean_min, by("B").overlapped), (Some(0.0), 1));
+    // C waits from B's end (09:40), the latest finish before it: 10 minutes.
+    assert_eq!((by("C").wait_mean_min, by("C").overlapped), (Some(10.0), 0));
+    // A starts at the run's anchor: no wait, and no overlap either.
+    assert_eq!((by("A").wait_mean_min, by("A").overlapped), (Some(0.0), 0));
+    let csv = String::from_utf8(t.to_csv()).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",bottleneck,overlapped"),
+        "{csv}"
+    );
+}
