@@ -193,3 +193,80 @@ fn overlapping_steps_wait_nothing_and_are_counted() {
         "{csv}"
     );
 }
+
+/// Runs of `wf` (B 10) at each of `anchors`, succeeded in an hour.
+fn runs_at(anchors: &[&str]) -> Store {
+    let store = one_workflow("10");
+    let mut csv = String::from("source,run_id,workflow_id,started_at,finished_at,status\n");
+    for (i, a) in anchors.iter().enumerate() {
+        let t = yardstick::model::parse_timestamp(a).unwrap();
+        let end = yardstick::model::format_timestamp(t + chrono::Duration::hours(1));
+        csv.push_str(&format!("s,{i},wf,{a},{end},succeeded\n"));
+    }
+    ingest_text(
+        &store,
+        Kind::Runs,
+        Format::Csv,
+        "runs",
+        &csv,
+        Options::default(),
+    )
+    .unwrap();
+    store
+}
+
+/// "The previous period" of `report summary` is the period of equal length
+/// that ends where the asked one starts: for Q2 (91 days) it begins on 31
+/// December, not on 1 January.
+#[test]
+fn the_previous_period_is_of_equal_length_not_the_calendar_quarter() {
+    let store = runs_at(&[
+        "2025-12-29T12:00:00Z",
+        "2025-12-31T12:00:00Z",
+        "2026-02-01T12:00:00Z",
+        "2026-05-01T12:00:00Z",
+    ]);
+    let s =
+        yardstick::report::summary(&store, Some("2026-04-01"), Some("2026-07-01"), None).unwrap();
+    assert_eq!(s["previous_from"], "2025-12-31T00:00:00Z");
+    assert_eq!(s["previous_to"], "2026-04-01T00:00:00Z");
+    let runs = s["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["unit"] == "runs")
+        .unwrap()
+        .clone();
+    // The runs of 31 December and 1 February count before; that of 29 December does not.
+    assert_eq!(
+        (runs["previous"].as_f64(), runs["value"].as_f64()),
+        (Some(2.0), Some(1.0)),
+        "{runs}"
+    );
+}
+
+/// Bare dates are midnight UTC in the metric table and local midnight in a
+/// trend's time zone: the same month agrees with `--tz UTC` and differs in
+/// Madrid by the run of the hour between the two midnights.
+#[test]
+fn a_month_is_the_same_in_metrics_and_a_utc_trend_and_local_in_another_zone() {
+    // 31 January 23:30 UTC is 1 February 00:30 in Madrid.
+    let store = runs_at(&["2026-01-10T12:00:00Z", "2026-01-31T23:30:00Z"]);
+    let jan = Period::parse("2026-01-01", "2026-02-01").unwrap();
+    assert_eq!(row(&store, jan, "wf").runs, 2);
+    let month = |tz: &str| -> Vec<i64> {
+        let t = yardstick::report::trend(
+            &store,
+            yardstick::metrics::trend::Granularity::Month,
+            tz,
+            Some("2026-01-01"),
+            Some("2026-03-01"),
+            &["wf".to_string()],
+            None,
+        )
+        .unwrap();
+        t.tables.iter().map(|m| m.rows().unwrap()[0].runs).collect()
+    };
+    assert_eq!(month("UTC"), [2, 0]);
+    assert_eq!(month("Europe/Madrid"), [1, 1]);
+}
