@@ -475,8 +475,8 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.5rem;font-weight:650}.kpi-value{white-space:nowrap}\
 .arrow{color:#7a8794;font-weight:400}.kpi-detail{font-size:.8rem;color:#5b6876}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;width:100%}\
-th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left;white-space:nowrap}\
-td.wrap{white-space:normal;min-width:16rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}\
+th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left}th{vertical-align:bottom}\
+td.wrap{white-space:normal;min-width:14rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}\
 .foot{font-size:.78rem;color:#5b6876;margin:.5rem 0 0}\
 .downloads{font-size:.8rem;margin:.3rem 0 0}.downloads a{margin-right:.4rem}\
 .empty{padding:.8rem;background:#fff8e1;border:1px solid #f0e0a0;border-radius:4px}\

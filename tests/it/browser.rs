@@ -418,6 +418,22 @@ fn check_dashboard(
     }
     wd.no_severe(&format!("{url} (downloads)"), found);
 
+    // At desktop width every table fits its card: none scrolls sideways.
+    let wide = wd.exec(
+        "const out = [];
+         for (const s of document.querySelectorAll('.scroll')) {
+           if (s.scrollWidth > s.clientWidth + 1) {
+             const h = s.closest('.panel') && s.closest('.panel').querySelector('h2');
+             out.push((h ? h.textContent : '?') + ': ' + s.scrollWidth + ' > ' + s.clientWidth);
+           }
+         }
+         return out;",
+    );
+    check!(
+        found,
+        wide.as_array().is_some_and(|a| a.is_empty()),
+        "{url}: at {DESKTOP_WIDTH} px a table is wider than its card: {wide}"
+    );
     // Screenshots at desktop and phone width; no sideways scrolling on a phone.
     summary
         .screenshots
