@@ -130,10 +130,58 @@ fn form(c: &Computed) -> String {
             }
         }
     }
+    let has_period = d.filters.iter().any(|f| matches!(f, Filter::From))
+        && d.filters.iter().any(|f| matches!(f, Filter::To));
+    let presets = if has_period {
+        let today = chrono::Utc::now().date_naive();
+        let links: Vec<String> = presets(today)
+            .into_iter()
+            .map(|(label, from, to)| {
+                let picked = super::Filters {
+                    from: Some(from.to_string()),
+                    to: Some(to.to_string()),
+                    ..f.clone()
+                };
+                format!(
+                    "<a href=\"/dashboards/{}?{}\">{label}</a>",
+                    escape(&d.name),
+                    escape(&picked.query_string(false))
+                )
+            })
+            .collect();
+        format!(
+            "<p class=\"presets\">Periods (UTC, to today): {}</p>",
+            links.join(" · ")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "<form class=\"filters\" method=\"get\" action=\"/dashboards/{}\">{fields}<button>Show</button></form>",
+        "<form class=\"filters\" method=\"get\" action=\"/dashboards/{}\">{fields}<button>Show</button></form>{presets}",
         escape(&d.name)
     )
+}
+
+/// The period presets a page offers, as `[from, to)` dates for `today`
+/// (today included): the last 7, 30 and 90 days, this and last calendar
+/// quarter, the year to date and last year.
+pub(crate) fn presets(
+    today: chrono::NaiveDate,
+) -> Vec<(&'static str, chrono::NaiveDate, chrono::NaiveDate)> {
+    use chrono::{Datelike, Days, Months, NaiveDate};
+    let end = today + Days::new(1);
+    let quarter = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)
+        .expect("a quarter starts on a real date");
+    let year = NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("1 January exists");
+    vec![
+        ("Last 7 days", end - Days::new(7), end),
+        ("Last 30 days", end - Days::new(30), end),
+        ("Last 90 days", end - Days::new(90), end),
+        ("This quarter", quarter, end),
+        ("Last quarter", quarter - Months::new(3), quarter),
+        ("Year to date", year, end),
+        ("Last year", year - Months::new(12), year),
+    ]
 }
 
 /// Makes a plotters SVG scale with its box.
@@ -462,6 +510,7 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;background:#fff;padding:.6rem;border:1px solid #dde3ea;border-radius:6px}\
 .filters label{display:flex;flex-direction:column;font-size:.85rem;color:#4a5868}\
 .filters input,.filters select,.filters button{font:inherit;padding:.25rem .4rem}\
+.presets{font-size:.82rem;margin:.4rem 0 0}\
 .scope{font-size:.9rem;color:#4a5868;margin:.6rem 0}.freshness{font-size:.8rem;color:#5b6876;margin:-.3rem 0 .6rem}.freshness.stale{color:#8a5a00}.scope details{display:inline}.scope summary{display:inline;cursor:pointer;text-decoration:underline dotted}\
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr));gap:1rem}\
 .panel{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;min-width:0;break-inside:avoid}\
@@ -484,6 +533,41 @@ td.wrap{white-space:normal;min-width:14rem}th a{color:inherit;text-decoration:no
 .cards li{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem}\
 .cards a{font-size:1.1rem;font-weight:650}\
 footer{margin-top:1.5rem;color:#4a5868;font-size:.82rem}footer dt{font-weight:650}footer dd{margin:0 0 .4rem}\
-@media print{nav,.filters,.downloads{display:none}body{background:#fff}main{max-width:none;padding:0}\
+@media print{nav,.filters,.presets,.downloads{display:none}body{background:#fff}main{max-width:none;padding:0}\
 .panel{border:none;padding:.4rem 0;page-break-inside:avoid}.grid{display:block}.chart svg{max-width:42rem}.chart-wide{display:block}.chart-narrow{display:none}\
 .scroll{overflow:visible}th,td{white-space:normal}}";
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn presets_are_whole_days_and_calendar_quarters() {
+        let p = super::presets(d("2026-12-03"));
+        let got: Vec<(&str, String, String)> = p
+            .iter()
+            .map(|(l, f, t)| (*l, f.to_string(), t.to_string()))
+            .collect();
+        let want = [
+            ("Last 7 days", "2026-11-27", "2026-12-04"),
+            ("Last 30 days", "2026-11-04", "2026-12-04"),
+            ("Last 90 days", "2026-09-05", "2026-12-04"),
+            ("This quarter", "2026-10-01", "2026-12-04"),
+            ("Last quarter", "2026-07-01", "2026-10-01"),
+            ("Year to date", "2026-01-01", "2026-12-04"),
+            ("Last year", "2025-01-01", "2026-01-01"),
+        ];
+        let want: Vec<(&str, String, String)> = want
+            .iter()
+            .map(|(l, f, t)| (*l, f.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        // In the first quarter, last quarter is last year's fourth.
+        let q1 = super::presets(d("2026-02-14"));
+        assert_eq!((q1[4].1, q1[4].2), (d("2025-10-01"), d("2026-01-01")));
+    }
+}
