@@ -120,6 +120,137 @@ pub trait Engine: Send + Sync {
     }
 }
 
+/// Implements methods of [`Engine`] by handing each call on, unchanged, to
+/// what `via(self)` gives (another engine, or a store whose methods of the
+/// same names fail with errors that convert into [`EngineError`]); `self`
+/// instead of a path hands each call to the implementing type's own inherent
+/// methods. An implementation names the methods it hands on and writes the
+/// others (and [`Engine::parts`], which only a borrowed `via` can hand on):
+///
+/// ```ignore
+/// impl Engine for Following {
+///     yardstick::engine::delegate!(Following::engine => catalogue, run_span);
+///     // ...the rest written out
+/// }
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __engine_delegate {
+    (self => $($method:ident),+ $(,)?) => {
+        $( $crate::__engine_delegate!(@one ::std::convert::identity, $method); )+
+    };
+    ($via:path => $($method:ident),+ $(,)?) => {
+        $( $crate::__engine_delegate!(@one $via, $method); )+
+    };
+    (@one $via:path, catalogue) => {
+        fn catalogue(
+            &self,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<$crate::model::CatalogueEntry>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).catalogue(as_of)?)
+        }
+    };
+    (@one $via:path, run_span) => {
+        fn run_span(
+            &self,
+        ) -> $crate::engine::Result<
+            ::std::option::Option<(::chrono::NaiveDateTime, ::chrono::NaiveDateTime)>,
+        > {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).run_span()?)
+        }
+    };
+    (@one $via:path, metric_frames) => {
+        fn metric_frames(
+            &self,
+            bounds: &[::chrono::NaiveDateTime],
+            leak_horizon_days: f64,
+            workflows: ::std::option::Option<&[::std::string::String]>,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<::polars::prelude::DataFrame>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).metric_frames(bounds, leak_horizon_days, workflows, as_of)?)
+        }
+    };
+    (@one $via:path, compare_evidence) => {
+        fn compare_evidence(
+            &self,
+            workflow_ids: &[::std::string::String],
+            from: ::std::option::Option<::chrono::NaiveDateTime>,
+            to: ::chrono::NaiveDateTime,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<(
+            ::polars::prelude::DataFrame,
+            ::std::vec::Vec<$crate::model::RunSample>,
+        )> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).compare_evidence(workflow_ids, from, to, as_of)?)
+        }
+    };
+    (@one $via:path, workflows) => {
+        fn workflows(
+            &self,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<$crate::model::WorkflowSummary>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).workflows(as_of)?)
+        }
+    };
+    (@one $via:path, steps_frame) => {
+        fn steps_frame(
+            &self,
+            workflow_id: &str,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).steps_frame(workflow_id, from, to)?)
+        }
+    };
+    (@one $via:path, backlog_frames) => {
+        fn backlog_frames(
+            &self,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<(::polars::prelude::DataFrame, ::polars::prelude::DataFrame)>
+        {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).backlog_frames(as_of)?)
+        }
+    };
+    (@one $via:path, period_query) => {
+        fn period_query(
+            &self,
+            query: &$crate::engine::PeriodQuery,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+            workflows: &[::std::string::String],
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).period_query(query, from, to, workflows)?)
+        }
+    };
+    (@one $via:path, parts) => {
+        fn parts(&self) -> ::std::option::Option<$crate::engine::Parts<'_>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            $via(self).parts()
+        }
+    };
+}
+
+/// Writes the [`Engine`] methods that only hand a call on (see
+/// [`__engine_delegate`](crate::__engine_delegate) for the forms).
+pub use crate::__engine_delegate as delegate;
+
 /// A query over the current runs of a period and some workflows (a
 /// dashboard's `query` panel), written once per engine: the DuckDB text binds
 /// `$1` from, `$2` to and `$3` the workflow ids comma-separated; the Spark

@@ -468,65 +468,27 @@ struct Counting {
     catalogue_reads: std::sync::atomic::AtomicUsize,
 }
 
+impl Counting {
+    fn store(&self) -> &yardstick::store::Store {
+        &self.store
+    }
+}
+
 mod counting {
     use chrono::NaiveDateTime;
-    use polars::prelude::DataFrame;
     use std::sync::atomic::Ordering;
-    use yardstick::engine::{Engine, Parts, PeriodQuery, Result};
-    use yardstick::model::{CatalogueEntry, RunSample, WorkflowSummary};
+    use yardstick::engine::{Engine, Result};
+    use yardstick::model::CatalogueEntry;
 
     impl Engine for super::Counting {
         fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
             self.catalogue_reads.fetch_add(1, Ordering::SeqCst);
             Engine::catalogue(&self.store, as_of)
         }
-        fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-            Engine::run_span(&self.store)
-        }
-        fn metric_frames(
-            &self,
-            bounds: &[NaiveDateTime],
-            leak_horizon_days: f64,
-            workflows: Option<&[String]>,
-            as_of: Option<NaiveDateTime>,
-        ) -> Result<Vec<DataFrame>> {
-            Engine::metric_frames(&self.store, bounds, leak_horizon_days, workflows, as_of)
-        }
-        fn compare_evidence(
-            &self,
-            workflow_ids: &[String],
-            from: Option<NaiveDateTime>,
-            to: NaiveDateTime,
-            as_of: Option<NaiveDateTime>,
-        ) -> Result<(DataFrame, Vec<RunSample>)> {
-            Engine::compare_evidence(&self.store, workflow_ids, from, to, as_of)
-        }
-        fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
-            Engine::workflows(&self.store, as_of)
-        }
-        fn steps_frame(
-            &self,
-            workflow_id: &str,
-            from: NaiveDateTime,
-            to: NaiveDateTime,
-        ) -> Result<DataFrame> {
-            Engine::steps_frame(&self.store, workflow_id, from, to)
-        }
-        fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
-            Engine::backlog_frames(&self.store, as_of)
-        }
-        fn period_query(
-            &self,
-            query: &PeriodQuery,
-            from: NaiveDateTime,
-            to: NaiveDateTime,
-            workflows: &[String],
-        ) -> Result<DataFrame> {
-            Engine::period_query(&self.store, query, from, to, workflows)
-        }
-        fn parts(&self) -> Option<Parts<'_>> {
-            Engine::parts(&self.store)
-        }
+        yardstick::engine::delegate!(super::Counting::store =>
+            run_span, metric_frames, compare_evidence, workflows, steps_frame, backlog_frames,
+            period_query, parts,
+        );
     }
 }
 
