@@ -853,6 +853,31 @@ fn stage_steps(conn: &Connection, steps: &[crate::model::Step]) -> Result<()> {
     Ok(())
 }
 
+/// Appends rows to a staging table, each as `append` writes it.
+fn stage<T>(
+    conn: &Connection,
+    table: &str,
+    rows: &[T],
+    mut append: impl FnMut(&mut duckdb::Appender<'_>, &T) -> duckdb::Result<()>,
+) -> Result<()> {
+    let mut app = conn.appender(table)?;
+    for row in rows {
+        append(&mut app, row)?;
+    }
+    app.flush()?;
+    Ok(())
+}
+
+/// Fails unless all `expected` rows were `stored`: a batch that lost rows on
+/// the way is never committed (see queries/schema.sql on staging).
+fn all_stored(expected: u64, stored: u64) -> Result<()> {
+    if stored == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Incomplete { expected, stored })
+    }
+}
+
 /// Writes a batch in the open transaction; returns what it did and the
 /// identity hashes of its runs.
 fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>)> {
@@ -876,8 +901,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
     conn.execute_batch(STAGE_CLEAR)?;
     let merge = match b.rows {
         Rows::Workflows(rows) => {
-            let mut app = conn.appender("stage_workflows")?;
-            for w in rows {
+            stage(conn, "stage_workflows", rows, |app, w| {
                 app.append_row(params![
                     w.workflow_id,
                     w.name,
@@ -890,17 +914,14 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     w.sla_cycle_minutes,
                     w.automated_since,
                     w.baseline_minutes_per_item
-                ])?;
-            }
-            app.flush()?;
+                ])
+            })?;
             Merge::Versioned(WORKFLOWS_COUNT_CHANGED, WORKFLOWS_INSERT_STAGED)
         }
         Rows::Maps(rows) => {
-            let mut app = conn.appender("stage_platform_map")?;
-            for m in rows {
-                app.append_row(params![m.platform, m.platform_workflow, m.workflow_id])?;
-            }
-            app.flush()?;
+            stage(conn, "stage_platform_map", rows, |app, m| {
+                app.append_row(params![m.platform, m.platform_workflow, m.workflow_id])
+            })?;
             Merge::Versioned(MAP_COUNT_CHANGED, MAP_INSERT_STAGED)
         }
         Rows::Runs(rows) => {
@@ -912,8 +933,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
             Merge::VersionedRuns
         }
         Rows::Baselines(rows) => {
-            let mut app = conn.appender("stage_baselines")?;
-            for o in rows {
+            stage(conn, "stage_baselines", rows, |app, o| {
                 app.append_row(params![
                     o.study,
                     o.workflow_id,
@@ -924,9 +944,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     o.cycle_minutes,
                     o.had_error,
                     o.note
-                ])?;
-            }
-            app.flush()?;
+                ])
+            })?;
             Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
         }
         Rows::Steps(rows) => {
@@ -941,12 +960,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         let staged = (staged.0 + staged.1 + staged.2 + staged.3) as u64;
-        if staged != b.rows.len() as u64 {
-            return Err(StoreError::Incomplete {
-                expected: b.rows.len() as u64,
-                stored: staged,
-            });
-        }
+        all_stored(b.rows.len() as u64, staged)?;
     }
     let (stored, replaced) = match merge {
         // The catalogue and the map are ledgers: new and changed rows become
@@ -964,13 +978,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
         Merge::Replace(delete, insert) => {
             let replaced = conn.execute(delete, [])? as u64;
             let stored = conn.execute(insert, params![batch_id])? as u64;
-            // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
-            if stored != b.rows.len() as u64 {
-                return Err(StoreError::Incomplete {
-                    expected: b.rows.len() as u64,
-                    stored,
-                });
-            }
+            all_stored(b.rows.len() as u64, stored)?;
             (stored, replaced)
         }
     };
@@ -981,19 +989,9 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
     if let (Some(steps), Rows::Runs(_)) = (b.steps, b.rows) {
         stage_steps(conn, steps)?;
         let staged: i64 = conn.query_row(STEPS_COUNT_STAGED, [], |r| r.get(0))?;
-        if staged as u64 != steps.len() as u64 {
-            return Err(StoreError::Incomplete {
-                expected: steps.len() as u64,
-                stored: staged as u64,
-            });
-        }
+        all_stored(steps.len() as u64, staged as u64)?;
         let stored = conn.execute(STEPS_INSERT_STAGED, params![batch_id])?;
-        if stored != steps.len() {
-            return Err(StoreError::Incomplete {
-                expected: steps.len() as u64,
-                stored: stored as u64,
-            });
-        }
+        all_stored(steps.len() as u64, stored as u64)?;
     }
 
     runs::append_rejects(conn, batch_id, b.kind, b.rejects)?;
