@@ -8,9 +8,10 @@
 //! DataFrames and rows; nothing above this trait knows which one ran.
 //!
 //! The seam is one-way: this module owns the trait, its error, the period
-//! bounds both engines bind and the kept parts ([`parts`]); the store
-//! implements it (`store/engine.rs`) and this module imports nothing of the
-//! store.
+//! bounds both engines bind, the kept parts ([`parts`]) and [`delegate`],
+//! which writes the methods of an implementation that only hands calls on;
+//! the store implements it (`store/engine.rs`) and this module imports
+//! nothing of the store.
 
 pub mod follow;
 pub mod parts;
@@ -125,7 +126,9 @@ pub trait Engine: Send + Sync {
 /// same names fail with errors that convert into [`EngineError`]); `self`
 /// instead of a path hands each call to the implementing type's own inherent
 /// methods. An implementation names the methods it hands on and writes the
-/// others (and [`Engine::parts`], which only a borrowed `via` can hand on):
+/// others (and [`Engine::parts`], which only a borrowed `via` can hand on).
+/// Each call handed on ends in `?`, which turns a store's error into the
+/// engine's (for an engine it changes nothing, hence the allowed lint):
 ///
 /// ```ignore
 /// impl Engine for Following {
@@ -143,6 +146,7 @@ macro_rules! __engine_delegate {
         $( $crate::__engine_delegate!(@one $via, $method); )+
     };
     (@one $via:path, catalogue) => {
+        #[allow(clippy::needless_question_mark)]
         fn catalogue(
             &self,
             as_of: ::std::option::Option<::chrono::NaiveDateTime>,
@@ -153,6 +157,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, run_span) => {
+        #[allow(clippy::needless_question_mark)]
         fn run_span(
             &self,
         ) -> $crate::engine::Result<
@@ -164,6 +169,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, metric_frames) => {
+        #[allow(clippy::needless_question_mark)]
         fn metric_frames(
             &self,
             bounds: &[::chrono::NaiveDateTime],
@@ -177,6 +183,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, compare_evidence) => {
+        #[allow(clippy::needless_question_mark)]
         fn compare_evidence(
             &self,
             workflow_ids: &[::std::string::String],
@@ -193,6 +200,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, workflows) => {
+        #[allow(clippy::needless_question_mark)]
         fn workflows(
             &self,
             as_of: ::std::option::Option<::chrono::NaiveDateTime>,
@@ -203,6 +211,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, steps_frame) => {
+        #[allow(clippy::needless_question_mark)]
         fn steps_frame(
             &self,
             workflow_id: &str,
@@ -215,6 +224,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, backlog_frames) => {
+        #[allow(clippy::needless_question_mark)]
         fn backlog_frames(
             &self,
             as_of: ::std::option::Option<::chrono::NaiveDateTime>,
@@ -226,6 +236,7 @@ macro_rules! __engine_delegate {
         }
     };
     (@one $via:path, period_query) => {
+        #[allow(clippy::needless_question_mark)]
         fn period_query(
             &self,
             query: &$crate::engine::PeriodQuery,
