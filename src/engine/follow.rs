@@ -10,12 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
-use polars::prelude::DataFrame;
-
-use super::{Engine, EngineError, PeriodQuery, Result};
+use super::{Engine, EngineError, Result};
 use crate::lake::Root;
-use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
 /// Opens the engine on the lake's committed snapshot (an engine that follows
 /// `CURRENT` itself, as Spark's does, may hand back the same one each time).
@@ -105,60 +101,8 @@ fn snapshot_of(root: &Root) -> Result<String> {
 }
 
 impl Engine for Following {
-    fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        self.engine().catalogue(as_of)
-    }
-
-    fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-        self.engine().run_span()
-    }
-
-    fn metric_frames(
-        &self,
-        bounds: &[NaiveDateTime],
-        leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<Vec<DataFrame>> {
-        self.engine()
-            .metric_frames(bounds, leak_horizon_days, workflows, as_of)
-    }
-
-    fn compare_evidence(
-        &self,
-        workflow_ids: &[String],
-        from: Option<NaiveDateTime>,
-        to: NaiveDateTime,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, Vec<RunSample>)> {
-        self.engine()
-            .compare_evidence(workflow_ids, from, to, as_of)
-    }
-
-    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
-        self.engine().workflows(as_of)
-    }
-
-    fn steps_frame(
-        &self,
-        workflow: &str,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-    ) -> Result<DataFrame> {
-        self.engine().steps_frame(workflow, from, to)
-    }
-
-    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
-        self.engine().backlog_frames(as_of)
-    }
-
-    fn period_query(
-        &self,
-        q: &PeriodQuery,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-        workflows: &[String],
-    ) -> Result<DataFrame> {
-        self.engine().period_query(q, from, to, workflows)
-    }
+    super::delegate!(Following::engine =>
+        catalogue, run_span, metric_frames, compare_evidence, workflows, steps_frame,
+        backlog_frames, period_query,
+    );
 }

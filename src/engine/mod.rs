@@ -8,9 +8,10 @@
 //! DataFrames and rows; nothing above this trait knows which one ran.
 //!
 //! The seam is one-way: this module owns the trait, its error, the period
-//! bounds both engines bind and the kept parts ([`parts`]); the store
-//! implements it (`store/engine.rs`) and this module imports nothing of the
-//! store.
+//! bounds both engines bind, the kept parts ([`parts`]) and [`delegate`],
+//! which writes the methods of an implementation that only hands calls on;
+//! the store implements it (`store/engine.rs`) and this module imports
+//! nothing of the store.
 
 pub mod follow;
 pub mod parts;
@@ -119,6 +120,147 @@ pub trait Engine: Send + Sync {
             .ok_or_else(|| EngineError::Shape("one period gave no metric table".into()))
     }
 }
+
+/// Implements methods of [`Engine`] by handing each call on, unchanged, to
+/// what `via(self)` gives (another engine, or a store whose methods of the
+/// same names fail with errors that convert into [`EngineError`]); `self`
+/// instead of a path hands each call to the implementing type's own inherent
+/// methods. An implementation names the methods it hands on and writes the
+/// others (and [`Engine::parts`], which only a borrowed `via` can hand on).
+/// Each call handed on ends in `?`, which turns a store's error into the
+/// engine's (for an engine it changes nothing, hence the allowed lint):
+///
+/// ```ignore
+/// impl Engine for Following {
+///     yardstick::engine::delegate!(Following::engine => catalogue, run_span);
+///     // ...the rest written out
+/// }
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __engine_delegate {
+    (self => $($method:ident),+ $(,)?) => {
+        $( $crate::__engine_delegate!(@one ::std::convert::identity, $method); )+
+    };
+    ($via:path => $($method:ident),+ $(,)?) => {
+        $( $crate::__engine_delegate!(@one $via, $method); )+
+    };
+    (@one $via:path, catalogue) => {
+        #[allow(clippy::needless_question_mark)]
+        fn catalogue(
+            &self,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<$crate::model::CatalogueEntry>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).catalogue(as_of)?)
+        }
+    };
+    (@one $via:path, run_span) => {
+        #[allow(clippy::needless_question_mark)]
+        fn run_span(
+            &self,
+        ) -> $crate::engine::Result<
+            ::std::option::Option<(::chrono::NaiveDateTime, ::chrono::NaiveDateTime)>,
+        > {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).run_span()?)
+        }
+    };
+    (@one $via:path, metric_frames) => {
+        #[allow(clippy::needless_question_mark)]
+        fn metric_frames(
+            &self,
+            bounds: &[::chrono::NaiveDateTime],
+            leak_horizon_days: f64,
+            workflows: ::std::option::Option<&[::std::string::String]>,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<::polars::prelude::DataFrame>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).metric_frames(bounds, leak_horizon_days, workflows, as_of)?)
+        }
+    };
+    (@one $via:path, compare_evidence) => {
+        #[allow(clippy::needless_question_mark)]
+        fn compare_evidence(
+            &self,
+            workflow_ids: &[::std::string::String],
+            from: ::std::option::Option<::chrono::NaiveDateTime>,
+            to: ::chrono::NaiveDateTime,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<(
+            ::polars::prelude::DataFrame,
+            ::std::vec::Vec<$crate::model::RunSample>,
+        )> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).compare_evidence(workflow_ids, from, to, as_of)?)
+        }
+    };
+    (@one $via:path, workflows) => {
+        #[allow(clippy::needless_question_mark)]
+        fn workflows(
+            &self,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<$crate::model::WorkflowSummary>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).workflows(as_of)?)
+        }
+    };
+    (@one $via:path, steps_frame) => {
+        #[allow(clippy::needless_question_mark)]
+        fn steps_frame(
+            &self,
+            workflow_id: &str,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).steps_frame(workflow_id, from, to)?)
+        }
+    };
+    (@one $via:path, backlog_frames) => {
+        #[allow(clippy::needless_question_mark)]
+        fn backlog_frames(
+            &self,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<(::polars::prelude::DataFrame, ::polars::prelude::DataFrame)>
+        {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).backlog_frames(as_of)?)
+        }
+    };
+    (@one $via:path, period_query) => {
+        #[allow(clippy::needless_question_mark)]
+        fn period_query(
+            &self,
+            query: &$crate::engine::PeriodQuery,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+            workflows: &[::std::string::String],
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).period_query(query, from, to, workflows)?)
+        }
+    };
+    (@one $via:path, parts) => {
+        fn parts(&self) -> ::std::option::Option<$crate::engine::Parts<'_>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            $via(self).parts()
+        }
+    };
+}
+
+/// Writes the [`Engine`] methods that only hand a call on (see
+/// [`__engine_delegate`](crate::__engine_delegate) for the forms).
+pub use crate::__engine_delegate as delegate;
 
 /// A query over the current runs of a period and some workflows (a
 /// dashboard's `query` panel), written once per engine: the DuckDB text binds

@@ -6,7 +6,6 @@ use polars::prelude::DataFrame;
 
 use super::{Store, StoreError};
 use crate::engine::{Engine, EngineError, PeriodQuery, Result};
-use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
 
 impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
@@ -30,63 +29,12 @@ impl From<EngineError> for StoreError {
     }
 }
 
+/// The store answers with its own methods of the same names.
 impl Engine for Store {
-    fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        Ok(Store::catalogue(self, as_of)?)
-    }
-
-    fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-        Ok(Store::run_span(self)?)
-    }
-
-    fn metric_frames(
-        &self,
-        bounds: &[NaiveDateTime],
-        leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<Vec<DataFrame>> {
-        Ok(Store::metric_frames(
-            self,
-            bounds,
-            leak_horizon_days,
-            workflows,
-            as_of,
-        )?)
-    }
-
-    fn compare_evidence(
-        &self,
-        workflow_ids: &[String],
-        from: Option<NaiveDateTime>,
-        to: NaiveDateTime,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, Vec<RunSample>)> {
-        Ok(Store::compare_evidence(
-            self,
-            workflow_ids,
-            from,
-            to,
-            as_of,
-        )?)
-    }
-
-    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
-        Ok(Store::workflows(self, as_of)?)
-    }
-
-    fn steps_frame(
-        &self,
-        workflow_id: &str,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-    ) -> Result<DataFrame> {
-        Ok(Store::steps_frame(self, workflow_id, from, to)?)
-    }
-
-    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
-        Ok(Store::backlog_frames(self, as_of)?)
-    }
+    crate::engine::delegate!(self =>
+        catalogue, run_span, metric_frames, compare_evidence, workflows, steps_frame,
+        backlog_frames,
+    );
 
     fn period_query(
         &self,

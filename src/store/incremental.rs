@@ -9,8 +9,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::{DataFrame, DataType, IdxCa, IdxSize};
 
 use super::Store;
-use crate::engine::{self, Engine, EngineError, Partials, Parts, PeriodQuery, Result};
-use crate::model::{CatalogueEntry, RunSample, WorkflowSummary};
+use crate::engine::{self, Engine, EngineError, Partials, Parts, Result};
 
 /// The DuckDB store read with per-workflow partial results kept in
 /// [`Partials`]. Clones share the parts.
@@ -31,13 +30,9 @@ impl Incremental {
 }
 
 impl Engine for Incremental {
-    fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        Ok(self.store.catalogue(as_of)?)
-    }
-
-    fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-        Ok(self.store.run_span()?)
-    }
+    engine::delegate!(Incremental::store =>
+        catalogue, run_span, compare_evidence, workflows, steps_frame, backlog_frames, period_query,
+    );
 
     /// The metric tables, each workflow's rows of every period kept as one
     /// part (current data only: an `as_of` table is computed whole).
@@ -88,43 +83,6 @@ impl Engine for Incremental {
                 .store
                 .metric_frames(bounds, leak_horizon_days, Some(&ids), None)?),
         }
-    }
-
-    fn compare_evidence(
-        &self,
-        workflow_ids: &[String],
-        from: Option<NaiveDateTime>,
-        to: NaiveDateTime,
-        as_of: Option<NaiveDateTime>,
-    ) -> Result<(DataFrame, Vec<RunSample>)> {
-        Ok(self.store.compare_evidence(workflow_ids, from, to, as_of)?)
-    }
-
-    fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
-        Engine::workflows(&self.store, as_of)
-    }
-
-    fn steps_frame(
-        &self,
-        workflow: &str,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-    ) -> Result<DataFrame> {
-        Engine::steps_frame(&self.store, workflow, from, to)
-    }
-
-    fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
-        Engine::backlog_frames(&self.store, as_of)
-    }
-
-    fn period_query(
-        &self,
-        q: &PeriodQuery,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-        workflows: &[String],
-    ) -> Result<DataFrame> {
-        Engine::period_query(&self.store, q, from, to, workflows)
     }
 
     fn parts(&self) -> Option<Parts<'_>> {

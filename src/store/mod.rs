@@ -409,44 +409,37 @@ impl Store {
     /// The run ids of every current run of `source` (the benchmark checks
     /// that every acknowledged push is stored).
     pub fn stored_run_ids(&self, source: &str) -> Result<HashSet<String>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(RUNS_IDS_OF_SOURCE)?;
-        let ids = stmt.query_map(params![source], |r| r.get::<_, String>(0))?;
-        Ok(ids.collect::<Result<_, _>>()?)
+        query_rows(&self.reader()?, RUNS_IDS_OF_SOURCE, params![source], |r| {
+            r.get(0)
+        })
     }
 
     /// The run id and status of every current run of `source`, by run id.
     pub fn run_states(&self, source: &str) -> Result<Vec<(String, String)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(RUNS_STATES_OF_SOURCE)?;
-        let rows = stmt.query_map(params![source], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        query_rows(
+            &self.reader()?,
+            RUNS_STATES_OF_SOURCE,
+            params![source],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Every catalogued workflow id.
     pub fn workflow_ids(&self) -> Result<HashSet<String>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(WORKFLOWS_IDS)?;
-        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(ids.collect::<Result<_, _>>()?)
+        query_rows(&self.reader()?, WORKFLOWS_IDS, [], |r| r.get(0))
     }
 
     /// The workflow map in force for `platform`: its workflow → catalogued workflow.
     pub fn platform_map(&self, platform: &str) -> Result<HashMap<String, String>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(MAP_CURRENT)?;
-        let rows = stmt.query_map(params![platform], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        query_rows(&self.reader()?, MAP_CURRENT, params![platform], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     }
 
     /// Every line of the map in force: platform, platform workflow, workflow,
     /// and the batch and time that recorded it.
     pub fn platform_map_lines(&self) -> Result<Vec<MapLine>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(MAP_LIST)?;
-        let rows = stmt.query_map([], |r| {
+        query_rows(&self.reader()?, MAP_LIST, [], |r| {
             Ok(MapLine {
                 platform: r.get(0)?,
                 platform_workflow: r.get(1)?,
@@ -454,19 +447,12 @@ impl Store {
                 batch_id: r.get(3)?,
                 recorded_at: r.get(4)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Where the last pull of `source` stopped (JSON), if it ever ran.
     pub fn pull_state(&self, source: &str) -> Result<Option<String>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(PULL_GET)?;
-        let mut rows = stmt.query(params![source])?;
-        Ok(match rows.next()? {
-            Some(r) => Some(r.get(0)?),
-            None => None,
-        })
+        first_row(&self.reader()?, PULL_GET, params![source], |r| r.get(0))
     }
 
     /// Records where a pull of `source` stopped, after its batch committed.
@@ -498,12 +484,8 @@ impl Store {
         key: &str,
         route: &str,
     ) -> Result<Option<(String, u16, String)>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(IDEM_FIND)?;
-        let mut rows = stmt.query(params![key, route])?;
-        Ok(match rows.next()? {
-            Some(r) => Some((r.get(0)?, r.get::<_, i32>(1)? as u16, r.get(2)?)),
-            None => None,
+        first_row(&self.reader()?, IDEM_FIND, params![key, route], |r| {
+            Ok((r.get(0)?, r.get::<_, i32>(1)? as u16, r.get(2)?))
         })
     }
 
@@ -537,13 +519,12 @@ impl Store {
         let Some((id, secret)) = crate::auth::split(token) else {
             return Ok(None);
         };
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(TOKENS_FIND)?;
-        let mut rows = stmt.query(params![id])?;
-        let Some(row) = rows.next()? else {
+        let found = first_row(&self.reader()?, TOKENS_FIND, params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        let Some((hash, role)): Option<(String, String)> = found else {
             return Ok(None);
         };
-        let (hash, role): (String, String) = (row.get(0)?, row.get(1)?);
         Ok(
             crate::auth::same_digest(&hash, &crate::auth::digest(secret))
                 .then(|| role.parse().ok())
@@ -553,9 +534,7 @@ impl Store {
 
     /// Every token: id, name, role, created, revoked (never the hash).
     pub fn tokens(&self) -> Result<Vec<serde_json::Value>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(TOKENS_LIST)?;
-        let rows = stmt.query_map([], |r| {
+        query_rows(&self.reader()?, TOKENS_LIST, [], |r| {
             let created: NaiveDateTime = r.get(3)?;
             let revoked: Option<NaiveDateTime> = r.get(4)?;
             Ok(serde_json::json!({
@@ -565,8 +544,7 @@ impl Store {
                 "created_at": crate::model::format_timestamp(created),
                 "revoked_at": revoked.map(crate::model::format_timestamp),
             }))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Revokes a token by its id (the part after `ys_`); false when no such live token.
@@ -581,10 +559,7 @@ impl Store {
 
     /// Every current run as `source\u{1f}run_id`, to check that steps belong to stored runs.
     pub fn run_keys(&self) -> Result<HashSet<String>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(RUNS_KEYS)?;
-        let keys = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(keys.collect::<Result<_, _>>()?)
+        query_rows(&self.reader()?, RUNS_KEYS, [], |r| r.get(0))
     }
 
     /// Stores a batch in one transaction: all of its rows and rejects, or nothing.
@@ -609,57 +584,27 @@ impl Store {
     /// The catalogue as of a moment (`None`: now) with each workflow's B; no
     /// run counts, so it is cheap enough to call for every report.
     pub fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(WORKFLOWS_CATALOGUE)?;
-        let rows = stmt.query_map(params![as_of], |r| {
+        query_rows(&self.reader()?, WORKFLOWS_CATALOGUE, params![as_of], |r| {
             Ok(CatalogueEntry {
-                workflow: Workflow {
-                    workflow_id: r.get(0)?,
-                    name: r.get(1)?,
-                    owner: r.get(2)?,
-                    team: r.get(3)?,
-                    category: r.get(4)?,
-                    hourly_cost: r.get(5)?,
-                    currency: r.get(6)?,
-                    sla_response_minutes: r.get(7)?,
-                    sla_cycle_minutes: r.get(8)?,
-                    automated_since: r.get(9)?,
-                    baseline_minutes_per_item: r.get(10)?,
-                },
+                workflow: workflow_of(r)?,
                 recorded_at: r.get(11)?,
                 b: r.get(12)?,
                 b_source: r.get(13)?,
                 baseline_observations: r.get(14)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// The catalogue as of a moment (`None`: now), with evidence counts.
     pub fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(WORKFLOWS_LIST)?;
-        let rows = stmt.query_map(params![as_of], |r| {
+        query_rows(&self.reader()?, WORKFLOWS_LIST, params![as_of], |r| {
             Ok(WorkflowSummary {
-                workflow: Workflow {
-                    workflow_id: r.get(0)?,
-                    name: r.get(1)?,
-                    owner: r.get(2)?,
-                    team: r.get(3)?,
-                    category: r.get(4)?,
-                    hourly_cost: r.get(5)?,
-                    currency: r.get(6)?,
-                    sla_response_minutes: r.get(7)?,
-                    sla_cycle_minutes: r.get(8)?,
-                    automated_since: r.get(9)?,
-                    baseline_minutes_per_item: r.get(10)?,
-                },
+                workflow: workflow_of(r)?,
                 runs: r.get(11)?,
                 baseline_observations: r.get(12)?,
                 recorded_at: r.get(13)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// The metric tables of the consecutive periods `[bounds[i], bounds[i+1])`,
@@ -754,28 +699,28 @@ impl Store {
 
     /// Stored rejects, newest batch first.
     pub fn rejects(&self, batch_id: Option<i64>, limit: u64) -> Result<Vec<StoredReject>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(REJECTS_LIST)?;
-        let rows = stmt.query_map(params![batch_id, limit as i64], |r| {
-            Ok(StoredReject {
-                batch_id: r.get(0)?,
-                kind: r.get(1)?,
-                origin: r.get(2)?,
-                line: r.get(3)?,
-                key: r.get(4)?,
-                field: r.get(5)?,
-                reason: r.get(6)?,
-                raw: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        query_rows(
+            &self.reader()?,
+            REJECTS_LIST,
+            params![batch_id, limit as i64],
+            |r| {
+                Ok(StoredReject {
+                    batch_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    origin: r.get(2)?,
+                    line: r.get(3)?,
+                    key: r.get(4)?,
+                    field: r.get(5)?,
+                    reason: r.get(6)?,
+                    raw: r.get(7)?,
+                })
+            },
+        )
     }
 
     /// Stored batches, newest first.
     pub fn batches(&self, limit: u64) -> Result<Vec<BatchSummary>> {
-        let conn = self.reader()?;
-        let mut stmt = conn.prepare(BATCH_LIST)?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
+        query_rows(&self.reader()?, BATCH_LIST, params![limit as i64], |r| {
             Ok(BatchSummary {
                 batch_id: r.get(0)?,
                 kind: r.get(1)?,
@@ -788,9 +733,54 @@ impl Store {
                 replaced: r.get(8)?,
                 rejected: r.get(9)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
+}
+
+/// Every row `sql` gives with `params` bound, each read by `row`, collected
+/// (into a list, a set or a map, as the caller's type says).
+fn query_rows<T, C: FromIterator<T>>(
+    conn: &Connection,
+    sql: &str,
+    params: impl duckdb::Params,
+    row: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> Result<C> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The first row `sql` gives with `params` bound, read by `row`, if any.
+fn first_row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl duckdb::Params,
+    row: impl FnOnce(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> Result<Option<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query(params)?;
+    Ok(match rows.next()? {
+        Some(r) => Some(row(r)?),
+        None => None,
+    })
+}
+
+/// The catalogued workflow in a row's first eleven columns, in the order
+/// `queries/workflows/catalogue.sql` and `list.sql` give them.
+fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
+    Ok(Workflow {
+        workflow_id: r.get(0)?,
+        name: r.get(1)?,
+        owner: r.get(2)?,
+        team: r.get(3)?,
+        category: r.get(4)?,
+        hourly_cost: r.get(5)?,
+        currency: r.get(6)?,
+        sla_response_minutes: r.get(7)?,
+        sla_cycle_minutes: r.get(8)?,
+        automated_since: r.get(9)?,
+        baseline_minutes_per_item: r.get(10)?,
+    })
 }
 
 /// The answer to a request that carried an Idempotency-Key, to keep.
@@ -863,6 +853,31 @@ fn stage_steps(conn: &Connection, steps: &[crate::model::Step]) -> Result<()> {
     Ok(())
 }
 
+/// Appends rows to a staging table, each as `append` writes it.
+fn stage<T>(
+    conn: &Connection,
+    table: &str,
+    rows: &[T],
+    mut append: impl FnMut(&mut duckdb::Appender<'_>, &T) -> duckdb::Result<()>,
+) -> Result<()> {
+    let mut app = conn.appender(table)?;
+    for row in rows {
+        append(&mut app, row)?;
+    }
+    app.flush()?;
+    Ok(())
+}
+
+/// Fails unless all `expected` rows were `stored`: a batch that lost rows on
+/// the way is never committed (see queries/schema.sql on staging).
+fn all_stored(expected: u64, stored: u64) -> Result<()> {
+    if stored == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Incomplete { expected, stored })
+    }
+}
+
 /// Writes a batch in the open transaction; returns what it did and the
 /// identity hashes of its runs.
 fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>)> {
@@ -886,8 +901,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
     conn.execute_batch(STAGE_CLEAR)?;
     let merge = match b.rows {
         Rows::Workflows(rows) => {
-            let mut app = conn.appender("stage_workflows")?;
-            for w in rows {
+            stage(conn, "stage_workflows", rows, |app, w| {
                 app.append_row(params![
                     w.workflow_id,
                     w.name,
@@ -900,17 +914,14 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     w.sla_cycle_minutes,
                     w.automated_since,
                     w.baseline_minutes_per_item
-                ])?;
-            }
-            app.flush()?;
+                ])
+            })?;
             Merge::Versioned(WORKFLOWS_COUNT_CHANGED, WORKFLOWS_INSERT_STAGED)
         }
         Rows::Maps(rows) => {
-            let mut app = conn.appender("stage_platform_map")?;
-            for m in rows {
-                app.append_row(params![m.platform, m.platform_workflow, m.workflow_id])?;
-            }
-            app.flush()?;
+            stage(conn, "stage_platform_map", rows, |app, m| {
+                app.append_row(params![m.platform, m.platform_workflow, m.workflow_id])
+            })?;
             Merge::Versioned(MAP_COUNT_CHANGED, MAP_INSERT_STAGED)
         }
         Rows::Runs(rows) => {
@@ -922,8 +933,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
             Merge::VersionedRuns
         }
         Rows::Baselines(rows) => {
-            let mut app = conn.appender("stage_baselines")?;
-            for o in rows {
+            stage(conn, "stage_baselines", rows, |app, o| {
                 app.append_row(params![
                     o.study,
                     o.workflow_id,
@@ -934,9 +944,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     o.cycle_minutes,
                     o.had_error,
                     o.note
-                ])?;
-            }
-            app.flush()?;
+                ])
+            })?;
             Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)
         }
         Rows::Steps(rows) => {
@@ -951,12 +960,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         let staged = (staged.0 + staged.1 + staged.2 + staged.3) as u64;
-        if staged != b.rows.len() as u64 {
-            return Err(StoreError::Incomplete {
-                expected: b.rows.len() as u64,
-                stored: staged,
-            });
-        }
+        all_stored(b.rows.len() as u64, staged)?;
     }
     let (stored, replaced) = match merge {
         // The catalogue and the map are ledgers: new and changed rows become
@@ -974,13 +978,7 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
         Merge::Replace(delete, insert) => {
             let replaced = conn.execute(delete, [])? as u64;
             let stored = conn.execute(insert, params![batch_id])? as u64;
-            // Never commit a batch that lost rows on the way (see queries/schema.sql on staging).
-            if stored != b.rows.len() as u64 {
-                return Err(StoreError::Incomplete {
-                    expected: b.rows.len() as u64,
-                    stored,
-                });
-            }
+            all_stored(b.rows.len() as u64, stored)?;
             (stored, replaced)
         }
     };
@@ -991,19 +989,9 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
     if let (Some(steps), Rows::Runs(_)) = (b.steps, b.rows) {
         stage_steps(conn, steps)?;
         let staged: i64 = conn.query_row(STEPS_COUNT_STAGED, [], |r| r.get(0))?;
-        if staged as u64 != steps.len() as u64 {
-            return Err(StoreError::Incomplete {
-                expected: steps.len() as u64,
-                stored: staged as u64,
-            });
-        }
+        all_stored(steps.len() as u64, staged as u64)?;
         let stored = conn.execute(STEPS_INSERT_STAGED, params![batch_id])?;
-        if stored != steps.len() {
-            return Err(StoreError::Incomplete {
-                expected: steps.len() as u64,
-                stored: stored as u64,
-            });
-        }
+        all_stored(steps.len() as u64, stored as u64)?;
     }
 
     runs::append_rejects(conn, batch_id, b.kind, b.rejects)?;

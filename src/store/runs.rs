@@ -275,9 +275,7 @@ impl Resolved {
 }
 
 fn keys(conn: &Connection, sql: &str, batch_id: i64) -> Result<HashSet<(String, String)>> {
-    let mut stmt = conn.prepare(sql)?;
-    let rows = stmt.query_map(params![batch_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    super::query_rows(conn, sql, params![batch_id], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// What a streamed run batch did when it committed.
@@ -406,10 +404,13 @@ impl RunBatch<'_> {
         }
         // The workflows of the runs stored and of the versions they replaced
         // (an update may move a run to another workflow).
-        let mut stmt = self.conn.prepare(RUNS_BATCH_WORKFLOWS)?;
         let from = stored_from.map_or(self.batch_id, |b| b.min(self.batch_id));
-        let workflows = stmt.query_map(params![self.batch_id, from], |r| r.get::<_, String>(0))?;
-        self.workflows = Some(workflows.collect::<Result<_, _>>()?);
+        self.workflows = Some(super::query_rows(
+            &self.conn,
+            RUNS_BATCH_WORKFLOWS,
+            params![self.batch_id, from],
+            |r| r.get(0),
+        )?);
         Ok(Resolved { stored, replaced })
     }
 

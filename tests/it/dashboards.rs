@@ -22,6 +22,22 @@ fn board(name: &str) -> spec::Dashboard {
         .unwrap()
 }
 
+/// The dashboard `name` over January 2026.
+fn january(store: &yardstick::store::Store, name: &str) -> dashboard::Computed {
+    dashboard::compute(
+        store,
+        &board(name),
+        filters("2026-01-01", "2026-02-01"),
+        None,
+    )
+    .unwrap()
+}
+
+/// The table of the panel `id`.
+fn panel<'a>(c: &'a dashboard::Computed, id: &str) -> &'a dashboard::PanelTable {
+    c.panels().find(|(p, _)| p.id == id).unwrap().1
+}
+
 fn f(t: &dashboard::PanelTable, row: usize, col: &str) -> Option<f64> {
     t.cell(row, col)
         .unwrap_or_else(|| panic!("no column {col}"))
@@ -74,9 +90,8 @@ fn a_user_adds_a_page_with_a_file_and_a_broken_file_is_named_with_its_line() {
 #[test]
 fn leadership_headline_is_the_portfolio_headline_and_hand_computed() {
     let store = golden_store();
-    let d = board("leadership");
-    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
-    let (_, headline) = c.panels().find(|(p, _)| p.id == "headline").unwrap();
+    let c = january(&store, "leadership");
+    let headline = panel(&c, "headline");
     let (_, p) =
         yardstick::report::portfolio(&store, Some("2026-01-01"), Some("2026-02-01"), None).unwrap();
     assert_eq!(headline.rows.len(), p.headline.len());
@@ -95,9 +110,8 @@ fn leadership_headline_is_the_portfolio_headline_and_hand_computed() {
 #[test]
 fn finance_rows_per_team_and_currency_by_hand() {
     let store = golden_store();
-    let d = board("finance");
-    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
-    let (_, t) = c.panels().find(|(p, _)| p.id == "by-team").unwrap();
+    let c = january(&store, "finance");
+    let t = panel(&c, "by-team");
     // Sorted by money, largest first, missing last.
     let keys: Vec<(&str, &str)> = (0..t.rows.len())
         .map(|r| (s(t, r, "team"), s(t, r, "currency")))
@@ -129,9 +143,9 @@ fn a_team_filter_narrows_every_panel() {
     fl.team = Some("Finance".into());
     let c = dashboard::compute(&store, &d, fl, None).unwrap();
     assert_eq!(c.scope.as_ref().unwrap().workflows, ["wf-b"]);
-    let (_, w) = c.panels().find(|(p, _)| p.id == "by-workflow").unwrap();
+    let w = panel(&c, "by-workflow");
     assert_eq!(w.rows.len(), 1);
-    let (_, h) = c.panels().find(|(p, _)| p.id == "headline").unwrap();
+    let h = panel(&c, "headline");
     close(f(h, 0, "value"), Some(23.0 / 60.0));
 
     let mut bad = filters("2026-01-01", "2026-02-01");
@@ -146,9 +160,8 @@ fn a_team_filter_narrows_every_panel() {
 #[test]
 fn before_after_pools_each_side_by_its_n() {
     let store = golden_store();
-    let d = board("leadership");
-    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
-    let (_, t) = c.panels().find(|(p, _)| p.id == "before-after").unwrap();
+    let c = january(&store, "leadership");
+    let t = panel(&c, "before-after");
     let req = yardstick::report::CompareRequest {
         from: Some("2026-01-01".into()),
         to: Some("2026-02-01".into()),
@@ -189,7 +202,7 @@ fn tables_sort_by_the_asked_column_and_reject_unknown_ones() {
     fl.sort = Some("by-workflow:runs".into());
     fl.order = Some("asc".into());
     let c = dashboard::compute(&store, &d, fl.clone(), None).unwrap();
-    let (_, t) = c.panels().find(|(p, _)| p.id == "by-workflow").unwrap();
+    let t = panel(&c, "by-workflow");
     let runs: Vec<f64> = (0..t.rows.len())
         .map(|r| f(t, r, "runs").unwrap())
         .collect();
@@ -201,10 +214,9 @@ fn tables_sort_by_the_asked_column_and_reject_unknown_ones() {
 #[test]
 fn workflow_dashboard_defaults_to_one_automated_workflow() {
     let store = golden_store();
-    let d = board("workflow");
-    let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
+    let c = january(&store, "workflow");
     assert_eq!(c.scope.as_ref().unwrap().workflows, ["wf-a"]);
-    let (_, kinds) = c.panels().find(|(p, _)| p.id == "error-kinds").unwrap();
+    let kinds = panel(&c, "error-kinds");
     // By hand: wf-a's January has a4 failed (api_timeout), a3 escalated
     // (low_confidence) and a5 failed (validation_error); ties sort by name.
     type Kind<'a> = (&'a str, Option<f64>, Option<f64>, Option<f64>);
@@ -227,7 +239,7 @@ fn workflow_dashboard_defaults_to_one_automated_workflow() {
             ("validation_error", Some(1.0), Some(0.0), third),
         ]
     );
-    let (_, owner) = c.panels().find(|(p, _)| p.id == "owner").unwrap();
+    let owner = panel(&c, "owner");
     assert_eq!(s(owner, 0, "owner"), "Ana Lopez");
 }
 
@@ -468,65 +480,27 @@ struct Counting {
     catalogue_reads: std::sync::atomic::AtomicUsize,
 }
 
+impl Counting {
+    fn store(&self) -> &yardstick::store::Store {
+        &self.store
+    }
+}
+
 mod counting {
     use chrono::NaiveDateTime;
-    use polars::prelude::DataFrame;
     use std::sync::atomic::Ordering;
-    use yardstick::engine::{Engine, Parts, PeriodQuery, Result};
-    use yardstick::model::{CatalogueEntry, RunSample, WorkflowSummary};
+    use yardstick::engine::{Engine, Result};
+    use yardstick::model::CatalogueEntry;
 
     impl Engine for super::Counting {
         fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
             self.catalogue_reads.fetch_add(1, Ordering::SeqCst);
             Engine::catalogue(&self.store, as_of)
         }
-        fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
-            Engine::run_span(&self.store)
-        }
-        fn metric_frames(
-            &self,
-            bounds: &[NaiveDateTime],
-            leak_horizon_days: f64,
-            workflows: Option<&[String]>,
-            as_of: Option<NaiveDateTime>,
-        ) -> Result<Vec<DataFrame>> {
-            Engine::metric_frames(&self.store, bounds, leak_horizon_days, workflows, as_of)
-        }
-        fn compare_evidence(
-            &self,
-            workflow_ids: &[String],
-            from: Option<NaiveDateTime>,
-            to: NaiveDateTime,
-            as_of: Option<NaiveDateTime>,
-        ) -> Result<(DataFrame, Vec<RunSample>)> {
-            Engine::compare_evidence(&self.store, workflow_ids, from, to, as_of)
-        }
-        fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
-            Engine::workflows(&self.store, as_of)
-        }
-        fn steps_frame(
-            &self,
-            workflow_id: &str,
-            from: NaiveDateTime,
-            to: NaiveDateTime,
-        ) -> Result<DataFrame> {
-            Engine::steps_frame(&self.store, workflow_id, from, to)
-        }
-        fn backlog_frames(&self, as_of: Option<NaiveDateTime>) -> Result<(DataFrame, DataFrame)> {
-            Engine::backlog_frames(&self.store, as_of)
-        }
-        fn period_query(
-            &self,
-            query: &PeriodQuery,
-            from: NaiveDateTime,
-            to: NaiveDateTime,
-            workflows: &[String],
-        ) -> Result<DataFrame> {
-            Engine::period_query(&self.store, query, from, to, workflows)
-        }
-        fn parts(&self) -> Option<Parts<'_>> {
-            Engine::parts(&self.store)
-        }
+        yardstick::engine::delegate!(super::Counting::store =>
+            run_span, metric_frames, compare_evidence, workflows, steps_frame, backlog_frames,
+            period_query, parts,
+        );
     }
 }
 
