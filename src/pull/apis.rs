@@ -60,6 +60,29 @@ fn base(url: &str) -> &str {
     url.trim_end_matches('/')
 }
 
+/// The scheme and host (with port) of `url`: `https://api.zapier.com`.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// A next-page link the API gave, followed only on the API's own origin:
+/// the token goes with every request, and must not go anywhere else.
+fn same_origin(p: &Pull, next: &str) -> Result<String, PullError> {
+    if origin(next).eq_ignore_ascii_case(origin(&p.url)) {
+        Ok(next.to_string())
+    } else {
+        Err(PullError::Http(format!(
+            "the API's next page is at {}, not at {}: not followed, so the token is not sent there",
+            origin(next),
+            origin(&p.url)
+        )))
+    }
+}
+
 fn with_query(url: &str, pairs: &[(&str, String)]) -> String {
     let mut u = url.to_string();
     for (k, v) in pairs {
@@ -317,7 +340,8 @@ fn zapier(
                 .pointer("/links/next")
                 .and_then(Value::as_str)
                 .filter(|_| !empty)
-                .map(str::to_string);
+                .map(|n| same_origin(p, n))
+                .transpose()?;
         }
     }
     Ok(())
@@ -473,7 +497,31 @@ fn power_automate(
             .iter()
             .find_map(|k| page.get(*k).and_then(Value::as_str))
             .filter(|_| !empty)
-            .map(str::to_string);
+            .map(|n| same_origin(p, n))
+            .transpose()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_origin_is_the_scheme_and_the_host() {
+        assert_eq!(
+            super::origin("https://api.zapier.com/v2/zap-runs?offset=10"),
+            "https://api.zapier.com"
+        );
+        assert_eq!(
+            super::origin("http://127.0.0.1:5678"),
+            "http://127.0.0.1:5678"
+        );
+        assert_eq!(
+            super::origin("https://evil.example/x"),
+            "https://evil.example"
+        );
+        assert_eq!(
+            super::origin("https://org.crm.dynamics.com?x=1"),
+            "https://org.crm.dynamics.com"
+        );
+    }
 }

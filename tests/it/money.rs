@@ -8,6 +8,19 @@ use yardstick::store::Store;
 
 use crate::{ingest_text, row};
 
+/// Stores a CSV of `kind`.
+fn put(store: &Store, kind: Kind, csv: &str) -> yardstick::ingest::Report {
+    ingest_text(
+        store,
+        kind,
+        Format::Csv,
+        kind.as_str(),
+        csv,
+        Options::default(),
+    )
+    .unwrap()
+}
+
 /// A catalogue of one automated workflow whose B has more than six decimals.
 fn one_workflow(b: &str) -> Store {
     let store = Store::open_in_memory().unwrap();
@@ -15,15 +28,7 @@ fn one_workflow(b: &str) -> Store {
         "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item\n\
          wf,Intake,Ops,intake,60,EUR,2026-01-01,{b}\n"
     );
-    let r = ingest_text(
-        &store,
-        Kind::Workflows,
-        Format::Csv,
-        "catalogue",
-        &catalogue,
-        Options::default(),
-    )
-    .unwrap();
+    let r = put(&store, Kind::Workflows, &catalogue);
     assert!(r.stored);
     store
 }
@@ -37,15 +42,7 @@ fn a_run_done_by_hand_reclaims_exactly_nothing() {
     let runs = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
                 s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,failed,\n\
                 s,2,wf,2026-01-06T09:00:00Z,2026-01-06T10:00:00Z,failed,\n";
-    let r = ingest_text(
-        &store,
-        Kind::Runs,
-        Format::Csv,
-        "runs",
-        runs,
-        Options::default(),
-    )
-    .unwrap();
+    let r = put(&store, Kind::Runs, runs);
     assert_eq!(r.written, 2);
     let january = Period::parse("2026-01-01", "2026-02-01").unwrap();
     let wf = row(&store, january, "wf");
@@ -56,15 +53,7 @@ fn a_run_done_by_hand_reclaims_exactly_nothing() {
     // minutes count to the micro-minute: README, Reproducibility).
     let more = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
                 s,3,wf,2026-01-07T09:00:00Z,2026-01-07T10:00:00Z,succeeded,0.123456\n";
-    ingest_text(
-        &store,
-        Kind::Runs,
-        Format::Csv,
-        "more",
-        more,
-        Options::default(),
-    )
-    .unwrap();
+    put(&store, Kind::Runs, more);
     let wf = row(&store, january, "wf");
     let hours = wf.reclaimed_hours.unwrap();
     assert!(
@@ -105,15 +94,7 @@ fn compare_counts_completed_runs_and_says_when_human_minutes_cannot_be_measured(
                 s,2,wf,2026-01-06T09:00:00Z,2026-01-06T10:00:00Z,escalated,5\n\
                 s,3,wf,2026-01-07T09:00:00Z,2026-01-07T10:00:00Z,cancelled,7\n\
                 s,4,wf,2026-01-08T09:00:00Z,2026-01-08T10:00:00Z,failed,10\n";
-    ingest_text(
-        &store,
-        Kind::Runs,
-        Format::Csv,
-        "runs",
-        runs,
-        Options::default(),
-    )
-    .unwrap();
+    put(&store, Kind::Runs, runs);
     let r = human_row(&store);
     // (3 + 5 + 10) / 3 = 6: the cancelled run's 7 minutes are not counted.
     assert_eq!((r.before, r.before_n), (Some(25.0), 2));
@@ -122,15 +103,7 @@ fn compare_counts_completed_runs_and_says_when_human_minutes_cannot_be_measured(
     // A failed run without human minutes, and no B.
     let more = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
                 s,5,wf,2026-01-09T09:00:00Z,2026-01-09T10:00:00Z,failed,\n";
-    ingest_text(
-        &store,
-        Kind::Runs,
-        Format::Csv,
-        "more",
-        more,
-        Options::default(),
-    )
-    .unwrap();
+    put(&store, Kind::Runs, more);
     let r = human_row(&store);
     assert_eq!(
         (r.after, r.change, r.ci_low, r.ci_high),
@@ -153,28 +126,12 @@ fn overlapping_steps_wait_nothing_and_are_counted() {
     let store = one_workflow("10");
     let runs = "source,run_id,workflow_id,started_at,finished_at,status\n\
                 s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,succeeded\n";
-    ingest_text(
-        &store,
-        Kind::Runs,
-        Format::Csv,
-        "runs",
-        runs,
-        Options::default(),
-    )
-    .unwrap();
+    put(&store, Kind::Runs, runs);
     let steps = "source,run_id,step,started_at,finished_at\n\
                  s,1,A,2026-01-05T09:00:00Z,2026-01-05T09:30:00Z\n\
                  s,1,B,2026-01-05T09:10:00Z,2026-01-05T09:40:00Z\n\
                  s,1,C,2026-01-05T09:50:00Z,2026-01-05T10:00:00Z\n";
-    ingest_text(
-        &store,
-        Kind::Steps,
-        Format::Csv,
-        "steps",
-        steps,
-        Options::default(),
-    )
-    .unwrap();
+    put(&store, Kind::Steps, steps);
     let (_, t) =
         yardstick::report::steps(&store, "wf", Some("2026-01-01"), Some("2026-02-01")).unwrap();
     let by = |s: &str| t.rows.iter().find(|r| r.step == s).unwrap().clone();
@@ -203,15 +160,7 @@ fn runs_at(anchors: &[&str]) -> Store {
         let end = yardstick::model::format_timestamp(t + chrono::Duration::hours(1));
         csv.push_str(&format!("s,{i},wf,{a},{end},succeeded\n"));
     }
-    ingest_text(
-        &store,
-        Kind::Runs,
-        Format::Csv,
-        "runs",
-        &csv,
-        Options::default(),
-    )
-    .unwrap();
+    put(&store, Kind::Runs, &csv);
     store
 }
 

@@ -433,3 +433,35 @@ fn runs_rejected_for_want_of_a_map_line_come_with_the_next_pull_after_it_is_adde
     );
     assert_eq!(stored(&store, "zapier").len(), 6);
 }
+
+#[test]
+fn a_next_page_on_another_host_is_not_followed_with_the_token() {
+    let s = stub(Arc::new(
+        |_path: &str, _q: &HashMap<String, String>, _h: &axum::http::HeaderMap| {
+            let run = json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/invoice-flow/runs/r1",
+                             "name": "r1", "properties": {"startTime": ts(1), "endTime": ts(2), "status": "Succeeded"}});
+            (
+                200,
+                json!({"value": [run], "nextLink": "https://elsewhere.example/runs?page=2"}),
+            )
+        },
+    ));
+    let store = store();
+    let url = format!("{}/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/invoice-flow/runs?api-version=2019-05-01", s.url);
+    let err = pull::pull(
+        &store,
+        &puller(Platform::PowerAutomate, &url, &[]),
+        &pull::Http::new().unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("https://elsewhere.example") && err.contains("not followed"),
+        "{err}"
+    );
+    assert_eq!(s.requests.lock().unwrap().len(), 1);
+    assert!(
+        store.run_states("power-automate").unwrap().is_empty(),
+        "nothing stored from a broken pull"
+    );
+}
