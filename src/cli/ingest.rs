@@ -339,21 +339,17 @@ fn read_map(
     let p: crate::ingest::platform::Platform = platform
         .parse()
         .map_err(|e| CliError::Usage(format!("--platform: {e}")))?;
-    let text = if path == "-" {
-        io::read_to_string(io::stdin()).map_err(|e| cannot_read("stdin", e))?
+    let bytes = if path == "-" {
+        let mut b = Vec::new();
+        io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| cannot_read("stdin", e))?;
+        b
     } else {
-        std::fs::read_to_string(path).map_err(|e| cannot_read(path, e))?
+        std::fs::read(path).map_err(|e| cannot_read(path, e))?
     };
-    let csv = crate::ingest::platform::map_csv(&text, path, p).map_err(|e| CliError::Usage(e.0))?;
-    ingest::ingest_from(
-        store,
-        Kind::Maps,
-        Format::Csv,
-        path,
-        csv.as_bytes(),
-        Options { strict },
-    )
-    .map_err(|e| ingest_error(path, e))
+    ingest::ingest_map(store, &bytes, path, p, Options { strict })
+        .map_err(|e| ingest_error(path, e))
 }
 
 /// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.

@@ -198,19 +198,7 @@ async fn post_platform(
     let (store, bytes) = (st.store.clone(), body.clone());
     let work = blocking(move || {
         let result = match kind {
-            Kind::Maps => std::str::from_utf8(&bytes)
-                .map_err(|e| ingest::ReadError(format!("the map is not UTF-8: {e}")))
-                .and_then(|t| crate::ingest::platform::map_csv(t, &origin, p))
-                .map_err(IngestError::from)
-                .and_then(|csv| {
-                    let input = Input {
-                        kind,
-                        format: Format::Csv,
-                        origin: &origin,
-                        bytes: csv.as_bytes(),
-                    };
-                    ingest::ingest(&store, &input, Options { strict })
-                }),
+            Kind::Maps => ingest::ingest_map(&store, &bytes, &origin, p, Options { strict }),
             _ => ingest::ingest_platform(&store, &bytes, &origin, p, &cx, Options { strict }),
         };
         match result {

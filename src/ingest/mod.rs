@@ -539,6 +539,29 @@ fn store_prepared(
     })
 }
 
+/// Stores a workflow map of `platform` (`map_csv`: a map without a
+/// `platform` column gets `platform` on every line), as the `maps` kind.
+/// The one path of `ingest maps --platform`, `--workflow-map` and
+/// `POST /api/v1/ingest/maps?platform=`.
+pub fn ingest_map(
+    store: &Store,
+    bytes: &[u8],
+    origin: &str,
+    platform: platform::Platform,
+    opts: Options,
+) -> Result<Report, IngestError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ReadError(format!("the map is not UTF-8 (byte {})", e.valid_up_to())))?;
+    let csv = platform::map_csv(text, origin, platform)?;
+    let input = Input {
+        kind: Kind::Maps,
+        format: Format::Csv,
+        origin,
+        bytes: csv.as_bytes(),
+    };
+    ingest(store, &input, opts)
+}
+
 /// Reads an automation platform's run export, maps its workflows through
 /// the stored workflow map of `platform` and stores its runs as a run file's.
 /// With no line of `platform` in the map nothing is read: the error says how

@@ -100,7 +100,7 @@ pub struct Context {
 /// platform column (`platform_workflow,workflow_id`, the form a map of one
 /// platform's workflows is usually written in) gets it, line for line, so
 /// that every reject still names its line. A map with the column is returned
-/// as it is; its lines must all be of `platform`.
+/// as it is: each of its lines names its own platform.
 pub fn map_csv(text: &str, name: &str, platform: Platform) -> Result<String, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rd = csv::ReaderBuilder::new()
