@@ -18,9 +18,15 @@ CREATE TABLE IF NOT EXISTS ingest_batches (
 );
 
 -- The catalogue and its assumptions ledger: every version of every workflow,
--- with the time it was recorded. Re-ingesting a changed row adds a version and
--- never overwrites one; the current catalogue is the latest version of each
--- workflow (see the workflows_as_of macro below).
+-- with the time it was recorded (recorded time). Re-ingesting a changed
+-- workflow adds a version and never overwrites one; the current catalogue is
+-- the latest version of each workflow (see the workflows_as_of macro below).
+--
+-- A version is every row of the workflow in one batch: one row per
+-- `effective_from` (valid time). A row's terms — hourly_cost, currency,
+-- the SLAs and baseline_minutes_per_item — apply to runs anchored from its
+-- effective_from (NULL: from the beginning) until the next row's; the other
+-- columns are the same on every row of a version (ingest checks it).
 CREATE TABLE IF NOT EXISTS workflows (
     workflow_id               VARCHAR NOT NULL,
     name                      VARCHAR NOT NULL,
@@ -34,38 +40,62 @@ CREATE TABLE IF NOT EXISTS workflows (
     automated_since           TIMESTAMP,
     baseline_minutes_per_item DOUBLE,
     batch_id                  BIGINT NOT NULL,
-    recorded_at               TIMESTAMP NOT NULL
+    recorded_at               TIMESTAMP NOT NULL,
+    -- Last, so that a file written before it gains it by the ALTER below in
+    -- the same place.
+    effective_from            TIMESTAMP
 );
+ALTER TABLE workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
 
--- The catalogue as it stood at `t` (NULL: now): the latest version of each
--- workflow recorded at or before `t`.
-CREATE OR REPLACE MACRO workflows_as_of(t) AS TABLE
-    SELECT * EXCLUDE (version_rank)
+-- Every row of each workflow's version as it stood at `t` (NULL: now): the
+-- latest version recorded at or before `t`, each row with `effective_to`,
+-- the next row's effective_from (NULL: still in force).
+CREATE OR REPLACE MACRO workflow_terms_as_of(t) AS TABLE
+    SELECT * EXCLUDE (version_batch),
+           lead(effective_from) OVER (PARTITION BY workflow_id ORDER BY effective_from NULLS FIRST)
+               AS effective_to
     FROM (
-        SELECT *, row_number() OVER (PARTITION BY workflow_id ORDER BY recorded_at DESC, batch_id DESC)
-                      AS version_rank
+        SELECT *,
+               first_value(batch_id) OVER (PARTITION BY workflow_id
+                                           ORDER BY recorded_at DESC, batch_id DESC) AS version_batch
         FROM workflows
         WHERE t IS NULL OR recorded_at <= t
     )
-    WHERE version_rank = 1;
+    WHERE batch_id = version_batch;
+
+-- The catalogue as it stood at `t` (NULL: now): one row per workflow, its
+-- latest version's last row (the terms in force now or, if dated in the
+-- future, from then).
+CREATE OR REPLACE MACRO workflows_as_of(t) AS TABLE
+    SELECT * EXCLUDE (effective_to)
+    FROM workflow_terms_as_of(t)
+    WHERE effective_to IS NULL;
 
 -- Whether a batch was known at `t` (NULL: now); reports as of a past moment
 -- leave out what arrived later.
 CREATE OR REPLACE MACRO known_at(batch, t) AS
     t IS NULL OR batch IN (SELECT batch_id FROM ingest_batches WHERE received_at <= t);
 
--- B, the baseline handle minutes per item of every workflow as of `t` (NULL:
--- now): the catalogue's override, else the mean handle minutes of the time-study
+-- The terms of every workflow over time as of `t` (NULL: now), one row per
+-- row of workflow_terms_as_of, with B, the baseline handle minutes per item:
+-- the row's override, else the mean handle minutes of the time-study
 -- observations known then (an exact sum, so parallel aggregation cannot move
 -- the last digit). The one definition of B: metrics, compare and backlog use it.
-CREATE OR REPLACE MACRO baselines_as_of(t) AS TABLE
+CREATE OR REPLACE MACRO terms_as_of(t) AS TABLE
     SELECT w.workflow_id,
+           w.effective_from,
+           w.effective_to,
            coalesce(w.baseline_minutes_per_item, o.mean_handle) AS b,
            CASE WHEN w.baseline_minutes_per_item IS NOT NULL THEN 'override'
                 WHEN o.n > 0 THEN 'study mean'
                 ELSE 'none' END AS b_source,
-           coalesce(o.n, 0) AS observations
-    FROM workflows_as_of(t) w
+           coalesce(o.n, 0) AS observations,
+           w.hourly_cost,
+           w.currency,
+           w.sla_response_minutes,
+           w.sla_cycle_minutes,
+           w.automated_since
+    FROM workflow_terms_as_of(t) w
     LEFT JOIN (
         SELECT workflow_id,
                count(*) AS n,
@@ -74,6 +104,12 @@ CREATE OR REPLACE MACRO baselines_as_of(t) AS TABLE
         WHERE known_at(batch_id, t)
         GROUP BY workflow_id
     ) o ON o.workflow_id = w.workflow_id;
+
+-- B of every workflow's current terms (workflows_as_of) as of `t`.
+CREATE OR REPLACE MACRO baselines_as_of(t) AS TABLE
+    SELECT workflow_id, b, b_source, observations
+    FROM terms_as_of(t)
+    WHERE effective_to IS NULL;
 
 -- Whether a run version was the current one at `t` (NULL: now): its batch was
 -- known then, and the batch that superseded it, if any, was not.
@@ -252,6 +288,7 @@ CREATE TABLE IF NOT EXISTS pull_state (
 -- (They were TEMP tables once; DuckDB lost appended rows of a batch of a row
 -- group or more in a TEMP table of a reopened file, so they are ordinary now.)
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
+ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_platform_map AS SELECT * EXCLUDE (batch_id, recorded_at) FROM platform_map LIMIT 0;
@@ -265,25 +302,25 @@ LEFT JOIN platform_map_current c
        ON c.platform = s.platform AND c.platform_workflow = s.platform_workflow
 WHERE c.platform IS NULL OR c.workflow_id <> s.workflow_id;
 
--- The staged catalogue rows that are new or differ from the current version:
--- the versions a catalogue batch records (`existed`: it changes a known workflow).
+-- The staged catalogue rows of every workflow whose rows differ from its
+-- current version in any column (a row added, removed or changed): a file
+-- gives each workflow it names whole, so each such workflow gets a new
+-- version of all its staged rows; an identical re-ingest records nothing
+-- (`existed`: it changes a known workflow). EXCEPT compares NULLs as equal.
 CREATE OR REPLACE VIEW stage_workflow_changes AS
-SELECT s.*, c.workflow_id IS NOT NULL AS existed
+WITH current_rows AS (
+    SELECT * EXCLUDE (batch_id, recorded_at, effective_to)
+    FROM workflow_terms_as_of(NULL)
+    WHERE workflow_id IN (SELECT workflow_id FROM stage_workflows)
+),
+changed AS (
+    SELECT workflow_id FROM (SELECT * FROM stage_workflows EXCEPT SELECT * FROM current_rows)
+    UNION
+    SELECT workflow_id FROM (SELECT * FROM current_rows EXCEPT SELECT * FROM stage_workflows)
+)
+SELECT s.*, s.workflow_id IN (SELECT workflow_id FROM current_rows) AS existed
 FROM stage_workflows s
-LEFT JOIN workflows_as_of(NULL) c ON c.workflow_id = s.workflow_id
-WHERE c.workflow_id IS NULL
-   OR NOT (
-        s.name IS NOT DISTINCT FROM c.name
-        AND s.owner IS NOT DISTINCT FROM c.owner
-        AND s.team IS NOT DISTINCT FROM c.team
-        AND s.category IS NOT DISTINCT FROM c.category
-        AND s.hourly_cost IS NOT DISTINCT FROM c.hourly_cost
-        AND s.currency IS NOT DISTINCT FROM c.currency
-        AND s.sla_response_minutes IS NOT DISTINCT FROM c.sla_response_minutes
-        AND s.sla_cycle_minutes IS NOT DISTINCT FROM c.sla_cycle_minutes
-        AND s.automated_since IS NOT DISTINCT FROM c.automated_since
-        AND s.baseline_minutes_per_item IS NOT DISTINCT FROM c.baseline_minutes_per_item
-   );
+WHERE s.workflow_id IN (SELECT workflow_id FROM changed);
 
 -- Runs are not staged: a run batch appends straight to `runs` under its batch
 -- id and resolves duplicates, unchanged rows and versions in place before it

@@ -446,7 +446,9 @@ impl Company {
     /// The catalogue as CSV.
     pub fn write_workflows(&self, out: impl Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(crate::model::Kind::Workflows.fields())?;
+        // Every workflow's terms apply from the beginning: no effective_from column.
+        let header = crate::model::Kind::Workflows.fields();
+        w.write_record(header.iter().filter(|f| **f != "effective_from"))?;
         for p in &self.profiles {
             let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
             w.write_record([

@@ -51,6 +51,7 @@ impl Kind {
                 "sla_cycle_minutes",
                 "automated_since",
                 "baseline_minutes_per_item",
+                "effective_from",
             ],
             Kind::Runs => &[
                 "source",
@@ -200,6 +201,11 @@ pub struct Workflow {
     #[serde(serialize_with = "serialize_opt_timestamp")]
     pub automated_since: Option<NaiveDateTime>,
     pub baseline_minutes_per_item: Option<f64>,
+    /// From when this row's terms (hourly_cost, currency, the SLAs and
+    /// baseline_minutes_per_item) apply to runs, by their anchor; `None`: from
+    /// the beginning. Read from the catalogue, the row in force last.
+    #[serde(serialize_with = "serialize_opt_timestamp")]
+    pub effective_from: Option<NaiveDateTime>,
 }
 
 /// One execution of an automation: one business case.
@@ -585,6 +591,48 @@ pub struct CatalogueEntry {
     pub b_source: String,
     /// Time-study observations known at the moment asked for.
     pub baseline_observations: i64,
+    /// The workflow's terms over time, in order (one, in force from the
+    /// beginning, unless the catalogue dates them by effective_from).
+    pub terms: Vec<Term>,
+}
+
+/// The terms of one catalogue row of a workflow, in force for runs anchored
+/// in `[effective_from, effective_to)` (`None`: from the beginning / still).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Term {
+    #[serde(serialize_with = "serialize_opt_timestamp")]
+    pub effective_from: Option<NaiveDateTime>,
+    #[serde(serialize_with = "serialize_opt_timestamp")]
+    pub effective_to: Option<NaiveDateTime>,
+    /// B under these terms: the row's override, else the study mean.
+    pub b: Option<f64>,
+    /// `override`, `study mean` or `none`.
+    pub b_source: String,
+    pub hourly_cost: Option<f64>,
+    pub currency: Option<String>,
+    pub sla_response_minutes: Option<f64>,
+    pub sla_cycle_minutes: Option<f64>,
+}
+
+impl Term {
+    /// Whether these terms are in force at some moment of `[from, to)`.
+    pub fn overlaps(&self, from: NaiveDateTime, to: NaiveDateTime) -> bool {
+        self.effective_from.is_none_or(|f| f < to) && self.effective_to.is_none_or(|t| t > from)
+    }
+}
+
+/// Files each workflow's terms (`(workflow_id, term)` in any order) under its
+/// catalogue entry, in order of time.
+pub fn attach_terms(entries: &mut [CatalogueEntry], terms: Vec<(String, Term)>) {
+    let mut by: std::collections::HashMap<String, Vec<Term>> = std::collections::HashMap::new();
+    for (id, t) in terms {
+        by.entry(id).or_default().push(t);
+    }
+    for e in entries {
+        let mut ts = by.remove(&e.workflow.workflow_id).unwrap_or_default();
+        ts.sort_by_key(|t| t.effective_from);
+        e.terms = ts;
+    }
 }
 
 #[cfg(test)]

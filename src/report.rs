@@ -186,7 +186,7 @@ fn table_with_assumptions(
         as_of,
     )?;
     let mut table = MetricTable::from_frame(period, df)?;
-    table.assumptions = assumptions_of(workflows, catalogue);
+    table.assumptions = assumptions_of(workflows, catalogue, period);
     Ok(table)
 }
 
@@ -194,6 +194,7 @@ fn table_with_assumptions(
 fn assumptions_of(
     workflows: &[String],
     catalogue: &[CatalogueEntry],
+    period: Period,
 ) -> Vec<crate::metrics::Assumption> {
     catalogue
         .iter()
@@ -208,6 +209,12 @@ fn assumptions_of(
             sla_response_minutes: c.workflow.sla_response_minutes,
             sla_cycle_minutes: c.workflow.sla_cycle_minutes,
             catalogue_version: c.recorded_at,
+            terms: c
+                .terms
+                .iter()
+                .filter(|t| t.overlaps(period.from, period.to))
+                .cloned()
+                .collect(),
         })
         .collect()
 }
@@ -314,6 +321,7 @@ fn compare_with(
             let baseline = compare::Baseline {
                 b: w.b,
                 source: w.b_source.clone(),
+                terms: w.terms.clone(),
             };
             Ok(compare::compare(
                 &w.workflow,
@@ -551,13 +559,13 @@ pub fn trend_from(
     bounds.extend(buckets.last().map(|b| b.end));
     let filter = (!workflows.is_empty()).then_some(workflows);
     let frames = store.metric_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of)?;
-    let assumptions = assumptions_of(workflows, &catalogue);
     let tables = buckets
         .iter()
         .zip(frames)
         .map(|(b, df)| {
-            let mut t = MetricTable::from_frame(Period::new(b.start, b.end)?, df)?;
-            t.assumptions = assumptions.clone();
+            let period = Period::new(b.start, b.end)?;
+            let mut t = MetricTable::from_frame(period, df)?;
+            t.assumptions = assumptions_of(workflows, &catalogue, period);
             Ok(t)
         })
         .collect::<Result<Vec<_>, ReportError>>()?;

@@ -31,6 +31,24 @@ wf_b AS (
     FROM catalogue
     WHERE :workflows = '' OR array_contains(split(:workflows, ','), workflow_id)
 ),
+terms_in AS (
+    SELECT t.*,
+           coalesce(t.effective_from, CAST('0001-01-01' AS TIMESTAMP_NTZ)) AS term_from,
+           coalesce(t.effective_to, CAST('9999-12-31' AS TIMESTAMP_NTZ)) AS term_to
+    FROM terms t
+    WHERE :workflows = '' OR array_contains(split(:workflows, ','), t.workflow_id)
+),
+period_terms AS (
+    SELECT p.period_start,
+           t.workflow_id,
+           bool_and(t.b IS NOT NULL) AND min(t.term_from) <= p.period_start AS every_b,
+           bool_and(t.hourly_cost IS NOT NULL) AND min(t.term_from) <= p.period_start AS every_cost,
+           element_at(transform(array_sort(collect_list(named_struct('t', t.term_from, 'x', t.b))), s -> s.x), -1)
+               AS b_at_end
+    FROM periods p
+    JOIN terms_in t ON t.term_from < p.period_end AND t.term_to > p.period_start
+    GROUP BY p.period_start, t.workflow_id
+),
 current_runs AS (
     SELECT r.*
     FROM runs_as_of r
@@ -56,18 +74,24 @@ period_runs AS (
            r.cycle_min,
            r.response_min,
            (r.terminal
-             AND wf.automated_since IS NOT NULL
-             AND r.anchor >= wf.automated_since
+             AND t.automated_since IS NOT NULL
+             AND r.anchor >= t.automated_since
              AND NOT by_hand(r.status, r.human_minutes)) AS reclaims,
-           counted_human_minutes(r.status, r.human_minutes, wf.b) AS human_counted,
-           wf.sla_response_minutes,
-           wf.sla_cycle_minutes
+           counted_human_minutes(r.status, r.human_minutes, t.b) AS human_counted,
+           t.term_from,
+           t.b,
+           t.hourly_cost,
+           t.sla_response_minutes,
+           t.sla_cycle_minutes
     FROM current_runs r
     LEFT JOIN period_days p
       ON to_date(r.anchor) = p.day
      AND r.anchor >= p.period_start
      AND r.anchor < p.period_end
-    LEFT JOIN wf_b wf ON wf.workflow_id = r.workflow_id
+    LEFT JOIN terms_in t
+      ON t.workflow_id = r.workflow_id
+     AND r.anchor >= t.term_from
+     AND r.anchor < t.term_to
 ),
 agg AS (
     SELECT period_start,
@@ -95,10 +119,33 @@ agg AS (
                AS sla_response_compliance,
            avg(CASE WHEN cycle_min IS NOT NULL AND sla_cycle_minutes IS NOT NULL
                     THEN CASE WHEN cycle_min <= sla_cycle_minutes THEN 1.0D ELSE 0.0D END END)
-               AS sla_cycle_compliance,
-           count(*) FILTER (WHERE reclaims) AS reclaiming_runs,
-           sum(CAST(human_counted AS DECIMAL(38, 6))) FILTER (WHERE reclaims) AS reclaiming_human_min
+               AS sla_cycle_compliance
     FROM period_runs
+    GROUP BY period_start, workflow_id
+),
+term_agg AS (
+    SELECT period_start,
+           workflow_id,
+           term_from,
+           count(*) AS runs,
+           max(b) AS b,
+           max(hourly_cost) AS hourly_cost,
+           sum(CAST(human_counted AS DECIMAL(38, 6))) AS human_min
+    FROM period_runs
+    WHERE reclaims
+    GROUP BY period_start, workflow_id, term_from
+),
+-- list_sum(list(x ORDER BY term_from)): the terms rows summed in their order of time.
+reclaim AS (
+    SELECT period_start,
+           workflow_id,
+           aggregate(transform(array_sort(collect_list(named_struct('t', term_from, 'x', runs * b))), s -> s.x),
+                     0D, (acc, x) -> acc + x)
+               - CAST(sum(human_min) AS DOUBLE) AS minutes,
+           aggregate(transform(array_sort(collect_list(named_struct('t', term_from,
+                         'x', (runs * b - CAST(human_min AS DOUBLE)) * hourly_cost))), s -> s.x),
+                     0D, (acc, x) -> acc + x) AS money_minutes
+    FROM term_agg
     GROUP BY period_start, workflow_id
 )
 SELECT p.period_start,
@@ -121,16 +168,15 @@ SELECT p.period_start,
        a.response_p90_min,
        a.sla_response_compliance,
        a.sla_cycle_compliance,
-       wf.b AS baseline_minutes_per_item,
-       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
-            THEN (coalesce(a.reclaiming_runs, 0) * wf.b
-                  - CAST(coalesce(a.reclaiming_human_min, 0) AS DOUBLE)) / 60.0D END AS reclaimed_hours,
-       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
-            THEN (coalesce(a.reclaiming_runs, 0) * wf.b
-                  - CAST(coalesce(a.reclaiming_human_min, 0) AS DOUBLE)) * wf.hourly_cost / 60.0D END
-           AS reclaimed_money,
+       pt.b_at_end AS baseline_minutes_per_item,
+       CASE WHEN pt.every_b AND wf.automated_since IS NOT NULL
+            THEN coalesce(rc.minutes, 0D) / 60.0D END AS reclaimed_hours,
+       CASE WHEN pt.every_b AND pt.every_cost AND wf.automated_since IS NOT NULL
+            THEN coalesce(rc.money_minutes, 0D) / 60.0D END AS reclaimed_money,
        wf.currency
 FROM periods p
 CROSS JOIN wf_b wf
+LEFT JOIN period_terms pt ON pt.period_start = p.period_start AND pt.workflow_id = wf.workflow_id
 LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id
+LEFT JOIN reclaim rc ON rc.period_start = p.period_start AND rc.workflow_id = wf.workflow_id
 ORDER BY p.period_start, wf.workflow_id

@@ -13,7 +13,8 @@
 -- A run's facts (anchor, cycle and response times, terminal, counted human
 -- minutes) are schema.sql's run_facts and counted_human_minutes: this query
 -- aggregates them. A run belongs to a period when its anchor lies in
--- [start, end). Every catalogued workflow gets a row in every period,
+-- [start, end), and is measured by the terms (B, hourly cost, SLAs) of the
+-- catalogue row in force at its anchor (schema.sql's terms_as_of). Every catalogued workflow gets a row in every period,
 -- also with no runs; rows are ordered by period, then workflow. The first
 -- column, period_start, is split off by the caller.
 -- Minutes are floating point, from microsecond timestamps.
@@ -38,12 +39,30 @@ wf AS (
     WHERE $4::VARCHAR IS NULL
        OR list_contains(string_split($4::VARCHAR, ','), w.workflow_id)
 ),
--- B, the baseline handle minutes per item (see baselines_as_of in schema.sql).
-baseline AS (
-    SELECT workflow_id, b FROM baselines_as_of($5::TIMESTAMP)
+-- Each workflow's terms over time with B, the baseline handle minutes per
+-- item (terms_as_of in schema.sql), each in force over [term_from, term_to):
+-- the bounds are never NULL, so that a run finds its terms by an equality
+-- and two comparisons (a hash join).
+terms AS (
+    SELECT t.*,
+           coalesce(t.effective_from, TIMESTAMP '0001-01-01') AS term_from,
+           coalesce(t.effective_to, TIMESTAMP '9999-12-31') AS term_to
+    FROM terms_as_of($5::TIMESTAMP) t
+    WHERE $4::VARCHAR IS NULL
+       OR list_contains(string_split($4::VARCHAR, ','), t.workflow_id)
 ),
-wf_b AS (
-    SELECT wf.*, bl.b FROM wf JOIN baseline bl USING (workflow_id)
+-- Per period and workflow, the terms in force at some moment of the period:
+-- whether every moment of it has terms with a B (with an hourly cost), and
+-- the B in force at its end.
+period_terms AS (
+    SELECT p.period_start,
+           t.workflow_id,
+           bool_and(t.b IS NOT NULL) AND min(t.term_from) <= p.period_start AS every_b,
+           bool_and(t.hourly_cost IS NOT NULL) AND min(t.term_from) <= p.period_start AS every_cost,
+           list(t.b ORDER BY t.term_from)[-1] AS b_at_end
+    FROM periods p
+    JOIN terms t ON t.term_from < p.period_end AND t.term_to > p.period_start
+    GROUP BY p.period_start, t.workflow_id
 ),
 -- The periods by the UTC days they touch, so that a run finds its period by an
 -- equality on its anchor's day (a hash join) and the exact bounds after it; a
@@ -69,12 +88,15 @@ period_runs AS (
            -- of both terms, as adding B and taking away B summed as a decimal would
            -- round B to six places.
            (r.terminal
-             AND wf.automated_since IS NOT NULL
-             AND r.anchor >= wf.automated_since
+             AND t.automated_since IS NOT NULL
+             AND r.anchor >= t.automated_since
              AND NOT by_hand(r.status, r.human_minutes)) AS reclaims,
-           counted_human_minutes(r.status, r.human_minutes, wf.b) AS human_counted,
-           wf.sla_response_minutes,
-           wf.sla_cycle_minutes
+           counted_human_minutes(r.status, r.human_minutes, t.b) AS human_counted,
+           t.term_from,
+           t.b,
+           t.hourly_cost,
+           t.sla_response_minutes,
+           t.sla_cycle_minutes
     -- Both joins are LEFT joins on purpose. Every run of the span finds its one
     -- period (the periods tile [$1, $2)), and a run of a workflow outside `wf`
     -- forms groups that the final select never reads; but as outer joins they
@@ -87,7 +109,10 @@ period_runs AS (
       ON date_trunc('day', r.anchor) = p.day
      AND r.anchor >= p.period_start
      AND r.anchor < p.period_end
-    LEFT JOIN wf_b wf ON wf.workflow_id = r.workflow_id
+    LEFT JOIN terms t
+      ON t.workflow_id = r.workflow_id
+     AND r.anchor >= t.term_from
+     AND r.anchor < t.term_to
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
       AND ($4::VARCHAR IS NULL
@@ -119,10 +144,36 @@ agg AS (
                AS sla_response_compliance,
            avg(CASE WHEN cycle_min IS NOT NULL AND sla_cycle_minutes IS NOT NULL
                     THEN CASE WHEN cycle_min <= sla_cycle_minutes THEN 1.0 ELSE 0.0 END END)
-               AS sla_cycle_compliance,
-           count(*) FILTER (WHERE reclaims) AS reclaiming_runs,
-           sum(human_counted::DECIMAL(38, 6)) FILTER (WHERE reclaims) AS reclaiming_human_min
+               AS sla_cycle_compliance
     FROM period_runs
+    GROUP BY period_start, workflow_id
+),
+-- The reclaiming runs by the terms they fall in: B and the hourly cost are
+-- the same within one terms row.
+term_agg AS (
+    SELECT period_start,
+           workflow_id,
+           term_from,
+           count(*) AS runs,
+           max(b) AS b,              -- the same on every run of a terms row
+           max(hourly_cost) AS hourly_cost,
+           sum(human_counted::DECIMAL(38, 6)) AS human_min
+    FROM period_runs
+    WHERE reclaims
+    GROUP BY period_start, workflow_id, term_from
+),
+-- Reclaimed minutes, Σ (B − counted human minutes), summed as Σ runs × B over
+-- the terms rows minus the exact Σ of human minutes; money the same with each
+-- terms row's minutes valued at its own hourly cost. The few terms rows are
+-- summed in their order of time (list_sum), so the same data gives the same bits.
+reclaim AS (
+    SELECT period_start,
+           workflow_id,
+           list_sum(list(runs * b ORDER BY term_from))
+               - sum(human_min)::DOUBLE AS minutes,
+           list_sum(list((runs * b - human_min::DOUBLE) * hourly_cost ORDER BY term_from))
+               AS money_minutes
+    FROM term_agg
     GROUP BY period_start, workflow_id
 )
 SELECT p.period_start,
@@ -146,18 +197,18 @@ SELECT p.period_start,
        a.response_p90_min,
        a.sla_response_compliance,
        a.sla_cycle_compliance,
-       wf.b AS baseline_minutes_per_item,
-       -- Reclaimed hours need a baseline and a go-live date; 0 when no run counts.
-       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
-            THEN reclaimed.minutes / 60.0::DOUBLE END AS reclaimed_hours,
-       CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL
-            THEN reclaimed.minutes * wf.hourly_cost / 60.0::DOUBLE END AS reclaimed_money,
+       -- B of the terms in force at the period's end.
+       pt.b_at_end AS baseline_minutes_per_item,
+       -- Reclaimed hours need a go-live date and a B in every terms row in
+       -- force in the period, money also an hourly cost; 0 when no run counts.
+       CASE WHEN pt.every_b AND wf.automated_since IS NOT NULL
+            THEN coalesce(rc.minutes, 0) / 60.0::DOUBLE END AS reclaimed_hours,
+       CASE WHEN pt.every_b AND pt.every_cost AND wf.automated_since IS NOT NULL
+            THEN coalesce(rc.money_minutes, 0) / 60.0::DOUBLE END AS reclaimed_money,
        wf.currency
 FROM periods p
-CROSS JOIN wf_b wf
-LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id,
-LATERAL (
-    SELECT coalesce(a.reclaiming_runs, 0) * wf.b
-           - coalesce(a.reclaiming_human_min, 0)::DOUBLE AS minutes
-) reclaimed
+CROSS JOIN wf
+LEFT JOIN period_terms pt ON pt.period_start = p.period_start AND pt.workflow_id = wf.workflow_id
+LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id
+LEFT JOIN reclaim rc ON rc.period_start = p.period_start AND rc.workflow_id = wf.workflow_id
 ORDER BY p.period_start, wf.workflow_id;

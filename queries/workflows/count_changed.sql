@@ -1,3 +1,3 @@
--- Counts the staged catalogue rows that change a workflow already recorded:
--- each becomes a new version (the batch's `replaced` count). Nothing is deleted.
-SELECT count(*) FROM stage_workflow_changes WHERE existed;
+-- Counts the workflows already recorded that the staged catalogue changes:
+-- each gets a new version (the batch's `replaced` count). Nothing is deleted.
+SELECT count(DISTINCT workflow_id) FROM stage_workflow_changes WHERE existed;

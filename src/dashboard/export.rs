@@ -510,6 +510,8 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
     r += 1;
     let heads = [
         "workflow_id",
+        "in force from",
+        "in force until",
         "baseline B (min/item)",
         "B from",
         "study observations",
@@ -520,29 +522,54 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
     ];
     ws.write_string_with_format(r, 0, "Baselines and assumptions per workflow", &bold)?;
     r += 1;
+    ws.write_string(
+        r,
+        0,
+        "One row per terms row of the catalogue: a run is valued by the row in force at its \
+         anchor (money = Σ (B − counted human minutes) / 60 × that row's hourly cost).",
+    )?;
+    r += 1;
     for (j, h) in heads.iter().enumerate() {
         ws.write_string_with_format(r, j as u16, *h, &bold)?;
     }
     r += 1;
     for e in &c.catalogue {
         let w = &e.workflow;
-        ws.write_string(r, 0, &w.workflow_id)?;
-        if let Some(b) = e.b {
-            ws.write_number(r, 1, b)?;
+        let current = [crate::model::Term {
+            effective_from: w.effective_from,
+            effective_to: None,
+            b: e.b,
+            b_source: e.b_source.clone(),
+            hourly_cost: w.hourly_cost,
+            currency: w.currency.clone(),
+            sla_response_minutes: w.sla_response_minutes,
+            sla_cycle_minutes: w.sla_cycle_minutes,
+        }];
+        let terms = if e.terms.is_empty() { &current[..] } else { &e.terms[..] };
+        for t in terms {
+            let at = |t: Option<chrono::NaiveDateTime>, open: &str| {
+                t.map(format_timestamp).unwrap_or_else(|| open.to_string())
+            };
+            ws.write_string(r, 0, &w.workflow_id)?;
+            ws.write_string(r, 1, at(t.effective_from, "the beginning"))?;
+            ws.write_string(r, 2, at(t.effective_to, "now"))?;
+            if let Some(b) = t.b {
+                ws.write_number(r, 3, b)?;
+            }
+            ws.write_string(r, 4, &t.b_source)?;
+            ws.write_number(r, 5, e.baseline_observations as f64)?;
+            if let Some(h) = t.hourly_cost {
+                ws.write_number(r, 6, h)?;
+            }
+            ws.write_string(r, 7, t.currency.as_deref().unwrap_or(""))?;
+            ws.write_string(
+                r,
+                8,
+                w.automated_since.map(format_timestamp).unwrap_or_default(),
+            )?;
+            ws.write_string(r, 9, format_timestamp(e.recorded_at))?;
+            r += 1;
         }
-        ws.write_string(r, 2, &e.b_source)?;
-        ws.write_number(r, 3, e.baseline_observations as f64)?;
-        if let Some(h) = w.hourly_cost {
-            ws.write_number(r, 4, h)?;
-        }
-        ws.write_string(r, 5, w.currency.as_deref().unwrap_or(""))?;
-        ws.write_string(
-            r,
-            6,
-            w.automated_since.map(format_timestamp).unwrap_or_default(),
-        )?;
-        ws.write_string(r, 7, format_timestamp(e.recorded_at))?;
-        r += 1;
     }
     wb.save_to_buffer()
 }

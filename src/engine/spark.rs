@@ -26,10 +26,11 @@ use spark_connect::{Expression, LiteralExpression, SparkSession};
 
 use super::{split_periods, Engine, EngineError, PeriodQuery, Result};
 use crate::lake::{self, Root};
-use crate::model::{CatalogueEntry, RunSample, Status, Workflow, WorkflowSummary};
+use crate::model::{CatalogueEntry, RunSample, Status, Term, Workflow, WorkflowSummary};
 
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.spark.sql");
 const CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.spark.sql");
+const TERMS: &str = include_str!("../../queries/workflows/terms.spark.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.spark.sql");
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.spark.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.spark.sql");
@@ -225,8 +226,10 @@ impl SparkEngine {
 
 impl Engine for SparkEngine {
     fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        let df = self.query(CATALOGUE, &[("as_of", opt_ts(as_of))])?;
-        catalogue_of(&df)
+        let args = [("as_of", opt_ts(as_of))];
+        let mut entries = catalogue_of(&self.query(CATALOGUE, &args)?)?;
+        crate::model::attach_terms(&mut entries, terms_of(&self.query(TERMS, &args)?)?);
+        Ok(entries)
     }
 
     fn run_span(&self) -> Result<Option<(NaiveDateTime, NaiveDateTime)>> {
@@ -471,7 +474,7 @@ impl Cells<'_> {
             .ok_or_else(|| EngineError::Shape(format!("{}: {name} is missing", self.what)))
     }
 
-    /// The workflow in columns 0 to 10 of row `i`.
+    /// The workflow in columns 0 to 11 of row `i`.
     fn workflow(&self, i: usize) -> Result<Workflow> {
         Ok(Workflow {
             workflow_id: self.need_text(0, i, "workflow_id")?,
@@ -485,6 +488,7 @@ impl Cells<'_> {
             sla_cycle_minutes: self.num(8, i)?,
             automated_since: self.at(9, i)?,
             baseline_minutes_per_item: self.num(10, i)?,
+            effective_from: self.at(11, i)?,
         })
     }
 }
@@ -494,16 +498,42 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the catalogue", 15)?;
+    let c = Cells::of(df, "the catalogue", 16)?;
     (0..df.height())
         .map(|i| {
             Ok(CatalogueEntry {
                 workflow: c.workflow(i)?,
-                recorded_at: c.need_at(11, i, "recorded_at")?,
-                b: c.num(12, i)?,
-                b_source: c.need_text(13, i, "b_source")?,
-                baseline_observations: c.count(14, i)?,
+                recorded_at: c.need_at(12, i, "recorded_at")?,
+                b: c.num(13, i)?,
+                b_source: c.need_text(14, i, "b_source")?,
+                baseline_observations: c.count(15, i)?,
+                terms: Vec::new(),
             })
+        })
+        .collect()
+}
+
+/// Every workflow's terms from terms.spark.sql's result.
+fn terms_of(df: &DataFrame) -> Result<Vec<(String, Term)>> {
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let c = Cells::of(df, "the terms", 9)?;
+    (0..df.height())
+        .map(|i| {
+            Ok((
+                c.need_text(0, i, "workflow_id")?,
+                Term {
+                    effective_from: c.at(1, i)?,
+                    effective_to: c.at(2, i)?,
+                    b: c.num(3, i)?,
+                    b_source: c.need_text(4, i, "b_source")?,
+                    hourly_cost: c.num(5, i)?,
+                    currency: c.text(6, i)?,
+                    sla_response_minutes: c.num(7, i)?,
+                    sla_cycle_minutes: c.num(8, i)?,
+                },
+            ))
         })
         .collect()
 }
@@ -513,14 +543,14 @@ fn summaries_of(df: &DataFrame) -> Result<Vec<WorkflowSummary>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the workflow list", 14)?;
+    let c = Cells::of(df, "the workflow list", 15)?;
     (0..df.height())
         .map(|i| {
             Ok(WorkflowSummary {
                 workflow: c.workflow(i)?,
-                runs: c.count(11, i)?,
-                baseline_observations: c.count(12, i)?,
-                recorded_at: c.need_at(13, i, "recorded_at")?,
+                runs: c.count(12, i)?,
+                baseline_observations: c.count(13, i)?,
+                recorded_at: c.need_at(14, i, "recorded_at")?,
             })
         })
         .collect()

@@ -140,8 +140,13 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
     let mut tally = Tally::default();
     let (warnings, rows, superseded) = match input.kind {
         Kind::Workflows => {
+            // One row per workflow and effective_from.
+            let mut rows = validate::CatalogueRows::default();
             let (w, d) = read_deduped(input, &mut tally, |rec| {
-                validate::workflow(rec).map(|w| (w.workflow_id.clone(), w))
+                rows.row(rec).map(|w| {
+                    let from = w.effective_from.map(|t| t.to_string()).unwrap_or_default();
+                    (format!("{}\u{1f}{from}", w.workflow_id), w)
+                })
             })?;
             (w, Rows::Workflows(d.rows), d.superseded)
         }

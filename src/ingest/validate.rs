@@ -171,6 +171,7 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
     let sla_cycle_minutes = c.minutes("sla_cycle_minutes", false);
     let automated_since = c.parsed("automated_since", false, parse_timestamp_or_date);
     let baseline_minutes_per_item = c.minutes("baseline_minutes_per_item", false);
+    let effective_from = c.parsed("effective_from", false, parse_timestamp_or_date);
     let value = match (workflow_id.clone(), name, owner, category) {
         (Some(workflow_id), Some(name), Some(owner), Some(category)) => Some(Workflow {
             workflow_id,
@@ -184,10 +185,68 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
             sla_cycle_minutes,
             automated_since,
             baseline_minutes_per_item,
+            effective_from,
         }),
         _ => None,
     };
     c.finish(value, workflow_id)
+}
+
+/// The first row of each workflow in one catalogue input, to hold its other
+/// rows to: a workflow's rows differ only in `effective_from` and the terms
+/// it dates (hourly_cost, the SLAs, baseline_minutes_per_item).
+#[derive(Default)]
+pub struct CatalogueRows {
+    first: std::collections::HashMap<String, (u64, Workflow)>,
+}
+
+impl CatalogueRows {
+    /// Validates one catalogue row, and rejects it when a column that is not
+    /// a term differs from the first row of the same workflow. The currency
+    /// is one of those: money of one workflow is never in two currencies
+    /// (a reporting currency converts at report time).
+    pub fn row(&mut self, rec: &RawRecord) -> Result<Workflow, Reject> {
+        let w = workflow(rec)?;
+        let Some((line, first)) = self.first.get(&w.workflow_id) else {
+            self.first.insert(w.workflow_id.clone(), (rec.line, w.clone()));
+            return Ok(w);
+        };
+        let ts = |t: &Option<NaiveDateTime>| t.map(|t| t.to_string());
+        let differs: Vec<(&str, bool)> = vec![
+            ("name", w.name != first.name),
+            ("owner", w.owner != first.owner),
+            ("team", w.team != first.team),
+            ("category", w.category != first.category),
+            ("currency", w.currency != first.currency),
+            (
+                "automated_since",
+                ts(&w.automated_since) != ts(&first.automated_since),
+            ),
+        ];
+        let problems: Vec<Problem> = differs
+            .into_iter()
+            .filter(|(_, d)| *d)
+            .map(|(field, _)| Problem {
+                field: Some(field.into()),
+                reason: format!(
+                    "differs from line {line}, the first row of workflow `{}`: a workflow's rows \
+                     may differ only in effective_from and the terms it dates (hourly_cost, \
+                     sla_response_minutes, sla_cycle_minutes, baseline_minutes_per_item)",
+                    w.workflow_id
+                ),
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(w)
+        } else {
+            Err(Reject {
+                line: rec.line,
+                key: Some(w.workflow_id),
+                raw: rec.raw.to_string(),
+                problems,
+            })
+        }
+    }
 }
 
 /// The columns of `rec` that are not run fields, as the JSON object of strings

@@ -14,7 +14,7 @@ use polars::prelude::{Column, DataFrame, DataType};
 use serde::Serialize;
 
 use super::{real_values, MetricsError};
-use crate::model::{serialize_opt_timestamp, RunSample, Status, Workflow};
+use crate::model::{serialize_opt_timestamp, RunSample, Status, Term, Workflow};
 
 /// The fields of a comparison row, in order.
 pub const FIELDS: [&str; 12] = [
@@ -108,6 +108,10 @@ pub struct Comparison {
     /// so summing them draw by draw gives replicates of a portfolio total.
     #[serde(skip)]
     pub reclaimed_hours_draws: Vec<f64>,
+    /// The same for reclaimed money, in the workflow's currency (empty
+    /// without an hourly cost).
+    #[serde(skip)]
+    pub reclaimed_money_draws: Vec<f64>,
 }
 
 /// What a comparison is asked for.
@@ -287,6 +291,10 @@ pub struct Baseline {
     pub b: Option<f64>,
     /// `override`, `study mean` or `none`.
     pub source: String,
+    /// The workflow's terms over time (each with its own B and hourly cost):
+    /// a run is valued by the terms in force at its anchor. Empty: `b` and
+    /// the workflow's hourly cost throughout.
+    pub terms: Vec<Term>,
 }
 
 /// Compares a workflow's before and after. `study` has the columns of
@@ -381,11 +389,14 @@ pub fn compare(
             after.human_unmeasured,
         ),
     ];
-    let (reclaimed_rows, reclaimed_hours_draws) = reclaimed_rows(
+    let dated = dated_terms(baseline_b, workflow.hourly_cost, from, spec.to)
+        .then(|| after_terms(&view, lo, hi, &baseline_b.terms));
+    let (reclaimed_rows, reclaimed_hours_draws, reclaimed_money_draws) = reclaimed_rows(
         workflow,
         &study_side.human,
         b,
         &after.human,
+        dated.as_deref(),
         spec,
         reclaimed,
     );
@@ -402,7 +413,65 @@ pub fn compare(
         resamples: spec.resamples,
         rows,
         reclaimed_hours_draws,
+        reclaimed_money_draws,
     })
+}
+
+/// Whether runs of `[from, to)` fall under terms that value them otherwise
+/// than the current B and hourly cost: then each run is valued by its own terms.
+fn dated_terms(
+    current: &Baseline,
+    hourly_cost: Option<f64>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> bool {
+    current.terms.iter().any(|t| {
+        t.overlaps(from, to)
+            && (t.b != current.b || t.b_source != current.source || t.hourly_cost != hourly_cost)
+    })
+}
+
+/// One terminal run of the after side valued by the terms at its anchor.
+#[derive(Debug, Clone, Copy)]
+struct Valued {
+    /// Counted human minutes: recorded, else the terms' B for a failed run
+    /// (done by hand), else 0.
+    human: f64,
+    /// The terms' B; `None` where it is the study mean (drawn with the study).
+    b_override: Option<f64>,
+    hourly_cost: Option<f64>,
+}
+
+/// The after side's terminal runs in `[lo, hi)` (microseconds), in canonical
+/// order, each valued by its terms; runs whose terms have no B are left out
+/// (the table's reclaimed hours are then null).
+fn after_terms(runs: &RunSample, lo: i64, hi: i64, terms: &[Term]) -> Vec<Valued> {
+    let at = |a: i64| {
+        terms.iter().find(|t| {
+            t.effective_from.is_none_or(|f| micros(f) <= a)
+                && t.effective_to.is_none_or(|e| a < micros(e))
+        })
+    };
+    let mut out = Vec::new();
+    for i in 0..runs.len() {
+        let a = runs.anchor_us[i];
+        if a < lo || a >= hi || super::rates::indicators(runs.status[i]).is_none() {
+            continue;
+        }
+        let Some(t) = at(a) else { continue };
+        let Some(b) = t.b else { continue };
+        let human = match runs.human_minutes[i] {
+            Some(h) => h,
+            None if runs.status[i] == Status::Failed => b,
+            None => 0.0,
+        };
+        out.push(Valued {
+            human,
+            b_override: (t.b_source != "study mean").then_some(b),
+            hourly_cost: t.hourly_cost,
+        });
+    }
+    out
 }
 
 /// Plain words for a clear decrease and a clear increase of a metric.
@@ -494,24 +563,43 @@ fn clear_or_not(lo: Option<f64>, hi: Option<f64>, (down, up): (&str, &str)) -> S
 
 /// Reclaimed hours and money of the after side: point values as in the metric
 /// table, Σ (B − human minutes) / 60, with an interval that resamples the after
-/// side's human minutes and, when B is the study mean, the study too.
+/// side's human minutes and, when B is the study mean, the study too. With
+/// `dated` (runs under terms that value them differently), each resampled run
+/// keeps its own B and hourly cost.
 fn reclaimed_rows(
     workflow: &Workflow,
     study_human: &[f64],
     b: Option<f64>,
     after_human: &[f64],
+    dated: Option<&[Valued]>,
     spec: CompareSpec,
     table: Reclaimed,
-) -> (Vec<CompareRow>, Vec<f64>) {
+) -> (Vec<CompareRow>, Vec<f64>, Vec<f64>) {
     let id = workflow.workflow_id.as_str();
-    let n = after_human.len();
-    let b_from_study = workflow.baseline_minutes_per_item.is_none();
+    let n = dated.map_or(after_human.len(), <[Valued]>::len);
+    let b_from_study = match dated {
+        Some(runs) => runs.iter().any(|r| r.b_override.is_none()),
+        None => workflow.baseline_minutes_per_item.is_none(),
+    };
     let before_n = if b_from_study { study_human.len() } else { 0 };
     // Σ (B − h) / 60 over the same runs as the table; the table's own sum is shown.
     let point = b.and(table.hours);
-    let mut draws = Vec::new();
-    let (lo, hi) = match b {
-        Some(b) if n > 0 => {
+    let (mut draws, mut money_draws) = (Vec::new(), Vec::new());
+    let (lo, hi, money_interval) = match (b, dated) {
+        (Some(_), Some(runs)) if n > 0 && table.hours.is_some() => {
+            let hours_of = |r: &Valued| (r.b_override, r.human, 1.0);
+            draws = dated_draws(spec, id, "reclaimed_hours", study_human, runs, hours_of);
+            let (lo, hi) = interval(draws.clone(), spec.level);
+            let money = if runs.iter().all(|r| r.hourly_cost.is_some()) {
+                let money_of = |r: &Valued| (r.b_override, r.human, r.hourly_cost.unwrap_or(0.0));
+                money_draws = dated_draws(spec, id, "reclaimed_money", study_human, runs, money_of);
+                interval(money_draws.clone(), spec.level)
+            } else {
+                (None, None)
+            };
+            (lo, hi, Some(money))
+        }
+        (Some(b), None) if n > 0 => {
             let mut rng = rng_for(spec.seed, id, "reclaimed_hours");
             let mut study = Resampler::new(study_human, Stat::Mean);
             let mut after = Resampler::new(after_human, Stat::Mean);
@@ -520,9 +608,10 @@ fn reclaimed_rows(
                 n as f64 * (bb - after.draw(rng)) / 60.0
             });
             draws.clone_from(&diffs);
-            interval(diffs, spec.level)
+            let (lo, hi) = interval(diffs, spec.level);
+            (lo, hi, None)
         }
-        _ => (None, None),
+        _ => (None, None, None),
     };
     let verdict = if point.is_none() {
         "no baseline: add a time study or baseline_minutes_per_item".to_string()
@@ -547,16 +636,125 @@ fn reclaimed_rows(
         ci_high: hi,
         verdict: verdict.clone(),
     };
-    let money = workflow.hourly_cost.map(|cost| CompareRow {
-        metric: "reclaimed_money",
-        unit: workflow.currency.clone().unwrap_or_default(),
-        after: table.money,
-        change: table.money,
-        ci_low: lo.map(|l| l * cost),
-        ci_high: hi.map(|h| h * cost),
-        ..hours.clone()
+    let money = workflow.hourly_cost.map(|cost| {
+        // One hourly cost throughout: the money interval is the hours' at that cost.
+        let (ci_low, ci_high) = money_interval.unwrap_or((lo.map(|l| l * cost), hi.map(|h| h * cost)));
+        if money_interval.is_none() && !draws.is_empty() {
+            money_draws = draws.iter().map(|d| d * cost).collect();
+        }
+        CompareRow {
+            metric: "reclaimed_money",
+            unit: workflow.currency.clone().unwrap_or_default(),
+            after: table.money,
+            change: table.money,
+            ci_low,
+            ci_high,
+            ..hours.clone()
+        }
     });
-    (std::iter::once(hours).chain(money).collect(), draws)
+    (std::iter::once(hours).chain(money).collect(), draws, money_draws)
+}
+
+/// Bootstrap replicates of Σ (B − h) × k / 60 over the after side's runs,
+/// each run with its own B (its terms' override, else the study mean drawn
+/// with the study) and weight k (1 for hours, the hourly cost for money):
+/// a replicate is n × (B* · mean*(s) + mean*(c)) / 60, with s = k where B is
+/// the study mean (else 0) and c = (override · k − h · k), the means over one
+/// resample of the runs ([`PairResampler`]).
+fn dated_draws(
+    spec: CompareSpec,
+    id: &str,
+    metric: &str,
+    study_human: &[f64],
+    runs: &[Valued],
+    of: impl Fn(&Valued) -> (Option<f64>, f64, f64),
+) -> Vec<f64> {
+    let (s, c): (Vec<f64>, Vec<f64>) = runs
+        .iter()
+        .map(|r| {
+            let (b, h, k) = of(r);
+            match b {
+                Some(b) => (0.0, (b - h) * k),
+                None => (k, -h * k),
+            }
+        })
+        .unzip();
+    let n = runs.len() as f64;
+    let mut rng = rng_for(spec.seed, id, metric);
+    let mut study = Resampler::new(study_human, Stat::Mean);
+    let uses_study = s.iter().any(|&x| x != 0.0);
+    let mut pairs = PairResampler::new(&s, &c);
+    bootstrap(&mut rng, spec.resamples, |rng| {
+        let bb = if uses_study { study.draw(rng) } else { 0.0 };
+        let (ms, mc) = pairs.draw(rng);
+        n * (bb * ms + mc) / 60.0
+    })
+}
+
+/// Draws the means of one resample of pairs `(s_i, c_i)` drawn together: up
+/// to [`LARGE_N`] pairs by `n` uniform draws, past it from the bivariate
+/// normal law of the two means (the sample's means and covariance / n), as
+/// [`Resampler`] does for one mean.
+enum PairResampler<'a> {
+    Exact(&'a [f64], &'a [f64]),
+    Normal {
+        means: (f64, f64),
+        /// The Cholesky factor of the covariance of the two means.
+        l11: f64,
+        l21: f64,
+        l22: f64,
+    },
+}
+
+impl<'a> PairResampler<'a> {
+    fn new(s: &'a [f64], c: &'a [f64]) -> PairResampler<'a> {
+        let n = s.len();
+        if n <= LARGE_N {
+            return PairResampler::Exact(s, c);
+        }
+        let (ms, mc) = (mean(s), mean(c));
+        let nf = n as f64;
+        let (mut vss, mut vcc, mut vsc) = (0.0, 0.0, 0.0);
+        for (x, y) in s.iter().zip(c) {
+            vss += (x - ms) * (x - ms);
+            vcc += (y - mc) * (y - mc);
+            vsc += (x - ms) * (y - mc);
+        }
+        let (vss, vcc, vsc) = (vss / nf / nf, vcc / nf / nf, vsc / nf / nf);
+        let l11 = vss.sqrt();
+        let l21 = if l11 > 0.0 { vsc / l11 } else { 0.0 };
+        let l22 = (vcc - l21 * l21).max(0.0).sqrt();
+        PairResampler::Normal {
+            means: (ms, mc),
+            l11,
+            l21,
+            l22,
+        }
+    }
+
+    fn draw(&mut self, rng: &mut SplitMix) -> (f64, f64) {
+        match self {
+            PairResampler::Exact(s, c) => {
+                let n = s.len();
+                let (mut a, mut b) = (0.0, 0.0);
+                for _ in 0..n {
+                    let i = rng.below(n);
+                    a += s[i];
+                    b += c[i];
+                }
+                (a / n as f64, b / n as f64)
+            }
+            PairResampler::Normal {
+                means,
+                l11,
+                l21,
+                l22,
+            } => {
+                let (z1, z2) = (rng.normal(), rng.normal());
+                (means.0 + *l11 * z1, means.1 + *l21 * z1 + *l22 * z2)
+            }
+        }
+    }
 }
 
 fn mean(xs: &[f64]) -> f64 {

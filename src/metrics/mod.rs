@@ -167,6 +167,9 @@ pub struct Assumption {
     /// When the catalogue version used was recorded.
     #[serde(serialize_with = "serialize_timestamp")]
     pub catalogue_version: NaiveDateTime,
+    /// The catalogue's terms rows in force at some moment of the period, in
+    /// order: each run is valued by the one in force at its anchor.
+    pub terms: Vec<crate::model::Term>,
 }
 
 /// The JSON body of `report metrics` and `GET /api/v1/metrics`.

@@ -90,6 +90,7 @@ mod tests {
                 verdict: String::new(),
             }],
             reclaimed_hours_draws: Vec::new(),
+            reclaimed_money_draws: Vec::new(),
         }
     }
 

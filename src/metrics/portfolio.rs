@@ -140,29 +140,31 @@ pub fn rollup(
             )
         })
         .collect();
+    // A total of the table's figures (`value_of`) with the comparisons'
+    // replicates of the same figure (`draws_of`) summed draw by draw.
     let total = |members: &[(&MetricRow, Option<&Comparison>)],
                  unit: String,
-                 scale: &dyn Fn(&MetricRow) -> Option<f64>| {
+                 value_of: &dyn Fn(&MetricRow) -> Option<f64>,
+                 draws_of: &dyn Fn(&Comparison) -> &[f64]| {
         let value = members
             .iter()
-            .filter_map(|(r, _)| r.reclaimed_hours.zip(scale(r)).map(|(h, k)| h * k))
+            .filter_map(|(r, _)| value_of(r))
             .fold(0.0, |a, b| a + b);
         let resamples = members
             .iter()
-            .filter_map(|(_, c)| c.map(|c| c.reclaimed_hours_draws.len()))
+            .filter_map(|(_, c)| c.map(|c| draws_of(c).len()))
             .max()
             .unwrap_or(0);
         let mut draws = vec![0.0; resamples];
         for (r, c) in members {
-            let k = scale(r).unwrap_or(0.0);
-            match c.map(|c| &c.reclaimed_hours_draws) {
+            match c.map(draws_of) {
                 Some(d) if d.len() == resamples => {
-                    draws.iter_mut().zip(d).for_each(|(a, x)| *a += x * k)
+                    draws.iter_mut().zip(d).for_each(|(a, x)| *a += x)
                 }
                 // A workflow without replicates (no runs) adds its point value to every draw.
                 _ => draws
                     .iter_mut()
-                    .for_each(|a| *a += r.reclaimed_hours.unwrap_or(0.0) * k),
+                    .for_each(|a| *a += value_of(r).unwrap_or(0.0)),
             }
         }
         let (ci_low, ci_high) = interval(draws.clone(), level);
@@ -183,7 +185,12 @@ pub fn rollup(
                 .sum(),
         }
     };
-    headline.push(total(&counted, "hours".into(), &|_| Some(1.0)));
+    headline.push(total(
+        &counted,
+        "hours".into(),
+        &|r| r.reclaimed_hours,
+        &|c| &c.reclaimed_hours_draws,
+    ));
     let mut currencies: Vec<String> = counted
         .iter()
         .filter_map(|(r, _)| r.currency.clone())
@@ -198,8 +205,13 @@ pub fn rollup(
                 r.currency.as_deref() == Some(cur.as_str()) && r.reclaimed_money.is_some()
             })
             .collect();
-        let rate = |r: &MetricRow| find(&r.workflow_id).and_then(|w| w.hourly_cost);
-        headline.push(total(&members, cur, &rate));
+        // The table's money: each run valued at the hourly cost in force at its anchor.
+        headline.push(total(
+            &members,
+            cur,
+            &|r| r.reclaimed_money,
+            &|c| &c.reclaimed_money_draws,
+        ));
     }
     let without_baseline = rows
         .iter()

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 pub use crate::engine::{Version, Versions};
 pub use crate::model::{CatalogueEntry, WorkflowSummary};
-use crate::model::{Kind, Reject, Rows, RunSample, Workflow};
+use crate::model::{Kind, Reject, Rows, RunSample, Term, Workflow};
 pub use frame::query_frame;
 pub use incremental::Incremental;
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
@@ -62,6 +62,7 @@ const PULL_PUT: &str = include_str!("../../queries/pull/put.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
 const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
+const WORKFLOWS_TERMS: &str = include_str!("../../queries/workflows/terms.sql");
 const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/delete_staged.sql");
 const BASELINES_INSERT_STAGED: &str = include_str!("../../queries/baselines/insert_staged.sql");
 const REJECTS_LIST: &str = include_str!("../../queries/rejects/list.sql");
@@ -584,15 +585,34 @@ impl Store {
     /// The catalogue as of a moment (`None`: now) with each workflow's B; no
     /// run counts, so it is cheap enough to call for every report.
     pub fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
-        query_rows(&self.reader()?, WORKFLOWS_CATALOGUE, params![as_of], |r| {
+        let conn = self.reader()?;
+        let mut entries: Vec<CatalogueEntry> = query_rows(&conn, WORKFLOWS_CATALOGUE, params![as_of], |r| {
             Ok(CatalogueEntry {
                 workflow: workflow_of(r)?,
-                recorded_at: r.get(11)?,
-                b: r.get(12)?,
-                b_source: r.get(13)?,
-                baseline_observations: r.get(14)?,
+                recorded_at: r.get(12)?,
+                b: r.get(13)?,
+                b_source: r.get(14)?,
+                baseline_observations: r.get(15)?,
+                terms: Vec::new(),
             })
-        })
+        })?;
+        let terms = query_rows(&conn, WORKFLOWS_TERMS, params![as_of], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Term {
+                    effective_from: r.get(1)?,
+                    effective_to: r.get(2)?,
+                    b: r.get(3)?,
+                    b_source: r.get(4)?,
+                    hourly_cost: r.get(5)?,
+                    currency: r.get(6)?,
+                    sla_response_minutes: r.get(7)?,
+                    sla_cycle_minutes: r.get(8)?,
+                },
+            ))
+        })?;
+        crate::model::attach_terms(&mut entries, terms);
+        Ok(entries)
     }
 
     /// The catalogue as of a moment (`None`: now), with evidence counts.
@@ -600,9 +620,9 @@ impl Store {
         query_rows(&self.reader()?, WORKFLOWS_LIST, params![as_of], |r| {
             Ok(WorkflowSummary {
                 workflow: workflow_of(r)?,
-                runs: r.get(11)?,
-                baseline_observations: r.get(12)?,
-                recorded_at: r.get(13)?,
+                runs: r.get(12)?,
+                baseline_observations: r.get(13)?,
+                recorded_at: r.get(14)?,
             })
         })
     }
@@ -765,7 +785,7 @@ fn first_row<T>(
     })
 }
 
-/// The catalogued workflow in a row's first eleven columns, in the order
+/// The catalogued workflow in a row's first twelve columns, in the order
 /// `queries/workflows/catalogue.sql` and `list.sql` give them.
 fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
     Ok(Workflow {
@@ -780,6 +800,7 @@ fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
         sla_cycle_minutes: r.get(8)?,
         automated_since: r.get(9)?,
         baseline_minutes_per_item: r.get(10)?,
+        effective_from: r.get(11)?,
     })
 }
 
@@ -913,7 +934,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     w.sla_response_minutes,
                     w.sla_cycle_minutes,
                     w.automated_since,
-                    w.baseline_minutes_per_item
+                    w.baseline_minutes_per_item,
+                    w.effective_from
                 ])
             })?;
             Merge::Versioned(WORKFLOWS_COUNT_CHANGED, WORKFLOWS_INSERT_STAGED)

@@ -219,3 +219,178 @@ fn a_month_is_the_same_in_metrics_and_a_utc_trend_and_local_in_another_zone() {
     assert_eq!(month("UTC"), [2, 0]);
     assert_eq!(month("Europe/Madrid"), [1, 1]);
 }
+
+/// Two workflows whose later terms start on 1 March 2026: wf-a's hourly cost
+/// 60 → 90 EUR and cycle SLA 60 → 5 minutes, wf-b's B 20 → 40 minutes.
+const DATED: &str = "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item,sla_cycle_minutes,effective_from\n\
+    wf-a,Invoices,Ana,invoicing,60,EUR,2026-01-01,30,60,\n\
+    wf-a,Invoices,Ana,invoicing,90,EUR,2026-01-01,30,5,2026-03-01\n\
+    wf-b,Intake,Bo,intake,50,USD,2026-01-01,20,,\n\
+    wf-b,Intake,Bo,intake,50,USD,2026-01-01,40,,2026-03-01\n";
+
+/// The same catalogue before anyone dated a change: the first terms throughout.
+const UNDATED: &str = "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item,sla_cycle_minutes\n\
+    wf-a,Invoices,Ana,invoicing,60,EUR,2026-01-01,30,60\n\
+    wf-b,Intake,Bo,intake,50,USD,2026-01-01,20,\n";
+
+/// Each 10 minutes long: wf-a's reclaim 20, 20 (February) and 30, 30 minutes
+/// (March); wf-b's 5 human minutes each, so 20 − 5 in February and 40 − 5 in March.
+const DATED_RUNS: &str = "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+    t,1,wf-a,2026-02-02T10:00:00Z,2026-02-02T10:10:00Z,succeeded,10\n\
+    t,2,wf-a,2026-02-03T10:00:00Z,2026-02-03T10:10:00Z,succeeded,10\n\
+    t,3,wf-a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,succeeded,0\n\
+    t,4,wf-a,2026-03-03T10:00:00Z,2026-03-03T10:10:00Z,succeeded,\n\
+    t,5,wf-b,2026-02-02T10:00:00Z,2026-02-02T10:10:00Z,succeeded,5\n\
+    t,6,wf-b,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,succeeded,5\n";
+
+/// Money for each run uses the terms in force at its anchor (valid time),
+/// and `--as-of` still answers "as recorded then" (recorded time).
+#[test]
+fn each_run_is_valued_by_the_terms_in_force_at_its_anchor() {
+    let store = Store::open_in_memory().unwrap();
+    put(&store, Kind::Workflows, UNDATED);
+    put(&store, Kind::Runs, DATED_RUNS);
+    let recorded_undated = store.batches(10).unwrap()[0].received_at;
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let r = put(&store, Kind::Workflows, DATED);
+    assert_eq!((r.rejected, r.written, r.replaced), (0, 4, 2), "{r:?}");
+    // The same file again records nothing.
+    let again = put(&store, Kind::Workflows, DATED);
+    assert_eq!((again.written, again.replaced), (0, 0), "{again:?}");
+
+    let quarter = Period::parse("2026-01-01", "2026-04-01").unwrap();
+    let a = row(&store, quarter, "wf-a");
+    // 20 + 20 + 30 + 30 minutes; 40 at 60 EUR/h and 60 at 90 EUR/h.
+    assert_eq!(a.reclaimed_hours, Some(100.0 / 60.0));
+    assert_eq!(a.reclaimed_money, Some(130.0));
+    // February's runs met the 60-minute SLA, March's missed the 5-minute one.
+    assert_eq!(a.sla_cycle_compliance, Some(0.5));
+    assert_eq!(a.baseline_minutes_per_item, Some(30.0));
+    let b = row(&store, quarter, "wf-b");
+    // (20 − 5) + (40 − 5) minutes at 50 USD/h; B shown is the one in force at the period's end.
+    assert_eq!(b.reclaimed_hours, Some(50.0 / 60.0));
+    assert!((b.reclaimed_money.unwrap() - 50.0 / 60.0 * 50.0).abs() < 1e-12);
+    assert_eq!(b.baseline_minutes_per_item, Some(40.0));
+    let february = Period::parse("2026-02-01", "2026-03-01").unwrap();
+    assert_eq!(row(&store, february, "wf-a").reclaimed_money, Some(40.0));
+    assert_eq!(
+        row(&store, february, "wf-b").baseline_minutes_per_item,
+        Some(20.0)
+    );
+
+    // The assumptions name the terms rows in force in the period.
+    let table = yardstick::report::metric_table(&store, quarter, &[]).unwrap();
+    let json = table.to_json().unwrap();
+    let terms = &json["assumptions"][0]["terms"];
+    assert_eq!(terms.as_array().unwrap().len(), 2, "{terms}");
+    assert_eq!(terms[0]["hourly_cost"], 60.0);
+    assert_eq!(terms[0]["effective_to"], "2026-03-01T00:00:00Z");
+    assert_eq!(terms[1]["effective_from"], "2026-03-01T00:00:00Z");
+    assert_eq!(terms[1]["hourly_cost"], 90.0);
+    let feb = yardstick::report::metric_table(&store, february, &[]).unwrap();
+    assert_eq!(feb.assumptions[0].terms.len(), 1);
+
+    // As recorded before the dated catalogue: the first terms for every run.
+    let then =
+        yardstick::report::metric_table_as_of(&store, quarter, &[], Some(recorded_undated))
+            .unwrap()
+            .rows()
+            .unwrap();
+    assert_eq!(then[0].reclaimed_money, Some(100.0));
+    assert_eq!(then[1].reclaimed_hours, Some(30.0 / 60.0));
+
+    // Compare repeats the table's money, and its interval resamples runs
+    // with their own rates: per run 20, 20, 45, 45 EUR, so a resample of
+    // four lies in [80, 180].
+    let req = yardstick::report::CompareRequest {
+        workflows: vec!["wf-a".into()],
+        from: Some("2026-01-01".into()),
+        to: Some("2026-04-01".into()),
+        ..Default::default()
+    };
+    let c = yardstick::report::compare(&store, &req).unwrap();
+    let money = c[0]
+        .rows
+        .iter()
+        .find(|r| r.metric == "reclaimed_money")
+        .unwrap();
+    assert_eq!((money.after, money.unit.as_str()), (Some(130.0), "EUR"));
+    let (lo, hi) = (money.ci_low.unwrap(), money.ci_high.unwrap());
+    assert!((80.0..130.0).contains(&lo) && hi > 130.0 && hi <= 180.0, "{lo} {hi}");
+
+    // The leadership headline sums the table's money per currency.
+    let (_, p) =
+        yardstick::report::portfolio(&store, Some("2026-01-01"), Some("2026-04-01"), None)
+            .unwrap();
+    let eur = p.headline.iter().find(|h| h.unit == "EUR").unwrap();
+    assert_eq!(eur.value, 130.0);
+    assert!(eur.ci_low.unwrap() >= 80.0 && eur.ci_high.unwrap() <= 180.0);
+
+    // A file gives each workflow it names whole: wf-a alone, undated, is one
+    // terms row again (a new version); wf-b keeps its two.
+    let r = put(
+        &store,
+        Kind::Workflows,
+        "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item,sla_cycle_minutes\n\
+         wf-a,Invoices,Ana,invoicing,72,EUR,2026-01-01,30,60\n",
+    );
+    assert_eq!((r.written, r.replaced), (1, 1), "{r:?}");
+    assert_eq!(row(&store, quarter, "wf-a").reclaimed_money, Some(120.0));
+    assert_eq!(row(&store, quarter, "wf-b").reclaimed_hours, Some(50.0 / 60.0));
+}
+
+/// A workflow's rows may differ only in effective_from and the terms it
+/// dates: another name or currency on a later row is rejected, naming the
+/// first row; a second row with the same effective_from supersedes the first.
+#[test]
+fn a_workflows_rows_differ_only_in_their_terms() {
+    let store = Store::open_in_memory().unwrap();
+    let r = put(
+        &store,
+        Kind::Workflows,
+        "workflow_id,name,owner,category,hourly_cost,currency,effective_from\n\
+         wf,Intake,Ops,intake,60,EUR,\n\
+         wf,Intake,Ops,intake,70,USD,2026-03-01\n\
+         wf,Intake v2,Ops,intake,70,EUR,2026-04-01\n\
+         wf,Intake,Ops,intake,75,EUR,2026-05-01\n\
+         wf,Intake,Ops,intake,80,EUR,2026-05-01\n\
+         wf,Intake,Ops,intake,80,EUR,someday\n",
+    );
+    assert_eq!((r.rejected, r.superseded_in_input, r.written), (3, 1, 2), "{r:?}");
+    let problems: Vec<(u64, String, String)> = r
+        .rejects
+        .iter()
+        .map(|l| (l.line, l.field.clone().unwrap_or_default(), l.reason.clone()))
+        .collect();
+    assert_eq!(problems[0].0, 3);
+    assert_eq!(problems[0].1, "currency");
+    assert!(problems[0].2.starts_with("differs from line 2, the first row of workflow `wf`"), "{problems:?}");
+    assert_eq!((problems[1].0, problems[1].1.as_str()), (4, "name"));
+    assert_eq!((problems[2].0, problems[2].1.as_str()), (7, "effective_from"));
+    let terms = &store.catalogue(None).unwrap()[0].terms;
+    let costs: Vec<Option<f64>> = terms.iter().map(|t| t.hourly_cost).collect();
+    assert_eq!(costs, [Some(60.0), Some(80.0)]);
+}
+
+/// A workflow whose rows are all dated has no terms before the first: a
+/// period that begins earlier has no reclaimed figures (null, not a sum
+/// that leaves its first runs out); one inside the dated span has them.
+#[test]
+fn a_period_before_the_first_dated_terms_is_not_measurable() {
+    let store = Store::open_in_memory().unwrap();
+    put(
+        &store,
+        Kind::Workflows,
+        "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item,effective_from\n\
+         wf,Intake,Ops,intake,60,EUR,2026-01-01,30,2026-02-15\n",
+    );
+    put(&store, Kind::Runs, DATED_RUNS.replace("wf-a", "wf").lines().filter(|l| !l.contains("wf-b")).collect::<Vec<_>>().join("\n").as_str());
+    let quarter = Period::parse("2026-01-01", "2026-04-01").unwrap();
+    let q = row(&store, quarter, "wf");
+    assert_eq!(q.runs, 4);
+    assert_eq!((q.reclaimed_hours, q.reclaimed_money), (None, None));
+    let march = Period::parse("2026-03-01", "2026-04-01").unwrap();
+    let m = row(&store, march, "wf");
+    assert_eq!(m.reclaimed_hours, Some(1.0));
+    assert_eq!(m.reclaimed_money, Some(60.0));
+}

@@ -335,6 +335,17 @@ fn golden(url: &str) {
     let before_second = store.batches(10).unwrap()[0].received_at;
     std::thread::sleep(std::time::Duration::from_millis(20));
     ingest_file(&store, Kind::Runs, "golden/runs_batch2.ndjson");
+    // A later catalogue version dates new terms in mid-January (wf-a's hourly
+    // cost and cycle SLA, wf-b's B), so both engines value each run by the
+    // terms at its anchor, and as of `before_second` by the old ones.
+    let dated = "workflow_id,name,owner,team,category,hourly_cost,currency,sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item,effective_from\n\
+                 wf-a,Lead intake,Ana Lopez,Sales Ops,intake,60,EUR,10,60,2026-01-01,,\n\
+                 wf-a,Lead intake,Ana Lopez,Sales Ops,intake,80,EUR,10,30,2026-01-01,,2026-01-15T12:00:00Z\n\
+                 wf-b,Invoice matching,Ben Okafor,Finance,invoicing,50,USD,,120,2026-01-10T00:00:00Z,12,\n\
+                 wf-b,Invoice matching,Ben Okafor,Finance,invoicing,50,USD,,120,2026-01-10T00:00:00Z,20,2026-01-15\n";
+    let r = crate::ingest_text(&store, Kind::Workflows, ingest::Format::Csv, "dated", dated, Options::default())
+        .unwrap();
+    assert_eq!((r.written, r.replaced), (4, 2), "{r:?}");
     let lake = tempfile::tempdir().unwrap();
     publish(&store, lake.path());
     let spark = SparkEngine::connect(url, lake.path()).unwrap();

@@ -1,0 +1,6 @@
+-- The Spark SQL variant of terms.sql: every workflow's terms over time as of
+-- :as_of ('' for now; engine/as_of.spark.sql comes first), with their B.
+SELECT workflow_id, effective_from, effective_to, b, b_source,
+       hourly_cost, currency, sla_response_minutes, sla_cycle_minutes
+FROM terms
+ORDER BY workflow_id, effective_from ASC NULLS FIRST
