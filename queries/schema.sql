@@ -287,7 +287,19 @@ CREATE TABLE IF NOT EXISTS pull_state (
 -- transaction, so they are empty whenever no batch is being written.
 -- (They were TEMP tables once; DuckDB lost appended rows of a batch of a row
 -- group or more in a TEMP table of a reopened file, so they are ordinary now.)
+-- Exchange rates into reporting currencies: from `date` on, one unit of
+-- `currency` is `rate` units of `to`, until a later date of the same pair. A
+-- later batch with the same (date, currency, to) replaces the rate.
+CREATE TABLE IF NOT EXISTS fx_rates (
+    date      DATE    NOT NULL,
+    currency  VARCHAR NOT NULL,
+    "to"      VARCHAR NOT NULL,
+    rate      DOUBLE  NOT NULL,
+    batch_id  BIGINT  NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
+CREATE TABLE IF NOT EXISTS stage_fx AS SELECT * EXCLUDE (batch_id) FROM fx_rates LIMIT 0;
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;

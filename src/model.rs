@@ -23,6 +23,9 @@ pub enum Kind {
     /// The platform workflow map: which catalogued workflow each automation
     /// platform's workflow feeds (a versioned ledger like the catalogue).
     Maps,
+    /// Exchange rates into a reporting currency: one unit of `currency` is
+    /// `rate` units of `to`, from `date`.
+    Fx,
 }
 
 impl Kind {
@@ -33,6 +36,7 @@ impl Kind {
             Kind::Baselines => "baselines",
             Kind::Steps => "steps",
             Kind::Maps => "maps",
+            Kind::Fx => "fx",
         }
     }
 
@@ -87,6 +91,7 @@ impl Kind {
                 "resource",
             ],
             Kind::Maps => &["platform", "platform_workflow", "workflow_id"],
+            Kind::Fx => &["date", "currency", "rate", "to"],
         }
     }
 
@@ -99,6 +104,7 @@ impl Kind {
             Kind::Baselines => &["study", "workflow_id", "observed_at", "handle_minutes"],
             Kind::Steps => &["source", "run_id", "step", "started_at", "finished_at"],
             Kind::Maps => &["platform", "platform_workflow", "workflow_id"],
+            Kind::Fx => &["date", "currency", "rate"],
         }
     }
 }
@@ -112,8 +118,9 @@ impl FromStr for Kind {
             "baselines" => Ok(Kind::Baselines),
             "steps" => Ok(Kind::Steps),
             "maps" => Ok(Kind::Maps),
+            "fx" => Ok(Kind::Fx),
             other => Err(format!(
-                "unknown input kind `{other}`: expected workflows, runs, baselines, steps, maps or eventlog"
+                "unknown input kind `{other}`: expected workflows, runs, baselines, steps, maps, fx or eventlog"
             )),
         }
     }
@@ -293,6 +300,17 @@ pub enum Rows {
     Baselines(Vec<BaselineObservation>),
     Steps(Vec<Step>),
     Maps(Vec<PlatformMapping>),
+    Fx(Vec<FxRate>),
+}
+
+/// One exchange rate: from `date` on, one unit of `currency` is `rate` units
+/// of `to` (the reporting currency), until a later date of the same pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FxRate {
+    pub date: chrono::NaiveDate,
+    pub currency: String,
+    pub to: String,
+    pub rate: f64,
 }
 
 impl Rows {
@@ -303,6 +321,7 @@ impl Rows {
             Rows::Baselines(v) => v.len(),
             Rows::Steps(v) => v.len(),
             Rows::Maps(v) => v.len(),
+            Rows::Fx(v) => v.len(),
         }
     }
 

@@ -190,6 +190,41 @@ fn table_with_assumptions(
     Ok(table)
 }
 
+/// Adds the money of `table` in the reporting currency `currency` (ISO 4217):
+/// each run converted at the latest exchange rate (`ingest fx`) dated on or
+/// before its anchor's date, as recorded at `as_of`.
+pub fn in_currency(
+    store: &dyn Engine,
+    table: &mut MetricTable,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+    currency: &str,
+) -> Result<(), ReportError> {
+    let currency = check_currency(currency)?;
+    let filter = (!workflows.is_empty()).then_some(workflows);
+    let groups = store.reporting_money(
+        &[table.period.from, table.period.to],
+        filter,
+        as_of,
+        &currency,
+    )?;
+    let rows = table.rows()?;
+    table.reporting = Some(crate::metrics::fx::convert(&currency, &rows, &groups)?);
+    Ok(())
+}
+
+/// A reporting currency as asked for: an ISO 4217 code.
+fn check_currency(c: &str) -> Result<String, ReportError> {
+    let c = c.trim();
+    if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(c.to_string())
+    } else {
+        Err(ReportError::BadRequest(format!(
+            "currency: `{c}` is not an ISO 4217 code such as EUR or USD"
+        )))
+    }
+}
+
 /// What the rows of `workflows` (empty: all) assume, from the catalogue.
 fn assumptions_of(
     workflows: &[String],
@@ -763,6 +798,37 @@ pub fn portfolio(
     })?;
     let (portfolio, _) = portfolio_of(store, period, as_of)?;
     Ok((period, portfolio))
+}
+
+/// [`portfolio`], and with a reporting `currency` its headline money in
+/// that currency beside it.
+pub fn portfolio_with(
+    store: &dyn Engine,
+    from: Option<&str>,
+    to: Option<&str>,
+    as_of: Option<chrono::NaiveDateTime>,
+    currency: Option<&str>,
+) -> Result<
+    (
+        Period,
+        crate::metrics::portfolio::Portfolio,
+        Option<crate::metrics::portfolio::ReportingHeadline>,
+    ),
+    ReportError,
+> {
+    let Some(currency) = currency else {
+        let (period, p) = portfolio(store, from, to, as_of)?;
+        return Ok((period, p, None));
+    };
+    let currency = check_currency(currency)?;
+    let period = resolve_period(store, from, to)?.ok_or_else(|| {
+        ReportError::BadRequest("no runs are stored yet: give from and to".into())
+    })?;
+    let (portfolio, rows, comparisons) = portfolio_in(store, period, &[], as_of)?;
+    let groups = store.reporting_money(&[period.from, period.to], None, as_of, &currency)?;
+    let reporting = crate::metrics::fx::convert(&currency, &rows, &groups)?;
+    let headline = crate::metrics::portfolio::reporting_headline(reporting, &comparisons, 0.95);
+    Ok((period, portfolio, Some(headline)))
 }
 
 /// The roll-up of one period and the metric rows it was made from.

@@ -3,3 +3,4 @@ DELETE FROM stage_workflows;
 DELETE FROM stage_baselines;
 DELETE FROM stage_steps;
 DELETE FROM stage_platform_map;
+DELETE FROM stage_fx;

@@ -3,4 +3,5 @@
 SELECT (SELECT count(*) FROM stage_workflows),
        (SELECT count(*) FROM stage_baselines),
        (SELECT count(*) FROM stage_steps),
-       (SELECT count(*) FROM stage_platform_map);
+       (SELECT count(*) FROM stage_platform_map),
+       (SELECT count(*) FROM stage_fx);

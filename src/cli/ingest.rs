@@ -57,6 +57,10 @@ pub struct IngestArgs {
     /// offset (an IANA name such as Europe/Berlin; default UTC).
     #[arg(long, value_parser = |s: &str| crate::metrics::trend::parse_tz(s).map_err(|e| e.to_string()))]
     pub tz: Option<chrono_tz::Tz>,
+    /// fx (CSV): the currency the rates are into, for a file without a `to`
+    /// column (ISO 4217, such as EUR).
+    #[arg(long)]
+    pub to: Option<String>,
 }
 
 /// How an event log (`ingest eventlog`) becomes runs; ignored for other kinds.
@@ -145,6 +149,9 @@ pub enum KindArg {
     /// The platform workflow map: CSV `platform,platform_workflow,workflow_id`
     /// (or without `platform`, given by --platform).
     Maps,
+    /// Exchange rates into a reporting currency: date, currency, rate, to
+    /// (one unit of currency is rate units of to, from date on).
+    Fx,
 }
 
 impl KindArg {
@@ -155,6 +162,7 @@ impl KindArg {
             KindArg::Baselines => Some(Kind::Baselines),
             KindArg::Steps => Some(Kind::Steps),
             KindArg::Maps => Some(Kind::Maps),
+            KindArg::Fx => Some(Kind::Fx),
             KindArg::Eventlog => None,
         }
     }
@@ -211,6 +219,23 @@ fn read(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), Cl
     }
     if let Some(p) = &args.platform {
         return read_platform(store, args, p);
+    }
+    match (&args.to, args.kind) {
+        (Some(to), KindArg::Fx) => {
+            let bytes = read_bytes(&args.file)?;
+            let opts = Options {
+                strict: args.strict,
+            };
+            let report = ingest::ingest_fx_to(store, &bytes, &args.file, to, opts)
+                .map_err(|e| ingest_error(&args.file, e))?;
+            return Ok((report, args.file.clone()));
+        }
+        (Some(_), _) => {
+            return Err(CliError::Usage(
+                "--to names the currency of a rate file: `ingest fx FILE --to EUR`".into(),
+            ))
+        }
+        (None, _) => {}
     }
     let parquet = matches!(args.format, Some(FormatArg::Parquet))
         || (args.format.is_none() && args.file.to_ascii_lowercase().ends_with(".parquet"));
@@ -339,17 +364,22 @@ fn read_map(
     let p: crate::ingest::platform::Platform = platform
         .parse()
         .map_err(|e| CliError::Usage(format!("--platform: {e}")))?;
-    let bytes = if path == "-" {
+    let bytes = read_bytes(path)?;
+    ingest::ingest_map(store, &bytes, path, p, Options { strict })
+        .map_err(|e| ingest_error(path, e))
+}
+
+/// A whole file, or standard input for `-`.
+fn read_bytes(path: &str) -> Result<Vec<u8>, CliError> {
+    if path == "-" {
         let mut b = Vec::new();
         io::stdin()
             .read_to_end(&mut b)
             .map_err(|e| cannot_read("stdin", e))?;
-        b
+        Ok(b)
     } else {
-        std::fs::read(path).map_err(|e| cannot_read(path, e))?
-    };
-    ingest::ingest_map(store, &bytes, path, p, Options { strict })
-        .map_err(|e| ingest_error(path, e))
+        std::fs::read(path).map_err(|e| cannot_read(path, e))
+    }
 }
 
 /// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.

@@ -27,6 +27,10 @@ pub enum ReportCommand {
         /// Only these workflows (repeat, or separate with commas).
         #[arg(long = "workflow")]
         workflows: Vec<String>,
+        /// Also value the money in this reporting currency (ISO 4217), each
+        /// run at the latest rate of `ingest fx` dated on or before its anchor.
+        #[arg(long, env = "YARDSTICK_CURRENCY")]
+        currency: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
@@ -52,7 +56,14 @@ pub enum ReportCommand {
     /// Headline figures against the previous period of equal length, with intervals.
     Summary(PeriodArgs),
     /// The portfolio: totals by team, category and owner, and the headline with intervals.
-    Portfolio(PeriodArgs),
+    Portfolio {
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Also the headline money in this reporting currency (ISO 4217), each
+        /// run at the latest rate of `ingest fx` dated on or before its anchor.
+        #[arg(long, env = "YARDSTICK_CURRENCY")]
+        currency: Option<String>,
+    },
     /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
     Alerts {
         /// The moment to look back from; by default the end of the last run's day.
@@ -173,6 +184,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Metrics {
             period,
             workflows,
+            currency,
             format,
         } => {
             let store = global.open_engine()?;
@@ -182,7 +194,11 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 "no runs are stored yet, so there is no default period: give --from and --to",
             )?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let table = report::metric_table_as_of(store, span, &wf, period.as_of()?)?;
+            let as_of = period.as_of()?;
+            let mut table = report::metric_table_as_of(store, span, &wf, as_of)?;
+            if let Some(c) = &currency {
+                report::in_currency(store, &mut table, &wf, as_of, c)?;
+            }
             match format {
                 OutFormat::Json => print_json(&table.to_json()?),
                 OutFormat::Csv => print_csv(&table.to_csv()?),
@@ -244,15 +260,20 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             let store = global.open_engine()?;
             print_json(&report::alerts(store.as_ref(), at.as_deref(), &tz)?)
         }
-        ReportCommand::Portfolio(period) => {
+        ReportCommand::Portfolio { period, currency } => {
             let store = global.open_engine()?;
-            let (span, p) = report::portfolio(
+            let (from, to) = (period.span.from.as_deref(), period.span.to.as_deref());
+            let (span, p, reporting) = report::portfolio_with(
                 store.as_ref(),
-                period.span.from.as_deref(),
-                period.span.to.as_deref(),
+                from,
+                to,
                 period.as_of()?,
+                currency.as_deref(),
             )?;
             let mut body = serde_json::to_value(p)?;
+            if let Some(r) = reporting {
+                body["reporting_headline"] = serde_json::to_value(r)?;
+            }
             body["from"] = format_timestamp(span.from).into();
             body["to"] = format_timestamp(span.to).into();
             print_json(&body)

@@ -545,7 +545,11 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
             sla_response_minutes: w.sla_response_minutes,
             sla_cycle_minutes: w.sla_cycle_minutes,
         }];
-        let terms = if e.terms.is_empty() { &current[..] } else { &e.terms[..] };
+        let terms = if e.terms.is_empty() {
+            &current[..]
+        } else {
+            &e.terms[..]
+        };
         for t in terms {
             let at = |t: Option<chrono::NaiveDateTime>, open: &str| {
                 t.map(format_timestamp).unwrap_or_else(|| open.to_string())

@@ -99,6 +99,19 @@ pub trait Engine: Send + Sync {
         workflows: &[String],
     ) -> Result<DataFrame>;
 
+    /// Reclaimed money in the reporting currency `currency`, per period of
+    /// `[bounds[i], bounds[i+1])`, workflow and exchange rate used
+    /// (`queries/metrics/reporting_money.sql`): columns period_start,
+    /// workflow_id, currency, rate_date, rate (null: no rate), runs, money
+    /// (in `currency` of the row, before conversion).
+    fn reporting_money(
+        &self,
+        bounds: &[NaiveDateTime],
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+        currency: &str,
+    ) -> Result<DataFrame>;
+
     /// The kept per-workflow parts of answers, with the versions of the data
     /// now, where this engine keeps them (see [`parts`]).
     fn parts(&self) -> Option<Parts<'_>> {
@@ -180,6 +193,20 @@ macro_rules! __engine_delegate {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             Ok($via(self).metric_frames(bounds, leak_horizon_days, workflows, as_of)?)
+        }
+    };
+    (@one $via:path, reporting_money) => {
+        #[allow(clippy::needless_question_mark)]
+        fn reporting_money(
+            &self,
+            bounds: &[::chrono::NaiveDateTime],
+            workflows: ::std::option::Option<&[::std::string::String]>,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+            currency: &str,
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).reporting_money(bounds, workflows, as_of, currency)?)
         }
     };
     (@one $via:path, compare_evidence) => {

@@ -294,6 +294,21 @@ impl Engine for SparkEngine {
         Ok((study, samples_of(&runs, workflow_ids.len())?))
     }
 
+    /// The lake carries no exchange rates yet (lake::TABLES): a reporting
+    /// currency is the DuckDB file's, and asking Spark for one says so.
+    fn reporting_money(
+        &self,
+        _bounds: &[NaiveDateTime],
+        _workflows: Option<&[String]>,
+        _as_of: Option<NaiveDateTime>,
+        currency: &str,
+    ) -> Result<DataFrame> {
+        Err(EngineError::Failed(format!(
+            "a reporting currency ({currency}) is computed on the DuckDB file: the lake does not \
+             carry exchange rates yet; run the report without --engine spark"
+        )))
+    }
+
     fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
         let df = self.query(WORKFLOWS_LIST, &[("as_of", opt_ts(as_of))])?;
         summaries_of(&df)

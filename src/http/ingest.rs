@@ -38,6 +38,8 @@ pub(super) struct IngestQuery {
     platform_workflow: Option<String>,
     /// runs with platform=: the IANA time zone of timestamps without an offset.
     tz: Option<String>,
+    /// fx (CSV): the currency the rates are into, for a body without a `to` column.
+    to: Option<String>,
 }
 
 /// A server that reports from a lake takes no ingest: the lake is written
@@ -84,6 +86,11 @@ pub(super) async fn maps(st: State<AppState>, q: Params, h: HeaderMap, body: Bod
     post(st, Kind::Maps, q, h, body).await
 }
 
+/// `POST /api/v1/ingest/fx`: exchange rates into reporting currencies.
+pub(super) async fn fx(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
+    post(st, Kind::Fx, q, h, body).await
+}
+
 /// `POST /api/v1/ingest/workflows`: the catalogue.
 pub(super) async fn workflows(st: State<AppState>, q: Params, h: HeaderMap, body: Body) -> Answer {
     post(st, Kind::Workflows, q, h, body).await
@@ -115,6 +122,27 @@ async fn post(
     let body = body.map_err(|e| body_error(&st, e))?;
     if let Some(p) = q.platform.clone() {
         return post_platform(&st, kind, &p, q, &headers, body).await;
+    }
+    if let Some(to) = q.to.clone() {
+        if kind != Kind::Fx {
+            return Err(ApiError::bad_request(
+                "to= names the currency of a rate file: POST /api/v1/ingest/fx?to=EUR",
+            ));
+        }
+        let origin = q.name.unwrap_or_else(|| "http".to_string());
+        let (store, bytes, strict) = (st.store.clone(), body.clone(), q.strict);
+        let work = blocking(move || {
+            match ingest::ingest_fx_to(&store, &bytes, &origin, &to, Options { strict }) {
+                Ok(report) => Ok(Ingested::batch(report)),
+                Err(IngestError::Unreadable(e)) => Ok(Ingested {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    report: ingest::Report::unreadable_from(Kind::Fx, Format::Csv, &origin, &e),
+                    unreadable: Some(e.0),
+                }),
+                Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+            }
+        });
+        return once_per_key(&st, &headers, "/api/v1/ingest/fx?to", &body, work).await;
     }
     let ct = headers
         .get(header::CONTENT_TYPE)

@@ -156,6 +156,8 @@ fn routes() -> Routes {
         // The catalogue is the admin's: it sets hourly costs, SLAs and go-live.
         .post("/api/v1/ingest/workflows", Admin, ingest::workflows)
         .post("/api/v1/ingest/maps", Admin, ingest::maps)
+        // Exchange rates value money in a reporting currency: the admin's too.
+        .post("/api/v1/ingest/fx", Admin, ingest::fx)
         .post("/api/v1/ingest/{kind}", Admin, ingest::named)
         .get("/api/v1/rejects", Admin, stored::rejects)
         .get("/api/v1/batches", Admin, stored::batches)

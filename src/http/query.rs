@@ -70,6 +70,8 @@ pub(super) struct ReportQuery {
     pub seed: Option<u64>,
     #[serde(deserialize_with = "resamples")]
     pub resamples: Option<usize>,
+    /// A reporting currency (ISO 4217) for the money.
+    pub currency: Option<String>,
     /// The route and its raw query: the key of the route's kept answer.
     #[serde(skip)]
     pub key: String,

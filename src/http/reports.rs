@@ -21,7 +21,8 @@ pub(super) struct Metrics;
 
 impl ReportRoute for Metrics {
     const NAME: &'static str = "metrics";
-    const KEYS: &'static [&'static str] = &["from", "to", "workflow", "format", "as_of"];
+    const KEYS: &'static [&'static str] =
+        &["from", "to", "workflow", "format", "as_of", "currency"];
 }
 
 pub(super) async fn metrics(
@@ -36,7 +37,10 @@ pub(super) async fn metrics(
                 ApiError::bad_request("no runs are stored yet: give from and to explicitly")
             })?;
         let as_of = report::parse_as_of(q.as_of.as_deref())?;
-        let table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
+        let mut table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
+        if let Some(c) = &q.currency {
+            report::in_currency(store, &mut table, &q.workflows, as_of, c)?;
+        }
         metric_answer(&table, csv)
     })
     .await
@@ -156,18 +160,33 @@ pub(super) struct PeriodQuery {
     as_of: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PortfolioQuery {
+    from: Option<String>,
+    to: Option<String>,
+    as_of: Option<String>,
+    /// A reporting currency (ISO 4217) for the headline money.
+    currency: Option<String>,
+}
+
 /// `GET /api/v1/portfolio`: every automation's return over a period.
 pub(super) async fn portfolio(
     State(st): State<AppState>,
     current: MustBeCurrent,
     RawQuery(raw): RawQuery,
-    Fixed(q): Fixed<PeriodQuery>,
+    Fixed(q): Fixed<PortfolioQuery>,
 ) -> Result<Response, ApiError> {
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let key = format!("portfolio?{}", raw.as_deref().unwrap_or(""));
     kept(&st, key, current, move |store| {
-        let (period, p) = report::portfolio(store, q.from.as_deref(), q.to.as_deref(), as_of)?;
+        let (from, to) = (q.from.as_deref(), q.to.as_deref());
+        let (period, p, reporting) =
+            report::portfolio_with(store, from, to, as_of, q.currency.as_deref())?;
         let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
+        if let Some(r) = reporting {
+            body["reporting_headline"] = serde_json::to_value(r).map_err(ApiError::internal)?;
+        }
         body["from"] = crate::model::format_timestamp(period.from).into();
         body["to"] = crate::model::format_timestamp(period.to).into();
         answers::json(&body)

@@ -178,6 +178,13 @@ pub fn prepare(input: &Input<'_>, known: &HashSet<String>) -> Result<Prepared, R
             })?;
             (w, Rows::Maps(d.rows), d.superseded)
         }
+        Kind::Fx => {
+            let (w, d) = read_deduped(input, &mut tally, |rec| {
+                validate::fx(rec)
+                    .map(|f| (format!("{}\u{1f}{}\u{1f}{}", f.date, f.currency, f.to), f))
+            })?;
+            (w, Rows::Fx(d.rows), d.superseded)
+        }
         Kind::Steps => {
             // `known` holds the stored runs as `source\u{1f}run_id`.
             let (w, d) = read_deduped(input, &mut tally, |rec| {
@@ -306,7 +313,7 @@ pub fn ingest_from(
             bytes: &bytes,
         };
         let known = match kind {
-            Kind::Workflows => HashSet::new(),
+            Kind::Workflows | Kind::Fx => HashSet::new(),
             Kind::Steps => store.run_keys()?,
             _ => store.workflow_ids()?,
         };
@@ -542,6 +549,74 @@ fn store_prepared(
         rejects_truncated: truncated,
         error: None,
     })
+}
+
+/// A CSV text with `column` added, `value` on every row, unless its header
+/// has that column already (then the text as it is): how `--platform` fills a
+/// map written without a platform, and `--to` a rate file without `to`.
+pub fn csv_with_column(
+    text: &str,
+    name: &str,
+    column: &str,
+    value: &str,
+) -> Result<String, ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = rd
+        .headers()
+        .map_err(|e| ReadError(format!("{name}: line 1: {e}")))?
+        .clone();
+    if headers
+        .iter()
+        .any(|x| x.trim().eq_ignore_ascii_case(column))
+    {
+        return Ok(text.to_string());
+    }
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let row = |w: &mut csv::Writer<Vec<u8>>, first: &str, rest: &csv::StringRecord| {
+        w.write_record(std::iter::once(first).chain(rest.iter()))
+            .map_err(|e| ReadError(format!("{name}: {e}")))
+    };
+    row(&mut w, column, &headers)?;
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| {
+            ReadError(format!(
+                "{name}: line {}: {e}",
+                e.position().map_or(0, |p| p.line())
+            ))
+        })?;
+        row(&mut w, value, &rec)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ReadError(format!("{name}: {e}")))?;
+    Ok(String::from_utf8(bytes).expect("written from text"))
+}
+
+/// Stores a rate file (`fx`) whose rates are into `to` where a row names
+/// none (`csv_with_column`): `ingest fx FILE --to CODE` and
+/// `POST /api/v1/ingest/fx?to=CODE`.
+pub fn ingest_fx_to(
+    store: &Store,
+    bytes: &[u8],
+    origin: &str,
+    to: &str,
+    opts: Options,
+) -> Result<Report, IngestError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ReadError(format!("{origin}: not UTF-8 (byte {})", e.valid_up_to())))?;
+    let csv = csv_with_column(text, origin, "to", to)?;
+    let input = Input {
+        kind: Kind::Fx,
+        format: Format::Csv,
+        origin,
+        bytes: csv.as_bytes(),
+    };
+    ingest(store, &input, opts)
 }
 
 /// Stores a workflow map of `platform` (`map_csv`: a map without a

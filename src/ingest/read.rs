@@ -665,6 +665,7 @@ fn kind_singular(kind: Kind) -> &'static str {
         Kind::Baselines => "baseline observation",
         Kind::Steps => "step",
         Kind::Maps => "workflow map line",
+        Kind::Fx => "exchange rate",
     }
 }
 

@@ -96,6 +96,22 @@ impl<'a> Checker<'a> {
         self.parsed(field, required, parse_timestamp)
     }
 
+    /// An ISO 4217 code (three capital letters).
+    fn currency(&mut self, field: &str, required: bool) -> Option<String> {
+        let v = if required {
+            self.text(field)
+        } else {
+            self.opt_text(field)
+        }?;
+        if v.len() != 3 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
+            self.fail(
+                field,
+                format!("`{v}` is not an ISO 4217 code such as EUR or USD"),
+            );
+        }
+        Some(v)
+    }
+
     fn minutes(&mut self, field: &str, required: bool) -> Option<f64> {
         self.parsed(field, required, parse_non_negative)
     }
@@ -155,15 +171,7 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
         }
     }
     let hourly_cost = c.minutes("hourly_cost", false);
-    let currency = c.opt_text("currency");
-    if let Some(cur) = &currency {
-        if cur.len() != 3 || !cur.bytes().all(|b| b.is_ascii_uppercase()) {
-            c.fail(
-                "currency",
-                format!("`{cur}` is not an ISO 4217 code such as EUR or USD"),
-            );
-        }
-    }
+    let currency = c.currency("currency", false);
     if hourly_cost.is_some() && currency.is_none() && rec.get("hourly_cost").is_some() {
         c.fail("currency", "hourly_cost is given without a currency");
     }
@@ -208,7 +216,8 @@ impl CatalogueRows {
     pub fn row(&mut self, rec: &RawRecord) -> Result<Workflow, Reject> {
         let w = workflow(rec)?;
         let Some((line, first)) = self.first.get(&w.workflow_id) else {
-            self.first.insert(w.workflow_id.clone(), (rec.line, w.clone()));
+            self.first
+                .insert(w.workflow_id.clone(), (rec.line, w.clone()));
             return Ok(w);
         };
         let ts = |t: &Option<NaiveDateTime>| t.map(|t| t.to_string());
@@ -398,6 +407,48 @@ pub fn baseline(rec: &RawRecord, known: &HashSet<String>) -> Result<BaselineObse
         _ => None,
     };
     c.finish(value, workflow_id)
+}
+
+/// Validates one exchange rate: a date, two ISO 4217 codes and a positive
+/// rate (1 for a currency into itself).
+pub fn fx(rec: &RawRecord) -> Result<crate::model::FxRate, Reject> {
+    let mut c = Checker::new(rec);
+    let date = c.parsed("date", true, |s| {
+        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)"))
+    });
+    let currency = c.currency("currency", true);
+    let to = match rec.get("to") {
+        Some(_) => c.currency("to", true),
+        None => {
+            if rec.broken.is_none() {
+                c.fail(
+                    "to",
+                    "missing: the currency the rate is into (a `to` column, or --to CODE / to= when ingesting)",
+                );
+            }
+            None
+        }
+    };
+    let rate = c.parsed("rate", true, |s| match s.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("`{s}` is not a positive number")),
+    });
+    if let (Some(cur), Some(to), Some(rate)) = (&currency, &to, rate) {
+        if cur == to && rate != 1.0 {
+            c.fail("rate", format!("one {cur} is 1 {to}, not {rate}"));
+        }
+    }
+    let value = match (date, currency.clone(), to, rate) {
+        (Some(date), Some(currency), Some(to), Some(rate)) => Some(crate::model::FxRate {
+            date,
+            currency,
+            to,
+            rate,
+        }),
+        _ => None,
+    };
+    c.finish(value, currency)
 }
 
 /// Validates one step of a stored run; `seq` is set when the batch is sorted.

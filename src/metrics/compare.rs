@@ -638,7 +638,8 @@ fn reclaimed_rows(
     };
     let money = workflow.hourly_cost.map(|cost| {
         // One hourly cost throughout: the money interval is the hours' at that cost.
-        let (ci_low, ci_high) = money_interval.unwrap_or((lo.map(|l| l * cost), hi.map(|h| h * cost)));
+        let (ci_low, ci_high) =
+            money_interval.unwrap_or((lo.map(|l| l * cost), hi.map(|h| h * cost)));
         if money_interval.is_none() && !draws.is_empty() {
             money_draws = draws.iter().map(|d| d * cost).collect();
         }
@@ -652,7 +653,11 @@ fn reclaimed_rows(
             ..hours.clone()
         }
     });
-    (std::iter::once(hours).chain(money).collect(), draws, money_draws)
+    (
+        std::iter::once(hours).chain(money).collect(),
+        draws,
+        money_draws,
+    )
 }
 
 /// Bootstrap replicates of Σ (B − h) × k / 60 over the after side's runs,

@@ -9,6 +9,7 @@
 
 pub mod backlog;
 pub mod compare;
+pub mod fx;
 pub mod pooled;
 pub mod portfolio;
 pub mod rates;
@@ -16,7 +17,7 @@ pub mod steps;
 pub mod trend;
 
 use chrono::{Duration, NaiveDateTime};
-use polars::prelude::{CsvWriter, DataFrame, DataType, SerWriter};
+use polars::prelude::{Column, CsvWriter, DataFrame, DataType, SerWriter};
 use serde::Serialize;
 
 use crate::model::{format_timestamp, parse_timestamp_or_date, serialize_timestamp};
@@ -147,6 +148,8 @@ pub struct MetricTable {
     frame: DataFrame,
     /// The assumptions each row rests on, named in the JSON beside the rows.
     pub assumptions: Vec<Assumption>,
+    /// The money in a reporting currency, when one was asked for.
+    pub reporting: Option<fx::Reporting>,
 }
 
 /// What one workflow's figures assume: where B came from, the cost, the
@@ -181,6 +184,8 @@ pub struct MetricTableJson<'a> {
     pub to: NaiveDateTime,
     pub rows: &'a [MetricRow],
     pub assumptions: &'a [Assumption],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reporting: Option<&'a fx::Reporting>,
 }
 
 /// A column of an engine's frame as optional floats, whatever its numeric
@@ -229,6 +234,7 @@ impl MetricTable {
             period,
             frame: DataFrame::new(df.height(), columns)?,
             assumptions: Vec::new(),
+            reporting: None,
         })
     }
 
@@ -327,15 +333,35 @@ impl MetricTable {
             to: self.period.to,
             rows: &rows,
             assumptions: &self.assumptions,
+            reporting: self.reporting.as_ref(),
         };
         Ok(serde_json::to_value(&body).expect("metric rows always serialise"))
     }
 
     /// The CSV body: a header with the field names, one row per workflow,
-    /// empty cells where a value is undefined.
+    /// empty cells where a value is undefined; with a reporting currency, two
+    /// more columns, `reporting_currency` and `reclaimed_money_reporting`.
     pub fn to_csv(&self) -> Result<Vec<u8>, MetricsError> {
         let mut out = Vec::new();
         let mut df = self.frame.clone();
+        if let Some(r) = &self.reporting {
+            let n = df.height();
+            let by: std::collections::HashMap<&str, Option<f64>> = r
+                .rows
+                .iter()
+                .map(|x| (x.workflow_id.as_str(), x.reclaimed_money))
+                .collect();
+            let ids = text_column(&df, "workflow_id")?;
+            let money: Vec<Option<f64>> = ids
+                .iter()
+                .map(|id| id.as_deref().and_then(|i| by.get(i).copied().flatten()))
+                .collect();
+            df.with_column(Column::new(
+                "reporting_currency".into(),
+                vec![r.currency.as_str(); n],
+            ))?;
+            df.with_column(Column::new("reclaimed_money_reporting".into(), money))?;
+        }
         CsvWriter::new(&mut out)
             .include_header(true)
             .finish(&mut df)?;

@@ -206,12 +206,9 @@ pub fn rollup(
             })
             .collect();
         // The table's money: each run valued at the hourly cost in force at its anchor.
-        headline.push(total(
-            &members,
-            cur,
-            &|r| r.reclaimed_money,
-            &|c| &c.reclaimed_money_draws,
-        ));
+        headline.push(total(&members, cur, &|r| r.reclaimed_money, &|c| {
+            &c.reclaimed_money_draws
+        }));
     }
     let without_baseline = rows
         .iter()
@@ -222,6 +219,63 @@ pub fn rollup(
         headline,
         groups,
         without_baseline,
+    }
+}
+
+/// The headline's money in one reporting currency: the table's money of
+/// every workflow converted run by run (`fx::convert`), with an interval
+/// that converts each workflow's bootstrap replicates of its money at its
+/// period's effective rate (converted ÷ own-currency money).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportingHeadline {
+    pub currency: String,
+    /// Null when some money had no rate (`reporting.total_missing` says why).
+    pub value: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The conversion behind it: per workflow, the rates used, what was not converted.
+    pub reporting: super::fx::Reporting,
+}
+
+/// The reporting-currency headline of `reporting` (one period's conversion)
+/// with the replicates of `comparisons`.
+pub fn reporting_headline(
+    reporting: super::fx::Reporting,
+    comparisons: &[Comparison],
+    level: f64,
+) -> ReportingHeadline {
+    let resamples = comparisons
+        .iter()
+        .map(|c| c.reclaimed_money_draws.len())
+        .max()
+        .unwrap_or(0);
+    let mut draws = vec![0.0; resamples];
+    for r in &reporting.rows {
+        let Some(converted) = r.reclaimed_money else {
+            continue;
+        };
+        let factor = r.rate.unwrap_or(0.0);
+        match comparisons
+            .iter()
+            .find(|c| c.workflow_id == r.workflow_id)
+            .map(|c| &c.reclaimed_money_draws)
+        {
+            Some(d) if d.len() == resamples => {
+                draws.iter_mut().zip(d).for_each(|(a, x)| *a += x * factor)
+            }
+            _ => draws.iter_mut().for_each(|a| *a += converted),
+        }
+    }
+    let (ci_low, ci_high) = match reporting.total {
+        Some(_) => interval(draws, level),
+        None => (None, None),
+    };
+    ReportingHeadline {
+        currency: reporting.currency.clone(),
+        value: reporting.total,
+        ci_low,
+        ci_high,
+        reporting,
     }
 }
 

@@ -62,9 +62,12 @@ const PULL_PUT: &str = include_str!("../../queries/pull/put.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
 const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
+const REPORTING_MONEY: &str = include_str!("../../queries/metrics/reporting_money.sql");
 const WORKFLOWS_TERMS: &str = include_str!("../../queries/workflows/terms.sql");
 const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/delete_staged.sql");
 const BASELINES_INSERT_STAGED: &str = include_str!("../../queries/baselines/insert_staged.sql");
+const FX_DELETE_STAGED: &str = include_str!("../../queries/fx/delete_staged.sql");
+const FX_INSERT_STAGED: &str = include_str!("../../queries/fx/insert_staged.sql");
 const REJECTS_LIST: &str = include_str!("../../queries/rejects/list.sql");
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.sql");
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.sql");
@@ -586,16 +589,17 @@ impl Store {
     /// run counts, so it is cheap enough to call for every report.
     pub fn catalogue(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<CatalogueEntry>> {
         let conn = self.reader()?;
-        let mut entries: Vec<CatalogueEntry> = query_rows(&conn, WORKFLOWS_CATALOGUE, params![as_of], |r| {
-            Ok(CatalogueEntry {
-                workflow: workflow_of(r)?,
-                recorded_at: r.get(12)?,
-                b: r.get(13)?,
-                b_source: r.get(14)?,
-                baseline_observations: r.get(15)?,
-                terms: Vec::new(),
-            })
-        })?;
+        let mut entries: Vec<CatalogueEntry> =
+            query_rows(&conn, WORKFLOWS_CATALOGUE, params![as_of], |r| {
+                Ok(CatalogueEntry {
+                    workflow: workflow_of(r)?,
+                    recorded_at: r.get(12)?,
+                    b: r.get(13)?,
+                    b_source: r.get(14)?,
+                    baseline_observations: r.get(15)?,
+                    terms: Vec::new(),
+                })
+            })?;
         let terms = query_rows(&conn, WORKFLOWS_TERMS, params![as_of], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -625,6 +629,27 @@ impl Store {
                 recorded_at: r.get(14)?,
             })
         })
+    }
+
+    /// Reclaimed money in a reporting currency by period, workflow and rate
+    /// (`queries/metrics/reporting_money.sql`); see `Engine::reporting_money`.
+    pub fn reporting_money(
+        &self,
+        bounds: &[NaiveDateTime],
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+        currency: &str,
+    ) -> Result<DataFrame> {
+        let Some(b) = crate::engine::bounds(bounds)? else {
+            return Ok(DataFrame::empty());
+        };
+        let only: Option<String> = workflows.map(|w| w.join(","));
+        let conn = self.reader()?;
+        frame::query_frame(
+            &conn,
+            REPORTING_MONEY,
+            params![b.from, b.to, only, as_of, b.list, currency],
+        )
     }
 
     /// The metric tables of the consecutive periods `[bounds[i], bounds[i+1])`,
@@ -954,6 +979,12 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
             }
             Merge::VersionedRuns
         }
+        Rows::Fx(rows) => {
+            stage(conn, "stage_fx", rows, |app, f| {
+                app.append_row(params![f.date, f.currency, f.to, f.rate])
+            })?;
+            Merge::Replace(FX_DELETE_STAGED, FX_INSERT_STAGED)
+        }
         Rows::Baselines(rows) => {
             stage(conn, "stage_baselines", rows, |app, o| {
                 app.append_row(params![
@@ -978,10 +1009,10 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
     // Every appended row must be in staging before anything is merged. Runs
     // are not staged: merge_batch_runs checks them where they were appended.
     if !matches!(merge, Merge::VersionedRuns) {
-        let staged: (i64, i64, i64, i64) = conn.query_row(STAGE_COUNT, [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        let staged: i64 = conn.query_row(STAGE_COUNT, [], |r| {
+            (0..5).try_fold(0i64, |sum, i| Ok(sum + r.get::<_, i64>(i)?))
         })?;
-        let staged = (staged.0 + staged.1 + staged.2 + staged.3) as u64;
+        let staged = staged as u64;
         all_stored(b.rows.len() as u64, staged)?;
     }
     let (stored, replaced) = match merge {

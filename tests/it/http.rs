@@ -503,6 +503,7 @@ fn routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/api/v1/ingest/eventlog?workflow=wf-a"),
         ("POST", "/api/v1/ingest/workflows"),
         ("POST", "/api/v1/ingest/maps"),
+        ("POST", "/api/v1/ingest/fx"),
         ("POST", "/api/v1/ingest/runs?platform=n8n"),
         ("GET", "/api/v1/maps"),
         ("GET", "/api/v1/rejects"),

@@ -291,11 +291,10 @@ fn each_run_is_valued_by_the_terms_in_force_at_its_anchor() {
     assert_eq!(feb.assumptions[0].terms.len(), 1);
 
     // As recorded before the dated catalogue: the first terms for every run.
-    let then =
-        yardstick::report::metric_table_as_of(&store, quarter, &[], Some(recorded_undated))
-            .unwrap()
-            .rows()
-            .unwrap();
+    let then = yardstick::report::metric_table_as_of(&store, quarter, &[], Some(recorded_undated))
+        .unwrap()
+        .rows()
+        .unwrap();
     assert_eq!(then[0].reclaimed_money, Some(100.0));
     assert_eq!(then[1].reclaimed_hours, Some(30.0 / 60.0));
 
@@ -316,12 +315,14 @@ fn each_run_is_valued_by_the_terms_in_force_at_its_anchor() {
         .unwrap();
     assert_eq!((money.after, money.unit.as_str()), (Some(130.0), "EUR"));
     let (lo, hi) = (money.ci_low.unwrap(), money.ci_high.unwrap());
-    assert!((80.0..130.0).contains(&lo) && hi > 130.0 && hi <= 180.0, "{lo} {hi}");
+    assert!(
+        (80.0..130.0).contains(&lo) && hi > 130.0 && hi <= 180.0,
+        "{lo} {hi}"
+    );
 
     // The leadership headline sums the table's money per currency.
     let (_, p) =
-        yardstick::report::portfolio(&store, Some("2026-01-01"), Some("2026-04-01"), None)
-            .unwrap();
+        yardstick::report::portfolio(&store, Some("2026-01-01"), Some("2026-04-01"), None).unwrap();
     let eur = p.headline.iter().find(|h| h.unit == "EUR").unwrap();
     assert_eq!(eur.value, 130.0);
     assert!(eur.ci_low.unwrap() >= 80.0 && eur.ci_high.unwrap() <= 180.0);
@@ -336,7 +337,10 @@ fn each_run_is_valued_by_the_terms_in_force_at_its_anchor() {
     );
     assert_eq!((r.written, r.replaced), (1, 1), "{r:?}");
     assert_eq!(row(&store, quarter, "wf-a").reclaimed_money, Some(120.0));
-    assert_eq!(row(&store, quarter, "wf-b").reclaimed_hours, Some(50.0 / 60.0));
+    assert_eq!(
+        row(&store, quarter, "wf-b").reclaimed_hours,
+        Some(50.0 / 60.0)
+    );
 }
 
 /// A workflow's rows may differ only in effective_from and the terms it
@@ -356,17 +360,35 @@ fn a_workflows_rows_differ_only_in_their_terms() {
          wf,Intake,Ops,intake,80,EUR,2026-05-01\n\
          wf,Intake,Ops,intake,80,EUR,someday\n",
     );
-    assert_eq!((r.rejected, r.superseded_in_input, r.written), (3, 1, 2), "{r:?}");
+    assert_eq!(
+        (r.rejected, r.superseded_in_input, r.written),
+        (3, 1, 2),
+        "{r:?}"
+    );
     let problems: Vec<(u64, String, String)> = r
         .rejects
         .iter()
-        .map(|l| (l.line, l.field.clone().unwrap_or_default(), l.reason.clone()))
+        .map(|l| {
+            (
+                l.line,
+                l.field.clone().unwrap_or_default(),
+                l.reason.clone(),
+            )
+        })
         .collect();
     assert_eq!(problems[0].0, 3);
     assert_eq!(problems[0].1, "currency");
-    assert!(problems[0].2.starts_with("differs from line 2, the first row of workflow `wf`"), "{problems:?}");
+    assert!(
+        problems[0]
+            .2
+            .starts_with("differs from line 2, the first row of workflow `wf`"),
+        "{problems:?}"
+    );
     assert_eq!((problems[1].0, problems[1].1.as_str()), (4, "name"));
-    assert_eq!((problems[2].0, problems[2].1.as_str()), (7, "effective_from"));
+    assert_eq!(
+        (problems[2].0, problems[2].1.as_str()),
+        (7, "effective_from")
+    );
     let terms = &store.catalogue(None).unwrap()[0].terms;
     let costs: Vec<Option<f64>> = terms.iter().map(|t| t.hourly_cost).collect();
     assert_eq!(costs, [Some(60.0), Some(80.0)]);
@@ -384,7 +406,17 @@ fn a_period_before_the_first_dated_terms_is_not_measurable() {
         "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item,effective_from\n\
          wf,Intake,Ops,intake,60,EUR,2026-01-01,30,2026-02-15\n",
     );
-    put(&store, Kind::Runs, DATED_RUNS.replace("wf-a", "wf").lines().filter(|l| !l.contains("wf-b")).collect::<Vec<_>>().join("\n").as_str());
+    put(
+        &store,
+        Kind::Runs,
+        DATED_RUNS
+            .replace("wf-a", "wf")
+            .lines()
+            .filter(|l| !l.contains("wf-b"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_str(),
+    );
     let quarter = Period::parse("2026-01-01", "2026-04-01").unwrap();
     let q = row(&store, quarter, "wf");
     assert_eq!(q.runs, 4);
@@ -393,4 +425,217 @@ fn a_period_before_the_first_dated_terms_is_not_measurable() {
     let m = row(&store, march, "wf");
     assert_eq!(m.reclaimed_hours, Some(1.0));
     assert_eq!(m.reclaimed_money, Some(60.0));
+}
+
+/// The dated catalogue and runs above with rates into EUR: one USD is 0.9
+/// EUR from 1 January, 0.8 from 1 March.
+fn with_rates() -> Store {
+    let store = Store::open_in_memory().unwrap();
+    put(&store, Kind::Workflows, DATED);
+    put(&store, Kind::Runs, DATED_RUNS);
+    let r = put(
+        &store,
+        Kind::Fx,
+        "date,currency,rate,to\n2026-01-01,USD,0.9,EUR\n2026-03-01,USD,0.8,EUR\n",
+    );
+    assert_eq!((r.rejected, r.written), (0, 2), "{r:?}");
+    store
+}
+
+/// Each run's money is converted at the latest rate dated on or before its
+/// anchor's date; the answer names the rates, keeps the own-currency money,
+/// and money without a rate is null and listed, never dropped.
+#[test]
+fn a_reporting_currency_converts_each_run_at_the_rate_of_its_day() {
+    let store = with_rates();
+    let quarter = Period::parse("2026-01-01", "2026-04-01").unwrap();
+    let mut t = yardstick::report::metric_table(&store, quarter, &[]).unwrap();
+    yardstick::report::in_currency(&store, &mut t, &[], None, "EUR").unwrap();
+    let r = t.reporting.clone().unwrap();
+    // wf-a is in EUR: 130. wf-b: 15 min at 50 USD/h = 12.5 USD in February
+    // at 0.9, 35 min = 29.1667 USD in March at 0.8.
+    let b = 12.5 * 0.9 + 35.0 / 60.0 * 50.0 * 0.8;
+    assert_eq!(r.rows[0].reclaimed_money, Some(130.0));
+    assert!((r.rows[1].reclaimed_money.unwrap() - b).abs() < 1e-12);
+    assert!((r.rows[1].native_money.unwrap() - 50.0 / 60.0 * 50.0).abs() < 1e-12);
+    assert!((r.total.unwrap() - (130.0 + b)).abs() < 1e-12);
+    assert_eq!(r.total_missing, None);
+    let rates: Vec<(String, String, f64, i64)> = r
+        .rates
+        .iter()
+        .map(|x| (x.currency.clone(), x.date.to_string(), x.rate, x.runs))
+        .collect();
+    assert_eq!(
+        rates,
+        [
+            ("USD".into(), "2026-01-01".into(), 0.9, 1),
+            ("USD".into(), "2026-03-01".into(), 0.8, 1)
+        ]
+    );
+    // The CSV gains the reporting columns.
+    let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",currency,reporting_currency,reclaimed_money_reporting"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().nth(1).unwrap().ends_with(",EUR,EUR,130.0"),
+        "{csv}"
+    );
+
+    // No rate into GBP: nothing converted, every run listed, the total null with its reason.
+    let mut g = yardstick::report::metric_table(&store, quarter, &[]).unwrap();
+    yardstick::report::in_currency(&store, &mut g, &[], None, "GBP").unwrap();
+    let r = g.reporting.unwrap();
+    assert_eq!(r.total, None);
+    assert!(r
+        .total_missing
+        .unwrap()
+        .starts_with("not converted: 6 run(s) valued in EUR, USD have no rate into GBP"));
+    assert!(r.rows.iter().all(|x| x.reclaimed_money.is_none()));
+    let listed: Vec<(&str, i64)> = r
+        .unconverted
+        .iter()
+        .map(|u| (u.workflow_id.as_str(), u.runs))
+        .collect();
+    assert_eq!(listed, [("wf-a", 4), ("wf-b", 2)]);
+
+    // A rate dated after a run's day is not used for it: from 1 March only,
+    // February's USD run has no rate.
+    let late = Store::open_in_memory().unwrap();
+    put(&late, Kind::Workflows, DATED);
+    put(&late, Kind::Runs, DATED_RUNS);
+    put(
+        &late,
+        Kind::Fx,
+        "date,currency,rate,to\n2026-03-01,USD,0.8,EUR\n",
+    );
+    let mut l = yardstick::report::metric_table(&late, quarter, &[]).unwrap();
+    yardstick::report::in_currency(&late, &mut l, &[], None, "EUR").unwrap();
+    let r = l.reporting.unwrap();
+    assert_eq!(r.rows[1].reclaimed_money, None);
+    assert_eq!(
+        (
+            r.unconverted[0].runs,
+            r.unconverted[0].first_day.to_string()
+        ),
+        (1, "2026-02-02".into())
+    );
+    assert_eq!(r.total, None);
+
+    // The leadership headline in EUR: the same total, with an interval.
+    let (_, _, h) = yardstick::report::portfolio_with(
+        &store,
+        Some("2026-01-01"),
+        Some("2026-04-01"),
+        None,
+        Some("EUR"),
+    )
+    .unwrap();
+    let h = h.unwrap();
+    assert!((h.value.unwrap() - (130.0 + b)).abs() < 1e-12);
+    let (lo, hi) = (h.ci_low.unwrap(), h.ci_high.unwrap());
+    assert!(lo < h.value.unwrap() && h.value.unwrap() < hi, "{lo} {hi}");
+    let err = yardstick::report::portfolio_with(&store, None, None, None, Some("eur")).unwrap_err();
+    assert!(err.to_string().contains("not an ISO 4217 code"), "{err}");
+}
+
+/// An exchange-rate file: the currency it is into is named (a `to` column, or
+/// given when ingesting); a currency into itself is 1; a later batch replaces
+/// the rate of the same day and pair.
+#[test]
+fn exchange_rates_are_checked_and_replaced_by_day() {
+    let store = Store::open_in_memory().unwrap();
+    let r = put(&store, Kind::Fx, "date,currency,rate\n2026-01-01,USD,0.9\n");
+    assert_eq!(r.rejected, 1);
+    assert!(
+        r.rejects[0]
+            .reason
+            .contains("the currency the rate is into"),
+        "{r:?}"
+    );
+    let r = put(
+        &store,
+        Kind::Fx,
+        "date,currency,rate,to\n2026-01-01,EUR,2,EUR\n2026-01-32,USD,0.9,EUR\n2026-01-01,USD,-1,EUR\n2026-01-01,usd,0.9,EUR\n",
+    );
+    let fields: Vec<(u64, String)> = r
+        .rejects
+        .iter()
+        .map(|l| (l.line, l.field.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            (2, "rate".into()),
+            (3, "date".into()),
+            (4, "rate".into()),
+            (5, "currency".into())
+        ]
+    );
+    // `--to` for a file without the column.
+    let r = yardstick::ingest::ingest_fx_to(
+        &store,
+        b"date,currency,rate\n2026-01-01,USD,0.9\n",
+        "rates.csv",
+        "EUR",
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!((r.written, r.rejected), (1, 0));
+    let again = put(
+        &store,
+        Kind::Fx,
+        "date,currency,rate,to\n2026-01-01,USD,0.95,EUR\n",
+    );
+    assert_eq!((again.written, again.replaced), (1, 1), "{again:?}");
+    put(&store, Kind::Workflows, DATED);
+    put(&store, Kind::Runs, DATED_RUNS);
+    let feb = Period::parse("2026-02-01", "2026-03-01").unwrap();
+    let mut t = yardstick::report::metric_table(&store, feb, &[]).unwrap();
+    yardstick::report::in_currency(&store, &mut t, &[], None, "EUR").unwrap();
+    assert_eq!(
+        t.reporting.unwrap().rows[1].reclaimed_money,
+        Some(12.5 * 0.95)
+    );
+}
+
+/// `currency=` on the API: the metric JSON carries `reporting`, the portfolio
+/// its `reporting_headline`; a bad code is a 400 naming it.
+#[tokio::test]
+async fn the_api_takes_a_reporting_currency() {
+    use crate::client::get;
+    let st = yardstick::http::AppState::open(with_rates());
+    let m = get(
+        &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-04-01&currency=EUR",
+    )
+    .await
+    .good();
+    let total = m.json()["reporting"]["total"].as_f64().unwrap();
+    assert!((total - (130.0 + 12.5 * 0.9 + 35.0 / 60.0 * 50.0 * 0.8)).abs() < 1e-12);
+    let p = get(
+        &st,
+        "/api/v1/portfolio?from=2026-01-01&to=2026-04-01&currency=EUR",
+    )
+    .await
+    .good();
+    assert_eq!(
+        p.json()["reporting_headline"]["value"].as_f64(),
+        Some(total)
+    );
+    let bad = get(
+        &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-04-01&currency=euro",
+    )
+    .await;
+    assert_eq!(bad.status.as_u16(), 400);
+    assert!(
+        bad.detail().contains("`euro` is not an ISO 4217 code"),
+        "{}",
+        bad.detail()
+    );
 }

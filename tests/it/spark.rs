@@ -343,8 +343,15 @@ fn golden(url: &str) {
                  wf-a,Lead intake,Ana Lopez,Sales Ops,intake,80,EUR,10,30,2026-01-01,,2026-01-15T12:00:00Z\n\
                  wf-b,Invoice matching,Ben Okafor,Finance,invoicing,50,USD,,120,2026-01-10T00:00:00Z,12,\n\
                  wf-b,Invoice matching,Ben Okafor,Finance,invoicing,50,USD,,120,2026-01-10T00:00:00Z,20,2026-01-15\n";
-    let r = crate::ingest_text(&store, Kind::Workflows, ingest::Format::Csv, "dated", dated, Options::default())
-        .unwrap();
+    let r = crate::ingest_text(
+        &store,
+        Kind::Workflows,
+        ingest::Format::Csv,
+        "dated",
+        dated,
+        Options::default(),
+    )
+    .unwrap();
     assert_eq!((r.written, r.replaced), (4, 2), "{r:?}");
     let lake = tempfile::tempdir().unwrap();
     publish(&store, lake.path());

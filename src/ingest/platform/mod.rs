@@ -120,27 +120,7 @@ pub fn map_csv(text: &str, name: &str, platform: Platform) -> Result<String, Rea
              (or `platform,platform_workflow,workflow_id`)"
         )));
     }
-    let mut w = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    let row = |w: &mut csv::Writer<Vec<u8>>, first: &str, rest: &csv::StringRecord| {
-        w.write_record(std::iter::once(first).chain(rest.iter()))
-            .map_err(|e| ReadError(format!("{name}: {e}")))
-    };
-    row(&mut w, "platform", &headers)?;
-    for rec in rd.records() {
-        let rec = rec.map_err(|e| {
-            ReadError(format!(
-                "{name}: line {}: {e}",
-                e.position().map_or(0, |p| p.line())
-            ))
-        })?;
-        row(&mut w, platform.as_str(), &rec)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ReadError(format!("{name}: {e}")))?;
-    Ok(String::from_utf8(bytes).expect("written from text"))
+    super::csv_with_column(text, name, "platform", platform.as_str())
 }
 
 fn norm(k: &str) -> String {
