@@ -214,7 +214,7 @@ pub fn in_currency(
 }
 
 /// A reporting currency as asked for: an ISO 4217 code.
-fn check_currency(c: &str) -> Result<String, ReportError> {
+pub fn check_currency(c: &str) -> Result<String, ReportError> {
     let c = c.trim();
     if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(c.to_string())

@@ -61,6 +61,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 const DEMO_WORKFLOWS: &[u8] = include_bytes!("../../fixtures/demo/workflows.csv");
 const DEMO_BASELINES: &[u8] = include_bytes!("../../fixtures/demo/baselines.csv");
 const DEMO_RUNS: &[u8] = include_bytes!("../../fixtures/demo/runs.csv");
+/// The demo company's stated exchange rates into EUR: illustrative, not
+/// market quotes (written by hand, not by the generator).
+const DEMO_FX: &[u8] = include_bytes!("../../fixtures/demo/fx.csv");
 
 /// Replaces `file` with a database holding the demo company, through the ordinary ingest path.
 pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
@@ -87,6 +90,7 @@ pub fn load_demo(file: &Path) -> anyhow::Result<Store> {
             DEMO_BASELINES,
         ),
         (Kind::Runs, "fixtures/demo/runs.csv", DEMO_RUNS),
+        (Kind::Fx, "fixtures/demo/fx.csv", DEMO_FX),
     ] {
         let input = Input {
             kind,

@@ -575,6 +575,74 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
             r += 1;
         }
     }
+    if let Some(rep) = &c.reporting {
+        r += 1;
+        ws.write_string_with_format(r, 0, &format!("Reclaimed money in {}", rep.currency), &bold)?;
+        r += 1;
+        ws.write_string(
+            r,
+            0,
+            "Each run's money (in its workflow's currency, at the terms in force at its anchor) \
+             × the latest rate dated on or before its anchor's day; the effective rate is \
+             converted ÷ own money. Totals with money that had no rate are left empty.",
+        )?;
+        r += 1;
+        let heads = [
+            "workflow_id",
+            "money",
+            "currency",
+            "effective rate",
+            "converted",
+        ];
+        for (j, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(r, j as u16, *h, &bold)?;
+        }
+        r += 1;
+        for row in rep.rows.iter().filter(|x| x.native_money.is_some()) {
+            ws.write_string(r, 0, &row.workflow_id)?;
+            if let Some(m) = row.native_money {
+                ws.write_number(r, 1, m)?;
+            }
+            ws.write_string(r, 2, row.native_currency.as_deref().unwrap_or(""))?;
+            if let Some(x) = row.rate {
+                ws.write_number(r, 3, x)?;
+            }
+            if let Some(v) = row.reclaimed_money {
+                ws.write_number(r, 4, v)?;
+            }
+            r += 1;
+        }
+        ws.write_string_with_format(r, 0, "total", &bold)?;
+        ws.write_string(r, 2, &rep.currency)?;
+        match rep.total {
+            Some(v) => ws.write_number(r, 4, v)?,
+            None => ws.write_string(r, 4, rep.total_missing.as_deref().unwrap_or(""))?,
+        };
+        r += 2;
+        let heads = ["rate of", "date", "rate", "runs"];
+        for (j, h) in heads.iter().enumerate() {
+            ws.write_string_with_format(r, j as u16, *h, &bold)?;
+        }
+        r += 1;
+        for x in &rep.rates {
+            ws.write_string(r, 0, &format!("1 {} in {}", x.currency, rep.currency))?;
+            ws.write_string(r, 1, x.date.to_string())?;
+            ws.write_number(r, 2, x.rate)?;
+            ws.write_number(r, 3, x.runs as f64)?;
+            r += 1;
+        }
+        for u in &rep.unconverted {
+            ws.write_string(
+                r,
+                0,
+                &format!(
+                    "not converted: {} {:.2} {} of {} runs, {} to {} (no rate)",
+                    u.workflow_id, u.money, u.currency, u.runs, u.first_day, u.last_day
+                ),
+            )?;
+            r += 1;
+        }
+    }
     wb.save_to_buffer()
 }
 

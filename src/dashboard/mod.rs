@@ -37,6 +37,8 @@ pub struct Filters {
     pub sort: Option<String>,
     /// `asc` or `desc` (the default).
     pub order: Option<String>,
+    /// A reporting currency (ISO 4217): the headline's money in it too.
+    pub currency: Option<String>,
 }
 
 impl Filters {
@@ -49,6 +51,7 @@ impl Filters {
             &mut self.workflow,
             &mut self.sort,
             &mut self.order,
+            &mut self.currency,
         ] {
             if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
                 *f = None;
@@ -66,6 +69,7 @@ impl Filters {
             ("to", &self.to),
             ("team", &self.team),
             ("workflow", &self.workflow),
+            ("currency", &self.currency),
         ] {
             if let Some(v) = v {
                 pairs.push((k, v));
@@ -97,6 +101,9 @@ pub struct Computed {
     /// Every team and workflow id of the catalogue, for the filter form.
     pub teams: Vec<String>,
     pub workflow_ids: Vec<String>,
+    /// The money in the reporting currency, when the page has one and a
+    /// panel converted it (for the Method sheet).
+    pub reporting: Option<crate::metrics::fx::Reporting>,
     /// The page rendered from this computation, once (see [`Computed::page`]).
     html: std::sync::OnceLock<Arc<str>>,
 }
@@ -169,6 +176,7 @@ pub fn compute_in(
         filters.to.as_deref(),
         filters.team.as_deref(),
         filters.workflow.as_deref(),
+        filters.currency.as_deref(),
     )?;
     let sort = match filters.sort.as_deref() {
         None => None,
@@ -199,6 +207,7 @@ pub fn compute_in(
             catalogue: Vec::new(),
             teams,
             workflow_ids,
+            reporting: None,
             html: Default::default(),
         });
     };
@@ -239,6 +248,7 @@ pub fn compute_in(
         catalogue: ctx.catalogue().to_vec(),
         teams,
         workflow_ids,
+        reporting: ctx.take_reporting(),
         html: Default::default(),
     })
 }

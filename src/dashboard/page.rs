@@ -128,6 +128,12 @@ fn form(c: &Computed) -> String {
                     "<label>Workflow <select name=\"workflow\">{all}{opts}</select></label>"
                 ));
             }
+            Filter::Currency => fields.push_str(&format!(
+                "<label>Reporting currency <input name=\"currency\" size=\"4\" maxlength=\"3\" \
+                 pattern=\"[A-Z]{{3}}\" placeholder=\"EUR\" title=\"ISO 4217 code; rates from yardstick ingest fx\" \
+                 value=\"{}\"></label>",
+                escape(f.currency.as_deref().unwrap_or(""))
+            )),
         }
     }
     let has_period = d.filters.iter().any(|f| matches!(f, Filter::From))

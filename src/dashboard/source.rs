@@ -168,6 +168,8 @@ pub struct Scope {
     pub workflows: Vec<String>,
     /// Whether a team or workflow filter narrowed the catalogue.
     pub filtered: bool,
+    /// A reporting currency for the money (ISO 4217), checked.
+    pub currency: Option<String>,
 }
 
 /// A panel's source.
@@ -258,6 +260,7 @@ pub struct Context<'a> {
     /// The entries of `full` in view.
     catalogue: Vec<CatalogueEntry>,
     portfolio: Option<PortfolioParts>,
+    reporting: Option<crate::metrics::portfolio::ReportingHeadline>,
     weekly: Option<report::Trend>,
     alerts: Option<report::Alerts>,
 }
@@ -280,6 +283,7 @@ impl<'a> Context<'a> {
             full: catalogue,
             catalogue: in_view,
             portfolio: None,
+            reporting: None,
             weekly: None,
             alerts: None,
         })
@@ -339,6 +343,38 @@ impl<'a> Context<'a> {
             self.portfolio = Some(portfolio_of(self.engine, &self.scope, &self.full)?);
         }
         Ok(self.portfolio.as_ref().expect("just set"))
+    }
+
+    /// The headline money in the scope's reporting currency, if it has one.
+    pub fn reporting(
+        &mut self,
+    ) -> Result<Option<&crate::metrics::portfolio::ReportingHeadline>, ReportError> {
+        let Some(currency) = self.scope.currency.clone() else {
+            return Ok(None);
+        };
+        if self.reporting.is_none() {
+            let (engine, period) = (self.engine, self.scope.period);
+            let workflows = self.scope.workflows.clone();
+            let (_, rows, comparisons) = self.portfolio()?;
+            let groups = engine.reporting_money(
+                &[period.from, period.to],
+                Some(&workflows),
+                None,
+                &currency,
+            )?;
+            let reporting = crate::metrics::fx::convert(&currency, rows, &groups)?;
+            self.reporting = Some(crate::metrics::portfolio::reporting_headline(
+                reporting,
+                comparisons,
+                0.95,
+            ));
+        }
+        Ok(self.reporting.as_ref())
+    }
+
+    /// The conversion into the reporting currency, once computed (for the Method sheet).
+    pub fn take_reporting(&mut self) -> Option<crate::metrics::fx::Reporting> {
+        self.reporting.take().map(|h| h.reporting)
     }
 
     /// The weekly trend of the scope, in UTC weeks.
@@ -498,7 +534,9 @@ pub fn resolve_scope(
     to: Option<&str>,
     team: Option<&str>,
     workflow: Option<&str>,
+    currency: Option<&str>,
 ) -> Result<Option<Scope>, ReportError> {
+    let currency = currency.map(report::check_currency).transpose()?;
     let Some(period) = report::resolve_period(store, from, to)? else {
         return Ok(None);
     };
@@ -536,5 +574,6 @@ pub fn resolve_scope(
         period,
         workflows,
         filtered: team.is_some() || workflow.is_some(),
+        currency,
     }))
 }

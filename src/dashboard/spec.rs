@@ -34,6 +34,8 @@ pub enum Filter {
     To,
     Team,
     Workflow,
+    /// A reporting currency (ISO 4217): the headline's money converted into it.
+    Currency,
 }
 
 /// A checked dashboard.

@@ -104,6 +104,13 @@ pub fn convert(
             date_column(groups, "last_day")?,
         )
     };
+    // Only money the table states is converted: a workflow whose money is
+    // null (no B, no hourly cost) has nothing to convert or to list.
+    let measured: std::collections::HashSet<&str> = rows
+        .iter()
+        .filter(|r| r.reclaimed_money.is_some())
+        .map(|r| r.workflow_id.as_str())
+        .collect();
     // Per workflow: the converted sum (in the query's order) and whether all had a rate.
     let mut converted: BTreeMap<&str, (f64, bool, f64)> = BTreeMap::new();
     let mut used: BTreeMap<(String, NaiveDate), RateUsed> = BTreeMap::new();
@@ -112,6 +119,9 @@ pub fn convert(
         let (Some(id), Some(cur)) = (ids[i].as_deref(), curs[i].as_deref()) else {
             continue;
         };
+        if !measured.contains(id) {
+            continue;
+        }
         let m = money[i].unwrap_or(0.0);
         let r = runs[i].unwrap_or(0.0) as i64;
         let entry = converted.entry(id).or_insert((0.0, true, 1.0));

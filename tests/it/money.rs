@@ -639,3 +639,87 @@ async fn the_api_takes_a_reporting_currency() {
         bad.detail()
     );
 }
+
+/// The demo company's pages with a reporting currency: the leadership
+/// headline adds one EUR total equal to the portfolio's, and the XLSX's
+/// Method sheet lists each workflow's own money, its effective rate and the
+/// rates used, so the total can be redone by hand.
+#[test]
+fn the_leadership_page_shows_one_total_in_the_reporting_currency() {
+    use calamine::{Reader, Xlsx};
+    use yardstick::dashboard::{self, spec, Filters};
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let boards = spec::load(None).unwrap();
+    let leadership = boards.iter().find(|d| d.name == "leadership").unwrap();
+    let f = Filters {
+        from: Some("2026-03-01".into()),
+        to: Some("2026-06-01".into()),
+        currency: Some("EUR".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let t = &c.tables[0].1;
+    let csv = String::from_utf8(dashboard::export::csv(t).unwrap()).unwrap();
+    let all = csv
+        .lines()
+        .find(|l| l.starts_with("\"Money reclaimed, all in EUR\""))
+        .unwrap_or_else(|| panic!("{csv}"));
+    let value: f64 = all.split(',').nth(3).unwrap().parse().unwrap();
+    let (_, p, h) = yardstick::report::portfolio_with(
+        &store,
+        Some("2026-03-01"),
+        Some("2026-06-01"),
+        None,
+        Some("EUR"),
+    )
+    .unwrap();
+    assert_eq!(Some(value), h.as_ref().unwrap().value);
+    let eur = p.headline.iter().find(|x| x.unit == "EUR").unwrap().value;
+    let usd = p.headline.iter().find(|x| x.unit == "USD").unwrap().value;
+    // The demo's rates of the period lie between 0.89 and 0.91 EUR per USD.
+    assert!(
+        value > eur + 0.89 * usd - 1e-6 && value < eur + 0.91 * usd + 1e-6,
+        "{value} {eur} {usd}"
+    );
+    // The Method sheet of the finance export carries the conversion.
+    let finance = boards.iter().find(|d| d.name == "finance").unwrap();
+    let f = Filters {
+        from: Some("2026-03-01".into()),
+        to: Some("2026-06-01".into()),
+        currency: Some("EUR".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, finance, f, None).unwrap();
+    let rep = c.reporting.clone().unwrap();
+    let redone: f64 = rep
+        .rows
+        .iter()
+        .filter_map(|r| r.native_money.zip(r.rate).map(|(m, x)| m * x))
+        .sum();
+    assert!(
+        (redone - rep.total.unwrap()).abs() < 1e-6 * redone,
+        "{redone} {:?}",
+        rep.total
+    );
+    assert!(rep.unconverted.is_empty(), "{:?}", rep.unconverted);
+    let bytes = dashboard::export::xlsx(&c).unwrap();
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let method: Vec<String> = wb
+        .worksheet_range("Method")
+        .unwrap()
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    for needle in [
+        "Reclaimed money in EUR",
+        "effective rate",
+        "1 USD in EUR",
+        "2026-03-01",
+    ] {
+        assert!(
+            method.iter().any(|t| t.contains(needle)),
+            "Method lacks {needle}"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! The `finance` view: reclaimed hours and money per team and currency
-//! (money is never converted), with the hourly costs and baselines behind
+//! (money is not converted here: the headline converts it into a reporting
+//! currency when the page has one), with the hourly costs and baselines behind
 //! them and the workflows left out for want of a baseline.
 
 use std::collections::BTreeMap;
@@ -111,7 +112,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         t.n += a.runs;
     }
     t.notes.push(
-        "Money is per currency and never converted; a team working in two currencies has two rows."
+        "Money is per currency, not converted here (a reporting currency converts the totals); a team working in two currencies has two rows."
             .into(),
     );
     Ok(())

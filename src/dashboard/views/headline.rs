@@ -39,6 +39,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .push()?;
     }
     t.n = p.headline.first().map_or(0, |h| h.runs);
+    let runs = t.n;
     if !p.without_baseline.is_empty() {
         t.notes.push(format!(
             "Not counted, no baseline: {}.",
@@ -47,9 +48,45 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     }
     t.notes.push(
         "Reclaimed hours = Σ (B − human minutes) / 60 over terminal runs since go-live; \
-         money = hours × hourly cost, per currency, never summed across currencies. \
+         money = the same per run × the hourly cost in force at its anchor, per currency, \
+         never summed across currencies unless a reporting currency is chosen. \
          Interval: 95% bootstrap, summed draw by draw over workflows."
             .into(),
     );
+    if let Some(h) = cx.reporting()? {
+        let r = &h.reporting;
+        t.row()
+            .text("figure", &format!("Money reclaimed, all in {}", h.currency))
+            .text("unit", &h.currency)
+            .real("value", h.value)
+            .real("ci_low", h.ci_low)
+            .real("ci_high", h.ci_high)
+            .count("workflows", r.workflows as i64)
+            .count("runs", runs)
+            .push()?;
+        let rates: Vec<String> = r
+            .rates
+            .iter()
+            .map(|x| {
+                format!(
+                    "1 {} = {} {} from {} ({} runs)",
+                    x.currency, x.rate, h.currency, x.date, x.runs
+                )
+            })
+            .collect();
+        t.notes.push(format!(
+            "All in {}: each run's money converted at the latest rate dated on or before its \
+             anchor's day{}.",
+            h.currency,
+            if rates.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", rates.join("; "))
+            }
+        ));
+        if let Some(why) = &r.total_missing {
+            t.notes.push(format!("All in {}: {why}.", h.currency));
+        }
+    }
     Ok(())
 }
