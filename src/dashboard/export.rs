@@ -577,7 +577,7 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
     }
     if let Some(rep) = &c.reporting {
         r += 1;
-        ws.write_string_with_format(r, 0, &format!("Reclaimed money in {}", rep.currency), &bold)?;
+        ws.write_string_with_format(r, 0, format!("Reclaimed money in {}", rep.currency), &bold)?;
         r += 1;
         ws.write_string(
             r,
@@ -625,7 +625,7 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
         }
         r += 1;
         for x in &rep.rates {
-            ws.write_string(r, 0, &format!("1 {} in {}", x.currency, rep.currency))?;
+            ws.write_string(r, 0, format!("1 {} in {}", x.currency, rep.currency))?;
             ws.write_string(r, 1, x.date.to_string())?;
             ws.write_number(r, 2, x.rate)?;
             ws.write_number(r, 3, x.runs as f64)?;
@@ -635,7 +635,7 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(
                 r,
                 0,
-                &format!(
+                format!(
                     "not converted: {} {:.2} {} of {} runs, {} to {} (no rate)",
                     u.workflow_id, u.money, u.currency, u.runs, u.first_day, u.last_day
                 ),
