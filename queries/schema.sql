@@ -105,6 +105,37 @@ CREATE OR REPLACE MACRO terms_as_of(t) AS TABLE
         GROUP BY workflow_id
     ) o ON o.workflow_id = w.workflow_id;
 
+-- The terms of terms_as_of(t) of the workflows in `workflows` (a comma-
+-- separated list, NULL: all), each in force over [term_from, term_to): the
+-- bounds are never NULL, so that a run finds its terms by an equality and two
+-- comparisons (a hash join). Used by the metric and reporting-money queries.
+CREATE OR REPLACE MACRO bounded_terms(t, workflows) AS TABLE
+    SELECT *,
+           coalesce(effective_from, TIMESTAMP '0001-01-01') AS term_from,
+           coalesce(effective_to, TIMESTAMP '9999-12-31') AS term_to
+    FROM terms_as_of(t)
+    WHERE workflows IS NULL OR list_contains(string_split(workflows, ','), workflow_id);
+
+-- The consecutive periods [b0, b1), [b1, b2), … of `bounds`, comma-separated
+-- ISO timestamps in increasing order.
+CREATE OR REPLACE MACRO periods_of(bounds) AS TABLE
+    SELECT period_start, period_end
+    FROM (
+        SELECT b::TIMESTAMP AS period_start,
+               lead(b::TIMESTAMP) OVER (ORDER BY b::TIMESTAMP) AS period_end
+        FROM unnest(string_split(bounds, ',')) AS bounds(b)
+    )
+    WHERE period_end IS NOT NULL;
+
+-- The periods of `bounds` by the UTC days they touch, so that a run finds its
+-- period by an equality on its anchor's day (a hash join) and the exact bounds
+-- after it; a day holding a bound appears once for each period it touches.
+CREATE OR REPLACE MACRO period_days_of(bounds) AS TABLE
+    SELECT unnest(range(date_trunc('day', period_start), period_end, INTERVAL 1 DAY)) AS day,
+           period_start,
+           period_end
+    FROM periods_of(bounds);
+
 -- B of every workflow's current terms (workflows_as_of) as of `t`.
 CREATE OR REPLACE MACRO baselines_as_of(t) AS TABLE
     SELECT workflow_id, b, b_source, observations

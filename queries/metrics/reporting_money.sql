@@ -10,28 +10,11 @@
 -- the period bounds (as workflow_metrics.sql's $1, $2, $4, $5, $6), and $6
 -- the reporting currency.
 WITH
-periods AS (
-    SELECT period_start, period_end
-    FROM (
-        SELECT b::TIMESTAMP AS period_start,
-               lead(b::TIMESTAMP) OVER (ORDER BY b::TIMESTAMP) AS period_end
-        FROM unnest(string_split($5::VARCHAR, ',')) AS bounds(b)
-    )
-    WHERE period_end IS NOT NULL
-),
 terms AS (
-    SELECT t.*,
-           coalesce(t.effective_from, TIMESTAMP '0001-01-01') AS term_from,
-           coalesce(t.effective_to, TIMESTAMP '9999-12-31') AS term_to
-    FROM terms_as_of($4::TIMESTAMP) t
-    WHERE $3::VARCHAR IS NULL
-       OR list_contains(string_split($3::VARCHAR, ','), t.workflow_id)
+    SELECT * FROM bounded_terms($4::TIMESTAMP, $3::VARCHAR)
 ),
 period_days AS (
-    SELECT unnest(range(date_trunc('day', period_start), period_end, INTERVAL 1 DAY)) AS day,
-           period_start,
-           period_end
-    FROM periods
+    SELECT * FROM period_days_of($5::VARCHAR)
 ),
 -- The reclaiming runs (workflow_metrics.sql's `reclaims`) by period,
 -- workflow, terms row and anchor day.

@@ -25,13 +25,7 @@
 -- — and converted to DOUBLE once, so the same data gives the same bits.
 WITH
 periods AS (
-    SELECT period_start, period_end
-    FROM (
-        SELECT b::TIMESTAMP AS period_start,
-               lead(b::TIMESTAMP) OVER (ORDER BY b::TIMESTAMP) AS period_end
-        FROM unnest(string_split($6::VARCHAR, ',')) AS bounds(b)
-    )
-    WHERE period_end IS NOT NULL
+    SELECT * FROM periods_of($6::VARCHAR)
 ),
 wf AS (
     SELECT w.*
@@ -40,16 +34,9 @@ wf AS (
        OR list_contains(string_split($4::VARCHAR, ','), w.workflow_id)
 ),
 -- Each workflow's terms over time with B, the baseline handle minutes per
--- item (terms_as_of in schema.sql), each in force over [term_from, term_to):
--- the bounds are never NULL, so that a run finds its terms by an equality
--- and two comparisons (a hash join).
+-- item, each in force over [term_from, term_to) (bounded_terms in schema.sql).
 terms AS (
-    SELECT t.*,
-           coalesce(t.effective_from, TIMESTAMP '0001-01-01') AS term_from,
-           coalesce(t.effective_to, TIMESTAMP '9999-12-31') AS term_to
-    FROM terms_as_of($5::TIMESTAMP) t
-    WHERE $4::VARCHAR IS NULL
-       OR list_contains(string_split($4::VARCHAR, ','), t.workflow_id)
+    SELECT * FROM bounded_terms($5::TIMESTAMP, $4::VARCHAR)
 ),
 -- Per period and workflow, the terms in force at some moment of the period:
 -- whether every moment of it has terms with a B (with an hourly cost), and
@@ -64,14 +51,9 @@ period_terms AS (
     JOIN terms t ON t.term_from < p.period_end AND t.term_to > p.period_start
     GROUP BY p.period_start, t.workflow_id
 ),
--- The periods by the UTC days they touch, so that a run finds its period by an
--- equality on its anchor's day (a hash join) and the exact bounds after it; a
--- day holding a bound appears once for each period it touches.
+-- The periods by the UTC days they touch (period_days_of in schema.sql).
 period_days AS (
-    SELECT unnest(range(date_trunc('day', period_start), period_end, INTERVAL 1 DAY)) AS day,
-           period_start,
-           period_end
-    FROM periods
+    SELECT * FROM period_days_of($6::VARCHAR)
 ),
 period_runs AS (
     SELECT p.period_start,

@@ -551,6 +551,14 @@ fn store_prepared(
     })
 }
 
+/// The header of a CSV reader, or the input's error naming line 1.
+pub fn csv_header(rd: &mut csv::Reader<&[u8]>, name: &str) -> Result<csv::StringRecord, ReadError> {
+    Ok(rd
+        .headers()
+        .map_err(|e| ReadError(format!("{name}: line 1: {e}")))?
+        .clone())
+}
+
 /// A CSV text with `column` added, `value` on every row, unless its header
 /// has that column already (then the text as it is): how `--platform` fills a
 /// map written without a platform, and `--to` a rate file without `to`.
@@ -564,10 +572,7 @@ pub fn csv_with_column(
     let mut rd = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
-    let headers = rd
-        .headers()
-        .map_err(|e| ReadError(format!("{name}: line 1: {e}")))?
-        .clone();
+    let headers = csv_header(&mut rd, name)?;
     if headers
         .iter()
         .any(|x| x.trim().eq_ignore_ascii_case(column))
@@ -607,11 +612,26 @@ pub fn ingest_fx_to(
     to: &str,
     opts: Options,
 ) -> Result<Report, IngestError> {
+    ingest_csv_as(store, bytes, origin, Kind::Fx, opts, |text| {
+        csv_with_column(text, origin, "to", to)
+    })
+}
+
+/// Stores a CSV input of `kind` after `complete` has filled in a column the
+/// command line or the query gave (`--platform`, `--to`).
+fn ingest_csv_as(
+    store: &Store,
+    bytes: &[u8],
+    origin: &str,
+    kind: Kind,
+    opts: Options,
+    complete: impl FnOnce(&str) -> Result<String, ReadError>,
+) -> Result<Report, IngestError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ReadError(format!("{origin}: not UTF-8 (byte {})", e.valid_up_to())))?;
-    let csv = csv_with_column(text, origin, "to", to)?;
+    let csv = complete(text)?;
     let input = Input {
-        kind: Kind::Fx,
+        kind,
         format: Format::Csv,
         origin,
         bytes: csv.as_bytes(),
@@ -630,16 +650,9 @@ pub fn ingest_map(
     platform: platform::Platform,
     opts: Options,
 ) -> Result<Report, IngestError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ReadError(format!("the map is not UTF-8 (byte {})", e.valid_up_to())))?;
-    let csv = platform::map_csv(text, origin, platform)?;
-    let input = Input {
-        kind: Kind::Maps,
-        format: Format::Csv,
-        origin,
-        bytes: csv.as_bytes(),
-    };
-    ingest(store, &input, opts)
+    ingest_csv_as(store, bytes, origin, Kind::Maps, opts, |text| {
+        platform::map_csv(text, origin, platform)
+    })
 }
 
 /// Reads an automation platform's run export, maps its workflows through

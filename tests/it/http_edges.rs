@@ -80,7 +80,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
     for (uri, want) in [
         (
             "/api/v1/metrics?from=2026-01-01&frm=2026-01-01",
-            "unknown parameter `frm`: use from, to, workflow, format, as_of",
+            "unknown parameter `frm`: use from, to, workflow, format, as_of, currency",
         ),
         (
             "/api/v1/trend?frm=2026-01-01",
@@ -132,7 +132,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
         // The routes whose keys do not repeat keep serde's words.
         (
             "/api/v1/portfolio?frm=2026-01-01",
-            "Failed to deserialize query string: frm: unknown field `frm`, expected one of `from`, `to`, `as_of`",
+            "Failed to deserialize query string: frm: unknown field `frm`, expected one of `from`, `to`, `as_of`, `currency`",
         ),
         (
             "/api/v1/summary?from=2026-01-01&from=2026-01-02",

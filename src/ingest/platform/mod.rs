@@ -106,10 +106,7 @@ pub fn map_csv(text: &str, name: &str, platform: Platform) -> Result<String, Rea
     let mut rd = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
-    let headers = rd
-        .headers()
-        .map_err(|e| ReadError(format!("{name}: line 1: {e}")))?
-        .clone();
+    let headers = super::csv_header(&mut rd, name)?;
     let has = |h: &str| headers.iter().any(|x| x.trim().eq_ignore_ascii_case(h));
     if has("platform") {
         return Ok(text.to_string());
