@@ -213,6 +213,21 @@ pub fn in_currency(
     Ok(())
 }
 
+/// Reclaimed hours of `period` from gross to net per workflow of
+/// `workflows` (empty: all), with the total; net is the metric table's
+/// reclaimed hours of the same period.
+pub fn waterfall(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<Vec<crate::metrics::waterfall::WaterfallRow>, ReportError> {
+    let rows = metric_table_as_of(store, period, workflows, as_of)?.rows()?;
+    let filter = (!workflows.is_empty()).then_some(workflows);
+    let steps = store.waterfall_frame(period.from, period.to, filter, as_of)?;
+    Ok(crate::metrics::waterfall::build(&rows, &steps)?)
+}
+
 /// A reporting currency as asked for: an ISO 4217 code.
 pub fn check_currency(c: &str) -> Result<String, ReportError> {
     let c = c.trim();

@@ -35,6 +35,20 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
     },
+    /// Reclaimed hours from gross to net per workflow and in total: gross (B
+    /// for every terminal run since go-live), minus human time on succeeded
+    /// and escalated runs, minus failed runs, equals the metric table's
+    /// reclaimed hours.
+    Waterfall {
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Only these workflows (repeat, or separate with commas).
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
     /// Step timings of one workflow: per step n, work, the wait before it, and
     /// their shares of cycle time; the bottleneck is the step with the largest wait share.
     Steps {
@@ -202,6 +216,28 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             match format {
                 OutFormat::Json => print_json(&table.to_json()?),
                 OutFormat::Csv => print_csv(&table.to_csv()?),
+            }
+        }
+        ReportCommand::Waterfall {
+            period,
+            workflows,
+            format,
+        } => {
+            let store = global.open_engine()?;
+            let store = store.as_ref();
+            let (from, to) = (period.span.from.as_deref(), period.span.to.as_deref());
+            let span = report::resolve_period(store, from, to)?.context(
+                "no runs are stored yet, so there is no default period: give --from and --to",
+            )?;
+            let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
+            let rows = report::waterfall(store, span, &wf, period.as_of()?)?;
+            match format {
+                OutFormat::Json => print_json(&serde_json::json!({
+                    "from": format_timestamp(span.from),
+                    "to": format_timestamp(span.to),
+                    "rows": rows,
+                })),
+                OutFormat::Csv => print_csv(&crate::metrics::waterfall::to_csv(&rows)?),
             }
         }
         ReportCommand::Compare {

@@ -112,6 +112,18 @@ pub trait Engine: Send + Sync {
         currency: &str,
     ) -> Result<DataFrame>;
 
+    /// Reclaimed hours from gross to net per workflow for `[from, to)`
+    /// (`queries/metrics/waterfall.sql`): columns workflow_id, runs,
+    /// succeeded, escalated, failed, by_hand, gross_hours,
+    /// human_succeeded_hours, human_escalated_hours, failed_hours.
+    fn waterfall_frame(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<DataFrame>;
+
     /// The kept per-workflow parts of answers, with the versions of the data
     /// now, where this engine keeps them (see [`parts`]).
     fn parts(&self) -> Option<Parts<'_>> {
@@ -193,6 +205,20 @@ macro_rules! __engine_delegate {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             Ok($via(self).metric_frames(bounds, leak_horizon_days, workflows, as_of)?)
+        }
+    };
+    (@one $via:path, waterfall_frame) => {
+        #[allow(clippy::needless_question_mark)]
+        fn waterfall_frame(
+            &self,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+            workflows: ::std::option::Option<&[::std::string::String]>,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).waterfall_frame(from, to, workflows, as_of)?)
         }
     };
     (@one $via:path, reporting_money) => {

@@ -31,6 +31,7 @@ use crate::model::{CatalogueEntry, RunSample, Status, Term, Workflow, WorkflowSu
 const WORKFLOW_METRICS: &str = include_str!("../../queries/metrics/workflow_metrics.spark.sql");
 const CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.spark.sql");
 const TERMS: &str = include_str!("../../queries/workflows/terms.spark.sql");
+const WATERFALL: &str = include_str!("../../queries/metrics/waterfall.spark.sql");
 const RUNS_SPAN: &str = include_str!("../../queries/runs/span.spark.sql");
 const COMPARE_STUDY: &str = include_str!("../../queries/compare/study.spark.sql");
 const COMPARE_RUNS: &str = include_str!("../../queries/compare/runs.spark.sql");
@@ -292,6 +293,27 @@ impl Engine for SparkEngine {
             ],
         )?;
         Ok((study, samples_of(&runs, workflow_ids.len())?))
+    }
+
+    fn waterfall_frame(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<DataFrame> {
+        self.query(
+            WATERFALL,
+            &[
+                ("from", ts(from)),
+                ("to", ts(to)),
+                (
+                    "workflows",
+                    workflows.map(|w| w.join(",")).unwrap_or_default(),
+                ),
+                ("as_of", opt_ts(as_of)),
+            ],
+        )
     }
 
     /// The lake carries no exchange rates yet (lake::TABLES): a reporting

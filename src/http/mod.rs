@@ -148,6 +148,7 @@ fn routes() -> Routes {
         .get("/api/v1/trend", Viewer, reports::trend)
         .get("/api/v1/alerts", Viewer, reports::alerts)
         .get("/api/v1/portfolio", Viewer, reports::portfolio)
+        .get("/api/v1/waterfall", Viewer, reports::waterfall)
         .get("/api/v1/summary", Viewer, reports::summary)
         .post("/api/v1/ingest/runs", Ingester, ingest::runs)
         .post("/api/v1/ingest/baselines", Ingester, ingest::baselines)

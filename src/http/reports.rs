@@ -60,6 +60,41 @@ fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiE
     }
 }
 
+/// `GET /api/v1/waterfall`: reclaimed hours from gross to net.
+pub(super) struct Waterfall;
+
+impl ReportRoute for Waterfall {
+    const NAME: &'static str = "waterfall";
+    const KEYS: &'static [&'static str] = &["from", "to", "workflow", "format", "as_of"];
+}
+
+pub(super) async fn waterfall(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    Report(q, _): Report<Waterfall>,
+) -> Result<Response, ApiError> {
+    let csv = q.csv();
+    kept(&st, q.key.clone(), current, move |store| {
+        let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
+            .ok_or_else(|| {
+                ApiError::bad_request("no runs are stored yet: give from and to explicitly")
+            })?;
+        let as_of = report::parse_as_of(q.as_of.as_deref())?;
+        let rows = report::waterfall(store, period, &q.workflows, as_of)?;
+        if csv {
+            let body = crate::metrics::waterfall::to_csv(&rows).map_err(ApiError::internal)?;
+            Ok(answers::csv(body, None))
+        } else {
+            answers::json(&serde_json::json!({
+                "from": crate::model::format_timestamp(period.from),
+                "to": crate::model::format_timestamp(period.to),
+                "rows": rows,
+            }))
+        }
+    })
+    .await
+}
+
 /// `GET /api/v1/trend`: the metric table per week or month.
 pub(super) struct Trend;
 

@@ -15,6 +15,7 @@ pub mod portfolio;
 pub mod rates;
 pub mod steps;
 pub mod trend;
+pub mod waterfall;
 
 use chrono::{Duration, NaiveDateTime};
 use polars::prelude::{Column, CsvWriter, DataFrame, DataType, SerWriter};

@@ -33,7 +33,7 @@ impl From<EngineError> for StoreError {
 impl Engine for Store {
     crate::engine::delegate!(self =>
         catalogue, run_span, metric_frames, compare_evidence, workflows, steps_frame,
-        backlog_frames, reporting_money,
+        backlog_frames, reporting_money, waterfall_frame,
     );
 
     fn period_query(

@@ -62,6 +62,7 @@ const PULL_PUT: &str = include_str!("../../queries/pull/put.sql");
 const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
 const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
+const WATERFALL: &str = include_str!("../../queries/metrics/waterfall.sql");
 const REPORTING_MONEY: &str = include_str!("../../queries/metrics/reporting_money.sql");
 const WORKFLOWS_TERMS: &str = include_str!("../../queries/workflows/terms.sql");
 const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/delete_staged.sql");
@@ -629,6 +630,19 @@ impl Store {
                 recorded_at: r.get(14)?,
             })
         })
+    }
+
+    /// Reclaimed hours from gross to net per workflow
+    /// (`queries/metrics/waterfall.sql`); see `Engine::waterfall_frame`.
+    pub fn waterfall_frame(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<DataFrame> {
+        let only: Option<String> = workflows.map(|w| w.join(","));
+        frame::query_frame(&self.reader()?, WATERFALL, params![from, to, only, as_of])
     }
 
     /// Reclaimed money in a reporting currency by period, workflow and rate

@@ -494,6 +494,7 @@ fn routes() -> Vec<(&'static str, &'static str)> {
         ("GET", "/api/v1/trend?from=2026-01-01&to=2026-02-01"),
         ("GET", "/api/v1/alerts?at=2026-02-01"),
         ("GET", "/api/v1/portfolio?from=2026-01-01&to=2026-02-01"),
+        ("GET", "/api/v1/waterfall?from=2026-01-01&to=2026-02-01"),
         ("GET", "/api/v1/summary?from=2026-01-01&to=2026-02-01"),
         ("GET", "/api/v1/backlog"),
         ("GET", "/api/v1/steps?workflow=wf-a"),

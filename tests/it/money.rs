@@ -723,3 +723,65 @@ fn the_leadership_page_shows_one_total_in_the_reporting_currency() {
         );
     }
 }
+
+/// Gross to net: B for every terminal run since go-live, minus human time on
+/// succeeded and escalated runs, minus failed runs (their human minutes, or
+/// B when done by hand) is the metric table's reclaimed hours; a workflow
+/// without B says why instead of showing zeros.
+#[test]
+fn the_waterfall_goes_from_gross_to_the_tables_net() {
+    let store = Store::open_in_memory().unwrap();
+    put(&store, Kind::Workflows, DATED);
+    put(&store, Kind::Runs, DATED_RUNS);
+    put(
+        &store,
+        Kind::Runs,
+        "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+         t,8,wf-a,2026-03-04T10:00:00Z,2026-03-04T10:10:00Z,failed,\n\
+         t,9,wf-a,2026-03-05T10:00:00Z,2026-03-05T10:10:00Z,escalated,12\n\
+         t,10,wf-a,2026-03-06T10:00:00Z,2026-03-06T10:10:00Z,failed,7\n",
+    );
+    put(
+        &store,
+        Kind::Workflows,
+        "workflow_id,name,owner,category\nwf-c,Unmeasured,Cy,other\n",
+    );
+    let quarter = Period::parse("2026-01-01", "2026-04-01").unwrap();
+    let rows = yardstick::report::waterfall(&store, quarter, &[], None).unwrap();
+    let a = &rows[0];
+    assert_eq!(
+        (a.runs, a.succeeded, a.escalated, a.failed, a.by_hand),
+        (7, 4, 1, 2, 1)
+    );
+    // 7 runs × 30 min; 10 + 10 + 0 + 0 on succeeded runs; 12 escalated; 30 (by hand) + 7 failed.
+    assert_eq!(a.gross_hours, Some(3.5));
+    assert_eq!(a.human_succeeded_hours, Some(20.0 / 60.0));
+    assert_eq!(a.human_escalated_hours, Some(0.2));
+    assert_eq!(a.failed_hours, Some(37.0 / 60.0));
+    let table = row(&store, quarter, "wf-a");
+    assert_eq!(a.net_hours, table.reclaimed_hours);
+    assert_eq!(a.net_money, table.reclaimed_money);
+    let steps = a.gross_hours.unwrap()
+        - a.human_succeeded_hours.unwrap()
+        - a.human_escalated_hours.unwrap()
+        - a.failed_hours.unwrap();
+    assert!(
+        (steps - a.net_hours.unwrap()).abs() < 1e-12,
+        "{steps} {:?}",
+        a.net_hours
+    );
+    assert!((a.net_hours.unwrap() - 141.0 / 60.0).abs() < 1e-12);
+    // wf-b's B changes on 1 March: gross 20 + 40 minutes.
+    assert_eq!(rows[1].gross_hours, Some(1.0));
+    // wf-c has no B and no go-live: null steps with the reason, and out of the total.
+    let c = &rows[2];
+    assert_eq!((c.gross_hours, c.net_hours), (None, None));
+    assert!(c.missing.as_deref().unwrap().starts_with("not measurable"));
+    let total = rows.last().unwrap();
+    assert_eq!(total.workflow_id, "total");
+    assert_eq!(total.runs, 9);
+    assert!((total.net_hours.unwrap() - (141.0 + 50.0) / 60.0).abs() < 1e-12);
+    let csv = String::from_utf8(yardstick::metrics::waterfall::to_csv(&rows).unwrap()).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    assert!(csv.lines().nth(3).unwrap().ends_with(",not measurable: the workflow has no baseline B or no go-live date in force over the period"), "{csv}");
+}

@@ -395,6 +395,15 @@ fn golden(url: &str) {
     }
     // One workflow, through the filter.
     let period = report::resolve_period(&store, None, None).unwrap().unwrap();
+    // The waterfall, each run at the terms of its anchor, as of now and before
+    // the dated catalogue.
+    for as_of in [None, Some(before_second)] {
+        assert_close(
+            &serde_json::to_value(report::waterfall(&store, period, &[], as_of).unwrap()).unwrap(),
+            &serde_json::to_value(report::waterfall(&spark, period, &[], as_of).unwrap()).unwrap(),
+            "golden waterfall",
+        );
+    }
     let wf = vec!["wf-b".to_string()];
     assert_close(
         &report::metric_table(&store, period, &wf)

@@ -1,0 +1,65 @@
+-- Reclaimed hours from gross to net, per workflow, for the period [$1, $2):
+-- over the terminal runs anchored at or after the workflow's go-live (those
+-- the metric table's reclaimed hours sum), each with the B of the terms in
+-- force at its anchor (schema.sql's bounded_terms):
+--   gross_hours             Σ B, every such run (one done by hand included)
+--   human_succeeded_hours   Σ human minutes of the succeeded runs
+--   human_escalated_hours   Σ human minutes of the escalated runs
+--   failed_hours            Σ over failed runs of their human minutes, or B
+--                           for a run done by hand entirely (by_hand)
+-- so that gross − the three steps is Σ (B − counted human minutes), the
+-- metric table's reclaimed hours. Human minutes are summed exactly
+-- (DECIMAL(38, 6)) and the few terms rows in their order of time.
+-- Parameters: $1 from, $2 to, $3 workflows (comma-separated) or NULL, $4
+-- as-of or NULL.
+WITH
+terms AS (
+    SELECT * FROM bounded_terms($4::TIMESTAMP, $3::VARCHAR)
+),
+counted AS (
+    SELECT r.workflow_id,
+           t.term_from,
+           t.b,
+           r.status,
+           by_hand(r.status, r.human_minutes) AS done_by_hand,
+           coalesce(r.human_minutes, 0)::DECIMAL(38, 6) AS human
+    FROM run_facts($4::TIMESTAMP) r
+    JOIN terms t
+      ON t.workflow_id = r.workflow_id
+     AND r.anchor >= t.term_from
+     AND r.anchor < t.term_to
+    WHERE r.anchor >= $1::TIMESTAMP
+      AND r.anchor < $2::TIMESTAMP
+      AND r.terminal
+      AND t.automated_since IS NOT NULL
+      AND r.anchor >= t.automated_since
+),
+by_terms AS (
+    SELECT workflow_id,
+           term_from,
+           max(b) AS b,
+           count(*) AS runs,
+           count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+           count(*) FILTER (WHERE status = 'escalated') AS escalated,
+           count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE done_by_hand) AS by_hand,
+           coalesce(sum(human) FILTER (WHERE status = 'succeeded'), 0) AS human_succeeded,
+           coalesce(sum(human) FILTER (WHERE status = 'escalated'), 0) AS human_escalated,
+           coalesce(sum(human) FILTER (WHERE status = 'failed'), 0) AS human_failed
+    FROM counted
+    GROUP BY workflow_id, term_from
+)
+SELECT workflow_id,
+       sum(runs)::BIGINT AS runs,
+       sum(succeeded)::BIGINT AS succeeded,
+       sum(escalated)::BIGINT AS escalated,
+       sum(failed)::BIGINT AS failed,
+       sum(by_hand)::BIGINT AS by_hand,
+       list_sum(list(runs * b ORDER BY term_from)) / 60.0::DOUBLE AS gross_hours,
+       sum(human_succeeded)::DOUBLE / 60.0::DOUBLE AS human_succeeded_hours,
+       sum(human_escalated)::DOUBLE / 60.0::DOUBLE AS human_escalated_hours,
+       (list_sum(list(by_hand * b ORDER BY term_from)) + sum(human_failed)::DOUBLE)
+           / 60.0::DOUBLE AS failed_hours
+FROM by_terms
+GROUP BY workflow_id
+ORDER BY workflow_id;
