@@ -60,7 +60,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Ingest a file of workflows (the catalogue), runs or baselines (time studies).
+    /// Ingest a file of workflows (the catalogue), runs, baselines (time studies),
+    /// steps, an event log, a platform workflow map or exchange rates (fx).
     ///
     /// Exit status: 0 when the batch was stored (also with rejected rows),
     /// 1 when --strict refused it, 2 when nothing could be read.
