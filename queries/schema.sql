@@ -41,11 +41,15 @@ CREATE TABLE IF NOT EXISTS workflows (
     baseline_minutes_per_item DOUBLE,
     batch_id                  BIGINT NOT NULL,
     recorded_at               TIMESTAMP NOT NULL,
-    -- Last, so that a file written before it gains it by the ALTER below in
-    -- the same place.
-    effective_from            TIMESTAMP
+    -- Last, so that a file written before them gains them by the ALTERs
+    -- below in the same places.
+    effective_from            TIMESTAMP,
+    cost_per_run              DOUBLE,
+    maintenance_hours_per_month DOUBLE
 );
 ALTER TABLE workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
+ALTER TABLE workflows ADD COLUMN IF NOT EXISTS cost_per_run DOUBLE;
+ALTER TABLE workflows ADD COLUMN IF NOT EXISTS maintenance_hours_per_month DOUBLE;
 
 -- Every row of each workflow's version as it stood at `t` (NULL: now): the
 -- latest version recorded at or before `t`, each row with `effective_to`,
@@ -94,7 +98,9 @@ CREATE OR REPLACE MACRO terms_as_of(t) AS TABLE
            w.currency,
            w.sla_response_minutes,
            w.sla_cycle_minutes,
-           w.automated_since
+           w.automated_since,
+           w.cost_per_run,
+           w.maintenance_hours_per_month
     FROM workflow_terms_as_of(t) w
     LEFT JOIN (
         SELECT workflow_id,
@@ -332,6 +338,8 @@ CREATE TABLE IF NOT EXISTS fx_rates (
 CREATE TABLE IF NOT EXISTS stage_workflows AS SELECT * EXCLUDE (batch_id, recorded_at) FROM workflows LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_fx AS SELECT * EXCLUDE (batch_id) FROM fx_rates LIMIT 0;
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
+ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS cost_per_run DOUBLE;
+ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS maintenance_hours_per_month DOUBLE;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_platform_map AS SELECT * EXCLUDE (batch_id, recorded_at) FROM platform_map LIMIT 0;

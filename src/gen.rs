@@ -446,9 +446,9 @@ impl Company {
     /// The catalogue as CSV.
     pub fn write_workflows(&self, out: impl Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        // Every workflow's terms apply from the beginning: no effective_from column.
-        let header = crate::model::Kind::Workflows.fields();
-        w.write_record(header.iter().filter(|f| **f != "effective_from"))?;
+        // The first eleven fields: every workflow's terms apply from the
+        // beginning (no effective_from), with no run cost or maintenance.
+        w.write_record(&crate::model::Kind::Workflows.fields()[..11])?;
         for p in &self.profiles {
             let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
             w.write_record([

@@ -56,6 +56,8 @@ impl Kind {
                 "automated_since",
                 "baseline_minutes_per_item",
                 "effective_from",
+                "cost_per_run",
+                "maintenance_hours_per_month",
             ],
             Kind::Runs => &[
                 "source",
@@ -213,6 +215,10 @@ pub struct Workflow {
     /// the beginning. Read from the catalogue, the row in force last.
     #[serde(serialize_with = "serialize_opt_timestamp")]
     pub effective_from: Option<NaiveDateTime>,
+    /// What the automation platform charges per run, in `currency`.
+    pub cost_per_run: Option<f64>,
+    /// People's hours spent keeping the automation running, per month.
+    pub maintenance_hours_per_month: Option<f64>,
 }
 
 /// One execution of an automation: one business case.
@@ -631,6 +637,8 @@ pub struct Term {
     pub currency: Option<String>,
     pub sla_response_minutes: Option<f64>,
     pub sla_cycle_minutes: Option<f64>,
+    pub cost_per_run: Option<f64>,
+    pub maintenance_hours_per_month: Option<f64>,
 }
 
 impl Term {

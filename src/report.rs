@@ -222,10 +222,13 @@ pub fn waterfall(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Vec<crate::metrics::waterfall::WaterfallRow>, ReportError> {
-    let rows = metric_table_as_of(store, period, workflows, as_of)?.rows()?;
+    let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
+    let rows = table_with_assumptions(store, period, workflows, as_of, &catalogue)?.rows()?;
     let filter = (!workflows.is_empty()).then_some(workflows);
     let steps = store.waterfall_frame(period.from, period.to, filter, as_of)?;
-    Ok(crate::metrics::waterfall::build(&rows, &steps)?)
+    Ok(crate::metrics::waterfall::build(
+        &rows, &steps, &catalogue, period,
+    )?)
 }
 
 /// A reporting currency as asked for: an ISO 4217 code.

@@ -14,7 +14,9 @@ counted AS (
     SELECT r.workflow_id,
            t.term_from,
            t.b,
+           t.cost_per_run,
            r.status,
+           r.terminal,
            by_hand(r.status, r.human_minutes) AS done_by_hand,
            CAST(coalesce(r.human_minutes, 0D) AS DECIMAL(38, 6)) AS human
     FROM runs_as_of r
@@ -26,7 +28,6 @@ counted AS (
       AND r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor >= CAST(:from AS TIMESTAMP_NTZ)
       AND r.anchor < CAST(:to AS TIMESTAMP_NTZ)
-      AND r.terminal
       AND t.automated_since IS NOT NULL
       AND r.anchor >= t.automated_since
 ),
@@ -34,7 +35,9 @@ by_terms AS (
     SELECT workflow_id,
            term_from,
            max(b) AS b,
-           count(*) AS runs,
+           max(cost_per_run) AS cost_per_run,
+           count(*) AS executions,
+           count(*) FILTER (WHERE terminal) AS runs,
            count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
            count(*) FILTER (WHERE status = 'escalated') AS escalated,
            count(*) FILTER (WHERE status = 'failed') AS failed,
@@ -46,6 +49,7 @@ by_terms AS (
     GROUP BY workflow_id, term_from
 )
 SELECT workflow_id,
+       CAST(sum(executions) AS BIGINT) AS executions,
        CAST(sum(runs) AS BIGINT) AS runs,
        CAST(sum(succeeded) AS BIGINT) AS succeeded,
        CAST(sum(escalated) AS BIGINT) AS escalated,
@@ -57,7 +61,11 @@ SELECT workflow_id,
        CAST(sum(human_escalated) AS DOUBLE) / 60.0D AS human_escalated_hours,
        (aggregate(transform(array_sort(collect_list(named_struct('t', term_from, 'x', by_hand * b))), s -> s.x),
                   0D, (acc, x) -> acc + x)
-        + CAST(sum(human_failed) AS DOUBLE)) / 60.0D AS failed_hours
+        + CAST(sum(human_failed) AS DOUBLE)) / 60.0D AS failed_hours,
+       CASE WHEN bool_or(cost_per_run IS NOT NULL)
+            THEN aggregate(transform(array_sort(collect_list(named_struct('t', term_from,
+                     'x', coalesce(executions * cost_per_run, 0D)))), s -> s.x),
+                     0D, (acc, x) -> acc + x) END AS run_cost
 FROM by_terms
 GROUP BY workflow_id
 ORDER BY workflow_id

@@ -8,7 +8,10 @@
 --   failed_hours            Σ over failed runs of their human minutes, or B
 --                           for a run done by hand entirely (by_hand)
 -- so that gross − the three steps is Σ (B − counted human minutes), the
--- metric table's reclaimed hours. Human minutes are summed exactly
+-- metric table's reclaimed hours; and over every run since go-live whatever
+-- its status (`executions`), the platform's charge:
+--   run_cost                Σ cost_per_run of the terms at each run's anchor
+--                           (NULL when no terms state one) Human minutes are summed exactly
 -- (DECIMAL(38, 6)) and the few terms rows in their order of time.
 -- Parameters: $1 from, $2 to, $3 workflows (comma-separated) or NULL, $4
 -- as-of or NULL.
@@ -20,7 +23,9 @@ counted AS (
     SELECT r.workflow_id,
            t.term_from,
            t.b,
+           t.cost_per_run,
            r.status,
+           r.terminal,
            by_hand(r.status, r.human_minutes) AS done_by_hand,
            coalesce(r.human_minutes, 0)::DECIMAL(38, 6) AS human
     FROM run_facts($4::TIMESTAMP) r
@@ -30,7 +35,6 @@ counted AS (
      AND r.anchor < t.term_to
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
-      AND r.terminal
       AND t.automated_since IS NOT NULL
       AND r.anchor >= t.automated_since
 ),
@@ -38,7 +42,9 @@ by_terms AS (
     SELECT workflow_id,
            term_from,
            max(b) AS b,
-           count(*) AS runs,
+           max(cost_per_run) AS cost_per_run,
+           count(*) AS executions,
+           count(*) FILTER (WHERE terminal) AS runs,
            count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
            count(*) FILTER (WHERE status = 'escalated') AS escalated,
            count(*) FILTER (WHERE status = 'failed') AS failed,
@@ -50,6 +56,7 @@ by_terms AS (
     GROUP BY workflow_id, term_from
 )
 SELECT workflow_id,
+       sum(executions)::BIGINT AS executions,
        sum(runs)::BIGINT AS runs,
        sum(succeeded)::BIGINT AS succeeded,
        sum(escalated)::BIGINT AS escalated,
@@ -59,7 +66,11 @@ SELECT workflow_id,
        sum(human_succeeded)::DOUBLE / 60.0::DOUBLE AS human_succeeded_hours,
        sum(human_escalated)::DOUBLE / 60.0::DOUBLE AS human_escalated_hours,
        (list_sum(list(by_hand * b ORDER BY term_from)) + sum(human_failed)::DOUBLE)
-           / 60.0::DOUBLE AS failed_hours
+           / 60.0::DOUBLE AS failed_hours,
+       -- The platform's charge: cost_per_run of the terms of each run, every
+       -- run since go-live whatever its status; NULL when no terms state one.
+       CASE WHEN bool_or(cost_per_run IS NOT NULL)
+            THEN list_sum(list(executions * cost_per_run ORDER BY term_from)) END AS run_cost
 FROM by_terms
 GROUP BY workflow_id
 ORDER BY workflow_id;

@@ -2,7 +2,7 @@
 -- now) with each workflow's B (engine/as_of.spark.sql comes first).
 SELECT workflow_id, name, owner, team, category, hourly_cost, currency,
        sla_response_minutes, sla_cycle_minutes, automated_since, baseline_minutes_per_item,
-       effective_from,
+       effective_from, cost_per_run, maintenance_hours_per_month,
        recorded_at, b, b_source, observations
 FROM catalogue
 ORDER BY workflow_id

@@ -8,7 +8,7 @@ WITH run_counts AS (
 )
 SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.currency,
        w.sla_response_minutes, w.sla_cycle_minutes, w.automated_since, w.baseline_minutes_per_item,
-       w.effective_from,
+       w.effective_from, w.cost_per_run, w.maintenance_hours_per_month,
        coalesce(r.runs, 0) AS runs,
        w.observations AS baseline_observations,
        w.recorded_at

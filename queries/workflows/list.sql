@@ -2,7 +2,7 @@
 -- known then, and when its version was recorded.
 SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.currency,
        w.sla_response_minutes, w.sla_cycle_minutes, w.automated_since, w.baseline_minutes_per_item,
-       w.effective_from,
+       w.effective_from, w.cost_per_run, w.maintenance_hours_per_month,
        (SELECT count(*) FROM runs r
         WHERE r.workflow_id = w.workflow_id AND current_at(r.batch_id, r.superseded_batch, $1::TIMESTAMP)) AS runs,
        (SELECT count(*) FROM baseline_observations b

@@ -544,6 +544,8 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
             currency: w.currency.clone(),
             sla_response_minutes: w.sla_response_minutes,
             sla_cycle_minutes: w.sla_cycle_minutes,
+            cost_per_run: w.cost_per_run,
+            maintenance_hours_per_month: w.maintenance_hours_per_month,
         }];
         let terms = if e.terms.is_empty() {
             &current[..]

@@ -511,7 +511,7 @@ impl Cells<'_> {
             .ok_or_else(|| EngineError::Shape(format!("{}: {name} is missing", self.what)))
     }
 
-    /// The workflow in columns 0 to 11 of row `i`.
+    /// The workflow in columns 0 to 13 of row `i`.
     fn workflow(&self, i: usize) -> Result<Workflow> {
         Ok(Workflow {
             workflow_id: self.need_text(0, i, "workflow_id")?,
@@ -526,6 +526,8 @@ impl Cells<'_> {
             automated_since: self.at(9, i)?,
             baseline_minutes_per_item: self.num(10, i)?,
             effective_from: self.at(11, i)?,
+            cost_per_run: self.num(12, i)?,
+            maintenance_hours_per_month: self.num(13, i)?,
         })
     }
 }
@@ -535,15 +537,15 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the catalogue", 16)?;
+    let c = Cells::of(df, "the catalogue", 18)?;
     (0..df.height())
         .map(|i| {
             Ok(CatalogueEntry {
                 workflow: c.workflow(i)?,
-                recorded_at: c.need_at(12, i, "recorded_at")?,
-                b: c.num(13, i)?,
-                b_source: c.need_text(14, i, "b_source")?,
-                baseline_observations: c.count(15, i)?,
+                recorded_at: c.need_at(14, i, "recorded_at")?,
+                b: c.num(15, i)?,
+                b_source: c.need_text(16, i, "b_source")?,
+                baseline_observations: c.count(17, i)?,
                 terms: Vec::new(),
             })
         })
@@ -555,7 +557,7 @@ fn terms_of(df: &DataFrame) -> Result<Vec<(String, Term)>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the terms", 9)?;
+    let c = Cells::of(df, "the terms", 11)?;
     (0..df.height())
         .map(|i| {
             Ok((
@@ -569,6 +571,8 @@ fn terms_of(df: &DataFrame) -> Result<Vec<(String, Term)>> {
                     currency: c.text(6, i)?,
                     sla_response_minutes: c.num(7, i)?,
                     sla_cycle_minutes: c.num(8, i)?,
+                    cost_per_run: c.num(9, i)?,
+                    maintenance_hours_per_month: c.num(10, i)?,
                 },
             ))
         })
@@ -580,14 +584,14 @@ fn summaries_of(df: &DataFrame) -> Result<Vec<WorkflowSummary>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the workflow list", 15)?;
+    let c = Cells::of(df, "the workflow list", 17)?;
     (0..df.height())
         .map(|i| {
             Ok(WorkflowSummary {
                 workflow: c.workflow(i)?,
-                runs: c.count(12, i)?,
-                baseline_observations: c.count(13, i)?,
-                recorded_at: c.need_at(14, i, "recorded_at")?,
+                runs: c.count(14, i)?,
+                baseline_observations: c.count(15, i)?,
+                recorded_at: c.need_at(16, i, "recorded_at")?,
             })
         })
         .collect()

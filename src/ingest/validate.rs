@@ -180,6 +180,11 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
     let automated_since = c.parsed("automated_since", false, parse_timestamp_or_date);
     let baseline_minutes_per_item = c.minutes("baseline_minutes_per_item", false);
     let effective_from = c.parsed("effective_from", false, parse_timestamp_or_date);
+    let cost_per_run = c.minutes("cost_per_run", false);
+    let maintenance_hours_per_month = c.minutes("maintenance_hours_per_month", false);
+    if cost_per_run.is_some() && currency.is_none() {
+        c.fail("currency", "cost_per_run is given without a currency");
+    }
     let value = match (workflow_id.clone(), name, owner, category) {
         (Some(workflow_id), Some(name), Some(owner), Some(category)) => Some(Workflow {
             workflow_id,
@@ -194,6 +199,8 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
             automated_since,
             baseline_minutes_per_item,
             effective_from,
+            cost_per_run,
+            maintenance_hours_per_month,
         }),
         _ => None,
     };
@@ -240,7 +247,8 @@ impl CatalogueRows {
                 reason: format!(
                     "differs from line {line}, the first row of workflow `{}`: a workflow's rows \
                      may differ only in effective_from and the terms it dates (hourly_cost, \
-                     sla_response_minutes, sla_cycle_minutes, baseline_minutes_per_item)",
+                     sla_response_minutes, sla_cycle_minutes, baseline_minutes_per_item, \
+                     cost_per_run, maintenance_hours_per_month)",
                     w.workflow_id
                 ),
             })

@@ -594,10 +594,10 @@ impl Store {
             query_rows(&conn, WORKFLOWS_CATALOGUE, params![as_of], |r| {
                 Ok(CatalogueEntry {
                     workflow: workflow_of(r)?,
-                    recorded_at: r.get(12)?,
-                    b: r.get(13)?,
-                    b_source: r.get(14)?,
-                    baseline_observations: r.get(15)?,
+                    recorded_at: r.get(14)?,
+                    b: r.get(15)?,
+                    b_source: r.get(16)?,
+                    baseline_observations: r.get(17)?,
                     terms: Vec::new(),
                 })
             })?;
@@ -613,6 +613,8 @@ impl Store {
                     currency: r.get(6)?,
                     sla_response_minutes: r.get(7)?,
                     sla_cycle_minutes: r.get(8)?,
+                    cost_per_run: r.get(9)?,
+                    maintenance_hours_per_month: r.get(10)?,
                 },
             ))
         })?;
@@ -625,9 +627,9 @@ impl Store {
         query_rows(&self.reader()?, WORKFLOWS_LIST, params![as_of], |r| {
             Ok(WorkflowSummary {
                 workflow: workflow_of(r)?,
-                runs: r.get(12)?,
-                baseline_observations: r.get(13)?,
-                recorded_at: r.get(14)?,
+                runs: r.get(14)?,
+                baseline_observations: r.get(15)?,
+                recorded_at: r.get(16)?,
             })
         })
     }
@@ -824,7 +826,7 @@ fn first_row<T>(
     })
 }
 
-/// The catalogued workflow in a row's first twelve columns, in the order
+/// The catalogued workflow in a row's first fourteen columns, in the order
 /// `queries/workflows/catalogue.sql` and `list.sql` give them.
 fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
     Ok(Workflow {
@@ -840,6 +842,8 @@ fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
         automated_since: r.get(9)?,
         baseline_minutes_per_item: r.get(10)?,
         effective_from: r.get(11)?,
+        cost_per_run: r.get(12)?,
+        maintenance_hours_per_month: r.get(13)?,
     })
 }
 
@@ -974,7 +978,9 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     w.sla_cycle_minutes,
                     w.automated_since,
                     w.baseline_minutes_per_item,
-                    w.effective_from
+                    w.effective_from,
+                    w.cost_per_run,
+                    w.maintenance_hours_per_month
                 ])
             })?;
             Merge::Versioned(WORKFLOWS_COUNT_CHANGED, WORKFLOWS_INSERT_STAGED)

@@ -781,7 +781,44 @@ fn the_waterfall_goes_from_gross_to_the_tables_net() {
     assert_eq!(total.workflow_id, "total");
     assert_eq!(total.runs, 9);
     assert!((total.net_hours.unwrap() - (141.0 + 50.0) / 60.0).abs() < 1e-12);
+    // No run cost or maintenance stated: net after costs is net.
+    assert_eq!((a.run_cost, a.maintenance_hours), (None, None));
+    assert_eq!(a.net_hours_after_maintenance, a.net_hours);
+    assert_eq!(a.net_money_after_costs, a.net_money);
     let csv = String::from_utf8(yardstick::metrics::waterfall::to_csv(&rows).unwrap()).unwrap();
     assert_eq!(csv.lines().count(), 5);
     assert!(csv.lines().nth(3).unwrap().ends_with(",not measurable: the workflow has no baseline B or no go-live date in force over the period"), "{csv}");
+
+    // The platform charges 0.50 EUR a run, 0.60 from March; from March the
+    // automation takes 3 hours of upkeep a month.
+    put(
+        &store,
+        Kind::Workflows,
+        "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item,sla_cycle_minutes,cost_per_run,maintenance_hours_per_month,effective_from\n\
+         wf-a,Invoices,Ana,invoicing,60,EUR,2026-01-01,30,60,0.5,,\n\
+         wf-a,Invoices,Ana,invoicing,90,EUR,2026-01-01,30,5,0.6,3,2026-03-01\n",
+    );
+    let rows = yardstick::report::waterfall(&store, quarter, &["wf-a".to_string()], None).unwrap();
+    let a = &rows[0];
+    // 2 February runs at 0.50 and 5 March runs at 0.60.
+    assert_eq!(a.executions, 7);
+    assert!(
+        (a.run_cost.unwrap() - 4.0).abs() < 1e-12,
+        "{:?}",
+        a.run_cost
+    );
+    // 31 March days of 3 h a month (30.4375 days), valued at March's 90 EUR/h.
+    let upkeep = 3.0 * 31.0 / 30.4375;
+    assert!((a.maintenance_hours.unwrap() - upkeep).abs() < 1e-12);
+    assert!((a.net_hours_after_maintenance.unwrap() - (141.0 / 60.0 - upkeep)).abs() < 1e-12);
+    let money = a.net_money.unwrap() - 4.0 - upkeep * 90.0;
+    assert!(
+        (a.net_money_after_costs.unwrap() - money).abs() < 1e-9,
+        "{:?} {money}",
+        a.net_money_after_costs
+    );
+    assert!(
+        money < 0.0,
+        "the upkeep costs more than the quarter reclaimed: it stands, negative"
+    );
 }
