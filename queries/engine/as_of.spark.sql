@@ -34,9 +34,12 @@ versions AS (
     ) w
     WHERE w.batch_id = w.version_batch
 ),
--- The terms over time with B (schema.sql's terms_as_of).
+-- The terms over time with B (schema.sql's terms_as_of), in force over
+-- [term_from, term_to), bounds never NULL (schema.sql's bounded_terms).
 terms AS (
     SELECT v.workflow_id, v.effective_from, v.effective_to,
+           coalesce(v.effective_from, CAST('0001-01-01' AS TIMESTAMP_NTZ)) AS term_from,
+           coalesce(v.effective_to, CAST('9999-12-31' AS TIMESTAMP_NTZ)) AS term_to,
            coalesce(v.baseline_minutes_per_item, o.mean_handle) AS b,
            CASE WHEN v.baseline_minutes_per_item IS NOT NULL THEN 'override'
                 WHEN o.n > 0 THEN 'study mean'

@@ -4,9 +4,7 @@
 -- term_from)) is aggregate(transform(array_sort(collect_list(...)))).
 WITH
 terms_in AS (
-    SELECT t.*,
-           coalesce(t.effective_from, CAST('0001-01-01' AS TIMESTAMP_NTZ)) AS term_from,
-           coalesce(t.effective_to, CAST('9999-12-31' AS TIMESTAMP_NTZ)) AS term_to
+    SELECT t.*
     FROM terms t
     WHERE :workflows = '' OR array_contains(split(:workflows, ','), t.workflow_id)
 ),

@@ -32,9 +32,7 @@ wf_b AS (
     WHERE :workflows = '' OR array_contains(split(:workflows, ','), workflow_id)
 ),
 terms_in AS (
-    SELECT t.*,
-           coalesce(t.effective_from, CAST('0001-01-01' AS TIMESTAMP_NTZ)) AS term_from,
-           coalesce(t.effective_to, CAST('9999-12-31' AS TIMESTAMP_NTZ)) AS term_to
+    SELECT t.*
     FROM terms t
     WHERE :workflows = '' OR array_contains(split(:workflows, ','), t.workflow_id)
 ),

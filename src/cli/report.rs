@@ -15,6 +15,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::{print_json, Global};
 use crate::metrics::compare::BaselineChoice;
+use crate::metrics::Period;
 use crate::model::format_timestamp;
 use crate::report;
 
@@ -167,6 +168,13 @@ impl PeriodArgs {
     fn as_of(&self) -> anyhow::Result<Option<chrono::NaiveDateTime>> {
         Ok(report::parse_as_of(self.as_of.as_deref())?)
     }
+
+    /// --from/--to as a period; without them, the whole days covering every run.
+    fn period(&self, store: &dyn crate::engine::Engine) -> anyhow::Result<Period> {
+        let (from, to) = (self.span.from.as_deref(), self.span.to.as_deref());
+        report::resolve_period(store, from, to)?
+            .context("no runs are stored yet, so there is no default period: give --from and --to")
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -203,10 +211,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
         } => {
             let store = global.open_engine()?;
             let store = store.as_ref();
-            let (from, to) = (period.span.from.as_deref(), period.span.to.as_deref());
-            let span = report::resolve_period(store, from, to)?.context(
-                "no runs are stored yet, so there is no default period: give --from and --to",
-            )?;
+            let span = period.period(store)?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let as_of = period.as_of()?;
             let mut table = report::metric_table_as_of(store, span, &wf, as_of)?;
@@ -225,10 +230,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
         } => {
             let store = global.open_engine()?;
             let store = store.as_ref();
-            let (from, to) = (period.span.from.as_deref(), period.span.to.as_deref());
-            let span = report::resolve_period(store, from, to)?.context(
-                "no runs are stored yet, so there is no default period: give --from and --to",
-            )?;
+            let span = period.period(store)?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let rows = report::waterfall(store, span, &wf, period.as_of()?)?;
             match format {

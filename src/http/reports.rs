@@ -32,11 +32,7 @@ pub(super) async fn metrics(
 ) -> Result<Response, ApiError> {
     let csv = q.csv();
     kept(&st, q.key.clone(), current, move |store| {
-        let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
-            .ok_or_else(|| {
-                ApiError::bad_request("no runs are stored yet: give from and to explicitly")
-            })?;
-        let as_of = report::parse_as_of(q.as_of.as_deref())?;
+        let (period, as_of) = period_of(store, &q)?;
         let mut table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
         if let Some(c) = &q.currency {
             report::in_currency(store, &mut table, &q.workflows, as_of, c)?;
@@ -44,6 +40,19 @@ pub(super) async fn metrics(
         metric_answer(&table, csv)
     })
     .await
+}
+
+/// A report query's period (without from and to, the whole days covering
+/// every run) and as-of moment.
+fn period_of(
+    store: &dyn crate::engine::Engine,
+    q: &super::query::ReportQuery,
+) -> Result<(crate::metrics::Period, Option<chrono::NaiveDateTime>), ApiError> {
+    let period =
+        report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?.ok_or_else(|| {
+            ApiError::bad_request("no runs are stored yet: give from and to explicitly")
+        })?;
+    Ok((period, report::parse_as_of(q.as_of.as_deref())?))
 }
 
 fn metric_answer(table: &MetricTable, csv: bool) -> Result<answers::Answer, ApiError> {
@@ -75,11 +84,7 @@ pub(super) async fn waterfall(
 ) -> Result<Response, ApiError> {
     let csv = q.csv();
     kept(&st, q.key.clone(), current, move |store| {
-        let period = report::resolve_period(store, q.from.as_deref(), q.to.as_deref())?
-            .ok_or_else(|| {
-                ApiError::bad_request("no runs are stored yet: give from and to explicitly")
-            })?;
-        let as_of = report::parse_as_of(q.as_of.as_deref())?;
+        let (period, as_of) = period_of(store, &q)?;
         let rows = report::waterfall(store, period, &q.workflows, as_of)?;
         if csv {
             let body = crate::metrics::waterfall::to_csv(&rows).map_err(ApiError::internal)?;
