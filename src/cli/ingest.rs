@@ -222,6 +222,16 @@ fn read(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), Cl
     }
     match (&args.to, args.kind) {
         (Some(to), KindArg::Fx) => {
+            let csv = match args.format {
+                Some(f) => matches!(f, FormatArg::Csv),
+                None => Format::from_path(&args.file).is_none_or(|f| f == Format::Csv),
+            };
+            if !csv {
+                return Err(CliError::Usage(
+                    "--to completes a CSV rate file; in NDJSON or JSON give each rate its `to`"
+                        .into(),
+                ));
+            }
             let bytes = read_bytes(&args.file)?;
             let opts = Options {
                 strict: args.strict,

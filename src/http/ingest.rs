@@ -129,6 +129,15 @@ async fn post(
                 "to= names the currency of a rate file: POST /api/v1/ingest/fx?to=EUR",
             ));
         }
+        let ct = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if Format::from_content_type(ct) != Some(Format::Csv) {
+            return Err(ApiError::unsupported(format!(
+                "to= completes a CSV body (text/csv), not `{ct}`: in NDJSON or JSON give each rate its `to`"
+            )));
+        }
         let origin = q.name.unwrap_or_else(|| "http".to_string());
         let (store, bytes, strict) = (st.store.clone(), body.clone(), q.strict);
         let work = blocking(move || {

@@ -638,6 +638,20 @@ async fn the_api_takes_a_reporting_currency() {
         "{}",
         bad.detail()
     );
+    // Rates over HTTP: `to=` completes a CSV body, and only a CSV body.
+    let rates = b"date,currency,rate\n2026-01-01,GBP,1.17\n".to_vec();
+    let r = crate::client::post(&st, "/api/v1/ingest/fx?to=EUR", "text/csv", rates.clone())
+        .await
+        .good();
+    assert_eq!(r.json()["written"], 1);
+    let json =
+        crate::client::post(&st, "/api/v1/ingest/fx?to=EUR", "application/json", rates).await;
+    assert_eq!(json.status.as_u16(), 415);
+    assert!(
+        json.detail().contains("to= completes a CSV body"),
+        "{}",
+        json.detail()
+    );
 }
 
 /// The demo company's pages with a reporting currency: the leadership
