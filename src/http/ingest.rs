@@ -141,15 +141,8 @@ async fn post(
         let origin = q.name.unwrap_or_else(|| "http".to_string());
         let (store, bytes, strict) = (st.store.clone(), body.clone(), q.strict);
         let work = blocking(move || {
-            match ingest::ingest_fx_to(&store, &bytes, &origin, &to, Options { strict }) {
-                Ok(report) => Ok(Ingested::batch(report)),
-                Err(IngestError::Unreadable(e)) => Ok(Ingested {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    report: ingest::Report::unreadable_from(Kind::Fx, Format::Csv, &origin, &e),
-                    unreadable: Some(e.0),
-                }),
-                Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
-            }
+            let result = ingest::ingest_fx_to(&store, &bytes, &origin, &to, Options { strict });
+            Ingested::of_batch(result, Kind::Fx, Format::Csv, &origin)
         });
         return once_per_key(&st, &headers, "/api/v1/ingest/fx?to", &body, work).await;
     }
@@ -238,15 +231,7 @@ async fn post_platform(
             Kind::Maps => ingest::ingest_map(&store, &bytes, &origin, p, Options { strict }),
             _ => ingest::ingest_platform(&store, &bytes, &origin, p, &cx, Options { strict }),
         };
-        match result {
-            Ok(report) => Ok(Ingested::batch(report)),
-            Err(IngestError::Unreadable(e)) => Ok(Ingested {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                report: ingest::Report::unreadable_from(kind, Format::Json, &origin, &e),
-                unreadable: Some(e.0),
-            }),
-            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
-        }
+        Ingested::of_batch(result, kind, Format::Json, &origin)
     });
     once_per_key(st, headers, &route, &body, work).await
 }
@@ -268,6 +253,26 @@ impl Ingested {
             StatusCode::UNPROCESSABLE_ENTITY
         };
         Ingested::read(status, report)
+    }
+
+    /// The answer to a whole batch read by one of the ingest functions: its
+    /// report (200, or 422 when `strict` refused it), 422 with the reason
+    /// when nothing could be read, 500 for a store failure.
+    fn of_batch(
+        result: Result<ingest::Report, IngestError>,
+        kind: Kind,
+        format: Format,
+        origin: &str,
+    ) -> Result<Ingested, ApiError> {
+        match result {
+            Ok(report) => Ok(Ingested::batch(report)),
+            Err(IngestError::Unreadable(e)) => Ok(Ingested {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                report: ingest::Report::unreadable_from(kind, format, origin, &e),
+                unreadable: Some(e.0),
+            }),
+            Err(IngestError::Store(e)) => Err(ApiError::internal(e)),
+        }
     }
 
     fn read(status: StatusCode, report: ingest::Report) -> Ingested {
