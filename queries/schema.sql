@@ -271,6 +271,21 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     revoked_at  TIMESTAMP
 );
 
+-- Published reports: a report set frozen under a name with the SHA-256 of its
+-- body (`yardstick publish`). A row is written once and never changed; the
+-- body is the JSON text exactly as hashed, so a reader can check it.
+CREATE TABLE IF NOT EXISTS published_reports (
+    name           VARCHAR   PRIMARY KEY,
+    published_at   TIMESTAMP NOT NULL,
+    as_of          TIMESTAMP NOT NULL,  -- when the newest batch it read was received
+    period_from    TIMESTAMP NOT NULL,
+    period_to      TIMESTAMP NOT NULL,
+    currency       VARCHAR,             -- the reporting currency, if one was asked for
+    method_version INTEGER   NOT NULL,
+    sha256         VARCHAR   NOT NULL,
+    body           VARCHAR   NOT NULL
+);
+
 -- The steps of runs: timed work between a start and its completion (from an
 -- event log's start/complete pairs). Only the current steps of a run are kept:
 -- a batch that carries steps replaces every step of the runs it holds.

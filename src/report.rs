@@ -17,6 +17,9 @@ pub enum ReportError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// The request clashes with what is stored (a published name is taken).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -229,6 +232,36 @@ pub fn waterfall(
     Ok(crate::metrics::waterfall::build(
         &rows, &steps, &catalogue, period,
     )?)
+}
+
+/// The JSON body of a waterfall (`report waterfall`, `GET /api/v1/waterfall`).
+pub fn waterfall_json(
+    period: Period,
+    rows: &[crate::metrics::waterfall::WaterfallRow],
+) -> serde_json::Value {
+    serde_json::json!({
+        "from": crate::model::format_timestamp(period.from),
+        "to": crate::model::format_timestamp(period.to),
+        "rows": rows,
+    })
+}
+
+/// The JSON body of a portfolio (`report portfolio`, `GET /api/v1/portfolio`):
+/// the roll-up, its headline in the reporting currency when one was asked
+/// for, and the period.
+pub fn portfolio_json(
+    period: Period,
+    portfolio: &crate::metrics::portfolio::Portfolio,
+    reporting: Option<&crate::metrics::portfolio::ReportingHeadline>,
+) -> Result<serde_json::Value, ReportError> {
+    let shape = |e: serde_json::Error| ReportError::Metrics(MetricsError::Shape(e.to_string()));
+    let mut body = serde_json::to_value(portfolio).map_err(shape)?;
+    if let Some(r) = reporting {
+        body["reporting_headline"] = serde_json::to_value(r).map_err(shape)?;
+    }
+    body["from"] = crate::model::format_timestamp(period.from).into();
+    body["to"] = crate::model::format_timestamp(period.to).into();
+    Ok(body)
 }
 
 /// A reporting currency as asked for: an ISO 4217 code.

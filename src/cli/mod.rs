@@ -5,7 +5,8 @@
 //! and [`run`], which hands each command to its own file. A command's
 //! arguments (their doc comments are the help text) and its `run` live
 //! together in that file: `ingest`, `pull`, `report`, `lake`, `workflows`,
-//! `rejects`, `serve`, `demo`, `token`, `export` and `generate`. A new
+//! `rejects`, `serve`, `demo`, `token`, `export`, `generate`, `pull`
+//! and `publish` (with `published`). A new
 //! subcommand of a group touches the group's file alone; a new command adds
 //! its file and one variant and one line here. (The benchmark harness is not
 //! a command: it is the `yardstick-bench` binary of `bench/`, which runs this
@@ -22,6 +23,7 @@ pub mod generate;
 mod global;
 pub mod ingest;
 pub mod lake;
+pub mod publish;
 pub mod pull;
 pub mod rejects;
 pub mod report;
@@ -94,6 +96,12 @@ pub enum Command {
     /// Exit status: 0 when the runs were stored, 1 when the API failed or
     /// --strict refused them, 2 for a usage error.
     Pull(pull::PullArgs),
+    /// Freeze the report set of a period (metric table, portfolio, waterfall,
+    /// comparisons, with their assumptions and the batches read) under a name
+    /// and the SHA-256 of its content; `report diff` explains later changes.
+    Publish(publish::PublishArgs),
+    /// List the published reports, or show one whole.
+    Published(publish::PublishedArgs),
 }
 
 /// Runs the parsed command line; [`exit_code`] turns the outcome into the
@@ -114,6 +122,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(cmd) => token::run(g, cmd),
         Command::Export(args) => export::run(g, &args),
         Command::Generate(args) => generate::run(args),
+        Command::Publish(args) => publish::run_publish(g, args),
+        Command::Published(args) => publish::run_published(g, args),
     };
     Ok(done?)
 }

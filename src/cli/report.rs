@@ -107,6 +107,17 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
     },
+    /// Why the headline moved between a published report and a later one (or
+    /// now): step by step, the method, the period, and each batch received in
+    /// between with the assumptions it changed, each with its share of the change.
+    Diff {
+        /// The earlier published report.
+        a: String,
+        /// The later published report, or `now` (the default): A's period
+        /// and currency as the data stands now.
+        #[arg(default_value = "now")]
+        b: String,
+    },
     /// Before/after comparison with 95% bootstrap intervals, per workflow.
     ///
     /// The before side is the time study, the runs before go-live, or both;
@@ -170,7 +181,7 @@ impl PeriodArgs {
     }
 
     /// --from/--to as a period; without them, the whole days covering every run.
-    fn period(&self, store: &dyn crate::engine::Engine) -> anyhow::Result<Period> {
+    pub(super) fn period(&self, store: &dyn crate::engine::Engine) -> anyhow::Result<Period> {
         let (from, to) = (self.span.from.as_deref(), self.span.to.as_deref());
         report::resolve_period(store, from, to)?
             .context("no runs are stored yet, so there is no default period: give --from and --to")
@@ -234,11 +245,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let rows = report::waterfall(store, span, &wf, period.as_of()?)?;
             match format {
-                OutFormat::Json => print_json(&serde_json::json!({
-                    "from": format_timestamp(span.from),
-                    "to": format_timestamp(span.to),
-                    "rows": rows,
-                })),
+                OutFormat::Json => print_json(&report::waterfall_json(span, &rows)),
                 OutFormat::Csv => print_csv(&crate::metrics::waterfall::to_csv(&rows)?),
             }
         }
@@ -308,13 +315,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 period.as_of()?,
                 currency.as_deref(),
             )?;
-            let mut body = serde_json::to_value(p)?;
-            if let Some(r) = reporting {
-                body["reporting_headline"] = serde_json::to_value(r)?;
-            }
-            body["from"] = format_timestamp(span.from).into();
-            body["to"] = format_timestamp(span.to).into();
-            print_json(&body)
+            print_json(&report::portfolio_json(span, &p, reporting.as_ref())?)
         }
         ReportCommand::Summary(period) => {
             let store = global.open_engine()?;
@@ -345,6 +346,11 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 })),
                 OutFormat::Csv => print_csv(&table.to_csv()),
             }
+        }
+        ReportCommand::Diff { a, b } => {
+            let store = global.open_store()?;
+            let b = (b != "now").then_some(b.as_str());
+            print_json(&crate::publish::diff(&store, &a, b)?)
         }
         ReportCommand::Backlog { as_of } => {
             let store = global.open_engine()?;

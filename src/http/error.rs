@@ -135,6 +135,7 @@ impl From<ReportError> for ApiError {
         match e {
             ReportError::BadRequest(m) => ApiError::bad_request(m),
             ReportError::NotFound(m) => ApiError::not_found(m),
+            ReportError::Conflict(m) => ApiError::conflict(m),
             ReportError::Store(e) => ApiError::internal(e),
             ReportError::Engine(e) => ApiError::internal(e),
             ReportError::Metrics(e) => ApiError::internal(e),

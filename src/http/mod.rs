@@ -7,6 +7,7 @@
 //! - `reports`: metrics, trend, compare, portfolio, summary, alerts, backlog, steps.
 //! - `ingest`: the uploads and webhook pushes, once per Idempotency-Key.
 //! - `stored`: the catalogue, the batches and their rejects.
+//! - `published`: published reports, their pages and diffs, publishing.
 //! - `dashboards` and `pages`: the HTML pages and the panel files.
 //! - `query`: the typed query strings; `auth`: the roles and the token check;
 //!   `telemetry`: request ids and `/metrics`; `answers`: the kept answers;
@@ -18,6 +19,7 @@ mod dashboards;
 mod error;
 mod ingest;
 mod pages;
+mod published;
 mod query;
 mod reports;
 mod stored;
@@ -150,6 +152,12 @@ fn routes() -> Routes {
         .get("/api/v1/portfolio", Viewer, reports::portfolio)
         .get("/api/v1/waterfall", Viewer, reports::waterfall)
         .get("/api/v1/summary", Viewer, reports::summary)
+        .get("/published/{name}", Viewer, published::page)
+        .get("/api/v1/published", Viewer, published::list)
+        .get("/api/v1/published/{name}", Viewer, published::one)
+        .get("/api/v1/published/{name}/diff", Viewer, published::diff)
+        // Publishing freezes figures under a name for good: the admin's.
+        .post("/api/v1/publish", Admin, published::create)
         .post("/api/v1/ingest/runs", Ingester, ingest::runs)
         .post("/api/v1/ingest/baselines", Ingester, ingest::baselines)
         .post("/api/v1/ingest/steps", Ingester, ingest::steps)

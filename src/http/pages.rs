@@ -44,7 +44,7 @@ pub(super) async fn overview(
 
 pub(crate) use crate::dashboard::page::escape;
 
-fn num(v: Option<f64>, digits: usize) -> String {
+pub(super) fn num(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
 }
 
@@ -52,7 +52,14 @@ fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{:.1}%", x * 100.0))
 }
 
-fn row_html(r: &MetricRow) -> String {
+/// The head of the metric table's HTML, whose cells [`row_html`] fills.
+pub(super) const METRIC_HEAD: &str = "<thead><tr><th>Workflow</th><th>Runs</th><th>Error rate</th>\
+     <th>Escalation rate</th><th>Leaked</th><th>Cycle p50 (min)</th><th>Cycle p90 (min)</th>\
+     <th>Response p50 (min)</th><th>Response SLA</th><th>Cycle SLA</th>\
+     <th>Baseline (min/item)</th><th>Reclaimed hours</th><th>Reclaimed money</th></tr></thead>";
+
+/// One metric row as the cells of [`METRIC_HEAD`].
+pub(super) fn row_html(r: &MetricRow) -> String {
     let terminal = r.succeeded + r.failed + r.escalated;
     format!(
         "<tr><td>{id}</td><td>{runs}</td><td title=\"of {terminal} terminal runs\">{err}</td>\
@@ -109,11 +116,7 @@ fn render(table: Option<&MetricTable>) -> String {
                      <a href=\"/api/v1/trend?{q}&amp;granularity=week&amp;format=csv\">weekly trend (CSV)</a>. \
                      Also: <a href=\"/api/v1/alerts\">regression alerts</a> · \
                      <a href=\"/api/v1/backlog\">what to automate next</a>.</p>\
-                     <div class=\"scroll\"><table><thead><tr><th>Workflow</th><th>Runs</th><th>Error rate</th>\
-                     <th>Escalation rate</th><th>Leaked</th><th>Cycle p50 (min)</th><th>Cycle p90 (min)</th>\
-                     <th>Response p50 (min)</th><th>Response SLA</th><th>Cycle SLA</th>\
-                     <th>Baseline (min/item)</th><th>Reclaimed hours</th><th>Reclaimed money</th></tr></thead>\
-                     <tbody>{trs}</tbody></table></div>",
+                     <div class=\"scroll\"><table>{METRIC_HEAD}<tbody>{trs}</tbody></table></div>",
                     pf = escape(&format_timestamp(t.period.from)),
                     pt = escape(&format_timestamp(t.period.to)),
                     n = rows.len(),

@@ -90,11 +90,7 @@ pub(super) async fn waterfall(
             let body = crate::metrics::waterfall::to_csv(&rows).map_err(ApiError::internal)?;
             Ok(answers::csv(body, None))
         } else {
-            answers::json(&serde_json::json!({
-                "from": crate::model::format_timestamp(period.from),
-                "to": crate::model::format_timestamp(period.to),
-                "rows": rows,
-            }))
+            answers::json(&report::waterfall_json(period, &rows))
         }
     })
     .await
@@ -223,13 +219,7 @@ pub(super) async fn portfolio(
         let (from, to) = (q.from.as_deref(), q.to.as_deref());
         let (period, p, reporting) =
             report::portfolio_with(store, from, to, as_of, q.currency.as_deref())?;
-        let mut body = serde_json::to_value(p).map_err(ApiError::internal)?;
-        if let Some(r) = reporting {
-            body["reporting_headline"] = serde_json::to_value(r).map_err(ApiError::internal)?;
-        }
-        body["from"] = crate::model::format_timestamp(period.from).into();
-        body["to"] = crate::model::format_timestamp(period.to).into();
-        answers::json(&body)
+        answers::json(&report::portfolio_json(period, &p, reporting.as_ref())?)
     })
     .await
 }

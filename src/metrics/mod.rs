@@ -26,6 +26,12 @@ use crate::model::{format_timestamp, parse_timestamp_or_date, serialize_timestam
 /// Runs still `running` this many days before the end of the period count as leaked.
 pub const DEFAULT_LEAK_HORIZON_DAYS: f64 = 7.0;
 
+/// The revision of the metric definitions (the README's Metrics and Money
+/// sections) this build computes by. A published report records it and
+/// `report diff` names a change of it; raise it with any change that can
+/// move a published figure, and add a line to the README's method history.
+pub const METHOD_VERSION: i32 = 1;
+
 /// A half-open reporting period `[from, to)` in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Period {
@@ -114,8 +120,9 @@ pub fn field_names() -> Vec<&'static str> {
     FIELDS.iter().map(|(n, _)| *n).collect()
 }
 
-/// One workflow's row of the metric table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One workflow's row of the metric table (read back from a published
+/// report's stored JSON, too).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct MetricRow {
     pub workflow_id: String,
     pub runs: i64,

@@ -13,6 +13,7 @@ mod frame;
 mod identity;
 mod incremental;
 mod lake;
+mod published;
 mod runs;
 
 use std::collections::{HashMap, HashSet};
@@ -29,6 +30,7 @@ pub use crate::model::{CatalogueEntry, WorkflowSummary};
 use crate::model::{Kind, Reject, Rows, RunSample, Term, Workflow};
 pub use frame::query_frame;
 pub use incremental::Incremental;
+pub use published::Published;
 pub use runs::{Resolved, RunBatch, RunBatchMeta, RunChunk, RunsWritten};
 
 const SCHEMA: &str = include_str!("../../queries/schema.sql");
@@ -781,19 +783,29 @@ impl Store {
 
     /// Stored batches, newest first.
     pub fn batches(&self, limit: u64) -> Result<Vec<BatchSummary>> {
-        query_rows(&self.reader()?, BATCH_LIST, params![limit as i64], |r| {
-            Ok(BatchSummary {
-                batch_id: r.get(0)?,
-                kind: r.get(1)?,
-                origin: r.get(2)?,
-                format: r.get(3)?,
-                received_at: r.get(4)?,
-                rows_read: r.get(5)?,
-                accepted: r.get(6)?,
-                stored: r.get(7)?,
-                replaced: r.get(8)?,
-                rejected: r.get(9)?,
-            })
+        query_rows(
+            &self.reader()?,
+            BATCH_LIST,
+            params![limit as i64],
+            BatchSummary::of_row,
+        )
+    }
+}
+
+impl BatchSummary {
+    /// A batch from a row of `batches/list.sql` or `batches/ledger.sql`.
+    fn of_row(r: &duckdb::Row<'_>) -> duckdb::Result<BatchSummary> {
+        Ok(BatchSummary {
+            batch_id: r.get(0)?,
+            kind: r.get(1)?,
+            origin: r.get(2)?,
+            format: r.get(3)?,
+            received_at: r.get(4)?,
+            rows_read: r.get(5)?,
+            accepted: r.get(6)?,
+            stored: r.get(7)?,
+            replaced: r.get(8)?,
+            rejected: r.get(9)?,
         })
     }
 }
