@@ -183,6 +183,7 @@ pub fn publish(
     if let Some(c) = &currency {
         report::in_currency(engine, &mut table, &[], at, c)?;
     }
+    report::with_provenance(engine, &mut table, &[], at)?;
     let headline = Headline::of(&table.rows()?, table.reporting.as_ref());
     let iso = format_timestamp;
     let (from, to) = (iso(period.from), iso(period.to));

@@ -216,6 +216,37 @@ pub fn in_currency(
     Ok(())
 }
 
+/// Adds to `table` where its figures come from (coverage, freshness, what
+/// was left out, each field's definition and n), as recorded at `as_of`; an
+/// engine that cannot say leaves the reason instead.
+pub fn with_provenance(
+    store: &dyn Engine,
+    table: &mut MetricTable,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<(), ReportError> {
+    table.provenance = Some(provenance(store, table.period, workflows, as_of)?);
+    Ok(())
+}
+
+/// Where the figures of `period` over `workflows` (empty: all) come from,
+/// as recorded at `as_of`; `Err` with the reason when the engine cannot say.
+pub fn provenance(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+) -> Result<Result<crate::metrics::provenance::Provenance, String>, ReportError> {
+    let filter = (!workflows.is_empty()).then_some(workflows);
+    match store.provenance_frame(period.from, period.to, filter, as_of) {
+        Ok(df) => Ok(Ok(crate::metrics::provenance::Provenance::build(
+            period, &df,
+        )?)),
+        Err(EngineError::Unsupported(why)) => Ok(Err(why)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Reclaimed hours of `period` from gross to net per workflow of
 /// `workflows` (empty: all), with the total; net is the metric table's
 /// reclaimed hours of the same period.
@@ -225,7 +256,18 @@ pub fn waterfall(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Vec<crate::metrics::waterfall::WaterfallRow>, ReportError> {
-    let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
+    waterfall_from(store, period, workflows, Catalogue::Read(as_of))
+}
+
+/// [`waterfall`] with the catalogue from `catalogue`, as of its moment.
+pub fn waterfall_from(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    catalogue: Catalogue<'_>,
+) -> Result<Vec<crate::metrics::waterfall::WaterfallRow>, ReportError> {
+    let as_of = catalogue.as_of();
+    let catalogue = catalogue.checked(store, workflows)?;
     let rows = table_with_assumptions(store, period, workflows, as_of, &catalogue)?.rows()?;
     let filter = (!workflows.is_empty()).then_some(workflows);
     let steps = store.waterfall_frame(period.from, period.to, filter, as_of)?;

@@ -15,5 +15,7 @@ DROP TABLE workflows;
 CREATE VIEW workflows AS SELECT * FROM read_parquet('__DIR__/workflows/*.parquet');
 DROP TABLE baseline_observations;
 CREATE VIEW baseline_observations AS SELECT * FROM read_parquet('__DIR__/baseline_observations/*.parquet');
+-- The lake keeps no refused rows: provenance says their count is unknown.
+CREATE OR REPLACE MACRO rejects_kept() AS false;
 DROP TABLE ingest_batches;
 CREATE VIEW ingest_batches AS SELECT * FROM read_parquet('__DIR__/ingest_batches/*.parquet');

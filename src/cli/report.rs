@@ -230,7 +230,10 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 report::in_currency(store, &mut table, &wf, as_of, c)?;
             }
             match format {
-                OutFormat::Json => print_json(&table.to_json()?),
+                OutFormat::Json => {
+                    report::with_provenance(store, &mut table, &wf, as_of)?;
+                    print_json(&table.to_json()?)
+                }
                 OutFormat::Csv => print_csv(&table.to_csv()?),
             }
         }

@@ -104,6 +104,9 @@ pub struct Computed {
     /// The money in the reporting currency, when the page has one and a
     /// panel converted it (for the Method sheet).
     pub reporting: Option<crate::metrics::fx::Reporting>,
+    /// Where the page's figures come from (coverage, freshness, what was
+    /// left out), for its provenance cards; `Err`: why it is not known.
+    pub provenance: Option<Result<crate::metrics::provenance::Provenance, String>>,
     /// The page rendered from this computation, once (see [`Computed::page`]).
     html: std::sync::OnceLock<Arc<str>>,
 }
@@ -208,6 +211,7 @@ pub fn compute_in(
             teams,
             workflow_ids,
             reporting: None,
+            provenance: None,
             html: Default::default(),
         });
     };
@@ -239,6 +243,20 @@ pub fn compute_in(
         tables.push((i, t));
     }
     let runs = ctx.runs_in_period()?;
+    // A page's cards (a panel file has none).
+    let provenance = match only {
+        None => Some(crate::report::provenance(
+            engine,
+            scope.period,
+            if scope.filtered {
+                &scope.workflows
+            } else {
+                &[]
+            },
+            None,
+        )?),
+        Some(_) => None,
+    };
     Ok(Computed {
         dashboard: dashboard.clone(),
         filters,
@@ -249,6 +267,7 @@ pub fn compute_in(
         teams,
         workflow_ids,
         reporting: ctx.take_reporting(),
+        provenance,
         html: Default::default(),
     })
 }

@@ -6,6 +6,7 @@ use super::chart::{self, ChartKind};
 use super::export;
 use super::source::{Cell, PanelTable};
 use super::{Computed, Dashboard, Panel};
+use crate::metrics::provenance::Provenance;
 use crate::model::format_timestamp;
 
 /// Inline charts are drawn at about the size they are shown in a half-width
@@ -209,7 +210,83 @@ fn responsive(svg: &str, (w, h): (u32, u32)) -> String {
     out
 }
 
-fn kpi_html(panel: &Panel, t: &PanelTable, period: &str) -> String {
+/// The metric field a KPI tile's row shows, for its definition: the row's
+/// `metric` when it names one, else reclaimed hours or money by its unit.
+fn tile_field(t: &PanelTable, r: usize) -> Option<&'static str> {
+    let text = |name: &str| {
+        t.cell(r, name)
+            .and_then(|c| c.as_text())
+            .map(str::to_string)
+    };
+    if let Some(m) = text("metric") {
+        if let Some(s) = crate::metrics::provenance::source_of(&m) {
+            return Some(s.field);
+        }
+    }
+    match text("unit").as_deref() {
+        Some("hours") => Some("reclaimed_hours"),
+        Some(u) if u.len() == 3 && u.bytes().all(|b| b.is_ascii_uppercase()) => {
+            Some("reclaimed_money")
+        }
+        _ => None,
+    }
+}
+
+/// The provenance lines of a page: coverage, freshness, what was left out.
+fn provenance_lines(p: Option<&Result<Provenance, String>>) -> String {
+    let t = |v: Option<chrono::NaiveDateTime>| v.map_or_else(|| "–".to_string(), format_timestamp);
+    match p {
+        None => String::new(),
+        Some(Err(why)) => format!(
+            "<li>Coverage and freshness: not known ({})</li>",
+            escape(why)
+        ),
+        Some(Ok(p)) => format!(
+            "<li>Coverage: {d} of {all} days have runs; first run {f}, last run {l}</li>\
+             <li>Freshness: data as of {c} (the newest batch received)</li>\
+             <li>Left out: {run} running and {can} cancelled runs (counted in runs, in no rate, \
+             time or reclaimed figure); {rej} rows refused by the {b} batches behind these runs \
+             (<a href=\"/api/v1/rejects\">rejects</a>)</li>",
+            d = p.coverage.days_with_runs,
+            all = p.days_in_period,
+            f = escape(&t(p.coverage.first_run)),
+            l = escape(&t(p.coverage.last_run)),
+            c = escape(&t(p.last_commit)),
+            run = p.left_out.running,
+            can = p.left_out.cancelled,
+            rej = p
+                .left_out
+                .rejected_rows
+                .map_or_else(|| "an unknown number of".to_string(), |n| n.to_string()),
+            b = p.coverage.batches,
+        ),
+    }
+}
+
+/// A figure's provenance card: its definition, n and period, and the
+/// page's coverage, freshness and what was left out.
+fn card(field: Option<&str>, n: Option<f64>, period: &str, c: &Computed) -> String {
+    let definition = match field.and_then(crate::metrics::provenance::source_of) {
+        Some(s) => format!(
+            "<li>Definition: <a href=\"{}\">{}</a> (n: {})</li>",
+            escape(s.definition.as_deref().unwrap_or("/definitions")),
+            escape(s.field),
+            escape(s.n)
+        ),
+        None => "<li>Definition: see the panel's source and <a href=\"/definitions\">the metric definitions</a></li>".into(),
+    };
+    let n = n.map_or_else(String::new, |n| {
+        format!("<li>n = {}</li>", export::format_number(n, "count"))
+    });
+    format!(
+        "<details class=\"prov\"><summary>Where this comes from</summary><ul>{definition}{n}\
+         <li>Period {p}</li>{lines}</ul></details>",
+        p = escape(period),
+        lines = provenance_lines(c.provenance.as_ref()),
+    )
+}
+
+fn kpi_html(c: &Computed, panel: &Panel, t: &PanelTable, period: &str) -> String {
     let tiles: String = export::kpi_tiles(panel, t)
         .iter()
         .map(|k| {
@@ -239,9 +316,10 @@ fn kpi_html(panel: &Panel, t: &PanelTable, period: &str) -> String {
                 .join("<span class=\"arrow\"> → </span>");
             format!(
                 "<div class=\"kpi\"><div class=\"kpi-label\">{l}</div><div class=\"kpi-values\">{values}</div>\
-                 <div class=\"kpi-detail\">{d}</div></div>",
+                 <div class=\"kpi-detail\">{d}</div>{card}</div>",
                 l = escape(&k.label),
-                d = escape(&k.detail)
+                d = escape(&k.detail),
+                card = card(tile_field(t, k.row), k.n, period, c),
             )
         })
         .collect();
@@ -355,7 +433,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
             .to_string()
     } else {
         match panel.chart {
-            ChartKind::Kpi => kpi_html(panel, t, &period),
+            ChartKind::Kpi => kpi_html(c, panel, t, &period),
             ChartKind::Table => table_html(c, panel, t, &hover),
             _ => {
                 // The panel's heading and footnote say the title and period.
@@ -495,6 +573,9 @@ pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
             body.push_str("</div>");
         }
     }
+    if let (Some(s), Some(p)) = (&c.scope, &c.provenance) {
+        body.push_str(&provenance_section(&export::period_text(&s.period), p));
+    }
     let defs: String = export::DEFINITIONS
         .iter()
         .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", escape(k), escape(v)))
@@ -527,6 +608,8 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 @media (max-width:40rem){.chart-wide{display:none}.chart-narrow{display:block}.swipe{display:block}}\
 .kpis{display:flex;flex-wrap:wrap;gap:.8rem}\
 .kpi{flex:1 1 14rem;border-left:4px solid #0072b2;padding:.3rem .7rem;background:#f3f7fb}\
+.provenance{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;margin-top:.8rem;min-width:0}\
+.prov{font-size:.8rem;color:#4a5868;margin-top:.2rem}.prov summary{cursor:pointer}.prov ul{margin:.2rem 0;padding-left:1.1rem}\
 .kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.5rem;font-weight:650}.kpi-value{white-space:nowrap}\
 .arrow{color:#7a8794;font-weight:400}.kpi-detail{font-size:.8rem;color:#5b6876}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;width:100%}\
@@ -542,6 +625,51 @@ footer{margin-top:1.5rem;color:#4a5868;font-size:.82rem}footer dt{font-weight:65
 @media print{nav,.filters,.presets,.downloads{display:none}body{background:#fff}main{max-width:none;padding:0}\
 .panel{border:none;padding:.4rem 0;page-break-inside:avoid}.grid{display:block}.chart svg{max-width:42rem}.chart-wide{display:block}.chart-narrow{display:none}\
 .scroll{overflow:visible}th,td{white-space:normal}}";
+
+/// The page's provenance: the lines of every card, and the coverage of each
+/// workflow with runs.
+fn provenance_section(period: &str, p: &Result<Provenance, String>) -> String {
+    let t = |v: Option<chrono::NaiveDateTime>| v.map_or_else(|| "–".to_string(), format_timestamp);
+    let per =
+        match p {
+            Ok(p) if !p.workflows.is_empty() => {
+                let rows: String =
+                    p.workflows
+                        .iter()
+                        .map(|w| {
+                            format!(
+                        "<tr><td>{id}</td><td class=\"num\">{d}</td><td>{f}</td><td>{l}</td>\
+                         <td class=\"num\">{run}</td><td class=\"num\">{can}</td>\
+                         <td class=\"num\">{b}</td><td class=\"num\">{rej}</td><td>{n}</td></tr>",
+                        id = escape(w.workflow_id.as_deref().unwrap_or("")),
+                        d = w.days_with_runs,
+                        f = escape(&t(w.first_run)),
+                        l = escape(&t(w.last_run)),
+                        run = w.running,
+                        can = w.cancelled,
+                        b = w.batches,
+                        rej = w.rejected_rows.map_or_else(|| "–".to_string(), |n| n.to_string()),
+                        n = escape(&t(w.newest_batch_at)),
+                    )
+                        })
+                        .collect();
+                format!(
+                "<details><summary>Per workflow</summary><div class=\"scroll\"><table><thead><tr>\
+                 <th>Workflow</th><th>Days with runs</th><th>First run</th><th>Last run</th>\
+                 <th>Running</th><th>Cancelled</th><th>Batches</th><th>Rows refused</th>\
+                 <th>Newest batch</th></tr></thead><tbody>{rows}</tbody></table></div></details>"
+            )
+            }
+            _ => String::new(),
+        };
+    format!(
+        "<section class=\"provenance\" id=\"provenance\"><h2>Where these figures come from</h2>\
+         <ul><li>Period {period}</li>{lines}<li>Definitions: <a href=\"/definitions\">the metric \
+         definitions</a>, as the README states them</li></ul>{per}</section>",
+        period = escape(period),
+        lines = provenance_lines(Some(p)),
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -385,6 +385,22 @@ impl<'a> Context<'a> {
         Ok(self.weekly.as_ref().expect("just set"))
     }
 
+    /// Reclaimed hours from gross to net over the workflows in view, per
+    /// workflow and the total last (`report waterfall`).
+    pub fn waterfall(&self) -> Result<Vec<crate::metrics::waterfall::WaterfallRow>, ReportError> {
+        let workflows = if self.scope.filtered {
+            &self.scope.workflows[..]
+        } else {
+            &[]
+        };
+        report::waterfall_from(
+            self.engine,
+            self.scope.period,
+            workflows,
+            Catalogue::Current(&self.full),
+        )
+    }
+
     /// The regression checks of the last complete week before the period's end.
     pub fn alerts(&mut self) -> Result<&report::Alerts, ReportError> {
         if self.alerts.is_none() {

@@ -33,6 +33,9 @@ pub enum EngineError {
     Failed(String),
     #[error("unexpected query result: {0}")]
     Shape(String),
+    /// This engine cannot answer that (yet); the text says why and what to use.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("dataframe error: {0}")]
     Frame(#[from] polars::error::PolarsError),
 }
@@ -117,6 +120,19 @@ pub trait Engine: Send + Sync {
     /// succeeded, escalated, failed, by_hand, gross_hours,
     /// human_succeeded_hours, human_escalated_hours, failed_hours.
     fn waterfall_frame(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<DataFrame>;
+
+    /// Where the metric table of `[from, to)` comes from
+    /// (`queries/metrics/provenance.sql`): per workflow with runs, and a
+    /// last row for all (workflow_id null), the days with runs, the first
+    /// and last anchor, the batches behind the runs, the rows they rejected,
+    /// the newest one's receipt, and (last row) the newest batch of all.
+    fn provenance_frame(
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
@@ -219,6 +235,20 @@ macro_rules! __engine_delegate {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             Ok($via(self).waterfall_frame(from, to, workflows, as_of)?)
+        }
+    };
+    (@one $via:path, provenance_frame) => {
+        #[allow(clippy::needless_question_mark)]
+        fn provenance_frame(
+            &self,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+            workflows: ::std::option::Option<&[::std::string::String]>,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).provenance_frame(from, to, workflows, as_of)?)
         }
     };
     (@one $via:path, reporting_money) => {

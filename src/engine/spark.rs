@@ -331,6 +331,20 @@ impl Engine for SparkEngine {
         )))
     }
 
+    fn provenance_frame(
+        &self,
+        _from: NaiveDateTime,
+        _to: NaiveDateTime,
+        _workflows: Option<&[String]>,
+        _as_of: Option<NaiveDateTime>,
+    ) -> Result<DataFrame> {
+        Err(EngineError::Unsupported(
+            "provenance (coverage, freshness, rejected rows) is computed on the DuckDB file: the \
+             lake does not carry the rejected rows"
+                .into(),
+        ))
+    }
+
     fn workflows(&self, as_of: Option<NaiveDateTime>) -> Result<Vec<WorkflowSummary>> {
         let df = self.query(WORKFLOWS_LIST, &[("as_of", opt_ts(as_of))])?;
         summaries_of(&df)

@@ -152,6 +152,7 @@ fn routes() -> Routes {
         .get("/api/v1/portfolio", Viewer, reports::portfolio)
         .get("/api/v1/waterfall", Viewer, reports::waterfall)
         .get("/api/v1/summary", Viewer, reports::summary)
+        .get("/definitions", Viewer, pages::definitions)
         .get("/published/{name}", Viewer, published::page)
         .get("/api/v1/published", Viewer, published::list)
         .get("/api/v1/published/{name}", Viewer, published::one)

@@ -133,3 +133,73 @@ fn render(table: Option<&MetricTable>) -> String {
          <a href=\"/api/v1/rejects\">/api/v1/rejects</a>.</p></section>"
     )
 }
+
+/// `GET /definitions`: the README's metric definitions, each row with an
+/// anchor per field (`/definitions#error_rate`), the target of every
+/// provenance card's link.
+pub(super) async fn definitions(State(st): State<AppState>) -> Response {
+    let rows: String = crate::metrics::definitions::all()
+        .iter()
+        .map(|d| {
+            let names: String = d
+                .fields
+                .iter()
+                .map(|f| format!("<code id=\"{f}\">{f}</code> ", f = escape(f)))
+                .collect();
+            format!(
+                "<tr><td>{names}</td><td>{}</td></tr>",
+                inline_markdown(&d.text)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Metric definitions</h1><section class=\"panel\"><p>As the README states them \
+         (section “Metric definitions”); every figure's provenance card links here.</p>\
+         <div class=\"scroll\"><table><thead><tr><th>Field</th><th>Definition</th></tr></thead>\
+         <tbody>{rows}</tbody></table></div></section>"
+    );
+    Html(crate::dashboard::page::shell(
+        "Metric definitions",
+        "",
+        &st.dashboards,
+        &body,
+    ))
+    .into_response()
+}
+
+/// The README's inline Markdown as HTML: `code`, **bold**, and a link's
+/// text (links point into the README).
+fn inline_markdown(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::new();
+    let mut code = false;
+    let mut bold = false;
+    let mut rest = escaped.as_str();
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("**") {
+            out.push_str(if bold { "</strong>" } else { "<strong>" });
+            bold = !bold;
+            rest = &rest[2..];
+        } else if c == '`' {
+            out.push_str(if code { "</code>" } else { "<code>" });
+            code = !code;
+            rest = &rest[1..];
+        } else if c == '[' && !code {
+            // [text](target) → text
+            match (rest.find("]("), rest.find(')')) {
+                (Some(m), Some(e)) if m < e => {
+                    out.push_str(&rest[1..m]);
+                    rest = &rest[e + 1..];
+                }
+                _ => {
+                    out.push(c);
+                    rest = &rest[1..];
+                }
+            }
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}

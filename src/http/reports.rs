@@ -37,6 +37,9 @@ pub(super) async fn metrics(
         if let Some(c) = &q.currency {
             report::in_currency(store, &mut table, &q.workflows, as_of, c)?;
         }
+        if !csv {
+            report::with_provenance(store, &mut table, &q.workflows, as_of)?;
+        }
         metric_answer(&table, csv)
     })
     .await

@@ -9,9 +9,11 @@
 
 pub mod backlog;
 pub mod compare;
+pub mod definitions;
 pub mod fx;
 pub mod pooled;
 pub mod portfolio;
+pub mod provenance;
 pub mod rates;
 pub mod steps;
 pub mod trend;
@@ -158,6 +160,9 @@ pub struct MetricTable {
     pub assumptions: Vec<Assumption>,
     /// The money in a reporting currency, when one was asked for.
     pub reporting: Option<fx::Reporting>,
+    /// Where the figures come from, when it was asked for
+    /// (`report::with_provenance`), or why it is not known.
+    pub provenance: Option<Result<provenance::Provenance, String>>,
 }
 
 /// What one workflow's figures assume: where B came from, the cost, the
@@ -194,6 +199,11 @@ pub struct MetricTableJson<'a> {
     pub assumptions: &'a [Assumption],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reporting: Option<&'a fx::Reporting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<&'a provenance::Provenance>,
+    /// Why `provenance` is not known (an engine without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_missing: Option<&'a str>,
 }
 
 /// A column of an engine's frame as optional floats, whatever its numeric
@@ -243,6 +253,7 @@ impl MetricTable {
             frame: DataFrame::new(df.height(), columns)?,
             assumptions: Vec::new(),
             reporting: None,
+            provenance: None,
         })
     }
 
@@ -342,6 +353,12 @@ impl MetricTable {
             rows: &rows,
             assumptions: &self.assumptions,
             reporting: self.reporting.as_ref(),
+            provenance: self.provenance.as_ref().and_then(|p| p.as_ref().ok()),
+            provenance_missing: self
+                .provenance
+                .as_ref()
+                .and_then(|p| p.as_ref().err())
+                .map(String::as_str),
         };
         Ok(serde_json::to_value(&body).expect("metric rows always serialise"))
     }

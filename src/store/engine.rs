@@ -24,7 +24,7 @@ impl From<EngineError> for StoreError {
         match e {
             EngineError::Shape(s) => StoreError::Shape(s),
             EngineError::Frame(e) => StoreError::Frame(e),
-            EngineError::Failed(s) => StoreError::Lake(s),
+            EngineError::Failed(s) | EngineError::Unsupported(s) => StoreError::Lake(s),
         }
     }
 }
@@ -33,7 +33,7 @@ impl From<EngineError> for StoreError {
 impl Engine for Store {
     crate::engine::delegate!(self =>
         catalogue, run_span, metric_frames, compare_evidence, workflows, steps_frame,
-        backlog_frames, reporting_money, waterfall_frame,
+        backlog_frames, reporting_money, waterfall_frame, provenance_frame,
     );
 
     fn period_query(

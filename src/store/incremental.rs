@@ -32,7 +32,7 @@ impl Incremental {
 impl Engine for Incremental {
     engine::delegate!(Incremental::store =>
         catalogue, run_span, compare_evidence, workflows, steps_frame, backlog_frames, period_query,
-        reporting_money, waterfall_frame,
+        reporting_money, waterfall_frame, provenance_frame,
     );
 
     /// The metric tables, each workflow's rows of every period kept as one

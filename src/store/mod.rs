@@ -65,6 +65,7 @@ const WORKFLOWS_IDS: &str = include_str!("../../queries/workflows/ids.sql");
 const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.sql");
 const WORKFLOWS_CATALOGUE: &str = include_str!("../../queries/workflows/catalogue.sql");
 const WATERFALL: &str = include_str!("../../queries/metrics/waterfall.sql");
+const PROVENANCE: &str = include_str!("../../queries/metrics/provenance.sql");
 const REPORTING_MONEY: &str = include_str!("../../queries/metrics/reporting_money.sql");
 const WORKFLOWS_TERMS: &str = include_str!("../../queries/workflows/terms.sql");
 const BASELINES_DELETE_STAGED: &str = include_str!("../../queries/baselines/delete_staged.sql");
@@ -647,6 +648,19 @@ impl Store {
     ) -> Result<DataFrame> {
         let only: Option<String> = workflows.map(|w| w.join(","));
         frame::query_frame(&self.reader()?, WATERFALL, params![from, to, only, as_of])
+    }
+
+    /// Where the metric table of `[from, to)` comes from
+    /// (`queries/metrics/provenance.sql`); see `Engine::provenance_frame`.
+    pub fn provenance_frame(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<DataFrame> {
+        let only: Option<String> = workflows.map(|w| w.join(","));
+        frame::query_frame(&self.reader()?, PROVENANCE, params![from, to, only, as_of])
     }
 
     /// Reclaimed money in a reporting currency by period, workflow and rate

@@ -223,7 +223,13 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
         .collect();
     names.sort();
     let mut want = vec!["finance.xlsx".to_string()];
-    for p in ["assumptions", "by-team", "by-team-hours", "totals"] {
+    for p in [
+        "assumptions",
+        "by-team",
+        "by-team-hours",
+        "totals",
+        "waterfall",
+    ] {
         for ext in ["csv", "png", "svg"] {
             want.push(format!("finance-{p}.{ext}"));
         }

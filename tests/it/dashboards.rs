@@ -499,7 +499,7 @@ mod counting {
         }
         yardstick::engine::delegate!(super::Counting::store =>
             run_span, metric_frames, compare_evidence, workflows, steps_frame, backlog_frames,
-            period_query, parts, reporting_money, waterfall_frame,
+            period_query, parts, reporting_money, waterfall_frame, provenance_frame,
         );
     }
 }

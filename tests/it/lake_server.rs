@@ -50,9 +50,20 @@ pub(crate) async fn answers(file: &AppState, lake: &AppState) -> Vec<(String, Va
     let mut out = Vec::new();
     for uri in uris {
         let (a, b) = (read(file, &uri).await, read(lake, &uri).await);
-        out.push((uri, a, b));
+        out.push((uri, bare(a), bare(b)));
     }
     out
+}
+
+/// An answer without its provenance, which differs by what each engine
+/// keeps (a lake keeps no refused rows, Spark no provenance yet): the
+/// callers check it apart.
+fn bare(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("provenance");
+        o.remove("provenance_missing");
+    }
+    v
 }
 
 const NDJSON: &str = "application/x-ndjson";
@@ -83,6 +94,32 @@ async fn a_server_on_the_lake_answers_as_the_file_does_refuses_ingest_and_follow
     for (uri, a, b) in &all {
         assert_eq!(a, b, "{uri}");
     }
+    // The provenance agrees but for the refused rows, which the lake does not keep.
+    let (mut a, mut b) = (
+        read(&file, "/api/v1/metrics").await["provenance"].take(),
+        read(&lake_st, "/api/v1/metrics").await["provenance"].take(),
+    );
+    assert_eq!(a["left_out"]["rejected_rows"], 9);
+    assert_eq!(b["left_out"]["rejected_rows"], Value::Null);
+    assert!(b["left_out"]["rejected_rows_missing"]
+        .as_str()
+        .unwrap()
+        .contains("the lake keeps no refused rows"));
+    for v in [&mut a, &mut b] {
+        v["left_out"]
+            .as_object_mut()
+            .unwrap()
+            .remove("rejected_rows");
+        v["left_out"]
+            .as_object_mut()
+            .unwrap()
+            .remove("rejected_rows_missing");
+        v["coverage"]["rejected_rows"] = Value::Null;
+        for w in v["workflows"].as_array_mut().unwrap() {
+            w["rejected_rows"] = Value::Null;
+        }
+    }
+    assert_eq!(a, b);
     // Every dashboard page renders from the lake.
     for name in ["leadership", "finance", "workflow"] {
         get(&lake_st, &format!("/dashboards/{name}"))
@@ -120,5 +157,5 @@ async fn a_server_on_the_lake_answers_as_the_file_does_refuses_ingest_and_follow
     assert_eq!(lake.freshness().0, generation + 1);
     let after = read(&lake_st, uri).await;
     assert_ne!(after, before, "the new run shows after the publish");
-    assert_eq!(after, read(&file, uri).await);
+    assert_eq!(bare(after), bare(read(&file, uri).await));
 }

@@ -24,6 +24,7 @@ mod object_lake;
 mod platforms;
 mod portfolio;
 mod props;
+mod provenance;
 mod publish;
 mod pull;
 mod service;

@@ -803,6 +803,37 @@ fn the_waterfall_goes_from_gross_to_the_tables_net() {
     assert_eq!(csv.lines().count(), 5);
     assert!(csv.lines().nth(3).unwrap().ends_with(",not measurable: the workflow has no baseline B or no go-live date in force over the period"), "{csv}");
 
+    // The finance page's panel shows the total's steps, signed: gross 3.5 +
+    // 1 h, net 191 min.
+    {
+        use yardstick::dashboard::{self, spec, Filters};
+        let ds = spec::load(None).unwrap();
+        let finance = ds.iter().find(|d| d.name == "finance").unwrap();
+        let filters = Filters {
+            from: Some("2026-01-01".into()),
+            to: Some("2026-04-01".into()),
+            ..Filters::default()
+        };
+        let c = dashboard::compute(&store, finance, filters, Some("waterfall")).unwrap();
+        let (_, t) = c.panels().next().unwrap();
+        let hours = |r: usize| t.cell(r, "hours").and_then(|c| c.as_f64());
+        let step = |r: usize| {
+            t.cell(r, "step")
+                .and_then(|c| c.as_text())
+                .unwrap()
+                .to_string()
+        };
+        assert!(step(0).starts_with("Gross"));
+        assert_eq!(hours(0), Some(4.5));
+        assert!(step(4).starts_with("= Net"));
+        assert!((hours(4).unwrap() - 191.0 / 60.0).abs() < 1e-12);
+        let summed: f64 = (0..4).filter_map(hours).sum();
+        assert!((summed - hours(4).unwrap()).abs() < 1e-12);
+        // No maintenance stated: that step is empty, not 0.
+        assert_eq!(hours(5), None);
+        assert_eq!(t.cell(4, "runs").and_then(|c| c.as_f64()), Some(9.0));
+    }
+
     // The platform charges 0.50 EUR a run, 0.60 from March; from March the
     // automation takes 3 hours of upkeep a month.
     put(

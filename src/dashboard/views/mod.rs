@@ -15,6 +15,7 @@ mod finance;
 mod headline;
 mod regressions;
 mod teams;
+mod waterfall;
 mod weekly;
 mod workflows;
 
@@ -23,7 +24,7 @@ use crate::metrics::MetricsError;
 use crate::report::ReportError;
 
 /// Every view, in the order the error messages list them.
-pub const ALL: [&View; 10] = [
+pub const ALL: [&View; 11] = [
     &headline::VIEW,
     &before_after::VIEW,
     &weekly::VIEW,
@@ -34,6 +35,7 @@ pub const ALL: [&View; 10] = [
     &catalogue::VIEW,
     &finance::VIEW,
     &teams::VIEW,
+    &waterfall::VIEW,
 ];
 
 /// An analytics view: a named table of declared columns, computed for the
