@@ -34,14 +34,20 @@ const RUNS: &str = "source,run_id,workflow_id,started_at,finished_at,status,huma
 /// people's time: 9 + 8 + 6 = 23 minutes reclaimed, 23 EUR.
 fn january_store() -> Store {
     let store = Store::open_in_memory().unwrap();
+    fill(&store);
+    store
+}
+
+/// The catalogue and January's runs of [`january_store`], into `store`.
+fn fill(store: &Store) {
     put(
-        &store,
+        store,
         Kind::Workflows,
         "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item\n\
          wf,Intake,Ops,intake,60,EUR,2026-01-01,10\n",
     );
     put(
-        &store,
+        store,
         Kind::Runs,
         &format!(
             "{RUNS}s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,succeeded,1\n\
@@ -49,7 +55,6 @@ fn january_store() -> Store {
              s,3,wf,2026-01-20T09:00:00Z,2026-01-20T10:00:00Z,succeeded,4\n"
         ),
     );
-    store
 }
 
 fn january() -> Period {
@@ -231,23 +236,13 @@ fn a_body_changed_outside_yardstick_is_refused() {
     let path = dir.path().join("y.duckdb");
     {
         let store = Store::open(path.to_str().unwrap()).unwrap();
-        put(
-            &store,
-            Kind::Workflows,
-            "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item\n\
-             wf,Intake,Ops,intake,60,EUR,2026-01-01,10\n",
-        );
-        put(
-            &store,
-            Kind::Runs,
-            &format!("{RUNS}s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,succeeded,1\n"),
-        );
+        fill(&store);
         publish::publish(&store, "jan", january(), None).unwrap();
     }
     {
         let conn = duckdb::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "UPDATE published_reports SET body = replace(body, '\"runs\":1', '\"runs\":2')",
+            "UPDATE published_reports SET body = replace(body, '\"runs\":3', '\"runs\":4')",
         )
         .unwrap();
     }
