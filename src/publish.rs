@@ -624,7 +624,7 @@ fn group_batches(batches: Vec<BatchSummary>) -> Vec<Vec<BatchSummary>> {
 }
 
 /// A step's batches in words: "batch 7 (runs from corrections.csv, received
-/// 2026-06-02T10:00:00Z): 3 rows stored (3 corrections of stored runs), 0 rejected".
+/// 2026-06-02T10:00:00Z): 3 rows stored (3 corrections of stored runs), 0 rows rejected".
 fn describe_batches(group: &[BatchSummary]) -> String {
     let rows = |f: fn(&BatchSummary) -> i64| group.iter().map(f).sum::<i64>();
     let replaced = match (rows(|b| b.replaced), cause_of(&group[0].kind)) {
@@ -634,10 +634,11 @@ fn describe_batches(group: &[BatchSummary]) -> String {
         (1, _) => " (1 replacing an earlier one)".to_string(),
         (n, _) => format!(" ({n} replacing earlier ones)"),
     };
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let counts = format!(
-        "{} rows stored{replaced}, {} rejected",
-        rows(|b| b.stored),
-        rows(|b| b.rejected)
+        "{} stored{replaced}, {} rejected",
+        plural(rows(|b| b.stored), "row", "rows"),
+        plural(rows(|b| b.rejected), "row", "rows")
     );
     match group {
         [b] => format!(
