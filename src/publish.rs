@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::metrics::{MetricRow, Period, METHOD_VERSION};
 use crate::model::{format_timestamp, serialize_timestamp, CatalogueEntry, Term};
-use crate::report::{self, CompareRequest, ReportError};
+use crate::report::{self, ReportError};
 use crate::store::{BatchSummary, Published, Store};
 
 /// The headline of a report: what `report diff` explains.
@@ -187,18 +187,15 @@ pub fn publish(
     let headline = Headline::of(&table.rows()?, table.reporting.as_ref());
     let iso = format_timestamp;
     let (from, to) = (iso(period.from), iso(period.to));
-    let (_, portfolio, reporting) =
-        report::portfolio_with(engine, Some(&from), Some(&to), at, currency.as_deref())?;
+    // The portfolio's comparisons (every workflow live before the period's
+    // end) are the report set's, and its reporting headline is the table's
+    // conversion with their replicates: no second bootstrap, no second scan.
+    let (portfolio, _, comparisons) = report::portfolio_in(engine, period, &[], at)?;
+    let reporting = table
+        .reporting
+        .clone()
+        .map(|r| crate::metrics::portfolio::reporting_headline(r, &comparisons, 0.95));
     let waterfall = report::waterfall(engine, period, &[], at)?;
-    let comparisons = report::compare(
-        engine,
-        &CompareRequest {
-            from: Some(from.clone()),
-            to: Some(to.clone()),
-            as_of: Some(iso(as_of)),
-            ..Default::default()
-        },
-    )?;
     let shape = |e: serde_json::Error| ReportError::BadRequest(format!("publish: {e}"));
     let body = serde_json::json!({
         "from": from,

@@ -72,6 +72,16 @@ impl Answer {
     }
 }
 
+/// A request with no body carrying `token` as its bearer.
+pub(crate) fn with_token(method: &str, uri: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
 pub(crate) async fn send(st: &AppState, req: Request<Body>) -> Answer {
     let resp = app(st.clone()).oneshot(req).await.unwrap();
     let (status, headers) = (resp.status(), resp.headers().clone());

@@ -320,14 +320,7 @@ async fn a_path_that_is_no_route_answers_by_the_role_it_needs() {
     let st = AppState::new(golden_store());
     let viewer = st.store.token_create("v", Role::Viewer).unwrap();
     let ingester = st.store.token_create("i", Role::Ingester).unwrap();
-    let with = |method: &str, uri: &str, token: &str| {
-        Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap()
-    };
+    let with = crate::client::with_token;
     // A viewer under /dashboards learns that there is no such page.
     let r = send(&st, with("GET", "/dashboards/a/b/c", &viewer)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

@@ -255,21 +255,12 @@ fn a_body_changed_outside_yardstick_is_refused() {
 /// as published), its page and its diff, and may not publish.
 #[tokio::test]
 async fn published_reports_over_http() {
-    use axum::body::Body;
-    use axum::http::{header, Request};
     use yardstick::auth::Role;
 
     let st = AppState::new(january_store());
     let admin = st.store.token_create("a", Role::Admin).unwrap();
     let viewer = st.store.token_create("v", Role::Viewer).unwrap();
-    let req = |method: &str, uri: &str, token: &str| {
-        Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap()
-    };
+    let req = crate::client::with_token;
     let uri = "/api/v1/publish?name=jan&from=2026-01-01&to=2026-02-01";
     let r = send(&st, req("POST", uri, &viewer)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
