@@ -1000,30 +1000,63 @@ pub fn portfolio_from(
 }
 
 /// The headline figures of `[from, to)` against the previous period of equal
-/// length, `[from − (to − from), from)`, with intervals for every change.
+/// length, `[from − (to − from), from)`, with intervals for every change;
+/// with a reporting `currency`, also all the money in it, period against
+/// period, with the conversion of each side (rates used, what had none).
 pub fn summary(
     store: &dyn Engine,
     from: Option<&str>,
     to: Option<&str>,
     as_of: Option<chrono::NaiveDateTime>,
+    currency: Option<&str>,
 ) -> Result<serde_json::Value, ReportError> {
+    let currency = currency.map(check_currency).transpose()?;
     let period = resolve_period(store, from, to)?.ok_or_else(|| {
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
     let prev = Period::new(period.from - (period.to - period.from), period.from)?;
     let iso = crate::model::format_timestamp;
-    let (now, rows_now) = portfolio_of(store, period, as_of)?;
-    let (before, rows_before) = portfolio_of(store, prev, as_of)?;
-    let figures =
+    let (now, rows_now, cmp_now) = portfolio_in(store, period, &[], as_of)?;
+    let (before, rows_before, cmp_before) = portfolio_in(store, prev, &[], as_of)?;
+    let mut figures =
         crate::metrics::portfolio::deviations(&now, &before, &rows_now, &rows_before, 0.95);
-    Ok(serde_json::json!({
+    let mut answer = serde_json::json!({
         "from": iso(period.from),
         "to": iso(period.to),
         "previous_from": iso(prev.from),
         "previous_to": iso(prev.to),
         "level": 0.95,
-        "figures": figures,
-    }))
+    });
+    if let Some(currency) = currency {
+        let headline = |p: Period, rows: &[crate::metrics::MetricRow], cmp: &[Comparison]| {
+            let groups = store.reporting_money(&[p.from, p.to], None, as_of, &currency)?;
+            let reporting = crate::metrics::fx::convert(&currency, rows, &groups)?;
+            Ok::<_, ReportError>(crate::metrics::portfolio::reporting_headline(
+                reporting, cmp, 0.95,
+            ))
+        };
+        let (a, b) = (
+            headline(period, &rows_now, &cmp_now)?,
+            headline(prev, &rows_before, &cmp_before)?,
+        );
+        // After the per-currency money, before the runs.
+        let at = figures
+            .iter()
+            .position(|f| f.figure == "runs")
+            .unwrap_or(figures.len());
+        figures.insert(
+            at,
+            crate::metrics::portfolio::reporting_deviation(&a, &b, 0.95),
+        );
+        answer["reporting"] = serde_json::json!({
+            "currency": currency,
+            "now": a.reporting,
+            "previous": b.reporting,
+        });
+    }
+    answer["figures"] = serde_json::to_value(figures)
+        .map_err(|e| ReportError::Metrics(MetricsError::Shape(e.to_string())))?;
+    Ok(answer)
 }
 
 /// The step timings of one workflow in a period (both bounds, or neither for

@@ -69,7 +69,14 @@ pub enum ReportCommand {
         as_of: Option<String>,
     },
     /// Headline figures against the previous period of equal length, with intervals.
-    Summary(PeriodArgs),
+    Summary {
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Also all the money in this reporting currency (ISO 4217), each
+        /// run at the latest rate of `ingest fx` dated on or before its anchor.
+        #[arg(long, env = "YARDSTICK_CURRENCY")]
+        currency: Option<String>,
+    },
     /// The portfolio: totals by team, category and owner, and the headline with intervals.
     Portfolio {
         #[command(flatten)]
@@ -320,13 +327,14 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             )?;
             print_json(&report::portfolio_json(span, &p, reporting.as_ref())?)
         }
-        ReportCommand::Summary(period) => {
+        ReportCommand::Summary { period, currency } => {
             let store = global.open_engine()?;
             print_json(&report::summary(
                 store.as_ref(),
                 period.span.from.as_deref(),
                 period.span.to.as_deref(),
                 period.as_of()?,
+                currency.as_deref(),
             )?)
         }
         ReportCommand::Steps {

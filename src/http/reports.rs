@@ -191,21 +191,14 @@ pub(super) async fn compare(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PeriodQuery {
-    from: Option<String>,
-    to: Option<String>,
-    as_of: Option<String>,
-}
-
+/// The query of the portfolio and the summary: a period, a moment, and a
+/// reporting currency (ISO 4217) for the headline money.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PortfolioQuery {
     from: Option<String>,
     to: Option<String>,
     as_of: Option<String>,
-    /// A reporting currency (ISO 4217) for the headline money.
     currency: Option<String>,
 }
 
@@ -232,7 +225,7 @@ pub(super) async fn summary(
     State(st): State<AppState>,
     current: MustBeCurrent,
     RawQuery(raw): RawQuery,
-    Fixed(q): Fixed<PeriodQuery>,
+    Fixed(q): Fixed<PortfolioQuery>,
 ) -> Result<Response, ApiError> {
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let key = format!("summary?{}", raw.as_deref().unwrap_or(""));
@@ -242,6 +235,7 @@ pub(super) async fn summary(
             q.from.as_deref(),
             q.to.as_deref(),
             as_of,
+            q.currency.as_deref(),
         )?)
     })
     .await

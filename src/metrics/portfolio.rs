@@ -235,6 +235,11 @@ pub struct ReportingHeadline {
     pub ci_high: Option<f64>,
     /// The conversion behind it: per workflow, the rates used, what was not converted.
     pub reporting: super::fx::Reporting,
+    /// Terminal runs since go-live behind the converted money.
+    pub runs: i64,
+    /// The bootstrap replicates of the total, in draw order.
+    #[serde(skip)]
+    pub draws: Vec<f64>,
 }
 
 /// The reporting-currency headline of `reporting` (one period's conversion)
@@ -267,15 +272,76 @@ pub fn reporting_headline(
         }
     }
     let (ci_low, ci_high) = match reporting.total {
-        Some(_) => interval(draws, level),
+        Some(_) => interval(draws.clone(), level),
         None => (None, None),
     };
+    let runs = reporting
+        .rows
+        .iter()
+        .filter(|r| r.reclaimed_money.is_some())
+        .filter_map(|r| comparisons.iter().find(|c| c.workflow_id == r.workflow_id))
+        .filter_map(|c| c.rows.iter().find(|x| x.metric == "reclaimed_hours"))
+        .map(|x| x.after_n as i64)
+        .sum();
     ReportingHeadline {
         currency: reporting.currency.clone(),
         value: reporting.total,
         ci_low,
         ci_high,
         reporting,
+        runs,
+        draws,
+    }
+}
+
+/// The money of a period and of the previous one, each in the reporting
+/// currency, set side by side: null with the reason when either total is
+/// (money without a rate); otherwise an interval from the replicates, now
+/// minus before, draw by draw.
+pub fn reporting_deviation(
+    now: &ReportingHeadline,
+    before: &ReportingHeadline,
+    level: f64,
+) -> Deviation {
+    let (n, pn) = (now.runs, before.runs);
+    let (change, lo, hi, verdict) = match (now.value, before.value) {
+        (Some(v), Some(p)) => {
+            let k = now.draws.len().max(before.draws.len());
+            let draws: Vec<f64> = (0..k)
+                .map(|i| {
+                    now.draws.get(i).copied().unwrap_or(v)
+                        - before.draws.get(i).copied().unwrap_or(p)
+                })
+                .collect();
+            let (lo, hi) = interval(draws, level);
+            (Some(v - p), lo, hi, said(lo, hi, n, pn))
+        }
+        _ => {
+            let why = [("now", now), ("before", before)]
+                .iter()
+                .filter_map(|(side, h)| {
+                    h.reporting
+                        .total_missing
+                        .as_ref()
+                        .map(|m| format!("{side}: {m}"))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            (None, None, None, format!("not measurable: {why}"))
+        }
+    };
+    Deviation {
+        figure: "reclaimed_money_reporting".into(),
+        unit: now.currency.clone(),
+        value: now.value,
+        previous: before.value,
+        change,
+        change_pct: pct(change, before.value),
+        ci_low: lo,
+        ci_high: hi,
+        n,
+        previous_n: pn,
+        verdict,
     }
 }
 

@@ -175,8 +175,8 @@ fn the_previous_period_is_of_equal_length_not_the_calendar_quarter() {
         "2026-02-01T12:00:00Z",
         "2026-05-01T12:00:00Z",
     ]);
-    let s =
-        yardstick::report::summary(&store, Some("2026-04-01"), Some("2026-07-01"), None).unwrap();
+    let s = yardstick::report::summary(&store, Some("2026-04-01"), Some("2026-07-01"), None, None)
+        .unwrap();
     assert_eq!(s["previous_from"], "2025-12-31T00:00:00Z");
     assert_eq!(s["previous_to"], "2026-04-01T00:00:00Z");
     let runs = s["figures"]
@@ -543,6 +543,83 @@ fn a_reporting_currency_converts_each_run_at_the_rate_of_its_day() {
     assert!(err.to_string().contains("not an ISO 4217 code"), "{err}");
 }
 
+/// `report summary --currency`: all the money of a period and of the one
+/// before it in the reporting currency, each run at its own day's rate,
+/// with both sides' conversions beside the figure.
+#[test]
+fn the_summary_sets_reporting_currency_totals_side_by_side() {
+    let store = with_rates();
+    // March against the 31 days before it (29 January to 1 March).
+    let s = yardstick::report::summary(
+        &store,
+        Some("2026-03-01"),
+        Some("2026-04-01"),
+        None,
+        Some("EUR"),
+    )
+    .unwrap();
+    let figures = s["figures"].as_array().unwrap();
+    let names: Vec<&str> = figures
+        .iter()
+        .map(|f| f["figure"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "reclaimed_hours",
+            "reclaimed_money",
+            "reclaimed_money",
+            "reclaimed_money_reporting",
+            "runs",
+            "error_rate",
+            "escalation_rate"
+        ]
+    );
+    let f = &figures[3];
+    // March: wf-a 60 min at 90 EUR/h = 90; wf-b 35 min at 50 USD/h at 0.8 = 23.33.
+    // Before: wf-a 40 min at 60 EUR/h = 40; wf-b 15 min at 50 USD/h at 0.9 = 11.25.
+    let (now, before) = (90.0 + 35.0 / 60.0 * 50.0 * 0.8, 40.0 + 12.5 * 0.9);
+    assert_eq!(f["unit"], "EUR");
+    assert!((f["value"].as_f64().unwrap() - now).abs() < 1e-9, "{f}");
+    assert!(
+        (f["previous"].as_f64().unwrap() - before).abs() < 1e-9,
+        "{f}"
+    );
+    assert!((f["change"].as_f64().unwrap() - (now - before)).abs() < 1e-9);
+    assert_eq!(
+        (f["n"].as_i64(), f["previous_n"].as_i64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(f["verdict"], "too little data: n=3 now, n=3 before");
+    // Each side names the rates it used.
+    let rate = |side: &str| s["reporting"][side]["rates"][0]["rate"].as_f64();
+    assert_eq!((rate("now"), rate("previous")), (Some(0.8), Some(0.9)));
+    assert_eq!(s["reporting"]["currency"], "EUR");
+
+    // Without any rate into GBP: null with the reason of each side, never 0.
+    let g = yardstick::report::summary(
+        &store,
+        Some("2026-03-01"),
+        Some("2026-04-01"),
+        None,
+        Some("GBP"),
+    )
+    .unwrap();
+    let f = &g["figures"][3];
+    assert_eq!((f["value"].is_null(), f["change"].is_null()), (true, true));
+    let v = f["verdict"].as_str().unwrap();
+    assert!(
+        v.starts_with("not measurable: now: not converted: 3 run(s)") && v.contains("; before: "),
+        "{v}"
+    );
+    // Without a currency the answer is as before.
+    let plain =
+        yardstick::report::summary(&store, Some("2026-03-01"), Some("2026-04-01"), None, None)
+            .unwrap();
+    assert!(plain.get("reporting").is_none());
+    assert_eq!(plain["figures"].as_array().unwrap().len(), 6);
+}
+
 /// An exchange-rate file: the currency it is into is named (a `to` column, or
 /// given when ingesting); a currency into itself is 1; a later batch replaces
 /// the rate of the same day and pair.
@@ -626,6 +703,19 @@ async fn the_api_takes_a_reporting_currency() {
     assert_eq!(
         p.json()["reporting_headline"]["value"].as_f64(),
         Some(total)
+    );
+    // The summary of the quarter against the one before (no runs: 0 EUR, not null).
+    let s = get(
+        &st,
+        "/api/v1/summary?from=2026-01-01&to=2026-04-01&currency=EUR",
+    )
+    .await
+    .good();
+    let f = &s.json()["figures"][3];
+    assert_eq!(f["figure"], "reclaimed_money_reporting");
+    assert_eq!(
+        (f["value"].as_f64(), f["previous"].as_f64()),
+        (Some(total), Some(0.0))
     );
     let bad = get(
         &st,

@@ -59,7 +59,8 @@ fn groups_and_headline_never_mix_currencies() {
 #[test]
 fn summary_sets_a_period_against_the_previous_one_of_equal_length() {
     let s = golden_store();
-    let j = yardstick::report::summary(&s, Some("2026-01-01"), Some("2026-02-01"), None).unwrap();
+    let j =
+        yardstick::report::summary(&s, Some("2026-01-01"), Some("2026-02-01"), None, None).unwrap();
     // January has 31 days, so the previous period is the 31 days before it.
     assert_eq!(j["previous_from"], "2025-12-01T00:00:00Z");
     assert_eq!(j["previous_to"], "2026-01-01T00:00:00Z");
