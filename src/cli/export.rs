@@ -27,6 +27,11 @@ pub struct ExportArgs {
     /// Only this workflow.
     #[arg(long)]
     pub workflow: Option<String>,
+    /// Also the headline money in this reporting currency (ISO 4217), each
+    /// run at the latest rate of `ingest fx` dated on or before its anchor;
+    /// the XLSX's Method sheet then shows the conversion.
+    #[arg(long, env = "YARDSTICK_CURRENCY")]
+    pub currency: Option<String>,
     /// What to write.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
@@ -74,6 +79,7 @@ fn write_files(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         to: args.span.to.clone(),
         team: args.team.clone(),
         workflow: args.workflow.clone(),
+        currency: args.currency.clone(),
         ..Filters::default()
     };
     let c = dashboard::compute(store, d, filters, None)?;
