@@ -241,6 +241,45 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
         csv.starts_with("figure,unit,value,ci_low,ci_high,workflows,runs\n"),
         "{csv}"
     );
+    assert!(!csv.contains("all in"), "{csv}");
+    // --currency adds the reporting-currency total (EUR into EUR is 1).
+    let eur = dir.path().join("eur");
+    let eur_s = eur.display().to_string();
+    let mut args = words("export --dashboard finance --from 2026-01-01 --to 2026-02-01 --format csv --currency EUR --out");
+    args.push(&eur_s);
+    assert_exit(&yardstick(&db, &args), 0);
+    let csv = std::fs::read_to_string(eur.join("finance-totals.csv")).unwrap();
+    let money = |label: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in {csv}"))
+            .split(',')
+            .nth(if label.starts_with('"') { 3 } else { 2 })
+            .unwrap()
+            .to_string()
+    };
+    // USD has no rate into EUR yet: the total is empty, never a partial sum.
+    assert_eq!(money("\"Money reclaimed, all in EUR\""), "");
+    let fx = dir.path().join("fx.csv");
+    std::fs::write(&fx, "date,currency,rate,to\n2026-01-01,USD,0.5,EUR\n").unwrap();
+    assert_exit(
+        &yardstick(&db, &["ingest", "fx", &fx.display().to_string()]),
+        0,
+    );
+    assert_exit(&yardstick(&db, &args), 0);
+    let csv = std::fs::read_to_string(eur.join("finance-totals.csv")).unwrap();
+    let money = |label: &str| -> f64 {
+        let l = csv.lines().find(|l| l.starts_with(label)).unwrap();
+        let cells: Vec<&str> = l.split(',').collect();
+        cells[if label.starts_with('"') { 3 } else { 2 }]
+            .parse()
+            .unwrap()
+    };
+    let want = money("Money reclaimed (EUR)") + 0.5 * money("Money reclaimed (USD)");
+    assert!(
+        (money("\"Money reclaimed, all in EUR\"") - want).abs() < 1e-9,
+        "{csv}"
+    );
 
     let out = yardstick(
         &db,
