@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 /// The three kinds of input Yardstick ingests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Workflows,

@@ -50,6 +50,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     serve(
         state,
         addr,
+        &file,
         &format!(
             "demo company loaded into {}; open mode: no tokens needed, loopback only",
             file.display()

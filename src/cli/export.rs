@@ -51,10 +51,78 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-/// Runs `export` on the --db file.
+/// Runs `export` on the --db file, or through the server that holds it.
 pub fn run(global: &Global, args: &ExportArgs) -> anyhow::Result<()> {
+    if let Some(remote) = global.remote()? {
+        return fetch_files(&remote, args);
+    }
     let store = global.open_store()?;
     write_files(&store, args)
+}
+
+/// [`write_files`] through a server: the workbook
+/// (`/dashboards/{name}.xlsx`) or each panel's file
+/// (`/dashboards/{name}/panels/{id}.{ext}`), under the names the command
+/// gives them, for the panels of the dashboard as this command finds it
+/// (the server serves its own `serve --dashboards`).
+fn fetch_files(remote: &super::remote::Remote, args: &ExportArgs) -> anyhow::Result<()> {
+    if args.dashboards.is_some() {
+        anyhow::bail!(
+            "--dashboards: {} serves its own dashboards (`serve --dashboards`); leave it out",
+            remote.via
+        );
+    }
+    let all = load_dashboards(None)?;
+    let d = all
+        .iter()
+        .find(|d| d.name == args.dashboard)
+        .with_context(|| format!("no dashboard `{}`", args.dashboard))?;
+    let mut q = Vec::new();
+    for (k, v) in [
+        ("from", &args.span.from),
+        ("to", &args.span.to),
+        ("team", &args.team),
+        ("workflow", &args.workflow),
+        ("currency", &args.currency),
+    ] {
+        super::remote::opt(&mut q, k, v);
+    }
+    let files: Vec<(String, String)> = match args.format {
+        ExportFormat::Xlsx => vec![(
+            format!("/dashboards/{}.xlsx", d.name),
+            format!("{}.xlsx", d.name),
+        )],
+        f => {
+            let ext = match f {
+                ExportFormat::Csv => "csv",
+                ExportFormat::Svg => "svg",
+                _ => "png",
+            };
+            d.panels
+                .iter()
+                .map(|p| {
+                    (
+                        format!("/dashboards/{}/panels/{}.{ext}", d.name, p.id),
+                        format!("{}-{}.{ext}", d.name, p.id),
+                    )
+                })
+                .collect()
+        }
+    };
+    // Every file is fetched before any is written: a failure leaves no half export.
+    let mut fetched = Vec::new();
+    for (route, name) in files {
+        fetched.push((name, remote.get(&route, &q)?.body));
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut o = io::stdout().lock();
+    for (name, bytes) in fetched {
+        let path = args.out.join(&name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        writeln!(o, "wrote {}", path.display())?;
+    }
+    Ok(())
 }
 
 /// Writes the export files of one dashboard into `args.out` and names them.

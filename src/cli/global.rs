@@ -19,6 +19,8 @@ use crate::engine::spark::SparkEngine;
 use crate::engine::Engine;
 use crate::store::Store;
 
+use super::remote::{self, Remote};
+
 /// The options every command accepts.
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "Global options")]
@@ -68,6 +70,12 @@ pub struct Global {
     /// as s3a://).
     #[arg(long, global = true, env = "YARDSTICK_SPARK_LAKE")]
     pub spark_lake: Option<String>,
+    /// A running Yardstick server to run the command through (e.g.
+    /// http://127.0.0.1:8080), with the token in YARDSTICK_TOKEN. Without it
+    /// a command on a --db file that a local server holds runs through that
+    /// server (it records its address in FILE.server.json).
+    #[arg(long, global = true, env = "YARDSTICK_SERVER")]
+    pub server: Option<String>,
 }
 
 /// Which engine runs the metric queries.
@@ -83,6 +91,48 @@ pub enum EngineArg {
 }
 
 impl Global {
+    /// The server a command runs through: --server, else the live server
+    /// recorded beside the --db file (only for --engine duckdb: the other
+    /// engines read the lake, which a server does not hold). A stale record
+    /// is removed, and the command opens the file.
+    pub fn remote(&self) -> anyhow::Result<Option<Remote>> {
+        if let Some(url) = &self.server {
+            if self.engine != EngineArg::Duckdb {
+                anyhow::bail!(
+                    "--engine is the server's (`serve --engine`); with --server leave it out"
+                );
+            }
+            return Ok(Some(Remote::new(url, "--server".into())?));
+        }
+        if self.engine != EngineArg::Duckdb {
+            return Ok(None);
+        }
+        match remote::find(&self.db) {
+            remote::Found::Nothing => Ok(None),
+            remote::Found::Live(r) => Ok(Some(Remote::new(
+                &r.url,
+                format!("the server (pid {}) holding {}", r.pid, self.db.display()),
+            )?)),
+            remote::Found::Stale(r, why) => {
+                remote::remove_stale(&self.db, &r, &why);
+                Ok(None)
+            }
+        }
+    }
+
+    /// For a command that works on the file itself and has no route (`token`,
+    /// `pull`, `lake publish`): a clear refusal while a server holds the file.
+    pub fn refuse_if_served(&self, command: &str) -> anyhow::Result<()> {
+        if let Some(r) = self.remote()? {
+            anyhow::bail!(
+                "`yardstick {command}` works on the database file itself, and {} serves it: stop \
+                 that server (Ctrl-C where it runs), run the command, and start it again",
+                r.via
+            );
+        }
+        Ok(())
+    }
+
     /// The --db file, whatever --engine says: for `lake publish`, which
     /// reads the file to write the lake.
     pub fn open_file(&self) -> anyhow::Result<Store> {

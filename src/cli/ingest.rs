@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::ValueEnum;
 
+use super::remote::{opt, Query, Remote};
 use super::{print_json, CliError, Global};
 use crate::ingest::{self, Format, IngestError, Options};
 use crate::model::Kind;
@@ -192,6 +193,9 @@ impl From<FormatArg> for Format {
 /// Runs `ingest`: exit 0 when the batch was stored (also with rejected
 /// rows), 1 when --strict refused it, 2 when nothing could be read.
 pub fn run(global: &Global, args: &IngestArgs) -> Result<(), CliError> {
+    if let Some(remote) = global.remote()? {
+        return through(&remote, args);
+    }
     let store = global.open_store()?;
     let progress = ProgressLine::start();
     let read = read(&store, args);
@@ -426,6 +430,207 @@ fn read_eventlog(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, St
     let report = ingest::ingest_eventlog(store, input, &origin, format, &log, opts)
         .map_err(|e| ingest_error(&origin, e))?;
     Ok((report, origin))
+}
+
+/// Runs `ingest` through a server: the file (or standard input) is read
+/// here and posted whole to the route of its kind, with the options as the
+/// route's query; the server's report is printed as the command prints its
+/// own, with the same exit status. Parquet is read by the process that
+/// opens the database, so it is not sent.
+fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
+    let origin = if args.file == "-" {
+        "stdin".to_string()
+    } else {
+        args.file.clone()
+    };
+    let mut q: Query = vec![("name", origin.clone())];
+    if args.strict {
+        q.push(("strict", "true".into()));
+    }
+    let kind = args.kind.kind();
+    let path = format!("/api/v1/ingest/{}", kind.map_or("eventlog", |k| k.as_str()));
+    let content_type = match (kind, &args.platform) {
+        (None, _) => {
+            let format = match (args.format, args.file.as_str()) {
+                (Some(FormatArg::Csv), _) => "csv",
+                (Some(f), _) => {
+                    return Err(CliError::Usage(format!(
+                        "an event log is .xes, .xes.gz or CSV, not {f:?}"
+                    )))
+                }
+                (None, p) => match crate::ingest::eventlog::LogFormat::from_path(p) {
+                    Some(crate::ingest::eventlog::LogFormat::Xes) => "xes",
+                    Some(crate::ingest::eventlog::LogFormat::XesGz) => "xes.gz",
+                    Some(crate::ingest::eventlog::LogFormat::Csv) => "csv",
+                    None => {
+                        return Err(CliError::Usage(format!(
+                            "{p}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
+                        )))
+                    }
+                },
+            };
+            eventlog_query(&mut q, args, format)?;
+            "application/octet-stream"
+        }
+        (Some(_), Some(p)) => {
+            q.push(("platform", p.clone()));
+            opt(&mut q, "platform_workflow", &args.platform_workflow);
+            opt(&mut q, "tz", &args.tz.map(|t| t.name().to_string()));
+            if let (Some(map), Some(Kind::Runs)) = (&args.workflow_map, kind) {
+                post_map_first(remote, map, p)?;
+            }
+            "application/json"
+        }
+        (Some(k), None) => {
+            let parquet = matches!(args.format, Some(FormatArg::Parquet))
+                || (args.format.is_none() && args.file.to_ascii_lowercase().ends_with(".parquet"));
+            if parquet {
+                return Err(CliError::Usage(format!(
+                    "Parquet is read by the process that opens the database, and {} holds it: \
+                     ingest a CSV or NDJSON export of the runs, or stop the server",
+                    remote.via
+                )));
+            }
+            if let Some(to) = &args.to {
+                if k != Kind::Fx {
+                    return Err(CliError::Usage(
+                        "--to names the currency of a rate file: `ingest fx FILE --to EUR`".into(),
+                    ));
+                }
+                q.push(("to", to.clone()));
+            }
+            let format = match (args.format, args.file.as_str()) {
+                (Some(f), _) => Format::from(f),
+                (None, "-") => {
+                    return Err(CliError::Usage(
+                        "reading standard input needs --format csv|ndjson|json".into(),
+                    ))
+                }
+                (None, path) => Format::from_path(path).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "{path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
+                    ))
+                })?,
+            };
+            if args.to.is_some() && format != Format::Csv {
+                return Err(CliError::Usage(
+                    "--to completes a CSV rate file; in NDJSON or JSON give each rate its `to`"
+                        .into(),
+                ));
+            }
+            match format {
+                Format::Csv => "text/csv",
+                Format::Ndjson => "application/x-ndjson",
+                Format::Json => "application/json",
+            }
+        }
+    };
+    let body = read_bytes(&args.file)?;
+    let answer = remote.post(&path, &q, Some((content_type, body)))?;
+    let report = remote_report(remote, &answer, &origin, args.json)?;
+    print_report(&report, &origin, args.json)?;
+    if report.stored {
+        Ok(())
+    } else {
+        Err(CliError::Refused)
+    }
+}
+
+/// The event-log options as the eventlog route's query (the same names
+/// and defaults as the flags).
+fn eventlog_query(q: &mut Query, args: &IngestArgs, format: &str) -> Result<(), CliError> {
+    let log = &args.log;
+    let Some(workflow) = &log.workflow else {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "an event log needs --workflow ID: the catalogued workflow its cases belong to"
+        )));
+    };
+    let default_source = Path::new(&args.file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("stdin")
+        .to_string();
+    q.push(("workflow", workflow.clone()));
+    q.push(("source", log.source.clone().unwrap_or(default_source)));
+    q.push(("format", format.into()));
+    for (k, v) in [
+        ("case_column", &log.case_column),
+        ("activity_column", &log.activity_column),
+        ("timestamp_column", &log.timestamp_column),
+        ("lifecycle_column", &log.lifecycle_column),
+        ("resource_column", &log.resource_column),
+    ] {
+        q.push((k, v.clone()));
+    }
+    for (k, v) in [
+        ("failed_activity", &log.failed_activity),
+        ("escalated_activity", &log.escalated_activity),
+        ("cancelled_activity", &log.cancelled_activity),
+        ("response_activity", &log.response_activity),
+        ("human_resource", &log.human_resource),
+    ] {
+        q.extend(v.iter().map(|p| (k, p.clone())));
+    }
+    Ok(())
+}
+
+/// `--workflow-map` through a server: the map is stored first, all or
+/// nothing, as the command does on the file.
+fn post_map_first(remote: &Remote, map: &Path, platform: &str) -> Result<(), CliError> {
+    let name = map.display().to_string();
+    let q: Query = vec![
+        ("name", name.clone()),
+        ("strict", "true".into()),
+        ("platform", platform.to_string()),
+    ];
+    let bytes = read_bytes(&name)?;
+    let answer = remote.post("/api/v1/ingest/maps", &q, Some(("text/csv", bytes)))?;
+    let report = remote_report(remote, &answer, &name, false)?;
+    if !report.stored {
+        print_report(&report, &name, false).map_err(CliError::Failed)?;
+        return Err(CliError::Usage(format!(
+            "{name}: the workflow map has rejected lines, so neither it nor the runs were stored"
+        )));
+    }
+    let _ = writeln!(
+        io::stderr(),
+        "{name}: workflow map stored as batch {} ({} line(s) new or changed, {} unchanged)",
+        report.batch_id.unwrap_or_default(),
+        report.written,
+        report.unchanged
+    );
+    Ok(())
+}
+
+/// The batch's report in a server's answer to an ingest: input it could
+/// not read is a usage failure (exit 2, nothing stored), as on the file;
+/// an answer without a report is the server's refusal.
+fn remote_report(
+    remote: &Remote,
+    answer: &super::remote::Answer,
+    origin: &str,
+    json: bool,
+) -> Result<ingest::Report, CliError> {
+    let value = answer.json().ok();
+    let report = value
+        .filter(|v| v.get("rows_read").is_some())
+        .and_then(|v| serde_json::from_value::<ingest::Report>(v).ok());
+    match (report, answer.detail()) {
+        (Some(r), Some(detail)) => {
+            if json {
+                print_json(&r)?;
+            }
+            Err(CliError::Usage(format!(
+                "{origin}: {detail}; nothing was stored"
+            )))
+        }
+        (Some(r), None) => Ok(r),
+        (None, _) if matches!(answer.status, 400 | 413 | 415) => Err(CliError::Usage(format!(
+            "{origin}: {}",
+            remote.failure(answer)
+        ))),
+        (None, _) => Err(CliError::Failed(remote.failure(answer))),
+    }
 }
 
 /// A file that could not be opened or read: nothing was stored, exit 2.

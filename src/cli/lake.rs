@@ -21,7 +21,10 @@ pub enum LakeCommand {
 pub fn run(global: &Global, cmd: LakeCommand) -> anyhow::Result<()> {
     let root = global.lake_root()?;
     let manifest = match cmd {
-        LakeCommand::Publish => global.open_file()?.publish_lake(root)?,
+        LakeCommand::Publish => {
+            global.refuse_if_served("lake publish")?;
+            global.open_file()?.publish_lake(root)?
+        }
         LakeCommand::Show => root.current()?,
     };
     print_json(&serde_json::to_value(&manifest)?)

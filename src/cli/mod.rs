@@ -26,6 +26,7 @@ pub mod lake;
 pub mod publish;
 pub mod pull;
 pub mod rejects;
+pub mod remote;
 pub mod report;
 pub mod serve;
 pub mod token;

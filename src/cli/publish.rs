@@ -3,6 +3,7 @@
 //! shown (`report diff` explains the change between two). See
 //! `crate::publish`.
 
+use super::remote::opt;
 use super::report::PeriodArgs;
 use super::{print_json, Global};
 use crate::publish;
@@ -29,8 +30,17 @@ pub struct PublishedArgs {
     pub name: Option<String>,
 }
 
-/// Runs `publish` on the --db file: prints what was published.
+/// Runs `publish` on the --db file, or through the server that holds it
+/// (`POST /api/v1/publish`, an admin's): prints what was published.
 pub fn run_publish(global: &Global, args: PublishArgs) -> anyhow::Result<()> {
+    if let Some(remote) = global.remote()? {
+        let mut q = vec![("name", args.name.clone())];
+        opt(&mut q, "from", &args.span.from);
+        opt(&mut q, "to", &args.span.to);
+        opt(&mut q, "currency", &args.currency);
+        let a = remote.post("/api/v1/publish", &q, None)?;
+        return print_json(&remote.checked(a)?.json()?);
+    }
     let store = global.open_store()?;
     let period = PeriodArgs {
         span: args.span,
@@ -41,8 +51,15 @@ pub fn run_publish(global: &Global, args: PublishArgs) -> anyhow::Result<()> {
     print_json(&serde_json::json!({ "published": p.about() }))
 }
 
-/// Runs `published`.
+/// Runs `published`, on the file or through the server that holds it.
 pub fn run_published(global: &Global, args: PublishedArgs) -> anyhow::Result<()> {
+    if let Some(remote) = global.remote()? {
+        let path = match &args.name {
+            None => "/api/v1/published".to_string(),
+            Some(name) => format!("/api/v1/published/{name}"),
+        };
+        return print_json(&remote.get(&path, &Vec::new())?.json()?);
+    }
     let store = global.open_store()?;
     match args.name {
         None => print_json(&publish::list(&store)?),

@@ -53,6 +53,7 @@ pub fn run(global: &Global, args: PullArgs) -> Result<(), CliError> {
             args.platform.as_str()
         ))
     })?;
+    global.refuse_if_served("pull")?;
     let store = global.open_store()?;
     let p = Pull {
         platform: args.platform,

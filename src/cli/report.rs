@@ -4,7 +4,9 @@
 //!
 //! Each report is one call into `crate::report` (the same code path the
 //! HTTP API takes) and one print; what is here is only the arguments and the
-//! choice of engine: every report runs on whichever engine --engine names.
+//! choice of engine: every report runs on whichever engine --engine names,
+//! or through the server that holds the --db file ([`through`]: the route
+//! that answers the same question, printed the same way).
 //! The period arguments are declared once, in [`Span`] and [`PeriodArgs`],
 //! for the reports and for `export`.
 
@@ -13,6 +15,7 @@ use std::io::{self, Write};
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 
+use super::remote::{opt, Query, Remote};
 use super::{print_json, Global};
 use crate::metrics::compare::BaselineChoice;
 use crate::metrics::Period;
@@ -218,8 +221,12 @@ impl From<BaselineArg> for BaselineChoice {
     }
 }
 
-/// Runs one `report` subcommand.
+/// Runs one `report` subcommand: on the engine, or through the server that
+/// holds the --db file (or --server).
 pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
+    if let Some(remote) = global.remote()? {
+        return through(&remote, cmd);
+    }
     match cmd {
         ReportCommand::Metrics {
             period,
@@ -369,6 +376,142 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 store.as_ref(),
                 report::parse_as_of(as_of.as_deref())?,
             )?)
+        }
+    }
+}
+
+/// Runs one `report` subcommand through a server: the route answering the
+/// same question, its options as the query, and the answer printed as the
+/// command prints its own (the same JSON, pretty; the same CSV bytes).
+fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
+    let mut q: Query = Vec::new();
+    let period = |q: &mut Query, p: &PeriodArgs| {
+        opt(q, "from", &p.span.from);
+        opt(q, "to", &p.span.to);
+        opt(q, "as_of", &p.as_of);
+    };
+    let workflows = |q: &mut Query, w: &[String]| {
+        q.extend(w.iter().map(|w| ("workflow", w.clone())));
+    };
+    let format_of = |q: &mut Query, f: OutFormat| {
+        q.push((
+            "format",
+            if f == OutFormat::Csv { "csv" } else { "json" }.into(),
+        ));
+        f
+    };
+    let (path, format) = match cmd {
+        ReportCommand::Metrics {
+            period: p,
+            workflows: w,
+            currency,
+            format,
+        } => {
+            period(&mut q, &p);
+            workflows(&mut q, &w);
+            opt(&mut q, "currency", &currency);
+            ("/api/v1/metrics".to_string(), format_of(&mut q, format))
+        }
+        ReportCommand::Waterfall {
+            period: p,
+            workflows: w,
+            format,
+        } => {
+            period(&mut q, &p);
+            workflows(&mut q, &w);
+            ("/api/v1/waterfall".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Compare {
+            workflows: w,
+            from,
+            to,
+            baseline,
+            seed,
+            resamples,
+            as_of,
+            format,
+        } => {
+            workflows(&mut q, &w);
+            opt(&mut q, "from", &from);
+            opt(&mut q, "to", &to);
+            let baseline = baseline.map(|b| {
+                match b {
+                    BaselineArg::Study => "study",
+                    BaselineArg::PreRuns => "pre-runs",
+                    BaselineArg::Both => "both",
+                }
+                .to_string()
+            });
+            opt(&mut q, "baseline", &baseline);
+            opt(&mut q, "seed", &seed.map(|s| s.to_string()));
+            opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
+            opt(&mut q, "as_of", &as_of);
+            ("/api/v1/compare".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Trend {
+            granularity,
+            tz,
+            period: p,
+            workflows: w,
+            format,
+        } => {
+            q.push(("granularity", granularity));
+            q.push(("tz", tz));
+            period(&mut q, &p);
+            workflows(&mut q, &w);
+            ("/api/v1/trend".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Alerts { at, tz } => {
+            opt(&mut q, "at", &at);
+            q.push(("tz", tz));
+            ("/api/v1/alerts".into(), OutFormat::Json)
+        }
+        ReportCommand::Portfolio {
+            period: p,
+            currency,
+        } => {
+            period(&mut q, &p);
+            opt(&mut q, "currency", &currency);
+            ("/api/v1/portfolio".into(), OutFormat::Json)
+        }
+        ReportCommand::Summary {
+            period: p,
+            currency,
+        } => {
+            period(&mut q, &p);
+            opt(&mut q, "currency", &currency);
+            ("/api/v1/summary".into(), OutFormat::Json)
+        }
+        ReportCommand::Steps {
+            workflow,
+            span,
+            format,
+        } => {
+            q.push(("workflow", workflow));
+            opt(&mut q, "from", &span.from);
+            opt(&mut q, "to", &span.to);
+            ("/api/v1/steps".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Diff { a, b } => {
+            q.push(("against", b));
+            (format!("/api/v1/published/{a}/diff"), OutFormat::Json)
+        }
+        ReportCommand::Backlog { as_of } => {
+            opt(&mut q, "as_of", &as_of);
+            ("/api/v1/backlog".into(), OutFormat::Json)
+        }
+    };
+    let answer = remote.get(&path, &q)?;
+    match format {
+        OutFormat::Csv => print_csv(&answer.body),
+        OutFormat::Json => {
+            let mut v = answer.json()?;
+            // How fresh a kept answer is: the server's, about its memory; the
+            // command asked for a current one, and prints the report alone.
+            if let Some(o) = v.as_object_mut() {
+                o.shift_remove("freshness");
+            }
+            print_json(&v)
         }
     }
 }

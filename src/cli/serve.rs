@@ -53,7 +53,7 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     } else {
         "tokens required (yardstick token create --role viewer|ingester|admin --name NAME)"
     };
-    serve(state, args.addr, &format!("{what}; {mode}"))
+    serve(state, args.addr, &global.db, &format!("{what}; {mode}"))
 }
 
 /// How often a server on a lake looks for a newer committed snapshot.
@@ -89,8 +89,14 @@ pub fn load_dashboards(dir: Option<&Path>) -> anyhow::Result<Vec<crate::dashboar
 }
 
 /// Serves `state` on `addr` until Ctrl-C, after printing `what` and the
-/// address to open.
-pub(super) fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Result<()> {
+/// address to open. While it serves, its address is recorded beside `db`
+/// (see `remote`), so commands on the file run through it.
+pub(super) fn serve(
+    state: AppState,
+    addr: SocketAddr,
+    db: &Path,
+    what: &str,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -99,6 +105,17 @@ pub(super) fn serve(state: AppState, addr: SocketAddr, what: &str) -> anyhow::Re
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        // A client reaches a server listening on every interface through loopback.
+        let mut reach = local;
+        if reach.ip().is_unspecified() {
+            reach.set_ip(if reach.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        let open = state.access == crate::http::auth::Access::Open;
+        let _recorded = super::remote::Recorded::write(db, &format!("http://{reach}"), open)?;
         // The dashboards' default pages are computed in the background, so a
         // start serves at once and the first visitor finds them ready.
         state.cache.warm(state.dashboards.clone());

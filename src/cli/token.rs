@@ -29,6 +29,7 @@ pub enum TokenCommand {
 
 /// Runs one `token` subcommand.
 pub fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<()> {
+    global.refuse_if_served("token")?;
     let store = global.open_store()?;
     match cmd {
         TokenCommand::Create { role, name } => {

@@ -68,7 +68,7 @@ pub struct Prepared {
 }
 
 /// One reject problem as reported to the user.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RejectLine {
     pub line: u64,
     pub key: Option<String>,
@@ -76,8 +76,9 @@ pub struct RejectLine {
     pub reason: String,
 }
 
-/// The answer to an ingest, for the CLI and HTTP alike.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The answer to an ingest, for the CLI and HTTP alike (read back by a
+/// command that ingests through a server).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Report {
     pub kind: Kind,
     pub origin: String,

@@ -133,9 +133,10 @@ fn open_reason(duckdb: &str) -> String {
         .unwrap_or(rest)
         .trim_end_matches('.');
     format!(
-        "another process holds it: {holder}. A running `yardstick serve` or `demo` keeps its \
-         database open: while it runs, use its HTTP API (reports, ingest, exports), or stop it \
-         and run this command again"
+        "another process holds it: {holder}, and no live Yardstick server has recorded its \
+         address beside the file (FILE.server.json, written by `serve` and `demo`). If that \
+         process is a Yardstick server, run the command through it with --server URL (or \
+         YARDSTICK_SERVER; a token in YARDSTICK_TOKEN); else stop it and run this command again"
     )
 }
 
@@ -1121,7 +1122,7 @@ mod tests {
             r.starts_with("another process holds it: /usr/local/bin/yardstick (PID 2324). "),
             "{r}"
         );
-        assert!(r.contains("use its HTTP API"), "{r}");
+        assert!(r.contains("with --server URL"), "{r}");
         assert_eq!(
             open_reason("IO Error: No such file"),
             "IO Error: No such file"

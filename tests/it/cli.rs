@@ -25,7 +25,11 @@ fn path(rel: &str) -> String {
 }
 
 fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    stderr_of(&out.stderr)
+}
+
+fn stderr_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Asserts that a command exited with `code`, showing its standard error if not.
@@ -396,36 +400,167 @@ fn lake_publish_show_and_the_engine_switch() {
     assert_refused(&out, 1, "--lake DIR");
 }
 
-/// A command on a file that a running server holds fails with one message
-/// that names the process and says what to do, not DuckDB's text twice.
+/// A command on a file that a running server holds runs through that
+/// server (its address recorded beside the file): the same output and exit
+/// status as on the file. Without a record, one message names the holder
+/// and says what to do; a record left by a killed server is removed.
 #[test]
-fn a_command_on_a_file_a_server_holds_names_the_holder_once() {
+fn a_command_on_a_file_a_server_holds_runs_through_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("held.duckdb");
-    let out = yardstick(&db, &["ingest", "workflows", &path("golden/workflows.csv")]);
-    assert_eq!(out.status.code(), Some(0));
-    let (mut server, _) = crate::service::serve(&db);
+    ingest_golden(&db);
+    let bad = dir.path().join("late.csv");
+    std::fs::write(
+        &bad,
+        "source,run_id,workflow_id,started_at,finished_at,status\n\
+         late,1,wf-b,2026-01-20T10:00:00Z,2026-01-20T10:05:00Z,succeeded\n\
+         late,2,wf-b,2026-01-20T10:00:00Z,2026-01-20T10:05:00Z,bogus\n",
+    )
+    .unwrap();
+    let bad_s = bad.display().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        words("report metrics --from 2026-01-01 --to 2026-02-01"),
+        words("report metrics --from 2026-01-01 --to 2026-02-01 --format csv"),
+        words("report summary --from 2026-01-01 --to 2026-02-01"),
+        words("report compare --workflow wf-b --format csv"),
+        words("report trend --granularity month"),
+        words("workflows"),
+        words("rejects"),
+        words("report metrics --from 2026-02-30 --to 2026-03-01"),
+    ];
+    let outputs = |what: &str| -> Vec<(Option<i32>, String, String)> {
+        commands
+            .iter()
+            .map(|c| {
+                let out = yardstick(&db, c);
+                let text = String::from_utf8(out.stdout).unwrap();
+                assert!(
+                    !text.is_empty() || out.status.code() != Some(0),
+                    "{what}: {c:?}"
+                );
+                (out.status.code(), text, stderr_of(&out.stderr))
+            })
+            .collect()
+    };
+    let wf = |db: &std::path::Path| -> i64 {
+        let out = yardstick(db, &words("workflows --json"));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["workflows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["workflow_id"] == "wf-b")
+            .unwrap()["runs"]
+            .as_i64()
+            .unwrap()
+    };
+    let runs_before = wf(&db);
+    let on_file = outputs("on the file");
+    assert_eq!(on_file[7].0, Some(1), "a bad date fails: {}", on_file[7].2);
+
+    let (server, base) = crate::service::serve(&db);
+    let record = dir.path().join("held.duckdb.server.json");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    assert_eq!(
+        (r["pid"].as_u64(), r["url"].as_str()),
+        (Some(server.id() as u64), Some(base.as_str()))
+    );
+    assert_eq!(r["open"], true);
+    let through = outputs("through the server");
+    for (i, c) in commands.iter().enumerate() {
+        assert_eq!(on_file[i], through[i], "{c:?}");
+    }
+    // An ingest through it: stored with its reject, or refused by --strict,
+    // or unreadable, each with the exit status the file gives.
+    let out = yardstick(&db, &["ingest", "runs", &bad_s, "--strict"]);
+    assert_exit(&out, 1);
+    let out = yardstick(&db, &["ingest", "runs", &bad_s]);
+    assert_exit(&out, 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "{bad_s}: runs: read 2, accepted 1, rejected 1; stored 1 "
+        )) && text.contains("rejected line 3 (2): status: "),
+        "{text}"
+    );
+    let missing = dir.path().join("missing.csv").display().to_string();
+    assert_refused(
+        &yardstick(&db, &["ingest", "runs", &missing]),
+        2,
+        "cannot read the file",
+    );
+    let rejects = String::from_utf8(yardstick(&db, &["rejects"]).stdout).unwrap();
+    assert!(
+        rejects.contains("late.csv line 3 (2): status:"),
+        "{rejects}"
+    );
+    // The server counts it at once (the command asks for a current answer).
+    let runs_b = wf(&db);
+    assert_eq!(runs_b, runs_before + 1);
+    // The commands without a route say what to do.
+    assert_refused(
+        &yardstick(&db, &words("token list")),
+        1,
+        &format!("the server (pid {}) holding", server.id()),
+    );
+
+    // Without the record, the file's holder is named once, with --server.
+    std::fs::rename(&record, dir.path().join("aside.json")).unwrap();
     let out = yardstick(
         &db,
-        &words("report metrics --from 2026-03-01 --to 2026-04-01"),
+        &words("report metrics --from 2026-01-01 --to 2026-02-01"),
     );
-    let _ = server.kill();
-    let _ = server.wait();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_of(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("another process holds it: ")
-            && err.contains(&format!("(PID {})", server.id())),
+            && err.contains(&format!("(PID {})", server.id()))
+            && err.contains("--server URL"),
         "{err}"
     );
-    assert!(err.contains("use its HTTP API"), "{err}");
-    // DuckDB's own words, which the temporary directory's random name
-    // cannot hold (a bare "lock" could).
     assert!(
         !err.contains("Could not set lock") && !err.contains("Error code"),
         "DuckDB's text is not repeated: {err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    let mut args = vec!["--server", base.as_str()];
+    args.extend(words("report metrics --from 2026-01-01 --to 2026-02-01"));
+    let out = yardstick(&db, &args);
+    assert_exit(&out, 0);
+    std::fs::rename(dir.path().join("aside.json"), &record).unwrap();
+
+    // Stopped as Ctrl-C or SIGTERM stops it, the server removes its record.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let mut server = server;
+    server.wait().unwrap();
+    assert!(!record.exists(), "the record goes with the server");
+    assert_eq!(
+        wf(&db),
+        runs_b,
+        "the ingest through the server is in the file"
+    );
+
+    // Killed, it leaves the record: the next command says so, removes it
+    // and opens the file.
+    let (mut server, _) = crate::service::serve(&db);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(record.exists());
+    let out = yardstick(
+        &db,
+        &words("report metrics --from 2026-01-01 --to 2026-02-01 --format csv"),
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stderr_of(&out.stderr).starts_with("note: removed "),
+        "{}",
+        stderr_of(&out.stderr)
+    );
+    assert!(!record.exists());
 }
 
 #[test]
