@@ -49,6 +49,17 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The SHA-256 of a secret, in hex.
+/// A token request's role and holder, checked: the role is one of the
+/// three and the holder's name is not empty (the CLI and the API alike).
+pub fn token_request(role: &str, name: &str) -> Result<(Role, String), String> {
+    let role: Role = role.parse()?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the name is empty: say who holds the token".into());
+    }
+    Ok((role, name.to_string()))
+}
+
 pub fn digest(secret: &str) -> String {
     digest_bytes(secret.as_bytes())
 }

@@ -1,5 +1,5 @@
 //! `yardstick token`: the API tokens of `serve`, created, listed and revoked
-//! on the --db file.
+//! on the --db file, or through the server that holds it (an admin's token).
 //!
 //! A token is printed once, on standard output alone so that a script can
 //! capture it; only its hash is stored, and the list never shows secrets.
@@ -29,23 +29,16 @@ pub enum TokenCommand {
 
 /// Runs one `token` subcommand.
 pub fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<()> {
-    global.refuse_if_served("token")?;
+    if let Some(remote) = global.remote()? {
+        return through(&remote, cmd);
+    }
     let store = global.open_store()?;
     match cmd {
         TokenCommand::Create { role, name } => {
-            let role: crate::auth::Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            if name.trim().is_empty() {
-                anyhow::bail!("--name is empty: say who holds the token");
-            }
-            let token = store.token_create(name.trim(), role)?;
-            let mut o = io::stdout().lock();
-            writeln!(o, "{token}")?;
-            writeln!(
-                io::stderr(),
-                "a {} token for {}: shown this once, only its hash is stored",
-                role.as_str(),
-                name.trim()
-            )?;
+            let (role, name) =
+                crate::auth::token_request(&role, &name).map_err(|e| anyhow::anyhow!(e))?;
+            let token = store.token_create(&name, role)?;
+            created(&token, role.as_str(), &name)?;
         }
         TokenCommand::List => print_json(&serde_json::json!({ "tokens": store.tokens()? }))?,
         TokenCommand::Revoke { token_id } => {
@@ -56,4 +49,39 @@ pub fn run(global: &Global, cmd: TokenCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A new token: on standard output alone, so a script can capture it.
+fn created(token: &str, role: &str, name: &str) -> anyhow::Result<()> {
+    writeln!(io::stdout().lock(), "{token}")?;
+    writeln!(
+        io::stderr(),
+        "a {role} token for {name}: shown this once, only its hash is stored"
+    )?;
+    Ok(())
+}
+
+/// `token` through a server, with an admin's token in YARDSTICK_TOKEN
+/// (`/api/v1/tokens`): the same output and exit status.
+fn through(remote: &super::remote::Remote, cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create { role, name } => {
+            let q = vec![("role", role), ("name", name)];
+            let a = remote.post("/api/v1/tokens", &q, None)?;
+            let v = remote.checked(a)?.json()?;
+            let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            created(&text("token"), &text("role"), &text("name"))
+        }
+        TokenCommand::List => print_json(&remote.get("/api/v1/tokens", &Vec::new())?.json()?),
+        TokenCommand::Revoke { token_id } => {
+            let a = remote.post(
+                &format!("/api/v1/tokens/{token_id}/revoke"),
+                &Vec::new(),
+                None,
+            )?;
+            remote.checked(a)?;
+            writeln!(io::stdout(), "revoked {token_id}")?;
+            Ok(())
+        }
+    }
 }

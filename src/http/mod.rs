@@ -24,6 +24,7 @@ mod query;
 mod reports;
 mod stored;
 pub mod telemetry;
+mod tokens;
 
 use std::net::SocketAddr;
 
@@ -172,6 +173,9 @@ fn routes() -> Routes {
         .get("/api/v1/rejects", Admin, stored::rejects)
         .get("/api/v1/batches", Admin, stored::batches)
         .get("/api/v1/maps", Admin, stored::maps)
+        .get("/api/v1/tokens", Admin, tokens::list)
+        .post("/api/v1/tokens", Admin, tokens::create)
+        .post("/api/v1/tokens/{id}/revoke", Admin, tokens::revoke)
         .get("/metrics", Admin, telemetry::metrics)
 }
 

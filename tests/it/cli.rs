@@ -497,9 +497,31 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
     // The server counts it at once (the command asks for a current answer).
     let runs_b = wf(&db);
     assert_eq!(runs_b, runs_before + 1);
-    // The commands without a route say what to do.
+    // Tokens through it (an admin's routes; this server is open).
+    let out = yardstick(&db, &words("token create --role viewer --name board"));
+    assert_exit(&out, 0);
+    let token = String::from_utf8(out.stdout.clone()).unwrap().trim().to_string();
+    let (id, secret) = yardstick::auth::split(&token).expect("a token");
+    assert!(stderr(&out).starts_with("a viewer token for board: shown this once"));
+    let list = String::from_utf8(yardstick(&db, &words("token list")).stdout).unwrap();
+    assert!(
+        list.contains(id) && list.contains("\"viewer\"") && !list.contains(secret),
+        "{list}"
+    );
+    let out = yardstick(&db, &["token", "revoke", id]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("revoked {id}\n")
+    );
     assert_refused(
-        &yardstick(&db, &words("token list")),
+        &yardstick(&db, &["token", "revoke", id]),
+        1,
+        &format!("no live token `{id}`"),
+    );
+    // A command without a route says what to do.
+    let lake = dir.path().join("lake").display().to_string();
+    assert_refused(
+        &yardstick(&db, &["--lake", &lake, "lake", "publish"]),
         1,
         &format!("the server (pid {}) holding", server.id()),
     );
