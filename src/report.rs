@@ -1014,7 +1014,7 @@ pub fn summary(
     let period = resolve_period(store, from, to)?.ok_or_else(|| {
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
-    let prev = Period::new(period.from - (period.to - period.from), period.from)?;
+    let prev = period.previous();
     let iso = crate::model::format_timestamp;
     let (now, rows_now, cmp_now) = portfolio_in(store, period, &[], as_of)?;
     let (before, rows_before, cmp_before) = portfolio_in(store, prev, &[], as_of)?;

@@ -256,6 +256,18 @@ pub struct Kpi {
     pub label: String,
     pub values: Vec<KpiValue>,
     pub detail: String,
+    /// The change against the previous period, in words, when the panel
+    /// names a `change` column and the row has one.
+    pub change: Option<KpiChange>,
+}
+
+/// A tile's change against the previous period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiChange {
+    pub value: f64,
+    /// `up`, `down` or `unclear` (the interval straddles 0, or none).
+    pub direction: &'static str,
+    pub text: String,
 }
 
 /// The KPI tiles of a panel: one per row; the label from the `label` column,
@@ -315,15 +327,69 @@ pub fn kpi_tiles(panel: &Panel, t: &PanelTable) -> Vec<Kpi> {
             if let Some(n) = n {
                 detail.push(format!("n = {}", grouped(n, 0)));
             }
+            let change = panel
+                .change
+                .as_deref()
+                .and_then(|c| change_of(t, r, c, &unit));
             Kpi {
                 row: r,
                 n,
                 label,
                 values,
                 detail: detail.join(" · "),
+                change,
             }
         })
         .collect()
+}
+
+/// The change of row `r` in column `c` (with its `_low`, `_high`,
+/// `_verdict`, `_against` and `_calendar` companions) in words:
+/// "+12.5 hours against the previous 91 days (95% interval +3.1 to +20.0:
+/// up, clearly); +11.0 against the previous quarter".
+fn change_of(t: &PanelTable, r: usize, c: &str, unit: &str) -> Option<KpiChange> {
+    let num = |name: &str| t.cell(r, name).and_then(Cell::as_f64);
+    let text = |name: &str| t.cell(r, name).and_then(Cell::as_text).map(str::to_string);
+    let value = num(c)?;
+    let signed = |x: f64| {
+        let s = format_number(x.abs(), unit);
+        if x > 0.0 {
+            format!("+{s}")
+        } else if x < 0.0 {
+            format!("−{s}")
+        } else {
+            s
+        }
+    };
+    let (lo, hi) = (num(&format!("{c}_low")), num(&format!("{c}_high")));
+    let mut words = format!(
+        "{} against {}",
+        signed(value),
+        text(&format!("{c}_against")).unwrap_or_else(|| "the previous period".into())
+    );
+    let verdict = text(&format!("{c}_verdict"));
+    match (lo, hi, &verdict) {
+        (Some(lo), Some(hi), Some(v)) => words.push_str(&format!(
+            " (95% interval {} to {}: {v})",
+            signed(lo),
+            signed(hi)
+        )),
+        (_, _, Some(v)) => words.push_str(&format!(" ({v})")),
+        _ => {}
+    }
+    if let (Some(cal), Some(against)) = (num(&format!("{c}_calendar")), text("calendar_against")) {
+        words.push_str(&format!("; {} against {against}", signed(cal)));
+    }
+    let direction = match (lo, hi) {
+        (Some(lo), _) if lo > 0.0 => "up",
+        (_, Some(hi)) if hi < 0.0 => "down",
+        _ => "unclear",
+    };
+    Some(KpiChange {
+        value,
+        direction,
+        text: words,
+    })
 }
 
 /// A panel table as a polars DataFrame with the declared column types.

@@ -314,9 +314,25 @@ fn kpi_html(c: &Computed, panel: &Panel, t: &PanelTable, period: &str) -> String
                 })
                 .collect::<Vec<_>>()
                 .join("<span class=\"arrow\"> → </span>");
+            let change = k.change.as_ref().map_or(String::new(), |c| {
+                format!(
+                    "<div class=\"kpi-change {dir}\" data-panel=\"{p}\" data-row=\"{r}\" \
+                     data-change=\"{v}\" data-direction=\"{dir}\">{arrow} {text}</div>",
+                    dir = c.direction,
+                    p = escape(&panel.id),
+                    r = k.row,
+                    v = c.value,
+                    arrow = match c.direction {
+                        "up" => "▲",
+                        "down" => "▼",
+                        _ => "◆",
+                    },
+                    text = escape(&c.text),
+                )
+            });
             format!(
                 "<div class=\"kpi\"><div class=\"kpi-label\">{l}</div><div class=\"kpi-values\">{values}</div>\
-                 <div class=\"kpi-detail\">{d}</div>{card}</div>",
+                 <div class=\"kpi-detail\">{d}</div>{change}{card}</div>",
                 l = escape(&k.label),
                 d = escape(&k.detail),
                 card = card(tile_field(t, k.row), k.n, period, c),
@@ -612,6 +628,7 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .prov{font-size:.8rem;color:#4a5868;margin-top:.2rem}.prov summary{cursor:pointer}.prov ul{margin:.2rem 0;padding-left:1.1rem}\
 .kpi-label{font-size:.85rem;color:#4a5868}.kpi-values{font-size:1.5rem;font-weight:650}.kpi-value{white-space:nowrap}\
 .arrow{color:#7a8794;font-weight:400}.kpi-detail{font-size:.8rem;color:#5b6876}\
+.kpi-change{font-size:.8rem;color:#5b6876;margin-top:.15rem}.kpi-change.up{color:#0b6e4f}.kpi-change.down{color:#a3361b}\
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;width:100%}\
 th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left}th{vertical-align:bottom}\
 td.wrap{white-space:normal;min-width:14rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}\

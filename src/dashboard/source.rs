@@ -261,6 +261,10 @@ pub struct Context<'a> {
     catalogue: Vec<CatalogueEntry>,
     portfolio: Option<PortfolioParts>,
     reporting: Option<crate::metrics::portfolio::ReportingHeadline>,
+    /// The roll-up of the previous period of equal length, and its money in
+    /// the reporting currency.
+    previous: Option<PortfolioParts>,
+    previous_reporting: Option<crate::metrics::portfolio::ReportingHeadline>,
     weekly: Option<report::Trend>,
     alerts: Option<report::Alerts>,
 }
@@ -284,6 +288,8 @@ impl<'a> Context<'a> {
             catalogue: in_view,
             portfolio: None,
             reporting: None,
+            previous: None,
+            previous_reporting: None,
             weekly: None,
             alerts: None,
         })
@@ -316,17 +322,23 @@ impl<'a> Context<'a> {
     pub fn prefetch(&mut self, views: &[&View]) -> Result<(), ReportError> {
         let wants = |need: fn(Needs) -> bool| views.iter().any(|v| need(v.needs));
         let portfolio = self.portfolio.is_none() && wants(|n| n.portfolio);
+        let previous = self.previous.is_none() && wants(|n| n.previous);
         let weekly = self.weekly.is_none() && wants(|n| n.weekly);
         let alerts = self.alerts.is_none() && wants(|n| n.alerts);
         let (engine, scope, full) = (self.engine, &self.scope, &self.full[..]);
-        let (p, w, a) = std::thread::scope(|sc| {
+        let before = scope.period.previous();
+        let (p, b, w, a) = std::thread::scope(|sc| {
             let p = portfolio.then(|| sc.spawn(|| portfolio_of(engine, scope, full)));
+            let b = previous.then(|| sc.spawn(|| portfolio_in(engine, scope, before, full)));
             let w = weekly.then(|| sc.spawn(|| weekly_of(engine, scope, full)));
             let a = alerts.then(|| alerts_of(engine, scope, full));
-            (p.map(joined), w.map(joined), a)
+            (p.map(joined), b.map(joined), w.map(joined), a)
         });
         if let Some(p) = p {
             self.portfolio = Some(p?);
+        }
+        if let Some(b) = b {
+            self.previous = Some(b?);
         }
         if let Some(w) = w {
             self.weekly = Some(w?);
@@ -345,31 +357,101 @@ impl<'a> Context<'a> {
         Ok(self.portfolio.as_ref().expect("just set"))
     }
 
+    /// The roll-up of the previous period of equal length ([`Period::previous`]).
+    pub fn previous(&mut self) -> Result<&PortfolioParts, ReportError> {
+        if self.previous.is_none() {
+            let before = self.scope.period.previous();
+            self.previous = Some(portfolio_in(self.engine, &self.scope, before, &self.full)?);
+        }
+        Ok(self.previous.as_ref().expect("just set"))
+    }
+
     /// The headline money in the scope's reporting currency, if it has one.
     pub fn reporting(
         &mut self,
     ) -> Result<Option<&crate::metrics::portfolio::ReportingHeadline>, ReportError> {
-        let Some(currency) = self.scope.currency.clone() else {
-            return Ok(None);
-        };
-        if self.reporting.is_none() {
-            let (engine, period) = (self.engine, self.scope.period);
-            let workflows = self.scope.workflows.clone();
-            let (_, rows, comparisons) = self.portfolio()?;
-            let groups = engine.reporting_money(
-                &[period.from, period.to],
-                Some(&workflows),
-                None,
-                &currency,
-            )?;
-            let reporting = crate::metrics::fx::convert(&currency, rows, &groups)?;
-            self.reporting = Some(crate::metrics::portfolio::reporting_headline(
-                reporting,
-                comparisons,
-                0.95,
-            ));
+        if self.scope.currency.is_some() && self.reporting.is_none() {
+            let period = self.scope.period;
+            self.portfolio()?;
+            let parts = self.portfolio.as_ref().expect("just set");
+            self.reporting = self.headline_in_currency(period, parts)?;
         }
         Ok(self.reporting.as_ref())
+    }
+
+    /// [`Context::reporting`] for the previous period of equal length.
+    pub fn previous_reporting(
+        &mut self,
+    ) -> Result<Option<&crate::metrics::portfolio::ReportingHeadline>, ReportError> {
+        if self.scope.currency.is_some() && self.previous_reporting.is_none() {
+            let before = self.scope.period.previous();
+            self.previous()?;
+            let parts = self.previous.as_ref().expect("just set");
+            self.previous_reporting = self.headline_in_currency(before, parts)?;
+        }
+        Ok(self.previous_reporting.as_ref())
+    }
+
+    /// The money of `parts` (one period's roll-up) in the scope's reporting
+    /// currency, with its interval.
+    fn headline_in_currency(
+        &self,
+        period: Period,
+        (_, rows, comparisons): &PortfolioParts,
+    ) -> Result<Option<crate::metrics::portfolio::ReportingHeadline>, ReportError> {
+        let Some(currency) = &self.scope.currency else {
+            return Ok(None);
+        };
+        let groups = self.engine.reporting_money(
+            &[period.from, period.to],
+            Some(&self.scope.workflows),
+            None,
+            currency,
+        )?;
+        let reporting = crate::metrics::fx::convert(currency, rows, &groups)?;
+        Ok(Some(crate::metrics::portfolio::reporting_headline(
+            reporting,
+            comparisons,
+            0.95,
+        )))
+    }
+
+    /// The headline of the previous calendar month, quarter or year when the
+    /// scope's period is one ([`Period::previous_calendar`]): point values
+    /// from the metric rows (no bootstrap), with the money in the reporting
+    /// currency when the scope has one.
+    pub fn previous_calendar(&self) -> Result<Option<CalendarBefore>, ReportError> {
+        let Some((period, name)) = self.scope.period.previous_calendar() else {
+            return Ok(None);
+        };
+        let rows = report::metric_table_from(
+            self.engine,
+            period,
+            &self.scope.workflows,
+            Catalogue::Current(&self.full),
+        )?
+        .rows()?;
+        let workflows: Vec<crate::model::Workflow> =
+            self.catalogue.iter().map(|c| c.workflow.clone()).collect();
+        let portfolio = crate::metrics::portfolio::rollup(&rows, &workflows, &[], 0.95);
+        let reporting = match &self.scope.currency {
+            Some(currency) => {
+                let groups = self.engine.reporting_money(
+                    &[period.from, period.to],
+                    Some(&self.scope.workflows),
+                    None,
+                    currency,
+                )?;
+                Some(crate::metrics::fx::convert(currency, &rows, &groups)?)
+            }
+            None => None,
+        };
+        Ok(Some(CalendarBefore {
+            period,
+            name,
+            portfolio,
+            reporting,
+        }))
     }
 
     /// The conversion into the reporting currency, once computed (for the Method sheet).
@@ -505,12 +587,32 @@ fn portfolio_of(
     scope: &Scope,
     catalogue: &[CatalogueEntry],
 ) -> Result<PortfolioParts, ReportError> {
+    portfolio_in(engine, scope, scope.period, catalogue)
+}
+
+/// The roll-up of the scope's workflows over another period.
+fn portfolio_in(
+    engine: &dyn Engine,
+    scope: &Scope,
+    period: Period,
+    catalogue: &[CatalogueEntry],
+) -> Result<PortfolioParts, ReportError> {
     report::portfolio_from(
         engine,
-        scope.period,
+        period,
         &scope.workflows,
         Catalogue::Current(catalogue),
     )
+}
+
+/// The previous calendar period's headline (see [`Context::previous_calendar`]).
+pub struct CalendarBefore {
+    pub period: Period,
+    /// `month`, `quarter` or `year`.
+    pub name: &'static str,
+    /// Point values only: no interval.
+    pub portfolio: crate::metrics::portfolio::Portfolio,
+    pub reporting: Option<crate::metrics::fx::Reporting>,
 }
 
 /// The weekly trend of the scope, in UTC weeks.

@@ -70,6 +70,11 @@ pub struct Panel {
     pub low: Option<String>,
     pub high: Option<String>,
     pub n: Option<String>,
+    /// KPI: the column of each tile's change against the previous period;
+    /// the view's `<change>_low`, `<change>_high`, `<change>_verdict`,
+    /// `<change>_against`, and `<change>_calendar` with `calendar_against`
+    /// complete it where it has them.
+    pub change: Option<String>,
     /// Table: the default sort column, largest first.
     pub sort: Option<String>,
 }
@@ -105,6 +110,7 @@ struct RawPanel {
     low: Option<Spanned<String>>,
     high: Option<Spanned<String>>,
     n: Option<Spanned<String>>,
+    change: Option<Spanned<String>>,
     sort: Option<Spanned<String>>,
 }
 
@@ -258,6 +264,7 @@ pub fn parse(file: &str, text: &str) -> Result<Dashboard, SpecError> {
             low: opt(&p.low)?,
             high: opt(&p.high)?,
             n: opt(&p.n)?,
+            change: opt(&p.change)?,
             sort: opt(&p.sort)?,
         });
     }

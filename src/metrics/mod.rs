@@ -64,6 +64,40 @@ impl Period {
         Ok(Period { from, to })
     }
 
+    /// The period of equal length that ends where this one starts (what
+    /// `report summary` and the headline tiles compare with).
+    pub fn previous(&self) -> Period {
+        Period {
+            from: self.from - (self.to - self.from),
+            to: self.from,
+        }
+    }
+
+    /// When this period is one calendar month, quarter or year in UTC (from
+    /// its first midnight to the next one's), the one before it and its name
+    /// ("month", "quarter", "year"); else none.
+    pub fn previous_calendar(&self) -> Option<(Period, &'static str)> {
+        use chrono::{Datelike, Months};
+        let (f, t) = (self.from, self.to);
+        let midnight = |d: NaiveDateTime| d.time() == chrono::NaiveTime::MIN;
+        if !midnight(f) || !midnight(t) || f.day() != 1 {
+            return None;
+        }
+        let (months, name) = match f.month() {
+            1 if t == f + Months::new(12) => (12, "year"),
+            1 | 4 | 7 | 10 if t == f + Months::new(3) => (3, "quarter"),
+            _ if t == f + Months::new(1) => (1, "month"),
+            _ => return None,
+        };
+        Some((
+            Period {
+                from: f - Months::new(months),
+                to: f,
+            },
+            name,
+        ))
+    }
+
     /// The period of whole UTC days that covers every anchor in `[first, last]`.
     pub fn covering(first: NaiveDateTime, last: NaiveDateTime) -> Period {
         let from = first.date().and_hms_opt(0, 0, 0).expect("midnight exists");
@@ -398,6 +432,53 @@ impl MetricTable {
 mod tests {
     use super::*;
     use polars::prelude::Column;
+
+    #[test]
+    fn previous_periods_of_equal_length_and_of_the_calendar() {
+        let p = |a: &str, b: &str| Period::parse(a, b).unwrap();
+        let show = |x: Period| {
+            (
+                format_timestamp(x.from)[..10].to_string(),
+                format_timestamp(x.to)[..10].to_string(),
+            )
+        };
+        let q2 = p("2026-04-01", "2026-07-01");
+        // 91 days before Q2, and the calendar Q1 of 90 days.
+        assert_eq!(
+            show(q2.previous()),
+            ("2025-12-31".into(), "2026-04-01".into())
+        );
+        let (q1, name) = q2.previous_calendar().unwrap();
+        assert_eq!(
+            (show(q1), name),
+            (("2026-01-01".into(), "2026-04-01".into()), "quarter")
+        );
+        let (feb, name) = p("2026-03-01", "2026-04-01").previous_calendar().unwrap();
+        assert_eq!(
+            (show(feb), name),
+            (("2026-02-01".into(), "2026-03-01".into()), "month")
+        );
+        let (y, name) = p("2026-01-01", "2027-01-01").previous_calendar().unwrap();
+        assert_eq!(
+            (show(y), name),
+            (("2025-01-01".into(), "2026-01-01".into()), "year")
+        );
+        let (jan, name) = p("2026-01-01", "2026-02-01").previous_calendar().unwrap();
+        assert_eq!(
+            (show(jan), name),
+            (("2025-12-01".into(), "2026-01-01".into()), "month")
+        );
+        // Not calendar periods: a quarter not starting in Jan/Apr/Jul/Oct, two
+        // months, a mid-month start, a time of day.
+        for (a, b) in [
+            ("2026-02-01", "2026-05-01"),
+            ("2026-01-01", "2026-03-01"),
+            ("2026-01-15", "2026-02-15"),
+            ("2026-01-01T08:00:00Z", "2026-02-01T08:00:00Z"),
+        ] {
+            assert_eq!(p(a, b).previous_calendar(), None, "{a} {b}");
+        }
+    }
 
     fn one_row() -> DataFrame {
         let cols = FIELDS

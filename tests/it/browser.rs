@@ -337,6 +337,14 @@ fn check_dashboard(
 
     if let ("leadership", Some(from), Some(to)) = (name, from, to) {
         check_headline(http, base, &url, (from, to), kpis, summary, found);
+        let changes = wd.exec(
+            "return Array.from(document.querySelectorAll('.kpi-change')).map(e => ({
+               panel: e.getAttribute('data-panel'), row: e.getAttribute('data-row'),
+               change: e.getAttribute('data-change'), text: e.innerText,
+               visible: e.getBoundingClientRect().height > 0}));",
+        );
+        let changes = changes.as_array().cloned().unwrap_or_default();
+        check_changes(http, base, &url, (from, to), kpis, &changes, summary, found);
     }
 
     // Downloads: every panel has its four, the page its workbook, and the browser gets each.
@@ -531,6 +539,77 @@ fn check_headline(
         "{url}: no .kpi-value with data-panel=\"headline\" data-field=\"value\""
     );
     summary.headlines += checked;
+}
+
+/// The headline tiles' changes against `/api/v1/summary` for the page's
+/// period: every headline tile has one, shown, with the summary's change of
+/// its unit and the words for it.
+#[allow(clippy::too_many_arguments)]
+fn check_changes(
+    http: &ureq::Agent,
+    base: &str,
+    url: &str,
+    (from, to): (&str, &str),
+    kpis: &[Value],
+    changes: &[Value],
+    summary: &mut Summary,
+    found: &mut Findings,
+) {
+    let api = format!(
+        "{base}/api/v1/summary?from={}&to={}",
+        encode(from),
+        encode(to)
+    );
+    let s = match get_json(http, &api) {
+        Ok(s) => s,
+        Err(e) => return found.fail(format!("{url}: {e}")),
+    };
+    let figures = s["figures"].as_array().cloned().unwrap_or_default();
+    let tiles: Vec<&Value> = kpis
+        .iter()
+        .filter(|k| k["panel"] == "headline" && k["field"] == "value")
+        .collect();
+    for k in &tiles {
+        let (row, unit) = (k["row"].as_str(), k["unit"].as_str().unwrap_or_default());
+        let Some(c) = changes
+            .iter()
+            .find(|c| c["panel"] == "headline" && c["row"].as_str() == row)
+        else {
+            found.fail(format!(
+                "{url}: the headline tile of {unit} has no .kpi-change"
+            ));
+            continue;
+        };
+        let figure = if unit == "hours" {
+            "reclaimed_hours"
+        } else {
+            "reclaimed_money"
+        };
+        let Some(d) = figures
+            .iter()
+            .find(|f| f["figure"] == figure && f["unit"].as_str() == Some(unit))
+        else {
+            found.fail(format!("{api} has no {figure} in {unit}"));
+            continue;
+        };
+        let shown = c["change"].as_str().and_then(|v| v.parse::<f64>().ok());
+        check!(
+            found,
+            same(shown, d["change"].as_f64()),
+            "{url}: the {unit} tile's change is {shown:?}; {api} says {}",
+            d["change"]
+        );
+        let text = c["text"].as_str().unwrap_or_default();
+        check!(
+            found,
+            c["visible"] == true
+                && text.contains("against the previous")
+                && text.contains(d["verdict"].as_str().unwrap_or("?")),
+            "{url}: the {unit} tile's change reads {text:?}, without the verdict {}",
+            d["verdict"]
+        );
+        summary.kpis += 1;
+    }
 }
 
 /// The number a KPI shows: its value, how many decimals it shows, and whether it is a percentage.

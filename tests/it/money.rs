@@ -6,7 +6,7 @@ use yardstick::metrics::Period;
 use yardstick::model::Kind;
 use yardstick::store::Store;
 
-use crate::{ingest_text, row};
+use crate::{close, ingest_text, row};
 
 /// Stores a CSV of `kind`.
 fn put(store: &Store, kind: Kind, csv: &str) -> yardstick::ingest::Report {
@@ -618,6 +618,105 @@ fn the_summary_sets_reporting_currency_totals_side_by_side() {
             .unwrap();
     assert!(plain.get("reporting").is_none());
     assert_eq!(plain["figures"].as_array().unwrap().len(), 6);
+}
+
+/// Each headline tile's change: against the previous period of equal length
+/// exactly as `report summary` gives it (interval and verdict), and against
+/// the previous calendar month as point values.
+#[test]
+fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
+    use yardstick::dashboard::{self, spec, Filters};
+    let store = with_rates();
+    // One more run of wf-a on 30 January: 30 − 10 = 20 minutes at 60 EUR/h.
+    put(
+        &store,
+        Kind::Runs,
+        "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+         t,7,wf-a,2026-01-30T10:00:00Z,2026-01-30T10:10:00Z,succeeded,10\n",
+    );
+    let boards = spec::load(None).unwrap();
+    let leadership = boards.iter().find(|d| d.name == "leadership").unwrap();
+    let f = Filters {
+        from: Some("2026-03-01".into()),
+        to: Some("2026-04-01".into()),
+        currency: Some("EUR".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let t = &c.tables[0].1;
+    let cell = |r: usize, name: &str| t.cell(r, name).and_then(|c| c.as_f64());
+    let text = |r: usize, name: &str| t.cell(r, name).and_then(|c| c.as_text()).unwrap_or("");
+    // March: wf-a 60 min (90 EUR), wf-b 35 min (29.17 USD; 23.33 EUR at 0.8).
+    // The 31 days before (29 Jan – 1 Mar): wf-a 20 + 20 + 20 min (60 EUR),
+    // wf-b 15 min (12.5 USD; 11.25 EUR at 0.9). February alone: wf-a 40 min
+    // (40 EUR), wf-b 15 min.
+    let rows: Vec<(&str, f64, f64, f64)> = vec![
+        ("hours", 95.0 / 60.0, 75.0 / 60.0, 55.0 / 60.0),
+        ("EUR", 90.0, 60.0, 40.0),
+        ("USD", 35.0 / 60.0 * 50.0, 12.5, 12.5),
+        (
+            "EUR",
+            90.0 + 35.0 / 60.0 * 50.0 * 0.8,
+            60.0 + 11.25,
+            40.0 + 11.25,
+        ),
+    ];
+    assert_eq!(t.rows.len(), rows.len());
+    for (r, (unit, now, before, february)) in rows.into_iter().enumerate() {
+        assert_eq!(text(r, "unit"), unit, "row {r}");
+        close(cell(r, "value"), Some(now));
+        close(cell(r, "previous"), Some(before));
+        close(cell(r, "change"), Some(now - before));
+        close(cell(r, "previous_calendar"), Some(february));
+        close(cell(r, "change_calendar"), Some(now - february));
+        assert_eq!(text(r, "change_against"), "the previous 31 days");
+        assert_eq!(text(r, "calendar_against"), "the previous month");
+    }
+    assert_eq!(
+        text(0, "change_verdict"),
+        "too little data: n=3 now, n=4 before"
+    );
+    // The same change, interval and verdict as `report summary`.
+    let s = yardstick::report::summary(
+        &store,
+        Some("2026-03-01"),
+        Some("2026-04-01"),
+        None,
+        Some("EUR"),
+    )
+    .unwrap();
+    for (r, figure) in [(0, "reclaimed_hours"), (3, "reclaimed_money_reporting")] {
+        let d = s["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["figure"] == figure)
+            .unwrap();
+        assert_eq!(cell(r, "change"), d["change"].as_f64(), "{figure}");
+        assert_eq!(cell(r, "change_low"), d["ci_low"].as_f64(), "{figure}");
+        assert_eq!(cell(r, "change_high"), d["ci_high"].as_f64(), "{figure}");
+        assert_eq!(text(r, "change_verdict"), d["verdict"].as_str().unwrap());
+    }
+    // The tile says it in words; a period that is not a calendar one has no
+    // calendar change.
+    let page = c.page(&boards);
+    assert!(
+        page.contains("+0.3 h against the previous 31 days (95% interval ")
+            && page.contains("; +0.7 h against the previous month"),
+        "{page}"
+    );
+    let f = Filters {
+        from: Some("2026-03-02".into()),
+        to: Some("2026-04-01".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let t = &c.tables[0].1;
+    assert_eq!(
+        t.cell(0, "previous_calendar").and_then(|c| c.as_f64()),
+        None
+    );
+    assert!(t.cell(0, "change").and_then(|c| c.as_f64()).is_some());
 }
 
 /// An exchange-rate file: the currency it is into is named (a `to` column, or

@@ -99,6 +99,8 @@ pub struct Needs {
     pub weekly: bool,
     /// The regression checks of the last complete week.
     pub alerts: bool,
+    /// The roll-up of the previous period of equal length (the headline's changes).
+    pub previous: bool,
 }
 
 impl Needs {
@@ -106,6 +108,7 @@ impl Needs {
         portfolio: false,
         weekly: false,
         alerts: false,
+        previous: false,
     };
     pub const PORTFOLIO: Needs = Needs {
         portfolio: true,
