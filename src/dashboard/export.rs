@@ -176,6 +176,7 @@ pub fn chart_of(panel: &Panel, t: &PanelTable, caption: String) -> Chart {
         series: Vec::new(),
         rows: Vec::new(),
         tiles: Vec::new(),
+        marks: Vec::new(),
     };
     match panel.chart {
         ChartKind::Kpi => {
@@ -212,6 +213,16 @@ pub fn chart_of(panel: &Panel, t: &PanelTable, caption: String) -> Chart {
         ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar => {
             let x = column(t, panel.x.as_deref().expect("checked at load"));
             chart.labels = (0..t.rows.len()).map(|r| format_cell(t, r, x)).collect();
+            chart.marks = t
+                .marks
+                .iter()
+                .filter_map(|m| {
+                    let at = (0..t.rows.len()).find(|&r| {
+                        t.cell(r, x.name).and_then(Cell::as_text) == Some(m.x.as_str())
+                    })?;
+                    Some((at, m.text.clone()))
+                })
+                .collect();
             let first = column(t, &panel.fields[0]);
             chart.unit = match first.kind {
                 ColKind::Money => t

@@ -104,6 +104,16 @@ pub struct PanelTable {
     pub n: i64,
     /// What a reader must know to read the numbers right.
     pub notes: Vec<String>,
+    /// Moments a chart of the table marks along its x axis (a go-live).
+    pub marks: Vec<Mark>,
+}
+
+/// A moment marked on a chart's x axis: the x value (as the x column has
+/// it) and what happened then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub x: String,
+    pub text: String,
 }
 
 impl PanelTable {
@@ -516,6 +526,7 @@ impl<'a> Context<'a> {
                     rows: rows_of_frame(&df, q.columns)?,
                     n: 0,
                     notes: Vec::new(),
+                    marks: Vec::new(),
                 };
                 t.n = t.index("runs").map_or(0, |i| {
                     t.rows.iter().filter_map(|r| r[i].as_f64()).sum::<f64>() as i64

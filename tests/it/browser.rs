@@ -346,6 +346,26 @@ fn check_dashboard(
         let changes = changes.as_array().cloned().unwrap_or_default();
         check_changes(http, base, &url, (from, to), kpis, &changes, summary, found);
     }
+    // Weekly charts mark the go-live: the workflow page's chart of its weekly
+    // times draws the mark, and its note names the week.
+    if name == "workflow" {
+        let marks = wd.exec(
+            "const s = document.querySelector('section[data-panel=\"cycle-trend\"]');
+             return s ? Array.from(s.querySelectorAll('svg')).map(svg =>
+               Array.from(svg.querySelectorAll('text')).filter(t =>
+                 t.textContent.trim() === 'go-live').length) : null;",
+        );
+        // One drawing per width the page offers, each with its one mark.
+        let each: Vec<i64> = marks
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        check!(
+            found,
+            !each.is_empty() && each.iter().all(|n| *n == 1),
+            "{url}: the cycle-trend chart's drawings have {marks} go-live marks, not 1 each"
+        );
+    }
 
     // Downloads: every panel has its four, the page its workbook, and the browser gets each.
     let panels = wd.exec(

@@ -55,6 +55,7 @@ fn base(kind: ChartKind, title: &str) -> Chart {
         series: Vec::new(),
         rows: Vec::new(),
         tiles: Vec::new(),
+        marks: Vec::new(),
     }
 }
 

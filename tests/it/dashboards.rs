@@ -107,6 +107,81 @@ fn leadership_headline_is_the_portfolio_headline_and_hand_computed() {
     assert_eq!(s(headline, 1, "figure"), "Money reclaimed (EUR)");
 }
 
+/// Weekly charts mark each go-live in the weeks they show: at the Monday of
+/// its week, named (numbered when there are many), drawn as a dashed line
+/// with its text in the SVG.
+#[test]
+fn weekly_charts_mark_each_go_live() {
+    let store = golden_store();
+    let c = january(&store, "leadership");
+    let weekly = panel(&c, "weekly-reclaimed");
+    let weeks: Vec<&str> = (0..weekly.rows.len())
+        .map(|r| s(weekly, r, "week"))
+        .collect();
+    assert_eq!(weeks[0], "2025-12-29", "{weeks:?}");
+    // wf-a and wf-c went live on 1 January (the week of 29 December), wf-b
+    // on 10 January (the week of 5 January); wf-d is not automated.
+    let marks: Vec<(&str, &str)> = weekly
+        .marks
+        .iter()
+        .map(|m| (m.x.as_str(), m.text.as_str()))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("2025-12-29", "go-live: wf-a"),
+            ("2025-12-29", "go-live: wf-c"),
+            ("2026-01-05", "go-live: wf-b")
+        ]
+    );
+    assert!(weekly
+        .notes
+        .iter()
+        .any(|n| n == "Dashed lines: go-live (wf-a, week of 2025-12-29; wf-c, week of 2025-12-29; wf-b, week of 2026-01-05)."));
+    let d = board("leadership");
+    let p = d
+        .panels
+        .iter()
+        .find(|p| p.id == "weekly-reclaimed")
+        .unwrap();
+    let chart = dashboard::export::chart_of(p, weekly, "c".into());
+    assert_eq!(
+        chart.marks,
+        [
+            (0, "go-live: wf-a".to_string()),
+            (0, "go-live: wf-c".into()),
+            (1, "go-live: wf-b".into())
+        ]
+    );
+    let svg = dashboard::chart::svg(&chart, 600, 320).unwrap();
+    // The text beside a dashed grey line (drawn as short segments) at its week.
+    assert!(svg.contains("\ngo-live: wf-b\n"), "{svg}");
+    let dashes = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#5B6876\""))
+        .count();
+    assert!(dashes > 20, "{dashes} dash segments: {svg}");
+
+    // One workflow in view: "go-live" alone; a go-live outside the weeks shown: no mark.
+    let mut f = filters("2026-01-01", "2026-02-01");
+    f.workflow = Some("wf-b".into());
+    let one = dashboard::compute(&store, &board("workflow"), f, None).unwrap();
+    let w = panel(&one, "cycle-trend");
+    assert_eq!(w.marks.len(), 1);
+    assert_eq!(
+        (w.marks[0].x.as_str(), w.marks[0].text.as_str()),
+        ("2026-01-05", "go-live")
+    );
+    let feb = dashboard::compute(
+        &store,
+        &board("leadership"),
+        filters("2026-02-02", "2026-03-02"),
+        None,
+    )
+    .unwrap();
+    assert!(panel(&feb, "weekly-reclaimed").marks.is_empty());
+}
+
 #[test]
 fn finance_rows_per_team_and_currency_by_hand() {
     let store = golden_store();

@@ -84,6 +84,9 @@ pub struct Chart {
     pub rows: Vec<Vec<String>>,
     /// KPI: the tiles.
     pub tiles: Vec<Tile>,
+    /// Line, upright bars: moments marked on the x axis (a go-live), each
+    /// at the index of its label, drawn as a dashed line with its text.
+    pub marks: Vec<(usize, String)>,
 }
 
 /// Why a chart could not be drawn.
@@ -252,6 +255,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             (body.x0, self.w - self.pad / 2),
         )?;
 
+        self.marks(chart, &centers, plot)?;
         let stroke = (2.0 * self.s).round().max(1.0) as u32;
         let markers = n <= 24;
         let radius = (2.5 * self.s).round().max(2.0) as u32;
@@ -369,6 +373,40 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                     let b = (first + inner).round().max(f64::from(a + 1)) as i32;
                     bar((a, b), (at(0.0), at(v)), j)?;
                 }
+            }
+        }
+        if o == Orientation::Upright {
+            // A mark stands at the start of its category (the week it begins).
+            let starts: Vec<i32> = centers
+                .iter()
+                .map(|c| c - (slot / 2.0).round() as i32)
+                .collect();
+            self.marks(chart, &starts, plot)?;
+        }
+        Ok(())
+    }
+
+    /// The chart's marks (a go-live): a dashed grey line across the plot at
+    /// `xs[at]`, its text at the top, beside it, staggered over three lines
+    /// so that marks in neighbouring weeks do not write over each other.
+    fn marks(&self, chart: &Chart, xs: &[i32], plot: Rect) -> Drawn<DB> {
+        let grey = RGBColor(0x5b, 0x68, 0x76);
+        let ink = Ink::regular(self.size(11.0), grey);
+        let stroke = self.s.round().max(1.0) as u32;
+        for (k, (at, text)) in chart.marks.iter().enumerate() {
+            let Some(&x) = xs.get(*at) else { continue };
+            self.area.draw(&DashedPathElement::new(
+                vec![(x, plot.y0), (x, plot.y1)],
+                self.px(4.0),
+                self.px(3.0),
+                grey.stroke_width(stroke),
+            ))?;
+            let y = plot.y0 + self.px(2.0) + (k % 3) as i32 * ink.line();
+            let room = plot.x1 - x - self.px(4.0);
+            if self.width(text, ink) <= room {
+                self.text(text, (x + self.px(4.0), y), ink, HPos::Left)?;
+            } else {
+                self.text(text, (x - self.px(4.0), y), ink, HPos::Right)?;
             }
         }
         Ok(())
@@ -594,6 +632,7 @@ mod tests {
             caption: "c".into(),
             unit: "hours".into(),
             labels: vec!["a".into(), "b".into()],
+            marks: vec![(1, "go-live".into())],
             series: vec![Series {
                 name: "s".into(),
                 values: vec![Some(1.0), Some(2.0)],

@@ -62,6 +62,7 @@ impl View {
             rows: Vec::new(),
             n: 0,
             notes: Vec::new(),
+            marks: Vec::new(),
         };
         (self.compute)(cx, &mut t)?;
         Ok(PanelTable {
@@ -69,6 +70,7 @@ impl View {
             rows: t.rows,
             n: t.n,
             notes: t.notes,
+            marks: t.marks,
         })
     }
 }
@@ -124,6 +126,8 @@ pub struct Table {
     /// The runs behind the figures (or observations, for the backlog).
     pub n: i64,
     pub notes: Vec<String>,
+    /// Moments a chart of the table marks on its x axis.
+    pub marks: Vec<super::source::Mark>,
 }
 
 impl Table {

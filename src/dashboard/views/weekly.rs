@@ -2,7 +2,7 @@
 //! reclaimed hours per ISO week (Monday, UTC) of the scope.
 
 use super::{Needs, Table, View};
-use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::dashboard::source::{col, ColKind::*, Context, Mark};
 use crate::metrics::rates::Terminal;
 use crate::metrics::MetricRow;
 use crate::report::ReportError;
@@ -73,6 +73,55 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             )
             .push()?;
         t.n += sum(|r| r.runs);
+    }
+    // Each go-live inside the weeks shown, at the week it falls in.
+    let weeks: Vec<String> = trend
+        .buckets
+        .iter()
+        .map(|b| b.start_local.to_string())
+        .collect();
+    let mut live: Vec<(String, String)> = cx
+        .catalogue()
+        .iter()
+        .filter_map(|c| {
+            let at = c.workflow.automated_since?;
+            let monday = at.date().week(chrono::Weekday::Mon).first_day();
+            let week = monday.to_string();
+            weeks
+                .contains(&week)
+                .then(|| (week, c.workflow.workflow_id.clone()))
+        })
+        .collect();
+    live.sort();
+    // More than a few names would write over each other: then each line
+    // has a number, and the note says whose go-live it is.
+    let numbered = live.len() > 3;
+    for (i, (week, id)) in live.iter().enumerate() {
+        t.marks.push(Mark {
+            x: week.clone(),
+            text: match (single, numbered) {
+                (true, _) => "go-live".into(),
+                (false, true) => (i + 1).to_string(),
+                (false, false) => format!("go-live: {id}"),
+            },
+        });
+    }
+    if !live.is_empty() {
+        t.notes.push(format!(
+            "Dashed lines: go-live ({}).",
+            live.iter()
+                .enumerate()
+                .map(|(i, (w, id))| {
+                    let n = if numbered {
+                        format!("{} ", i + 1)
+                    } else {
+                        String::new()
+                    };
+                    format!("{n}{id}, week of {w}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
     }
     t.notes.push(
         "ISO weeks starting Monday 00:00 UTC; the first and last week may reach outside \
