@@ -262,6 +262,7 @@ mod tests {
             rows: Vec::new(),
             n: 0,
             notes: Vec::new(),
+            marks: Vec::new(),
         }
     }
 
