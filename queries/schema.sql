@@ -279,6 +279,16 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 -- Published reports: a report set frozen under a name with the SHA-256 of its
 -- body (`yardstick publish`). A row is written once and never changed; the
 -- body is the JSON text exactly as hashed, so a reader can check it.
+-- Regressions delivered to the alert webhook (`serve --alert-webhook`): each
+-- (workflow, metric, week) is posted once, whatever restarts come between.
+CREATE TABLE IF NOT EXISTS alerts_sent (
+    workflow_id VARCHAR   NOT NULL,
+    metric      VARCHAR   NOT NULL,
+    week_start  TIMESTAMP NOT NULL,
+    sent_at     TIMESTAMP NOT NULL,
+    PRIMARY KEY (workflow_id, metric, week_start)
+);
+
 CREATE TABLE IF NOT EXISTS published_reports (
     name           VARCHAR   PRIMARY KEY,
     published_at   TIMESTAMP NOT NULL,

@@ -17,6 +17,7 @@ pub mod keep;
 pub mod lake;
 pub mod metrics;
 pub mod model;
+pub mod notify;
 pub mod publish;
 pub mod pull;
 pub mod report;

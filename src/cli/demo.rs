@@ -51,6 +51,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         state,
         addr,
         &file,
+        None,
         &format!(
             "demo company loaded into {}; open mode: no tokens needed, loopback only",
             file.display()

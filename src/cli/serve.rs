@@ -32,6 +32,15 @@ pub struct ServeArgs {
     /// Serve without tokens (only on a loopback address).
     #[arg(long)]
     pub open: bool,
+    /// Post each new regression of `report alerts` once to this URL, as JSON
+    /// a Slack or Teams incoming webhook accepts (`text`, and the evidence
+    /// under `yardstick`), within seconds of the write that reveals it.
+    #[arg(long, env = "YARDSTICK_ALERT_WEBHOOK")]
+    pub alert_webhook: Option<String>,
+    /// How often, in seconds, the server looks for a write since its last
+    /// look (and then checks for regressions).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub alert_check_secs: u64,
 }
 
 /// Runs `serve` until Ctrl-C.
@@ -53,7 +62,30 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     } else {
         "tokens required (yardstick token create --role viewer|ingester|admin --name NAME)"
     };
-    serve(state, args.addr, &global.db, &format!("{what}; {mode}"))
+    let hook = args
+        .alert_webhook
+        .as_ref()
+        .map(|url| crate::notify::Webhook {
+            url: url.clone(),
+            every: std::time::Duration::from_secs(args.alert_check_secs),
+            page_base: None,
+        });
+    if let Some(h) = &hook {
+        if !(h.url.starts_with("http://") || h.url.starts_with("https://")) {
+            anyhow::bail!(
+                "--alert-webhook `{}` is not an http:// or https:// URL",
+                h.url
+            );
+        }
+        what.push_str(&format!("; regressions posted to {}", h.url));
+    }
+    serve(
+        state,
+        args.addr,
+        &global.db,
+        hook,
+        &format!("{what}; {mode}"),
+    )
 }
 
 /// How often a server on a lake looks for a newer committed snapshot.
@@ -95,6 +127,7 @@ pub(super) fn serve(
     state: AppState,
     addr: SocketAddr,
     db: &Path,
+    hook: Option<crate::notify::Webhook>,
     what: &str,
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -116,6 +149,14 @@ pub(super) fn serve(
         }
         let open = state.access == crate::http::auth::Access::Open;
         let _recorded = super::remote::Recorded::write(db, &format!("http://{reach}"), open)?;
+        if let Some(mut hook) = hook {
+            hook.page_base = Some(format!("http://{reach}"));
+            tokio::spawn(crate::notify::watch(
+                state.engine.clone(),
+                state.store.clone(),
+                hook,
+            ));
+        }
         // The dashboards' default pages are computed in the background, so a
         // start serves at once and the first visitor finds them ready.
         state.cache.warm(state.dashboards.clone());

@@ -5,6 +5,7 @@
 //! file); reads clone a connection and run concurrently. All methods are
 //! blocking: async callers run them in `spawn_blocking`.
 
+mod alerts;
 mod changes;
 mod engine;
 mod evidence;

@@ -20,6 +20,7 @@ mod lake_server;
 mod load;
 mod money;
 mod n8n;
+mod notify;
 mod object_lake;
 mod platforms;
 mod portfolio;
