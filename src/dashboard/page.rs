@@ -392,31 +392,28 @@ fn table_html(c: &Computed, panel: &Panel, t: &PanelTable, hover: &str) -> Strin
                 .map(|name| {
                     let col = &t.columns[t.index(name).expect("checked")];
                     let shown = export::format_cell(t, r, col);
+                    // On a phone each row is a card of "label: value" lines.
+                    let label = escape(col.label);
                     if col.kind.is_number() {
                         let n_hint = row_n(t, r).map_or(String::new(), |n| format!(", n = {n}"));
                         format!(
-                            "<td class=\"num\" title=\"{h}{n}\">{s}</td>",
+                            "<td class=\"num\" data-label=\"{label}\" title=\"{h}{n}\">{s}</td>",
                             h = escape(hover),
                             n = escape(&n_hint),
                             s = escape(&shown)
                         )
                     } else if shown.chars().count() > 48 {
-                        format!("<td class=\"wrap\">{}</td>", escape(&shown))
+                        format!("<td class=\"wrap\" data-label=\"{label}\">{}</td>", escape(&shown))
                     } else {
-                        format!("<td>{}</td>", escape(&shown))
+                        format!("<td data-label=\"{label}\">{}</td>", escape(&shown))
                     }
                 })
                 .collect();
             format!("<tr>{cells}</tr>")
         })
         .collect();
-    let hint = if panel.fields.len() > 2 {
-        "<p class=\"swipe\">Swipe the table sideways for more columns.</p>"
-    } else {
-        ""
-    };
     format!(
-        "<div class=\"scroll\"><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>{hint}"
+        "<div class=\"scroll\"><table><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 }
 
@@ -620,8 +617,13 @@ h1{margin:.2rem 0}h2{font-size:1.05rem;margin:0 0 .4rem}.lead{color:#4a5868;marg
 .panel.wide{grid-column:1/-1}\
 .desc{color:#4a5868;margin:.1rem 0 .5rem;font-size:.9rem}\
 .chart{margin:0}.chart svg{width:100%;height:auto;display:block}.chart-narrow{display:none}\
-.swipe{display:none;font-size:.78rem;color:#5b6876;margin:.3rem 0 0}\
-@media (max-width:40rem){.chart-wide{display:none}.chart-narrow{display:block}.swipe{display:block}}\
+@media (max-width:40rem){.chart-wide{display:none}.chart-narrow{display:block}\
+.scroll table:has(td[data-label]),.scroll table:has(td[data-label]) tbody,.scroll tr:has(td[data-label]){display:block;width:100%}\
+.scroll table:has(td[data-label]) thead{display:none}\
+.scroll tr:has(td[data-label]){border:1px solid #dde3ea;border-radius:4px;margin:0 0 .5rem;padding:.25rem .5rem}\
+.scroll td[data-label]{display:flex;justify-content:space-between;gap:.75rem;border:none;padding:.12rem 0;\
+text-align:right;white-space:normal;overflow-wrap:anywhere}\
+.scroll td[data-label]::before{content:attr(data-label);font-weight:600;color:#4a5868;text-align:left;flex:0 0 45%}}\
 .kpis{display:flex;flex-wrap:wrap;gap:.8rem}\
 .kpi{flex:1 1 14rem;border-left:4px solid #0072b2;padding:.3rem .7rem;background:#f3f7fb}\
 .provenance{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:.8rem;margin-top:.8rem;min-width:0}\
@@ -655,9 +657,11 @@ fn provenance_section(period: &str, p: &Result<Provenance, String>) -> String {
                         .iter()
                         .map(|w| {
                             format!(
-                        "<tr><td>{id}</td><td class=\"num\">{d}</td><td>{f}</td><td>{l}</td>\
-                         <td class=\"num\">{run}</td><td class=\"num\">{can}</td>\
-                         <td class=\"num\">{b}</td><td class=\"num\">{rej}</td><td>{n}</td></tr>",
+                        "<tr><td data-label=\"Workflow\">{id}</td><td class=\"num\" data-label=\"Days with runs\">{d}</td>\
+                         <td data-label=\"First run\">{f}</td><td data-label=\"Last run\">{l}</td>\
+                         <td class=\"num\" data-label=\"Running\">{run}</td><td class=\"num\" data-label=\"Cancelled\">{can}</td>\
+                         <td class=\"num\" data-label=\"Batches\">{b}</td><td class=\"num\" data-label=\"Rows refused\">{rej}</td>\
+                         <td data-label=\"Newest batch\">{n}</td></tr>",
                         id = escape(w.workflow_id.as_deref().unwrap_or("")),
                         d = w.days_with_runs,
                         f = escape(&t(w.first_run)),

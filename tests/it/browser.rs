@@ -447,16 +447,7 @@ fn check_dashboard(
     wd.no_severe(&format!("{url} (downloads)"), found);
 
     // At desktop width every table fits its card: none scrolls sideways.
-    let wide = wd.exec(
-        "const out = [];
-         for (const s of document.querySelectorAll('.scroll')) {
-           if (s.scrollWidth > s.clientWidth + 1) {
-             const h = s.closest('.panel') && s.closest('.panel').querySelector('h2');
-             out.push((h ? h.textContent : '?') + ': ' + s.scrollWidth + ' > ' + s.clientWidth);
-           }
-         }
-         return out;",
-    );
+    let wide = wd.exec(WIDER_THAN_CARD);
     check!(
         found,
         wide.as_array().is_some_and(|a| a.is_empty()),
@@ -486,6 +477,13 @@ fn check_dashboard(
         overflow["inner"] == PHONE_WIDTH,
         "{url}: the phone viewport is not {PHONE_WIDTH} px wide: {overflow}"
     );
+    // And on a phone too: every table fits its card.
+    let wide = wd.exec(WIDER_THAN_CARD);
+    check!(
+        found,
+        wide.as_array().is_some_and(|a| a.is_empty()),
+        "{url}: at {PHONE_WIDTH} px a table is wider than its card: {wide}"
+    );
     check!(
         found,
         overflow["scroll"].as_u64().unwrap_or(u64::MAX) <= u64::from(PHONE_WIDTH) + 1,
@@ -504,6 +502,16 @@ fn check_dashboard(
         started.elapsed().as_secs_f64()
     );
 }
+
+/// The tables (each in its `.scroll` box) wider than the box, by panel title.
+const WIDER_THAN_CARD: &str = "const out = [];
+     for (const s of document.querySelectorAll('.scroll')) {
+       if (s.scrollWidth > s.clientWidth + 1) {
+         const h = s.closest('.panel') && s.closest('.panel').querySelector('h2');
+         out.push((h ? h.textContent : '?') + ': ' + s.scrollWidth + ' > ' + s.clientWidth);
+       }
+     }
+     return out;";
 
 /// The leadership headline KPIs against `/api/v1/portfolio` for the page's period.
 fn check_headline(
