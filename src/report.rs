@@ -667,15 +667,7 @@ pub fn trend_from(
     let as_of = catalogue.as_of();
     let tz = trend::parse_tz(tz)?;
     // In a trend, a bare date is local midnight in the reporting time zone.
-    let local = |v: Option<&str>| {
-        v.map(
-            |s| match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-                Ok(d) => crate::model::format_timestamp(trend::local_midnight_utc(tz, d)),
-                Err(_) => s.to_string(),
-            },
-        )
-    };
-    let (from, to) = (local(from), local(to));
+    let (from, to) = (local_bound(tz, from), local_bound(tz, to));
     let period = resolve_period(store, from.as_deref(), to.as_deref())?.ok_or_else(|| {
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
@@ -1057,6 +1049,19 @@ pub fn summary(
     answer["figures"] = serde_json::to_value(figures)
         .map_err(|e| ReportError::Metrics(MetricsError::Shape(e.to_string())))?;
     Ok(answer)
+}
+
+/// A period bound as given, with a bare date read as local midnight in `tz`
+/// (the rule of `report trend` and of a dashboard's time zone).
+pub fn local_bound(tz: chrono_tz::Tz, bound: Option<&str>) -> Option<String> {
+    bound.map(
+        |s| match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+            Ok(d) => {
+                crate::model::format_timestamp(crate::metrics::trend::local_midnight_utc(tz, d))
+            }
+            Err(_) => s.to_string(),
+        },
+    )
 }
 
 /// The step timings of one workflow in a period (both bounds, or neither for

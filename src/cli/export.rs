@@ -169,7 +169,7 @@ fn write_files(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
     } else {
         for (panel, t) in c.panels() {
             let name = format!("{}-{}", d.name, panel.id);
-            let chart = export::chart_of(panel, t, export::caption(&scope.period, t.n));
+            let chart = export::chart_of(panel, t, export::caption(scope, t.n));
             let (w, h) = export::chart_size(&chart);
             match args.format {
                 ExportFormat::Csv => write(format!("{name}.csv"), &export::csv(t)?)?,

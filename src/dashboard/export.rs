@@ -148,21 +148,31 @@ fn column<'a>(t: &'a PanelTable, name: &str) -> &'a ColumnMeta {
         .expect("checked when the dashboard was loaded")]
 }
 
-/// A period as people read it: dates when the bounds are midnights.
-pub fn period_text(p: &crate::metrics::Period) -> String {
+/// A scope's period as people read it, in the page's time zone: dates when
+/// the bounds are its midnights.
+pub fn period_text(scope: &super::source::Scope) -> String {
+    let (p, tz) = (scope.period, scope.tz);
     let show = |t: chrono::NaiveDateTime| {
-        if t.time() == chrono::NaiveTime::MIN {
-            t.date().to_string()
-        } else {
+        let local = t.and_utc().with_timezone(&tz).naive_local();
+        if local.time() == chrono::NaiveTime::MIN {
+            local.date().to_string()
+        } else if tz == chrono_tz::UTC {
             format_timestamp(t)
+        } else {
+            local.format("%Y-%m-%d %H:%M").to_string()
         }
     };
-    format!("{} to {} (exclusive), UTC", show(p.from), show(p.to))
+    format!(
+        "{} to {} (exclusive), {}",
+        show(p.from),
+        show(p.to),
+        tz.name()
+    )
 }
 
 /// The period and n line under a chart's title.
-pub fn caption(period: &crate::metrics::Period, n: i64) -> String {
-    format!("{} · n = {}", period_text(period), grouped(n as f64, 0))
+pub fn caption(scope: &super::source::Scope, n: i64) -> String {
+    format!("{} · n = {}", period_text(scope), grouped(n as f64, 0))
 }
 
 /// Picks the chart of `panel` out of its table.
@@ -553,9 +563,10 @@ pub fn xlsx(c: &Computed) -> Result<Vec<u8>, XlsxError> {
             ws,
             "Period",
             &format!(
-                "[{}, {}) UTC: runs whose trigger (else start) lies in it",
+                "[{}, {}) UTC ({}): runs whose trigger (else start) lies in it",
                 format_timestamp(s.period.from),
-                format_timestamp(s.period.to)
+                format_timestamp(s.period.to),
+                period_text(s)
             ),
         )?;
         line(ws, "Workflows in view", &s.workflows.join(", "))?;

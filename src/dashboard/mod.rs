@@ -39,6 +39,9 @@ pub struct Filters {
     pub order: Option<String>,
     /// A reporting currency (ISO 4217): the headline's money in it too.
     pub currency: Option<String>,
+    /// The page's time zone (IANA name; default UTC): bare dates are its
+    /// midnights, weeks start on its Mondays.
+    pub tz: Option<String>,
 }
 
 impl Filters {
@@ -52,6 +55,7 @@ impl Filters {
             &mut self.sort,
             &mut self.order,
             &mut self.currency,
+            &mut self.tz,
         ] {
             if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
                 *f = None;
@@ -70,6 +74,7 @@ impl Filters {
             ("team", &self.team),
             ("workflow", &self.workflow),
             ("currency", &self.currency),
+            ("tz", &self.tz),
         ] {
             if let Some(v) = v {
                 pairs.push((k, v));
@@ -172,15 +177,7 @@ pub fn compute_in(
             .max_by_key(|w| (w.workflow.automated_since.is_some(), w.runs))
             .map(|w| w.workflow.workflow_id.clone());
     }
-    let scope = source::resolve_scope(
-        engine,
-        &full,
-        filters.from.as_deref(),
-        filters.to.as_deref(),
-        filters.team.as_deref(),
-        filters.workflow.as_deref(),
-        filters.currency.as_deref(),
-    )?;
+    let scope = source::resolve_scope(engine, &full, &filters)?;
     let sort = match filters.sort.as_deref() {
         None => None,
         Some(s) => {

@@ -135,12 +135,19 @@ fn form(c: &Computed) -> String {
                  value=\"{}\"></label>",
                 escape(f.currency.as_deref().unwrap_or(""))
             )),
+            Filter::Tz => fields.push_str(&format!(
+                "<label>Time zone <input name=\"tz\" size=\"14\" placeholder=\"UTC\" \
+                 title=\"IANA name, e.g. Europe/Berlin: dates are its midnights, weeks its Mondays\" \
+                 value=\"{}\"></label>",
+                escape(f.tz.as_deref().unwrap_or(""))
+            )),
         }
     }
     let has_period = d.filters.iter().any(|f| matches!(f, Filter::From))
         && d.filters.iter().any(|f| matches!(f, Filter::To));
     let presets = if has_period {
-        let today = chrono::Utc::now().date_naive();
+        let zone = c.scope.as_ref().map_or(chrono_tz::UTC, |s| s.tz);
+        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
         let links: Vec<String> = presets(today)
             .into_iter()
             .map(|(label, from, to)| {
@@ -157,7 +164,8 @@ fn form(c: &Computed) -> String {
             })
             .collect();
         format!(
-            "<p class=\"presets\">Periods (UTC, to today): {}</p>",
+            "<p class=\"presets\">Periods ({}, to today): {}</p>",
+            zone.name(),
             links.join(" · ")
         )
     } else {
@@ -403,7 +411,10 @@ fn table_html(c: &Computed, panel: &Panel, t: &PanelTable, hover: &str) -> Strin
                             s = escape(&shown)
                         )
                     } else if shown.chars().count() > 48 {
-                        format!("<td class=\"wrap\" data-label=\"{label}\">{}</td>", escape(&shown))
+                        format!(
+                            "<td class=\"wrap\" data-label=\"{label}\">{}</td>",
+                            escape(&shown)
+                        )
                     } else {
                         format!("<td data-label=\"{label}\">{}</td>", escape(&shown))
                     }
@@ -435,7 +446,7 @@ fn row_n(t: &PanelTable, r: usize) -> Option<String> {
 
 fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let scope = c.scope.as_ref().expect("panels are computed with a scope");
-    let period = export::period_text(&scope.period);
+    let period = export::period_text(scope);
     let n = export::format_number(t.n as f64, "count");
     let caption = format!("{period} · n = {n}");
     let hover = format!("Period {period}; n = {n}");
@@ -569,7 +580,7 @@ pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
             body.push_str(&format!(
                 "<div class=\"scope\">Period {} · {} runs · {in_view} · \
                  <a class=\"download\" href=\"{}\">Whole dashboard as XLSX</a> (a sheet per panel and a Method sheet)</div>{FRESHNESS}",
-                escape(&export::period_text(&s.period)),
+                escape(&export::period_text(s)),
                 export::format_number(runs as f64, "count"),
                 escape(&format!("/dashboards/{}.xlsx{q}", d.name)),
             ));
@@ -587,7 +598,7 @@ pub fn dashboard(c: &Computed, nav: &[Dashboard]) -> String {
         }
     }
     if let (Some(s), Some(p)) = (&c.scope, &c.provenance) {
-        body.push_str(&provenance_section(&export::period_text(&s.period), p));
+        body.push_str(&provenance_section(&export::period_text(s), p));
     }
     let defs: String = export::DEFINITIONS
         .iter()
@@ -649,10 +660,9 @@ footer{margin-top:1.5rem;color:#4a5868;font-size:.82rem}footer dt{font-weight:65
 /// workflow with runs.
 fn provenance_section(period: &str, p: &Result<Provenance, String>) -> String {
     let t = |v: Option<chrono::NaiveDateTime>| v.map_or_else(|| "–".to_string(), format_timestamp);
-    let per =
-        match p {
-            Ok(p) if !p.workflows.is_empty() => {
-                let rows: String =
+    let per = match p {
+        Ok(p) if !p.workflows.is_empty() => {
+            let rows: String =
                     p.workflows
                         .iter()
                         .map(|w| {
@@ -674,15 +684,15 @@ fn provenance_section(period: &str, p: &Result<Provenance, String>) -> String {
                     )
                         })
                         .collect();
-                format!(
+            format!(
                 "<details><summary>Per workflow</summary><div class=\"scroll\"><table><thead><tr>\
                  <th>Workflow</th><th>Days with runs</th><th>First run</th><th>Last run</th>\
                  <th>Running</th><th>Cancelled</th><th>Batches</th><th>Rows refused</th>\
                  <th>Newest batch</th></tr></thead><tbody>{rows}</tbody></table></div></details>"
             )
-            }
-            _ => String::new(),
-        };
+        }
+        _ => String::new(),
+    };
     format!(
         "<section class=\"provenance\" id=\"provenance\"><h2>Where these figures come from</h2>\
          <ul><li>Period {period}</li>{lines}<li>Definitions: <a href=\"/definitions\">the metric \

@@ -180,6 +180,9 @@ pub struct Scope {
     pub filtered: bool,
     /// A reporting currency for the money (ISO 4217), checked.
     pub currency: Option<String>,
+    /// The page's time zone: the period's bare dates are its midnights, the
+    /// weekly views' weeks start on its Mondays.
+    pub tz: chrono_tz::Tz,
 }
 
 /// A panel's source.
@@ -431,7 +434,19 @@ impl<'a> Context<'a> {
     /// from the metric rows (no bootstrap), with the money in the reporting
     /// currency when the scope has one.
     pub fn previous_calendar(&self) -> Result<Option<CalendarBefore>, ReportError> {
-        let Some((period, name)) = self.scope.period.previous_calendar() else {
+        // Calendar months are the page's time zone's: read the period in it.
+        let tz = self.scope.tz;
+        let local = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&tz).naive_local();
+        let utc =
+            |t: chrono::NaiveDateTime| crate::metrics::trend::local_midnight_utc(tz, t.date());
+        let p = self.scope.period;
+        let Ok(in_zone) = Period::new(local(p.from), local(p.to)) else {
+            return Ok(None);
+        };
+        let Some((before, name)) = in_zone.previous_calendar() else {
+            return Ok(None);
+        };
+        let Ok(period) = Period::new(utc(before.from), utc(before.to)) else {
             return Ok(None);
         };
         let rows = report::metric_table_from(
@@ -636,7 +651,7 @@ fn weekly_of(
     report::trend_from(
         engine,
         Granularity::Week,
-        "UTC",
+        scope.tz.name(),
         Some(&iso(scope.period.from)),
         Some(&iso(scope.period.to)),
         &scope.workflows,
@@ -651,7 +666,7 @@ fn alerts_of(
     catalogue: &[CatalogueEntry],
 ) -> Result<report::Alerts, ReportError> {
     let at = crate::model::format_timestamp(scope.period.to);
-    report::alerts_from(engine, Some(&at), "UTC", Some(catalogue))
+    report::alerts_from(engine, Some(&at), scope.tz.name(), Some(catalogue))
 }
 
 /// Resolves the filters of a request into a scope: the period (both bounds,
@@ -659,14 +674,15 @@ fn alerts_of(
 pub fn resolve_scope(
     store: &dyn crate::engine::Engine,
     catalogue: &[CatalogueEntry],
-    from: Option<&str>,
-    to: Option<&str>,
-    team: Option<&str>,
-    workflow: Option<&str>,
-    currency: Option<&str>,
+    filters: &super::Filters,
 ) -> Result<Option<Scope>, ReportError> {
+    let (from, to) = (filters.from.as_deref(), filters.to.as_deref());
+    let (team, workflow) = (filters.team.as_deref(), filters.workflow.as_deref());
+    let (currency, tz) = (filters.currency.as_deref(), filters.tz.as_deref());
     let currency = currency.map(report::check_currency).transpose()?;
-    let Some(period) = report::resolve_period(store, from, to)? else {
+    let tz = crate::metrics::trend::parse_tz(tz.unwrap_or("UTC"))?;
+    let (from, to) = (report::local_bound(tz, from), report::local_bound(tz, to));
+    let Some(period) = report::resolve_period(store, from.as_deref(), to.as_deref())? else {
         return Ok(None);
     };
     if let Some(w) = workflow {
@@ -704,5 +720,6 @@ pub fn resolve_scope(
         workflows,
         filtered: team.is_some() || workflow.is_some(),
         currency,
+        tz,
     }))
 }

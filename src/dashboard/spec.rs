@@ -36,6 +36,8 @@ pub enum Filter {
     Workflow,
     /// A reporting currency (ISO 4217): the headline's money converted into it.
     Currency,
+    /// The page's time zone (IANA name): bare dates are its midnights, weeks its Mondays.
+    Tz,
 }
 
 /// A checked dashboard.

@@ -128,7 +128,7 @@ pub(super) async fn panel_file(
         };
         let file = format!("{}-{}.{ext}", d.name, panel.id);
         let scope = c.scope.as_ref().expect("computed panels have a scope");
-        let chart = export::chart_of(panel, t, export::caption(&scope.period, t.n));
+        let chart = export::chart_of(panel, t, export::caption(scope, t.n));
         let (w, h) = export::chart_size(&chart);
         let mut r = match ext.as_str() {
             "csv" => attachment(

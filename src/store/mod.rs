@@ -1120,7 +1120,7 @@ mod tests {
                       https://duckdb.org/docs/current/connect/concurrency";
         let r = open_reason(duckdb);
         assert!(
-            r.starts_with("another process holds it: /usr/local/bin/yardstick (PID 2324). "),
+            r.starts_with("another process holds it: /usr/local/bin/yardstick (PID 2324), "),
             "{r}"
         );
         assert!(r.contains("with --server URL"), "{r}");

@@ -182,6 +182,55 @@ fn weekly_charts_mark_each_go_live() {
     assert!(panel(&feb, "weekly-reclaimed").marks.is_empty());
 }
 
+/// The time zone is a page filter: bare dates are its midnights, weeks its
+/// Mondays, the period is said in it, and the figures are those of the same
+/// instants asked in UTC.
+#[test]
+fn the_time_zone_is_a_page_filter() {
+    let store = golden_store();
+    let mut ny = filters("2026-01-01", "2026-02-01");
+    ny.tz = Some("America/New_York".into());
+    let c = dashboard::compute(&store, &board("leadership"), ny, None).unwrap();
+    let scope = c.scope.as_ref().unwrap();
+    assert_eq!(
+        (scope.period.from.to_string(), scope.period.to.to_string()),
+        ("2026-01-01 05:00:00".into(), "2026-02-01 05:00:00".into())
+    );
+    assert_eq!(
+        dashboard::export::period_text(scope),
+        "2026-01-01 to 2026-02-01 (exclusive), America/New_York"
+    );
+    let weekly = panel(&c, "weekly-reclaimed");
+    assert_eq!(s(weekly, 0, "week"), "2025-12-29");
+    assert!(weekly
+        .notes
+        .iter()
+        .any(|n| n.starts_with("ISO weeks starting Monday 00:00 America/New_York")));
+    // The same instants in UTC give the same headline.
+    let utc = dashboard::compute(
+        &store,
+        &board("leadership"),
+        filters("2026-01-01T05:00:00Z", "2026-02-01T05:00:00Z"),
+        Some("headline"),
+    )
+    .unwrap();
+    assert_eq!(
+        f(panel(&c, "headline"), 0, "value"),
+        f(panel(&utc, "headline"), 0, "value")
+    );
+    // A calendar month of the zone has its previous month.
+    assert_eq!(
+        s(panel(&c, "headline"), 0, "calendar_against"),
+        "the previous month"
+    );
+    let page = c.page(&[board("leadership")]);
+    assert!(page.contains("name=\"tz\"") && page.contains("value=\"America/New_York\""));
+    let mut bad = filters("2026-01-01", "2026-02-01");
+    bad.tz = Some("Mars/Olympus".into());
+    let e = dashboard::compute(&store, &board("leadership"), bad, None).unwrap_err();
+    assert!(e.to_string().contains("Mars/Olympus"), "{e}");
+}
+
 #[test]
 fn finance_rows_per_team_and_currency_by_hand() {
     let store = golden_store();
@@ -507,11 +556,8 @@ fn every_dashboard_renders_every_panel_on_the_demo_company() {
                 panel.id
             );
             let scope = c.scope.as_ref().unwrap();
-            let chart = dashboard::export::chart_of(
-                panel,
-                t,
-                dashboard::export::caption(&scope.period, t.n),
-            );
+            let chart =
+                dashboard::export::chart_of(panel, t, dashboard::export::caption(scope, t.n));
             let (w, h) = dashboard::export::chart_size(&chart);
             let svg = dashboard::chart::svg(&chart, w, h).unwrap();
             let doc = roxmltree::Document::parse(&svg).unwrap();

@@ -10,7 +10,7 @@ use crate::report::ReportError;
 pub(super) const VIEW: View = View {
     name: "weekly",
     columns: &[
-        col("week", "Week (Monday, UTC)", Text),
+        col("week", "Week (Monday, page time zone)", Text),
         col("runs", "Runs", Count),
         col("succeeded", "Succeeded", Count),
         col("failed", "Failed", Count),
@@ -35,6 +35,7 @@ pub(super) const VIEW: View = View {
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let single = cx.scope.workflows.len() == 1;
+    let tz = cx.scope.tz;
     let trend = cx.weekly()?;
     for (b, table) in trend.buckets.iter().zip(&trend.tables) {
         let rows = table.rows()?;
@@ -74,7 +75,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .push()?;
         t.n += sum(|r| r.runs);
     }
-    // Each go-live inside the weeks shown, at the week it falls in.
+    // Each go-live inside the weeks shown, at the week it falls in (in the page's zone).
     let weeks: Vec<String> = trend
         .buckets
         .iter()
@@ -85,7 +86,8 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         .iter()
         .filter_map(|c| {
             let at = c.workflow.automated_since?;
-            let monday = at.date().week(chrono::Weekday::Mon).first_day();
+            let day = at.and_utc().with_timezone(&tz).date_naive();
+            let monday = day.week(chrono::Weekday::Mon).first_day();
             let week = monday.to_string();
             weeks
                 .contains(&week)
@@ -123,11 +125,11 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
                 .join("; ")
         ));
     }
-    t.notes.push(
-        "ISO weeks starting Monday 00:00 UTC; the first and last week may reach outside \
-         the period. Error rate = failed / (succeeded + failed + escalated) over the week's runs."
-            .into(),
-    );
+    t.notes.push(format!(
+        "ISO weeks starting Monday 00:00 {}; the first and last week may reach outside \
+         the period. Error rate = failed / (succeeded + failed + escalated) over the week's runs.",
+        tz.name()
+    ));
     if !single {
         t.notes.push(
             "Quantiles and SLA compliance are per workflow; pick one workflow to see them.".into(),
