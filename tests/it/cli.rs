@@ -500,7 +500,10 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
     // Tokens through it (an admin's routes; this server is open).
     let out = yardstick(&db, &words("token create --role viewer --name board"));
     assert_exit(&out, 0);
-    let token = String::from_utf8(out.stdout.clone()).unwrap().trim().to_string();
+    let token = String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .trim()
+        .to_string();
     let (id, secret) = yardstick::auth::split(&token).expect("a token");
     assert!(stderr(&out).starts_with("a viewer token for board: shown this once"));
     let list = String::from_utf8(yardstick(&db, &words("token list")).stdout).unwrap();
