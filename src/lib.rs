@@ -20,4 +20,5 @@ pub mod model;
 pub mod publish;
 pub mod pull;
 pub mod report;
+pub mod schema;
 pub mod store;
