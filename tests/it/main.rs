@@ -21,6 +21,7 @@ mod load;
 mod money;
 mod n8n;
 mod object_lake;
+mod openapi;
 mod platforms;
 mod portfolio;
 mod props;
