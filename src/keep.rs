@@ -63,13 +63,14 @@ impl<V> Served<V> {
     /// The freshness of the answer as JSON: `as_of`, `generation`,
     /// `generation_now`, `stale` and `runs_not_included`.
     pub fn freshness_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "as_of": crate::model::format_timestamp(self.stamp.as_of),
-            "generation": self.stamp.generation,
-            "generation_now": self.generation_now,
-            "stale": self.stale(),
-            "runs_not_included": self.runs_pending,
+        serde_json::to_value(Freshness {
+            as_of: crate::model::format_timestamp(self.stamp.as_of),
+            generation: self.stamp.generation,
+            generation_now: self.generation_now,
+            stale: self.stale(),
+            runs_not_included: self.runs_pending,
         })
+        .expect("freshness always serialises")
     }
 
     /// One line for a page: "Data as of 10:42:05 UTC (all committed runs
@@ -85,6 +86,22 @@ impl<V> Served<V> {
             (true, n) => format!("Data as of {at}; {n} newer runs not yet included, refreshing."),
         }
     }
+}
+
+/// How fresh a kept answer is: the `freshness` member of a JSON answer.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Freshness {
+    /// When the answer's data was read (UTC).
+    #[schemars(with = "crate::schema::Timestamp")]
+    pub as_of: String,
+    /// The store's count of commits the answer includes (of this server process).
+    pub generation: u64,
+    /// The store's count of commits when the answer was served.
+    pub generation_now: u64,
+    /// Whether a commit came after the answer's data was read.
+    pub stale: bool,
+    /// Run versions committed since the answer's data: not included in it.
+    pub runs_not_included: u64,
 }
 
 struct Slot<V> {

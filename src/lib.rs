@@ -21,4 +21,5 @@ pub mod notify;
 pub mod publish;
 pub mod pull;
 pub mod report;
+pub mod schema;
 pub mod store;

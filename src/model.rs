@@ -12,7 +12,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 /// The three kinds of input Yardstick ingests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Workflows,
@@ -196,7 +198,7 @@ pub const CATEGORIES: [&str; 7] = [
 ];
 
 /// One entry of the workflow catalogue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Workflow {
     pub workflow_id: String,
     pub name: String,
@@ -208,12 +210,14 @@ pub struct Workflow {
     pub sla_response_minutes: Option<f64>,
     pub sla_cycle_minutes: Option<f64>,
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub automated_since: Option<NaiveDateTime>,
     pub baseline_minutes_per_item: Option<f64>,
     /// From when this row's terms (hourly_cost, currency, the SLAs and
     /// baseline_minutes_per_item) apply to runs, by their anchor; `None`: from
     /// the beginning. Read from the catalogue, the row in force last.
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub effective_from: Option<NaiveDateTime>,
     /// What the automation platform charges per run, in `currency`.
     pub cost_per_run: Option<f64>,
@@ -591,7 +595,7 @@ pub fn serialize_opt_timestamp<S: serde::Serializer>(
 }
 
 /// A catalogue entry with the size of its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WorkflowSummary {
     #[serde(flatten)]
     pub workflow: Workflow,
@@ -599,6 +603,7 @@ pub struct WorkflowSummary {
     pub baseline_observations: i64,
     /// When this version of the workflow was recorded.
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub recorded_at: NaiveDateTime,
 }
 
@@ -623,11 +628,13 @@ pub struct CatalogueEntry {
 
 /// The terms of one catalogue row of a workflow, in force for runs anchored
 /// in `[effective_from, effective_to)` (`None`: from the beginning / still).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Term {
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub effective_from: Option<NaiveDateTime>,
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub effective_to: Option<NaiveDateTime>,
     /// B under these terms: the row's override, else the study mean.
     pub b: Option<f64>,

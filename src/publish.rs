@@ -32,7 +32,8 @@ use crate::report::{self, ReportError};
 use crate::store::{BatchSummary, Published, Store};
 
 /// The headline of a report: what `report diff` explains.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "PublishedHeadline")]
 pub struct Headline {
     /// Runs anchored in the period, every status.
     pub runs: i64,
@@ -47,7 +48,8 @@ pub struct Headline {
 }
 
 /// A reporting-currency total: null when some money could not be converted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "PublishedReportingTotal")]
 pub struct ReportingTotal {
     pub currency: String,
     pub total: Option<f64>,
@@ -78,7 +80,8 @@ impl Headline {
 
 /// How a headline moved: the later figure less the earlier one; null where
 /// either side has no figure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "DiffChange")]
 pub struct Change {
     pub runs: i64,
     pub reclaimed_hours: Option<f64>,
@@ -237,6 +240,36 @@ pub fn publish(
     Ok(p)
 }
 
+/// The JSON Schema of a published report's body as [`publish`] stores it
+/// (a report published by an earlier version keeps the shape it had).
+pub fn body_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    use crate::schema::{array, object, timestamp};
+    use schemars::json_schema;
+    let (from, to, as_of) = (timestamp(g), timestamp(g), timestamp(g));
+    let headline = g.subschema_for::<Headline>();
+    let metrics = g.subschema_for::<crate::metrics::MetricTableJson<'static>>();
+    let portfolio = report::portfolio_json_schema(g);
+    let waterfall = report::waterfall_json_schema(g);
+    let comparisons = array(g.subschema_for::<crate::metrics::compare::Comparison>());
+    object(
+        vec![
+            ("from", from),
+            ("to", to),
+            ("as_of", as_of),
+            ("currency", json_schema!({ "type": ["string", "null"] })),
+            ("method_version", json_schema!({ "type": "integer" })),
+            ("software", json_schema!({ "type": "string" })),
+            ("batch_ids", array(json_schema!({ "type": "integer" }))),
+            ("headline", headline),
+            ("metrics", metrics),
+            ("portfolio", portfolio),
+            ("waterfall", waterfall),
+            ("comparisons", comparisons),
+        ],
+        &[],
+    )
+}
+
 fn check_name(name: &str) -> Result<(), ReportError> {
     crate::model::check_slug(name).map_err(|_| {
         ReportError::BadRequest(format!(
@@ -281,16 +314,21 @@ fn verify(p: &Published) -> Result<(), ReportError> {
 
 /// What a published report is, without its body (the list's lines, and the
 /// `published` object of a served report).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Published")]
 pub struct About<'a> {
     pub name: &'a str,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub published_at: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub as_of: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub from: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub to: NaiveDateTime,
     pub currency: Option<&'a str>,
     pub method_version: i32,
@@ -339,17 +377,21 @@ pub fn list(store: &Store) -> Result<serde_json::Value, ReportError> {
 }
 
 /// One side of a diff: a published report, or now.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "DiffSide")]
 pub struct Side {
     /// The published name, or `now`.
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub as_of: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub from: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub to: NaiveDateTime,
     pub method_version: i32,
     pub headline: Headline,
@@ -360,7 +402,8 @@ pub struct Side {
 }
 
 /// One step of a diff's restatement.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "DiffStep")]
 pub struct Step {
     /// `method`, `period`, `data` (runs, steps), `catalogue`, `time study`,
     /// `rates`, `maps`, or `method of the second report`.
@@ -369,6 +412,7 @@ pub struct Step {
     pub explanation: String,
     /// The moment the report was restated as of after this step.
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub as_of: NaiveDateTime,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub batches: Vec<BatchSummary>,
@@ -380,7 +424,7 @@ pub struct Step {
 }
 
 /// Why the headline moved from `a` to `b`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Diff {
     pub a: Side,
     pub b: Side,

@@ -4,10 +4,13 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use schemars::{json_schema, Schema, SchemaGenerator};
+
 use crate::engine::{Engine, EngineError};
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date, RunSample};
+use crate::schema;
 use crate::store::{CatalogueEntry, StoreError};
 
 /// Why a report could not be made.
@@ -288,6 +291,13 @@ pub fn waterfall_json(
     })
 }
 
+/// The JSON Schema of [`waterfall_json`]'s body.
+pub fn waterfall_json_schema(g: &mut SchemaGenerator) -> Schema {
+    let (from, to) = (schema::timestamp(g), schema::timestamp(g));
+    let rows = schema::array(g.subschema_for::<crate::metrics::waterfall::WaterfallRow>());
+    schema::object(vec![("from", from), ("to", to), ("rows", rows)], &[])
+}
+
 /// The JSON body of a portfolio (`report portfolio`, `GET /api/v1/portfolio`):
 /// the roll-up, its headline in the reporting currency when one was asked
 /// for, and the period.
@@ -304,6 +314,22 @@ pub fn portfolio_json(
     body["from"] = crate::model::format_timestamp(period.from).into();
     body["to"] = crate::model::format_timestamp(period.to).into();
     Ok(body)
+}
+
+/// The JSON Schema of [`portfolio_json`]'s body: the portfolio with its
+/// reporting headline (when a currency was asked for) and the period.
+pub fn portfolio_json_schema(g: &mut SchemaGenerator) -> Schema {
+    let reporting = g.subschema_for::<crate::metrics::portfolio::ReportingHeadline>();
+    let (from, to) = (schema::timestamp(g), schema::timestamp(g));
+    schema::extended::<crate::metrics::portfolio::Portfolio>(
+        g,
+        vec![
+            ("reporting_headline", reporting),
+            ("from", from),
+            ("to", to),
+        ],
+        &["reporting_headline"],
+    )
 }
 
 /// A reporting currency as asked for: an ISO 4217 code.
@@ -730,6 +756,32 @@ impl Trend {
         }))
     }
 
+    /// The JSON Schema of [`Trend::to_json`]'s body: each row a metric row
+    /// with its period, local and UTC.
+    pub fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let local = || json_schema!({ "type": "string", "description": "in the trend's time zone, `YYYY-MM-DD HH:MM:SS`" });
+        let (start, end) = (schema::timestamp(g), schema::timestamp(g));
+        let row = schema::extended::<crate::metrics::MetricRow>(
+            g,
+            vec![
+                ("period_start", local()),
+                ("period_end", local()),
+                ("period_start_utc", start),
+                ("period_end_utc", end),
+            ],
+            &[],
+        );
+        let granularity = g.subschema_for::<crate::metrics::trend::Granularity>();
+        schema::object(
+            vec![
+                ("granularity", granularity),
+                ("tz", json_schema!({ "type": "string" })),
+                ("rows", schema::array(row)),
+            ],
+            &[],
+        )
+    }
+
     /// The same rows as CSV, through polars: two period columns, then the metric fields.
     pub fn to_csv(&self) -> Result<Vec<u8>, ReportError> {
         use polars::prelude::{Column, CsvWriter, DataFrame, SerWriter};
@@ -763,12 +815,14 @@ impl Trend {
 
 /// Regression alerts: every automated workflow's last complete week against
 /// its trailing weeks.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Alerts {
     pub tz: String,
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub week_start: chrono::NaiveDateTime,
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub week_end: chrono::NaiveDateTime,
     pub trailing_weeks: i64,
     /// Confidence level of the intervals.
@@ -1061,6 +1115,36 @@ pub fn local_bound(tz: chrono_tz::Tz, bound: Option<&str>) -> Option<String> {
             }
             Err(_) => s.to_string(),
         },
+    )
+}
+
+/// The JSON Schema of [`summary`]'s answer.
+pub fn summary_schema(g: &mut SchemaGenerator) -> Schema {
+    let mut ts = || schema::timestamp(g);
+    let (from, to, previous_from, previous_to) = (ts(), ts(), ts(), ts());
+    let reporting = schema::object(
+        vec![
+            ("currency", json_schema!({ "type": "string" })),
+            ("now", g.subschema_for::<crate::metrics::fx::Reporting>()),
+            (
+                "previous",
+                g.subschema_for::<crate::metrics::fx::Reporting>(),
+            ),
+        ],
+        &[],
+    );
+    let figures = schema::array(g.subschema_for::<crate::metrics::portfolio::Deviation>());
+    schema::object(
+        vec![
+            ("from", from),
+            ("to", to),
+            ("previous_from", previous_from),
+            ("previous_to", previous_to),
+            ("level", json_schema!({ "type": "number" })),
+            ("reporting", reporting),
+            ("figures", figures),
+        ],
+        &["reporting"],
     )
 }
 

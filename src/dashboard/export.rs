@@ -479,6 +479,41 @@ pub fn json(c: &Computed, panel: &Panel, t: &PanelTable) -> serde_json::Value {
     })
 }
 
+/// The JSON Schema of [`json`]'s body.
+pub fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    use crate::schema::{array, object};
+    use schemars::json_schema;
+    let text = || json_schema!({ "type": "string" });
+    let maybe_time = || json_schema!({ "type": ["string", "null"], "format": "date-time" });
+    let column = object(
+        vec![("name", text()), ("label", text()), ("unit", text())],
+        &[],
+    );
+    let cell = json_schema!({ "type": ["string", "number", "null"] });
+    object(
+        vec![
+            ("dashboard", text()),
+            ("panel", text()),
+            ("title", text()),
+            ("source", text()),
+            ("from", maybe_time()),
+            ("to", maybe_time()),
+            (
+                "workflows",
+                json_schema!({ "type": ["array", "null"], "items": { "type": "string" } }),
+            ),
+            ("n", json_schema!({ "type": "integer" })),
+            ("notes", array(text())),
+            ("columns", array(column)),
+            (
+                "rows",
+                array(json_schema!({ "type": "object", "additionalProperties": cell })),
+            ),
+        ],
+        &[],
+    )
+}
+
 /// An Excel sheet name: at most 31 characters, none of `[]:*?/\`, unique.
 fn sheet_name(id: &str, taken: &[String]) -> String {
     let clean: String = id

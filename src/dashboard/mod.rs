@@ -26,12 +26,16 @@ use crate::report::ReportError;
 use crate::store::Store;
 
 /// The filters and sort of a dashboard request; every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
+    /// The period's start (a date or a timestamp).
     pub from: Option<String>,
+    /// The period's end, exclusive.
     pub to: Option<String>,
+    /// Only this team's workflows.
     pub team: Option<String>,
+    /// Only this workflow.
     pub workflow: Option<String>,
     /// `panel:column`, sorting one table panel.
     pub sort: Option<String>,

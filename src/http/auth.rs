@@ -7,7 +7,9 @@
 //! Each route's role is declared with the route, in [`super::app`]'s table,
 //! through [`Routes`]: the router is built from the same declarations that
 //! [`needs`] reads, so a route cannot be served without a role, and a role
-//! cannot drift from its route.
+//! cannot drift from its route. Each declaration also carries the route's
+//! description ([`Op`]), from which the OpenAPI document is generated
+//! (`super::openapi`), so a route cannot be served without one either.
 
 use std::sync::LazyLock;
 
@@ -19,6 +21,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{self, MethodRouter};
 use axum::{Form, Router};
 
+use super::openapi::Op;
 use super::{blocking, ApiError, AppState};
 use crate::auth::Role;
 
@@ -31,7 +34,8 @@ pub enum Access {
     Tokens,
 }
 
-const COOKIE: &str = "yardstick_token";
+/// The cookie the login form sets, holding the token.
+pub(super) const COOKIE: &str = "yardstick_token";
 
 /// Who may call a route: anyone, or a token whose role allows the one named
 /// (an admin's allows all).
@@ -56,12 +60,13 @@ impl Need {
 }
 
 /// One declared route: its method, its path as the router takes it
-/// (`/dashboards/{file}`), and who may call it.
+/// (`/dashboards/{file}`), who may call it, and its description.
 #[derive(Debug, Clone)]
 pub struct Declared {
     pub method: Method,
     pub path: &'static str,
     pub need: Need,
+    pub(crate) op: Op,
 }
 
 /// The routes being declared, each with who may call it: the only way
@@ -80,22 +85,22 @@ impl Routes {
         }
     }
 
-    /// `GET path`, for `need`.
-    pub(super) fn get<H, T>(self, path: &'static str, need: Need, handler: H) -> Routes
+    /// `GET path`, for `need`, described by `op`.
+    pub(super) fn get<H, T>(self, path: &'static str, need: Need, handler: H, op: Op) -> Routes
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(Method::GET, path, need, routing::get(handler))
+        self.add(Method::GET, path, need, routing::get(handler), op)
     }
 
-    /// `POST path`, for `need`.
-    pub(super) fn post<H, T>(self, path: &'static str, need: Need, handler: H) -> Routes
+    /// `POST path`, for `need`, described by `op`.
+    pub(super) fn post<H, T>(self, path: &'static str, need: Need, handler: H, op: Op) -> Routes
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(Method::POST, path, need, routing::post(handler))
+        self.add(Method::POST, path, need, routing::post(handler), op)
     }
 
     fn add(
@@ -104,10 +109,16 @@ impl Routes {
         path: &'static str,
         need: Need,
         route: MethodRouter<AppState>,
+        op: Op,
     ) -> Routes {
         // Two methods on one path make one route of both (axum merges them).
         self.router = self.router.route(path, route);
-        self.declared.push(Declared { method, path, need });
+        self.declared.push(Declared {
+            method,
+            path,
+            need,
+            op,
+        });
         self
     }
 
@@ -120,8 +131,8 @@ impl Routes {
     }
 }
 
-/// The declared routes, read once.
-fn declared() -> &'static [Declared] {
+/// The declared routes, read once: every route the router serves.
+pub fn declared() -> &'static [Declared] {
     static DECLARED: LazyLock<Vec<Declared>> =
         LazyLock::new(|| super::routes().declared().to_vec());
     &DECLARED
@@ -284,8 +295,9 @@ pub async fn login_form() -> Html<String> {
     Html(login_page(None))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct LoginForm {
+    /// An API token (`ys_…`).
     token: String,
 }
 

@@ -123,10 +123,29 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// The error envelope, every error's body: `{"errors": [{"detail": "..."}]}`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Error")]
+pub(crate) struct Envelope {
+    pub errors: Vec<ErrorDetail>,
+}
+
+/// One error: what went wrong, in words; a server fault says "internal
+/// error (id N)" and the server's log has the detail.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct ErrorDetail {
+    pub detail: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "errors": [{ "detail": self.detail }] });
-        (self.status(), Json(body)).into_response()
+        let status = self.status();
+        let body = Envelope {
+            errors: vec![ErrorDetail {
+                detail: self.detail,
+            }],
+        };
+        (status, Json(body)).into_response()
     }
 }
 

@@ -13,17 +13,21 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use schemars::{Schema, SchemaGenerator};
 use serde::Deserialize;
 
+use super::openapi::Op;
 use super::query::{self, Fixed};
 use super::{blocking, telemetry, ApiError, AppState};
 use crate::ingest::eventlog::{LogFormat, LogOptions, Pattern};
 use crate::ingest::{self, Format, IngestError, Input, Options};
 use crate::model::Kind;
+use crate::schema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct IngestQuery {
+    /// Refuse the whole batch (422, nothing stored) when any row is rejected.
     #[serde(default)]
     strict: bool,
     /// A name for the input (e.g. its file name), kept with the batch.
@@ -40,6 +44,97 @@ pub(super) struct IngestQuery {
     tz: Option<String>,
     /// fx (CSV): the currency the rates are into, for a body without a `to` column.
     to: Option<String>,
+}
+
+/// The schema of an ingest's answer: its report, with the error envelope's
+/// `errors` beside it when the input could not be read at all.
+pub(super) fn answer_schema(g: &mut SchemaGenerator) -> Schema {
+    let errors = schema::array(g.subschema_for::<super::error::ErrorDetail>());
+    schema::extended::<ingest::Report>(g, vec![("errors", errors)], &["errors"])
+}
+
+/// The schema of a refused ingest (422): the report (with `errors` when
+/// nothing could be read), or only the error envelope (an Idempotency-Key
+/// reused for another body, an event log that cannot be read).
+pub(super) fn refused_schema(g: &mut SchemaGenerator) -> Schema {
+    let answer = answer_schema(g);
+    let error = g.subschema_for::<super::error::Envelope>();
+    schemars::json_schema!({ "anyOf": [answer, error] })
+}
+
+/// A body of rows (`text/csv`, `application/x-ndjson`), as text.
+pub(super) fn text_body_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({ "type": "string" })
+}
+
+/// A JSON body: an array of rows (objects), or one object (one row; to
+/// `ingest/runs`, a webhook's run); with `platform=`, the vendor's own shape.
+pub(super) fn json_body_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({
+        "anyOf": [
+            { "type": "object" },
+            { "type": "array", "items": {} },
+        ]
+    })
+}
+
+/// The description of a file ingest route (`ingest/{workflows,runs,…}`).
+pub(super) fn op(summary: &'static str) -> Op {
+    Op::new(summary)
+        .describe(
+            "The body's rows in CSV, NDJSON or JSON (see the README's \"Input files\"); the answer is the \
+             ingest report. One JSON object to ingest/runs is a webhook's run: stored with the posts \
+             that arrive with it in one transaction, and answered 202 once that has committed.",
+        )
+        .query::<IngestQuery>()
+        .header(
+            "Idempotency-Key",
+            "1 to 200 visible characters: a retry with the same key and body gets the first answer \
+             (with `Idempotent-Replayed: true`) and stores nothing",
+        )
+        .body(
+            "the rows",
+            &[
+                ("text/csv", Some(text_body_schema)),
+                ("application/x-ndjson", Some(text_body_schema)),
+                ("application/json", Some(json_body_schema)),
+            ],
+        )
+        .json(200, "stored: the batch's report", answer_schema)
+        .json(202, "one JSON object, stored (committed): its report", answer_schema)
+        .json(
+            422,
+            "nothing could be read, `strict` refused the batch, the one object was refused, \
+             or an Idempotency-Key came with another body",
+            refused_schema,
+        )
+        .fails(&[400, 409, 415])
+}
+
+/// The description of `POST /api/v1/ingest/eventlog`.
+pub(super) fn eventlog_op() -> Op {
+    Op::new("An event log, one run per case, with its steps")
+        .query_keys::<EventlogQuery>(EVENTLOG_KEYS)
+        .requires("workflow")
+        .header(
+            "Idempotency-Key",
+            "as on the other ingest routes: a retry with the same key and body stores nothing",
+        )
+        .body(
+            "XES, gzipped XES, or CSV",
+            &[
+                ("application/xml", None),
+                ("application/gzip", None),
+                ("text/csv", None),
+            ],
+        )
+        .json(200, "stored: the batch's report", answer_schema)
+        .json(
+            422,
+            "the log could not be read, or `strict` refused the batch",
+            refused_schema,
+        )
+        .fails(&[400, 409, 415])
 }
 
 /// A server that reports from a lake takes no ingest: the lake is written
@@ -444,29 +539,57 @@ async fn once_per_key(
 }
 
 /// The query of an event-log upload: the CLI's flags, the patterns repeatable.
-#[derive(Default, Deserialize)]
+#[derive(Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
-struct EventlogQuery {
+pub(super) struct EventlogQuery {
+    /// The catalogued workflow the cases belong to (required).
     workflow: Option<String>,
+    /// The runs' source (default `http`).
     source: Option<String>,
+    /// A name for the input, kept with the batch.
     name: Option<String>,
+    /// `true` or `1`: refuse the whole batch when any case is rejected.
     strict: Option<String>,
+    /// The log's format; else from the Content-Type.
     #[serde(deserialize_with = "log_format")]
+    #[schemars(with = "Option<LogFormatName>")]
     format: Option<LogFormat>,
+    /// The CSV column of the case id.
     case_column: Option<String>,
+    /// The CSV column of the activity.
     activity_column: Option<String>,
+    /// The CSV column of the timestamp.
     timestamp_column: Option<String>,
+    /// The CSV column of the lifecycle transition.
     lifecycle_column: Option<String>,
+    /// The CSV column of the resource.
     resource_column: Option<String>,
+    /// Activities (glob patterns) that mark a case failed; repeatable.
     failed_activity: Vec<String>,
+    /// Activities that mark a case escalated; repeatable.
     escalated_activity: Vec<String>,
+    /// Activities that mark a case cancelled; repeatable.
     cancelled_activity: Vec<String>,
+    /// Activities that count as the first response; repeatable.
     response_activity: Vec<String>,
+    /// Resources (patterns) that are people: their time is human time; repeatable.
     human_resource: Vec<String>,
 }
 
+/// The names `format=` takes on an event-log upload.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+enum LogFormatName {
+    #[schemars(rename = "xes")]
+    Xes,
+    #[schemars(rename = "xes.gz")]
+    XesGz,
+    #[schemars(rename = "csv")]
+    Csv,
+}
+
 /// The keys of [`EventlogQuery`], in the order a refusal lists them.
-const EVENTLOG_KEYS: &[&str] = &[
+pub(super) const EVENTLOG_KEYS: &[&str] = &[
     "workflow",
     "source",
     "name",

@@ -18,6 +18,7 @@ pub mod auth;
 mod dashboards;
 mod error;
 mod ingest;
+mod openapi;
 mod pages;
 mod published;
 mod query;
@@ -128,55 +129,355 @@ impl AppState {
     }
 }
 
-/// Every route with who may call it, in one table: [`app`] serves these, and
-/// [`auth::needs`] answers from the same declarations.
+/// Every route with who may call it and what it is, in one table: [`app`]
+/// serves these, [`auth::needs`] answers from the same declarations, and the
+/// OpenAPI document (`openapi`) is generated from them.
 fn routes() -> Routes {
+    use openapi::{of, Op};
     use Need::{Admin, Anyone, Ingester, Viewer};
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     Routes::new()
-        .get("/", Viewer, pages::overview)
-        .get("/healthz", Anyone, healthz)
-        .get("/login", Anyone, auth::login_form)
-        .post("/login", Anyone, auth::login)
-        .get("/dashboards/{file}", Viewer, dashboards::page_or_workbook)
+        .get(
+            "/",
+            Viewer,
+            pages::overview,
+            Op::new("The front page")
+                .describe("The dashboards, then the metric table of a period, with links to its CSV and JSON.")
+                .query::<pages::OverviewQuery>()
+                .page("the page")
+                .page_fails(&[400, 500]),
+        )
+        .get(
+            "/healthz",
+            Anyone,
+            healthz,
+            Op::new("Liveness").ok("the server is up", healthz_schema),
+        )
+        .get(
+            "/login",
+            Anyone,
+            auth::login_form,
+            Op::new("The sign-in form").page("the form"),
+        )
+        .post(
+            "/login",
+            Anyone,
+            auth::login,
+            Op::new("Sign in with a token")
+                .body(
+                    "the token, as the form sends it",
+                    &[("application/x-www-form-urlencoded", Some(of::<auth::LoginForm>))],
+                )
+                .empty(303, "signed in: the token is kept in an HTTP-only cookie; to `/`")
+                .answers(401, "the token is not valid: the form again, saying so", "text/html", None)
+                .fails(&[500]),
+        )
+        .get(
+            "/dashboards/{file}",
+            Viewer,
+            dashboards::page_or_workbook,
+            Op::new("A dashboard's page, or its workbook")
+                .path(
+                    "file",
+                    "a dashboard's name (its page), or NAME.xlsx (every panel and the Method sheet)",
+                )
+                .query::<crate::dashboard::Filters>()
+                .page("the page, or the workbook for NAME.xlsx")
+                .answers(200, "", XLSX, None)
+                .kept()
+                .page_fails(&[400, 404])
+                .fails(&[400, 404]),
+        )
         .get(
             "/dashboards/{name}/panels/{file}",
             Viewer,
             dashboards::panel_file,
+            Op::new("One panel of a dashboard as a file")
+                .path("name", "the dashboard's name")
+                .path("file", "the panel's id and a type: ID.csv, ID.svg, ID.png or ID.json")
+                .query::<crate::dashboard::Filters>()
+                .ok("the panel's table (ID.json)", crate::dashboard::export::json_schema)
+                .answers(200, "", "text/csv", None)
+                .answers(200, "", "image/svg+xml", None)
+                .answers(200, "", "image/png", None)
+                .kept()
+                .fails(&[400, 404]),
         )
-        .get("/api/v1/workflows", Viewer, stored::workflows)
-        .get("/api/v1/metrics", Viewer, reports::metrics)
-        .get("/api/v1/compare", Viewer, reports::compare)
-        .get("/api/v1/backlog", Viewer, reports::backlog)
-        .get("/api/v1/steps", Viewer, reports::steps)
-        .get("/api/v1/trend", Viewer, reports::trend)
-        .get("/api/v1/alerts", Viewer, reports::alerts)
-        .get("/api/v1/portfolio", Viewer, reports::portfolio)
-        .get("/api/v1/waterfall", Viewer, reports::waterfall)
-        .get("/api/v1/summary", Viewer, reports::summary)
-        .get("/definitions", Viewer, pages::definitions)
-        .get("/published/{name}", Viewer, published::page)
-        .get("/api/v1/published", Viewer, published::list)
-        .get("/api/v1/published/{name}", Viewer, published::one)
-        .get("/api/v1/published/{name}/diff", Viewer, published::diff)
+        .get(
+            "/api/v1/workflows",
+            Viewer,
+            stored::workflows,
+            Op::new("The workflow catalogue")
+                .query::<reports::AsOfQuery>()
+                .ok(
+                    "every workflow with its run and observation counts and when its version was recorded",
+                    stored::workflows_schema,
+                )
+                .fails(&[400]),
+        )
+        .get(
+            "/api/v1/metrics",
+            Viewer,
+            reports::metrics,
+            Op::new("The metric table of a period")
+                .describe("Same body as `report metrics`; CSV with `format=csv`.")
+                .query_keys::<query::ReportQuery>(<reports::Metrics as query::ReportRoute>::KEYS)
+                .ok("the metric table", of::<crate::metrics::MetricTableJson<'static>>)
+                .csv()
+                .kept()
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/compare",
+            Viewer,
+            reports::compare,
+            Op::new("Before/after comparisons with bootstrap intervals")
+                .query_keys::<query::ReportQuery>(<reports::Compare as query::ReportRoute>::KEYS)
+                .ok("one comparison per workflow", reports::comparisons_schema)
+                .csv()
+                .kept()
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/backlog",
+            Viewer,
+            reports::backlog,
+            Op::new("What to automate next")
+                .query::<reports::AsOfQuery>()
+                .ok("the backlog with its assumptions", of::<crate::metrics::backlog::Backlog>)
+                .fails(&[400]),
+        )
+        .get(
+            "/api/v1/steps",
+            Viewer,
+            reports::steps,
+            Op::new("Step timings of a workflow and its bottleneck")
+                .query::<reports::StepsQuery>()
+                .requires("workflow")
+                .ok("the step table", reports::steps_schema)
+                .csv()
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/trend",
+            Viewer,
+            reports::trend,
+            Op::new("The metric table per week or month in a time zone")
+                .query_keys::<query::ReportQuery>(<reports::Trend as query::ReportRoute>::KEYS)
+                .ok("a metric row per workflow and period", crate::report::Trend::json_schema)
+                .csv()
+                .kept()
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/alerts",
+            Viewer,
+            reports::alerts,
+            Op::new("Regression checks of the last complete week")
+                .query::<reports::AlertsQuery>()
+                .ok("the checks, and the alerts among them", of::<crate::report::Alerts>)
+                .fails(&[400]),
+        )
+        .get(
+            "/api/v1/portfolio",
+            Viewer,
+            reports::portfolio,
+            Op::new("Every automation's return over a period, by team, category and owner")
+                .query::<reports::PortfolioQuery>()
+                .ok("the portfolio", crate::report::portfolio_json_schema)
+                .kept()
+                .fails(&[400]),
+        )
+        .get(
+            "/api/v1/waterfall",
+            Viewer,
+            reports::waterfall,
+            Op::new("Reclaimed hours from gross to net")
+                .query_keys::<query::ReportQuery>(<reports::Waterfall as query::ReportRoute>::KEYS)
+                .ok("a row per workflow and the total", crate::report::waterfall_json_schema)
+                .csv()
+                .kept()
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/summary",
+            Viewer,
+            reports::summary,
+            Op::new("Headline figures against the previous period of equal length")
+                .query::<reports::PortfolioQuery>()
+                .ok("the figures with their changes and intervals", crate::report::summary_schema)
+                .kept()
+                .fails(&[400]),
+        )
+        .get(
+            "/definitions",
+            Viewer,
+            pages::definitions,
+            Op::new("The metric definitions, an anchor per field").page("the page"),
+        )
+        .get(
+            "/published/{name}",
+            Viewer,
+            published::page,
+            Op::new("A published report as a page")
+                .path("name", "the name it was published under")
+                .query::<published::PageQuery>()
+                .page("the page, marked as published")
+                .page_fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/published",
+            Viewer,
+            published::list,
+            Op::new("The published reports, newest first, with their headlines")
+                .ok("the list", published::list_schema),
+        )
+        .get(
+            "/api/v1/published/{name}",
+            Viewer,
+            published::one,
+            Op::new("One published report, whole, its hash checked")
+                .path("name", "the name it was published under")
+                .ok("what it is, and its body as stored", published::one_schema)
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/published/{name}/diff",
+            Viewer,
+            published::diff,
+            Op::new("Why the headline moved since a report was published, step by step")
+                .path("name", "the name it was published under")
+                .query::<published::DiffQuery>()
+                .ok("the steps, which add up to the whole change", of::<crate::publish::Diff>)
+                .fails(&[400, 404]),
+        )
         // Publishing freezes figures under a name for good: the admin's.
-        .post("/api/v1/publish", Admin, published::create)
-        .post("/api/v1/ingest/runs", Ingester, ingest::runs)
-        .post("/api/v1/ingest/baselines", Ingester, ingest::baselines)
-        .post("/api/v1/ingest/steps", Ingester, ingest::steps)
-        .post("/api/v1/ingest/eventlog", Ingester, ingest::eventlog)
+        .post(
+            "/api/v1/publish",
+            Admin,
+            published::create,
+            Op::new("Publish the report set of a period under a name")
+                .query::<published::PublishQuery>()
+                .json(201, "published", published::created_schema)
+                .fails(&[400, 409]),
+        )
+        .post(
+            "/api/v1/ingest/runs",
+            Ingester,
+            ingest::runs,
+            ingest::op("Runs: a file, a platform's run history, or one webhook run"),
+        )
+        .post(
+            "/api/v1/ingest/baselines",
+            Ingester,
+            ingest::baselines,
+            ingest::op("Time-study observations"),
+        )
+        .post(
+            "/api/v1/ingest/steps",
+            Ingester,
+            ingest::steps,
+            ingest::op("Step timings of stored runs"),
+        )
+        .post(
+            "/api/v1/ingest/eventlog",
+            Ingester,
+            ingest::eventlog,
+            ingest::eventlog_op(),
+        )
         // The catalogue is the admin's: it sets hourly costs, SLAs and go-live.
-        .post("/api/v1/ingest/workflows", Admin, ingest::workflows)
-        .post("/api/v1/ingest/maps", Admin, ingest::maps)
+        .post(
+            "/api/v1/ingest/workflows",
+            Admin,
+            ingest::workflows,
+            ingest::op("The workflow catalogue"),
+        )
+        .post(
+            "/api/v1/ingest/maps",
+            Admin,
+            ingest::maps,
+            ingest::op("The platform workflow map"),
+        )
         // Exchange rates value money in a reporting currency: the admin's too.
-        .post("/api/v1/ingest/fx", Admin, ingest::fx)
-        .post("/api/v1/ingest/{kind}", Admin, ingest::named)
-        .get("/api/v1/rejects", Admin, stored::rejects)
-        .get("/api/v1/batches", Admin, stored::batches)
-        .get("/api/v1/maps", Admin, stored::maps)
-        .get("/api/v1/tokens", Admin, tokens::list)
-        .post("/api/v1/tokens", Admin, tokens::create)
-        .post("/api/v1/tokens/{id}/revoke", Admin, tokens::revoke)
-        .get("/metrics", Admin, telemetry::metrics)
+        .post(
+            "/api/v1/ingest/fx",
+            Admin,
+            ingest::fx,
+            ingest::op("Exchange rates into a reporting currency"),
+        )
+        .post(
+            "/api/v1/ingest/{kind}",
+            Admin,
+            ingest::named,
+            Op::new("Any other input kind: refused")
+                .describe("The kinds have routes of their own above; any other name is 404, naming them.")
+                .path("kind", "a name that is not one of the kinds")
+                .fails(&[400, 404, 409]),
+        )
+        .get(
+            "/api/v1/rejects",
+            Admin,
+            stored::rejects,
+            Op::new("Stored rejects, newest batch first")
+                .query::<stored::RejectsQuery>()
+                .ok("the rejected rows with their reasons and raw text", stored::rejects_schema)
+                .fails(&[400]),
+        )
+        .get(
+            "/api/v1/batches",
+            Admin,
+            stored::batches,
+            Op::new("The newest 1,000 ingest batches with their counts")
+                .ok("the batches", stored::batches_schema),
+        )
+        .get(
+            "/api/v1/maps",
+            Admin,
+            stored::maps,
+            Op::new("The platform workflow map in force")
+                .ok("each line with the batch that recorded it", stored::maps_schema),
+        )
+        .get(
+            "/api/v1/tokens",
+            Admin,
+            tokens::list,
+            Op::new("The API tokens: role, holder and dates, never their secrets")
+                .ok("the tokens", tokens::list_schema),
+        )
+        .post(
+            "/api/v1/tokens",
+            Admin,
+            tokens::create,
+            Op::new("Create a token")
+                .query::<tokens::CreateQuery>()
+                .json(201, "the new token, in this answer only", tokens::created_schema)
+                .fails(&[400]),
+        )
+        .post(
+            "/api/v1/tokens/{id}/revoke",
+            Admin,
+            tokens::revoke,
+            Op::new("Revoke a token, from the next request on")
+                .path("id", "the token's id (`token_id` in the list)")
+                .ok("revoked", tokens::revoked_schema)
+                .fails(&[404]),
+        )
+        .get(
+            "/metrics",
+            Admin,
+            telemetry::metrics,
+            Op::new("Prometheus metrics").answers(200, "Prometheus text", "text/plain", None),
+        )
+        // A description of the routes reveals no data; it is a viewer's like
+        // the rest of the API, so every route but /healthz and /login still
+        // needs a token.
+        .get(
+            "/api/v1/openapi.json",
+            Viewer,
+            openapi::serve,
+            Op::new("This document: the OpenAPI 3.1 description of every route")
+                .ok("the document", openapi::document_schema),
+        )
 }
 
 /// The router: [`routes`], a JSON 404 for any other path, the token check,
@@ -233,6 +534,14 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(ApiError::internal)?
+}
+
+/// The schema of [`healthz`]'s answer.
+fn healthz_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    crate::schema::object(
+        vec![("status", schemars::json_schema!({ "const": "ok" }))],
+        &[],
+    )
 }
 
 async fn healthz() -> Json<serde_json::Value> {

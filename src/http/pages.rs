@@ -11,9 +11,11 @@ use crate::metrics::{MetricRow, MetricTable};
 use crate::model::format_timestamp;
 use crate::report;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub(super) struct OverviewQuery {
+    /// The metric table's period start (a date); with `to`, or neither: every run.
     from: Option<String>,
+    /// The period's end, exclusive.
     to: Option<String>,
 }
 
@@ -130,7 +132,8 @@ fn render(table: Option<&MetricTable>) -> String {
          p50/p90 by linear interpolation; reclaimed hours = Σ (baseline minutes − human minutes) / 60 \
          over terminal runs since go-live. Hover a figure for its n. \
          API: <a href=\"/api/v1/workflows\">/api/v1/workflows</a>, \
-         <a href=\"/api/v1/rejects\">/api/v1/rejects</a>.</p></section>"
+         <a href=\"/api/v1/rejects\">/api/v1/rejects</a>; every route, its parameters, answers and roles: \
+         <a href=\"/api/v1/openapi.json\">the OpenAPI document</a>.</p></section>"
     )
 }
 

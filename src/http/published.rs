@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use schemars::{Schema, SchemaGenerator};
 use serde::Deserialize;
 
 use super::pages::{escape, num, row_html, METRIC_HEAD};
@@ -17,7 +18,27 @@ use super::{blocking, html_error, ApiError, AppState};
 use crate::metrics::MetricRow;
 use crate::model::format_timestamp;
 use crate::publish::{self, Diff, Headline};
+use crate::schema::{array, object};
 use crate::store::Published;
+
+/// The schema of [`list`]'s answer.
+pub(super) fn list_schema(g: &mut SchemaGenerator) -> Schema {
+    let about = g.subschema_for::<publish::About<'static>>();
+    object(vec![("published", array(about))], &[])
+}
+
+/// The schema of [`one`]'s answer: what it is, and the body as stored.
+pub(super) fn one_schema(g: &mut SchemaGenerator) -> Schema {
+    let about = g.subschema_for::<publish::About<'static>>();
+    let body = publish::body_schema(g);
+    object(vec![("published", about), ("report", body)], &[])
+}
+
+/// The schema of [`create`]'s answer.
+pub(super) fn created_schema(g: &mut SchemaGenerator) -> Schema {
+    let about = g.subschema_for::<publish::About<'static>>();
+    object(vec![("published", about)], &[])
+}
 
 /// `GET /api/v1/published`: every published report, newest first, with its headline.
 pub(super) async fn list(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -34,7 +55,7 @@ pub(super) async fn one(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DiffQuery {
     /// A later published report, or `now` (the default).
@@ -60,12 +81,16 @@ fn diff_of(
     publish::diff(&st.store, name, against)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PublishQuery {
+    /// The name to publish under, once.
     name: String,
+    /// The period's start, with `to`; neither: the whole days covering every run.
     from: Option<String>,
+    /// The period's end, exclusive.
     to: Option<String>,
+    /// A reporting currency (ISO 4217) for the money.
     currency: Option<String>,
 }
 
@@ -94,7 +119,7 @@ pub(super) async fn create(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PageQuery {
     /// Show the diff against a later published report or `now`.

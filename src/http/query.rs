@@ -30,7 +30,8 @@ use super::ApiError;
 use crate::metrics::compare::BaselineChoice;
 
 /// How a route answers: `format=json|csv`, the one parser of it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(rename_all = "lowercase")]
 pub(super) enum Format {
     #[default]
     Json,
@@ -50,30 +51,44 @@ impl FromStr for Format {
 
 /// The query of the report routes: every key any of them takes. Which keys a
 /// route takes is its [`ReportRoute::KEYS`].
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub(super) struct ReportQuery {
+    /// The period's start, a date (midnight UTC) or an RFC 3339 timestamp;
+    /// with `to`, or neither: the whole days covering every run.
     pub from: Option<String>,
+    /// The period's end, exclusive (as `from`).
     pub to: Option<String>,
+    /// Report as the data stood at this moment (date or timestamp): the
+    /// catalogue, time studies and run versions recorded by then.
     pub as_of: Option<String>,
     /// `workflow`, repeated and/or comma-separated: sorted, without blanks or
     /// duplicates; empty means every workflow.
     #[serde(rename = "workflow", deserialize_with = "workflow_filter")]
     pub workflows: Vec<String>,
+    /// The answer's format: JSON (the default) or CSV.
     #[serde(deserialize_with = "parsed")]
     pub format: Option<Format>,
+    /// `week` (the default) or `month`.
+    #[schemars(with = "Option<crate::metrics::trend::Granularity>")]
     pub granularity: Option<String>,
+    /// The IANA time zone the weeks or months are in (default UTC).
     pub tz: Option<String>,
+    /// What the after side is compared with: the time study, the runs before
+    /// go-live, or both.
     #[serde(deserialize_with = "parsed")]
     pub baseline: Option<BaselineChoice>,
+    /// The bootstrap's seed (the same seed gives the same intervals).
     #[serde(deserialize_with = "seed")]
     pub seed: Option<u64>,
+    /// The bootstrap's resamples.
     #[serde(deserialize_with = "resamples")]
     pub resamples: Option<usize>,
     /// A reporting currency (ISO 4217) for the money.
     pub currency: Option<String>,
     /// The route and its raw query: the key of the route's kept answer.
     #[serde(skip)]
+    #[schemars(skip)]
     pub key: String,
 }
 

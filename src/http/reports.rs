@@ -9,12 +9,14 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use schemars::{Schema, SchemaGenerator};
 use serde::Deserialize;
 
 use super::query::{Fixed, Format, Report, ReportRoute};
 use super::{answers, blocking, kept, ApiError, AppState, MustBeCurrent};
 use crate::metrics::MetricTable;
 use crate::report;
+use crate::schema;
 
 /// `GET /api/v1/metrics`: the metric table of a period, as JSON or CSV.
 pub(super) struct Metrics;
@@ -191,14 +193,25 @@ pub(super) async fn compare(
     .await
 }
 
+/// The schema of [`compare`]'s JSON answer.
+pub(super) fn comparisons_schema(g: &mut SchemaGenerator) -> Schema {
+    let comparisons = schema::array(g.subschema_for::<crate::metrics::compare::Comparison>());
+    schema::object(vec![("comparisons", comparisons)], &[])
+}
+
 /// The query of the portfolio and the summary: a period, a moment, and a
 /// reporting currency (ISO 4217) for the headline money.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PortfolioQuery {
+    /// The period's start, a date (midnight UTC) or an RFC 3339 timestamp;
+    /// with `to`, or neither: the whole days covering every run.
     from: Option<String>,
+    /// The period's end, exclusive (as `from`).
     to: Option<String>,
+    /// Report as the data stood at this moment (date or timestamp).
     as_of: Option<String>,
+    /// A reporting currency (ISO 4217): all the money in it too.
     currency: Option<String>,
 }
 
@@ -241,10 +254,12 @@ pub(super) async fn summary(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AlertsQuery {
+    /// The moment whose last complete week is checked (default now).
     at: Option<String>,
+    /// The IANA time zone the weeks are in (default UTC).
     tz: Option<String>,
 }
 
@@ -261,9 +276,10 @@ pub(super) async fn alerts(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AsOfQuery {
+    /// As the data stood at this moment (date or timestamp).
     pub(super) as_of: Option<String>,
 }
 
@@ -279,13 +295,25 @@ pub(super) async fn backlog(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StepsQuery {
+    /// The workflow whose steps are timed (required).
     workflow: Option<String>,
+    /// The period's start, with `to`; neither: every stored run.
     from: Option<String>,
+    /// The period's end, exclusive.
     to: Option<String>,
+    /// The answer's format: JSON (the default) or CSV.
+    #[schemars(with = "Option<Format>")]
     format: Option<String>,
+}
+
+/// The schema of [`steps`]'s JSON answer.
+pub(super) fn steps_schema(g: &mut SchemaGenerator) -> Schema {
+    let (from, to) = (schema::timestamp(g), schema::timestamp(g));
+    let steps = g.subschema_for::<crate::metrics::steps::StepTable>();
+    schema::object(vec![("from", from), ("to", to), ("steps", steps)], &[])
 }
 
 /// `GET /api/v1/steps?workflow=&from=&to=&format=json|csv`: step timings.

@@ -5,12 +5,39 @@
 
 use axum::extract::State;
 use axum::Json;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 
 use super::query::Fixed;
 use super::reports::AsOfQuery;
 use super::{blocking, ApiError, AppState};
 use crate::report;
+use crate::schema::{array, object};
+
+/// `{"NAME": [T, ...]}`: the shape of every list answered here.
+fn list<T: JsonSchema>(g: &mut SchemaGenerator, name: &str) -> Schema {
+    object(vec![(name, array(g.subschema_for::<T>()))], &[])
+}
+
+/// The schema of [`workflows`]'s answer.
+pub(super) fn workflows_schema(g: &mut SchemaGenerator) -> Schema {
+    list::<crate::model::WorkflowSummary>(g, "workflows")
+}
+
+/// The schema of [`rejects`]'s answer.
+pub(super) fn rejects_schema(g: &mut SchemaGenerator) -> Schema {
+    list::<crate::store::StoredReject>(g, "rejects")
+}
+
+/// The schema of [`maps`]'s answer.
+pub(super) fn maps_schema(g: &mut SchemaGenerator) -> Schema {
+    list::<crate::store::MapLine>(g, "maps")
+}
+
+/// The schema of [`batches`]'s answer.
+pub(super) fn batches_schema(g: &mut SchemaGenerator) -> Schema {
+    list::<crate::store::BatchSummary>(g, "batches")
+}
 
 /// `GET /api/v1/workflows`: the catalogue, as it was at `as_of` if given.
 pub(super) async fn workflows(
@@ -22,10 +49,12 @@ pub(super) async fn workflows(
     Ok(Json(serde_json::json!({ "workflows": wfs })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RejectsQuery {
+    /// Only this batch's rejects.
     batch: Option<i64>,
+    /// At most this many (default 1,000; 100,000 at most).
     limit: Option<u64>,
 }
 

@@ -7,10 +7,44 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use schemars::{json_schema, Schema, SchemaGenerator};
 use serde::Deserialize;
 
 use super::query::Fixed;
 use super::{blocking, ApiError, AppState};
+use crate::schema::{array, object};
+
+/// The schema of [`list`]'s answer.
+pub(super) fn list_schema(g: &mut SchemaGenerator) -> Schema {
+    object(
+        vec![(
+            "tokens",
+            array(g.subschema_for::<crate::store::TokenInfo>()),
+        )],
+        &[],
+    )
+}
+
+/// The schema of [`create`]'s answer.
+pub(super) fn created_schema(g: &mut SchemaGenerator) -> Schema {
+    let role = g.subschema_for::<crate::auth::Role>();
+    object(
+        vec![
+            (
+                "token",
+                json_schema!({ "type": "string", "description": "the token, shown this once: `ys_<id>_<secret>`" }),
+            ),
+            ("role", role),
+            ("name", json_schema!({ "type": "string" })),
+        ],
+        &[],
+    )
+}
+
+/// The schema of [`revoke`]'s answer.
+pub(super) fn revoked_schema(_: &mut SchemaGenerator) -> Schema {
+    object(vec![("revoked", json_schema!({ "type": "string" }))], &[])
+}
 
 /// `GET /api/v1/tokens`: every token with its role, holder and dates.
 pub(super) async fn list(State(st): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -18,10 +52,13 @@ pub(super) async fn list(State(st): State<AppState>) -> Result<Json<serde_json::
     Ok(Json(serde_json::json!({ "tokens": tokens })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateQuery {
+    /// The new token's role.
+    #[schemars(with = "crate::auth::Role")]
     role: String,
+    /// Who holds it.
     name: String,
 }
 

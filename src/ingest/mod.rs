@@ -68,7 +68,8 @@ pub struct Prepared {
 }
 
 /// One reject problem as reported to the user.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "IngestReject")]
 pub struct RejectLine {
     pub line: u64,
     pub key: Option<String>,
@@ -78,7 +79,8 @@ pub struct RejectLine {
 
 /// The answer to an ingest, for the CLI and HTTP alike (read back by a
 /// command that ingests through a server).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "IngestReport")]
 pub struct Report {
     pub kind: Kind,
     pub origin: String,

@@ -13,7 +13,7 @@ pub const WEEKS_PER_YEAR: f64 = 52.0;
 pub const DEFAULT_RESIDUAL_SHARE: f64 = 0.2;
 
 /// One backlog candidate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BacklogRow {
     pub rank: usize,
     pub workflow_id: String,
@@ -34,7 +34,7 @@ pub struct BacklogRow {
 }
 
 /// The assumptions behind every projection, printed next to the numbers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BacklogAssumptions {
     pub weeks_per_year: f64,
     /// Share of the manual handle time people still spend once automated.
@@ -44,7 +44,7 @@ pub struct BacklogAssumptions {
 }
 
 /// The ranked backlog and its assumptions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Backlog {
     pub assumptions: BacklogAssumptions,
     pub rows: Vec<BacklogRow>,

@@ -40,7 +40,7 @@ pub const DEFAULT_RESAMPLES: usize = 2000;
 pub const DEFAULT_SEED: u64 = 20_260_101;
 
 /// Where the *before* side comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BaselineChoice {
     Study,
@@ -68,7 +68,7 @@ enum Stat {
 }
 
 /// One row of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CompareRow {
     pub workflow_id: String,
     pub metric: &'static str,
@@ -86,16 +86,19 @@ pub struct CompareRow {
 }
 
 /// A whole comparison: its rows and everything needed to reproduce it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub workflow_id: String,
     pub baseline: BaselineChoice,
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub automated_since: Option<NaiveDateTime>,
     /// The after side's period `[from, to)`.
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub from: NaiveDateTime,
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub to: NaiveDateTime,
     /// B, the baseline handle minutes per item used for human minutes and reclaimed hours.
     pub baseline_minutes_per_item: Option<f64>,
@@ -1084,7 +1087,7 @@ pub const TRAILING_WEEKS: i64 = 8;
 
 /// One regression check: a workflow's last complete week against its
 /// trailing weeks, for one metric where higher is worse.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RegressionCheck {
     pub workflow_id: String,
     pub metric: &'static str,

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::{real_column, text_column, MetricRow, MetricsError};
 
 /// One rate a figure used: `currency` → the reporting currency from `date`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RateUsed {
     pub currency: String,
     pub date: NaiveDate,
@@ -26,7 +26,7 @@ pub struct RateUsed {
 /// Money that had no rate: `runs` runs in `currency` anchored from
 /// `first_day` to `last_day`, with no rate into the reporting currency dated
 /// on or before them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Unconverted {
     pub workflow_id: String,
     pub currency: String,
@@ -37,7 +37,7 @@ pub struct Unconverted {
 }
 
 /// One workflow's reclaimed money in the reporting currency.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ReportingRow {
     pub workflow_id: String,
     /// Null when the table's money is null (no B, no hourly cost, no
@@ -52,7 +52,7 @@ pub struct ReportingRow {
 }
 
 /// The reporting-currency figures of one period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Reporting {
     pub currency: String,
     pub rows: Vec<ReportingRow>,

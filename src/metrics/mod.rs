@@ -158,7 +158,7 @@ pub fn field_names() -> Vec<&'static str> {
 
 /// One workflow's row of the metric table (read back from a published
 /// report's stored JSON, too).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct MetricRow {
     pub workflow_id: String,
     pub runs: i64,
@@ -201,7 +201,7 @@ pub struct MetricTable {
 
 /// What one workflow's figures assume: where B came from, the cost, the
 /// go-live, and which catalogue version said so.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Assumption {
     pub workflow_id: String,
     /// `override`, `study mean`, or `none`.
@@ -211,11 +211,13 @@ pub struct Assumption {
     pub hourly_cost: Option<f64>,
     pub currency: Option<String>,
     #[serde(serialize_with = "crate::model::serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub automated_since: Option<NaiveDateTime>,
     pub sla_response_minutes: Option<f64>,
     pub sla_cycle_minutes: Option<f64>,
     /// When the catalogue version used was recorded.
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub catalogue_version: NaiveDateTime,
     /// The catalogue's terms rows in force at some moment of the period, in
     /// order: each run is valued by the one in force at its anchor.
@@ -223,11 +225,13 @@ pub struct Assumption {
 }
 
 /// The JSON body of `report metrics` and `GET /api/v1/metrics`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct MetricTableJson<'a> {
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub from: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub to: NaiveDateTime,
     pub rows: &'a [MetricRow],
     pub assumptions: &'a [Assumption],

@@ -11,7 +11,7 @@ use super::MetricRow;
 use crate::model::Workflow;
 
 /// One group of one dimension.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GroupRow {
     /// `team`, `category` or `owner`.
     pub dimension: &'static str,
@@ -38,7 +38,8 @@ pub struct GroupRow {
 }
 
 /// A headline total with its interval: all reclaimed hours, or the money of one currency.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "PortfolioHeadline")]
 pub struct Headline {
     /// `hours`, or a currency code.
     pub unit: String,
@@ -55,7 +56,7 @@ pub struct Headline {
 }
 
 /// The roll-up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Portfolio {
     pub headline: Vec<Headline>,
     pub groups: Vec<GroupRow>,
@@ -226,7 +227,7 @@ pub fn rollup(
 /// every workflow converted run by run (`fx::convert`), with an interval
 /// that converts each workflow's bootstrap replicates of its money at its
 /// period's effective rate (converted ÷ own-currency money).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ReportingHeadline {
     pub currency: String,
     /// Null when some money had no rate (`reporting.total_missing` says why).
@@ -346,7 +347,7 @@ pub fn reporting_deviation(
 }
 
 /// One headline figure of a period beside the previous period of equal length.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Deviation {
     pub figure: String,
     /// `hours`, a currency code, `share` or `runs`.

@@ -14,16 +14,19 @@ use super::{text_column, MetricsError, Period};
 use crate::model::{serialize_opt_timestamp, serialize_timestamp};
 
 /// The provenance of one metric table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub from: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub to: NaiveDateTime,
     /// UTC days the period touches.
     pub days_in_period: i64,
     /// When the newest batch (of any kind) known was received.
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub last_commit: Option<NaiveDateTime>,
     /// Each figure's definition and the count behind it.
     pub fields: Vec<FieldSource>,
@@ -35,7 +38,7 @@ pub struct Provenance {
 }
 
 /// Where one field is defined and what its n counts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FieldSource {
     pub field: &'static str,
     /// `/definitions#FIELD`: the README's row for it.
@@ -45,7 +48,7 @@ pub struct FieldSource {
 }
 
 /// The runs behind the figures of a workflow, or of all.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow_id: Option<String>,
@@ -55,19 +58,22 @@ pub struct Coverage {
     pub running: i64,
     pub cancelled: i64,
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub first_run: Option<NaiveDateTime>,
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub last_run: Option<NaiveDateTime>,
     /// The ingest batches that wrote the runs.
     pub batches: i64,
     /// The rows those batches refused; null where they are not kept (a lake).
     pub rejected_rows: Option<i64>,
     #[serde(serialize_with = "serialize_opt_timestamp")]
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub newest_batch_at: Option<NaiveDateTime>,
 }
 
 /// What the figures leave out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct LeftOut {
     /// Runs not finished: in `runs`, out of every rate, time and reclaimed figure.
     pub running: i64,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{real_column, text_column, MetricsError};
 
 /// One step's row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepRow {
     pub step: String,
     /// Step instances (a step done twice in a run counts twice).
@@ -35,7 +35,7 @@ pub struct StepRow {
 }
 
 /// The step table of one workflow and period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StepTable {
     pub workflow_id: String,
     /// Runs in the period that carry steps: the n behind the shares.

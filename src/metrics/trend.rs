@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::MetricsError;
 
 /// The length of a trend period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
     Week,

@@ -18,7 +18,7 @@ use crate::model::CatalogueEntry;
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
 /// One workflow's steps (or the total's).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WaterfallRow {
     /// A workflow id, or `total`.
     pub workflow_id: String,

@@ -181,8 +181,23 @@ enum Merge {
     VersionedRuns,
 }
 
+/// An API token as listed: never its secret nor its hash.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct TokenInfo {
+    /// The part of the token after `ys_`, before its secret: what `revoke` takes.
+    pub token_id: String,
+    /// Who holds it.
+    pub name: String,
+    #[schemars(with = "crate::auth::Role")]
+    pub role: String,
+    #[schemars(with = "crate::schema::Timestamp")]
+    pub created_at: String,
+    #[schemars(with = "Option<crate::schema::Timestamp>")]
+    pub revoked_at: Option<String>,
+}
+
 /// One line of the platform workflow map in force.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MapLine {
     pub platform: String,
     pub platform_workflow: String,
@@ -193,7 +208,7 @@ pub struct MapLine {
 }
 
 /// A stored reject problem.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoredReject {
     pub batch_id: i64,
     pub kind: String,
@@ -206,13 +221,14 @@ pub struct StoredReject {
 }
 
 /// A stored ingest batch.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct BatchSummary {
     pub batch_id: i64,
     pub kind: String,
     pub origin: String,
     pub format: String,
     #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub received_at: NaiveDateTime,
     pub rows_read: i64,
     pub accepted: i64,
@@ -543,17 +559,17 @@ impl Store {
     }
 
     /// Every token: id, name, role, created, revoked (never the hash).
-    pub fn tokens(&self) -> Result<Vec<serde_json::Value>> {
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>> {
         query_rows(&self.reader()?, TOKENS_LIST, [], |r| {
             let created: NaiveDateTime = r.get(3)?;
             let revoked: Option<NaiveDateTime> = r.get(4)?;
-            Ok(serde_json::json!({
-                "token_id": r.get::<_, String>(0)?,
-                "name": r.get::<_, String>(1)?,
-                "role": r.get::<_, String>(2)?,
-                "created_at": crate::model::format_timestamp(created),
-                "revoked_at": revoked.map(crate::model::format_timestamp),
-            }))
+            Ok(TokenInfo {
+                token_id: r.get(0)?,
+                name: r.get(1)?,
+                role: r.get(2)?,
+                created_at: crate::model::format_timestamp(created),
+                revoked_at: revoked.map(crate::model::format_timestamp),
+            })
         })
     }
 

@@ -22,6 +22,7 @@ mod money;
 mod n8n;
 mod notify;
 mod object_lake;
+mod openapi;
 mod platforms;
 mod portfolio;
 mod props;
