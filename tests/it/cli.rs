@@ -242,7 +242,11 @@ fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
     assert_eq!(names, want);
     let csv = std::fs::read_to_string(out_dir.join("finance-totals.csv")).unwrap();
     assert!(
-        csv.starts_with("figure,unit,value,ci_low,ci_high,workflows,runs\n"),
+        csv.starts_with(
+            "figure,unit,value,ci_low,ci_high,workflows,runs,previous,change,change_low,\
+             change_high,change_verdict,change_against,previous_calendar,change_calendar,\
+             calendar_against\n"
+        ),
         "{csv}"
     );
     assert!(!csv.contains("all in"), "{csv}");
