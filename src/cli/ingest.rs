@@ -266,24 +266,8 @@ fn read_text(
     args: &IngestArgs,
     kind: Kind,
 ) -> Result<(ingest::Report, String), CliError> {
-    let format = match (args.format, args.file.as_str()) {
-        (Some(f), _) => Format::from(f),
-        (None, "-") => {
-            return Err(CliError::Usage(
-                "reading standard input needs --format csv|ndjson|json".into(),
-            ))
-        }
-        (None, path) => Format::from_path(path).ok_or_else(|| {
-            CliError::Usage(format!(
-                "{path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
-            ))
-        })?,
-    };
-    let origin = if args.file == "-" {
-        "stdin".to_string()
-    } else {
-        args.file.clone()
-    };
+    let format = text_format(args)?;
+    let origin = origin_of(args);
     let opts = Options {
         strict: args.strict,
     };
@@ -299,6 +283,47 @@ fn read_text(
     }
     let report = result.map_err(|e| ingest_error(&origin, e))?;
     Ok((report, origin))
+}
+
+/// An event log's format: --format csv, else the file's extension.
+fn log_format(args: &IngestArgs) -> Result<crate::ingest::eventlog::LogFormat, CliError> {
+    use crate::ingest::eventlog::LogFormat;
+    match (args.format, args.file.as_str()) {
+        (Some(FormatArg::Csv), _) => Ok(LogFormat::Csv),
+        (Some(f), _) => Err(CliError::Usage(format!(
+            "an event log is .xes, .xes.gz or CSV, not {f:?}"
+        ))),
+        (None, path) => LogFormat::from_path(path).ok_or_else(|| {
+            CliError::Usage(format!(
+                "{path}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
+            ))
+        }),
+    }
+}
+
+/// The text format of the input: --format, else the file's extension
+/// (standard input needs --format).
+fn text_format(args: &IngestArgs) -> Result<Format, CliError> {
+    match (args.format, args.file.as_str()) {
+        (Some(f), _) => Ok(Format::from(f)),
+        (None, "-") => Err(CliError::Usage(
+            "reading standard input needs --format csv|ndjson|json".into(),
+        )),
+        (None, path) => Format::from_path(path).ok_or_else(|| {
+            CliError::Usage(format!(
+                "{path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
+            ))
+        }),
+    }
+}
+
+/// The name a report gives the input: the file, or `stdin`.
+fn origin_of(args: &IngestArgs) -> String {
+    if args.file == "-" {
+        "stdin".to_string()
+    } else {
+        args.file.clone()
+    }
 }
 
 /// Runs from a Parquet file, through DuckDB's reader.
@@ -398,20 +423,7 @@ fn read_bytes(path: &str) -> Result<Vec<u8>, CliError> {
 
 /// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.
 fn read_eventlog(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), CliError> {
-    use crate::ingest::eventlog::LogFormat;
-    let format = match (args.format, args.file.as_str()) {
-        (Some(FormatArg::Csv), _) => LogFormat::Csv,
-        (Some(f), _) => {
-            return Err(CliError::Usage(format!(
-                "an event log is .xes, .xes.gz or CSV, not {f:?}"
-            )))
-        }
-        (None, path) => LogFormat::from_path(path).ok_or_else(|| {
-            CliError::Usage(format!(
-                "{path}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
-            ))
-        })?,
-    };
+    let format = log_format(args)?;
     let default_source = Path::new(&args.file)
         .file_name()
         .and_then(|n| n.to_str())
@@ -438,11 +450,7 @@ fn read_eventlog(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, St
 /// own, with the same exit status. Parquet is read by the process that
 /// opens the database, so it is not sent.
 fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
-    let origin = if args.file == "-" {
-        "stdin".to_string()
-    } else {
-        args.file.clone()
-    };
+    let origin = origin_of(args);
     let mut q: Query = vec![("name", origin.clone())];
     if args.strict {
         q.push(("strict", "true".into()));
@@ -451,23 +459,12 @@ fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
     let path = format!("/api/v1/ingest/{}", kind.map_or("eventlog", |k| k.as_str()));
     let content_type = match (kind, &args.platform) {
         (None, _) => {
-            let format = match (args.format, args.file.as_str()) {
-                (Some(FormatArg::Csv), _) => "csv",
-                (Some(f), _) => {
-                    return Err(CliError::Usage(format!(
-                        "an event log is .xes, .xes.gz or CSV, not {f:?}"
-                    )))
-                }
-                (None, p) => match crate::ingest::eventlog::LogFormat::from_path(p) {
-                    Some(crate::ingest::eventlog::LogFormat::Xes) => "xes",
-                    Some(crate::ingest::eventlog::LogFormat::XesGz) => "xes.gz",
-                    Some(crate::ingest::eventlog::LogFormat::Csv) => "csv",
-                    None => {
-                        return Err(CliError::Usage(format!(
-                            "{p}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
-                        )))
-                    }
-                },
+            use crate::ingest::eventlog::LogFormat;
+            // The eventlog route's names of the formats.
+            let format = match log_format(args)? {
+                LogFormat::Xes => "xes",
+                LogFormat::XesGz => "xes.gz",
+                LogFormat::Csv => "csv",
             };
             eventlog_query(&mut q, args, format)?;
             "application/octet-stream"
@@ -499,19 +496,7 @@ fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
                 }
                 q.push(("to", to.clone()));
             }
-            let format = match (args.format, args.file.as_str()) {
-                (Some(f), _) => Format::from(f),
-                (None, "-") => {
-                    return Err(CliError::Usage(
-                        "reading standard input needs --format csv|ndjson|json".into(),
-                    ))
-                }
-                (None, path) => Format::from_path(path).ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "{path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
-                    ))
-                })?,
-            };
+            let format = text_format(args)?;
             if args.to.is_some() && format != Format::Csv {
                 return Err(CliError::Usage(
                     "--to completes a CSV rate file; in NDJSON or JSON give each rate its `to`"

@@ -412,6 +412,18 @@ impl<'a> Context<'a> {
         period: Period,
         (_, rows, comparisons): &PortfolioParts,
     ) -> Result<Option<crate::metrics::portfolio::ReportingHeadline>, ReportError> {
+        Ok(self.converted(period, rows)?.map(|reporting| {
+            crate::metrics::portfolio::reporting_headline(reporting, comparisons, 0.95)
+        }))
+    }
+
+    /// The money of `rows` (one period's metric rows) in the scope's
+    /// reporting currency, run by run, when the scope has one.
+    fn converted(
+        &self,
+        period: Period,
+        rows: &[crate::metrics::MetricRow],
+    ) -> Result<Option<crate::metrics::fx::Reporting>, ReportError> {
         let Some(currency) = &self.scope.currency else {
             return Ok(None);
         };
@@ -421,12 +433,7 @@ impl<'a> Context<'a> {
             None,
             currency,
         )?;
-        let reporting = crate::metrics::fx::convert(currency, rows, &groups)?;
-        Ok(Some(crate::metrics::portfolio::reporting_headline(
-            reporting,
-            comparisons,
-            0.95,
-        )))
+        Ok(Some(crate::metrics::fx::convert(currency, rows, &groups)?))
     }
 
     /// The headline of the previous calendar month, quarter or year when the
@@ -459,18 +466,7 @@ impl<'a> Context<'a> {
         let workflows: Vec<crate::model::Workflow> =
             self.catalogue.iter().map(|c| c.workflow.clone()).collect();
         let portfolio = crate::metrics::portfolio::rollup(&rows, &workflows, &[], 0.95);
-        let reporting = match &self.scope.currency {
-            Some(currency) => {
-                let groups = self.engine.reporting_money(
-                    &[period.from, period.to],
-                    Some(&self.scope.workflows),
-                    None,
-                    currency,
-                )?;
-                Some(crate::metrics::fx::convert(currency, &rows, &groups)?)
-            }
-            None => None,
-        };
+        let reporting = self.converted(period, &rows)?;
         Ok(Some(CalendarBefore {
             period,
             name,

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -72,28 +72,7 @@ fn runs(weeks: i64, bad_week: bool) -> String {
 }
 
 fn serve(db: &std::path::Path, hook: &str) -> (std::process::Child, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_yardstick"))
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--open", "--addr", &format!("127.0.0.1:{port}")])
-        .args(["--alert-webhook", hook, "--alert-check-secs", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let agent = crate::service::agent();
-    let t0 = Instant::now();
-    while agent.get(&format!("{base}/healthz")).call().is_err() {
-        assert!(t0.elapsed().as_secs() < 60, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (child, base)
+    crate::service::serve_with(db, &["--alert-webhook", hook, "--alert-check-secs", "1"])
 }
 
 fn stop(mut child: std::process::Child) {

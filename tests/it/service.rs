@@ -281,6 +281,11 @@ async fn an_idempotency_key_holds_for_concurrent_pushes() {
 /// `yardstick serve --open` on `db` as a child process, once it answers:
 /// the process and its base URL.
 pub(crate) fn serve(db: &std::path::Path) -> (std::process::Child, String) {
+    serve_with(db, &[])
+}
+
+/// [`serve`] with more options of `serve`.
+pub(crate) fn serve_with(db: &std::path::Path, more: &[&str]) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -290,6 +295,7 @@ pub(crate) fn serve(db: &std::path::Path) -> (std::process::Child, String) {
         .arg("--db")
         .arg(db)
         .args(["serve", "--open", "--addr", &format!("127.0.0.1:{port}")])
+        .args(more)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
