@@ -379,6 +379,17 @@ impl<'a> Context<'a> {
         Ok(self.previous.as_ref().expect("just set"))
     }
 
+    /// The roll-ups of the scope's period and of the previous one, side by
+    /// side (read together, without copying either).
+    pub fn with_previous(&mut self) -> Result<(&PortfolioParts, &PortfolioParts), ReportError> {
+        self.portfolio()?;
+        self.previous()?;
+        Ok((
+            self.portfolio.as_ref().expect("just set"),
+            self.previous.as_ref().expect("just set"),
+        ))
+    }
+
     /// The headline money in the scope's reporting currency, if it has one.
     pub fn reporting(
         &mut self,

@@ -73,9 +73,8 @@ impl Against<'_> {
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let calendar = cx.previous_calendar()?;
     let previous_period = cx.scope.period.previous();
-    let (before, rows_before, _) = cx.previous()?.clone();
-    let (p, rows, _) = cx.portfolio()?;
-    let changes = deviations(p, &before, rows, &rows_before, 0.95);
+    let ((p, rows, _), (before, rows_before, _)) = cx.with_previous()?;
+    let changes = deviations(p, before, rows, rows_before, 0.95);
     let against = format!(
         "the previous {} days",
         (previous_period.to - previous_period.from).num_days()
