@@ -120,19 +120,6 @@ impl Global {
         }
     }
 
-    /// For a command that works on the file itself and has no route (`token`,
-    /// `pull`, `lake publish`): a clear refusal while a server holds the file.
-    pub fn refuse_if_served(&self, command: &str) -> anyhow::Result<()> {
-        if let Some(r) = self.remote()? {
-            anyhow::bail!(
-                "`yardstick {command}` works on the database file itself, and {} serves it: stop \
-                 that server (Ctrl-C where it runs), run the command, and start it again",
-                r.via
-            );
-        }
-        Ok(())
-    }
-
     /// The --db file, whatever --engine says: for `lake publish`, which
     /// reads the file to write the lake.
     pub fn open_file(&self) -> anyhow::Result<Store> {

@@ -447,8 +447,8 @@ fn read_eventlog(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, St
 /// Runs `ingest` through a server: the file (or standard input) is read
 /// here and posted whole to the route of its kind, with the options as the
 /// route's query; the server's report is printed as the command prints its
-/// own, with the same exit status. Parquet is read by the process that
-/// opens the database, so it is not sent.
+/// own, with the same exit status. A Parquet file is posted as it is, and
+/// the server reads it with DuckDB's reader as the command would.
 fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
     let origin = origin_of(args);
     let mut q: Query = vec![("name", origin.clone())];
@@ -482,31 +482,34 @@ fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
             let parquet = matches!(args.format, Some(FormatArg::Parquet))
                 || (args.format.is_none() && args.file.to_ascii_lowercase().ends_with(".parquet"));
             if parquet {
-                return Err(CliError::Usage(format!(
-                    "Parquet is read by the process that opens the database, and {} holds it: \
-                     ingest a CSV or NDJSON export of the runs, or stop the server",
-                    remote.via
-                )));
-            }
-            if let Some(to) = &args.to {
-                if k != Kind::Fx {
+                if k != Kind::Runs || args.file == "-" {
                     return Err(CliError::Usage(
-                        "--to names the currency of a rate file: `ingest fx FILE --to EUR`".into(),
+                        "Parquet is read for runs, from a file (not standard input)".into(),
                     ));
                 }
-                q.push(("to", to.clone()));
-            }
-            let format = text_format(args)?;
-            if args.to.is_some() && format != Format::Csv {
-                return Err(CliError::Usage(
-                    "--to completes a CSV rate file; in NDJSON or JSON give each rate its `to`"
-                        .into(),
-                ));
-            }
-            match format {
-                Format::Csv => "text/csv",
-                Format::Ndjson => "application/x-ndjson",
-                Format::Json => "application/json",
+                "application/vnd.apache.parquet"
+            } else {
+                if let Some(to) = &args.to {
+                    if k != Kind::Fx {
+                        return Err(CliError::Usage(
+                            "--to names the currency of a rate file: `ingest fx FILE --to EUR`"
+                                .into(),
+                        ));
+                    }
+                    q.push(("to", to.clone()));
+                }
+                let format = text_format(args)?;
+                if args.to.is_some() && format != Format::Csv {
+                    return Err(CliError::Usage(
+                        "--to completes a CSV rate file; in NDJSON or JSON give each rate its `to`"
+                            .into(),
+                    ));
+                }
+                match format {
+                    Format::Csv => "text/csv",
+                    Format::Ndjson => "application/x-ndjson",
+                    Format::Json => "application/json",
+                }
             }
         }
     };

@@ -2,7 +2,9 @@
 //! the copy Spark and `--engine duckdb-lake` read.
 //!
 //! `publish` reads the --db file whatever --engine says: it is how the lake
-//! those engines read gets written.
+//! those engines read gets written. Beside a server that holds the file,
+//! the server publishes (`POST /api/v1/lake/publish`, an admin's) to the
+//! same lake, a directory given as an absolute path.
 
 use clap::Subcommand;
 
@@ -21,10 +23,17 @@ pub enum LakeCommand {
 pub fn run(global: &Global, cmd: LakeCommand) -> anyhow::Result<()> {
     let root = global.lake_root()?;
     let manifest = match cmd {
-        LakeCommand::Publish => {
-            global.refuse_if_served("lake publish")?;
-            global.open_file()?.publish_lake(root)?
-        }
+        LakeCommand::Publish => match global.remote()? {
+            Some(remote) => {
+                let lake = match &root {
+                    crate::lake::Root::Dir(d) => std::path::absolute(d)?.display().to_string(),
+                    crate::lake::Root::Object(_) => global.lake.clone().unwrap_or_default(),
+                };
+                let a = remote.post("/api/v1/lake/publish", &vec![("lake", lake)], None)?;
+                return print_json(&remote.checked(a)?.json()?);
+            }
+            None => global.open_file()?.publish_lake(root)?,
+        },
         LakeCommand::Show => root.current()?,
     };
     print_json(&serde_json::to_value(&manifest)?)

@@ -1,12 +1,15 @@
 //! `yardstick pull PLATFORM --url … --token-env VAR`: run history fetched
 //! from an automation platform's API into the --db file, from where the last
-//! pull of the same source stopped (src/pull).
+//! pull of the same source stopped (src/pull). Beside a server that holds
+//! the file, the server pulls (`POST /api/v1/pull`, an ingester's) and the
+//! command prints its report as it would its own.
 
 use std::io::{self, Write};
 
+use super::remote::Remote;
 use super::{CliError, Global};
 use crate::ingest::platform::Platform;
-use crate::pull::{self, Pull, PullError};
+use crate::pull::{self, Pull, PullError, PullReport};
 
 #[derive(Debug, clap::Args)]
 pub struct PullArgs {
@@ -53,8 +56,6 @@ pub fn run(global: &Global, args: PullArgs) -> Result<(), CliError> {
             args.platform.as_str()
         ))
     })?;
-    global.refuse_if_served("pull")?;
-    let store = global.open_store()?;
     let p = Pull {
         platform: args.platform,
         url: args.url.clone(),
@@ -65,15 +66,55 @@ pub fn run(global: &Global, args: PullArgs) -> Result<(), CliError> {
         tz: args.tz,
         strict: args.strict,
     };
-    let http = pull::Http::new().map_err(|e| CliError::Failed(e.into()))?;
-    let report = pull::pull(&store, &p, &http).map_err(|e| match e {
-        PullError::Usage(m) => CliError::Usage(m),
-        PullError::Ingest(crate::ingest::IngestError::Unreadable(m)) => CliError::Usage(m.0),
-        e => CliError::Failed(e.into()),
-    })?;
+    let report = match global.remote()? {
+        Some(remote) => through(&remote, &p)?,
+        None => {
+            let store = global.open_store()?;
+            let http = pull::Http::new().map_err(|e| CliError::Failed(e.into()))?;
+            pull::pull(&store, &p, &http).map_err(|e| match e {
+                PullError::Usage(m) => CliError::Usage(m),
+                PullError::Ingest(crate::ingest::IngestError::Unreadable(m)) => {
+                    CliError::Usage(m.0)
+                }
+                e => CliError::Failed(e.into()),
+            })?
+        }
+    };
+    print(&report, args.json)
+}
+
+/// The pull done by the server: its report, or its refusal with the exit
+/// status the command gives on the file (2 for a pull that cannot be done).
+fn through(remote: &Remote, p: &Pull) -> Result<PullReport, CliError> {
+    let body = serde_json::json!({
+        "platform": p.platform.as_str(),
+        "url": p.url,
+        "token": p.token,
+        "workflows": p.workflows,
+        "folder": p.folder,
+        "page_size": p.page_size,
+        "tz": p.tz.map(|t| t.name().to_string()),
+        "strict": p.strict,
+    });
+    let bytes = serde_json::to_vec(&body).map_err(|e| CliError::Failed(e.into()))?;
+    let a = remote.post("/api/v1/pull", &vec![], Some(("application/json", bytes)))?;
+    match a.status {
+        200 | 422 => serde_json::from_slice(&a.body).map_err(|e| {
+            CliError::Failed(anyhow::anyhow!(
+                "the server's pull report is unreadable: {e}"
+            ))
+        }),
+        400 => Err(CliError::Usage(remote.failure(&a).to_string())),
+        _ => Err(CliError::Failed(remote.failure(&a))),
+    }
+}
+
+/// Prints the report as text or JSON; the exit status: 1 when --strict
+/// refused the batch.
+fn print(report: &PullReport, json: bool) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(|e| CliError::Failed(e.into()))?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, report).map_err(|e| CliError::Failed(e.into()))?;
         writeln!(out).map_err(|e| CliError::Failed(e.into()))?;
     } else {
         let stored = match &report.ingest {

@@ -24,6 +24,7 @@ enum ErrorKind {
     Unsupported,
     Unprocessable,
     Conflict,
+    BadGateway,
     Internal,
 }
 
@@ -88,6 +89,15 @@ impl ApiError {
         }
     }
 
+    /// A service this server called for the client failed (502): a
+    /// platform's API during a pull.
+    pub fn bad_gateway(detail: impl Into<String>) -> Self {
+        ApiError {
+            kind: ErrorKind::BadGateway,
+            detail: detail.into(),
+        }
+    }
+
     /// A server-side failure: logged with an id; the client sees only the id.
     pub fn internal(e: impl std::fmt::Display) -> Self {
         let id = NEXT_ERROR_ID.fetch_add(1, Ordering::Relaxed);
@@ -108,6 +118,7 @@ impl ApiError {
             ErrorKind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

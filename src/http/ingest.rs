@@ -78,8 +78,33 @@ pub(super) fn json_body_schema(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// The description of a file ingest route (`ingest/{workflows,runs,…}`).
+/// The description of a file ingest route (`ingest/{workflows,baselines,…}`).
 pub(super) fn op(summary: &'static str) -> Op {
+    op_reading(summary, &[])
+}
+
+/// The description of `POST /api/v1/ingest/runs`: a file ingest that also
+/// reads Parquet.
+pub(super) fn runs_op(summary: &'static str) -> Op {
+    op_reading(summary, &[(PARQUET, None)])
+}
+
+/// The Parquet media type (runs only; `yardstick ingest runs F.parquet` beside a server).
+const PARQUET: &str = "application/vnd.apache.parquet";
+
+fn op_reading(
+    summary: &'static str,
+    more: &[(&'static str, Option<super::openapi::SchemaFn>)],
+) -> Op {
+    let mut content = vec![
+        (
+            "text/csv",
+            Some(text_body_schema as super::openapi::SchemaFn),
+        ),
+        ("application/x-ndjson", Some(text_body_schema)),
+        ("application/json", Some(json_body_schema)),
+    ];
+    content.extend_from_slice(more);
     Op::new(summary)
         .describe(
             "The body's rows in CSV, NDJSON or JSON (see the README's \"Input files\"); the answer is the \
@@ -92,14 +117,7 @@ pub(super) fn op(summary: &'static str) -> Op {
             "1 to 200 visible characters: a retry with the same key and body gets the first answer \
              (with `Idempotent-Replayed: true`) and stores nothing",
         )
-        .body(
-            "the rows",
-            &[
-                ("text/csv", Some(text_body_schema)),
-                ("application/x-ndjson", Some(text_body_schema)),
-                ("application/json", Some(json_body_schema)),
-            ],
-        )
+        .body("the rows", &content)
         .json(200, "stored: the batch's report", answer_schema)
         .json(202, "one JSON object, stored (committed): its report", answer_schema)
         .json(
@@ -245,6 +263,15 @@ async fn post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    if ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case(PARQUET)
+    {
+        return post_parquet(&st, kind, q, &headers, body).await;
+    }
     let format = Format::from_content_type(ct).ok_or_else(|| {
         ApiError::unsupported(format!(
             "Content-Type `{ct}` is not supported: use text/csv, application/x-ndjson or application/json"
@@ -287,6 +314,41 @@ async fn post(
         }
     });
     once_per_key(&st, &headers, &route, &body, work).await
+}
+
+/// A Parquet file of runs: written to a temporary file beside the server
+/// (DuckDB's reader reads files) and read as `yardstick ingest runs F.parquet`
+/// reads it, then removed.
+async fn post_parquet(
+    st: &AppState,
+    kind: Kind,
+    q: IngestQuery,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Answer {
+    if kind != Kind::Runs {
+        return Err(ApiError::unsupported(format!(
+            "Parquet is read for runs: POST it to /api/v1/ingest/runs, not {}",
+            kind.as_str()
+        )));
+    }
+    let origin = q.name.unwrap_or_else(|| "http".to_string());
+    let (store, bytes, strict) = (st.store.clone(), body.clone(), q.strict);
+    let work = blocking(move || {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "yardstick-upload-{}-{n}.parquet",
+            std::process::id()
+        ));
+        std::fs::write(&path, &bytes).map_err(ApiError::internal)?;
+        let result = ingest::ingest_parquet(&store, &path, &origin, Options { strict });
+        let _ = std::fs::remove_file(&path);
+        let mut answer = Ingested::of_batch(result, Kind::Runs, Format::Csv, &origin)?;
+        answer.report.format = "parquet".into();
+        Ok(answer)
+    });
+    once_per_key(st, headers, "/api/v1/ingest/runs", &body, work).await
 }
 
 /// `?platform=P` on the runs route (a vendor's body) or the maps route (a map

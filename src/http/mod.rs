@@ -18,6 +18,7 @@ pub mod auth;
 mod dashboards;
 mod error;
 mod ingest;
+mod jobs;
 mod openapi;
 mod pages;
 mod published;
@@ -365,7 +366,19 @@ fn routes() -> Routes {
             "/api/v1/ingest/runs",
             Ingester,
             ingest::runs,
-            ingest::op("Runs: a file, a platform's run history, or one webhook run"),
+            ingest::runs_op("Runs: a file, a platform's run history, or one webhook run"),
+        )
+        // A pull stores runs as an upload does: the ingester's.
+        .post(
+            "/api/v1/pull",
+            Ingester,
+            jobs::pull,
+            Op::new("Pull a platform's run history into the file")
+                .describe("What `yardstick pull` does on the file: from where the last pull of the same source stopped. The platform's key is used for this pull only and never stored.")
+                .body("the platform, its address and key, and the pull's options", &[("application/json", Some(of::<jobs::PullBody>))])
+                .ok("the pull's report: what was fetched and the batch it went into", jobs::pulled_schema)
+                .json(422, "--strict refused the batch: the report says why", jobs::pulled_schema)
+                .fails(&[400, 409, 502]),
         )
         .post(
             "/api/v1/ingest/baselines",
@@ -413,6 +426,17 @@ fn routes() -> Routes {
                 .describe("The kinds have routes of their own above; any other name is 404, naming them.")
                 .path("kind", "a name that is not one of the kinds")
                 .fails(&[400, 404, 409]),
+        )
+        // The lake is what Spark and the lake engine read: the admin's.
+        .post(
+            "/api/v1/lake/publish",
+            Admin,
+            jobs::lake_publish,
+            Op::new("Publish the file's tables to a lake and commit the snapshot")
+                .describe("What `yardstick lake publish` does on the file: readers see the previous snapshot until the new one is whole.")
+                .query::<jobs::LakeQuery>()
+                .json(201, "the committed snapshot's manifest", jobs::manifest_schema)
+                .fails(&[400, 409]),
         )
         .get(
             "/api/v1/rejects",

@@ -571,6 +571,9 @@ fn failure(status: u16) -> &'static str {
         415 => "the Content-Type is not one this route reads",
         422 => "the body could not be read, or was refused",
         500 => "internal error (id N): the server's log has the detail",
+        502 => {
+            "a service the server called for this request failed (the detail says which and how)"
+        }
         _ => "an error",
     }
 }

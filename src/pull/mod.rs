@@ -45,7 +45,7 @@ pub struct Pull {
 }
 
 /// What a pull did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PullReport {
     pub source: String,
     /// HTTP requests made.

@@ -525,13 +525,92 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
         1,
         &format!("no live token `{id}`"),
     );
-    // A command without a route says what to do.
-    let lake = dir.path().join("lake").display().to_string();
-    assert_refused(
-        &yardstick(&db, &["--lake", &lake, "lake", "publish"]),
-        1,
-        &format!("the server (pid {}) holding", server.id()),
+    // Parquet: posted as it is, read by the server as the command reads it.
+    let csv = dir.path().join("more.csv");
+    std::fs::write(
+        &csv,
+        "source,run_id,workflow_id,started_at,finished_at,status\n\
+         pq,1,wf-b,2026-01-21T10:00:00Z,2026-01-21T10:05:00Z,succeeded\n\
+         pq,2,wf-b,2026-01-21T11:00:00Z,2026-01-21T11:04:00Z,failed\n",
+    )
+    .unwrap();
+    let parquet = dir.path().join("more.parquet");
+    assert_eq!(
+        yardstick::store::files::csv_to_parquet(&csv, &parquet).unwrap(),
+        2
     );
+    let parquet_s = parquet.display().to_string();
+    let out = yardstick(&db, &["ingest", "runs", &parquet_s]);
+    assert_exit(&out, 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "{parquet_s}: runs: read 2, accepted 2, rejected 0; stored 2 "
+        )),
+        "{text}"
+    );
+    assert_eq!(wf(&db), runs_before + 3);
+    // A pull: the server fetches from the platform with the key the command
+    // sends, stores the runs, and remembers where it stopped.
+    let n8n = crate::pull::stub(std::sync::Arc::new(
+        |path: &str, _: &std::collections::HashMap<String, String>, h: &axum::http::HeaderMap| {
+            if h.get("x-n8n-api-key").and_then(|v| v.to_str().ok()) != Some("k3y") {
+                return (401, serde_json::json!({"message": "unauthorized"}));
+            }
+            assert_eq!(path, "/api/v1/executions");
+            let exec = serde_json::json!({"id": "1", "finished": true, "mode": "webhook",
+                "createdAt": "2026-01-22T09:00:00.000Z", "startedAt": "2026-01-22T09:00:00.000Z",
+                "stoppedAt": "2026-01-22T09:03:00.000Z", "workflowId": "wfA", "status": "success",
+                "data": {"resultData": {}}});
+            (200, serde_json::json!({"data": [exec], "nextCursor": null}))
+        },
+    ));
+    let map = dir.path().join("map.csv");
+    std::fs::write(
+        &map,
+        "platform,platform_workflow,workflow_id\nn8n,wfA,wf-b\n",
+    )
+    .unwrap();
+    assert_exit(
+        &yardstick(&db, &["ingest", "maps", &map.display().to_string()]),
+        0,
+    );
+    let pull = |key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_yardstick"))
+            .arg("--db")
+            .arg(&db)
+            .args(["pull", "n8n", "--url", &n8n.url, "--token-env", "N8N_KEY"])
+            .env("N8N_KEY", key)
+            .output()
+            .unwrap()
+    };
+    let out = pull("k3y");
+    assert_exit(&out, 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("pulled 1 run(s) in 1 request(s) from n8n ")
+            && text.contains("; batch ")
+            && text.contains(": 1 new or changed, 0 unchanged, 0 rejected;"),
+        "{text}"
+    );
+    assert_eq!(wf(&db), runs_before + 4);
+    let again = String::from_utf8(pull("k3y").stdout).unwrap();
+    assert!(again.contains("; nothing new;"), "{again}");
+    // The platform refusing the key is the command's failure, exit 1.
+    let out = pull("wrong");
+    assert_refused(&out, 1, "401");
+    // A lake publish: the server writes the file's tables to the lake.
+    let lake = dir.path().join("lake");
+    let lake_s = lake.display().to_string();
+    let out = yardstick(&db, &["--lake", &lake_s, "lake", "publish"]);
+    assert_exit(&out, 0);
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_slice(&yardstick(&db, &["--lake", &lake_s, "lake", "show"]).stdout)
+            .unwrap();
+    assert_eq!(manifest, shown, "the publish is the committed snapshot");
+    assert!(lake.join("CURRENT").exists());
+    let runs_b = wf(&db);
 
     // Without the record, the file's holder is named once, with --server.
     std::fs::rename(&record, dir.path().join("aside.json")).unwrap();

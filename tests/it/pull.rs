@@ -15,18 +15,18 @@ use yardstick::store::Store;
 
 use crate::golden_store;
 
-type Handler =
+pub(crate) type Handler =
     dyn Fn(&str, &HashMap<String, String>, &axum::http::HeaderMap) -> (u16, Value) + Send + Sync;
 
 /// A loopback HTTP server answering every GET with `handler`; the requests
 /// it saw are counted.
-struct Stub {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Stub {
+    pub(crate) url: String,
+    pub(crate) requests: Arc<Mutex<Vec<String>>>,
     _rt: tokio::runtime::Runtime,
 }
 
-fn stub(handler: Arc<Handler>) -> Stub {
+pub(crate) fn stub(handler: Arc<Handler>) -> Stub {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
