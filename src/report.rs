@@ -1,6 +1,8 @@
 //! Reports: the one code path from a request (period, workflows) to a metric
 //! table, shared by the CLI, the JSON and CSV API and the HTML overview.
 
+pub mod impact;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 

@@ -676,6 +676,55 @@ fn run(args: &BenchArgs) -> anyhow::Result<()> {
             &[],
             "every panel of the page",
         ));
+        let workflow = dashboards
+            .iter()
+            .find(|d| d.name == "workflow")
+            .context("no workflow dashboard")?;
+        let v = time(&mut || {
+            yardstick::dashboard::compute(
+                &store,
+                workflow,
+                yardstick::dashboard::Filters {
+                    from: Some("2026-04-01".into()),
+                    to: Some("2026-07-01".into()),
+                    ..Default::default()
+                },
+                None,
+            )?;
+            Ok(())
+        })?;
+        r.measures.push(measure(
+            "reports",
+            "workflow dashboard, computed (no cache)",
+            &v,
+            None,
+            &[],
+            "the busiest automated workflow, with its counterfactual",
+        ));
+        let busiest = store
+            .workflows(None)?
+            .into_iter()
+            .filter(|w| w.workflow.automated_since.is_some())
+            .max_by_key(|w| w.runs)
+            .context("no automated workflow")?
+            .workflow
+            .workflow_id;
+        let v = time(&mut || {
+            let req = yardstick::report::impact::ImpactRequest {
+                workflow: busiest.clone(),
+                ..Default::default()
+            };
+            yardstick::report::impact::impact(&store, &req)?;
+            Ok(())
+        })?;
+        r.measures.push(measure(
+            "reports",
+            "impact, one workflow, every metric",
+            &v,
+            None,
+            &[],
+            "weekly series of every workflow, then ITS and DiD per metric",
+        ));
     }
 
     if want("http") {

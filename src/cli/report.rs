@@ -65,6 +65,32 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
     },
+    /// The effect of a workflow's go-live against a counterfactual: an
+    /// interrupted time series on its weekly series, or a difference in
+    /// differences against the workflows not automated yet, with the checks
+    /// that say whether the estimate is safe.
+    Impact {
+        /// The automated workflow.
+        #[arg(long)]
+        workflow: String,
+        /// auto (the method the checks allow), its, did or naive.
+        #[arg(long, default_value = "auto")]
+        method: String,
+        /// Comparison workflows for did (repeat, or separate with commas;
+        /// default: every workflow not automated in the window, or automated later).
+        #[arg(long = "controls")]
+        controls: Vec<String>,
+        /// Metrics (repeat, or separate with commas): cycle_time_mean_min,
+        /// response_mean_min, error_rate, escalation_rate,
+        /// human_minutes_per_item, reclaimed_hours (default: all).
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+        #[command(flatten)]
+        span: Span,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
     /// What to automate next: observed, not automated workflows ranked by weekly manual hours.
     Backlog {
         /// Report as it stood at this moment: the catalogue version and the batches received by then.
@@ -365,6 +391,29 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 OutFormat::Csv => print_csv(&table.to_csv()),
             }
         }
+        ReportCommand::Impact {
+            workflow,
+            method,
+            controls,
+            metrics,
+            span,
+            format,
+        } => {
+            let store = global.open_engine()?;
+            let req = report::impact::ImpactRequest {
+                workflow,
+                method: Some(method),
+                controls: report::split_workflow_filter(controls.iter().map(String::as_str)),
+                metrics: report::split_workflow_filter(metrics.iter().map(String::as_str)),
+                from: span.from,
+                to: span.to,
+            };
+            let answer = report::impact::impact(store.as_ref(), &req)?;
+            match format {
+                OutFormat::Json => print_json(&serde_json::to_value(&answer)?),
+                OutFormat::Csv => print_csv(&report::impact::impact_csv(&answer)?),
+            }
+        }
         ReportCommand::Diff { a, b } => {
             let store = global.open_store()?;
             let b = (b != "now").then_some(b.as_str());
@@ -491,6 +540,22 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             opt(&mut q, "from", &span.from);
             opt(&mut q, "to", &span.to);
             ("/api/v1/steps".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Impact {
+            workflow,
+            method,
+            controls,
+            metrics,
+            span,
+            format,
+        } => {
+            q.push(("workflow", workflow));
+            q.push(("method", method));
+            q.extend(controls.into_iter().map(|c| ("controls", c)));
+            q.extend(metrics.into_iter().map(|m| ("metric", m)));
+            opt(&mut q, "from", &span.from);
+            opt(&mut q, "to", &span.to);
+            ("/api/v1/impact".into(), format_of(&mut q, format))
         }
         ReportCommand::Diff { a, b } => {
             q.push(("against", b));

@@ -499,6 +499,34 @@ impl<'a> Context<'a> {
         Ok(self.weekly.as_ref().expect("just set"))
     }
 
+    /// The go-live effect on `metric` of the one workflow in view (`report
+    /// impact`, the method the checks allow), over every week from the first
+    /// run to the end of the scope's period: the weeks before go-live are
+    /// what the counterfactual is fitted on. `None` when the scope is not
+    /// one workflow.
+    pub fn impact(
+        &self,
+        metric: crate::report::impact::ImpactMetric,
+    ) -> Result<Option<crate::report::impact::ImpactAnswer>, ReportError> {
+        let [workflow] = &self.scope.workflows[..] else {
+            return Ok(None);
+        };
+        let Some((first, _)) = self.engine.run_span()? else {
+            return Ok(None);
+        };
+        let iso = crate::model::format_timestamp;
+        let from = first.min(self.scope.period.from);
+        let req = crate::report::impact::ImpactRequest {
+            workflow: workflow.clone(),
+            method: None,
+            controls: Vec::new(),
+            metrics: vec![metric.as_str().to_string()],
+            from: Some(iso(from)),
+            to: Some(iso(self.scope.period.to)),
+        };
+        crate::report::impact::impact_with(self.engine, &req, Some(&self.full)).map(Some)
+    }
+
     /// Reclaimed hours from gross to net over the workflows in view, per
     /// workflow and the total last (`report waterfall`).
     pub fn waterfall(&self) -> Result<Vec<crate::metrics::waterfall::WaterfallRow>, ReportError> {

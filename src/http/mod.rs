@@ -240,6 +240,19 @@ fn routes() -> Routes {
                 .fails(&[400, 404]),
         )
         .get(
+            "/api/v1/impact",
+            Viewer,
+            reports::impact,
+            Op::new("A go-live's effect against a counterfactual, with its checks")
+                .describe("Interrupted time series on the workflow's weekly series, or difference-in-differences against the workflows not automated yet (`method=auto` picks what the checks allow and says why); one row per metric.")
+                .query_keys::<query::ReportQuery>(<reports::Impact as query::ReportRoute>::KEYS)
+                .requires("workflow")
+                .ok("one estimate per metric, with its checks", reports::impact_schema)
+                .csv()
+                .kept()
+                .fails(&[400, 404]),
+        )
+        .get(
             "/api/v1/backlog",
             Viewer,
             reports::backlog,

@@ -86,6 +86,14 @@ pub(super) struct ReportQuery {
     pub resamples: Option<usize>,
     /// A reporting currency (ISO 4217) for the money.
     pub currency: Option<String>,
+    /// `report impact`'s method: auto (the default), its, did or naive.
+    pub method: Option<String>,
+    /// `report impact`'s comparison workflows, repeated and/or comma-separated.
+    #[serde(deserialize_with = "workflow_filter")]
+    pub controls: Vec<String>,
+    /// `report impact`'s metrics, repeated and/or comma-separated (default: all).
+    #[serde(rename = "metric", deserialize_with = "workflow_filter")]
+    pub metrics: Vec<String>,
     /// The route and its raw query: the key of the route's kept answer.
     #[serde(skip)]
     #[schemars(skip)]

@@ -193,6 +193,51 @@ pub(super) async fn compare(
     .await
 }
 
+/// `GET /api/v1/impact`: a go-live's effect against a counterfactual.
+pub(super) struct Impact;
+
+impl ReportRoute for Impact {
+    const NAME: &'static str = "impact";
+    const KEYS: &'static [&'static str] = &[
+        "workflow", "method", "controls", "metric", "from", "to", "format",
+    ];
+}
+
+pub(super) async fn impact(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    Report(q, _): Report<Impact>,
+) -> Result<Response, ApiError> {
+    let csv = q.csv();
+    let key = q.key.clone();
+    let workflow = match &q.workflows[..] {
+        [one] => one.clone(),
+        _ => return Err(ApiError::bad_request("give one workflow: workflow=ID")),
+    };
+    let req = report::impact::ImpactRequest {
+        workflow,
+        method: q.method,
+        controls: q.controls,
+        metrics: q.metrics,
+        from: q.from,
+        to: q.to,
+    };
+    kept(&st, key, current, move |store| {
+        let answer = report::impact::impact(store, &req)?;
+        if csv {
+            Ok(answers::csv(report::impact::impact_csv(&answer)?, None))
+        } else {
+            answers::json(&answer)
+        }
+    })
+    .await
+}
+
+/// The schema of [`impact`]'s JSON answer.
+pub(super) fn impact_schema(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<report::impact::ImpactAnswer>()
+}
+
 /// The schema of [`compare`]'s JSON answer.
 pub(super) fn comparisons_schema(g: &mut SchemaGenerator) -> Schema {
     let comparisons = schema::array(g.subschema_for::<crate::metrics::compare::Comparison>());

@@ -11,6 +11,7 @@ pub mod backlog;
 pub mod compare;
 pub mod definitions;
 pub mod fx;
+pub mod impact;
 pub mod pooled;
 pub mod portfolio;
 pub mod provenance;

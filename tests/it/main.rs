@@ -14,6 +14,7 @@ mod fuzz;
 mod golden;
 mod http;
 mod http_edges;
+mod impact;
 mod ingest;
 mod lake;
 mod lake_server;

@@ -278,6 +278,12 @@ async fn real_answers_match_their_schemas() {
         ),
         ("/api/v1/backlog", "/api/v1/backlog".into(), "/rows", 1),
         (
+            "/api/v1/impact",
+            "/api/v1/impact?workflow=wf-a".into(),
+            "/impacts",
+            6,
+        ),
+        (
             "/api/v1/steps",
             format!("/api/v1/steps?workflow=wf-a&{JANUARY}"),
             "/steps/rows",

@@ -13,6 +13,7 @@ mod catalogue;
 mod compare;
 mod finance;
 mod headline;
+mod impact;
 mod regressions;
 mod teams;
 mod waterfall;
@@ -24,7 +25,7 @@ use crate::metrics::MetricsError;
 use crate::report::ReportError;
 
 /// Every view, in the order the error messages list them.
-pub const ALL: [&View; 11] = [
+pub const ALL: [&View; 12] = [
     &headline::VIEW,
     &before_after::VIEW,
     &weekly::VIEW,
@@ -36,6 +37,7 @@ pub const ALL: [&View; 11] = [
     &finance::VIEW,
     &teams::VIEW,
     &waterfall::VIEW,
+    &impact::VIEW,
 ];
 
 /// An analytics view: a named table of declared columns, computed for the

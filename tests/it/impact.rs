@@ -1,0 +1,298 @@
+//! `report impact` end to end: a company of three workflows whose weekly
+//! means are known by construction (one automated on 2026-03-02, two never),
+//! the estimates against hand computations of their definitions, the CSV
+//! equal to the JSON, and the HTTP route equal to the library.
+
+use std::fmt::Write as _;
+
+use yardstick::http::AppState;
+use yardstick::report::impact::{impact, impact_csv, ImpactRequest};
+use yardstick::store::Store;
+
+use yardstick::ingest::Format;
+use yardstick::model::Kind;
+
+use crate::client::get_current;
+use crate::ingest_text;
+
+const PRE: usize = 12;
+const POST: usize = 8;
+const PER_WEEK: usize = 25;
+
+/// A deterministic wobble of a workflow's weekly mean, in tenths of a minute
+/// (6-second steps, so every mean is exact in microseconds).
+fn noise(seed: usize, w: usize) -> f64 {
+    ((w * seed) % 11) as f64 / 10.0 - 0.5
+}
+
+/// The weekly mean cycle time of each workflow by construction.
+fn cycle(wf: &str, w: usize) -> f64 {
+    match wf {
+        "wf-t" if w < PRE => 30.0 + noise(37, w),
+        "wf-t" => 20.0 + noise(37, w),
+        "wf-c1" => 40.0 + noise(53, w),
+        _ => 45.0 + noise(29, w),
+    }
+}
+
+/// Failed runs of a week (of 25): the treated workflow fails less after.
+fn failed(wf: &str, w: usize) -> usize {
+    match wf {
+        "wf-t" if w < PRE => 5 + w % 3,
+        "wf-t" => 2 + w % 2,
+        "wf-c1" => 3 + w % 2,
+        _ => 4 + (w * 7) % 3,
+    }
+}
+
+/// Human minutes of every run: 12 before the go-live, 3 after; the controls 10.
+fn human(wf: &str, w: usize) -> f64 {
+    match wf {
+        "wf-t" if w < PRE => 12.0,
+        "wf-t" => 3.0,
+        _ => 10.0,
+    }
+}
+
+fn company() -> Store {
+    let store = Store::open_in_memory().unwrap();
+    let workflows = "workflow_id,name,owner,team,category,hourly_cost,currency,automated_since,baseline_minutes_per_item\n\
+        wf-t,Treated,Ann,Ops,intake,50,EUR,2026-03-02,12\n\
+        wf-c1,Control one,Bo,Ops,intake,50,EUR,,10\n\
+        wf-c2,Control two,Cy,Ops,intake,50,EUR,,10\n";
+    let r = ingest_text(
+        &store,
+        Kind::Workflows,
+        Format::Csv,
+        "wf",
+        workflows,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(r.rejected, 0, "{:?}", r.rejects);
+    let monday0 = chrono::NaiveDate::from_ymd_opt(2025, 12, 8).unwrap();
+    let mut csv =
+        String::from("source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n");
+    for wf in ["wf-t", "wf-c1", "wf-c2"] {
+        for w in 0..PRE + POST {
+            let monday = monday0 + chrono::Duration::weeks(w as i64);
+            for k in 0..PER_WEEK {
+                let start = monday.and_hms_opt(8 + (k / 5) as u32, 0, 0).unwrap()
+                    + chrono::Duration::days((k % 5) as i64);
+                let status = if k < failed(wf, w) {
+                    "failed"
+                } else {
+                    "succeeded"
+                };
+                let end = start + chrono::Duration::seconds((cycle(wf, w) * 60.0).round() as i64);
+                writeln!(
+                    csv,
+                    "t,{wf}-{w}-{k},{wf},{}Z,{}Z,{status},{}",
+                    start.format("%Y-%m-%dT%H:%M:%S"),
+                    end.format("%Y-%m-%dT%H:%M:%S"),
+                    human(wf, w)
+                )
+                .unwrap();
+            }
+        }
+    }
+    let r = ingest_text(
+        &store,
+        Kind::Runs,
+        Format::Csv,
+        "runs",
+        &csv,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(r.rejected, 0, "{:?}", r.rejects);
+    store
+}
+
+fn request(method: &str) -> ImpactRequest {
+    ImpactRequest {
+        workflow: "wf-t".into(),
+        method: Some(method.into()),
+        from: Some("2025-12-08".into()),
+        to: Some("2026-04-27".into()),
+        ..Default::default()
+    }
+}
+
+/// The weeks after go-live that the estimates use: the go-live week (week
+/// PRE) is a transition week, left out.
+const AFTER: std::ops::Range<usize> = PRE + 1..PRE + POST;
+
+/// The difference-in-differences by its definition: the treated weekly mean
+/// less the controls' mean, averaged after the go-live less averaged before.
+fn did_by_hand(f: impl Fn(&str, usize) -> f64) -> f64 {
+    let d = |w: usize| f("wf-t", w) - (f("wf-c1", w) + f("wf-c2", w)) / 2.0;
+    let pre: f64 = (0..PRE).map(d).sum::<f64>() / PRE as f64;
+    let post: f64 = AFTER.map(d).sum::<f64>() / AFTER.len() as f64;
+    post - pre
+}
+
+fn row<'a>(v: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    v["impacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == metric)
+        .unwrap_or_else(|| panic!("no {metric} in {v}"))
+}
+
+#[track_caller]
+fn near(v: &serde_json::Value, want: f64, tol: f64) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
+    assert!((got - want).abs() <= tol, "{got} vs {want}");
+}
+
+#[test]
+fn difference_in_differences_equals_its_definition_on_known_weekly_means() {
+    let store = company();
+    let a = serde_json::to_value(impact(&store, &request("did")).unwrap()).unwrap();
+    assert_eq!(a["go_live_week"], "2026-03-02");
+    let c = row(&a, "cycle_time_mean_min");
+    assert_eq!(c["method"], "did");
+    near(&c["estimate"], did_by_hand(cycle), 1e-9);
+    assert_eq!(c["controls"], serde_json::json!(["wf-c1", "wf-c2"]));
+    assert_eq!(
+        (c["weeks_before"].as_u64(), c["weeks_after"].as_u64()),
+        (Some(PRE as u64), Some(AFTER.len() as u64))
+    );
+    // Runs each side: the treated workflow's succeeded runs (cycle times).
+    let succeeded = |range: std::ops::Range<usize>| -> u64 {
+        range.map(|w| (PER_WEEK - failed("wf-t", w)) as u64).sum()
+    };
+    assert_eq!(c["runs_before"].as_u64(), Some(succeeded(0..PRE)));
+    assert_eq!(c["runs_after"].as_u64(), Some(succeeded(AFTER)));
+    let lo = c["ci_low"].as_f64().unwrap();
+    let hi = c["ci_high"].as_f64().unwrap();
+    assert!(
+        lo < c["estimate"].as_f64().unwrap() && c["estimate"].as_f64().unwrap() < hi,
+        "{c}"
+    );
+    // The error rate: failed over the week's 25 terminal runs.
+    let rate = |wf: &str, w: usize| failed(wf, w) as f64 / PER_WEEK as f64;
+    near(&row(&a, "error_rate")["estimate"], did_by_hand(rate), 1e-12);
+    // Every check is named with its figure.
+    let checks: Vec<&str> = c["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    for name in ["pre_trends", "placebo", "pre_weeks", "post_weeks"] {
+        assert!(checks.contains(&name), "{checks:?}");
+    }
+}
+
+#[test]
+fn reclaimed_hours_against_the_counterfactual_are_the_runs_times_the_minutes_saved() {
+    let store = company();
+    let a = serde_json::to_value(impact(&store, &request("auto")).unwrap()).unwrap();
+    let r = row(&a, "reclaimed_hours");
+    // 12 human minutes a run before, exactly, so the counterfactual is 12:
+    // 7 weeks after the go-live week × 25 runs × (12 − 3) minutes / 60.
+    near(
+        &r["estimate"],
+        (AFTER.len() * PER_WEEK) as f64 * 9.0 / 60.0,
+        1e-9,
+    );
+    let h = row(&a, "human_minutes_per_item");
+    assert_eq!(h["method"], "did", "{h}");
+    near(&h["estimate"], -9.0, 1e-9);
+}
+
+#[test]
+fn too_few_weeks_before_is_said_not_estimated() {
+    let store = company();
+    let mut req = request("its");
+    req.from = Some("2026-02-09".into()); // three weeks before the go-live
+    req.metrics = vec!["cycle_time_mean_min".into()];
+    let a = serde_json::to_value(impact(&store, &req).unwrap()).unwrap();
+    let c = row(&a, "cycle_time_mean_min");
+    assert!(c["estimate"].is_null(), "{c}");
+    assert_eq!(c["safe"], false);
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("3 weeks") && reason.contains('8'),
+        "{reason}"
+    );
+    // A workflow without a go-live, an unknown metric and an unknown control are refused.
+    let mut bad = request("auto");
+    bad.workflow = "wf-c1".into();
+    assert!(impact(&store, &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("no go-live"));
+    let mut bad = request("auto");
+    bad.metrics = vec!["speed".into()];
+    assert!(impact(&store, &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("metric `speed`"));
+    let mut bad = request("auto");
+    bad.controls = vec!["wf-zz".into()];
+    assert!(impact(&store, &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("wf-zz"));
+}
+
+#[tokio::test]
+async fn the_route_and_the_csv_say_what_the_library_says() {
+    let store = company();
+    let want = serde_json::to_value(impact(&store, &request("auto")).unwrap()).unwrap();
+    let csv =
+        String::from_utf8(impact_csv(&impact(&store, &request("auto")).unwrap()).unwrap()).unwrap();
+    let st = AppState::open(store);
+    let got = get_current(
+        &st,
+        "/api/v1/impact?workflow=wf-t&from=2025-12-08&to=2026-04-27",
+    )
+    .await
+    .good();
+    assert_eq!(got.content(), want);
+    let text = get_current(
+        &st,
+        "/api/v1/impact?workflow=wf-t&from=2025-12-08&to=2026-04-27&format=csv",
+    )
+    .await
+    .good()
+    .text();
+    assert_eq!(text, csv);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        &header[..5],
+        &["workflow_id", "metric", "method", "asked", "estimate"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let impacts = want["impacts"].as_array().unwrap();
+    assert_eq!(rows.len(), impacts.len());
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (cells, r) in rows.iter().zip(impacts) {
+        assert_eq!(cells[1], r["metric"]);
+        assert_eq!(cells[2], r["method"]);
+        assert_eq!(cells[at("verdict")], r["verdict"]);
+        match r["estimate"].as_f64() {
+            Some(x) => assert_eq!(cells[4].parse::<f64>().unwrap(), x),
+            None => assert_eq!(&cells[4], ""),
+        }
+        for k in r["checks"].as_array().unwrap() {
+            let name = k["name"].as_str().unwrap();
+            match k["figure"].as_f64() {
+                Some(x) => assert_eq!(cells[at(name)].parse::<f64>().unwrap(), x, "{name}"),
+                None => assert_eq!(&cells[at(name)], "", "{name}"),
+            }
+        }
+    }
+    let refused = get_current(&st, "/api/v1/impact?from=2025-12-08&to=2026-04-27").await;
+    assert_eq!(refused.status, axum::http::StatusCode::BAD_REQUEST);
+}
