@@ -651,56 +651,39 @@ fn run(args: &BenchArgs) -> anyhow::Result<()> {
             "52 periods in one query",
         ));
         let dashboards = yardstick::dashboard::spec::load(None)?;
-        let leadership = dashboards
-            .iter()
-            .find(|d| d.name == "leadership")
-            .context("no leadership dashboard")?;
-        let v = time(&mut || {
-            yardstick::dashboard::compute(
-                &store,
-                leadership,
-                yardstick::dashboard::Filters {
-                    from: Some("2026-04-01".into()),
-                    to: Some("2026-07-01".into()),
-                    ..Default::default()
-                },
+        for (name, note) in [
+            ("leadership", "every panel of the page"),
+            (
+                "workflow",
+                "the busiest automated workflow, with its counterfactual",
+            ),
+        ] {
+            let page = dashboards
+                .iter()
+                .find(|d| d.name == name)
+                .with_context(|| format!("no {name} dashboard"))?;
+            let v = time(&mut || {
+                yardstick::dashboard::compute(
+                    &store,
+                    page,
+                    yardstick::dashboard::Filters {
+                        from: Some("2026-04-01".into()),
+                        to: Some("2026-07-01".into()),
+                        ..Default::default()
+                    },
+                    None,
+                )?;
+                Ok(())
+            })?;
+            r.measures.push(measure(
+                "reports",
+                format!("{name} dashboard, computed (no cache)"),
+                &v,
                 None,
-            )?;
-            Ok(())
-        })?;
-        r.measures.push(measure(
-            "reports",
-            "leadership dashboard, computed (no cache)",
-            &v,
-            None,
-            &[],
-            "every panel of the page",
-        ));
-        let workflow = dashboards
-            .iter()
-            .find(|d| d.name == "workflow")
-            .context("no workflow dashboard")?;
-        let v = time(&mut || {
-            yardstick::dashboard::compute(
-                &store,
-                workflow,
-                yardstick::dashboard::Filters {
-                    from: Some("2026-04-01".into()),
-                    to: Some("2026-07-01".into()),
-                    ..Default::default()
-                },
-                None,
-            )?;
-            Ok(())
-        })?;
-        r.measures.push(measure(
-            "reports",
-            "workflow dashboard, computed (no cache)",
-            &v,
-            None,
-            &[],
-            "the busiest automated workflow, with its counterfactual",
-        ));
+                &[],
+                note,
+            ));
+        }
         let busiest = store
             .workflows(None)?
             .into_iter()

@@ -21,8 +21,7 @@ use super::ReportError;
 use crate::engine::{Engine, PeriodQuery};
 use crate::metrics::impact::{self, Impact, Method, Series, Settings, WeekPoint};
 use crate::metrics::rates::Terminal;
-use crate::metrics::{real_column, text_column, Period};
-use crate::model::parse_timestamp_or_date;
+use crate::metrics::{real_column, text_column};
 use crate::store::CatalogueEntry;
 
 /// The weekly series of every workflow in a window, in each engine's dialect.
@@ -204,29 +203,11 @@ pub fn impact_with(
             req.workflow
         )));
     };
-    let parse = |what: &str, v: &Option<String>| {
-        v.as_deref()
-            .map(|s| {
-                parse_timestamp_or_date(s)
-                    .map_err(|e| ReportError::BadRequest(format!("{what}: {e}")))
-            })
-            .transpose()
-    };
-    let period = match (parse("from", &req.from)?, parse("to", &req.to)?) {
-        (Some(f), Some(t)) => Period::new(f, t)?,
-        (None, None) => match engine.run_span()? {
-            Some((a, b)) => Period::covering(a, b),
-            None => {
-                return Err(ReportError::BadRequest(
-                    "no runs are stored yet: nothing to estimate".into(),
-                ))
-            }
-        },
-        _ => {
-            return Err(ReportError::BadRequest(
-                "give both from and to (dates mean midnight UTC), or neither for all runs".into(),
-            ))
-        }
+    let Some(period) = super::resolve_period(engine, req.from.as_deref(), req.to.as_deref())?
+    else {
+        return Err(ReportError::BadRequest(
+            "no runs are stored yet: nothing to estimate".into(),
+        ));
     };
     // Whole ISO weeks: from the Monday of the first day to the Monday after the last.
     let first = monday(period.from.date());
