@@ -4,8 +4,9 @@
 //! threads, shape the answer. This module holds what they share: the
 //! [`AppState`], the kept answers' [`kept`], [`MustBeCurrent`], [`blocking`].
 //!
-//! - `reports`: metrics, trend, compare, portfolio, summary, alerts, backlog, steps.
+//! - `reports`: metrics, trend, compare, portfolio, summary, alerts, backlog, steps, impact.
 //! - `ingest`: the uploads and webhook pushes, once per Idempotency-Key.
+//! - `jobs`: a platform pull and a lake publish done on the file for a client.
 //! - `stored`: the catalogue, the batches and their rejects.
 //! - `published`: published reports, their pages and diffs, publishing.
 //! - `dashboards` and `pages`: the HTML pages and the panel files.
