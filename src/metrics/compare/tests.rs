@@ -1,0 +1,98 @@
+use super::*;
+
+#[test]
+fn quantiles_interpolate_like_duckdb() {
+    let v = [15.0, 30.0, 60.0, 120.0];
+    assert_eq!(quantile_cont(&v, 0.5), 45.0);
+    assert!((quantile_cont(&v, 0.9) - 102.0).abs() < 1e-9);
+    assert_eq!(quantile_cont(&[7.0], 0.9), 7.0);
+    assert_eq!(median_in_place(&mut [60.0, 15.0, 120.0, 30.0]), 45.0);
+    assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
+    assert_eq!(median_in_place(&mut [5.0]), 5.0);
+}
+
+/// The counted median of a resample equals building the resample and
+/// selecting its middle, bit for bit, and leaves the stream in the same
+/// place: odd and even sizes, ties, one value.
+#[test]
+fn counted_medians_equal_materialised_ones() {
+    for n in [1usize, 2, 3, 4, 7, 10, 101, 1000] {
+        let mut gen = SplitMix::seed_from_u64(n as u64);
+        // Ties on purpose: values from a small set.
+        let xs: Vec<f64> = (0..n).map(|_| (gen.below(13) as f64) * 1.5 - 4.0).collect();
+        let mut counted = MedianCounts::new(&xs);
+        let (mut a, mut b) = (SplitMix::seed_from_u64(99), SplitMix::seed_from_u64(99));
+        for _ in 0..200 {
+            let mut resample: Vec<f64> = (0..n).map(|_| xs[a.below(n)]).collect();
+            let expected = median_in_place(&mut resample);
+            assert_eq!(counted.draw(&mut b).to_bits(), expected.to_bits(), "n={n}");
+        }
+        assert_eq!(
+            a.next_u64(),
+            b.next_u64(),
+            "n={n}: the streams stay in step"
+        );
+    }
+}
+
+#[test]
+fn frames_split_by_workflow_in_order() {
+    let df = polars::df!(
+        "workflow_id" => ["a", "a", "b", "c", "c", "c"],
+        "x" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+    )
+    .unwrap();
+    let parts = split_by_workflow(&df).unwrap();
+    let got: Vec<(&str, Vec<Option<f64>>)> = parts
+        .iter()
+        .map(|(id, f)| (id.as_str(), crate::metrics::real_column(f, "x").unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a", vec![Some(1.0), Some(2.0)]),
+            ("b", vec![Some(3.0)]),
+            ("c", vec![Some(4.0), Some(5.0), Some(6.0)]),
+        ]
+    );
+    assert_eq!(frame_of(&parts, &df, "b").height(), 1);
+    let none = frame_of(&parts, &df, "zzz");
+    assert_eq!((none.height(), none.width()), (0, 2));
+    assert!(split_by_workflow(&df.clear()).unwrap().is_empty());
+}
+
+/// The resampled mean of 0/1 values drawn as a binomial count has the law
+/// of n values drawn with replacement: its mean p and variance p(1−p)/n.
+#[test]
+fn a_resampled_rate_has_the_law_of_drawn_values() {
+    for (n, ones) in [(40usize, 3usize), (190, 95), (1000, 1), (7, 7), (12, 0)] {
+        let xs: Vec<f64> = (0..n).map(|i| if i < ones { 1.0 } else { 0.0 }).collect();
+        let mut r = Resampler::new(&xs, Stat::Mean);
+        assert!(matches!(r, Resampler::Share { .. }), "n={n}");
+        let mut rng = SplitMix::seed_from_u64(n as u64);
+        let draws: Vec<f64> = (0..40_000).map(|_| r.draw(&mut rng)).collect();
+        let p = ones as f64 / n as f64;
+        let m = mean(&draws);
+        let var = draws.iter().map(|d| (d - m) * (d - m)).sum::<f64>() / draws.len() as f64;
+        let want = p * (1.0 - p) / n as f64;
+        assert!(
+            (m - p).abs() <= 4.0 * (want / 4e4).sqrt() + 1e-12,
+            "n={n}: mean {m} for {p}"
+        );
+        assert!(
+            (var - want).abs() <= 0.05 * want + 1e-12,
+            "n={n}: variance {var} for {want}"
+        );
+    }
+}
+
+#[test]
+fn verdicts() {
+    let w = verdict_words("cycle_time_p50_min");
+    assert_eq!(clear_or_not(Some(-3.0), Some(-1.0), w), "faster, clearly");
+    assert_eq!(clear_or_not(Some(-3.0), Some(1.0), w), "no clear change");
+    assert_eq!(clear_or_not(Some(0.5), Some(1.0), w), "slower, clearly");
+    assert_eq!(too_little(7, 30).unwrap(), "too little data: n=7 before");
+    assert_eq!(too_little(25, 3).unwrap(), "too little data: n=3 after");
+    assert!(too_little(20, 20).is_none());
+}
