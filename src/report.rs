@@ -385,6 +385,8 @@ pub struct CompareRequest {
     pub baseline: Option<BaselineChoice>,
     pub seed: Option<u64>,
     pub resamples: Option<usize>,
+    /// Whole weeks (the default) or runs one by one.
+    pub interval: Option<compare::Interval>,
     /// Report as at this moment: the catalogue version and batches known then.
     pub as_of: Option<String>,
 }
@@ -437,6 +439,7 @@ fn compare_with(
         seed: req.seed.unwrap_or(compare::DEFAULT_SEED),
         resamples,
         level: 0.95,
+        interval: req.interval.unwrap_or_default(),
     };
     let as_of = parse_as_of(req.as_of.as_deref())?;
     let catalogue = match current {
@@ -498,8 +501,14 @@ fn compare_with(
         // are computed again.
         (Some(parts), None) => {
             let args = format!(
-                "{:?} {:?} {} {} {} {}",
-                spec.baseline, spec.from, spec.to, spec.seed, spec.resamples, spec.level
+                "{:?} {:?} {} {} {} {} {:?}",
+                spec.baseline,
+                spec.from,
+                spec.to,
+                spec.seed,
+                spec.resamples,
+                spec.level,
+                spec.interval
             );
             parts.each("compare", &args, &ids, compute)
         }

@@ -619,6 +619,7 @@ fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     baseline: None,
                     seed: None,
                     resamples: None,
+                    interval: None,
                     as_of: None,
                 },
             )?;

@@ -17,7 +17,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::remote::{opt, Query, Remote};
 use super::{print_json, Global};
-use crate::metrics::compare::BaselineChoice;
+use crate::metrics::compare::{BaselineChoice, Interval};
 use crate::metrics::Period;
 use crate::model::format_timestamp;
 use crate::report;
@@ -179,6 +179,10 @@ pub enum ReportCommand {
         /// Bootstrap resamples (100 to 100,000).
         #[arg(long)]
         resamples: Option<usize>,
+        /// How the bootstrap resamples runs: whole ISO weeks (the default:
+        /// runs of one week share staff and load) or runs one by one.
+        #[arg(long)]
+        interval: Option<Interval>,
         /// Report as it stood at this moment: the catalogue version and the batches received by then.
         #[arg(long)]
         as_of: Option<String>,
@@ -299,6 +303,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             baseline,
             seed,
             resamples,
+            interval,
             format,
             as_of,
         } => {
@@ -311,6 +316,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 baseline: baseline.map(Into::into),
                 seed,
                 resamples,
+                interval,
             };
             let comparisons = report::compare(store.as_ref(), &req)?;
             match format {
@@ -477,6 +483,7 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             baseline,
             seed,
             resamples,
+            interval,
             as_of,
             format,
         } => {
@@ -494,6 +501,11 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             opt(&mut q, "baseline", &baseline);
             opt(&mut q, "seed", &seed.map(|s| s.to_string()));
             opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
+            let interval = interval.map(|i| match i {
+                Interval::Weeks => "weeks".to_string(),
+                Interval::Runs => "runs".to_string(),
+            });
+            opt(&mut q, "interval", &interval);
             opt(&mut q, "as_of", &as_of);
             ("/api/v1/compare".into(), format_of(&mut q, format))
         }

@@ -27,7 +27,7 @@ use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use super::ApiError;
-use crate::metrics::compare::BaselineChoice;
+use crate::metrics::compare::{BaselineChoice, Interval};
 
 /// How a route answers: `format=json|csv`, the one parser of it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, schemars::JsonSchema)]
@@ -84,6 +84,9 @@ pub(super) struct ReportQuery {
     /// The bootstrap's resamples.
     #[serde(deserialize_with = "resamples")]
     pub resamples: Option<usize>,
+    /// How the bootstrap resamples runs: weeks (the default) or runs.
+    #[serde(deserialize_with = "parsed")]
+    pub interval: Option<Interval>,
     /// A reporting currency (ISO 4217) for the money.
     pub currency: Option<String>,
     /// `report impact`'s method: auto (the default), its, did or naive.

@@ -161,6 +161,7 @@ impl ReportRoute for Compare {
         "baseline",
         "seed",
         "resamples",
+        "interval",
         "format",
         "as_of",
     ];
@@ -180,6 +181,7 @@ pub(super) async fn compare(
         baseline: q.baseline,
         seed: q.seed,
         resamples: q.resamples,
+        interval: q.interval,
         as_of: q.as_of,
     };
     kept(&st, key, current, move |store| {

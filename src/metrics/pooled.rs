@@ -75,6 +75,7 @@ mod tests {
             baseline_minutes_source: String::new(),
             seed: 0,
             resamples: 0,
+            interval: Default::default(),
             rows: vec![CompareRow {
                 workflow_id: id.into(),
                 metric,

@@ -88,7 +88,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
         ),
         (
             "/api/v1/compare?frm=2026-01-01",
-            "unknown parameter `frm`: use workflow, from, to, baseline, seed, resamples, format, as_of",
+            "unknown parameter `frm`: use workflow, from, to, baseline, seed, resamples, interval, format, as_of",
         ),
         ("/api/v1/metrics?format=xml", "format `xml` is not json or csv"),
         ("/api/v1/trend?format=xml", "format `xml` is not json or csv"),
@@ -109,6 +109,10 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
         (
             "/api/v1/compare?baseline=nope",
             "baseline `nope` is not study, pre-runs or both",
+        ),
+        (
+            "/api/v1/compare?interval=days",
+            "interval `days` is not weeks or runs",
         ),
         // A bad value before an unknown key is the one answered.
         (

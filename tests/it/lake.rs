@@ -185,6 +185,7 @@ pub(crate) fn reports(store: &Store, e: &dyn Engine) -> Vec<Value> {
                     baseline: None,
                     seed: Some(3),
                     resamples: Some(200),
+                    interval: None,
                 },
             )
             .unwrap(),

@@ -255,6 +255,7 @@ fn same_reports(
                     baseline,
                     seed: Some(7),
                     resamples: Some(400),
+                    interval: None,
                 };
                 let cmp: Vec<Value> = engines
                     .iter()

@@ -3,6 +3,7 @@
 
 use super::{Needs, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::metrics::compare::Interval;
 use crate::report::ReportError;
 
 pub(super) const VIEW: View = View {
@@ -53,8 +54,14 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     if let Some(c) = comparisons.first() {
         t.notes.push(format!(
             "Before = {:?} baseline; after = runs since go-live in the period. Medians and means \
-             with 95% bootstrap intervals ({} resamples, seed {}).",
-            c.baseline, c.resamples, c.seed
+             with 95% bootstrap intervals ({} resamples, seed {}, {}).",
+            c.baseline,
+            c.resamples,
+            c.seed,
+            match c.interval {
+                Interval::Weeks => "whole weeks resampled",
+                Interval::Runs => "runs resampled one by one",
+            }
         ));
     }
     Ok(())

@@ -142,7 +142,9 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         "Reclaimed hours = Σ (B − human minutes) / 60 over terminal runs since go-live; \
          money = the same per run × the hourly cost in force at its anchor, per currency, \
          never summed across currencies unless a reporting currency is chosen. \
-         Interval: 95% bootstrap, summed draw by draw over workflows."
+         Interval: 95% week-block bootstrap (whole ISO weeks resampled, so that runs of \
+         one week are not taken as independent), summed draw by draw over workflows; \
+         the automation's effect against a counterfactual is `report impact`'s."
             .into(),
     );
     let previous = cx.previous_reporting()?.cloned();

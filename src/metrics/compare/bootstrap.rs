@@ -31,12 +31,25 @@ pub(super) fn dated_draws(
     let mut rng = rng_for(spec.seed, id, metric);
     let mut study = Resampler::new(study_human, Stat::Mean);
     let uses_study = s.iter().any(|&x| x != 0.0);
-    let mut pairs = PairResampler::new(&s, &c);
+    let keys: Vec<i64> = runs.iter().map(|r| r.week).collect();
+    let mut pairs = match spec.interval {
+        Interval::Runs => Pairs::Runs(PairResampler::new(&s, &c)),
+        Interval::Weeks => Pairs::Weeks(PairBlocks::new(&s, &c, &keys)),
+    };
     bootstrap(&mut rng, spec.resamples, |rng| {
         let bb = if uses_study { study.draw(rng) } else { 0.0 };
-        let (ms, mc) = pairs.draw(rng);
+        let (ms, mc) = match &mut pairs {
+            Pairs::Runs(p) => p.draw(rng),
+            Pairs::Weeks(p) => p.draw(rng),
+        };
         n * (bb * ms + mc) / 60.0
     })
+}
+
+/// The pairs' resampler under either interval method.
+enum Pairs<'a> {
+    Runs(PairResampler<'a>),
+    Weeks(PairBlocks),
 }
 
 /// Draws the means of one resample of pairs `(s_i, c_i)` drawn together: up

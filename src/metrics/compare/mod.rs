@@ -17,11 +17,13 @@ use super::{real_values, MetricsError};
 use crate::model::{serialize_opt_timestamp, RunSample, Status, Term, Workflow};
 
 mod bootstrap;
+mod weeks;
 
 use bootstrap::*;
 pub use bootstrap::{
     difference_interval, interval, mean_difference_interval, quantile_cont, LARGE_N,
 };
+use weeks::*;
 
 /// The fields of a comparison row, in order.
 pub const FIELDS: [&str; 12] = [
@@ -112,6 +114,8 @@ pub struct Comparison {
     pub baseline_minutes_source: String,
     pub seed: u64,
     pub resamples: usize,
+    /// How the intervals' bootstrap resampled the runs.
+    pub interval: Interval,
     pub rows: Vec<CompareRow>,
     /// The bootstrap replicates of reclaimed hours, in draw order (empty without
     /// a baseline or runs). Replicates of different workflows are independent,
@@ -135,19 +139,76 @@ pub struct CompareSpec {
     pub resamples: usize,
     /// Confidence level of the intervals, e.g. 0.95.
     pub level: f64,
+    /// How the bootstrap resamples the runs: whole weeks or runs one by one.
+    pub interval: Interval,
+}
+
+/// How a comparison's bootstrap resamples runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Interval {
+    /// Whole ISO weeks (UTC) with replacement, a time study's observations
+    /// each on their own (see [`weeks`]): runs of one week share staff, load
+    /// and incidents, and the interval allows for it.
+    #[default]
+    Weeks,
+    /// Runs one by one, as if independent: narrower, and too narrow where
+    /// weeks differ by more than their runs do.
+    Runs,
+}
+
+impl std::str::FromStr for Interval {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "weeks" => Ok(Interval::Weeks),
+            "runs" => Ok(Interval::Runs),
+            other => Err(format!("interval `{other}` is not weeks or runs")),
+        }
+    }
 }
 
 /// The samples of one side.
 #[derive(Debug, Default, Clone)]
 struct Side {
-    cycle: Vec<f64>,
-    response: Vec<f64>,
-    error: Vec<f64>,
-    escalation: Vec<f64>,
-    human: Vec<f64>,
+    cycle: Values,
+    response: Values,
+    error: Values,
+    escalation: Values,
+    human: Values,
     /// Failed runs without recorded human minutes and no B to stand for
     /// them: the side's human minutes per item cannot be measured.
     human_unmeasured: usize,
+}
+
+/// A side's values of one metric, each with its week ([`weeks::week_of`]; a
+/// time study's values each their own, [`weeks::singletons`]).
+#[derive(Debug, Default, Clone)]
+struct Values {
+    xs: Vec<f64>,
+    weeks: Vec<i64>,
+}
+
+impl Values {
+    fn of_study(xs: Vec<f64>) -> Values {
+        let weeks = singletons(xs.len());
+        Values { xs, weeks }
+    }
+
+    fn push(&mut self, x: f64, week: i64) {
+        self.xs.push(x);
+        self.weeks.push(week);
+    }
+
+    fn extend(&mut self, other: Values) {
+        self.xs.extend(other.xs);
+        self.weeks.extend(other.weeks);
+    }
+
+    fn len(&self) -> usize {
+        self.xs.len()
+    }
 }
 
 impl Side {
@@ -208,11 +269,11 @@ fn study_side(study: &DataFrame) -> Result<Side, MetricsError> {
         return Ok(Side::default());
     }
     Ok(Side {
-        cycle: real_values(study, "cycle_minutes")?,
-        response: real_values(study, "response_minutes")?,
-        error: real_values(study, "had_error")?,
-        escalation: Vec::new(),
-        human: real_values(study, "handle_minutes")?,
+        cycle: Values::of_study(real_values(study, "cycle_minutes")?),
+        response: Values::of_study(real_values(study, "response_minutes")?),
+        error: Values::of_study(real_values(study, "had_error")?),
+        escalation: Values::default(),
+        human: Values::of_study(real_values(study, "handle_minutes")?),
         human_unmeasured: 0,
     })
 }
@@ -233,15 +294,16 @@ fn runs_side(
             continue;
         }
         let status = runs.status[i];
+        let week = week_of(runs.anchor_us[i]);
         if let Some(c) = runs.cycle_min[i] {
-            s.cycle.push(c);
+            s.cycle.push(c, week);
         }
         if let Some(r) = runs.response_min[i] {
-            s.response.push(r);
+            s.response.push(r, week);
         }
         if let Some((error, escalation)) = super::rates::indicators(status) {
-            s.error.push(error);
-            s.escalation.push(escalation);
+            s.error.push(error, week);
+            s.escalation.push(escalation, week);
             let h = match (runs.human_minutes[i], after) {
                 (Some(h), _) => Some(h),
                 (None, true) if status == Status::Failed => {
@@ -254,7 +316,7 @@ fn runs_side(
                 (None, false) => None,
             };
             if let Some(h) = h {
-                s.human.push(h);
+                s.human.push(h, week);
             }
         }
     }
@@ -349,7 +411,7 @@ pub fn compare(
     };
 
     let id = workflow.workflow_id.as_str();
-    let boot = |metric: &'static str, bs: &[f64], as_: &[f64], stat: Stat, unit: &str| {
+    let boot = |metric: &'static str, bs: &Values, as_: &Values, stat: Stat, unit: &str| {
         metric_row(id, metric, unit, bs, as_, stat, spec, verdict_words(metric))
     };
     let mut rows = vec![
@@ -403,7 +465,7 @@ pub fn compare(
         .then(|| after_terms(&view, lo, hi, &baseline_b.terms));
     let (reclaimed_rows, reclaimed_hours_draws, reclaimed_money_draws) = reclaimed_rows(
         workflow,
-        &study_side.human,
+        &study_side.human.xs,
         b,
         &after.human,
         dated.as_deref(),
@@ -421,6 +483,7 @@ pub fn compare(
         baseline_minutes_source: baseline_b.source.clone(),
         seed: spec.seed,
         resamples: spec.resamples,
+        interval: spec.interval,
         rows,
         reclaimed_hours_draws,
         reclaimed_money_draws,
@@ -450,6 +513,8 @@ struct Valued {
     /// The terms' B; `None` where it is the study mean (drawn with the study).
     b_override: Option<f64>,
     hourly_cost: Option<f64>,
+    /// Its week ([`weeks::week_of`]), for the week-block bootstrap.
+    week: i64,
 }
 
 /// The after side's terminal runs in `[lo, hi)` (microseconds), in canonical
@@ -479,6 +544,7 @@ fn after_terms(runs: &RunSample, lo: i64, hi: i64, terms: &[Term]) -> Vec<Valued
             human,
             b_override: (t.b_source != "study mean").then_some(b),
             hourly_cost: t.hourly_cost,
+            week: week_of(a),
         });
     }
     out
@@ -510,19 +576,22 @@ fn metric_row(
     workflow_id: &str,
     metric: &'static str,
     unit: &str,
-    before: &[f64],
-    after: &[f64],
+    before: &Values,
+    after: &Values,
     stat: Stat,
     spec: CompareSpec,
     words: (&str, &str),
 ) -> CompareRow {
-    let point = |xs: &[f64]| (!xs.is_empty()).then(|| statistic(xs, stat));
+    let point = |v: &Values| (!v.xs.is_empty()).then(|| statistic(&v.xs, stat));
     let (b, a) = (point(before), point(after));
     let change = b.zip(a).map(|(b, a)| a - b);
     let change_pct = b.zip(change).and_then(|(b, c)| (b != 0.0).then(|| c / b));
     let (ci_low, ci_high) = if b.is_some() && a.is_some() {
         let mut rng = rng_for(spec.seed, workflow_id, metric);
-        let (mut ra, mut rb) = (Resampler::new(after, stat), Resampler::new(before, stat));
+        let (mut ra, mut rb) = (
+            Draw::new(&after.xs, &after.weeks, stat, spec.interval),
+            Draw::new(&before.xs, &before.weeks, stat, spec.interval),
+        );
         let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
             let a = ra.draw(rng);
             a - rb.draw(rng)
@@ -580,7 +649,7 @@ fn reclaimed_rows(
     workflow: &Workflow,
     study_human: &[f64],
     b: Option<f64>,
-    after_human: &[f64],
+    after_human: &Values,
     dated: Option<&[Valued]>,
     spec: CompareSpec,
     table: Reclaimed,
@@ -612,7 +681,12 @@ fn reclaimed_rows(
         (Some(b), None) if n > 0 => {
             let mut rng = rng_for(spec.seed, id, "reclaimed_hours");
             let mut study = Resampler::new(study_human, Stat::Mean);
-            let mut after = Resampler::new(after_human, Stat::Mean);
+            let mut after = Draw::new(
+                &after_human.xs,
+                &after_human.weeks,
+                Stat::Mean,
+                spec.interval,
+            );
             let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
                 let bb = if b_from_study { study.draw(rng) } else { b };
                 n as f64 * (bb - after.draw(rng)) / 60.0
@@ -724,6 +798,10 @@ pub fn regression_checks(
         seed,
         resamples,
         level: ALERT_LEVEL,
+        // One side is a single week: drawing whole weeks would leave it no
+        // variance, so the checks resample runs (their 99% level allows for
+        // the weekly checks' number, not for week-level shocks).
+        interval: Interval::Runs,
     };
     let worse = ("better, clearly", "worse, clearly");
     let checks = [

@@ -1,3 +1,5 @@
+//! The comparison's quantiles, bootstrap and regression checks on hand-made samples.
+
 use super::*;
 
 #[test]
@@ -95,4 +97,84 @@ fn verdicts() {
     assert_eq!(too_little(7, 30).unwrap(), "too little data: n=7 before");
     assert_eq!(too_little(25, 3).unwrap(), "too little data: n=3 after");
     assert!(too_little(20, 20).is_none());
+}
+
+/// Coverage of 0 by the 95% interval of mean and median cycle time when
+/// nothing changed but every week has its own shock (staff, load,
+/// incidents): `weeks` weeks a side, `per_week` runs a week, cycle =
+/// 60 + week shock N(0, σ_w) + run noise N(0, σ). Returns (runs, weeks)
+/// coverage for (mean, median).
+fn week_shock_coverage(trials: usize, weeks: i64, per_week: usize, sw: f64, s: f64) -> [f64; 4] {
+    let mut covered = [0usize; 4];
+    let mut gen = SplitMix::seed_from_u64(2026);
+    for trial in 0..trials {
+        let mut side = |first: i64| {
+            let mut v = Values::default();
+            for w in first..first + weeks {
+                let shock = sw * gen.normal();
+                for _ in 0..per_week {
+                    v.push(60.0 + shock + s * gen.normal(), w);
+                }
+            }
+            v
+        };
+        let (before, after) = (side(0), side(weeks + 1));
+        for (k, (stat, how)) in [
+            (Stat::Mean, Interval::Runs),
+            (Stat::Mean, Interval::Weeks),
+            (Stat::Median, Interval::Runs),
+            (Stat::Median, Interval::Weeks),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let spec = CompareSpec {
+                baseline: None,
+                from: None,
+                to: chrono::NaiveDateTime::default(),
+                seed: trial as u64,
+                resamples: 400,
+                level: 0.95,
+                interval: how,
+            };
+            let r = metric_row("w", "cycle", "min", &before, &after, stat, spec, ("a", "b"));
+            if r.ci_low.unwrap() <= 0.0 && 0.0 <= r.ci_high.unwrap() {
+                covered[k] += 1;
+            }
+        }
+    }
+    covered.map(|c| c as f64 / trials as f64)
+}
+
+/// The simulation (#23): with week-level shocks the independent-runs
+/// interval under-covers and the week-block interval covers near 95%.
+/// `WEEK_SHOCK_TRIALS=2000` gives the README's table (one row a setting).
+#[test]
+fn week_shocks_need_the_week_block_interval() {
+    let trials = std::env::var("WEEK_SHOCK_TRIALS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(200);
+    // 12 weeks a side, 30 runs a week; σ_w = 10, σ = 20 (a week's shock
+    // explains a fifth of the runs' variance).
+    let c = week_shock_coverage(trials, 12, 30, 10.0, 20.0);
+    eprintln!(
+        "σ_w=10: mean runs {:.3} weeks {:.3}; median runs {:.3} weeks {:.3}",
+        c[0], c[1], c[2], c[3]
+    );
+    assert!(
+        c[0] < 0.75 && c[2] < 0.75,
+        "the runs interval should under-cover: {c:?}"
+    );
+    assert!((0.86..=0.99).contains(&c[1]), "mean by weeks: {c:?}");
+    assert!((0.86..=0.99).contains(&c[3]), "median by weeks: {c:?}");
+    // No week shocks: both intervals cover near 95%.
+    let c = week_shock_coverage(trials, 12, 30, 0.0, 20.0);
+    eprintln!(
+        "σ_w=0: mean runs {:.3} weeks {:.3}; median runs {:.3} weeks {:.3}",
+        c[0], c[1], c[2], c[3]
+    );
+    for (k, x) in c.iter().enumerate() {
+        assert!((0.88..=0.99).contains(x), "no shocks, column {k}: {c:?}");
+    }
 }
