@@ -1,12 +1,13 @@
 //! The deterministic, seeded generator of a realistic demo company: its
 //! workflow catalogue, time studies and run logs.
 //!
-//! The same seed and size always give the same bytes. The 14 named workflows
+//! The same seed and size always give the same bytes. The 15 named workflows
 //! cover the six categories and the cases a reader must see handled: go-live
 //! dates mid-way, failures with and without recorded human effort,
 //! escalations, dropped handoffs, a workflow that regresses in June, one with
-//! no baseline, one with a baseline override, one that is not yet automated.
-//! Past 14 workflows, synthetic ones (`wf-0015`, …) are added for benchmarks.
+//! no baseline, one with a baseline override, one that is not yet automated,
+//! and one never automated but tracked, sharing a trend with an automated one.
+//! Past 15 workflows, synthetic ones (`wf-0016`, …) are added for benchmarks.
 //! Runs are written as they are drawn, so millions of runs take no memory.
 
 use std::io::{self, Write};
@@ -33,7 +34,7 @@ impl Default for Spec {
         Spec {
             seed: 7,
             runs: 12_000,
-            workflows: 14,
+            workflows: 15,
             start: NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date"),
             days: 210,
         }
@@ -74,6 +75,10 @@ struct Profile {
     observations: usize,
     /// Day after `start` from which the automation regresses.
     regress_day: Option<i64>,
+    /// A trend the workflow shares with its team: manual cycle times fall by
+    /// this share of their starting value per day (a staffing change, say),
+    /// whether or not the workflow is automated.
+    shared_trend: f64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -118,6 +123,7 @@ fn named(
         review_minutes: auto.4,
         observations: 40,
         regress_day: None,
+        shared_trend: 0.0,
     }
 }
 
@@ -333,6 +339,21 @@ fn company(spec: &Spec, rng: &mut ChaCha8Rng) -> Vec<Profile> {
             (10.0, 0.08, 8000.0, None),
             (30.0, None, 0.02, 0.04, 1.0),
         ),
+        named(
+            "returns-handling",
+            "Customer returns and refund requests",
+            "Amara Osei",
+            "Customer Care",
+            "intake",
+            38.0,
+            "EUR",
+            (Some(30.0), Some(480.0)),
+            None,
+            1.5,
+            "none",
+            (7.5, 0.06, 420.0, Some(120.0)),
+            (0.0, None, 0.0, 0.0, 0.0),
+        ),
     ];
     for w in p.iter_mut() {
         match w.id.as_str() {
@@ -340,6 +361,9 @@ fn company(spec: &Spec, rng: &mut ChaCha8Rng) -> Vec<Profile> {
             "lead-intake" | "support-triage" | "invoice-matching" | "it-access-handoff" => {
                 w.pre_runs = true
             }
+            // Never automated, tracked in the ticketing tool all year: the
+            // comparison workflow for support-triage.
+            "returns-handling" => w.pre_runs = true,
             // An upstream change breaks the automation in mid-June.
             _ => {}
         }
@@ -355,6 +379,12 @@ fn company(spec: &Spec, rng: &mut ChaCha8Rng) -> Vec<Profile> {
         }
         if w.id == "weekly-kpi-report" {
             w.observations = 8;
+        }
+        // Customer Care's manual work speeds up through the year (new
+        // staff trained): support-triage's naive before/after credits the
+        // automation with it; returns-handling, never automated, shows it.
+        if w.team == "Customer Care" {
+            w.shared_trend = 0.0015;
         }
     }
     p.truncate(spec.workflows.min(p.len()));
@@ -389,6 +419,7 @@ fn company(spec: &Spec, rng: &mut ChaCha8Rng) -> Vec<Profile> {
             review_minutes: rng.random_range(0.0..2.0),
             observations: if i % 10 == 0 { 0 } else { 30 },
             regress_day: None,
+            shared_trend: 0.0,
         });
     }
     p
@@ -586,7 +617,10 @@ impl Company {
                 + Duration::seconds(rng.random_range(0..60));
             let automated = go_live.is_some_and(|g| anchor >= g);
             let regressed = automated && p.regress_day.is_some_and(|d| day >= d);
-            let times = self.draw_run(&mut rng, p, n, anchor, automated, regressed, &mut row);
+            let trend = (1.0 - p.shared_trend * day as f64).max(0.1);
+            let times = self.draw_run(
+                &mut rng, p, n, anchor, automated, regressed, trend, &mut row,
+            );
             out.row(&header, &row)?;
             if let (Some(w), Some(finished), true) = (steps.as_mut(), times.1, n % 10 == 0) {
                 write_steps(w, self.spec.seed, n, &row[0], &row[1], times.0, finished)?;
@@ -607,6 +641,7 @@ impl Company {
         anchor: NaiveDateTime,
         automated: bool,
         regressed: bool,
+        trend: f64,
         row: &mut Vec<String>,
     ) -> (NaiveDateTime, Option<NaiveDateTime>) {
         row.clear();
@@ -639,7 +674,7 @@ impl Company {
         let base_cycle = if automated {
             p.auto_cycle
         } else {
-            p.manual_cycle
+            p.manual_cycle * trend
         };
         let mut cycle = lognormal(rng, base_cycle, 0.6) * if regressed { 2.5 } else { 1.0 };
         if status == "escalated" {

@@ -21,7 +21,7 @@ pub struct GenerateArgs {
     /// Number of runs.
     #[arg(long, default_value_t = gen::Spec::default().runs)]
     pub runs: u64,
-    /// Number of workflows; the first 14 are the named demo company.
+    /// Number of workflows; the first 15 are the named demo company.
     #[arg(long, default_value_t = gen::Spec::default().workflows)]
     pub workflows: usize,
     /// Seed of the generator: the same seed gives the same files.
