@@ -34,6 +34,7 @@ pub(super) fn dated_draws(
     let keys: Vec<i64> = runs.iter().map(|r| r.week).collect();
     let mut pairs = match spec.interval {
         Interval::Runs => Pairs::Runs(PairResampler::new(&s, &c)),
+        Interval::Weeks if weeks_in(&keys) < MIN_WEEKS => Pairs::Runs(PairResampler::new(&s, &c)),
         Interval::Weeks => Pairs::Weeks(PairBlocks::new(&s, &c, &keys)),
     };
     bootstrap(&mut rng, spec.resamples, |rng| {

@@ -178,3 +178,54 @@ fn week_shocks_need_the_week_block_interval() {
         assert!((0.88..=0.99).contains(x), "no shocks, column {k}: {c:?}");
     }
 }
+
+/// A side of fewer than `MIN_WEEKS` weeks is resampled by runs: one week
+/// drawn as a block would give it no variance and the interval only the
+/// other side's.
+#[test]
+fn a_side_of_few_weeks_is_resampled_by_runs() {
+    let mut before = Values::default();
+    let mut after = Values::default();
+    for i in 0..60 {
+        before.push(100.0 + f64::from(i % 7) * 10.0, i64::from(i % 12));
+        // All in one week.
+        after.push(90.0 + f64::from(i % 5) * 10.0, 40);
+    }
+    let row = |how| {
+        let spec = CompareSpec {
+            baseline: None,
+            from: None,
+            to: chrono::NaiveDateTime::default(),
+            seed: 1,
+            resamples: 500,
+            level: 0.95,
+            interval: how,
+        };
+        let r = metric_row(
+            "w",
+            "cycle",
+            "min",
+            &before,
+            &after,
+            Stat::Mean,
+            spec,
+            ("a", "b"),
+        );
+        (r.ci_low.unwrap(), r.ci_high.unwrap())
+    };
+    let (weeks, runs) = (row(Interval::Weeks), row(Interval::Runs));
+    // The after side (one week) draws the same runs in both; the before side
+    // (12 weeks) by weeks in one and runs in the other: different, and
+    // neither as narrow as the before side alone.
+    assert_ne!(weeks, runs);
+    assert_eq!(weeks_in(&after.weeks), 1);
+    assert_eq!(weeks_in(&before.weeks), 12);
+    let after_sd = {
+        let m = mean(&after.xs);
+        (after.xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 60.0 / 60.0).sqrt()
+    };
+    assert!(
+        weeks.1 - weeks.0 > 2.0 * 1.5 * after_sd,
+        "{weeks:?} vs after sd {after_sd}"
+    );
+}

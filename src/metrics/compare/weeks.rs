@@ -187,6 +187,21 @@ impl PairBlocks {
     }
 }
 
+/// Fewer weeks than this on a side and its weeks cannot say how much weeks
+/// differ (with one week, drawing weeks would give the side no variance at
+/// all): such a side is resampled by runs, as `Interval::Runs` does.
+pub(super) const MIN_WEEKS: usize = 5;
+
+/// How many weeks `keys` span (distinct keys).
+pub(super) fn weeks_in(keys: &[i64]) -> usize {
+    // Keys come in canonical (anchor) order, so equal keys are adjacent; a
+    // mixed side (a study's singletons then runs) is still sorted.
+    let mut k: Vec<i64> = keys.to_vec();
+    k.sort_unstable();
+    k.dedup();
+    k.len()
+}
+
 /// One side's resampler under either interval method.
 pub(super) enum Draw<'a> {
     Runs(Resampler<'a>),
@@ -197,6 +212,7 @@ impl<'a> Draw<'a> {
     pub(super) fn new(xs: &'a [f64], keys: &[i64], stat: Stat, how: Interval) -> Draw<'a> {
         match how {
             Interval::Runs => Draw::Runs(Resampler::new(xs, stat)),
+            Interval::Weeks if weeks_in(keys) < MIN_WEEKS => Draw::Runs(Resampler::new(xs, stat)),
             Interval::Weeks => Draw::Weeks(Blocks::new(xs, keys, stat)),
         }
     }
