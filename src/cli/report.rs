@@ -501,11 +501,11 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             opt(&mut q, "baseline", &baseline);
             opt(&mut q, "seed", &seed.map(|s| s.to_string()));
             opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
-            let interval = interval.map(|i| match i {
-                Interval::Weeks => "weeks".to_string(),
-                Interval::Runs => "runs".to_string(),
-            });
-            opt(&mut q, "interval", &interval);
+            opt(
+                &mut q,
+                "interval",
+                &interval.map(|i| i.as_str().to_string()),
+            );
             opt(&mut q, "as_of", &as_of);
             ("/api/v1/compare".into(), format_of(&mut q, format))
         }

@@ -3,7 +3,6 @@
 
 use super::{Needs, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
-use crate::metrics::compare::Interval;
 use crate::report::ReportError;
 
 pub(super) const VIEW: View = View {
@@ -58,10 +57,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             c.baseline,
             c.resamples,
             c.seed,
-            match c.interval {
-                Interval::Weeks => "whole weeks resampled",
-                Interval::Runs => "runs resampled one by one",
-            }
+            c.interval.describe()
         ));
     }
     Ok(())

@@ -157,15 +157,34 @@ pub enum Interval {
     Runs,
 }
 
+impl Interval {
+    const ALL: [Interval; 2] = [Interval::Weeks, Interval::Runs];
+
+    /// The word for it on the command line, in a query string and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interval::Weeks => "weeks",
+            Interval::Runs => "runs",
+        }
+    }
+
+    /// What the bootstrap drew, in words for a note under a table.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Interval::Weeks => "whole weeks resampled",
+            Interval::Runs => "runs resampled one by one",
+        }
+    }
+}
+
 impl std::str::FromStr for Interval {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "weeks" => Ok(Interval::Weeks),
-            "runs" => Ok(Interval::Runs),
-            other => Err(format!("interval `{other}` is not weeks or runs")),
-        }
+        Interval::ALL
+            .into_iter()
+            .find(|i| i.as_str() == s)
+            .ok_or_else(|| format!("interval `{s}` is not weeks or runs"))
     }
 }
 
