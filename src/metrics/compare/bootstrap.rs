@@ -32,11 +32,11 @@ pub(super) fn dated_draws(
     let mut study = Resampler::new(study_human, Stat::Mean);
     let uses_study = s.iter().any(|&x| x != 0.0);
     let keys: Vec<i64> = runs.iter().map(|r| r.week).collect();
-    let mut pairs = match spec.interval {
-        Interval::Runs => Pairs::Runs(PairResampler::new(&s, &c)),
-        Interval::Weeks if weeks_in(&keys) < MIN_WEEKS => Pairs::Runs(PairResampler::new(&s, &c)),
-        Interval::Weeks => Pairs::Weeks(PairBlocks::new(&s, &c, &keys)),
+    let blocks = match spec.interval {
+        Interval::Runs => None,
+        Interval::Weeks => PairBlocks::new(&s, &c, &keys),
     };
+    let mut pairs = blocks.map_or_else(|| Pairs::Runs(PairResampler::new(&s, &c)), Pairs::Weeks);
     bootstrap(&mut rng, spec.resamples, |rng| {
         let bb = if uses_study { study.draw(rng) } else { 0.0 };
         let (ms, mc) = match &mut pairs {

@@ -187,7 +187,9 @@ fn a_side_of_few_weeks_is_resampled_by_runs() {
     let mut before = Values::default();
     let mut after = Values::default();
     for i in 0..60 {
-        before.push(100.0 + f64::from(i % 7) * 10.0, i64::from(i % 12));
+        // A constant side: whatever is drawn from it, its mean is 100, so
+        // the interval's width is the after side's alone.
+        before.push(100.0, i64::from(i % 12));
         // All in one week.
         after.push(90.0 + f64::from(i % 5) * 10.0, 40);
     }
@@ -213,19 +215,43 @@ fn a_side_of_few_weeks_is_resampled_by_runs() {
         );
         (r.ci_low.unwrap(), r.ci_high.unwrap())
     };
-    let (weeks, runs) = (row(Interval::Weeks), row(Interval::Runs));
-    // The after side (one week) draws the same runs in both; the before side
-    // (12 weeks) by weeks in one and runs in the other: different, and
-    // neither as narrow as the before side alone.
-    assert_ne!(weeks, runs);
-    assert_eq!(weeks_in(&after.weeks), 1);
-    assert_eq!(weeks_in(&before.weeks), 12);
-    let after_sd = {
+    let weeks_of = |v: &Values| {
+        v.weeks
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!((weeks_of(&after), weeks_of(&before)), (1, 12));
+    // The after mean's standard error with runs drawn one by one: its 95%
+    // interval is about 2 × 1.96 of it wide. Drawn as one week block the
+    // after side would never vary and the width would be 0.
+    let after_se = {
         let m = mean(&after.xs);
         (after.xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 60.0 / 60.0).sqrt()
     };
-    assert!(
-        weeks.1 - weeks.0 > 2.0 * 1.5 * after_sd,
-        "{weeks:?} vs after sd {after_sd}"
+    for (how, (low, high)) in [
+        ("weeks", row(Interval::Weeks)),
+        ("runs", row(Interval::Runs)),
+    ] {
+        let width = (high - low) / after_se;
+        assert!(
+            (3.4..=4.5).contains(&width),
+            "{how}: [{low}, {high}] is {width} standard errors wide"
+        );
+    }
+}
+
+#[test]
+fn an_interval_has_one_word_everywhere() {
+    for i in Interval::ALL {
+        assert_eq!(
+            serde_json::to_string(&i).unwrap(),
+            format!("\"{}\"", i.as_str())
+        );
+        assert_eq!(i.as_str().parse::<Interval>(), Ok(i));
+    }
+    assert_eq!(
+        "blocks".parse::<Interval>(),
+        Err("interval `blocks` is not weeks or runs".to_string())
     );
 }

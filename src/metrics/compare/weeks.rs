@@ -15,7 +15,8 @@
 //!   d_w = Σ over week w of (1[x ≤ median] − F̂(median)). With one value per
 //!   cluster this is 0.25/n, the independent runs' law.
 //!
-//! The coverage simulation (`tests/it/compare.rs`,
+//! A side of fewer than [`MIN_WEEKS`] weeks is resampled by runs instead.
+//! The coverage simulation (`compare/tests.rs`,
 //! `week_shocks_need_the_week_block_interval`) sets it beside the
 //! independent-runs interval.
 
@@ -32,6 +33,21 @@ pub(super) fn week_of(anchor_us: i64) -> i64 {
 /// cluster, below every run's week.
 pub(super) fn singletons(n: usize) -> Vec<i64> {
     (0..n as i64).map(|i| i64::MIN + i).collect()
+}
+
+/// Fewer weeks than this on a side and its weeks cannot say how much weeks
+/// differ (with one week, drawing weeks would give the side no variance at
+/// all): such a side is resampled by runs, as `Interval::Runs` does.
+pub(super) const MIN_WEEKS: usize = 5;
+
+/// The small-sample correction of a cluster variance, K/(K−1), as the factor
+/// √(K/(K−1)) a draw's distance from the sample's statistic is scaled by.
+fn small_k(k: usize) -> f64 {
+    if k > 1 {
+        (k as f64 / (k as f64 - 1.0)).sqrt()
+    } else {
+        0.0
+    }
 }
 
 /// The clusters of `keys` as (first index, len) ranges of the indices sorted
@@ -72,17 +88,21 @@ pub(super) enum Blocks {
 }
 
 impl Blocks {
-    /// `xs[i]` in week `keys[i]`; `xs` not empty.
-    pub(super) fn new(xs: &[f64], keys: &[i64], stat: Stat) -> Blocks {
+    /// `xs[i]` in week `keys[i]`; `None` below [`MIN_WEEKS`] weeks.
+    pub(super) fn new(xs: &[f64], keys: &[i64], stat: Stat) -> Option<Blocks> {
         debug_assert_eq!(xs.len(), keys.len());
         let (order, ranges) = groups(keys);
-        let k = ranges.len() as f64;
+        (ranges.len() >= MIN_WEEKS).then(|| Blocks::grouped(xs, &order, &ranges, stat))
+    }
+
+    fn grouped(xs: &[f64], order: &[usize], ranges: &[(usize, usize)], stat: Stat) -> Blocks {
         let n = xs.len() as f64;
-        let inflate = if k > 1.0 { k / (k - 1.0) } else { 0.0 };
+        let scale = small_k(ranges.len());
+        let inflate = scale * scale;
         match stat {
             Stat::Mean => {
                 let (mut sums, mut counts) = (Vec::new(), Vec::new());
-                for &(s, len) in &ranges {
+                for &(s, len) in ranges {
                     sums.push(order[s..s + len].iter().map(|&i| xs[i]).sum::<f64>());
                     counts.push(len as f64);
                 }
@@ -92,7 +112,7 @@ impl Blocks {
                         sums,
                         counts,
                         mean: m,
-                        scale: inflate.sqrt(),
+                        scale,
                     };
                 }
                 let v: f64 = sums
@@ -155,23 +175,34 @@ impl Blocks {
 }
 
 /// The means of pairs `(s_i, c_i)` over one week-block resample: K weeks
-/// drawn with replacement, each bringing its runs' sums (see [`dated_draws`]).
+/// drawn with replacement, each bringing its runs' sums (see [`dated_draws`]),
+/// each mean's distance from the sample's scaled by √(K/(K−1)) as
+/// [`Blocks::Mean`]'s is.
 pub(super) struct PairBlocks {
     s: Vec<f64>,
     c: Vec<f64>,
     n: Vec<f64>,
+    means: (f64, f64),
+    scale: f64,
 }
 
 impl PairBlocks {
-    pub(super) fn new(s: &[f64], c: &[f64], keys: &[i64]) -> PairBlocks {
+    /// `None` below [`MIN_WEEKS`] weeks.
+    pub(super) fn new(s: &[f64], c: &[f64], keys: &[i64]) -> Option<PairBlocks> {
         let (order, ranges) = groups(keys);
+        if ranges.len() < MIN_WEEKS {
+            return None;
+        }
         let sum =
             |v: &[f64], (a, len): (usize, usize)| order[a..a + len].iter().map(|&i| v[i]).sum();
-        PairBlocks {
+        let n = s.len() as f64;
+        Some(PairBlocks {
             s: ranges.iter().map(|&r| sum(s, r)).collect(),
             c: ranges.iter().map(|&r| sum(c, r)).collect(),
             n: ranges.iter().map(|&(_, len)| len as f64).collect(),
-        }
+            means: (s.iter().sum::<f64>() / n, c.iter().sum::<f64>() / n),
+            scale: small_k(ranges.len()),
+        })
     }
 
     pub(super) fn draw(&mut self, rng: &mut SplitMix) -> (f64, f64) {
@@ -183,23 +214,12 @@ impl PairBlocks {
             b += self.c[w];
             m += self.n[w];
         }
-        (a / m, b / m)
+        let (ms, mc) = self.means;
+        (
+            ms + self.scale * (a / m - ms),
+            mc + self.scale * (b / m - mc),
+        )
     }
-}
-
-/// Fewer weeks than this on a side and its weeks cannot say how much weeks
-/// differ (with one week, drawing weeks would give the side no variance at
-/// all): such a side is resampled by runs, as `Interval::Runs` does.
-pub(super) const MIN_WEEKS: usize = 5;
-
-/// How many weeks `keys` span (distinct keys).
-pub(super) fn weeks_in(keys: &[i64]) -> usize {
-    // Keys come in canonical (anchor) order, so equal keys are adjacent; a
-    // mixed side (a study's singletons then runs) is still sorted.
-    let mut k: Vec<i64> = keys.to_vec();
-    k.sort_unstable();
-    k.dedup();
-    k.len()
 }
 
 /// One side's resampler under either interval method.
@@ -210,11 +230,11 @@ pub(super) enum Draw<'a> {
 
 impl<'a> Draw<'a> {
     pub(super) fn new(xs: &'a [f64], keys: &[i64], stat: Stat, how: Interval) -> Draw<'a> {
-        match how {
-            Interval::Runs => Draw::Runs(Resampler::new(xs, stat)),
-            Interval::Weeks if weeks_in(keys) < MIN_WEEKS => Draw::Runs(Resampler::new(xs, stat)),
-            Interval::Weeks => Draw::Weeks(Blocks::new(xs, keys, stat)),
-        }
+        let blocks = match how {
+            Interval::Runs => None,
+            Interval::Weeks => Blocks::new(xs, keys, stat),
+        };
+        blocks.map_or_else(|| Draw::Runs(Resampler::new(xs, stat)), Draw::Weeks)
     }
 
     pub(super) fn draw(&mut self, rng: &mut SplitMix) -> f64 {
@@ -254,7 +274,8 @@ mod tests {
     fn one_value_a_week_is_the_independent_law() {
         // Singleton clusters: the median's sd is √(K/(K−1) · n · ¼) / n.
         let xs: Vec<f64> = (0..101).map(f64::from).collect();
-        let Blocks::Median { sd, .. } = Blocks::new(&xs, &singletons(101), Stat::Median) else {
+        let Some(Blocks::Median { sd, .. }) = Blocks::new(&xs, &singletons(101), Stat::Median)
+        else {
             panic!("median")
         };
         // 50 of 101 values lie above the median 50: F̂ = 51/101.
@@ -262,7 +283,11 @@ mod tests {
         let v: f64 = 51.0 * (1.0 - f) * (1.0 - f) + 50.0 * f * f;
         assert!((sd - (101.0 / 100.0 * v).sqrt() / 101.0).abs() < 1e-15);
         // A mean drawn by weeks: two weeks (sums 3 and 30, 2 and 3 runs).
-        let mut b = Blocks::new(&[1.0, 2.0, 10.0, 10.0, 10.0], &[7, 7, 8, 8, 8], Stat::Mean);
+        // Two weeks are too few for `new`; `grouped` is what it calls.
+        assert!(Blocks::new(&[1.0, 2.0], &[7, 8], Stat::Mean).is_none());
+        let (xs, keys) = ([1.0, 2.0, 10.0, 10.0, 10.0], [7, 7, 8, 8, 8]);
+        let (order, ranges) = groups(&keys);
+        let mut b = Blocks::grouped(&xs, &order, &ranges, Stat::Mean);
         let Blocks::Mean { sums, counts, .. } = &b else {
             panic!("mean")
         };
