@@ -421,6 +421,25 @@ fn line_chart_with_one_series_has_no_legend() {
     assert!(!texts(&doc).contains(&chart.series[0].name));
 }
 
+/// A series with no value (a counterfactual's interval where the method has
+/// none) is not drawn and not named in the legend; the next keeps its colour.
+#[test]
+fn a_series_without_values_is_left_out_of_the_legend() {
+    let mut chart = line();
+    let n = chart.labels.len();
+    chart.series[1].values = vec![None; n];
+    let drawn = svg(&chart, W, H).unwrap();
+    let doc = parse(&drawn);
+    assert_eq!(
+        palette_counts(&doc, "polyline", "stroke"),
+        BTreeMap::from([(0, 1), (2, 1)])
+    );
+    let texts = texts(&doc);
+    assert!(!texts.contains(&chart.series[1].name), "{texts:?}");
+    assert!(texts.contains(&chart.series[0].name), "{texts:?}");
+    assert!(texts.contains(&chart.series[2].name), "{texts:?}");
+}
+
 #[test]
 fn line_series_beyond_the_palette_are_dashed() {
     let chart = many_series();

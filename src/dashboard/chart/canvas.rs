@@ -269,11 +269,11 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         Ok(y)
     }
 
-    /// Draws a legend of the series names from `top`, wrapping into rows;
-    /// returns the y below it.
+    /// Draws a legend of the series names (each with its series' index, which
+    /// gives its colour) from `top`, wrapping into rows; returns the y below it.
     pub(super) fn legend(
         &self,
-        names: &[&str],
+        names: &[(usize, &str)],
         line_swatch: bool,
         top: i32,
     ) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
@@ -297,7 +297,7 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         let mut items: Vec<(i32, i32, usize, String)> = Vec::new();
         let (mut x, mut row) = (self.pad, 0);
         let mut left_off = 0;
-        for (i, name) in names.iter().enumerate() {
+        for (at, &(i, name)) in names.iter().enumerate() {
             let text = self.fit(name, ink, max_text);
             let item_w = sw + gap_in + self.width(&text, ink);
             if x + item_w > right && x > self.pad {
@@ -305,7 +305,7 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
                 x = self.pad;
             }
             if row >= max_rows {
-                left_off = names.len() - i;
+                left_off = names.len() - at;
                 break;
             }
             items.push((x, row, i, text));

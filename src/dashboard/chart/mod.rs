@@ -584,7 +584,16 @@ fn render<DB: DrawingBackend>(
     if !has_data(chart) {
         return p.empty(body_at(top));
     }
-    let names: Vec<&str> = chart.series.iter().map(|s| s.name.trim()).collect();
+    // A series with no value to draw (the interval of a method that has
+    // none) is left out of the legend; the others keep their colours.
+    let n = chart.labels.len();
+    let names: Vec<(usize, &str)> = chart
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| finite_values(s, n).next().is_some())
+        .map(|(i, s)| (i, s.name.trim()))
+        .collect();
     let top = match chart.kind {
         ChartKind::Line if names.len() >= 2 => p.legend(&names, true, top)?,
         ChartKind::Bar if names.len() >= 2 => p.legend(&names, false, top)?,
