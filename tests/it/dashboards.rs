@@ -549,6 +549,16 @@ fn every_dashboard_renders_every_panel_on_the_demo_company() {
                 d.name,
                 panel.id
             );
+            // The demo's last complete week has no new regression (June's
+            // is in its trailing weeks by then): the panel says so.
+            if panel.id == "regressions" && t.rows.is_empty() {
+                assert!(
+                    t.notes.iter().any(|n| n.ends_with("0 flagged in view.")),
+                    "{:?}",
+                    t.notes
+                );
+                continue;
+            }
             assert!(
                 !t.rows.is_empty(),
                 "{}/{} is empty on the demo",
@@ -573,9 +583,14 @@ fn every_dashboard_renders_every_panel_on_the_demo_company() {
                 d.name,
                 panel.id
             );
-            for s in &chart.series {
-                if chart.series.len() > 1 || panel.chart == dashboard::chart::ChartKind::StackedBar
-                {
+            // A series with no value to draw is left out of the legend.
+            let drawn: Vec<_> = chart
+                .series
+                .iter()
+                .filter(|s| s.values.iter().any(|v| v.is_some_and(f64::is_finite)))
+                .collect();
+            for s in &drawn {
+                if drawn.len() > 1 || panel.chart == dashboard::chart::ChartKind::StackedBar {
                     assert!(
                         texts.contains(&s.name),
                         "{}/{} legend lacks {}",

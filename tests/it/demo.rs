@@ -107,6 +107,19 @@ fn alerts_catch_the_june_regression_and_stay_quiet_before_it() {
     // Two weeks earlier nothing has happened yet.
     let quiet = yardstick::report::alerts(&store, Some("2026-06-08"), "UTC").unwrap();
     assert!(quiet.alerts.is_empty(), "{:?}", quiet.alerts);
+    // Six weeks on, the new level is in the trailing weeks too: the week of
+    // 2026-07-27 (p50 cycle time 120 min against weekly p50s of 95-114 since
+    // June) is one more week like them, not a new regression.
+    let later = yardstick::report::alerts(&store, None, "UTC").unwrap();
+    assert_eq!(later.week_start.to_string(), "2026-07-27 00:00:00");
+    let cycle = later
+        .checks
+        .iter()
+        .find(|c| c.workflow_id == "invoice-matching" && c.metric == "cycle_time_p50_min")
+        .unwrap();
+    assert!(cycle.last_week.unwrap() > cycle.trailing.unwrap() + 30.0);
+    assert_eq!(cycle.interval, yardstick::metrics::compare::Interval::Weeks);
+    assert!(!cycle.regressed, "{cycle:?}");
     // Low-volume workflows are checked but never flagged on too little data.
     let kpi = a
         .checks

@@ -601,16 +601,44 @@ fn metric_row(
     spec: CompareSpec,
     words: (&str, &str),
 ) -> CompareRow {
+    let draws = || {
+        (
+            Draw::new(&after.xs, &after.weeks, stat, spec.interval),
+            Draw::new(&before.xs, &before.weeks, stat, spec.interval),
+        )
+    };
+    row_with(
+        workflow_id,
+        metric,
+        unit,
+        (before, after),
+        stat,
+        spec,
+        words,
+        draws,
+    )
+}
+
+/// [`metric_row`] with the sides' resamplers `(after, before)` made by
+/// `draws`, called only when both sides have values.
+#[allow(clippy::too_many_arguments)]
+fn row_with<'a>(
+    workflow_id: &str,
+    metric: &'static str,
+    unit: &str,
+    (before, after): (&'a Values, &'a Values),
+    stat: Stat,
+    spec: CompareSpec,
+    words: (&str, &str),
+    draws: impl FnOnce() -> (Draw<'a>, Draw<'a>),
+) -> CompareRow {
     let point = |v: &Values| (!v.xs.is_empty()).then(|| statistic(&v.xs, stat));
     let (b, a) = (point(before), point(after));
     let change = b.zip(a).map(|(b, a)| a - b);
     let change_pct = b.zip(change).and_then(|(b, c)| (b != 0.0).then(|| c / b));
     let (ci_low, ci_high) = if b.is_some() && a.is_some() {
         let mut rng = rng_for(spec.seed, workflow_id, metric);
-        let (mut ra, mut rb) = (
-            Draw::new(&after.xs, &after.weeks, stat, spec.interval),
-            Draw::new(&before.xs, &before.weeks, stat, spec.interval),
-        );
+        let (mut ra, mut rb) = draws();
         let diffs = bootstrap(&mut rng, spec.resamples, |rng| {
             let a = ra.draw(rng);
             a - rb.draw(rng)
@@ -783,6 +811,11 @@ pub struct RegressionCheck {
     pub change: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
+    /// `weeks`: the interval allows for how much weeks differ (the last
+    /// week's shock, estimated from the trailing weeks, and the trailing
+    /// weeks drawn as blocks); `runs`: fewer than 5 trailing weeks, runs
+    /// resampled one by one.
+    pub interval: Interval,
     /// True when the interval of the change lies wholly above zero.
     pub regressed: bool,
     pub verdict: String,
@@ -817,10 +850,7 @@ pub fn regression_checks(
         seed,
         resamples,
         level: ALERT_LEVEL,
-        // One side is a single week: drawing whole weeks would leave it no
-        // variance, so the checks resample runs (their 99% level allows for
-        // the weekly checks' number, not for week-level shocks).
-        interval: Interval::Runs,
+        interval: Interval::Weeks,
     };
     let worse = ("better, clearly", "worse, clearly");
     let checks = [
@@ -847,7 +877,32 @@ pub fn regression_checks(
     Ok(checks
         .into_iter()
         .map(|(metric, before, after, stat)| {
-            let r = metric_row(workflow_id, metric, "", before, after, stat, spec, worse);
+            // The trailing weeks drawn as blocks; the last week as one week
+            // of theirs, its shock included (`weeks::one_week`). With fewer
+            // than MIN_WEEKS trailing weeks (a recent go-live) both sides
+            // resample runs, and the check says so.
+            let shocked = one_week(&after.xs, stat, &before.xs, &before.weeks);
+            let interval = if shocked.is_some() {
+                Interval::Weeks
+            } else {
+                Interval::Runs
+            };
+            let draws = || {
+                (
+                    shocked.unwrap_or_else(|| Draw::Runs(Resampler::new(&after.xs, stat))),
+                    Draw::new(&before.xs, &before.weeks, stat, interval),
+                )
+            };
+            let r = row_with(
+                workflow_id,
+                metric,
+                "",
+                (before, after),
+                stat,
+                spec,
+                worse,
+                draws,
+            );
             let regressed = r.verdict == worse.1;
             RegressionCheck {
                 workflow_id: workflow_id.to_string(),
@@ -859,6 +914,7 @@ pub fn regression_checks(
                 change: r.change,
                 ci_low: r.ci_low,
                 ci_high: r.ci_high,
+                interval,
                 regressed,
                 verdict: r.verdict,
             }

@@ -226,6 +226,9 @@ impl PairBlocks {
 pub(super) enum Draw<'a> {
     Runs(Resampler<'a>),
     Weeks(Blocks),
+    /// A single week's mean: its runs resampled, plus a week's shock drawn
+    /// from N(0, sd²) (see [`one_week`]).
+    Shocked(Resampler<'a>, f64),
 }
 
 impl<'a> Draw<'a> {
@@ -241,6 +244,74 @@ impl<'a> Draw<'a> {
         match self {
             Draw::Runs(r) => r.draw(rng),
             Draw::Weeks(b) => b.draw(rng),
+            Draw::Shocked(r, sd) => r.draw(rng) + *sd * rng.normal(),
+        }
+    }
+}
+
+/// The variance between weeks of values `xs` in weeks `keys`: the one-way
+/// random-effects (ANOVA) estimate σ_b² = max(0, (MSB − MSW) / n₀) with
+/// n₀ = (N − Σ n_w² / N) / (K − 1) for unequal weeks (Searle, Casella and
+/// McCulloch 1992, section 3.6). `None` below [`MIN_WEEKS`] weeks or when no
+/// week has a second value.
+pub(super) fn between_weeks(xs: &[f64], keys: &[i64]) -> Option<f64> {
+    let (order, ranges) = groups(keys);
+    let (n, k) = (xs.len() as f64, ranges.len() as f64);
+    if ranges.len() < MIN_WEEKS || n <= k {
+        return None;
+    }
+    let grand = xs.iter().sum::<f64>() / n;
+    let (mut ssb, mut ssw, mut squares) = (0.0, 0.0, 0.0);
+    for &(s, len) in &ranges {
+        let week = || order[s..s + len].iter().map(|&i| xs[i]);
+        let m = week().sum::<f64>() / len as f64;
+        ssb += len as f64 * (m - grand).powi(2);
+        ssw += week().map(|x| (x - m).powi(2)).sum::<f64>();
+        squares += (len * len) as f64;
+    }
+    let (msb, msw) = (ssb / (k - 1.0), ssw / (n - k));
+    let n0 = (n - squares / n) / (k - 1.0);
+    Some(((msb - msw) / n0).max(0.0))
+}
+
+/// The statistic of a single week `xs`, drawn as one week of the process
+/// that made the reference weeks (`reference` in weeks `keys`): a week's own
+/// noise at its own n, and the shock every week has, of the variance the
+/// reference weeks show between them ([`between_weeks`]). A mean (a rate)
+/// is its runs resampled plus N(0, σ_b²); a median is Woodruff's, the
+/// quantile of `xs` at 0.5 + Z·sd with sd² the share's independent variance
+/// plus σ_b² of the share of each reference week at or below the reference
+/// median. `None` when the reference has too few weeks to say how weeks
+/// differ.
+pub(super) fn one_week<'a>(
+    xs: &'a [f64],
+    stat: Stat,
+    reference: &[f64],
+    keys: &[i64],
+) -> Option<Draw<'a>> {
+    if xs.is_empty() || reference.is_empty() {
+        return None;
+    }
+    match stat {
+        Stat::Mean => {
+            let vb = between_weeks(reference, keys)?;
+            Some(Draw::Shocked(Resampler::new(xs, Stat::Mean), vb.sqrt()))
+        }
+        Stat::Median => {
+            let med = statistic(reference, Stat::Median);
+            let below: Vec<f64> = reference
+                .iter()
+                .map(|&x| f64::from(u8::from(x <= med)))
+                .collect();
+            let vb = between_weeks(&below, keys)?;
+            let (order, ranges) = groups(&singletons(xs.len()));
+            match Blocks::grouped(xs, &order, &ranges, Stat::Median) {
+                Blocks::Median { sorted, sd } => Some(Draw::Weeks(Blocks::Median {
+                    sorted,
+                    sd: (sd * sd + vb).sqrt(),
+                })),
+                _ => unreachable!("a median's blocks"),
+            }
         }
     }
 }
@@ -268,6 +339,30 @@ mod tests {
         );
         assert_eq!(week_of(us("1970-01-05 00:00")), 1);
         assert_eq!(week_of(us("1969-12-29 00:00")), 0);
+    }
+
+    #[test]
+    fn between_weeks_is_the_anova_estimate() {
+        // Five weeks of two values, m − 1 and m + 1 for week means m = 1..5:
+        // grand mean 3, MSB = 2·10/4 = 5, MSW = 10/5 = 2, n₀ = (10 − 20/10)/4
+        // = 2, so σ_b² = (5 − 2)/2 = 1.5.
+        let (mut xs, mut keys) = (Vec::new(), Vec::new());
+        for w in 1..=5 {
+            xs.extend([w as f64 - 1.0, w as f64 + 1.0]);
+            keys.extend([w, w]);
+        }
+        assert_eq!(between_weeks(&xs, &keys), Some(1.5));
+        // Weeks that differ less than their runs do: 0, not negative.
+        let flat: Vec<f64> = (0..10)
+            .map(|i| if i % 2 == 0 { 0.0 } else { 10.0 })
+            .collect();
+        assert_eq!(between_weeks(&flat, &keys), Some(0.0));
+        // Four weeks are too few; one value a week leaves no within-week part.
+        assert_eq!(between_weeks(&xs[..8], &keys[..8]), None);
+        assert_eq!(
+            between_weeks(&[1.0, 2.0, 3.0, 4.0, 5.0], &[1, 2, 3, 4, 5]),
+            None
+        );
     }
 
     #[test]
