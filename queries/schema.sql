@@ -195,6 +195,25 @@ CREATE OR REPLACE MACRO counted_human_minutes(status, human_minutes, b) AS
     CASE WHEN by_hand(status, human_minutes) THEN b
          ELSE coalesce(human_minutes, 0) END;
 
+-- A run's segment: the values of its attributes at `paths`, a JSON list of
+-- JSON paths bound by the caller (metrics::segments builds `$."key"` from
+-- validated keys: never formatted into SQL), as the JSON text of a list,
+-- a missing attribute a null in it (`["EU",null]`); NULL when `paths` is NULL
+-- (not segmented).
+CREATE OR REPLACE MACRO segment_of(attributes, paths) AS
+    CASE WHEN paths IS NULL THEN NULL
+         ELSE to_json(json_extract_string(coalesce(attributes, '{}'),
+                                          from_json(paths, '["VARCHAR"]')))::VARCHAR
+    END;
+
+-- Whether a run's attributes at `paths` (a JSON list of JSON paths) equal
+-- `vals` (a JSON list of strings), all of them; true when `paths` is NULL.
+-- A missing attribute matches nothing.
+CREATE OR REPLACE MACRO attributes_match(attributes, paths, vals) AS
+    paths IS NULL
+    OR coalesce(json_extract_string(coalesce(attributes, '{}'), from_json(paths, '["VARCHAR"]'))
+                = from_json(vals, '["VARCHAR"]'), false);
+
 -- The run versions current at `t` (NULL: now), each with its facts:
 --   anchor        anchor_of(trigger_at, started_at)
 --   terminal      succeeded, failed or escalated (cancelled and running are

@@ -22,4 +22,5 @@ pub mod publish;
 pub mod pull;
 pub mod report;
 pub mod schema;
+pub mod segments;
 pub mod store;

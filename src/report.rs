@@ -13,6 +13,7 @@ use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date, RunSample};
 use crate::schema;
+use crate::segments::Segments;
 use crate::store::{CatalogueEntry, StoreError};
 
 /// Why a report could not be made.
@@ -150,6 +151,63 @@ pub fn metric_table_as_of(
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<MetricTable, ReportError> {
     metric_table_from(store, period, workflows, Catalogue::Read(as_of))
+}
+
+/// [`metric_table_as_of`] segmented and filtered by the runs' attributes
+/// (`--by attributes.KEY`, `--where attributes.KEY=VALUE`): a row per
+/// workflow and segment, each with its own n. Not segmented nor filtered,
+/// the plain table.
+pub fn metric_table_by(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+    segments: &Segments,
+) -> Result<MetricTable, ReportError> {
+    let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
+    segment_table(store, period, workflows, as_of, &catalogue, segments)
+}
+
+/// [`metric_table_by`] with the catalogue of the same `as_of` already read.
+fn segment_table(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+    catalogue: &[CatalogueEntry],
+    segments: &Segments,
+) -> Result<MetricTable, ReportError> {
+    if segments.is_empty() {
+        return table_with_assumptions(store, period, workflows, as_of, catalogue);
+    }
+    let filter = (!workflows.is_empty()).then_some(workflows);
+    let mut frames = store.segment_frames(
+        &[period.from, period.to],
+        DEFAULT_LEAK_HORIZON_DAYS,
+        filter,
+        as_of,
+        segments,
+    )?;
+    let df = frames
+        .pop()
+        .ok_or_else(|| EngineError::Shape("one period gave no metric table".into()))?;
+    let mut table = MetricTable::from_segment_frame(period, df, segments)?;
+    table.assumptions = assumptions_of(workflows, catalogue, period);
+    table.provenance = Some(Err(format!(
+        "provenance is of whole workflows, not of a table {}",
+        segments.describe()
+    )));
+    Ok(table)
+}
+
+/// Refuses what a segmented or filtered report does not do yet.
+pub fn segments_without(segments: &Segments, currency: Option<&str>) -> Result<(), ReportError> {
+    if !segments.is_empty() && currency.is_some() {
+        return Err(ReportError::BadRequest(
+            "a reporting currency is not available with by or where yet: leave one out".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The catalogue as of `as_of`, after checking that every asked-for workflow is in it.
@@ -389,9 +447,13 @@ pub struct CompareRequest {
     pub interval: Option<compare::Interval>,
     /// Report as at this moment: the catalogue version and batches known then.
     pub as_of: Option<String>,
+    /// By and where on the runs' attributes: a comparison per workflow and
+    /// segment, of the runs that match.
+    pub segments: Segments,
 }
 
-/// Before/after comparisons, one per workflow, in workflow order.
+/// Before/after comparisons, one per workflow (and segment), in workflow
+/// order (then segment).
 pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
     compare_with(store, req, None)
 }
@@ -465,7 +527,8 @@ fn compare_with(
             chosen.push(w);
         }
     }
-    let reclaimed = after_side_reclaimed(store, &chosen, &catalogue, from, to, as_of)?;
+    let segments = &req.segments;
+    let reclaimed = after_side_reclaimed(store, &chosen, &catalogue, (from, to), as_of, segments)?;
     let none = compare::Reclaimed {
         hours: None,
         money: None,
@@ -474,28 +537,59 @@ fn compare_with(
         .iter()
         .map(|w| (w.workflow.workflow_id.as_str(), *w))
         .collect();
-    let compute = |ids: &[String]| {
-        over_evidence(store, ids, None, to, as_of, |id, study, runs| {
-            let w = by_id[id];
-            let baseline = compare::Baseline {
-                b: w.b,
-                source: w.b_source.clone(),
-                terms: w.terms.clone(),
-            };
-            Ok(compare::compare(
-                &w.workflow,
-                study,
-                runs,
-                spec,
-                &baseline,
-                reclaimed.get(id).copied().unwrap_or(none),
-            )?)
-        })
+    // One workflow's (or segment's) comparison.
+    let one = |id: &str,
+               study: &polars::prelude::DataFrame,
+               runs: &RunSample,
+               seg: Vec<Option<String>>| {
+        let w = by_id[id];
+        let baseline = compare::Baseline {
+            b: w.b,
+            source: w.b_source.clone(),
+            terms: w.terms.clone(),
+        };
+        let key = (id.to_string(), seg);
+        let mut c = compare::compare(
+            &w.workflow,
+            study,
+            runs,
+            spec,
+            &baseline,
+            reclaimed.get(&key).copied().unwrap_or(none),
+        )?;
+        if !segments.by.is_empty() {
+            c.segment = Some(segments.columns().into_iter().zip(key.1).collect());
+        }
+        Ok::<_, ReportError>(c)
     };
     let ids: Vec<String> = chosen
         .iter()
         .map(|w| w.workflow.workflow_id.clone())
         .collect();
+    if !segments.is_empty() {
+        // Segmented answers are computed whole, never kept by part.
+        let mut out = Vec::new();
+        for chunk in ids.chunks(COMPARE_CHUNK) {
+            let (study, by) = store.segment_evidence(chunk, None, to, as_of, segments)?;
+            let study_parts = compare::split_by_workflow(&study)?;
+            let mut items = Vec::new();
+            for (id, samples) in chunk.iter().zip(by) {
+                for (seg, runs) in samples {
+                    items.push((id, segment_values(segments, seg.as_deref())?, runs));
+                }
+            }
+            out.extend(on_all_cores(&items, |(id, seg, runs)| {
+                let study = compare::frame_of(&study_parts, &study, id);
+                one(id, &study, runs, seg.clone())
+            })?);
+        }
+        return Ok(out);
+    }
+    let compute = |ids: &[String]| {
+        over_evidence(store, ids, None, to, as_of, |id, study, runs| {
+            one(id, study, runs, Vec::new())
+        })
+    };
     match (store.parts(), as_of) {
         // Each workflow's comparison is kept; only those whose data changed
         // are computed again.
@@ -590,10 +684,10 @@ fn after_side_reclaimed(
     store: &dyn Engine,
     chosen: &[&CatalogueEntry],
     catalogue: &[CatalogueEntry],
-    from: Option<chrono::NaiveDateTime>,
-    to: chrono::NaiveDateTime,
+    (from, to): (Option<chrono::NaiveDateTime>, chrono::NaiveDateTime),
     as_of: Option<chrono::NaiveDateTime>,
-) -> Result<HashMap<String, compare::Reclaimed>, ReportError> {
+    segments: &Segments,
+) -> Result<HashMap<SegmentKey, compare::Reclaimed>, ReportError> {
     let starts: Vec<(&str, chrono::NaiveDateTime)> = chosen
         .iter()
         .filter_map(|e| {
@@ -606,13 +700,15 @@ fn after_side_reclaimed(
         return Ok(HashMap::new());
     };
     let ids: Vec<String> = starts.iter().map(|(id, _)| id.to_string()).collect();
-    let table = table_with_assumptions(
+    let table = segment_table(
         store,
         Period::new(from.unwrap_or(earliest), to)?,
         &ids,
         as_of,
         catalogue,
+        segments,
     )?;
+    let columns = segments.columns();
     Ok(table
         .rows()?
         .into_iter()
@@ -621,9 +717,29 @@ fn after_side_reclaimed(
                 hours: r.reclaimed_hours,
                 money: r.reclaimed_money,
             };
-            (r.workflow_id, reclaimed)
+            let seg = r.segment.map_or_else(Vec::new, |mut s| {
+                columns.iter().map(|c| s.remove(c).flatten()).collect()
+            });
+            ((r.workflow_id, seg), reclaimed)
         })
         .collect())
+}
+
+/// A workflow and its segment's values (none when not segmented).
+type SegmentKey = (String, Vec<Option<String>>);
+
+/// A segment's values as the SQL gives them (see [`Segments::values_of`]);
+/// none when not segmented.
+fn segment_values(
+    segments: &Segments,
+    seg: Option<&str>,
+) -> Result<Vec<Option<String>>, ReportError> {
+    match seg {
+        Some(s) if !segments.by.is_empty() => segments
+            .values_of(s)
+            .map_err(|e| ReportError::Engine(EngineError::Shape(e))),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// Several comparisons as one CSV: the header once, then every row.

@@ -9,6 +9,10 @@
 --   $6 the period bounds, comma-separated ISO timestamps in increasing order,
 --      from $1 to $2: "from,to" for one period, "w0,w1,...,wn" for n periods of
 --      a trend (one query instead of n; planning dominates on small data)
+--   $7 the segment: a JSON list of attribute paths (schema.sql's segment_of),
+--      or NULL: one row per period and workflow
+--   $8, $9 the filter: JSON lists of attribute paths and the values they must
+--      have (attributes_match), or NULL: every run
 --
 -- A run's facts (anchor, cycle and response times, terminal, counted human
 -- minutes) are schema.sql's run_facts and counted_human_minutes: this query
@@ -16,7 +20,10 @@
 -- [start, end), and is measured by the terms (B, hourly cost, SLAs) of the
 -- catalogue row in force at its anchor (schema.sql's terms_as_of). Every catalogued workflow gets a row in every period,
 -- also with no runs; rows are ordered by period, then workflow. The first
--- column, period_start, is split off by the caller.
+-- column, period_start, is split off by the caller. Segmented ($7), a
+-- workflow has a row per segment seen in the whole span, in every period,
+-- and one row with a NULL segment when it has no runs; the last column,
+-- segment, is NULL when not segmented.
 -- Minutes are floating point, from microsecond timestamps.
 --
 -- Reproducibility: DuckDB sums in parallel, in no fixed order, and a floating-
@@ -78,7 +85,8 @@ period_runs AS (
            t.b,
            t.hourly_cost,
            t.sla_response_minutes,
-           t.sla_cycle_minutes
+           t.sla_cycle_minutes,
+           segment_of(r.attributes, $7::VARCHAR) AS segment
     -- Both joins are LEFT joins on purpose. Every run of the span finds its one
     -- period (the periods tile [$1, $2)), and a run of a workflow outside `wf`
     -- forms groups that the final select never reads; but as outer joins they
@@ -99,10 +107,20 @@ period_runs AS (
       AND r.anchor < $2::TIMESTAMP
       AND ($4::VARCHAR IS NULL
            OR list_contains(string_split($4::VARCHAR, ','), r.workflow_id))
+      AND attributes_match(r.attributes, $8::VARCHAR, $9::VARCHAR)
+),
+-- The segments of each workflow over the whole span (one NULL segment when
+-- not segmented), so every period has the same rows.
+wf_segments AS (
+    SELECT wf.*, s.segment
+    FROM wf
+    LEFT JOIN (SELECT DISTINCT workflow_id, segment FROM period_runs) s
+      ON s.workflow_id = wf.workflow_id
 ),
 agg AS (
     SELECT period_start,
            workflow_id,
+           segment,
            count(*) AS runs,
            count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
            count(*) FILTER (WHERE status = 'failed') AS failed,
@@ -128,13 +146,14 @@ agg AS (
                     THEN CASE WHEN cycle_min <= sla_cycle_minutes THEN 1.0 ELSE 0.0 END END)
                AS sla_cycle_compliance
     FROM period_runs
-    GROUP BY period_start, workflow_id
+    GROUP BY period_start, workflow_id, segment
 ),
 -- The reclaiming runs by the terms they fall in: B and the hourly cost are
 -- the same within one terms row.
 term_agg AS (
     SELECT period_start,
            workflow_id,
+           segment,
            term_from,
            count(*) AS runs,
            max(b) AS b,              -- the same on every run of a terms row
@@ -142,7 +161,7 @@ term_agg AS (
            sum(human_counted::DECIMAL(38, 6)) AS human_min
     FROM period_runs
     WHERE reclaims
-    GROUP BY period_start, workflow_id, term_from
+    GROUP BY period_start, workflow_id, segment, term_from
 ),
 -- Reclaimed minutes, Σ (B − counted human minutes), summed as Σ runs × B over
 -- the terms rows minus the exact Σ of human minutes; money the same with each
@@ -151,12 +170,13 @@ term_agg AS (
 reclaim AS (
     SELECT period_start,
            workflow_id,
+           segment,
            list_sum(list(runs * b ORDER BY term_from))
                - sum(human_min)::DOUBLE AS minutes,
            list_sum(list((runs * b - human_min::DOUBLE) * hourly_cost ORDER BY term_from))
                AS money_minutes
     FROM term_agg
-    GROUP BY period_start, workflow_id
+    GROUP BY period_start, workflow_id, segment
 )
 SELECT p.period_start,
        wf.workflow_id,
@@ -187,10 +207,13 @@ SELECT p.period_start,
             THEN coalesce(rc.minutes, 0) / 60.0::DOUBLE END AS reclaimed_hours,
        CASE WHEN pt.every_b AND pt.every_cost AND wf.automated_since IS NOT NULL
             THEN coalesce(rc.money_minutes, 0) / 60.0::DOUBLE END AS reclaimed_money,
-       wf.currency
+       wf.currency,
+       wf.segment
 FROM periods p
-CROSS JOIN wf
+CROSS JOIN wf_segments wf
 LEFT JOIN period_terms pt ON pt.period_start = p.period_start AND pt.workflow_id = wf.workflow_id
 LEFT JOIN agg a ON a.period_start = p.period_start AND a.workflow_id = wf.workflow_id
+                AND a.segment IS NOT DISTINCT FROM wf.segment
 LEFT JOIN reclaim rc ON rc.period_start = p.period_start AND rc.workflow_id = wf.workflow_id
-ORDER BY p.period_start, wf.workflow_id;
+                    AND rc.segment IS NOT DISTINCT FROM wf.segment
+ORDER BY p.period_start, wf.workflow_id, wf.segment;

@@ -21,6 +21,7 @@ use crate::metrics::compare::{BaselineChoice, Interval};
 use crate::metrics::Period;
 use crate::model::format_timestamp;
 use crate::report;
+use crate::segments::Segments;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -31,6 +32,8 @@ pub enum ReportCommand {
         /// Only these workflows (repeat, or separate with commas).
         #[arg(long = "workflow")]
         workflows: Vec<String>,
+        #[command(flatten)]
+        segments: SegmentArgs,
         /// Also value the money in this reporting currency (ISO 4217), each
         /// run at the latest rate of `ingest fx` dated on or before its anchor.
         #[arg(long, env = "YARDSTICK_CURRENCY")]
@@ -183,6 +186,8 @@ pub enum ReportCommand {
         /// runs of one week share staff and load) or runs one by one.
         #[arg(long)]
         interval: Option<Interval>,
+        #[command(flatten)]
+        segments: SegmentArgs,
         /// Report as it stood at this moment: the catalogue version and the batches received by then.
         #[arg(long)]
         as_of: Option<String>,
@@ -228,6 +233,32 @@ impl PeriodArgs {
     }
 }
 
+/// Segments and filters on the runs' attributes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SegmentArgs {
+    /// A row per workflow and value of this run attribute, e.g.
+    /// attributes.region (repeat for several keys); runs without it are
+    /// their own segment, its value empty (null in JSON).
+    #[arg(long = "by", value_name = "attributes.KEY")]
+    pub by: Vec<String>,
+    /// Only the runs whose attribute has this value, e.g.
+    /// attributes.region=EU (repeat: all must hold).
+    #[arg(long = "where", value_name = "attributes.KEY=VALUE")]
+    pub filter: Vec<String>,
+}
+
+impl SegmentArgs {
+    fn segments(&self) -> Result<Segments, report::ReportError> {
+        Segments::parse(&self.by, &self.filter).map_err(report::ReportError::BadRequest)
+    }
+
+    /// As query-string pairs, `by` and `where` repeated.
+    fn query(&self, q: &mut Query) {
+        q.extend(self.by.iter().map(|b| ("by", b.clone())));
+        q.extend(self.filter.iter().map(|w| ("where", w.clone())));
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum OutFormat {
     Json,
@@ -261,21 +292,26 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Metrics {
             period,
             workflows,
+            segments,
             currency,
             format,
         } => {
+            let segments = segments.segments()?;
+            report::segments_without(&segments, currency.as_deref())?;
             let store = global.open_engine()?;
             let store = store.as_ref();
             let span = period.period(store)?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
             let as_of = period.as_of()?;
-            let mut table = report::metric_table_as_of(store, span, &wf, as_of)?;
+            let mut table = report::metric_table_by(store, span, &wf, as_of, &segments)?;
             if let Some(c) = &currency {
                 report::in_currency(store, &mut table, &wf, as_of, c)?;
             }
             match format {
                 OutFormat::Json => {
-                    report::with_provenance(store, &mut table, &wf, as_of)?;
+                    if segments.is_empty() {
+                        report::with_provenance(store, &mut table, &wf, as_of)?;
+                    }
                     print_json(&table.to_json()?)
                 }
                 OutFormat::Csv => print_csv(&table.to_csv()?),
@@ -304,9 +340,11 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             seed,
             resamples,
             interval,
+            segments,
             format,
             as_of,
         } => {
+            let segments = segments.segments()?;
             let store = global.open_engine()?;
             let req = report::CompareRequest {
                 as_of,
@@ -317,6 +355,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 seed,
                 resamples,
                 interval,
+                segments,
             };
             let comparisons = report::compare(store.as_ref(), &req)?;
             match format {
@@ -459,11 +498,13 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Metrics {
             period: p,
             workflows: w,
+            segments,
             currency,
             format,
         } => {
             period(&mut q, &p);
             workflows(&mut q, &w);
+            segments.query(&mut q);
             opt(&mut q, "currency", &currency);
             ("/api/v1/metrics".to_string(), format_of(&mut q, format))
         }
@@ -484,10 +525,12 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             seed,
             resamples,
             interval,
+            segments,
             as_of,
             format,
         } => {
             workflows(&mut q, &w);
+            segments.query(&mut q);
             opt(&mut q, "from", &from);
             opt(&mut q, "to", &to);
             let baseline = baseline.map(|b| {

@@ -42,6 +42,20 @@ pub enum EngineError {
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
+/// What an engine without segments answers to one.
+fn no_segments() -> EngineError {
+    EngineError::Unsupported(
+        "segments and filters on attributes (by, where) are computed by DuckDB (the file or the \
+         lake); this engine cannot yet"
+            .into(),
+    )
+}
+
+/// One workflow's runs by segment: the segment as the SQL gives it (the JSON
+/// text of its values, see `segment_of` in `queries/schema.sql`; `None`
+/// when not segmented) and its sample.
+pub type BySegment = Vec<(Option<String>, RunSample)>;
+
 /// The tables a report needs, from one engine.
 pub trait Engine: Send + Sync {
     /// The catalogue as of a moment (`None`: now) with each workflow's B.
@@ -146,6 +160,36 @@ pub trait Engine: Send + Sync {
         None
     }
 
+    /// [`Engine::metric_frames`] segmented and filtered by the runs'
+    /// attributes (`segments`): a row per period, workflow and segment, the
+    /// last column `segment` (the JSON text of the segment's values, see
+    /// `segment_of` in `queries/schema.sql`; null for a workflow without
+    /// runs). An engine that cannot says so.
+    fn segment_frames(
+        &self,
+        _bounds: &[NaiveDateTime],
+        _leak_horizon_days: f64,
+        _workflows: Option<&[String]>,
+        _as_of: Option<NaiveDateTime>,
+        _segments: &crate::segments::Segments,
+    ) -> Result<Vec<DataFrame>> {
+        Err(no_segments())
+    }
+
+    /// [`Engine::compare_evidence`] segmented and filtered by the runs'
+    /// attributes: per workflow (in the order of `workflow_ids`) a sample
+    /// per segment, ordered by the segment's text.
+    fn segment_evidence(
+        &self,
+        _workflow_ids: &[String],
+        _from: Option<NaiveDateTime>,
+        _to: NaiveDateTime,
+        _as_of: Option<NaiveDateTime>,
+        _segments: &crate::segments::Segments,
+    ) -> Result<(DataFrame, Vec<BySegment>)> {
+        Err(no_segments())
+    }
+
     /// The metric table of one period `[from, to)`.
     fn metric_frame(
         &self,
@@ -221,6 +265,39 @@ macro_rules! __engine_delegate {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             Ok($via(self).metric_frames(bounds, leak_horizon_days, workflows, as_of)?)
+        }
+    };
+    (@one $via:path, segment_frames) => {
+        #[allow(clippy::needless_question_mark)]
+        fn segment_frames(
+            &self,
+            bounds: &[::chrono::NaiveDateTime],
+            leak_horizon_days: f64,
+            workflows: ::std::option::Option<&[::std::string::String]>,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+            segments: &$crate::segments::Segments,
+        ) -> $crate::engine::Result<::std::vec::Vec<::polars::prelude::DataFrame>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).segment_frames(bounds, leak_horizon_days, workflows, as_of, segments)?)
+        }
+    };
+    (@one $via:path, segment_evidence) => {
+        #[allow(clippy::needless_question_mark)]
+        fn segment_evidence(
+            &self,
+            workflow_ids: &[::std::string::String],
+            from: ::std::option::Option<::chrono::NaiveDateTime>,
+            to: ::chrono::NaiveDateTime,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+            segments: &$crate::segments::Segments,
+        ) -> $crate::engine::Result<(
+            ::polars::prelude::DataFrame,
+            ::std::vec::Vec<$crate::engine::BySegment>,
+        )> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).segment_evidence(workflow_ids, from, to, as_of, segments)?)
         }
     };
     (@one $via:path, waterfall_frame) => {

@@ -97,6 +97,14 @@ pub(super) struct ReportQuery {
     /// `report impact`'s metrics, repeated and/or comma-separated (default: all).
     #[serde(rename = "metric", deserialize_with = "workflow_filter")]
     pub metrics: Vec<String>,
+    /// `by`, repeated: a row per workflow and value of each run attribute
+    /// (`attributes.KEY`).
+    #[serde(deserialize_with = "repeated")]
+    pub by: Vec<String>,
+    /// `where`, repeated: only runs whose attribute has the value
+    /// (`attributes.KEY=VALUE`), all of them.
+    #[serde(rename = "where", deserialize_with = "repeated")]
+    pub filter: Vec<String>,
     /// The route and its raw query: the key of the route's kept answer.
     #[serde(skip)]
     #[schemars(skip)]
@@ -107,6 +115,11 @@ impl ReportQuery {
     /// Whether CSV was asked for.
     pub(super) fn csv(&self) -> bool {
         self.format == Some(Format::Csv)
+    }
+
+    /// `by` and `where` as segments, or 400 naming the value.
+    pub(super) fn segments(&self) -> Result<crate::segments::Segments, ApiError> {
+        crate::segments::Segments::parse(&self.by, &self.filter).map_err(ApiError::bad_request)
     }
 }
 
@@ -187,6 +200,11 @@ fn resamples<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error>
 fn whole<T: FromStr>(v: &str, key: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| format!("{key} `{v}` is not a whole number"))
+}
+
+/// Every value of a repeated key, in order.
+fn repeated<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Vec::<String>::deserialize(d)
 }
 
 fn workflow_filter<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

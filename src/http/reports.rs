@@ -23,8 +23,9 @@ pub(super) struct Metrics;
 
 impl ReportRoute for Metrics {
     const NAME: &'static str = "metrics";
-    const KEYS: &'static [&'static str] =
-        &["from", "to", "workflow", "format", "as_of", "currency"];
+    const KEYS: &'static [&'static str] = &[
+        "from", "to", "workflow", "format", "as_of", "currency", "by", "where",
+    ];
 }
 
 pub(super) async fn metrics(
@@ -33,13 +34,15 @@ pub(super) async fn metrics(
     Report(q, _): Report<Metrics>,
 ) -> Result<Response, ApiError> {
     let csv = q.csv();
+    let segments = q.segments()?;
+    report::segments_without(&segments, q.currency.as_deref())?;
     kept(&st, q.key.clone(), current, move |store| {
         let (period, as_of) = period_of(store, &q)?;
-        let mut table = report::metric_table_as_of(store, period, &q.workflows, as_of)?;
+        let mut table = report::metric_table_by(store, period, &q.workflows, as_of, &segments)?;
         if let Some(c) = &q.currency {
             report::in_currency(store, &mut table, &q.workflows, as_of, c)?;
         }
-        if !csv {
+        if !csv && segments.is_empty() {
             report::with_provenance(store, &mut table, &q.workflows, as_of)?;
         }
         metric_answer(&table, csv)
@@ -164,6 +167,8 @@ impl ReportRoute for Compare {
         "interval",
         "format",
         "as_of",
+        "by",
+        "where",
     ];
 }
 
@@ -174,6 +179,7 @@ pub(super) async fn compare(
 ) -> Result<Response, ApiError> {
     let csv = q.csv();
     let key = q.key.clone();
+    let segments = q.segments()?;
     let req = report::CompareRequest {
         workflows: q.workflows,
         from: q.from,
@@ -183,6 +189,7 @@ pub(super) async fn compare(
         resamples: q.resamples,
         interval: q.interval,
         as_of: q.as_of,
+        segments,
     };
     kept(&st, key, current, move |store| {
         let comparisons = report::compare(store, &req)?;

@@ -184,6 +184,10 @@ pub struct MetricRow {
     pub reclaimed_hours: Option<f64>,
     pub reclaimed_money: Option<f64>,
     pub currency: Option<String>,
+    /// Segmented (`--by attributes.KEY`): the segment's value of each key
+    /// (`attributes.KEY`), null where the runs lack the attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
 }
 
 /// The per-workflow metric table of one period.
@@ -198,6 +202,9 @@ pub struct MetricTable {
     /// Where the figures come from, when it was asked for
     /// (`report::with_provenance`), or why it is not known.
     pub provenance: Option<Result<provenance::Provenance, String>>,
+    /// Segmented: the segment columns (`attributes.KEY`), in the frame
+    /// right after `workflow_id`; empty when not segmented.
+    pub segments: Vec<String>,
 }
 
 /// What one workflow's figures assume: where B came from, the cost, the
@@ -293,7 +300,43 @@ impl MetricTable {
             assumptions: Vec::new(),
             reporting: None,
             provenance: None,
+            segments: Vec::new(),
         })
+    }
+
+    /// [`MetricTable::from_frame`] for an engine's segmented result (its last
+    /// column `segment`, see `Engine::segment_frames`): a row per workflow
+    /// and segment, the segment's values in columns `attributes.KEY` after
+    /// `workflow_id`. Not segmented (a filter only), the table is the plain
+    /// one; segmented, a workflow without runs (no segment) has no row.
+    pub fn from_segment_frame(
+        period: Period,
+        mut df: DataFrame,
+        segments: &crate::segments::Segments,
+    ) -> Result<MetricTable, MetricsError> {
+        let segment = df.drop_in_place("segment")?;
+        if segments.by.is_empty() {
+            return MetricTable::from_frame(period, df);
+        }
+        let segment = segment.cast(&DataType::String)?;
+        let has = segment.is_not_null();
+        let df = df.filter(&has)?;
+        let mut table = MetricTable::from_frame(period, df)?;
+        let names = segments.columns();
+        let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+        for s in segment.str()?.iter().flatten() {
+            let values = segments.values_of(s).map_err(MetricsError::Shape)?;
+            for (c, v) in cols.iter_mut().zip(values) {
+                c.push(v);
+            }
+        }
+        for (i, (name, values)) in names.iter().zip(cols).enumerate() {
+            table
+                .frame
+                .insert_column(1 + i, Column::new(name.as_str().into(), values))?;
+        }
+        table.segments = names;
+        Ok(table)
     }
 
     pub fn frame(&self) -> &DataFrame {
@@ -354,6 +397,20 @@ impl MetricTable {
             real("reclaimed_money")?,
         );
         let currency = text("currency")?;
+        let segment_values = self
+            .segments
+            .iter()
+            .map(|n| text(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let segment = |i: usize| {
+            (!self.segments.is_empty()).then(|| {
+                self.segments
+                    .iter()
+                    .zip(&segment_values)
+                    .map(|(n, v)| (n.clone(), v[i].clone()))
+                    .collect()
+            })
+        };
         Ok((0..df.height())
             .map(|i| MetricRow {
                 workflow_id: ids[i].clone().unwrap_or_default(),
@@ -379,6 +436,7 @@ impl MetricTable {
                 reclaimed_hours: hours[i],
                 reclaimed_money: money[i],
                 currency: currency[i].clone(),
+                segment: segment(i),
             })
             .collect())
     }

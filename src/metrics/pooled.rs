@@ -76,6 +76,7 @@ mod tests {
             seed: 0,
             resamples: 0,
             interval: Default::default(),
+            segment: None,
             rows: vec![CompareRow {
                 workflow_id: id.into(),
                 metric,

@@ -1,6 +1,9 @@
 //! The runs of a comparison, read through Arrow: a 1,000-workflow comparison
 //! reads every run of the period, so the rows never become single values
-//! (`frame::query_frame`) or a DataFrame, only one `RunSample` per workflow.
+//! (`frame::query_frame`) or a DataFrame, only one `RunSample` per workflow
+//! (per workflow and segment, segmented by the runs' attributes).
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use duckdb::arrow::array::{Array, AsArray};
@@ -9,24 +12,40 @@ use duckdb::params;
 
 use super::files::Text;
 use super::{Result, Store, StoreError, COMPARE_RUNS};
+use crate::engine::BySegment;
 use crate::model::{RunSample, Status};
+use crate::segments::Segments;
 
 impl Store {
     /// The runs of `workflow_ids` anchored in `[from, to)`, as of `as_of`
-    /// (`queries/compare/runs.sql`): one sample per workflow, in the order of
-    /// `workflow_ids`, each in the order the query returned it.
-    pub(super) fn run_samples(
+    /// (`queries/compare/runs.sql`), segmented and filtered by their
+    /// attributes: per workflow (in the order of `workflow_ids`) a sample per
+    /// segment (one, `None`, when not segmented), ordered by the segment's
+    /// text, each in the order the query returned it; a workflow without runs
+    /// has none.
+    pub(super) fn segment_samples(
         &self,
         workflow_ids: &[String],
         from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
-    ) -> Result<Vec<RunSample>> {
+        segments: &Segments,
+    ) -> Result<Vec<BySegment>> {
         let conn = self.reader()?;
         let mut stmt = conn.prepare(COMPARE_RUNS)?;
-        let mut samples = vec![RunSample::default(); workflow_ids.len()];
+        let mut samples: Vec<BySegment> = vec![Vec::new(); workflow_ids.len()];
         let shape = |what: &str| StoreError::Shape(format!("compare/runs.sql: {what}"));
-        for batch in stmt.query_arrow(params![workflow_ids.join(","), to, as_of, from])? {
+        let (filter_paths, filter_values) = segments.filter_paths();
+        let args = params![
+            workflow_ids.join(","),
+            to,
+            as_of,
+            from,
+            segments.by_paths(),
+            filter_paths,
+            filter_values
+        ];
+        for batch in stmt.query_arrow(args)? {
             let wf = batch
                 .column(0)
                 .as_primitive_opt::<Int32Type>()
@@ -50,10 +69,23 @@ impl Store {
             let opt = |a: &duckdb::arrow::array::Float64Array, i: usize| {
                 a.is_valid(i).then(|| a.value(i))
             };
+            let segment = Text::of(batch.column(6).as_ref())?;
+            // Where each (workflow, segment) of this batch is in `samples`.
+            let mut seen: HashMap<(i32, Option<&str>), usize> = HashMap::new();
             for i in 0..batch.num_rows() {
-                let sample = samples
+                let by = samples
                     .get_mut(wf.value(i) as usize)
                     .ok_or_else(|| shape("wf is outside the list"))?;
+                let seg = segment.get(i);
+                let at = *seen.entry((wf.value(i), seg)).or_insert_with(|| {
+                    by.iter()
+                        .position(|(s, _)| s.as_deref() == seg)
+                        .unwrap_or_else(|| {
+                            by.push((seg.map(str::to_string), RunSample::default()));
+                            by.len() - 1
+                        })
+                });
+                let sample = &mut by[at].1;
                 let s = status.get(i).unwrap_or("");
                 let s: Status = s
                     .parse()
@@ -66,6 +98,9 @@ impl Store {
                     opt(human, i),
                 );
             }
+        }
+        for by in &mut samples {
+            by.sort_by(|a, b| a.0.cmp(&b.0));
         }
         Ok(samples)
     }

@@ -29,6 +29,7 @@ use serde::Serialize;
 pub use crate::engine::{Version, Versions};
 pub use crate::model::{CatalogueEntry, WorkflowSummary};
 use crate::model::{Kind, Reject, Rows, RunSample, Term, Workflow};
+use crate::segments::Segments;
 pub use frame::query_frame;
 pub use incremental::Incremental;
 pub use published::Published;
@@ -711,15 +712,54 @@ impl Store {
         workflows: Option<&[String]>,
         as_of: Option<NaiveDateTime>,
     ) -> Result<Vec<DataFrame>> {
+        let frames = self.segment_frames(
+            bounds,
+            leak_horizon_days,
+            workflows,
+            as_of,
+            &Segments::default(),
+        )?;
+        // Not segmented: the segment column is null throughout.
+        frames
+            .into_iter()
+            .map(|mut df| {
+                df.drop_in_place("segment")?;
+                Ok(df)
+            })
+            .collect()
+    }
+
+    /// [`Store::metric_frames`] segmented and filtered by the runs'
+    /// attributes: the same query with the segment's and the filter's
+    /// paths bound, its last column `segment`.
+    pub fn segment_frames(
+        &self,
+        bounds: &[NaiveDateTime],
+        leak_horizon_days: f64,
+        workflows: Option<&[String]>,
+        as_of: Option<NaiveDateTime>,
+        segments: &Segments,
+    ) -> Result<Vec<DataFrame>> {
         let Some(b) = crate::engine::bounds(bounds)? else {
             return Ok(Vec::new());
         };
         let only: Option<String> = workflows.map(|w| w.join(","));
+        let (filter_paths, filter_values) = segments.filter_paths();
         let conn = self.reader()?;
         let df = frame::query_frame(
             &conn,
             WORKFLOW_METRICS,
-            params![b.from, b.to, leak_horizon_days, only, as_of, b.list],
+            params![
+                b.from,
+                b.to,
+                leak_horizon_days,
+                only,
+                as_of,
+                b.list,
+                segments.by_paths(),
+                filter_paths,
+                filter_values
+            ],
         )?;
         Ok(crate::engine::split_periods(df, b.periods)?)
     }
@@ -736,11 +776,32 @@ impl Store {
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
     ) -> Result<(DataFrame, Vec<RunSample>)> {
+        let (study, by) =
+            self.segment_evidence(workflow_ids, from, to, as_of, &Segments::default())?;
+        // Not segmented: one sample per workflow with runs.
+        let runs = by
+            .into_iter()
+            .map(|s| s.into_iter().next().map(|(_, r)| r).unwrap_or_default())
+            .collect();
+        Ok((study, runs))
+    }
+
+    /// [`Store::compare_evidence`] with the runs segmented and filtered by
+    /// their attributes (the time study has no attributes: it is whole).
+    pub fn segment_evidence(
+        &self,
+        workflow_ids: &[String],
+        from: Option<NaiveDateTime>,
+        to: NaiveDateTime,
+        as_of: Option<NaiveDateTime>,
+        segments: &Segments,
+    ) -> Result<(DataFrame, Vec<crate::engine::BySegment>)> {
         let study = {
             let conn = self.reader()?;
             frame::query_frame(&conn, COMPARE_STUDY, params![workflow_ids.join(","), as_of])?
         };
-        Ok((study, self.run_samples(workflow_ids, from, to, as_of)?))
+        let runs = self.segment_samples(workflow_ids, from, to, as_of, segments)?;
+        Ok((study, runs))
     }
 
     /// A dashboard query (`queries/dashboards/*.sql`) over `[from, to)` and the

@@ -80,7 +80,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
     for (uri, want) in [
         (
             "/api/v1/metrics?from=2026-01-01&frm=2026-01-01",
-            "unknown parameter `frm`: use from, to, workflow, format, as_of, currency",
+            "unknown parameter `frm`: use from, to, workflow, format, as_of, currency, by, where",
         ),
         (
             "/api/v1/trend?frm=2026-01-01",
@@ -88,7 +88,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
         ),
         (
             "/api/v1/compare?frm=2026-01-01",
-            "unknown parameter `frm`: use workflow, from, to, baseline, seed, resamples, interval, format, as_of",
+            "unknown parameter `frm`: use workflow, from, to, baseline, seed, resamples, interval, format, as_of, by, where",
         ),
         ("/api/v1/metrics?format=xml", "format `xml` is not json or csv"),
         ("/api/v1/trend?format=xml", "format `xml` is not json or csv"),

@@ -186,6 +186,7 @@ pub(crate) fn reports(store: &Store, e: &dyn Engine) -> Vec<Value> {
                     seed: Some(3),
                     resamples: Some(200),
                     interval: None,
+                    segments: Default::default(),
                 },
             )
             .unwrap(),

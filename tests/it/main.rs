@@ -30,6 +30,7 @@ mod props;
 mod provenance;
 mod publish;
 mod pull;
+mod segments;
 mod service;
 mod spark;
 mod stream;

@@ -256,6 +256,7 @@ fn same_reports(
                     seed: Some(7),
                     resamples: Some(400),
                     interval: None,
+                    segments: Default::default(),
                 };
                 let cmp: Vec<Value> = engines
                     .iter()

@@ -116,6 +116,11 @@ pub struct Comparison {
     pub resamples: usize,
     /// How the intervals' bootstrap resampled the runs.
     pub interval: Interval,
+    /// Segmented (`--by attributes.KEY`): the segment's value of each key,
+    /// null where its runs lack the attribute. The time study has no
+    /// attributes: a segment's study side is the whole study.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
     pub rows: Vec<CompareRow>,
     /// The bootstrap replicates of reclaimed hours, in draw order (empty without
     /// a baseline or runs). Replicates of different workflows are independent,
@@ -503,6 +508,7 @@ pub fn compare(
         seed: spec.seed,
         resamples: spec.resamples,
         interval: spec.interval,
+        segment: None,
         rows,
         reclaimed_hours_draws,
         reclaimed_money_draws,
@@ -929,7 +935,7 @@ impl Comparison {
         let s = |f: fn(&CompareRow) -> String| r.iter().map(f).collect::<Vec<String>>();
         let o = |f: fn(&CompareRow) -> Option<f64>| r.iter().map(f).collect::<Vec<Option<f64>>>();
         let u = |f: fn(&CompareRow) -> usize| r.iter().map(|x| f(x) as i64).collect::<Vec<i64>>();
-        let cols = vec![
+        let mut cols = vec![
             Column::new("workflow_id".into(), s(|x| x.workflow_id.clone())),
             Column::new("metric".into(), s(|x| x.metric.to_string())),
             Column::new("unit".into(), s(|x| x.unit.clone())),
@@ -943,6 +949,11 @@ impl Comparison {
             Column::new("ci_high".into(), o(|x| x.ci_high)),
             Column::new("verdict".into(), s(|x| x.verdict.clone())),
         ];
+        // The segment's columns after workflow_id, its values on every row.
+        for (i, (name, value)) in self.segment.iter().flatten().enumerate() {
+            let values = vec![value.clone(); r.len()];
+            cols.insert(1 + i, Column::new(name.as_str().into(), values));
+        }
         Ok(DataFrame::new(r.len(), cols)?)
     }
 

@@ -1,0 +1,322 @@
+//! Segments and filters on runs' attributes (#25): `--by attributes.KEY`
+//! and `--where attributes.KEY=VALUE` on the metric table and compare,
+//! against hand-computed figures, against the same report on a pre-filtered
+//! file, and the segment columns equal in CSV and JSON.
+
+use axum::http::StatusCode;
+use yardstick::http::AppState;
+use yardstick::ingest::{Format, Options};
+use yardstick::metrics::{MetricRow, Period};
+use yardstick::model::Kind;
+use yardstick::report::{self, CompareRequest};
+use yardstick::segments::Segments;
+use yardstick::store::Store;
+
+use crate::client::{assert_refused, get};
+use crate::{close, ingest_text};
+
+const WORKFLOWS: &str = "\
+workflow_id,name,owner,team,category,hourly_cost,currency,sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item
+seg-w,Segmented,Ana,Ops,intake,60,EUR,,30,2026-01-01,10
+other-w,Quiet,Ben,Ops,intake,60,EUR,,,2026-01-01,10
+";
+
+/// The header of the runs below; `tier` is an attribute, missing on m1.
+const HEADER: &str =
+    "source,run_id,workflow_id,trigger_at,started_at,first_response_at,finished_at,status,error_kind,human_minutes,tier";
+
+/// Two runs before go-live (the pre-runs) and six in January: gold 3 (one
+/// failed and done by hand), silver 2, one without a tier.
+const RUNS: [&str; 8] = [
+    "s,p1,seg-w,,2025-12-10T10:00:00Z,,2025-12-10T10:50:00Z,succeeded,,50,gold",
+    "s,p2,seg-w,,2025-12-11T10:00:00Z,,2025-12-11T11:10:00Z,succeeded,,70,silver",
+    "s,g1,seg-w,,2026-01-05T10:00:00Z,,2026-01-05T10:10:00Z,succeeded,,2,gold",
+    "s,g2,seg-w,,2026-01-06T10:00:00Z,,2026-01-06T10:20:00Z,succeeded,,0,gold",
+    "s,g3,seg-w,,2026-01-07T10:00:00Z,,2026-01-07T10:05:00Z,failed,,,gold",
+    "s,s1,seg-w,,2026-01-08T10:00:00Z,,2026-01-08T10:30:00Z,succeeded,,4,silver",
+    "s,s2,seg-w,,2026-01-09T10:00:00Z,,2026-01-09T11:00:00Z,escalated,,10,silver",
+    "s,m1,seg-w,,2026-01-10T10:00:00Z,,2026-01-10T10:40:00Z,succeeded,,1,",
+];
+
+fn store_with(runs: &[&str]) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    let csv = Format::Csv;
+    ingest_text(
+        &store,
+        Kind::Workflows,
+        csv,
+        "w.csv",
+        WORKFLOWS,
+        Options::default(),
+    )
+    .unwrap();
+    let text = format!("{HEADER}\n{}\n", runs.join("\n"));
+    ingest_text(&store, Kind::Runs, csv, "r.csv", &text, Options::default()).unwrap();
+    store
+}
+
+fn january() -> Period {
+    Period::parse("2026-01-01", "2026-02-01").unwrap()
+}
+
+fn segments(by: &[&str], filter: &[&str]) -> Segments {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    Segments::parse(&s(by), &s(filter)).unwrap()
+}
+
+fn rows(store: &Store, seg: &Segments) -> Vec<MetricRow> {
+    report::metric_table_by(store, january(), &[], None, seg)
+        .unwrap()
+        .rows()
+        .unwrap()
+}
+
+fn tier(r: &MetricRow) -> Option<String> {
+    r.segment.as_ref().unwrap()["attributes.tier"].clone()
+}
+
+#[test]
+fn the_metric_table_by_an_attribute_by_hand() {
+    let store = store_with(&RUNS);
+    let rows = rows(&store, &segments(&["attributes.tier"], &[]));
+    // other-w has no runs, so no segment and no row; seg-w's segments in
+    // the order of their text, the missing tier last.
+    let tiers: Vec<(String, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.workflow_id.clone(), tier(r)))
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            ("seg-w".into(), Some("gold".into())),
+            ("seg-w".into(), Some("silver".into())),
+            ("seg-w".into(), None),
+        ]
+    );
+    let (gold, silver, missing) = (&rows[0], &rows[1], &rows[2]);
+    // Gold: g1 (10 min, 2 human), g2 (20 min, 0 human), g3 failed by hand.
+    assert_eq!((gold.runs, gold.succeeded, gold.failed), (3, 2, 1));
+    close(gold.error_rate, Some(1.0 / 3.0));
+    assert_eq!(gold.cycle_time_n, 2);
+    close(gold.cycle_time_mean_min, Some(15.0));
+    close(gold.cycle_time_p50_min, Some(15.0));
+    close(gold.cycle_time_p90_min, Some(19.0));
+    close(gold.sla_cycle_compliance, Some(1.0));
+    // Reclaimed: g1 and g2 (g3 was done by hand): 2 × 10 − (2 + 0) = 18 min.
+    close(gold.reclaimed_hours, Some(0.3));
+    close(gold.reclaimed_money, Some(18.0));
+    // Silver: s1 (30 min, 4 human), s2 escalated (60 min, 10 human).
+    assert_eq!((silver.runs, silver.succeeded, silver.escalated), (2, 1, 1));
+    close(silver.escalation_rate, Some(0.5));
+    close(silver.cycle_time_p50_min, Some(45.0));
+    close(silver.cycle_time_p90_min, Some(57.0));
+    close(silver.sla_cycle_compliance, Some(0.5));
+    close(silver.reclaimed_hours, Some(0.1));
+    // No tier: m1 (40 min, 1 human), a segment of its own.
+    assert_eq!(missing.runs, 1);
+    close(missing.cycle_time_mean_min, Some(40.0));
+    close(missing.sla_cycle_compliance, Some(0.0));
+    close(missing.reclaimed_hours, Some(0.15));
+    // The segments add up to the workflow's row.
+    let whole = rows_plain(&store);
+    let w = whole.iter().find(|r| r.workflow_id == "seg-w").unwrap();
+    assert_eq!(w.runs, rows.iter().map(|r| r.runs).sum::<i64>());
+    close(
+        w.reclaimed_hours,
+        Some(rows.iter().map(|r| r.reclaimed_hours.unwrap()).sum()),
+    );
+    assert!(w.segment.is_none());
+}
+
+fn rows_plain(store: &Store) -> Vec<MetricRow> {
+    rows(store, &Segments::default())
+}
+
+#[test]
+fn a_filter_equals_the_report_on_a_pre_filtered_file() {
+    let all = store_with(&RUNS);
+    let gold: Vec<&str> = RUNS
+        .iter()
+        .copied()
+        .filter(|r| r.ends_with(",gold"))
+        .collect();
+    let only = store_with(&gold);
+    let filter = segments(&[], &["attributes.tier=gold"]);
+    assert_eq!(rows(&all, &filter), rows_plain(&only));
+    // Compare too, to the byte (the same workflow, data and seed).
+    let req = |segments| CompareRequest {
+        workflows: vec!["seg-w".into()],
+        to: Some("2026-02-01".into()),
+        resamples: Some(200),
+        segments,
+        ..Default::default()
+    };
+    let json =
+        |s: &Store, seg| serde_json::to_string(&report::compare(s, &req(seg)).unwrap()).unwrap();
+    assert_eq!(json(&all, filter.clone()), json(&only, Segments::default()));
+    // A filter and a segment together: the gold rows of the segmented table.
+    let both = rows(
+        &all,
+        &segments(&["attributes.tier"], &["attributes.tier=gold"]),
+    );
+    assert_eq!(both.len(), 1);
+    assert_eq!(tier(&both[0]), Some("gold".into()));
+    assert_eq!(both[0].runs, 3);
+    // A filter on a missing attribute matches nothing.
+    let none = rows(&all, &segments(&[], &["attributes.region=EU"]));
+    assert!(none.iter().all(|r| r.runs == 0), "{none:?}");
+}
+
+#[test]
+fn compare_by_segment_has_a_row_set_per_segment_with_its_own_n() {
+    let store = store_with(&RUNS);
+    let req = CompareRequest {
+        workflows: vec!["seg-w".into()],
+        to: Some("2026-02-01".into()),
+        resamples: Some(200),
+        segments: segments(&["attributes.tier"], &[]),
+        ..Default::default()
+    };
+    let cmp = report::compare(&store, &req).unwrap();
+    let seg: Vec<Option<String>> = cmp
+        .iter()
+        .map(|c| c.segment.as_ref().unwrap()["attributes.tier"].clone())
+        .collect();
+    assert_eq!(seg, [Some("gold".into()), Some("silver".into()), None]);
+    let cycle = |i: usize| {
+        cmp[i]
+            .rows
+            .iter()
+            .find(|r| r.metric == "cycle_time_mean_min")
+            .unwrap()
+            .clone()
+    };
+    // Gold: before p1 (50 min), after g1 and g2 (mean 15).
+    let g = cycle(0);
+    assert_eq!((g.before_n, g.after_n), (1, 2));
+    close(g.before, Some(50.0));
+    close(g.after, Some(15.0));
+    // Below 20 on either side: said, as everywhere.
+    assert_eq!(g.verdict, "too little data: n=1 before, n=2 after");
+    // The missing tier has no run before go-live.
+    let m = cycle(2);
+    assert_eq!((m.before_n, m.after_n), (0, 1));
+    assert_eq!(m.verdict, "no data before");
+    // Reclaimed hours per segment come from the segmented metric table.
+    let hours = |i: usize| {
+        cmp[i]
+            .rows
+            .iter()
+            .find(|r| r.metric == "reclaimed_hours")
+            .unwrap()
+            .after
+    };
+    close(hours(0), Some(0.3));
+    close(hours(1), Some(0.1));
+    close(hours(2), Some(0.15));
+    // CSV: the segment column after workflow_id, equal to the JSON.
+    let csv = String::from_utf8(report::comparisons_csv(&cmp).unwrap()).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("workflow_id,attributes.tier,metric,"));
+    let tiers: std::collections::BTreeSet<String> = lines
+        .map(|l| l.split(',').nth(1).unwrap().to_string())
+        .collect();
+    assert_eq!(
+        tiers,
+        ["", "gold", "silver"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+}
+
+#[test]
+fn the_segment_columns_are_equal_in_csv_and_json() {
+    let store = store_with(&RUNS);
+    let table = report::metric_table_by(
+        &store,
+        january(),
+        &[],
+        None,
+        &segments(&["attributes.tier"], &[]),
+    )
+    .unwrap();
+    let csv = String::from_utf8(table.to_csv().unwrap()).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..3], ["workflow_id", "attributes.tier", "runs"]);
+    let json = table.to_json().unwrap();
+    let from_json: Vec<(String, String, i64)> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["workflow_id"].as_str().unwrap().to_string(),
+                r["segment"]["attributes.tier"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                r["runs"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let from_csv: Vec<(String, String, i64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(from_csv, from_json);
+    assert_eq!(from_csv.len(), 3);
+}
+
+#[tokio::test]
+async fn by_and_where_over_http() {
+    let st = AppState::open(store_with(&RUNS));
+    let csv = get(
+        &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&by=attributes.tier&format=csv",
+    )
+    .await
+    .good()
+    .text();
+    let table = report::metric_table_by(
+        &store_with(&RUNS),
+        january(),
+        &[],
+        None,
+        &segments(&["attributes.tier"], &[]),
+    )
+    .unwrap();
+    assert_eq!(csv, String::from_utf8(table.to_csv().unwrap()).unwrap());
+    let j = get(
+        &st,
+        "/api/v1/compare?workflow=seg-w&to=2026-02-01&resamples=200&where=attributes.tier%3Dsilver",
+    )
+    .await
+    .good()
+    .json();
+    let c = &j["comparisons"][0];
+    let n = c["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "cycle_time_mean_min")
+        .unwrap()["after_n"]
+        .clone();
+    assert_eq!(n, 2);
+    for (uri, needle) in [
+        ("/api/v1/metrics?by=tier", "`tier` is not attributes.KEY"),
+        (
+            "/api/v1/metrics?by=attributes.tier&currency=EUR",
+            "reporting currency is not available with by or where",
+        ),
+        ("/api/v1/compare?where=attributes.tier", "no `=`"),
+    ] {
+        assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
+    }
+}
