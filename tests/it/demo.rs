@@ -168,3 +168,59 @@ fn a_shared_trend_flatters_the_naive_before_after_and_impact_shows_it() {
     assert_eq!(auto.method, "did", "{}", auto.why);
     assert!(auto.safe, "{:?}", auto.checks);
 }
+
+/// #25's question on the demo: `report compare --workflow support-triage --by
+/// attributes.tier` gives a comparison per tier (and for the runs without
+/// one), each with its own n and an interval, and the tiers' runs add up to
+/// the workflow's.
+#[test]
+fn compare_by_tier_on_the_demo() {
+    use yardstick::report::{compare, CompareRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let req = |by: &[&str]| CompareRequest {
+        workflows: vec!["support-triage".into()],
+        resamples: Some(400),
+        segments: yardstick::segments::Segments::parse(
+            &by.iter().map(|b| b.to_string()).collect::<Vec<_>>(),
+            &[],
+        )
+        .unwrap(),
+        ..Default::default()
+    };
+    let whole = compare(&store, &req(&[])).unwrap();
+    let by_tier = compare(&store, &req(&["attributes.tier"])).unwrap();
+    let tiers: Vec<Option<String>> = by_tier
+        .iter()
+        .map(|c| c.segment.as_ref().unwrap()["attributes.tier"].clone())
+        .collect();
+    assert_eq!(
+        tiers,
+        [
+            Some("bronze".into()),
+            Some("gold".into()),
+            Some("silver".into()),
+            None
+        ]
+    );
+    let after_n = |c: &yardstick::metrics::compare::Comparison| {
+        c.rows
+            .iter()
+            .find(|r| r.metric == "error_rate")
+            .unwrap()
+            .after_n
+    };
+    assert_eq!(
+        by_tier.iter().map(after_n).sum::<usize>(),
+        after_n(&whole[0])
+    );
+    for c in &by_tier {
+        let cycle = c
+            .rows
+            .iter()
+            .find(|r| r.metric == "cycle_time_mean_min")
+            .unwrap();
+        assert!(cycle.after_n >= 20, "{:?}: {}", c.segment, cycle.after_n);
+        assert!(cycle.ci_low.is_some() && cycle.ci_high.is_some());
+    }
+}
