@@ -49,15 +49,15 @@ SELECT wf.workflow_id,
            AS sla_cycle_compliance,
        wf.b AS baseline_minutes_per_item,
        CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL THEN
-           (count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'escalated') AND anchor >= wf.automated_since) * wf.b
-            - coalesce(sum(CASE WHEN status = 'failed' AND human_minutes IS NULL THEN wf.b
-                                ELSE coalesce(human_minutes, 0) END::DECIMAL(38, 6))
+           (count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'escalated') AND anchor >= wf.automated_since
+                              AND NOT (status = 'failed' AND human_minutes IS NULL)) * wf.b
+            - coalesce(sum(coalesce(human_minutes, 0)::DECIMAL(38, 6))
                    FILTER (WHERE status IN ('succeeded', 'failed', 'escalated') AND anchor >= wf.automated_since), 0)::DOUBLE)
            / 60.0 END AS reclaimed_hours,
        CASE WHEN wf.b IS NOT NULL AND wf.automated_since IS NOT NULL THEN
-           (count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'escalated') AND anchor >= wf.automated_since) * wf.b
-            - coalesce(sum(CASE WHEN status = 'failed' AND human_minutes IS NULL THEN wf.b
-                                ELSE coalesce(human_minutes, 0) END::DECIMAL(38, 6))
+           (count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'escalated') AND anchor >= wf.automated_since
+                              AND NOT (status = 'failed' AND human_minutes IS NULL)) * wf.b
+            - coalesce(sum(coalesce(human_minutes, 0)::DECIMAL(38, 6))
                    FILTER (WHERE status IN ('succeeded', 'failed', 'escalated') AND anchor >= wf.automated_since), 0)::DOUBLE)
            * wf.hourly_cost / 60.0 END AS reclaimed_money,
        wf.currency AS currency
