@@ -574,6 +574,11 @@ fn compare_with(
             let study_parts = compare::split_by_workflow(&study)?;
             let mut items = Vec::new();
             for (id, samples) in chunk.iter().zip(by) {
+                // Filtered only, a workflow without a matching run still has
+                // its comparison ("no data after"), as without a filter.
+                if samples.is_empty() && segments.by.is_empty() {
+                    items.push((id, Vec::new(), RunSample::default()));
+                }
                 for (seg, runs) in samples {
                     items.push((id, segment_values(segments, seg.as_deref())?, runs));
                 }

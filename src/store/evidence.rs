@@ -9,29 +9,33 @@ use chrono::NaiveDateTime;
 use duckdb::arrow::array::{Array, AsArray};
 use duckdb::arrow::datatypes::{Float64Type, Int32Type, Int64Type};
 use duckdb::params;
+use polars::prelude::DataFrame;
 
 use super::files::Text;
-use super::{Result, Store, StoreError, COMPARE_RUNS};
+use super::{frame, Result, Store, StoreError, COMPARE_RUNS, COMPARE_STUDY};
 use crate::engine::BySegment;
 use crate::model::{RunSample, Status};
 use crate::segments::Segments;
 
 impl Store {
-    /// The runs of `workflow_ids` anchored in `[from, to)`, as of `as_of`
-    /// (`queries/compare/runs.sql`), segmented and filtered by their
-    /// attributes: per workflow (in the order of `workflow_ids`) a sample per
-    /// segment (one, `None`, when not segmented), ordered by the segment's
-    /// text, each in the order the query returned it; a workflow without runs
-    /// has none.
-    pub(super) fn segment_samples(
+    /// [`Store::compare_evidence`] with the runs segmented and filtered by
+    /// their attributes: the time-study observations (they have no
+    /// attributes: the study is whole), and the runs of `workflow_ids`
+    /// anchored in `[from, to)`, as of `as_of` (`queries/compare/runs.sql`),
+    /// per workflow (in the order of `workflow_ids`) a sample per segment
+    /// (one, `None`, when not segmented), ordered by the segment's text, each
+    /// in the order the query returned it; a workflow without runs has none.
+    pub fn segment_evidence(
         &self,
         workflow_ids: &[String],
         from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
         segments: &Segments,
-    ) -> Result<Vec<BySegment>> {
+    ) -> Result<(DataFrame, Vec<BySegment>)> {
         let conn = self.reader()?;
+        let study =
+            frame::query_frame(&conn, COMPARE_STUDY, params![workflow_ids.join(","), as_of])?;
         let mut stmt = conn.prepare(COMPARE_RUNS)?;
         let mut samples: Vec<BySegment> = vec![Vec::new(); workflow_ids.len()];
         let shape = |what: &str| StoreError::Shape(format!("compare/runs.sql: {what}"));
@@ -102,6 +106,6 @@ impl Store {
         for by in &mut samples {
             by.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Ok(samples)
+        Ok((study, samples))
     }
 }

@@ -786,24 +786,6 @@ impl Store {
         Ok((study, runs))
     }
 
-    /// [`Store::compare_evidence`] with the runs segmented and filtered by
-    /// their attributes (the time study has no attributes: it is whole).
-    pub fn segment_evidence(
-        &self,
-        workflow_ids: &[String],
-        from: Option<NaiveDateTime>,
-        to: NaiveDateTime,
-        as_of: Option<NaiveDateTime>,
-        segments: &Segments,
-    ) -> Result<(DataFrame, Vec<crate::engine::BySegment>)> {
-        let study = {
-            let conn = self.reader()?;
-            frame::query_frame(&conn, COMPARE_STUDY, params![workflow_ids.join(","), as_of])?
-        };
-        let runs = self.segment_samples(workflow_ids, from, to, as_of, segments)?;
-        Ok((study, runs))
-    }
-
     /// A dashboard query (`queries/dashboards/*.sql`) over `[from, to)` and the
     /// workflows in view, with its three parameters bound.
     pub fn dashboard_query(

@@ -162,9 +162,22 @@ fn a_filter_equals_the_report_on_a_pre_filtered_file() {
     assert_eq!(both.len(), 1);
     assert_eq!(tier(&both[0]), Some("gold".into()));
     assert_eq!(both[0].runs, 3);
-    // A filter on a missing attribute matches nothing.
+    // A filter on a missing attribute matches nothing: every workflow keeps
+    // its row and its comparison, with nothing in them.
     let none = rows(&all, &segments(&[], &["attributes.region=EU"]));
+    assert_eq!(none.len(), 2);
     assert!(none.iter().all(|r| r.runs == 0), "{none:?}");
+    let cmp = report::compare(&all, &req(segments(&[], &["attributes.region=EU"]))).unwrap();
+    assert_eq!(cmp.len(), 1);
+    let cycle = cmp[0]
+        .rows
+        .iter()
+        .find(|r| r.metric == "cycle_time_mean_min")
+        .unwrap();
+    assert_eq!(
+        (cycle.after_n, cycle.verdict.as_str()),
+        (0, "no data on either side")
+    );
 }
 
 #[test]
