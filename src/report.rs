@@ -288,7 +288,10 @@ pub fn with_provenance(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<(), ReportError> {
-    table.provenance = Some(provenance(store, table.period, workflows, as_of)?);
+    // A segmented or filtered table already says why it has none.
+    if table.provenance.is_none() {
+        table.provenance = Some(provenance(store, table.period, workflows, as_of)?);
+    }
     Ok(())
 }
 

@@ -309,9 +309,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             }
             match format {
                 OutFormat::Json => {
-                    if segments.is_empty() {
-                        report::with_provenance(store, &mut table, &wf, as_of)?;
-                    }
+                    report::with_provenance(store, &mut table, &wf, as_of)?;
                     print_json(&table.to_json()?)
                 }
                 OutFormat::Csv => print_csv(&table.to_csv()?),

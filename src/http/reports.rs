@@ -42,7 +42,7 @@ pub(super) async fn metrics(
         if let Some(c) = &q.currency {
             report::in_currency(store, &mut table, &q.workflows, as_of, c)?;
         }
-        if !csv && segments.is_empty() {
+        if !csv {
             report::with_provenance(store, &mut table, &q.workflows, as_of)?;
         }
         metric_answer(&table, csv)

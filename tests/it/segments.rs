@@ -306,6 +306,19 @@ async fn by_and_where_over_http() {
     )
     .unwrap();
     assert_eq!(csv, String::from_utf8(table.to_csv().unwrap()).unwrap());
+    // JSON: no provenance of whole workflows under a segmented table, the reason instead.
+    let j = get(
+        &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&by=attributes.tier",
+    )
+    .await
+    .good()
+    .json();
+    assert!(j.get("provenance").is_none(), "{j}");
+    assert_eq!(
+        j["provenance_missing"],
+        "provenance is of whole workflows, not of a table by attributes.tier"
+    );
     let j = get(
         &st,
         "/api/v1/compare?workflow=seg-w&to=2026-02-01&resamples=200&where=attributes.tier%3Dsilver",
