@@ -171,8 +171,12 @@ CREATE TABLE IF NOT EXISTS runs (
     human_minutes     DOUBLE,
     attributes        VARCHAR,         -- a JSON object as text
     batch_id          BIGINT NOT NULL,
-    superseded_batch  BIGINT           -- the batch that replaced this version
+    superseded_batch  BIGINT,          -- the batch that replaced this version
+    version           VARCHAR          -- the automation's version that executed it
 );
+-- A file written before runs carried the automation's version gains the
+-- column (last, as above), empty on its stored runs.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS version VARCHAR;
 
 -- The facts of a run, the one text of each metric definition of DESIGN.md
 -- for DuckDB (Spark's are in queries/*/*.spark.sql): every query that measures
@@ -196,23 +200,36 @@ CREATE OR REPLACE MACRO counted_human_minutes(status, human_minutes, b) AS
          ELSE coalesce(human_minutes, 0) END;
 
 -- A run's segment: the values of its attributes at `paths`, a JSON list of
--- JSON paths bound by the caller (metrics::segments builds `$."key"` from
+-- JSON paths bound by the caller (src/segments.rs builds `$."key"` from
 -- validated keys: never formatted into SQL), as the JSON text of a list,
 -- a missing attribute a null in it (`["EU",null]`); NULL when `paths` is NULL
--- (not segmented).
-CREATE OR REPLACE MACRO segment_of(attributes, paths) AS
+-- (not segmented). The path `version`, first in the list when there (the
+-- caller puts it there), is the run's `version`.
+CREATE OR REPLACE MACRO segment_of(attributes, version, paths) AS
     CASE WHEN paths IS NULL THEN NULL
+         WHEN from_json(paths, '["VARCHAR"]')[1] = 'version'
+         THEN to_json(list_concat([version],
+                                  json_extract_string(coalesce(attributes, '{}'),
+                                                      from_json(paths, '["VARCHAR"]')[2:])::VARCHAR[]))::VARCHAR
          ELSE to_json(json_extract_string(coalesce(attributes, '{}'),
                                           from_json(paths, '["VARCHAR"]')))::VARCHAR
     END;
 
--- Whether a run's attributes at `paths` (a JSON list of JSON paths) equal
--- `vals` (a JSON list of strings), all of them; true when `paths` is NULL.
--- A missing attribute matches nothing.
-CREATE OR REPLACE MACRO attributes_match(attributes, paths, vals) AS
+-- Whether a run's attributes at `paths` (a JSON list of JSON paths, the
+-- path `version` first when there, as in segment_of) equal `vals` (a JSON
+-- list of strings), all of them; true when `paths` is NULL. A missing
+-- attribute or version matches nothing.
+CREATE OR REPLACE MACRO attributes_match(attributes, version, paths, vals) AS
     paths IS NULL
-    OR coalesce(json_extract_string(coalesce(attributes, '{}'), from_json(paths, '["VARCHAR"]'))
-                = from_json(vals, '["VARCHAR"]'), false);
+    OR CASE WHEN from_json(paths, '["VARCHAR"]')[1] = 'version'
+            THEN coalesce(version = from_json(vals, '["VARCHAR"]')[1], false)
+                 AND coalesce(json_extract_string(coalesce(attributes, '{}'),
+                                                  from_json(paths, '["VARCHAR"]')[2:])::VARCHAR[]
+                              = from_json(vals, '["VARCHAR"]')[2:], false)
+            ELSE coalesce(json_extract_string(coalesce(attributes, '{}'),
+                                              from_json(paths, '["VARCHAR"]'))
+                          = from_json(vals, '["VARCHAR"]'), false)
+       END;
 
 -- The run versions current at `t` (NULL: now), each with its facts:
 --   anchor        anchor_of(trigger_at, started_at)

@@ -561,7 +561,7 @@ impl Company {
     ) -> io::Result<()> {
         let mut header: Vec<&str> = crate::model::Kind::Runs.fields().to_vec();
         // `attributes` is written as the extra `region`, `channel` and `tier` columns.
-        header.pop();
+        header.retain(|f| *f != "attributes");
         header.extend(["region", "channel", "tier"]);
         let mut out = RunsOut::new(out, format, &header)?;
         let mut steps = match steps {
@@ -731,10 +731,24 @@ impl Company {
         row.push(status.to_string());
         row.push(error_kind.to_string());
         row.push(human.map(|h| h.to_string()).unwrap_or_default());
+        row.push(version_of(p, automated, regressed).to_string());
         row.push(["EU", "US", "APAC"][(n % 7 % 3) as usize].to_string());
         row.push(["web", "email", "api"][rng.random_range(0..3)].to_string());
         row.push(tier_of(n).to_string());
         (if has_trigger { started } else { anchor }, finished)
+    }
+}
+
+/// The automation's version that executed a run: none for work done by hand
+/// (before go-live); `14` for the runs of a workflow that regresses, from its
+/// regression on (the deploy that broke it), `13` before; `1` elsewhere. No
+/// draw from the runs' stream.
+fn version_of(p: &Profile, automated: bool, regressed: bool) -> &'static str {
+    match (automated, regressed, p.regress_day.is_some()) {
+        (false, _, _) => "",
+        (true, true, _) => "14",
+        (true, false, true) => "13",
+        (true, false, false) => "1",
     }
 }
 

@@ -73,6 +73,7 @@ impl Kind {
                 "error_kind",
                 "human_minutes",
                 "attributes",
+                "version",
             ],
             Kind::Baselines => &[
                 "study",
@@ -240,6 +241,9 @@ pub struct Run {
     pub human_minutes: Option<f64>,
     /// A JSON object, as text, or `None` when the run carries no attributes.
     pub attributes: Option<String>,
+    /// The version of the automation that executed the run, as its platform
+    /// names it (e.g. UiPath's process version, n8n's workflow version id).
+    pub version: Option<String>,
 }
 
 /// One timed step of a run: the work between a start and its completion.

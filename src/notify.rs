@@ -54,7 +54,26 @@ pub fn message(alerts: &Alerts, c: &RegressionCheck, page_base: Option<&str>) ->
     };
     let week = format_timestamp(alerts.week_start);
     let link = page_base.map(|b| format!("{b}/dashboards/workflow?workflow={}", c.workflow_id));
-    let text = format!(
+    let text = match &c.version {
+        Some(v) => format!(
+            "Yardstick: {wf} — version {ver} (from {day}): {name} {trailing} → {last}, clearly \
+             worse (n = {ln}, against version {prev}'s weeks before it, n = {tn}); change {ch}, \
+             {level:.0}% interval {lo} to {hi}.{link}",
+            wf = c.workflow_id,
+            ver = v.version,
+            day = &format_timestamp(v.from)[..10],
+            prev = v.previous_version,
+            last = shown(c.last_week),
+            ln = c.last_week_n,
+            trailing = shown(c.trailing),
+            tn = c.trailing_n,
+            ch = change(c.change),
+            level = alerts.level * 100.0,
+            lo = change(c.ci_low),
+            hi = change(c.ci_high),
+            link = link.as_deref().map(|l| format!(" {l}")).unwrap_or_default(),
+        ),
+        None => format!(
         "Yardstick: {wf} — {name} clearly worse in the week of {day}: {last} (n = {ln}) against \
          {trailing} over the {weeks} weeks before (n = {tn}); change {ch}, {level:.0}% interval \
          {lo} to {hi}.{link}",
@@ -70,7 +89,8 @@ pub fn message(alerts: &Alerts, c: &RegressionCheck, page_base: Option<&str>) ->
         lo = change(c.ci_low),
         hi = change(c.ci_high),
         link = link.as_deref().map(|l| format!(" {l}")).unwrap_or_default(),
-    );
+        ),
+    };
     json!({
         "text": text,
         "yardstick": {
@@ -89,34 +109,55 @@ pub fn message(alerts: &Alerts, c: &RegressionCheck, page_base: Option<&str>) ->
             "ci_high": c.ci_high,
             "level": alerts.level,
             "verdict": c.verdict,
+            "version": c.version,
             "page": link,
         }
     })
 }
 
-/// The regressions of the last complete week not yet delivered, with their
-/// messages. No runs yet, or no complete week: nothing.
+/// What a delivered regression is recorded under: a weekly one by its week
+/// and metric; a version's by the version's first run and `version V:
+/// metric`, so that it is posted once, not again every week it stays new.
+pub fn delivery_key(alerts: &Alerts, c: &RegressionCheck) -> (chrono::NaiveDateTime, String) {
+    match &c.version {
+        Some(v) => (v.from, format!("version {}: {}", v.version, c.metric)),
+        None => (alerts.week_start, c.metric.to_string()),
+    }
+}
+
+/// The regressions of the last complete week and of new versions not yet
+/// delivered, with their delivery keys and messages. No runs yet, or no
+/// complete week: nothing.
 pub fn undelivered(
     engine: &dyn Engine,
     store: &Store,
     page_base: Option<&str>,
-) -> anyhow::Result<Vec<(RegressionCheck, chrono::NaiveDateTime, serde_json::Value)>> {
+) -> anyhow::Result<
+    Vec<(
+        RegressionCheck,
+        (chrono::NaiveDateTime, String),
+        serde_json::Value,
+    )>,
+> {
     let alerts = match crate::report::alerts(engine, None, "UTC") {
         Ok(a) => a,
         Err(crate::report::ReportError::BadRequest(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
-    let sent = store.alerts_sent(alerts.week_start)?;
-    Ok(alerts
-        .alerts
-        .iter()
-        .filter(|c| {
-            !sent
-                .iter()
-                .any(|(w, m)| *w == c.workflow_id && m == c.metric)
-        })
-        .map(|c| (c.clone(), alerts.week_start, message(&alerts, c, page_base)))
-        .collect())
+    let mut sent: std::collections::HashMap<chrono::NaiveDateTime, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for c in &alerts.alerts {
+        let (week, key) = delivery_key(&alerts, c);
+        let done = match sent.entry(week) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(store.alerts_sent(week)?),
+        };
+        if !done.iter().any(|(w, m)| *w == c.workflow_id && *m == key) {
+            out.push((c.clone(), (week, key), message(&alerts, c, page_base)));
+        }
+    }
+    Ok(out)
 }
 
 /// Looks for new regressions after every write and at least hourly, and
@@ -150,14 +191,13 @@ pub async fn watch(engine: Arc<dyn Engine>, store: Store, hook: Webhook) {
             let again = Some(std::time::Instant::now() + Duration::from_secs(60));
             match found {
                 Ok(Ok(new)) => {
-                    for (c, week, body) in new {
+                    for (c, (week, key), body) in new {
                         match client.post(&hook.url).json(&body).send().await {
                             Ok(r) if r.status().is_success() => {
                                 let now = chrono::Utc::now().naive_utc();
-                                let (s, id, metric) =
-                                    (store.clone(), c.workflow_id.clone(), c.metric);
+                                let (s, id) = (store.clone(), c.workflow_id.clone());
                                 let recorded = tokio::task::spawn_blocking(move || {
-                                    s.alert_sent(&id, metric, week, now)
+                                    s.alert_sent(&id, &key, week, now)
                                 })
                                 .await;
                                 if !matches!(recorded, Ok(Ok(()))) {

@@ -2,6 +2,7 @@
 //! table, shared by the CLI, the JSON and CSV API and the HTML overview.
 
 pub mod impact;
+pub mod versions;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -962,10 +963,21 @@ pub struct Alerts {
     pub trailing_weeks: i64,
     /// Confidence level of the intervals.
     pub level: f64,
-    /// The checks whose interval shows the last week clearly worse.
+    /// The checks whose interval shows the last week (or a new version)
+    /// clearly worse.
     pub alerts: Vec<compare::RegressionCheck>,
-    /// Every check made, regressed or not, with its evidence.
+    /// Every check made, regressed or not, with its evidence: the weekly
+    /// checks, then the version checks (with `version`: a version first run
+    /// in the trailing weeks before `at`, its runs up to `at` against its
+    /// predecessor's weeks before it).
     pub checks: Vec<compare::RegressionCheck>,
+    /// The moment the version checks look back from.
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
+    pub at: chrono::NaiveDateTime,
+    /// Why no version checks were made, when none could be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_note: Option<String>,
 }
 
 /// The last complete ISO week (in `tz`) before `at` (default: the end of the
@@ -1047,7 +1059,11 @@ pub fn alerts_from(
         }
         None => compute(&ids)?,
     };
-    let checks: Vec<compare::RegressionCheck> = per_workflow.into_iter().flatten().collect();
+    let mut checks: Vec<compare::RegressionCheck> = per_workflow.into_iter().flatten().collect();
+    let lives: Vec<(String, chrono::NaiveDateTime)> =
+        ids.iter().map(|id| (id.clone(), automated[id])).collect();
+    let (by_version, version_note) = versions::version_checks(store, &lives, at)?;
+    checks.extend(by_version);
     Ok(Alerts {
         tz: zone.name().to_string(),
         week_start: last.start,
@@ -1056,6 +1072,8 @@ pub fn alerts_from(
         level: compare::ALERT_LEVEL,
         alerts: checks.iter().filter(|c| c.regressed).cloned().collect(),
         checks,
+        at,
+        version_note,
     })
 }
 

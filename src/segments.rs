@@ -1,30 +1,65 @@
-//! Segments and filters over runs' attributes (`--by attributes.KEY`,
-//! `--where attributes.KEY=VALUE`): the keys a user names, checked, and the
-//! JSON paths and values the SQL binds (`segment_of` and `attributes_match`
-//! in `queries/schema.sql`). A key is never formatted into SQL: it becomes
-//! the JSON path `$."key"`, a bound parameter, and a key that could break out
-//! of the quotes (`"`, `\`, a control character) is refused.
+//! Segments and filters over runs' attributes and versions (`--by
+//! attributes.KEY`, `--by version`, `--where attributes.KEY=VALUE`, `--where
+//! version=V`): the keys a user names, checked, and the JSON paths and values
+//! the SQL binds (`segment_of` and `attributes_match` in
+//! `queries/schema.sql`). A key is never formatted into SQL: it becomes the
+//! JSON path `$."key"`, a bound parameter, and a key that could break out of
+//! the quotes (`"`, `\`, a control character) is refused. The run's version
+//! is the path `version` (no JSON path starts so), always first.
 //!
 //! A leaf: the engine binds it, reports and the CLI and HTTP layers parse it.
+
+/// What a segment or filter reads of a run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Key {
+    /// The automation's version that executed the run (its `version`).
+    Version,
+    /// One of the run's attributes.
+    Attribute(String),
+}
+
+impl Key {
+    /// The column's name in a report: `version` or `attributes.KEY`.
+    pub fn column(&self) -> String {
+        match self {
+            Key::Version => VERSION.to_string(),
+            Key::Attribute(k) => format!("{ATTRIBUTES}{k}"),
+        }
+    }
+
+    /// The path the SQL reads (`segment_of`): `version`, or `$."key"`.
+    fn path(&self) -> String {
+        match self {
+            Key::Version => VERSION.to_string(),
+            Key::Attribute(k) => format!("$.\"{k}\""),
+        }
+    }
+}
 
 /// What a report is segmented by and filtered on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Segments {
-    /// Attribute keys, one segment column each, in the order given.
-    pub by: Vec<String>,
-    /// (key, value): only runs whose attribute `key` is `value`, all of them.
-    pub filter: Vec<(String, String)>,
+    /// The keys, one segment column each: the version first, then the
+    /// attributes in the order given.
+    pub by: Vec<Key>,
+    /// (key, value): only runs whose `key` is `value`, all of them; the
+    /// version first.
+    pub filter: Vec<(Key, String)>,
 }
 
 /// The prefix of a segment or filter on a run's attributes.
 pub const ATTRIBUTES: &str = "attributes.";
 
+/// The segment or filter on the run's version.
+pub const VERSION: &str = "version";
+
 /// The longest attribute key accepted.
 const MAX_KEY: usize = 64;
 
 impl Segments {
-    /// Reads `--by` values (`attributes.KEY`) and `--where` values
-    /// (`attributes.KEY=VALUE`); the error names the value and the reason.
+    /// Reads `--by` values (`attributes.KEY` or `version`) and `--where`
+    /// values (`attributes.KEY=VALUE` or `version=V`); the error names the
+    /// value and the reason.
     pub fn parse(by: &[String], filters: &[String]) -> Result<Segments, String> {
         let mut s = Segments::default();
         for b in by {
@@ -35,16 +70,28 @@ impl Segments {
             s.by.push(key);
         }
         for w in filters {
-            let (name, value) = w
-                .split_once('=')
-                .ok_or_else(|| format!("where: `{w}` is not attributes.KEY=VALUE (no `=`)"))?;
+            let (name, value) = w.split_once('=').ok_or_else(|| {
+                format!("where: `{w}` is not attributes.KEY=VALUE or version=V (no `=`)")
+            })?;
             let key = key_of(name, "where")?;
             if s.filter.iter().any(|(k, _)| *k == key) {
-                return Err(format!("where: attributes.{key} is given twice"));
+                return Err(format!("where: {} is given twice", key.column()));
             }
             s.filter.push((key, value.to_string()));
         }
+        // The SQL reads the version first (`segment_of`): a stable sort keeps
+        // the attributes in the order given.
+        s.by.sort_by_key(|k| *k != Key::Version);
+        s.filter.sort_by_key(|(k, _)| *k != Key::Version);
         Ok(s)
+    }
+
+    /// Segmented by the run's version alone.
+    pub fn version_only() -> Segments {
+        Segments {
+            by: vec![Key::Version],
+            filter: Vec::new(),
+        }
     }
 
     /// Neither segmented nor filtered.
@@ -52,9 +99,9 @@ impl Segments {
         self.by.is_empty() && self.filter.is_empty()
     }
 
-    /// The segment columns' names, `attributes.KEY`, in order.
+    /// The segment columns' names, `version` and `attributes.KEY`, in order.
     pub fn columns(&self) -> Vec<String> {
-        self.by.iter().map(|k| format!("{ATTRIBUTES}{k}")).collect()
+        self.by.iter().map(Key::column).collect()
     }
 
     /// The JSON list of the segment keys' paths (`segment_of`'s `paths`);
@@ -101,7 +148,7 @@ impl Segments {
             let f: Vec<String> = self
                 .filter
                 .iter()
-                .map(|(k, v)| format!("{ATTRIBUTES}{k} = {v}"))
+                .map(|(k, v)| format!("{} = {v}", k.column()))
                 .collect();
             parts.push(format!("only {}", f.join(" and ")));
         }
@@ -109,17 +156,21 @@ impl Segments {
     }
 }
 
-/// The JSON list of the paths `$."key"` of `keys`.
-fn paths<'a>(keys: impl Iterator<Item = &'a String>) -> Option<String> {
-    let p: Vec<String> = keys.map(|k| format!("$.\"{k}\"")).collect();
+/// The JSON list of the paths of `keys` (see [`Key::path`]).
+fn paths<'a>(keys: impl Iterator<Item = &'a Key>) -> Option<String> {
+    let p: Vec<String> = keys.map(Key::path).collect();
     (!p.is_empty()).then(|| serde_json::to_string(&p).expect("strings serialise"))
 }
 
-/// The key of `attributes.KEY`, checked.
-fn key_of(name: &str, what: &str) -> Result<String, String> {
+/// The key of `version` or `attributes.KEY`, checked.
+fn key_of(name: &str, what: &str) -> Result<Key, String> {
+    if name == VERSION {
+        return Ok(Key::Version);
+    }
     let Some(key) = name.strip_prefix(ATTRIBUTES) else {
         return Err(format!(
-            "{what}: `{name}` is not attributes.KEY (a run's attribute, e.g. attributes.region)"
+            "{what}: `{name}` is neither attributes.KEY (a run's attribute, e.g. \
+             attributes.region) nor version (the automation's version that ran it)"
         ));
     };
     if key.is_empty() || key.chars().count() > MAX_KEY {
@@ -135,7 +186,7 @@ fn key_of(name: &str, what: &str) -> Result<String, String> {
             "{what}: the key of `{name}` has {c:?}, which an attribute key here may not have"
         ));
     }
-    Ok(key.to_string())
+    Ok(Key::Attribute(key.to_string()))
 }
 
 #[cfg(test)]
@@ -181,10 +232,36 @@ mod tests {
     }
 
     #[test]
+    fn the_version_is_a_key_read_first() {
+        let seg = Segments::parse(
+            &s(&["attributes.tier", "version"]),
+            &s(&["attributes.region=EU", "version=14"]),
+        )
+        .unwrap();
+        assert_eq!(seg.columns(), ["version", "attributes.tier"]);
+        assert_eq!(seg.by_paths().unwrap(), r#"["version","$.\"tier\""]"#);
+        assert_eq!(
+            seg.filter_paths(),
+            (
+                Some(r#"["version","$.\"region\""]"#.to_string()),
+                Some(r#"["14","EU"]"#.to_string())
+            )
+        );
+        assert_eq!(
+            seg.describe(),
+            "by version, attributes.tier; only version = 14 and attributes.region = EU"
+        );
+        assert_eq!(Segments::version_only().columns(), ["version"]);
+        // `attributes.version` is an attribute like any other.
+        let attr = Segments::parse(&s(&["attributes.version"]), &[]).unwrap();
+        assert_eq!(attr.by_paths().unwrap(), r#"["$.\"version\""]"#);
+    }
+
+    #[test]
     fn bad_keys_are_refused_with_the_reason() {
         let by = |v: &str| Segments::parse(&s(&[v]), &[]).unwrap_err();
         assert!(
-            by("tier").contains("is not attributes.KEY"),
+            by("tier").contains("is neither attributes.KEY"),
             "{}",
             by("tier")
         );

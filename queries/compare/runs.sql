@@ -10,8 +10,9 @@
 -- $3 is the as-of moment (NULL: now): runs of later batches are left out.
 -- $4, when not NULL, leaves out runs anchored before it (regression checks
 -- read nine weeks, not the year).
--- $5 the segment (a JSON list of attribute paths, schema.sql's segment_of) or
--- NULL; $6, $7 the filter's paths and values (attributes_match) or NULL.
+-- $5 the segment (a JSON list of attribute paths and `version`, schema.sql's
+-- segment_of) or NULL; $6, $7 the filter's paths and values
+-- (attributes_match) or NULL.
 WITH chosen AS (
     SELECT unnest(ids) AS workflow_id,
            unnest(range(len(ids)))::INTEGER AS wf
@@ -23,9 +24,9 @@ SELECT c.wf,
        r.cycle_min,
        r.response_min,
        r.human_minutes,
-       segment_of(r.attributes, $5::VARCHAR) AS segment
+       segment_of(r.attributes, r.version, $5::VARCHAR) AS segment
 FROM run_facts($3::TIMESTAMP) r
 JOIN chosen c ON c.workflow_id = r.workflow_id
 WHERE r.anchor < $2::TIMESTAMP
   AND ($4::TIMESTAMP IS NULL OR r.anchor >= $4::TIMESTAMP)
-  AND attributes_match(r.attributes, $6::VARCHAR, $7::VARCHAR);
+  AND attributes_match(r.attributes, r.version, $6::VARCHAR, $7::VARCHAR);

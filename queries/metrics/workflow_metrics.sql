@@ -9,9 +9,9 @@
 --   $6 the period bounds, comma-separated ISO timestamps in increasing order,
 --      from $1 to $2: "from,to" for one period, "w0,w1,...,wn" for n periods of
 --      a trend (one query instead of n; planning dominates on small data)
---   $7 the segment: a JSON list of attribute paths (schema.sql's segment_of),
---      or NULL: one row per period and workflow
---   $8, $9 the filter: JSON lists of attribute paths and the values they must
+--   $7 the segment: a JSON list of attribute paths and `version` (schema.sql's
+--      segment_of), or NULL: one row per period and workflow
+--   $8, $9 the filter: JSON lists of such paths and the values they must
 --      have (attributes_match), or NULL: every run
 --
 -- A run's facts (anchor, cycle and response times, terminal, counted human
@@ -86,7 +86,7 @@ period_runs AS (
            t.hourly_cost,
            t.sla_response_minutes,
            t.sla_cycle_minutes,
-           segment_of(r.attributes, $7::VARCHAR) AS segment
+           segment_of(r.attributes, r.version, $7::VARCHAR) AS segment
     -- Both joins are LEFT joins on purpose. Every run of the span finds its one
     -- period (the periods tile [$1, $2)), and a run of a workflow outside `wf`
     -- forms groups that the final select never reads; but as outer joins they
@@ -107,7 +107,7 @@ period_runs AS (
       AND r.anchor < $2::TIMESTAMP
       AND ($4::VARCHAR IS NULL
            OR list_contains(string_split($4::VARCHAR, ','), r.workflow_id))
-      AND attributes_match(r.attributes, $8::VARCHAR, $9::VARCHAR)
+      AND attributes_match(r.attributes, r.version, $8::VARCHAR, $9::VARCHAR)
 ),
 -- The segments of each workflow over the whole span (one NULL segment when
 -- not segmented), so every period has the same rows.

@@ -23,4 +23,5 @@ WHERE batch_id = $1
           AND n.error_kind IS NOT DISTINCT FROM c.error_kind
           AND n.human_minutes IS NOT DISTINCT FROM c.human_minutes
           AND n.attributes IS NOT DISTINCT FROM c.attributes
+          AND n.version IS NOT DISTINCT FROM c.version
   );

@@ -118,7 +118,28 @@ pub enum ReportCommand {
         #[arg(long, env = "YARDSTICK_CURRENCY")]
         currency: Option<String>,
     },
-    /// Regressions: each automated workflow's last complete week against its trailing 8 weeks.
+    /// Each version of a workflow's automation (the runs' `version`): its
+    /// first and last run and runs, and its metrics against the version
+    /// before it, with 95% intervals and verdicts.
+    Versions {
+        /// The workflow.
+        #[arg(long)]
+        workflow: String,
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Seed of the bootstrap (the same seed, the same intervals).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Bootstrap resamples (100 to 100000; default 2000).
+        #[arg(long)]
+        resamples: Option<usize>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
+    /// Regressions: each automated workflow's last complete week against its
+    /// trailing 8 weeks, and a version first run in those weeks against the
+    /// version before it, from its first day.
     Alerts {
         /// The moment to look back from; by default the end of the last run's day.
         #[arg(long)]
@@ -237,13 +258,14 @@ impl PeriodArgs {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SegmentArgs {
     /// A row per workflow and value of this run attribute, e.g.
-    /// attributes.region (repeat for several keys); runs without it are
-    /// their own segment, its value empty (null in JSON).
-    #[arg(long = "by", value_name = "attributes.KEY")]
+    /// attributes.region, or of `version`, the automation's version that ran
+    /// it (repeat for several keys; the version's column comes first); runs
+    /// without it are their own segment, its value empty (null in JSON).
+    #[arg(long = "by", value_name = "attributes.KEY|version")]
     pub by: Vec<String>,
-    /// Only the runs whose attribute has this value, e.g.
-    /// attributes.region=EU (repeat: all must hold).
-    #[arg(long = "where", value_name = "attributes.KEY=VALUE")]
+    /// Only the runs whose attribute (or version) has this value, e.g.
+    /// attributes.region=EU or version=14 (repeat: all must hold).
+    #[arg(long = "where", value_name = "attributes.KEY=VALUE|version=V")]
     pub filter: Vec<String>,
 }
 
@@ -385,6 +407,28 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             match format {
                 OutFormat::Json => print_json(&trend.to_json()?),
                 OutFormat::Csv => print_csv(&trend.to_csv()?),
+            }
+        }
+        ReportCommand::Versions {
+            workflow,
+            period,
+            seed,
+            resamples,
+            format,
+        } => {
+            let store = global.open_engine()?;
+            let req = report::versions::VersionsRequest {
+                workflow,
+                from: period.span.from,
+                to: period.span.to,
+                as_of: period.as_of,
+                seed,
+                resamples,
+            };
+            let v = report::versions::versions_of(store.as_ref(), &req)?;
+            match format {
+                OutFormat::Json => print_json(&v),
+                OutFormat::Csv => print_csv(&report::versions::versions_csv(&v)?),
             }
         }
         ReportCommand::Alerts { at, tz } => {
@@ -562,6 +606,19 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             period(&mut q, &p);
             workflows(&mut q, &w);
             ("/api/v1/trend".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Versions {
+            workflow,
+            period: p,
+            seed,
+            resamples,
+            format,
+        } => {
+            q.push(("workflow", workflow));
+            period(&mut q, &p);
+            opt(&mut q, "seed", &seed.map(|s| s.to_string()));
+            opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
+            ("/api/v1/versions".into(), format_of(&mut q, format))
         }
         ReportCommand::Alerts { at, tz } => {
             opt(&mut q, "at", &at);

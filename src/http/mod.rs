@@ -4,7 +4,7 @@
 //! threads, shape the answer. This module holds what they share: the
 //! [`AppState`], the kept answers' [`kept`], [`MustBeCurrent`], [`blocking`].
 //!
-//! - `reports`: metrics, trend, compare, portfolio, summary, alerts, backlog, steps, impact.
+//! - `reports`: metrics, trend, compare, portfolio, summary, alerts, versions, backlog, steps, impact.
 //! - `ingest`: the uploads and webhook pushes, once per Idempotency-Key.
 //! - `jobs`: a platform pull and a lake publish done on the file for a client.
 //! - `stored`: the catalogue, the batches and their rejects.
@@ -261,6 +261,20 @@ fn routes() -> Routes {
                 .query::<reports::AsOfQuery>()
                 .ok("the backlog with its assumptions", of::<crate::metrics::backlog::Backlog>)
                 .fails(&[400]),
+        )
+        .get(
+            "/api/v1/versions",
+            Viewer,
+            reports::versions,
+            Op::new("Each version of a workflow's automation against the one before it")
+                .query::<reports::VersionsQuery>()
+                .requires("workflow")
+                .ok(
+                    "the versions in the order of their first run",
+                    of::<crate::report::versions::Versions>,
+                )
+                .csv()
+                .fails(&[400, 404]),
         )
         .get(
             "/api/v1/steps",

@@ -351,6 +351,60 @@ pub(super) async fn backlog(
 
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub(super) struct VersionsQuery {
+    /// The workflow whose versions are listed (required).
+    workflow: Option<String>,
+    /// The period's start, with `to`; neither: every stored run.
+    from: Option<String>,
+    /// The period's end, exclusive.
+    to: Option<String>,
+    /// Report as it stood at this moment.
+    as_of: Option<String>,
+    /// Seed of the bootstrap.
+    seed: Option<u64>,
+    /// Bootstrap resamples (100 to 100000; default 2000).
+    resamples: Option<usize>,
+    /// The answer's format: JSON (the default) or CSV.
+    #[schemars(with = "Option<Format>")]
+    format: Option<String>,
+}
+
+/// `GET /api/v1/versions?workflow=&from=&to=&format=json|csv`: each version
+/// of a workflow's automation against the one before it.
+pub(super) async fn versions(
+    State(st): State<AppState>,
+    Fixed(q): Fixed<VersionsQuery>,
+) -> Result<Response, ApiError> {
+    let workflow = q
+        .workflow
+        .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
+    let format: Option<Format> = q
+        .format
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let req = report::versions::VersionsRequest {
+        workflow,
+        from: q.from,
+        to: q.to,
+        as_of: q.as_of,
+        seed: q.seed,
+        resamples: q.resamples,
+    };
+    let v = blocking(move || Ok(report::versions::versions_of(st.engine.as_ref(), &req)?)).await?;
+    if format == Some(Format::Csv) {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            report::versions::versions_csv(&v)?,
+        )
+            .into_response());
+    }
+    Ok(Json(serde_json::to_value(v).map_err(ApiError::internal)?).into_response())
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub(super) struct StepsQuery {
     /// The workflow whose steps are timed (required).
     workflow: Option<String>,

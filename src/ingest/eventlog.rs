@@ -686,6 +686,8 @@ fn finish_case(c: Case, opts: &LogOptions, out: &mut Parsed) {
         error_kind,
         human_minutes,
         attributes: Some(serde_json::Value::Object(attributes).to_string()),
+        // An event log names no automation version.
+        version: None,
     });
     out.steps.extend(steps);
 }

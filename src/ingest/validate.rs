@@ -310,6 +310,7 @@ pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
     });
     let error_kind = c.opt_text("error_kind");
     let human_minutes = c.minutes("human_minutes", false);
+    let version = c.opt_text("version");
 
     // Attributes: the `attributes` object, plus every column that is not a run field.
     let attributes = match rec.get("attributes") {
@@ -379,6 +380,7 @@ pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
                 error_kind,
                 human_minutes,
                 attributes,
+                version,
             })
         }
         _ => None,

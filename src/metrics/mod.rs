@@ -184,8 +184,9 @@ pub struct MetricRow {
     pub reclaimed_hours: Option<f64>,
     pub reclaimed_money: Option<f64>,
     pub currency: Option<String>,
-    /// Segmented (`--by attributes.KEY`): the segment's value of each key
-    /// (`attributes.KEY`), null where the runs lack the attribute.
+    /// Segmented (`--by attributes.KEY`, `--by version`): the segment's
+    /// value of each key (`version`, `attributes.KEY`), null where the runs
+    /// lack it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
 }

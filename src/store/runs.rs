@@ -36,8 +36,8 @@ const RUNS_BATCH_REPLACED_KEYS: &str = include_str!("../../queries/runs/batch_re
 const RUNS_BATCH_WORKFLOWS: &str = include_str!("../../queries/runs/batch_workflows.sql");
 
 /// Runs converted to the store's bulk format: one Arrow record batch whose
-/// columns are `runs`' columns up to `attributes` (the batch ids are added
-/// when it is appended). Building one does no I/O, so an
+/// columns are `runs`' columns but the batch ids (added when it is
+/// appended, before `version`). Building one does no I/O, so an
 /// ingest builds them on its reading thread.
 pub struct RunChunk {
     batch: RecordBatch,
@@ -61,6 +61,7 @@ impl RunChunk {
                 runs.iter().map(|r| r.human_minutes),
             )),
             text(runs.iter().map(|r| r.attributes.as_deref())),
+            text(runs.iter().map(|r| r.version.as_deref())),
         ];
         let batch = RecordBatch::try_new(run_fields_schema(), columns)
             .map_err(|e| StoreError::Shape(format!("run chunk: {e}")))?;
@@ -111,6 +112,7 @@ fn run_fields(with_batch: bool) -> Vec<Field> {
         fields.push(Field::new("batch_id", DataType::Int64, false));
         fields.push(Field::new("superseded_batch", DataType::Int64, true));
     }
+    fields.push(Field::new("version", DataType::Utf8, true));
     fields
 }
 
@@ -123,9 +125,12 @@ fn run_fields_schema() -> Arc<Schema> {
 /// Returns the chunk's identity hashes, to record once the batch commits.
 pub(super) fn append_runs(conn: &Connection, batch_id: i64, chunk: RunChunk) -> Result<Vec<u64>> {
     let n = chunk.len();
+    // `runs`' order: the batch ids come before `version`, the chunk's last.
     let mut columns = chunk.batch.columns().to_vec();
+    let version = columns.pop().expect("a run chunk has its columns");
     columns.push(Arc::new(Int64Array::from(vec![batch_id; n])));
     columns.push(Arc::new(Int64Array::new_null(n)));
+    columns.push(version);
     let batch = RecordBatch::try_new(Arc::new(Schema::new(run_fields(true))), columns)
         .map_err(|e| StoreError::Shape(format!("run chunk: {e}")))?;
     let mut app = conn.appender("runs")?;

@@ -265,10 +265,9 @@ fn power_automates_documented_run_list_imports() {
     assert_eq!(r.trigger_at, Some(t("2018-08-10T20:16:32.0387927Z")));
     assert_eq!(r.started_at, t("2018-08-10T20:16:32.044238Z"));
     assert_eq!(r.finished_at, Some(t("2018-08-10T20:16:32.5779999Z")));
-    assert_eq!(
-        attr(r, "platform_version").as_deref(),
-        Some("08586676754160363885")
-    );
+    // The run's version, not an attribute: reports group by it.
+    assert_eq!(r.version.as_deref(), Some("08586676754160363885"));
+    assert_eq!(attr(r, "platform_version"), None);
     assert_eq!(
         attr(r, "platform_workflow").as_deref(),
         Some("test-workflow")
@@ -459,7 +458,7 @@ fn uipath_every_job_state_by_name_and_number() {
         ok[8].error_kind.as_deref(),
         Some("System.Exception: Login to SAP failed")
     );
-    assert_eq!(attr(&ok[8], "platform_version").as_deref(), Some("1.0.7"));
+    assert_eq!(ok[8].version.as_deref(), Some("1.0.7"));
 }
 
 #[test]

@@ -336,7 +336,10 @@ async fn by_and_where_over_http() {
         .clone();
     assert_eq!(n, 2);
     for (uri, needle) in [
-        ("/api/v1/metrics?by=tier", "`tier` is not attributes.KEY"),
+        (
+            "/api/v1/metrics?by=tier",
+            "`tier` is neither attributes.KEY",
+        ),
         (
             "/api/v1/metrics?by=attributes.tier&currency=EUR",
             "reporting currency is not available with by or where",

@@ -1,6 +1,6 @@
 //! The `regressions` view: the regression checks of the last complete ISO
-//! week before the period's end that came out clearly worse, for the
-//! workflows in view.
+//! week before the period's end, and of versions first run in the weeks
+//! before it, that came out clearly worse, for the workflows in view.
 
 use super::{Needs, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
@@ -11,6 +11,7 @@ pub(super) const VIEW: View = View {
     columns: &[
         col("workflow_id", "Workflow", Text),
         col("metric", "Metric", Text),
+        col("version", "Version", Text),
         col("unit", "Unit", Text),
         col("week_start", "Week", Text),
         col("last_week", "Last week", Number),
@@ -42,11 +43,21 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         } else {
             "share"
         };
+        // A version's check: its runs from its first day against the weeks
+        // of the version before it.
+        let (version, week) = match &c.version {
+            Some(v) => (
+                format!("{} (after {})", v.version, v.previous_version),
+                v.from.date(),
+            ),
+            None => (String::new(), alerts.week_start.date()),
+        };
         t.row()
             .text("workflow_id", &c.workflow_id)
             .text("metric", c.metric)
+            .text("version", &version)
             .text("unit", unit)
-            .text("week_start", &alerts.week_start.date().to_string())
+            .text("week_start", &week.to_string())
             .real("last_week", c.last_week)
             .count("last_week_n", c.last_week_n as i64)
             .real("trailing", c.trailing)
@@ -60,8 +71,10 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     }
     t.notes.push(format!(
         "The last complete ISO week before the period's end (from {}), against the {} weeks \
-         before it; flagged when the {:.0}% interval of the change lies wholly on the worse side. \
-         {} checks, {} flagged in view.",
+         before it, and a version first run in those weeks (its runs from its first day, its \
+         week the day it began), against the weeks of the version before it; flagged when the \
+         {:.0}% interval of the change lies wholly on the worse side. {} checks, {} flagged in \
+         view.",
         alerts.week_start.date(),
         alerts.trailing_weeks,
         alerts.level * 100.0,

@@ -296,9 +296,6 @@ fn to_record(
     if let Some(w) = &workflow {
         attrs.insert("platform_workflow".into(), Value::String(w.clone()));
     }
-    if let Some(v) = &said.version {
-        attrs.insert("platform_version".into(), Value::String(v.clone()));
-    }
     // A used key leaves out itself and everything nested under it.
     let used = |k: &str| {
         said.used.iter().any(|u| {
@@ -312,6 +309,7 @@ fn to_record(
         }
     }
     put("attributes", Some(Value::Object(attrs).to_string()));
+    put("version", said.version);
     RawRecord {
         line,
         raw: raw.into(),

@@ -22,7 +22,7 @@ pub(super) struct Said {
     /// The vendor's status, as it wrote it.
     pub(super) status: Option<String>,
     pub(super) error: Option<String>,
-    /// The version of the automation that ran (attribute `platform_version`).
+    /// The version of the automation that ran (the run's `version`).
     pub(super) version: Option<String>,
     /// Normalised keys left out of the attributes, with everything nested
     /// under them: read into the fields above, or bulky run data.

@@ -17,6 +17,7 @@ use super::{real_values, MetricsError};
 use crate::model::{serialize_opt_timestamp, RunSample, Status, Term, Workflow};
 
 mod bootstrap;
+pub mod versions;
 mod weeks;
 
 use bootstrap::*;
@@ -116,7 +117,7 @@ pub struct Comparison {
     pub resamples: usize,
     /// How the intervals' bootstrap resampled the runs.
     pub interval: Interval,
-    /// Segmented (`--by attributes.KEY`): the segment's value of each key,
+    /// Segmented (`--by attributes.KEY`, `--by version`): the segment's value of each key,
     /// null where its runs lack the attribute. The time study has no
     /// attributes: a segment's study side is the whole study.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -825,6 +826,23 @@ pub struct RegressionCheck {
     /// True when the interval of the change lies wholly above zero.
     pub regressed: bool,
     pub verdict: String,
+    /// A version check (`versions::version_checks`): the new version, whose
+    /// runs from its first day are `last_week`'s side, set against the
+    /// version before it (`previous_version`), whose last weeks before are
+    /// `trailing`'s. Absent on a weekly check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<VersionChange>,
+}
+
+/// The version a version check judges and the one before it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct VersionChange {
+    pub version: String,
+    /// The new version's first run (its anchor).
+    #[serde(serialize_with = "crate::model::serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
+    pub from: NaiveDateTime,
+    pub previous_version: String,
 }
 
 /// Checks error rate, escalation rate, p50 cycle time and p50 response time of
@@ -847,12 +865,32 @@ pub fn regression_checks(
     let ts = micros((week_start - chrono::Duration::weeks(TRAILING_WEEKS)).max(go_live));
     let last = runs_side(&view, |a| a >= ws && a < we, None, true);
     let trailing = runs_side(&view, |a| a >= ts && a < ws, None, true);
+    Ok(worse_than_trailing(
+        workflow_id,
+        &trailing,
+        &last,
+        week_end,
+        seed,
+        resamples,
+    ))
+}
+
+/// The four checks of [`regression_checks`] of side `last` against side
+/// `trailing` (whole weeks of the same automation before it).
+fn worse_than_trailing(
+    workflow_id: &str,
+    trailing: &Side,
+    last: &Side,
+    to: NaiveDateTime,
+    seed: u64,
+    resamples: usize,
+) -> Vec<RegressionCheck> {
     // 52 checks a week at 95% would raise one or two false alarms every week;
     // at 99% a clean portfolio sees about one every four weeks.
     let spec = CompareSpec {
         baseline: None,
         from: None,
-        to: week_end,
+        to,
         seed,
         resamples,
         level: ALERT_LEVEL,
@@ -880,7 +918,7 @@ pub fn regression_checks(
             Stat::Median,
         ),
     ];
-    Ok(checks
+    checks
         .into_iter()
         .map(|(metric, before, after, stat)| {
             // The trailing weeks drawn as blocks; the last week as one week
@@ -923,9 +961,10 @@ pub fn regression_checks(
                 interval,
                 regressed,
                 verdict: r.verdict,
+                version: None,
             }
         })
-        .collect())
+        .collect()
 }
 
 impl Comparison {
