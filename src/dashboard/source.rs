@@ -228,6 +228,14 @@ const QUERIES: [DashboardQuery; 1] = [DashboardQuery {
     ],
 }];
 
+/// The versions of the workflows in view first run in the period, for a
+/// chart's marks (not a panel of its own).
+const VERSION_STARTS: PeriodQuery = PeriodQuery {
+    name: "version_starts",
+    duckdb: include_str!("../../queries/dashboards/version_starts.sql"),
+    spark: include_str!("../../queries/dashboards/version_starts.spark.sql"),
+};
+
 impl Source {
     pub fn view(name: &str) -> Option<Source> {
         View::named(name).map(Source::View)
@@ -549,6 +557,32 @@ impl<'a> Context<'a> {
             self.alerts = Some(alerts_of(self.engine, &self.scope, &self.full)?);
         }
         Ok(self.alerts.as_ref().expect("just set"))
+    }
+
+    /// The versions of the workflows in view first run in the scope's period:
+    /// (workflow, version, first run), in the order of their first run.
+    pub fn version_starts(
+        &self,
+    ) -> Result<Vec<(String, String, chrono::NaiveDateTime)>, ReportError> {
+        let df = self.engine.period_query(
+            &VERSION_STARTS,
+            self.scope.period.from,
+            self.scope.period.to,
+            &self.scope.workflows,
+        )?;
+        let workflow = crate::metrics::text_column(&df, "workflow_id")?;
+        let version = crate::metrics::text_column(&df, "version")?;
+        // Microseconds fit a double exactly until the year 2255.
+        let first = crate::metrics::real_column(&df, "first_run_us")?;
+        Ok(workflow
+            .into_iter()
+            .zip(version)
+            .zip(first)
+            .filter_map(|((w, v), us)| {
+                let at = chrono::DateTime::from_timestamp_micros(us? as i64)?.naive_utc();
+                Some((w?, v?, at))
+            })
+            .collect())
     }
 
     /// The ranked automation backlog (of every workflow: a view filters it).

@@ -125,6 +125,37 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
                 .join("; ")
         ));
     }
+    // One workflow in view: the weeks its versions were first run are marked
+    // too (a version first run in its go-live week is the go-live's mark).
+    if single {
+        let versions: Vec<(String, String)> = cx
+            .version_starts()?
+            .into_iter()
+            .filter_map(|(_, v, at)| {
+                let day = at.and_utc().with_timezone(&tz).date_naive();
+                let week = day.week(chrono::Weekday::Mon).first_day().to_string();
+                weeks.contains(&week).then_some((week, v))
+            })
+            .collect();
+        for (week, v) in &versions {
+            if !live.iter().any(|(w, _)| w == week) {
+                t.marks.push(Mark {
+                    x: week.clone(),
+                    text: format!("version {v}"),
+                });
+            }
+        }
+        if !versions.is_empty() {
+            t.notes.push(format!(
+                "Versions first run: {}.",
+                versions
+                    .iter()
+                    .map(|(w, v)| format!("{v}, week of {w}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+        }
+    }
     t.notes.push(format!(
         "ISO weeks starting Monday 00:00 {}; the first and last week may reach outside \
          the period. Error rate = failed / (succeeded + failed + escalated) over the week's runs.",
