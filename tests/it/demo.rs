@@ -87,7 +87,10 @@ fn alerts_catch_the_june_regression_and_stay_quiet_before_it() {
     // The week of 2026-06-15, when invoice-matching's upstream change lands.
     let a = yardstick::report::alerts(&store, Some("2026-06-22"), "UTC").unwrap();
     assert_eq!(a.week_start.to_string(), "2026-06-15 00:00:00");
-    assert_eq!(a.checks.len(), 13 * 4, "four checks per automated workflow");
+    let weekly = a.checks.iter().filter(|c| c.version.is_none()).count();
+    assert_eq!(weekly, 13 * 4, "four weekly checks per automated workflow");
+    // And four of version 14, invoice-matching's new version of that week.
+    assert_eq!(a.checks.len() - weekly, 4);
     let flagged: Vec<(&str, &str)> = a
         .alerts
         .iter()
@@ -173,6 +176,59 @@ fn a_shared_trend_flatters_the_naive_before_after_and_impact_shows_it() {
 /// attributes.tier` gives a comparison per tier (and for the runs without
 /// one), each with its own n and an interval, and the tiers' runs add up to
 /// the workflow's.
+#[test]
+fn the_regressing_version_is_flagged_before_its_week_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    // Version 14 of invoice-matching is first run on Monday 2026-06-15.
+    let req = yardstick::report::versions::VersionsRequest {
+        workflow: "invoice-matching".into(),
+        ..Default::default()
+    };
+    let v = yardstick::report::versions::versions_of(&store, &req).unwrap();
+    let names: Vec<Option<&str>> = v.versions.iter().map(|r| r.version.as_deref()).collect();
+    assert_eq!(
+        names,
+        [Some("13"), Some("14"), None],
+        "None: before go-live"
+    );
+    let v14 = &v.versions[1];
+    assert_eq!(v14.first_run.date().to_string(), "2026-06-15");
+    assert_eq!(v14.previous.as_deref(), Some("13"));
+    let verdict = |m: &str| {
+        v14.rows
+            .iter()
+            .find(|r| r.metric == m)
+            .map(|r| r.verdict.clone())
+            .unwrap()
+    };
+    assert_eq!(verdict("error_rate"), "more errors, clearly");
+    assert_eq!(verdict("cycle_time_p50_min"), "slower, clearly");
+    // About 7 runs a day: on the Friday (27 runs) its error rate and
+    // median cycle time are flagged, three days before the weekly check can.
+    let at = |d: &str| yardstick::report::alerts(&store, Some(d), "UTC").unwrap();
+    let flagged = |d: &str| -> Vec<&'static str> {
+        at(d)
+            .alerts
+            .iter()
+            .filter(|c| c.version.as_ref().is_some_and(|v| v.version == "14"))
+            .map(|c| c.metric)
+            .collect()
+    };
+    assert_eq!(flagged("2026-06-19"), ["error_rate", "cycle_time_p50_min"]);
+    // Its first days have fewer than 20 runs: checked, not flagged.
+    let first = at("2026-06-16");
+    let e = first
+        .checks
+        .iter()
+        .find(|c| c.version.is_some() && c.metric == "error_rate")
+        .unwrap();
+    assert!(e.verdict.starts_with("too little data"), "{e:?}");
+    assert!(flagged("2026-06-16").is_empty());
+    // Before it, no version check at all.
+    assert!(at("2026-06-15").checks.iter().all(|c| c.version.is_none()));
+}
+
 #[test]
 fn compare_by_tier_on_the_demo() {
     use yardstick::report::{compare, CompareRequest};

@@ -36,6 +36,7 @@ mod spark;
 mod stream;
 mod tidy;
 mod trend;
+mod versions;
 
 use std::path::PathBuf;
 
