@@ -812,10 +812,37 @@ pub fn trend(
         to,
         workflows,
         Catalogue::Read(as_of),
+        &Segments::default(),
+    )
+}
+
+/// [`trend`] segmented and filtered (`--by`, `--where`): a row per period,
+/// workflow and segment, every period holding every segment of the span.
+#[allow(clippy::too_many_arguments)]
+pub fn trend_by(
+    store: &dyn Engine,
+    granularity: crate::metrics::trend::Granularity,
+    tz: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    workflows: &[String],
+    as_of: Option<chrono::NaiveDateTime>,
+    segments: &Segments,
+) -> Result<Trend, ReportError> {
+    trend_from(
+        store,
+        granularity,
+        tz,
+        from,
+        to,
+        workflows,
+        Catalogue::Read(as_of),
+        segments,
     )
 }
 
 /// [`trend`] with the catalogue from `catalogue`, as of its moment.
+#[allow(clippy::too_many_arguments)]
 pub fn trend_from(
     store: &dyn Engine,
     granularity: crate::metrics::trend::Granularity,
@@ -824,6 +851,7 @@ pub fn trend_from(
     to: Option<&str>,
     workflows: &[String],
     catalogue: Catalogue<'_>,
+    segments: &Segments,
 ) -> Result<Trend, ReportError> {
     use crate::metrics::trend;
     let as_of = catalogue.as_of();
@@ -840,13 +868,21 @@ pub fn trend_from(
     let mut bounds: Vec<chrono::NaiveDateTime> = buckets.iter().map(|b| b.start).collect();
     bounds.extend(buckets.last().map(|b| b.end));
     let filter = (!workflows.is_empty()).then_some(workflows);
-    let frames = store.metric_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of)?;
+    let frames = if segments.is_empty() {
+        store.metric_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of)?
+    } else {
+        store.segment_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of, segments)?
+    };
     let tables = buckets
         .iter()
         .zip(frames)
         .map(|(b, df)| {
             let period = Period::new(b.start, b.end)?;
-            let mut t = MetricTable::from_frame(period, df)?;
+            let mut t = if segments.is_empty() {
+                MetricTable::from_frame(period, df)?
+            } else {
+                MetricTable::from_segment_frame(period, df, segments)?
+            };
             t.assumptions = assumptions_of(workflows, &catalogue, period);
             Ok(t)
         })

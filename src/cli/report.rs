@@ -163,6 +163,8 @@ pub enum ReportCommand {
         /// Only these workflows (repeat, or separate with commas).
         #[arg(long = "workflow")]
         workflows: Vec<String>,
+        #[command(flatten)]
+        segments: SegmentArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
@@ -388,14 +390,16 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             tz,
             period,
             workflows,
+            segments,
             format,
         } => {
+            let segments = segments.segments()?;
             let store = global.open_engine()?;
             let g = granularity
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!(e))?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let trend = report::trend(
+            let trend = report::trend_by(
                 store.as_ref(),
                 g,
                 &tz,
@@ -403,6 +407,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 period.span.to.as_deref(),
                 &wf,
                 period.as_of()?,
+                &segments,
             )?;
             match format {
                 OutFormat::Json => print_json(&trend.to_json()?),
@@ -599,12 +604,14 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             tz,
             period: p,
             workflows: w,
+            segments,
             format,
         } => {
             q.push(("granularity", granularity));
             q.push(("tz", tz));
             period(&mut q, &p);
             workflows(&mut q, &w);
+            segments.query(&mut q);
             ("/api/v1/trend".into(), format_of(&mut q, format))
         }
         ReportCommand::Versions {

@@ -725,6 +725,7 @@ fn weekly_of(
         Some(&iso(scope.period.to)),
         &scope.workflows,
         Catalogue::Current(catalogue),
+        &crate::segments::Segments::default(),
     )
 }
 

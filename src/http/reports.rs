@@ -117,6 +117,8 @@ impl ReportRoute for Trend {
         "workflow",
         "format",
         "as_of",
+        "by",
+        "where",
     ];
 }
 
@@ -133,8 +135,9 @@ pub(super) async fn trend(
         .map_err(ApiError::bad_request)?;
     let as_of = report::parse_as_of(q.as_of.as_deref())?;
     let csv = q.csv();
+    let segments = q.segments()?;
     kept(&st, q.key.clone(), current, move |store| {
-        let trend = report::trend(
+        let trend = report::trend_by(
             store,
             granularity,
             q.tz.as_deref().unwrap_or("UTC"),
@@ -142,6 +145,7 @@ pub(super) async fn trend(
             q.to.as_deref(),
             &q.workflows,
             as_of,
+            &segments,
         )?;
         if csv {
             Ok(answers::csv(trend.to_csv()?, None))

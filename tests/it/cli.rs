@@ -431,6 +431,9 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
         words("workflows"),
         words("rejects"),
         words("report metrics --from 2026-02-30 --to 2026-03-01"),
+        words("report versions --workflow wf-b --resamples 200"),
+        words("report versions --workflow wf-b --format csv"),
+        words("report trend --granularity month --by version --format csv"),
     ];
     let outputs = |what: &str| -> Vec<(Option<i32>, String, String)> {
         commands

@@ -290,6 +290,12 @@ async fn real_answers_match_their_schemas() {
             2,
         ),
         (
+            "/api/v1/versions",
+            "/api/v1/versions?workflow=wf-a".into(),
+            "/versions",
+            1,
+        ),
+        (
             "/api/v1/trend",
             format!("/api/v1/trend?{JANUARY}&granularity=week"),
             "/rows",

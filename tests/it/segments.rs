@@ -349,3 +349,60 @@ async fn by_and_where_over_http() {
         assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
     }
 }
+
+#[test]
+fn the_trend_by_an_attribute_by_hand_and_filtered_as_a_prefiltered_file() {
+    use yardstick::metrics::trend::Granularity;
+    let store = store_with(&RUNS);
+    let trend = |s: &Store, seg: &Segments| {
+        report::trend_by(
+            s,
+            Granularity::Week,
+            "UTC",
+            Some("2026-01-05"),
+            Some("2026-01-19"),
+            &["seg-w".to_string()],
+            None,
+            seg,
+        )
+        .unwrap()
+    };
+    let t = trend(&store, &segments(&["attributes.tier"], &[]));
+    // Every week holds every segment of the span, its own n (0 when none ran).
+    let weeks: Vec<Vec<(Option<String>, i64)>> = t
+        .tables
+        .iter()
+        .map(|table| {
+            table
+                .rows()
+                .unwrap()
+                .iter()
+                .map(|r| (tier(r), r.runs))
+                .collect()
+        })
+        .collect();
+    let g = |s: &str| Some(s.to_string());
+    assert_eq!(
+        weeks,
+        [
+            vec![(g("gold"), 3), (g("silver"), 2), (None, 1)],
+            vec![(g("gold"), 0), (g("silver"), 0), (None, 0)],
+        ]
+    );
+    let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
+    assert!(
+        csv.starts_with("period_start,period_end,workflow_id,attributes.tier,runs,"),
+        "{csv}"
+    );
+    let json = t.to_json().unwrap();
+    assert_eq!(json["rows"][1]["segment"]["attributes.tier"], "silver");
+    // Filtered: the plain trend of a file holding the gold runs only.
+    let gold = trend(&store, &segments(&[], &["attributes.tier=gold"]));
+    let only: Vec<&str> = RUNS
+        .iter()
+        .copied()
+        .filter(|r| r.ends_with(",gold"))
+        .collect();
+    let plain = trend(&store_with(&only), &Segments::default());
+    assert_eq!(gold.to_csv().unwrap(), plain.to_csv().unwrap());
+}
