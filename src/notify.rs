@@ -115,6 +115,14 @@ pub fn message(alerts: &Alerts, c: &RegressionCheck, page_base: Option<&str>) ->
     })
 }
 
+/// A regression to post: the check, its delivery key ([`delivery_key`]) and
+/// its message.
+pub type Undelivered = (
+    RegressionCheck,
+    (chrono::NaiveDateTime, String),
+    serde_json::Value,
+);
+
 /// What a delivered regression is recorded under: a weekly one by its week
 /// and metric; a version's by the version's first run and `version V:
 /// metric`, so that it is posted once, not again every week it stays new.
@@ -132,13 +140,7 @@ pub fn undelivered(
     engine: &dyn Engine,
     store: &Store,
     page_base: Option<&str>,
-) -> anyhow::Result<
-    Vec<(
-        RegressionCheck,
-        (chrono::NaiveDateTime, String),
-        serde_json::Value,
-    )>,
-> {
+) -> anyhow::Result<Vec<Undelivered>> {
     let alerts = match crate::report::alerts(engine, None, "UTC") {
         Ok(a) => a,
         Err(crate::report::ReportError::BadRequest(_)) => return Ok(Vec::new()),

@@ -79,6 +79,9 @@ pub fn versions_of(engine: &dyn Engine, req: &VersionsRequest) -> Result<Version
     })
 }
 
+/// One version's runs: its name (`None`: runs naming none) and sample.
+type Version = (Option<String>, RunSample);
+
 /// The workflows' runs anchored in `[from, to)` by version, a list per
 /// workflow in the order of `ids`.
 fn by_version(
@@ -87,7 +90,7 @@ fn by_version(
     from: Option<NaiveDateTime>,
     to: NaiveDateTime,
     as_of: Option<NaiveDateTime>,
-) -> Result<Vec<Vec<(Option<String>, RunSample)>>, ReportError> {
+) -> Result<Vec<Vec<Version>>, ReportError> {
     let segments = Segments::version_only();
     let (_, samples) = engine.segment_evidence(ids, from, to, as_of, &segments)?;
     samples
