@@ -45,11 +45,13 @@ CREATE TABLE IF NOT EXISTS workflows (
     -- below in the same places.
     effective_from            TIMESTAMP,
     cost_per_run              DOUBLE,
-    maintenance_hours_per_month DOUBLE
+    maintenance_hours_per_month DOUBLE,
+    outcomes                  VARCHAR  -- declared outcome measures (src/outcomes.rs), canonical
 );
 ALTER TABLE workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
 ALTER TABLE workflows ADD COLUMN IF NOT EXISTS cost_per_run DOUBLE;
 ALTER TABLE workflows ADD COLUMN IF NOT EXISTS maintenance_hours_per_month DOUBLE;
+ALTER TABLE workflows ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
 
 -- Every row of each workflow's version as it stood at `t` (NULL: now): the
 -- latest version recorded at or before `t`, each row with `effective_to`,
@@ -406,6 +408,7 @@ CREATE TABLE IF NOT EXISTS stage_fx AS SELECT * EXCLUDE (batch_id) FROM fx_rates
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS effective_from TIMESTAMP;
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS cost_per_run DOUBLE;
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS maintenance_hours_per_month DOUBLE;
+ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_platform_map AS SELECT * EXCLUDE (batch_id, recorded_at) FROM platform_map LIMIT 0;

@@ -478,8 +478,11 @@ impl Company {
     pub fn write_workflows(&self, out: impl Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
         // The first eleven fields: every workflow's terms apply from the
-        // beginning (no effective_from), with no run cost or maintenance.
-        w.write_record(&crate::model::Kind::Workflows.fields()[..11])?;
+        // beginning (no effective_from), with no run cost or maintenance;
+        // and the outcomes it declares.
+        let mut header = crate::model::Kind::Workflows.fields()[..11].to_vec();
+        header.push("outcomes");
+        w.write_record(&header)?;
         for p in &self.profiles {
             let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
             w.write_record([
@@ -496,6 +499,7 @@ impl Company {
                     .map(|t| t.date().to_string())
                     .unwrap_or_default(),
                 opt(p.override_b),
+                outcomes_of(&p.id).to_string(),
             ])?;
         }
         w.flush()
@@ -562,7 +566,7 @@ impl Company {
         let mut header: Vec<&str> = crate::model::Kind::Runs.fields().to_vec();
         // `attributes` is written as the extra `region`, `channel` and `tier` columns.
         header.retain(|f| *f != "attributes");
-        header.extend(["region", "channel", "tier"]);
+        header.extend(["region", "channel", "tier", "csat", "reopened"]);
         let mut out = RunsOut::new(out, format, &header)?;
         let mut steps = match steps {
             Some(w) => {
@@ -735,6 +739,9 @@ impl Company {
         row.push(["EU", "US", "APAC"][(n % 7 % 3) as usize].to_string());
         row.push(["web", "email", "api"][rng.random_range(0..3)].to_string());
         row.push(tier_of(n).to_string());
+        let (csat, reopened) = outcome_cells(p, n, automated, status);
+        row.push(csat);
+        row.push(reopened);
         (if has_trigger { started } else { anchor }, finished)
     }
 }
@@ -750,6 +757,39 @@ fn version_of(p: &Profile, automated: bool, regressed: bool) -> &'static str {
         (true, false, true) => "13",
         (true, false, false) => "1",
     }
+}
+
+/// The outcome measures a demo workflow declares: support-triage, the
+/// customer-facing one, is judged by its CSAT (1-5, 4 or more satisfied)
+/// and whether the ticket was reopened.
+fn outcomes_of(id: &str) -> &'static str {
+    match id {
+        "support-triage" => "csat:scale:target=4;reopened:rate",
+        _ => "",
+    }
+}
+
+/// A support-triage run's CSAT and reopened flag, from a hash of `n` (no
+/// draw from the runs' stream): about 40% of finished runs answer the survey,
+/// with the same spread of scores by hand and automated (mean 3.75); 8% of
+/// finished tickets done by hand are reopened, 12% of automated ones.
+fn outcome_cells(p: &Profile, n: u64, automated: bool, status: &str) -> (String, String) {
+    if outcomes_of(&p.id).is_empty() || !matches!(status, "succeeded" | "escalated") {
+        return (String::new(), String::new());
+    }
+    let h = |salt: u64| ((n ^ salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % 100;
+    let csat = (h(0x6373_6174) < 40).then(|| match h(0x0073_636f_7265) {
+        0..=4 => "1",
+        5..=14 => "2",
+        15..=34 => "3",
+        35..=69 => "4",
+        _ => "5",
+    });
+    let reopened = h(0x7265_6f70) < if automated { 12 } else { 8 };
+    (
+        csat.unwrap_or_default().to_string(),
+        if reopened { "1" } else { "0" }.to_string(),
+    )
 }
 
 /// The customer tier of run `n`: a label from a hash of `n` (no draw from the
@@ -810,7 +850,7 @@ impl<W: Write> RunsOut<W> {
                     } else {
                         v.clone().into()
                     };
-                    if matches!(*k, "region" | "channel" | "tier") {
+                    if matches!(*k, "region" | "channel" | "tier" | "csat" | "reopened") {
                         attrs.insert(k.to_string(), value);
                     } else {
                         obj.insert(k.to_string(), value);

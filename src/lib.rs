@@ -18,6 +18,7 @@ pub mod lake;
 pub mod metrics;
 pub mod model;
 pub mod notify;
+pub mod outcomes;
 pub mod publish;
 pub mod pull;
 pub mod report;

@@ -60,6 +60,7 @@ impl Kind {
                 "effective_from",
                 "cost_per_run",
                 "maintenance_hours_per_month",
+                "outcomes",
             ],
             Kind::Runs => &[
                 "source",
@@ -224,6 +225,10 @@ pub struct Workflow {
     pub cost_per_run: Option<f64>,
     /// People's hours spent keeping the automation running, per month.
     pub maintenance_hours_per_month: Option<f64>,
+    /// The outcome measures it declares, in their canonical text
+    /// (`csat:scale:higher:target=4;reopened:rate:lower`, see
+    /// [`crate::outcomes`]); `None` for none.
+    pub outcomes: Option<String>,
 }
 
 /// One execution of an automation: one business case.

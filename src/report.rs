@@ -2,7 +2,28 @@
 //! table, shared by the CLI, the JSON and CSV API and the HTML overview.
 
 pub mod impact;
+pub mod outcomes;
 pub mod versions;
+
+/// A CSV of `header` and `rows`, each row its cells as text.
+fn csv_of(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, ReportError> {
+    let err = |e: csv::Error| ReportError::BadRequest(format!("CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).map_err(err)?;
+    for r in rows {
+        w.write_record(&r).map_err(err)?;
+    }
+    w.into_inner()
+        .map_err(|e| ReportError::BadRequest(format!("CSV: {e}")))
+}
+
+/// A CSV cell of an optional number: empty when there is none.
+fn cell(x: Option<f64>) -> String {
+    x.map(|x| x.to_string()).unwrap_or_default()
+}
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -118,6 +118,30 @@ pub enum ReportCommand {
         #[arg(long, env = "YARDSTICK_CURRENCY")]
         currency: Option<String>,
     },
+    /// The outcome measures the catalogue declares (its `outcomes` column:
+    /// CSAT, reopen rate…), read from the runs' attributes: each one's n,
+    /// mean, median and share at target before go-live and after, and the
+    /// change of its mean with a 95% interval and a verdict.
+    Outcomes {
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Only these workflows (repeat, or separate with commas).
+        #[arg(long = "workflow")]
+        workflows: Vec<String>,
+        /// Seed of the bootstrap; the same data and seed give the same intervals.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Bootstrap resamples (100 to 100,000).
+        #[arg(long)]
+        resamples: Option<usize>,
+        /// How the bootstrap resamples runs: whole ISO weeks (the default)
+        /// or runs one by one.
+        #[arg(long)]
+        interval: Option<Interval>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutFormat,
+    },
     /// Each version of a workflow's automation (the runs' `version`): its
     /// first and last run and runs, and its metrics against the version
     /// before it, with 95% intervals and verdicts.
@@ -414,6 +438,30 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 OutFormat::Csv => print_csv(&trend.to_csv()?),
             }
         }
+        ReportCommand::Outcomes {
+            period,
+            workflows,
+            seed,
+            resamples,
+            interval,
+            format,
+        } => {
+            let store = global.open_engine()?;
+            let req = report::outcomes::OutcomesRequest {
+                from: period.span.from,
+                to: period.span.to,
+                workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
+                as_of: period.as_of,
+                seed,
+                resamples,
+                interval,
+            };
+            let o = report::outcomes::outcomes(store.as_ref(), &req)?;
+            match format {
+                OutFormat::Json => print_json(&o),
+                OutFormat::Csv => print_csv(&report::outcomes::outcomes_csv(&o)?),
+            }
+        }
         ReportCommand::Versions {
             workflow,
             period,
@@ -613,6 +661,25 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             workflows(&mut q, &w);
             segments.query(&mut q);
             ("/api/v1/trend".into(), format_of(&mut q, format))
+        }
+        ReportCommand::Outcomes {
+            period: p,
+            workflows: w,
+            seed,
+            resamples,
+            interval,
+            format,
+        } => {
+            period(&mut q, &p);
+            workflows(&mut q, &w);
+            opt(&mut q, "seed", &seed.map(|s| s.to_string()));
+            opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
+            opt(
+                &mut q,
+                "interval",
+                &interval.map(|i| i.as_str().to_string()),
+            );
+            ("/api/v1/outcomes".into(), format_of(&mut q, format))
         }
         ReportCommand::Versions {
             workflow,

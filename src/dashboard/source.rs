@@ -228,14 +228,6 @@ const QUERIES: [DashboardQuery; 1] = [DashboardQuery {
     ],
 }];
 
-/// The versions of the workflows in view first run in the period, for a
-/// chart's marks (not a panel of its own).
-const VERSION_STARTS: PeriodQuery = PeriodQuery {
-    name: "version_starts",
-    duckdb: include_str!("../../queries/dashboards/version_starts.sql"),
-    spark: include_str!("../../queries/dashboards/version_starts.spark.sql"),
-};
-
 impl Source {
     pub fn view(name: &str) -> Option<Source> {
         View::named(name).map(Source::View)
@@ -559,30 +551,29 @@ impl<'a> Context<'a> {
         Ok(self.alerts.as_ref().expect("just set"))
     }
 
+    /// `report versions` of `workflow` over the scope's period.
+    pub fn versions(&self, workflow: &str) -> Result<report::versions::Versions, ReportError> {
+        let iso = crate::model::format_timestamp;
+        let req = report::versions::VersionsRequest {
+            workflow: workflow.to_string(),
+            from: Some(iso(self.scope.period.from)),
+            to: Some(iso(self.scope.period.to)),
+            ..Default::default()
+        };
+        report::versions::versions_of(self.engine, &req)
+    }
+
     /// The versions of the workflows in view first run in the scope's period:
     /// (workflow, version, first run), in the order of their first run.
     pub fn version_starts(
         &self,
     ) -> Result<Vec<(String, String, chrono::NaiveDateTime)>, ReportError> {
-        let df = self.engine.period_query(
-            &VERSION_STARTS,
+        report::versions::version_starts(
+            self.engine,
             self.scope.period.from,
             self.scope.period.to,
             &self.scope.workflows,
-        )?;
-        let workflow = crate::metrics::text_column(&df, "workflow_id")?;
-        let version = crate::metrics::text_column(&df, "version")?;
-        // Microseconds fit a double exactly until the year 2255.
-        let first = crate::metrics::real_column(&df, "first_run_us")?;
-        Ok(workflow
-            .into_iter()
-            .zip(version)
-            .zip(first)
-            .filter_map(|((w, v), us)| {
-                let at = chrono::DateTime::from_timestamp_micros(us? as i64)?.naive_utc();
-                Some((w?, v?, at))
-            })
-            .collect())
+        )
     }
 
     /// The ranked automation backlog (of every workflow: a view filters it).

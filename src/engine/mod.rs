@@ -56,6 +56,10 @@ fn no_segments() -> EngineError {
 /// when not segmented) and its sample.
 pub type BySegment = Vec<(Option<String>, RunSample)>;
 
+/// One run's value of an outcome: the (workflow, outcome) pair's position
+/// in the request, the run's anchor in microseconds, the value's text.
+pub type OutcomeValue = (usize, i64, String);
+
 /// The tables a report needs, from one engine.
 pub trait Engine: Send + Sync {
     /// The catalogue as of a moment (`None`: now) with each workflow's B.
@@ -190,6 +194,22 @@ pub trait Engine: Send + Sync {
         Err(no_segments())
     }
 
+    /// The outcome values of runs (`queries/outcomes/values.sql`): for each
+    /// (workflow, outcome name) of `pairs`, the current runs as of `as_of`
+    /// anchored in `[from, to)` that carry it, as (its position in `pairs`,
+    /// the anchor in microseconds, the value's text).
+    fn outcome_values(
+        &self,
+        _pairs: &[(String, String)],
+        _from: NaiveDateTime,
+        _to: NaiveDateTime,
+        _as_of: Option<NaiveDateTime>,
+    ) -> Result<Vec<OutcomeValue>> {
+        Err(EngineError::Unsupported(
+            "outcomes are measured by DuckDB (the file or the lake); this engine cannot yet".into(),
+        ))
+    }
+
     /// The metric table of one period `[from, to)`.
     fn metric_frame(
         &self,
@@ -298,6 +318,20 @@ macro_rules! __engine_delegate {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             Ok($via(self).segment_evidence(workflow_ids, from, to, as_of, segments)?)
+        }
+    };
+    (@one $via:path, outcome_values) => {
+        #[allow(clippy::needless_question_mark)]
+        fn outcome_values(
+            &self,
+            pairs: &[(::std::string::String, ::std::string::String)],
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+        ) -> $crate::engine::Result<::std::vec::Vec<$crate::engine::OutcomeValue>> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).outcome_values(pairs, from, to, as_of)?)
         }
     };
     (@one $via:path, waterfall_frame) => {

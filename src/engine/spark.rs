@@ -542,6 +542,8 @@ impl Cells<'_> {
             effective_from: self.at(11, i)?,
             cost_per_run: self.num(12, i)?,
             maintenance_hours_per_month: self.num(13, i)?,
+            // Outcomes are measured by DuckDB only (see crate::outcomes).
+            outcomes: None,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! threads, shape the answer. This module holds what they share: the
 //! [`AppState`], the kept answers' [`kept`], [`MustBeCurrent`], [`blocking`].
 //!
-//! - `reports`: metrics, trend, compare, portfolio, summary, alerts, versions, backlog, steps, impact.
+//! - `reports`: metrics, trend, compare, outcomes, portfolio, summary, alerts, versions, backlog, steps, impact.
 //! - `ingest`: the uploads and webhook pushes, once per Idempotency-Key.
 //! - `jobs`: a platform pull and a lake publish done on the file for a client.
 //! - `stored`: the catalogue, the batches and their rejects.
@@ -236,6 +236,20 @@ fn routes() -> Routes {
             Op::new("Before/after comparisons with bootstrap intervals")
                 .query_keys::<query::ReportQuery>(<reports::Compare as query::ReportRoute>::KEYS)
                 .ok("one comparison per workflow", reports::comparisons_schema)
+                .csv()
+                .kept()
+                .fails(&[400, 404]),
+        )
+        .get(
+            "/api/v1/outcomes",
+            Viewer,
+            reports::outcomes,
+            Op::new("The declared outcome measures before and after go-live")
+                .query_keys::<query::ReportQuery>(<reports::Outcomes as query::ReportRoute>::KEYS)
+                .ok(
+                    "a row per workflow and declared outcome",
+                    of::<crate::report::outcomes::Outcomes>,
+                )
                 .csv()
                 .kept()
                 .fails(&[400, 404]),

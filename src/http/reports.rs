@@ -206,6 +206,50 @@ pub(super) async fn compare(
     .await
 }
 
+/// `GET /api/v1/outcomes`: the declared outcome measures before and after.
+pub(super) struct Outcomes;
+
+impl ReportRoute for Outcomes {
+    const NAME: &'static str = "outcomes";
+    const KEYS: &'static [&'static str] = &[
+        "workflow",
+        "from",
+        "to",
+        "seed",
+        "resamples",
+        "interval",
+        "format",
+        "as_of",
+    ];
+}
+
+pub(super) async fn outcomes(
+    State(st): State<AppState>,
+    current: MustBeCurrent,
+    Report(q, _): Report<Outcomes>,
+) -> Result<Response, ApiError> {
+    let csv = q.csv();
+    let key = q.key.clone();
+    let req = report::outcomes::OutcomesRequest {
+        workflows: q.workflows,
+        from: q.from,
+        to: q.to,
+        seed: q.seed,
+        resamples: q.resamples,
+        interval: q.interval,
+        as_of: q.as_of,
+    };
+    kept(&st, key, current, move |store| {
+        let o = report::outcomes::outcomes(store, &req)?;
+        if csv {
+            Ok(answers::csv(report::outcomes::outcomes_csv(&o)?, None))
+        } else {
+            answers::json(&o)
+        }
+    })
+    .await
+}
+
 /// `GET /api/v1/impact`: a go-live's effect against a counterfactual.
 pub(super) struct Impact;
 

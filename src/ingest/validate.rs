@@ -182,6 +182,16 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
     let effective_from = c.parsed("effective_from", false, parse_timestamp_or_date);
     let cost_per_run = c.minutes("cost_per_run", false);
     let maintenance_hours_per_month = c.minutes("maintenance_hours_per_month", false);
+    let outcomes = match c.opt_text("outcomes") {
+        None => None,
+        Some(text) => match crate::outcomes::parse(&text) {
+            Ok(o) => crate::outcomes::canonical(&o),
+            Err(e) => {
+                c.fail("outcomes", e);
+                None
+            }
+        },
+    };
     if cost_per_run.is_some() && currency.is_none() {
         c.fail("currency", "cost_per_run is given without a currency");
     }
@@ -201,6 +211,7 @@ pub fn workflow(rec: &RawRecord) -> Result<Workflow, Reject> {
             effective_from,
             cost_per_run,
             maintenance_hours_per_month,
+            outcomes,
         }),
         _ => None,
     };
@@ -234,6 +245,7 @@ impl CatalogueRows {
             ("team", w.team != first.team),
             ("category", w.category != first.category),
             ("currency", w.currency != first.currency),
+            ("outcomes", w.outcomes != first.outcomes),
             (
                 "automated_since",
                 ts(&w.automated_since) != ts(&first.automated_since),

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::{checked_catalogue, resolve_period, ReportError};
-use crate::engine::{Engine, EngineError};
+use crate::engine::{Engine, EngineError, PeriodQuery};
 use crate::metrics::compare::versions::{self, VersionRow};
 use crate::metrics::compare::{self, CompareSpec, Interval, RegressionCheck};
 use crate::model::RunSample;
@@ -115,6 +115,38 @@ fn by_version(
         .collect()
 }
 
+/// The versions of the workflows in view first run in the period (not a
+/// panel of its own: charts mark them, and alerts check them).
+const VERSION_STARTS: PeriodQuery = PeriodQuery {
+    name: "version_starts",
+    duckdb: include_str!("../../queries/dashboards/version_starts.sql"),
+    spark: include_str!("../../queries/dashboards/version_starts.spark.sql"),
+};
+
+/// The versions of `workflows` first run in `[from, to)`: (workflow,
+/// version, first run), in the order of their first run.
+pub fn version_starts(
+    engine: &dyn Engine,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    workflows: &[String],
+) -> Result<Vec<(String, String, NaiveDateTime)>, ReportError> {
+    let df = engine.period_query(&VERSION_STARTS, from, to, workflows)?;
+    let workflow = crate::metrics::text_column(&df, "workflow_id")?;
+    let version = crate::metrics::text_column(&df, "version")?;
+    // Microseconds fit a double exactly until the year 2255.
+    let first = crate::metrics::real_column(&df, "first_run_us")?;
+    Ok(workflow
+        .into_iter()
+        .zip(version)
+        .zip(first)
+        .filter_map(|((w, v), us)| {
+            let at = chrono::DateTime::from_timestamp_micros(us? as i64)?.naive_utc();
+            Some((w?, v?, at))
+        })
+        .collect())
+}
+
 /// The version checks of `report alerts` at `at`: for each automated
 /// workflow (id, go-live), its newest version against its predecessor when
 /// it began within the trailing weeks (`versions::version_checks`). An
@@ -124,8 +156,17 @@ pub fn version_checks(
     automated: &[(String, NaiveDateTime)],
     at: NaiveDateTime,
 ) -> Result<(Vec<RegressionCheck>, Option<String>), ReportError> {
-    // A version new in the trailing weeks, and its predecessor's weeks before it.
-    let from = at - chrono::Duration::weeks(2 * compare::TRAILING_WEEKS);
+    // Only the workflows with a version first run in the trailing weeks (a
+    // cheap read of the version column) have their runs read: the new
+    // version's, and its predecessor's weeks before it.
+    let trailing = chrono::Duration::weeks(compare::TRAILING_WEEKS);
+    let all: Vec<String> = automated.iter().map(|(id, _)| id.clone()).collect();
+    let new = version_starts(engine, at - trailing, at, &all)?;
+    let automated: Vec<&(String, NaiveDateTime)> = automated
+        .iter()
+        .filter(|(id, _)| new.iter().any(|(w, _, _)| w == id))
+        .collect();
+    let from = at - trailing * 2;
     let ids: Vec<String> = automated.iter().map(|(id, _)| id.clone()).collect();
     let mut checks = Vec::new();
     for (chunk, lives) in ids
@@ -139,7 +180,7 @@ pub fn version_checks(
             }
             Err(e) => return Err(e),
         };
-        for ((id, go_live), by) in lives.iter().zip(by) {
+        for (&(id, go_live), by) in lives.iter().zip(by) {
             checks.extend(versions::version_checks(
                 id,
                 *go_live,
@@ -156,33 +197,10 @@ pub fn version_checks(
 /// The versions as CSV: a row per version and metric, the version's columns
 /// before the comparison's.
 pub fn versions_csv(v: &Versions) -> Result<Vec<u8>, ReportError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let csv_err = |e: csv::Error| ReportError::BadRequest(format!("CSV: {e}"));
-    w.write_record([
-        "workflow_id",
-        "version",
-        "first_run",
-        "last_run",
-        "runs",
-        "previous",
-        "interval",
-        "metric",
-        "unit",
-        "before",
-        "before_n",
-        "after",
-        "after_n",
-        "change",
-        "change_pct",
-        "ci_low",
-        "ci_high",
-        "verdict",
-    ])
-    .map_err(csv_err)?;
-    let num = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
-    for r in &v.versions {
-        for m in &r.rows {
-            w.write_record([
+    let num = super::cell;
+    let rows = v.versions.iter().flat_map(|r| {
+        r.rows.iter().map(move |m| {
+            vec![
                 r.workflow_id.clone(),
                 r.version.clone().unwrap_or_default(),
                 crate::model::format_timestamp(r.first_run),
@@ -201,10 +219,30 @@ pub fn versions_csv(v: &Versions) -> Result<Vec<u8>, ReportError> {
                 num(m.ci_low),
                 num(m.ci_high),
                 m.verdict.clone(),
-            ])
-            .map_err(csv_err)?;
-        }
-    }
-    w.into_inner()
-        .map_err(|e| ReportError::BadRequest(format!("CSV: {e}")))
+            ]
+        })
+    });
+    super::csv_of(
+        &[
+            "workflow_id",
+            "version",
+            "first_run",
+            "last_run",
+            "runs",
+            "previous",
+            "interval",
+            "metric",
+            "unit",
+            "before",
+            "before_n",
+            "after",
+            "after_n",
+            "change",
+            "change_pct",
+            "ci_low",
+            "ci_high",
+            "verdict",
+        ],
+        rows,
+    )
 }

@@ -32,7 +32,7 @@ impl From<EngineError> for StoreError {
 /// The store answers with its own methods of the same names.
 impl Engine for Store {
     crate::engine::delegate!(self =>
-        catalogue, run_span, metric_frames, segment_frames, compare_evidence, segment_evidence, workflows, steps_frame,
+        catalogue, run_span, metric_frames, segment_frames, compare_evidence, segment_evidence, outcome_values, workflows, steps_frame,
         backlog_frames, reporting_money, waterfall_frame, provenance_frame,
     );
 

@@ -109,3 +109,31 @@ impl Store {
         Ok((study, samples))
     }
 }
+
+const OUTCOME_VALUES: &str = include_str!("../../queries/outcomes/values.sql");
+
+impl Store {
+    /// See [`crate::engine::Engine::outcome_values`].
+    pub fn outcome_values(
+        &self,
+        pairs: &[(String, String)],
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        as_of: Option<NaiveDateTime>,
+    ) -> Result<Vec<crate::engine::OutcomeValue>> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<[&str; 2]> = pairs
+            .iter()
+            .map(|(w, n)| [w.as_str(), n.as_str()])
+            .collect();
+        let list = serde_json::to_string(&list).expect("strings serialise");
+        super::query_rows(
+            &self.reader()?,
+            OUTCOME_VALUES,
+            params![list, from, to, as_of],
+            |r| Ok((r.get::<_, i32>(0)? as usize, r.get(1)?, r.get(2)?)),
+        )
+    }
+}

@@ -31,7 +31,7 @@ impl Incremental {
 
 impl Engine for Incremental {
     engine::delegate!(Incremental::store =>
-        catalogue, run_span, segment_frames, compare_evidence, segment_evidence, workflows, steps_frame, backlog_frames, period_query,
+        catalogue, run_span, segment_frames, compare_evidence, segment_evidence, outcome_values, workflows, steps_frame, backlog_frames, period_query,
         reporting_money, waterfall_frame, provenance_frame,
     );
 

@@ -914,7 +914,8 @@ fn first_row<T>(
 }
 
 /// The catalogued workflow in a row's first fourteen columns, in the order
-/// `queries/workflows/catalogue.sql` and `list.sql` give them.
+/// `queries/workflows/catalogue.sql` and `list.sql` give them, and the
+/// column `outcomes`.
 fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
     Ok(Workflow {
         workflow_id: r.get(0)?,
@@ -931,6 +932,7 @@ fn workflow_of(r: &duckdb::Row<'_>) -> duckdb::Result<Workflow> {
         effective_from: r.get(11)?,
         cost_per_run: r.get(12)?,
         maintenance_hours_per_month: r.get(13)?,
+        outcomes: r.get("outcomes")?,
     })
 }
 
@@ -1067,7 +1069,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     w.baseline_minutes_per_item,
                     w.effective_from,
                     w.cost_per_run,
-                    w.maintenance_hours_per_month
+                    w.maintenance_hours_per_month,
+                    w.outcomes
                 ])
             })?;
             Merge::Versioned(WORKFLOWS_COUNT_CHANGED, WORKFLOWS_INSERT_STAGED)

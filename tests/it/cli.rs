@@ -434,6 +434,7 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
         words("report versions --workflow wf-b --resamples 200"),
         words("report versions --workflow wf-b --format csv"),
         words("report trend --granularity month --by version --format csv"),
+        words("report outcomes --resamples 200"),
     ];
     let outputs = |what: &str| -> Vec<(Option<i32>, String, String)> {
         commands

@@ -666,3 +666,45 @@ fn a_page_reads_the_catalogue_once() {
         }
     }
 }
+
+#[test]
+fn the_demo_pages_show_the_regressing_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let one = Filters {
+        workflow: Some("invoice-matching".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, &board("workflow"), one, None).unwrap();
+    let t = panel(&c, "versions");
+    let versions: Vec<&str> = (0..t.rows.len()).map(|r| s(t, r, "version")).collect();
+    assert_eq!(versions, ["13", "14", "(none)"]);
+    assert_eq!(
+        (s(t, 1, "previous"), s(t, 1, "first_run")),
+        ("13", "2026-06-15")
+    );
+    assert_eq!(s(t, 1, "error_rate_verdict"), "more errors, clearly");
+    assert_eq!(s(t, 1, "cycle_time_p50_verdict"), "slower, clearly");
+    assert!(f(t, 1, "error_rate").unwrap() > f(t, 0, "error_rate").unwrap());
+    // The weekly chart marks the week version 14 was first run.
+    let weekly = panel(&c, "cycle-trend");
+    assert!(
+        weekly
+            .marks
+            .iter()
+            .any(|m| m.x == "2026-06-15" && m.text == "version 14"),
+        "{:?}",
+        weekly.marks
+    );
+    // The leadership page's regressions: version 14, still new on the
+    // default period's end, is flagged worse than 13.
+    let lead = dashboard::compute(&store, &board("leadership"), Filters::default(), None).unwrap();
+    let r = panel(&lead, "regressions");
+    let flagged: Vec<(&str, &str)> = (0..r.rows.len())
+        .map(|i| (s(r, i, "metric"), s(r, i, "version")))
+        .collect();
+    assert!(
+        flagged.contains(&("error_rate", "14 (after 13)")),
+        "{flagged:?}"
+    );
+}

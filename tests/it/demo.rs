@@ -230,6 +230,37 @@ fn the_regressing_version_is_flagged_before_its_week_ends() {
 }
 
 #[test]
+fn faster_but_is_it_worse_support_triage_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let o = yardstick::report::outcomes::outcomes(&store, &Default::default()).unwrap();
+    let row = |name: &str| {
+        o.rows
+            .iter()
+            .find(|r| r.workflow_id == "support-triage" && r.outcome == name)
+            .unwrap()
+    };
+    // About 40% of finished tickets answer the survey, the same spread of
+    // scores by hand and automated: no clear change.
+    let csat = row("csat");
+    assert!(csat.before_n >= 20 && csat.after_n >= 20);
+    assert_eq!(csat.verdict, "no clear change");
+    assert!((csat.before_mean.unwrap() - 3.75).abs() < 0.2, "{csat:?}");
+    // Reopened: 8% of tickets done by hand, 12% of automated ones.
+    let reopened = row("reopened");
+    assert!(
+        (reopened.before_mean.unwrap() - 0.08).abs() < 0.02,
+        "{reopened:?}"
+    );
+    assert!(
+        (reopened.after_mean.unwrap() - 0.12).abs() < 0.02,
+        "{reopened:?}"
+    );
+    assert_eq!(reopened.verdict, "worse, clearly");
+    assert_eq!(o.rows.len(), 2, "only support-triage declares outcomes");
+}
+
+#[test]
 fn compare_by_tier_on_the_demo() {
     use yardstick::report::{compare, CompareRequest};
     let dir = tempfile::tempdir().unwrap();

@@ -24,6 +24,7 @@ mod n8n;
 mod notify;
 mod object_lake;
 mod openapi;
+mod outcomes;
 mod platforms;
 mod portfolio;
 mod props;

@@ -289,6 +289,7 @@ async fn real_answers_match_their_schemas() {
             "/steps/rows",
             2,
         ),
+        ("/api/v1/outcomes", "/api/v1/outcomes".into(), "/rows", 0),
         (
             "/api/v1/versions",
             "/api/v1/versions?workflow=wf-a".into(),

@@ -16,6 +16,7 @@ mod headline;
 mod impact;
 mod regressions;
 mod teams;
+mod versions;
 mod waterfall;
 mod weekly;
 mod workflows;
@@ -25,7 +26,7 @@ use crate::metrics::MetricsError;
 use crate::report::ReportError;
 
 /// Every view, in the order the error messages list them.
-pub const ALL: [&View; 12] = [
+pub const ALL: [&View; 13] = [
     &headline::VIEW,
     &before_after::VIEW,
     &weekly::VIEW,
@@ -38,6 +39,7 @@ pub const ALL: [&View; 12] = [
     &teams::VIEW,
     &waterfall::VIEW,
     &impact::VIEW,
+    &versions::VIEW,
 ];
 
 /// An analytics view: a named table of declared columns, computed for the

@@ -17,6 +17,7 @@ use super::{real_values, MetricsError};
 use crate::model::{serialize_opt_timestamp, RunSample, Status, Term, Workflow};
 
 mod bootstrap;
+pub mod outcomes;
 pub mod versions;
 mod weeks;
 

@@ -1,0 +1,29 @@
+-- The outcome values of runs, for `report outcomes` (src/outcomes.rs): for
+-- pair k (from 0) of $1, a JSON list of [workflow_id, name] pairs, the
+-- current runs (as of $4) of the workflow anchored in [$2, $3) whose
+-- attributes carry the outcome, with its text: the attribute
+-- `outcome_<name>`, else `<name>`. A name is checked (a-z, 0-9 and _) and
+-- bound; the JSON path is made of it here, never written into SQL.
+WITH wanted AS (
+    SELECT pair[1] AS workflow_id,
+           pair[2] AS name,
+           (k - 1)::INTEGER AS k
+    FROM (
+        SELECT unnest(p) AS pair, generate_subscripts(p, 1) AS k
+        FROM (SELECT from_json($1::VARCHAR, '[["VARCHAR"]]') AS p)
+    )
+),
+valued AS (
+    SELECT w.k,
+           epoch_us(r.anchor) AS anchor_us,
+           coalesce(json_extract_string(r.attributes, '$."outcome_' || w.name || '"'),
+                    json_extract_string(r.attributes, '$."' || w.name || '"')) AS value
+    FROM run_facts($4::TIMESTAMP) r
+    JOIN wanted w ON w.workflow_id = r.workflow_id
+    WHERE r.anchor >= $2::TIMESTAMP
+      AND r.anchor < $3::TIMESTAMP
+      AND r.attributes IS NOT NULL
+)
+SELECT k, anchor_us, value
+FROM valued
+WHERE value IS NOT NULL
