@@ -553,14 +553,7 @@ impl<'a> Context<'a> {
 
     /// `report versions` of `workflow` over the scope's period.
     pub fn versions(&self, workflow: &str) -> Result<report::versions::Versions, ReportError> {
-        let iso = crate::model::format_timestamp;
-        let req = report::versions::VersionsRequest {
-            workflow: workflow.to_string(),
-            from: Some(iso(self.scope.period.from)),
-            to: Some(iso(self.scope.period.to)),
-            ..Default::default()
-        };
-        report::versions::versions_of(self.engine, &req)
+        report::versions::versions_over(self.engine, workflow, self.scope.period, None, None, None)
     }
 
     /// The versions of the workflows in view first run in the scope's period:

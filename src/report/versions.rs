@@ -50,7 +50,27 @@ pub fn versions_of(engine: &dyn Engine, req: &VersionsRequest) -> Result<Version
     checked_catalogue(engine, std::slice::from_ref(&req.workflow), as_of)?;
     let period = resolve_period(engine, req.from.as_deref(), req.to.as_deref())?
         .ok_or_else(|| ReportError::BadRequest("no runs are stored yet: nothing to list".into()))?;
-    let resamples = req.resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
+    versions_over(
+        engine,
+        &req.workflow,
+        period,
+        as_of,
+        req.seed,
+        req.resamples,
+    )
+}
+
+/// [`versions_of`] of a workflow already known to be catalogued (a
+/// dashboard's, whose page read the catalogue) over `period`.
+pub fn versions_over(
+    engine: &dyn Engine,
+    workflow: &str,
+    period: crate::metrics::Period,
+    as_of: Option<NaiveDateTime>,
+    seed: Option<u64>,
+    resamples: Option<usize>,
+) -> Result<Versions, ReportError> {
+    let resamples = resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
     if !(100..=100_000).contains(&resamples) {
         return Err(ReportError::BadRequest(format!(
             "resamples: {resamples} is outside 100 to 100000"
@@ -60,16 +80,16 @@ pub fn versions_of(engine: &dyn Engine, req: &VersionsRequest) -> Result<Version
         baseline: None,
         from: Some(period.from),
         to: period.to,
-        seed: req.seed.unwrap_or(compare::DEFAULT_SEED),
+        seed: seed.unwrap_or(compare::DEFAULT_SEED),
         resamples,
         level: 0.95,
         interval: Interval::Weeks,
     };
-    let ids = [req.workflow.clone()];
+    let ids = [workflow.to_string()];
     let by = by_version(engine, &ids, Some(period.from), period.to, as_of)?;
-    let rows = versions::versions(&req.workflow, &by[0], spec);
+    let rows = versions::versions(workflow, &by[0], spec);
     Ok(Versions {
-        workflow_id: req.workflow.clone(),
+        workflow_id: workflow.to_string(),
         from: period.from,
         to: period.to,
         level: spec.level,

@@ -13,6 +13,13 @@ const COPY_TABLE: &str = include_str!("../../queries/lake/copy_table.sql");
 const COUNT: &str = include_str!("../../queries/lake/count.sql");
 const COUNT_FILES: &str = include_str!("../../queries/lake/count_files.sql");
 const VIEWS: &str = include_str!("../../queries/lake/views.sql");
+const HAS_COLUMN: &str = include_str!("../../queries/lake/has_column.sql");
+const VIEW_AS_IS: &str = include_str!("../../queries/lake/view_as_is.sql");
+const VIEW_ADDED: &str = include_str!("../../queries/lake/view_added.sql");
+
+/// The text columns added to a table after lakes were first written: (table,
+/// column). Newest last.
+const ADDED_COLUMNS: [(&str, &str); 2] = [("runs", "version"), ("workflows", "outcomes")];
 
 /// COPY takes no parameters: a path goes in as a quoted literal, its quotes
 /// doubled (the one exception to "bound parameters only", as in files.rs).
@@ -45,6 +52,22 @@ impl Store {
         {
             let conn = store.lock()?;
             conn.execute_batch(&VIEWS.replace("__DIR__", &literal(&dir)?))?;
+            // A snapshot written before a column was added has no such
+            // column: its view gains it, empty (identifiers from this list
+            // only, never from input).
+            for (table, column) in ADDED_COLUMNS {
+                let has: i64 = conn.query_row(
+                    HAS_COLUMN,
+                    duckdb::params![format!("lake_{table}"), column],
+                    |r| r.get(0),
+                )?;
+                let view = if has == 0 { VIEW_ADDED } else { VIEW_AS_IS };
+                conn.execute_batch(
+                    &view
+                        .replace("__TABLE__", table)
+                        .replace("__COLUMN__", column),
+                )?;
+            }
             // The files hold what the manifest says, or the lake is not read.
             for table in lake::TABLES {
                 let found: i64 =

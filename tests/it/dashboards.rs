@@ -634,8 +634,9 @@ mod counting {
             Engine::catalogue(&self.store, as_of)
         }
         yardstick::engine::delegate!(super::Counting::store =>
-            run_span, metric_frames, compare_evidence, workflows, steps_frame, backlog_frames,
-            period_query, parts, reporting_money, waterfall_frame, provenance_frame,
+            run_span, metric_frames, segment_frames, compare_evidence, segment_evidence,
+            outcome_values, workflows, steps_frame, backlog_frames, period_query, parts,
+            reporting_money, waterfall_frame, provenance_frame,
         );
     }
 }

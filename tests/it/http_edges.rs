@@ -84,7 +84,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
         ),
         (
             "/api/v1/trend?frm=2026-01-01",
-            "unknown parameter `frm`: use granularity, tz, from, to, workflow, format, as_of",
+            "unknown parameter `frm`: use granularity, tz, from, to, workflow, format, as_of, by, where",
         ),
         (
             "/api/v1/compare?frm=2026-01-01",
@@ -125,7 +125,7 @@ async fn unknown_keys_and_bad_values_are_refused_with_the_same_words() {
         ),
         (
             "/api/v1/trend?frm=1&format=xml",
-            "unknown parameter `frm`: use granularity, tz, from, to, workflow, format, as_of",
+            "unknown parameter `frm`: use granularity, tz, from, to, workflow, format, as_of, by, where",
         ),
         // Every value of a typed key is read, not only the last.
         ("/api/v1/compare?seed=x&seed=1", "seed `x` is not a whole number"),

@@ -161,6 +161,39 @@ fn duckdb_on_the_lake_gives_the_files_reports() {
     assert_eq!(reports(&store, &store), reports(&store, &on_lake));
 }
 
+#[test]
+fn a_snapshot_written_before_versions_and_outcomes_is_still_read() {
+    let store = golden_store();
+    let root = tempfile::tempdir().unwrap();
+    let manifest = store.publish_lake(root.path()).unwrap();
+    let (dir, _) = lake::current(root.path()).unwrap();
+    // As an earlier Yardstick wrote them: runs without `version`, the
+    // catalogue without `outcomes` (the same rows, so the manifest holds).
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    for (file, column) in manifest.files.keys().filter_map(|f| {
+        if f.starts_with("runs/") {
+            Some((f, "version"))
+        } else if f.starts_with("workflows/") {
+            Some((f, "outcomes"))
+        } else {
+            None
+        }
+    }) {
+        let path = dir.join(file);
+        let old = path.with_extension("old.parquet");
+        std::fs::rename(&path, &old).unwrap();
+        conn.execute_batch(&format!(
+            "COPY (SELECT * EXCLUDE ({column}) FROM read_parquet('{}')) TO '{}' (FORMAT parquet)",
+            old.display(),
+            path.display()
+        ))
+        .unwrap();
+        std::fs::remove_file(&old).unwrap();
+    }
+    let on_lake = Store::open_lake(root.path()).unwrap();
+    assert_eq!(reports(&store, &store), reports(&store, &on_lake));
+}
+
 /// The reports the lake engines serve (metrics, trend, compare) over the
 /// store's whole span, as JSON, from `e`.
 pub(crate) fn reports(store: &Store, e: &dyn Engine) -> Vec<Value> {

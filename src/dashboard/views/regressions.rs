@@ -47,15 +47,15 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         // of the version before it.
         let (version, week) = match &c.version {
             Some(v) => (
-                format!("{} (after {})", v.version, v.previous_version),
+                Some(format!("{} (after {})", v.version, v.previous_version)),
                 v.from.date(),
             ),
-            None => (String::new(), alerts.week_start.date()),
+            None => (None, alerts.week_start.date()),
         };
         t.row()
             .text("workflow_id", &c.workflow_id)
             .text("metric", c.metric)
-            .text("version", &version)
+            .maybe_text("version", version.as_deref())
             .text("unit", unit)
             .text("week_start", &week.to_string())
             .real("last_week", c.last_week)

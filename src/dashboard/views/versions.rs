@@ -37,7 +37,15 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .push("Versions are listed for one workflow: pick one.".into());
         return Ok(());
     };
-    let v = cx.versions(&workflow.clone())?;
+    let v = match cx.versions(&workflow.clone()) {
+        Ok(v) => v,
+        // An engine that cannot read runs by version (Spark) says so.
+        Err(ReportError::Engine(crate::engine::EngineError::Unsupported(why))) => {
+            t.notes.push(format!("Versions are not listed: {why}."));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     let find = |rows: &[CompareRow], m: &str| rows.iter().find(|r| r.metric == m).cloned();
     for r in &v.versions {
         let (e, c) = (
@@ -48,21 +56,18 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         t.row()
             .text("workflow_id", &r.workflow_id)
             .text("version", r.version.as_deref().unwrap_or("(none)"))
-            .text("previous", r.previous.as_deref().unwrap_or(""))
+            .maybe_text("previous", r.previous.as_deref())
             .text("first_run", &day(r.first_run))
             .text("last_run", &day(r.last_run))
             .count("runs", r.runs as i64)
             .real("error_rate", e.as_ref().and_then(|x| x.after))
             .real("error_rate_change", e.as_ref().and_then(|x| x.change))
-            .text(
-                "error_rate_verdict",
-                e.as_ref().map_or("", |x| x.verdict.as_str()),
-            )
+            .maybe_text("error_rate_verdict", e.as_ref().map(|x| x.verdict.as_str()))
             .real("cycle_time_p50_min", c.as_ref().and_then(|x| x.after))
             .real("cycle_time_p50_change", c.as_ref().and_then(|x| x.change))
-            .text(
+            .maybe_text(
                 "cycle_time_p50_verdict",
-                c.as_ref().map_or("", |x| x.verdict.as_str()),
+                c.as_ref().map(|x| x.verdict.as_str()),
             )
             .push()?;
         t.n += r.runs as i64;
