@@ -20,6 +20,33 @@ fn csv_of(
         .map_err(|e| ReportError::BadRequest(format!("CSV: {e}")))
 }
 
+/// The bootstrap of a comparison over `[from, to)` at 95%: the seed and
+/// resamples asked for (100 to 100,000) or the defaults, whole weeks unless
+/// `interval` says otherwise; no baseline chosen.
+fn bootstrap_spec(
+    from: Option<chrono::NaiveDateTime>,
+    to: chrono::NaiveDateTime,
+    seed: Option<u64>,
+    resamples: Option<usize>,
+    interval: Option<compare::Interval>,
+) -> Result<CompareSpec, ReportError> {
+    let resamples = resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
+    if !(100..=100_000).contains(&resamples) {
+        return Err(ReportError::BadRequest(format!(
+            "resamples {resamples} is outside 100..=100000"
+        )));
+    }
+    Ok(CompareSpec {
+        baseline: None,
+        from,
+        to,
+        seed: seed.unwrap_or(compare::DEFAULT_SEED),
+        resamples,
+        level: 0.95,
+        interval: interval.unwrap_or_default(),
+    })
+}
+
 /// A CSV cell of an optional number: empty when there is none.
 fn cell(x: Option<f64>) -> String {
     x.map(|x| x.to_string()).unwrap_or_default()
@@ -513,20 +540,9 @@ fn compare_with(
     if let Some(f) = from {
         Period::new(f, to)?;
     }
-    let resamples = req.resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
-    if !(100..=100_000).contains(&resamples) {
-        return Err(ReportError::BadRequest(format!(
-            "resamples {resamples} is outside 100..=100000"
-        )));
-    }
     let spec = CompareSpec {
         baseline: req.baseline,
-        from,
-        to,
-        seed: req.seed.unwrap_or(compare::DEFAULT_SEED),
-        resamples,
-        level: 0.95,
-        interval: req.interval.unwrap_or_default(),
+        ..bootstrap_spec(from, to, req.seed, req.resamples, req.interval)?
     };
     let as_of = parse_as_of(req.as_of.as_deref())?;
     let catalogue = match current {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{checked_catalogue, resolve_period, ReportError};
 use crate::engine::Engine;
 use crate::metrics::compare::outcomes::{outcome_row, OutcomeRow};
-use crate::metrics::compare::{self, CompareSpec, Interval};
+use crate::metrics::compare::Interval;
 
 /// The outcomes of the workflows that declare them, over a period.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -48,21 +48,13 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         resolve_period(engine, req.from.as_deref(), req.to.as_deref())?.ok_or_else(|| {
             ReportError::BadRequest("no runs are stored yet: give from and to".into())
         })?;
-    let resamples = req.resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
-    if !(100..=100_000).contains(&resamples) {
-        return Err(ReportError::BadRequest(format!(
-            "resamples: {resamples} is outside 100 to 100000"
-        )));
-    }
-    let spec = CompareSpec {
-        baseline: None,
-        from: Some(period.from),
-        to: period.to,
-        seed: req.seed.unwrap_or(compare::DEFAULT_SEED),
-        resamples,
-        level: 0.95,
-        interval: req.interval.unwrap_or_default(),
-    };
+    let spec = super::bootstrap_spec(
+        Some(period.from),
+        period.to,
+        req.seed,
+        req.resamples,
+        req.interval,
+    )?;
     // Every (workflow, outcome) declared, in catalogue order.
     let mut wanted = Vec::new();
     for e in &catalogue {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{checked_catalogue, resolve_period, ReportError};
 use crate::engine::{Engine, EngineError, PeriodQuery};
 use crate::metrics::compare::versions::{self, VersionRow};
-use crate::metrics::compare::{self, CompareSpec, Interval, RegressionCheck};
+use crate::metrics::compare::{self, RegressionCheck};
 use crate::model::RunSample;
 use crate::segments::Segments;
 
@@ -70,21 +70,8 @@ pub fn versions_over(
     seed: Option<u64>,
     resamples: Option<usize>,
 ) -> Result<Versions, ReportError> {
-    let resamples = resamples.unwrap_or(compare::DEFAULT_RESAMPLES);
-    if !(100..=100_000).contains(&resamples) {
-        return Err(ReportError::BadRequest(format!(
-            "resamples: {resamples} is outside 100 to 100000"
-        )));
-    }
-    let spec = CompareSpec {
-        baseline: None,
-        from: Some(period.from),
-        to: period.to,
-        seed: seed.unwrap_or(compare::DEFAULT_SEED),
-        resamples,
-        level: 0.95,
-        interval: Interval::Weeks,
-    };
+    // Whole weeks where both versions span enough of them (versions::versions).
+    let spec = super::bootstrap_spec(Some(period.from), period.to, seed, resamples, None)?;
     let ids = [workflow.to_string()];
     let by = by_version(engine, &ids, Some(period.from), period.to, as_of)?;
     let rows = versions::versions(workflow, &by[0], spec);
@@ -242,27 +229,16 @@ pub fn versions_csv(v: &Versions) -> Result<Vec<u8>, ReportError> {
             ]
         })
     });
-    super::csv_of(
-        &[
-            "workflow_id",
-            "version",
-            "first_run",
-            "last_run",
-            "runs",
-            "previous",
-            "interval",
-            "metric",
-            "unit",
-            "before",
-            "before_n",
-            "after",
-            "after_n",
-            "change",
-            "change_pct",
-            "ci_low",
-            "ci_high",
-            "verdict",
-        ],
-        rows,
-    )
+    // The version's columns, then a comparison row's after its workflow_id.
+    let mut header = vec![
+        "workflow_id",
+        "version",
+        "first_run",
+        "last_run",
+        "runs",
+        "previous",
+        "interval",
+    ];
+    header.extend(&compare::FIELDS[1..]);
+    super::csv_of(&header, rows)
 }

@@ -117,6 +117,26 @@ pub fn ingest_text(
     yardstick::ingest::ingest(store, &input, options)
 }
 
+/// An in-memory store holding the catalogue `workflows` (CSV) and the runs
+/// `rows` under the CSV header `header`.
+pub fn store_of<S: AsRef<str>>(workflows: &str, header: &str, rows: &[S]) -> Store {
+    let store = Store::open_in_memory().unwrap();
+    let csv = Format::Csv;
+    let runs: Vec<&str> = rows.iter().map(AsRef::as_ref).collect();
+    let text = format!("{header}\n{}\n", runs.join("\n"));
+    ingest_text(
+        &store,
+        Kind::Workflows,
+        csv,
+        "w.csv",
+        workflows,
+        Options::default(),
+    )
+    .unwrap();
+    ingest_text(&store, Kind::Runs, csv, "r.csv", &text, Options::default()).unwrap();
+    store
+}
+
 /// An in-memory store holding the golden catalogue, time study and first run batch.
 pub fn golden_store() -> Store {
     let store = Store::open_in_memory().unwrap();

@@ -36,20 +36,7 @@ const RUNS: [&str; 9] = [
 ];
 
 fn store() -> Store {
-    let store = Store::open_in_memory().unwrap();
-    let csv = Format::Csv;
-    ingest_text(
-        &store,
-        Kind::Workflows,
-        csv,
-        "w.csv",
-        WORKFLOWS,
-        Options::default(),
-    )
-    .unwrap();
-    let text = format!("{HEADER}\n{}\n", RUNS.join("\n"));
-    ingest_text(&store, Kind::Runs, csv, "r.csv", &text, Options::default()).unwrap();
-    store
+    crate::store_of(WORKFLOWS, HEADER, &RUNS)
 }
 
 fn req() -> OutcomesRequest {

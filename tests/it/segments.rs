@@ -5,15 +5,13 @@
 
 use axum::http::StatusCode;
 use yardstick::http::AppState;
-use yardstick::ingest::{Format, Options};
 use yardstick::metrics::{MetricRow, Period};
-use yardstick::model::Kind;
 use yardstick::report::{self, CompareRequest};
 use yardstick::segments::Segments;
 use yardstick::store::Store;
 
 use crate::client::{assert_refused, get};
-use crate::{close, ingest_text};
+use crate::close;
 
 const WORKFLOWS: &str = "\
 workflow_id,name,owner,team,category,hourly_cost,currency,sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item
@@ -39,20 +37,7 @@ const RUNS: [&str; 8] = [
 ];
 
 fn store_with(runs: &[&str]) -> Store {
-    let store = Store::open_in_memory().unwrap();
-    let csv = Format::Csv;
-    ingest_text(
-        &store,
-        Kind::Workflows,
-        csv,
-        "w.csv",
-        WORKFLOWS,
-        Options::default(),
-    )
-    .unwrap();
-    let text = format!("{HEADER}\n{}\n", runs.join("\n"));
-    ingest_text(&store, Kind::Runs, csv, "r.csv", &text, Options::default()).unwrap();
-    store
+    crate::store_of(WORKFLOWS, HEADER, runs)
 }
 
 fn january() -> Period {

@@ -211,11 +211,29 @@ fn same_reports(
                         to: to.map(str::to_string),
                         ..Filters::default()
                     };
+                    // The versions panel is DuckDB's alone (runs by version
+                    // are not read by Spark yet): Spark's says so, and the
+                    // other panels are equal.
                     let pages: Vec<Value> = engines
                         .iter()
-                        .map(|e| {
+                        .enumerate()
+                        .map(|(i, e)| {
                             let c = dashboard::compute_in(*e, &d, filters.clone(), None).unwrap();
                             c.panels()
+                                .filter(|(panel, table)| {
+                                    let versions = panel.id == "versions";
+                                    if versions && i == 1 {
+                                        assert!(
+                                            table.rows.is_empty()
+                                                && table.notes.iter().any(|n| {
+                                                    n.starts_with("Versions are not listed")
+                                                }),
+                                            "{:?}",
+                                            table.notes
+                                        );
+                                    }
+                                    !versions
+                                })
                                 .map(|(panel, table)| dashboard::export::json(&c, panel, table))
                                 .collect()
                         })

@@ -38,20 +38,7 @@ const RUNS: [&str; 8] = [
 ];
 
 fn store_with(runs: &[String]) -> Store {
-    let store = Store::open_in_memory().unwrap();
-    let csv = Format::Csv;
-    ingest_text(
-        &store,
-        Kind::Workflows,
-        csv,
-        "w.csv",
-        WORKFLOWS,
-        Options::default(),
-    )
-    .unwrap();
-    let text = format!("{HEADER}\n{}\n", runs.join("\n"));
-    ingest_text(&store, Kind::Runs, csv, "r.csv", &text, Options::default()).unwrap();
-    store
+    crate::store_of(WORKFLOWS, HEADER, runs)
 }
 
 fn owned(runs: &[&str]) -> Vec<String> {
