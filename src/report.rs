@@ -629,6 +629,7 @@ fn compare_with(
                 one(id, &study, runs, seg.clone())
             })?);
         }
+        outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
         return Ok(out);
     }
     let compute = |ids: &[String]| {
@@ -636,7 +637,7 @@ fn compare_with(
             one(id, study, runs, Vec::new())
         })
     };
-    match (store.parts(), as_of) {
+    let mut out = match (store.parts(), as_of) {
         // Each workflow's comparison is kept; only those whose data changed
         // are computed again.
         (Some(parts), None) => {
@@ -653,7 +654,11 @@ fn compare_with(
             parts.each("compare", &args, &ids, compute)
         }
         _ => compute(&ids),
-    }
+    }?;
+    // Outcomes are read afresh: a changed declaration changes them while
+    // the kept comparisons stand.
+    outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
+    Ok(out)
 }
 
 /// Workflows whose comparison evidence is fetched by one query.

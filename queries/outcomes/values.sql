@@ -1,9 +1,12 @@
--- The outcome values of runs, for `report outcomes` (src/outcomes.rs): for
--- pair k (from 0) of $1, a JSON list of [workflow_id, name] pairs, the
--- current runs (as of $4) of the workflow anchored in [$2, $3) whose
--- attributes carry the outcome, with its text: the attribute
--- `outcome_<name>`, else `<name>`. A name is checked (a-z, 0-9 and _) and
--- bound; the JSON path is made of it here, never written into SQL.
+-- The outcome values of runs, for `report outcomes` and the comparisons
+-- (src/outcomes.rs): for pair k (from 0) of $1, a JSON list of
+-- [workflow_id, name] pairs, the current runs (as of $4) of the workflow
+-- anchored in [$2, $3) ($2 NULL: from the first run) whose attributes carry
+-- the outcome, with its text: the attribute `outcome_<name>`, else
+-- `<name>`. A name is checked (a-z, 0-9 and _) and bound; the JSON path is
+-- made of it here, never written into SQL. $5: the segment keys' paths
+-- (segment_of) or NULL; $6, $7 the filter's paths and values
+-- (attributes_match) or NULL.
 WITH wanted AS (
     SELECT pair[1] AS workflow_id,
            pair[2] AS name,
@@ -17,13 +20,15 @@ valued AS (
     SELECT w.k,
            epoch_us(r.anchor) AS anchor_us,
            coalesce(json_extract_string(r.attributes, '$."outcome_' || w.name || '"'),
-                    json_extract_string(r.attributes, '$."' || w.name || '"')) AS value
+                    json_extract_string(r.attributes, '$."' || w.name || '"')) AS value,
+           segment_of(r.attributes, r.version, $5::VARCHAR) AS segment
     FROM run_facts($4::TIMESTAMP) r
     JOIN wanted w ON w.workflow_id = r.workflow_id
-    WHERE r.anchor >= $2::TIMESTAMP
+    WHERE ($2::TIMESTAMP IS NULL OR r.anchor >= $2::TIMESTAMP)
       AND r.anchor < $3::TIMESTAMP
       AND r.attributes IS NOT NULL
+      AND attributes_match(r.attributes, r.version, $6::VARCHAR, $7::VARCHAR)
 )
-SELECT k, anchor_us, value
+SELECT k, anchor_us, value, segment
 FROM valued
 WHERE value IS NOT NULL

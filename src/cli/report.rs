@@ -138,6 +138,8 @@ pub enum ReportCommand {
         /// or runs one by one.
         #[arg(long)]
         interval: Option<Interval>,
+        #[command(flatten)]
+        segments: SegmentArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
@@ -444,8 +446,10 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             seed,
             resamples,
             interval,
+            segments,
             format,
         } => {
+            let segments = segments.segments()?;
             let store = global.open_engine()?;
             let req = report::outcomes::OutcomesRequest {
                 from: period.span.from,
@@ -455,6 +459,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 seed,
                 resamples,
                 interval,
+                segments,
             };
             let o = report::outcomes::outcomes(store.as_ref(), &req)?;
             match format {
@@ -668,10 +673,12 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             seed,
             resamples,
             interval,
+            segments,
             format,
         } => {
             period(&mut q, &p);
             workflows(&mut q, &w);
+            segments.query(&mut q);
             opt(&mut q, "seed", &seed.map(|s| s.to_string()));
             opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
             opt(

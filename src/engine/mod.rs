@@ -56,9 +56,19 @@ fn no_segments() -> EngineError {
 /// when not segmented) and its sample.
 pub type BySegment = Vec<(Option<String>, RunSample)>;
 
-/// One run's value of an outcome: the (workflow, outcome) pair's position
-/// in the request, the run's anchor in microseconds, the value's text.
-pub type OutcomeValue = (usize, i64, String);
+/// One run's value of an outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeValue {
+    /// The (workflow, outcome) pair's position in the request.
+    pub pair: usize,
+    /// The run's anchor in microseconds.
+    pub anchor_us: i64,
+    /// The value's text, as the run's attributes hold it.
+    pub value: String,
+    /// Segmented: the run's segment as the SQL gives it (see
+    /// [`crate::segments::Segments::values_of`]); `None` when not segmented.
+    pub segment: Option<String>,
+}
 
 /// The tables a report needs, from one engine.
 pub trait Engine: Send + Sync {
@@ -196,14 +206,15 @@ pub trait Engine: Send + Sync {
 
     /// The outcome values of runs (`queries/outcomes/values.sql`): for each
     /// (workflow, outcome name) of `pairs`, the current runs as of `as_of`
-    /// anchored in `[from, to)` that carry it, as (its position in `pairs`,
-    /// the anchor in microseconds, the value's text).
+    /// anchored in `[from, to)` (from the first run when `from` is `None`)
+    /// that carry it and match the segments' filter, with their segment.
     fn outcome_values(
         &self,
         _pairs: &[(String, String)],
-        _from: NaiveDateTime,
+        _from: Option<NaiveDateTime>,
         _to: NaiveDateTime,
         _as_of: Option<NaiveDateTime>,
+        _segments: &crate::segments::Segments,
     ) -> Result<Vec<OutcomeValue>> {
         Err(EngineError::Unsupported(
             "outcomes are measured by DuckDB (the file or the lake); this engine cannot yet".into(),
@@ -325,13 +336,14 @@ macro_rules! __engine_delegate {
         fn outcome_values(
             &self,
             pairs: &[(::std::string::String, ::std::string::String)],
-            from: ::chrono::NaiveDateTime,
+            from: ::std::option::Option<::chrono::NaiveDateTime>,
             to: ::chrono::NaiveDateTime,
             as_of: ::std::option::Option<::chrono::NaiveDateTime>,
+            segments: &$crate::segments::Segments,
         ) -> $crate::engine::Result<::std::vec::Vec<$crate::engine::OutcomeValue>> {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
-            Ok($via(self).outcome_values(pairs, from, to, as_of)?)
+            Ok($via(self).outcome_values(pairs, from, to, as_of, segments)?)
         }
     };
     (@one $via:path, waterfall_frame) => {

@@ -220,6 +220,8 @@ impl ReportRoute for Outcomes {
         "interval",
         "format",
         "as_of",
+        "by",
+        "where",
     ];
 }
 
@@ -230,6 +232,7 @@ pub(super) async fn outcomes(
 ) -> Result<Response, ApiError> {
     let csv = q.csv();
     let key = q.key.clone();
+    let segments = q.segments()?;
     let req = report::outcomes::OutcomesRequest {
         workflows: q.workflows,
         from: q.from,
@@ -238,6 +241,7 @@ pub(super) async fn outcomes(
         resamples: q.resamples,
         interval: q.interval,
         as_of: q.as_of,
+        segments,
     };
     kept(&st, key, current, move |store| {
         let o = report::outcomes::outcomes(store, &req)?;

@@ -2,13 +2,18 @@
 //! `outcomes` column, `crate::outcomes`), measured on the runs' attributes
 //! over a period, before go-live against after (`metrics::compare::outcomes`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::{checked_catalogue, resolve_period, ReportError};
+use super::{checked_catalogue, resolve_period, segment_values, ReportError};
 use crate::engine::Engine;
 use crate::metrics::compare::outcomes::{outcome_row, OutcomeRow};
-use crate::metrics::compare::Interval;
+use crate::metrics::compare::{CompareSpec, Comparison, Interval};
+use crate::model::CatalogueEntry;
+use crate::outcomes::Outcome;
+use crate::segments::Segments;
 
 /// The outcomes of the workflows that declare them, over a period.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -37,6 +42,9 @@ pub struct OutcomesRequest {
     pub seed: Option<u64>,
     pub resamples: Option<usize>,
     pub interval: Option<Interval>,
+    /// By and where on the runs' attributes or version: a row per workflow,
+    /// outcome and segment, of the runs that match.
+    pub segments: Segments,
 }
 
 /// Every declared outcome of the asked-for workflows over the period
@@ -55,36 +63,35 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         req.resamples,
         req.interval,
     )?;
-    // Every (workflow, outcome) declared, in catalogue order.
-    let mut wanted = Vec::new();
-    for e in &catalogue {
-        let w = &e.workflow;
-        if !req.workflows.is_empty() && !req.workflows.contains(&w.workflow_id) {
-            continue;
-        }
-        let Some(text) = &w.outcomes else { continue };
-        let declared = crate::outcomes::parse(text)
-            .map_err(|e| ReportError::BadRequest(format!("workflow `{}`: {e}", w.workflow_id)))?;
-        for o in declared {
-            wanted.push((w.workflow_id.clone(), w.automated_since, o));
+    let wanted = declared(&catalogue, &req.workflows)?;
+    let segments = &req.segments;
+    let values = values_of(
+        engine,
+        &wanted,
+        Some(period.from),
+        period.to,
+        as_of,
+        segments,
+    )?;
+    // Each workflow's rows hold every segment any of its outcomes has.
+    let mut seen: BTreeMap<&str, BTreeSet<&Vec<Option<String>>>> = BTreeMap::new();
+    for (w, v) in wanted.iter().zip(&values) {
+        let s = seen.entry(&w.workflow_id).or_default();
+        s.extend(v.keys());
+        if segments.by.is_empty() {
+            s.insert(&NO_SEGMENT);
         }
     }
-    let pairs: Vec<(String, String)> = wanted
-        .iter()
-        .map(|(id, _, o)| (id.clone(), o.name.clone()))
-        .collect();
-    let mut values: Vec<Vec<(i64, String)>> = vec![Vec::new(); pairs.len()];
-    for (k, anchor, text) in engine.outcome_values(&pairs, period.from, period.to, as_of)? {
-        values
-            .get_mut(k)
-            .ok_or_else(|| ReportError::BadRequest(format!("outcome pair {k} was not asked for")))?
-            .push((anchor, text));
+    let mut rows = Vec::new();
+    for (w, v) in wanted.iter().zip(&values) {
+        // In the comparisons' order: by the segment's JSON text, so a
+        // missing value (null) comes after the named ones.
+        let mut order: Vec<_> = seen[w.workflow_id.as_str()].iter().collect();
+        order.sort_by_cached_key(|s| serde_json::to_string(s).unwrap_or_default());
+        for seg in order {
+            rows.push(row(w, v, seg, segments, spec));
+        }
     }
-    let rows = wanted
-        .iter()
-        .zip(&values)
-        .map(|((id, go_live, o), v)| outcome_row(id, o, v, *go_live, spec))
-        .collect();
     Ok(Outcomes {
         from: period.from,
         to: period.to,
@@ -95,12 +102,144 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
     })
 }
 
+/// The key of the values of runs when not segmented.
+static NO_SEGMENT: Vec<Option<String>> = Vec::new();
+
+/// A declared outcome of a workflow, to measure.
+pub(crate) struct Wanted {
+    pub workflow_id: String,
+    pub go_live: Option<NaiveDateTime>,
+    pub outcome: Outcome,
+}
+
+/// Every outcome the catalogue's workflows of `ids` (all when empty)
+/// declare, in catalogue then declaration order.
+pub(crate) fn declared(
+    catalogue: &[CatalogueEntry],
+    ids: &[String],
+) -> Result<Vec<Wanted>, ReportError> {
+    let mut wanted = Vec::new();
+    for e in catalogue {
+        let w = &e.workflow;
+        if !ids.is_empty() && !ids.contains(&w.workflow_id) {
+            continue;
+        }
+        let Some(text) = &w.outcomes else { continue };
+        let parsed = crate::outcomes::parse(text)
+            .map_err(|e| ReportError::BadRequest(format!("workflow `{}`: {e}", w.workflow_id)))?;
+        wanted.extend(parsed.into_iter().map(|outcome| Wanted {
+            workflow_id: w.workflow_id.clone(),
+            go_live: w.automated_since,
+            outcome,
+        }));
+    }
+    Ok(wanted)
+}
+
+/// The values of each wanted outcome of the runs anchored in `[from, to)`,
+/// by segment (one list, under no values, when not segmented): per segment
+/// (anchor in microseconds, the value's text).
+pub(crate) type BySegment = BTreeMap<Vec<Option<String>>, Vec<(i64, String)>>;
+
+pub(crate) fn values_of(
+    engine: &dyn Engine,
+    wanted: &[Wanted],
+    from: Option<NaiveDateTime>,
+    to: NaiveDateTime,
+    as_of: Option<NaiveDateTime>,
+    segments: &Segments,
+) -> Result<Vec<BySegment>, ReportError> {
+    let mut values: Vec<BySegment> = (0..wanted.len()).map(|_| BySegment::new()).collect();
+    if wanted.is_empty() {
+        return Ok(values);
+    }
+    let pairs: Vec<(String, String)> = wanted
+        .iter()
+        .map(|w| (w.workflow_id.clone(), w.outcome.name.clone()))
+        .collect();
+    for v in engine.outcome_values(&pairs, from, to, as_of, segments)? {
+        let seg = segment_values(segments, v.segment.as_deref())?;
+        values
+            .get_mut(v.pair)
+            .ok_or_else(|| {
+                ReportError::BadRequest(format!("outcome pair {} was not asked for", v.pair))
+            })?
+            .entry(seg)
+            .or_default()
+            .push((v.anchor_us, v.value));
+    }
+    Ok(values)
+}
+
+/// The row of one wanted outcome in one segment.
+fn row(
+    w: &Wanted,
+    values: &BySegment,
+    seg: &Vec<Option<String>>,
+    segments: &Segments,
+    spec: CompareSpec,
+) -> OutcomeRow {
+    let v = values.get(seg).map_or(&[][..], Vec::as_slice);
+    let mut r = outcome_row(&w.workflow_id, &w.outcome, v, w.go_live, spec);
+    if !segments.by.is_empty() {
+        r.segment = Some(segments.columns().into_iter().zip(seg.clone()).collect());
+    }
+    r
+}
+
+/// Sets each comparison's outcome rows — the outcomes its workflow
+/// declares, in its segment, before go-live against its after side — and
+/// its summary. `spec` is the comparisons' own; the before side is the runs
+/// before go-live whatever the comparisons' baseline.
+pub(crate) fn attach(
+    engine: &dyn Engine,
+    comparisons: &mut [Comparison],
+    catalogue: &[CatalogueEntry],
+    as_of: Option<NaiveDateTime>,
+    segments: &Segments,
+    spec: CompareSpec,
+) -> Result<(), ReportError> {
+    let ids: Vec<String> = comparisons.iter().map(|c| c.workflow_id.clone()).collect();
+    let wanted = if ids.is_empty() {
+        Vec::new()
+    } else {
+        declared(catalogue, &ids)?
+    };
+    let values = values_of(engine, &wanted, None, spec.to, as_of, segments)?;
+    let columns = segments.columns();
+    for c in comparisons.iter_mut() {
+        let seg: Vec<Option<String>> = columns
+            .iter()
+            .map(|k| c.segment.as_ref().and_then(|s| s.get(k).cloned().flatten()))
+            .collect();
+        c.outcomes = wanted
+            .iter()
+            .zip(&values)
+            .filter(|(w, _)| w.workflow_id == c.workflow_id)
+            .map(|(w, v)| row(w, v, &seg, segments, spec))
+            .collect();
+        c.summary = crate::metrics::compare::summary(&c.rows, &c.outcomes);
+    }
+    Ok(())
+}
+
 /// The rows as CSV, one per workflow and outcome.
 pub fn outcomes_csv(o: &Outcomes) -> Result<Vec<u8>, ReportError> {
     let num = super::cell;
+    // The segment's columns after workflow_id, as in the other reports.
+    let columns: Vec<String> = o
+        .rows
+        .first()
+        .and_then(|r| r.segment.as_ref())
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
     let rows = o.rows.iter().map(|r| {
-        vec![
-            r.workflow_id.clone(),
+        let mut cells = vec![r.workflow_id.clone()];
+        for k in &columns {
+            let v = r.segment.as_ref().and_then(|s| s.get(k).cloned().flatten());
+            cells.push(v.unwrap_or_default());
+        }
+        cells.extend([
             r.outcome.clone(),
             r.kind.as_str().to_string(),
             r.higher_is_better.to_string(),
@@ -119,30 +258,30 @@ pub fn outcomes_csv(o: &Outcomes) -> Result<Vec<u8>, ReportError> {
             r.verdict.clone(),
             r.interval.as_str().to_string(),
             r.unreadable.to_string(),
-        ]
+        ]);
+        cells
     });
-    super::csv_of(
-        &[
-            "workflow_id",
-            "outcome",
-            "kind",
-            "higher_is_better",
-            "target",
-            "before_n",
-            "before_mean",
-            "before_p50",
-            "before_share_at_target",
-            "after_n",
-            "after_mean",
-            "after_p50",
-            "after_share_at_target",
-            "change",
-            "ci_low",
-            "ci_high",
-            "verdict",
-            "interval",
-            "unreadable",
-        ],
-        rows,
-    )
+    let mut header = vec!["workflow_id"];
+    header.extend(columns.iter().map(String::as_str));
+    header.extend([
+        "outcome",
+        "kind",
+        "higher_is_better",
+        "target",
+        "before_n",
+        "before_mean",
+        "before_p50",
+        "before_share_at_target",
+        "after_n",
+        "after_mean",
+        "after_p50",
+        "after_share_at_target",
+        "change",
+        "ci_low",
+        "ci_high",
+        "verdict",
+        "interval",
+        "unreadable",
+    ]);
+    super::csv_of(&header, rows)
 }

@@ -117,9 +117,10 @@ impl Store {
     pub fn outcome_values(
         &self,
         pairs: &[(String, String)],
-        from: NaiveDateTime,
+        from: Option<NaiveDateTime>,
         to: NaiveDateTime,
         as_of: Option<NaiveDateTime>,
+        segments: &Segments,
     ) -> Result<Vec<crate::engine::OutcomeValue>> {
         if pairs.is_empty() {
             return Ok(Vec::new());
@@ -129,11 +130,27 @@ impl Store {
             .map(|(w, n)| [w.as_str(), n.as_str()])
             .collect();
         let list = serde_json::to_string(&list).expect("strings serialise");
+        let (filter_paths, filter_values) = segments.filter_paths();
         super::query_rows(
             &self.reader()?,
             OUTCOME_VALUES,
-            params![list, from, to, as_of],
-            |r| Ok((r.get::<_, i32>(0)? as usize, r.get(1)?, r.get(2)?)),
+            params![
+                list,
+                from,
+                to,
+                as_of,
+                segments.by_paths(),
+                filter_paths,
+                filter_values
+            ],
+            |r| {
+                Ok(crate::engine::OutcomeValue {
+                    pair: r.get::<_, i32>(0)? as usize,
+                    anchor_us: r.get(1)?,
+                    value: r.get(2)?,
+                    segment: r.get(3)?,
+                })
+            },
         )
     }
 }

@@ -18,21 +18,21 @@ quiet,No outcomes,Ben,Ops,intake,2026-02-01,
 ";
 
 const HEADER: &str =
-    "source,run_id,workflow_id,started_at,finished_at,status,outcome_csat,reopened";
+    "source,run_id,workflow_id,started_at,finished_at,status,outcome_csat,reopened,tier";
 
 /// Before go-live (January): CSAT 3, 4, 5, 2 and one unreadable; reopened
 /// 1 of 4. After (February): CSAT 5, 5, 4; reopened 0 of 3; one run with
-/// neither.
+/// neither. Tier gold: b1, b2, a1; silver: b3, b4, b5, a2, a3; a4 none.
 const RUNS: [&str; 9] = [
-    "s,b1,care,2026-01-05T10:00:00Z,2026-01-05T10:10:00Z,succeeded,3,0",
-    "s,b2,care,2026-01-06T10:00:00Z,2026-01-06T10:10:00Z,succeeded,4,1",
-    "s,b3,care,2026-01-07T10:00:00Z,2026-01-07T10:10:00Z,succeeded,5,0",
-    "s,b4,care,2026-01-08T10:00:00Z,2026-01-08T10:10:00Z,escalated,2,0",
-    "s,b5,care,2026-01-09T10:00:00Z,2026-01-09T10:10:00Z,succeeded,good,",
-    "s,a1,care,2026-02-02T10:00:00Z,2026-02-02T10:10:00Z,succeeded,5,0",
-    "s,a2,care,2026-02-03T10:00:00Z,2026-02-03T10:10:00Z,succeeded,5,no",
-    "s,a3,care,2026-02-04T10:00:00Z,2026-02-04T10:10:00Z,succeeded,4,false",
-    "s,a4,care,2026-02-05T10:00:00Z,2026-02-05T10:10:00Z,succeeded,,",
+    "s,b1,care,2026-01-05T10:00:00Z,2026-01-05T10:10:00Z,succeeded,3,0,gold",
+    "s,b2,care,2026-01-06T10:00:00Z,2026-01-06T10:10:00Z,succeeded,4,1,gold",
+    "s,b3,care,2026-01-07T10:00:00Z,2026-01-07T10:10:00Z,succeeded,5,0,silver",
+    "s,b4,care,2026-01-08T10:00:00Z,2026-01-08T10:10:00Z,escalated,2,0,silver",
+    "s,b5,care,2026-01-09T10:00:00Z,2026-01-09T10:10:00Z,succeeded,good,,silver",
+    "s,a1,care,2026-02-02T10:00:00Z,2026-02-02T10:10:00Z,succeeded,5,0,gold",
+    "s,a2,care,2026-02-03T10:00:00Z,2026-02-03T10:10:00Z,succeeded,5,no,silver",
+    "s,a3,care,2026-02-04T10:00:00Z,2026-02-04T10:10:00Z,succeeded,4,false,silver",
+    "s,a4,care,2026-02-05T10:00:00Z,2026-02-05T10:10:00Z,succeeded,,,",
 ];
 
 fn store() -> Store {
@@ -130,4 +130,153 @@ fn a_bad_declaration_is_rejected_and_a_changed_one_is_a_new_version() {
     assert_eq!(r.replaced, 1, "{r:?}");
     let o = outcomes(&store, &req()).unwrap();
     assert_eq!(o.rows.len(), 1);
+}
+
+/// The comparison of a workflow that declares outcomes carries them, by
+/// hand, after its time rows (JSON and CSV), and says speed and quality in
+/// one line; a workflow that declares none has no outcome rows.
+#[test]
+fn a_comparison_carries_the_outcomes_beside_the_time_metrics() {
+    use yardstick::report::{compare, comparisons_csv, CompareRequest};
+    let store = store();
+    let req = CompareRequest {
+        workflows: vec!["care".into(), "quiet".into()],
+        to: Some("2026-03-01".into()),
+        baseline: Some(yardstick::metrics::compare::BaselineChoice::PreRuns),
+        resamples: Some(200),
+        ..CompareRequest::default()
+    };
+    let cs = compare(&store, &req).unwrap();
+    let care = &cs[0];
+    let names: Vec<&str> = care.outcomes.iter().map(|o| o.outcome.as_str()).collect();
+    assert_eq!(names, ["csat", "reopened"]);
+    let csat = &care.outcomes[0];
+    assert_eq!((csat.before_n, csat.after_n), (4, 3));
+    assert_eq!(csat.before_mean, Some(3.5));
+    assert!((csat.after_mean.unwrap() - 14.0 / 3.0).abs() < 1e-12);
+    assert_eq!(
+        (care.outcomes[1].before_mean, care.outcomes[1].after_mean),
+        (Some(0.25), Some(0.0))
+    );
+    assert_eq!(
+        care.summary,
+        "cycle time p50: too little data: n=5 before, n=4 after; \
+         error rate: too little data: n=5 before, n=4 after; \
+         csat: too little data: n=4 before, n=3 after; \
+         reopened: too little data: n=4 before, n=3 after"
+    );
+    assert!(cs[1].outcomes.is_empty());
+    assert!(!cs[1].summary.contains("csat"));
+    let csv = String::from_utf8(comparisons_csv(&cs[..1]).unwrap()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let n = lines.len();
+    assert!(
+        lines[n - 2].starts_with("care,csat_mean,scale,3.5,4,4.66666666666666"),
+        "{csv}"
+    );
+    assert!(
+        lines[n - 1].starts_with("care,reopened_rate,share,0.25,4,0.0,3,-0.25,-1.0,"),
+        "{csv}"
+    );
+}
+
+/// Outcomes by tier, by hand: gold CSAT 3, 4 before and 5 after; silver 5,
+/// 2 (and one unreadable) before and 5, 4 after; a4, with no tier, has no
+/// outcome value and so no row. Filtered to silver: the silver rows; the
+/// comparison by tier carries each tier's rows.
+#[test]
+fn outcomes_by_segment_by_hand() {
+    use yardstick::segments::Segments;
+    let store = store();
+    let by = |by: &[&str], filter: &[&str]| OutcomesRequest {
+        segments: Segments::parse(
+            &by.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            &filter.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+        .unwrap(),
+        ..req()
+    };
+    let o = outcomes(&store, &by(&["attributes.tier"], &[])).unwrap();
+    let got: Vec<(
+        String,
+        Option<String>,
+        usize,
+        Option<f64>,
+        usize,
+        Option<f64>,
+    )> = o
+        .rows
+        .iter()
+        .map(|r| {
+            let tier = r.segment.as_ref().unwrap()["attributes.tier"].clone();
+            (
+                r.outcome.clone(),
+                tier,
+                r.before_n,
+                r.before_mean,
+                r.after_n,
+                r.after_mean,
+            )
+        })
+        .collect();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        got,
+        [
+            ("csat".into(), s("gold"), 2, Some(3.5), 1, Some(5.0)),
+            ("csat".into(), s("silver"), 2, Some(3.5), 2, Some(4.5)),
+            ("reopened".into(), s("gold"), 2, Some(0.5), 1, Some(0.0)),
+            ("reopened".into(), s("silver"), 2, Some(0.0), 2, Some(0.0)),
+        ]
+    );
+    assert_eq!(o.rows[1].unreadable, 1, "b5's `good`");
+    let csv = String::from_utf8(outcomes_csv(&o).unwrap()).unwrap();
+    assert!(
+        csv.starts_with("workflow_id,attributes.tier,outcome,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\ncare,silver,csat,scale,true,4,2,3.5,"),
+        "{csv}"
+    );
+    // Filtered: the silver rows, without a segment column.
+    let silver = outcomes(&store, &by(&[], &["attributes.tier=silver"])).unwrap();
+    let means: Vec<_> = silver
+        .rows
+        .iter()
+        .map(|r| (r.before_mean, r.after_mean, r.segment.is_none()))
+        .collect();
+    assert_eq!(
+        means,
+        [(Some(3.5), Some(4.5), true), (Some(0.0), Some(0.0), true)]
+    );
+    // The comparison by tier: each tier's comparison has its own outcomes.
+    let cs = yardstick::report::compare(
+        &store,
+        &yardstick::report::CompareRequest {
+            workflows: vec!["care".into()],
+            to: Some("2026-03-01".into()),
+            resamples: Some(200),
+            segments: by(&["attributes.tier"], &[]).segments,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let per_tier: Vec<(Option<String>, Vec<Option<f64>>)> = cs
+        .iter()
+        .map(|c| {
+            (
+                c.segment.as_ref().unwrap()["attributes.tier"].clone(),
+                c.outcomes.iter().map(|o| o.after_mean).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        per_tier,
+        [
+            (s("gold"), vec![Some(5.0), Some(0.0)]),
+            (s("silver"), vec![Some(4.5), Some(0.0)]),
+            (None, vec![None, None]),
+        ]
+    );
 }

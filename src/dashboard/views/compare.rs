@@ -31,7 +31,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         for r in &c.rows {
             t.row()
                 .text("workflow_id", &r.workflow_id)
-                .text("metric", r.metric)
+                .text("metric", &r.metric)
                 .text("unit", &r.unit)
                 .real("before", r.before)
                 .count("before_n", r.before_n as i64)

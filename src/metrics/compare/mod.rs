@@ -9,6 +9,8 @@
 //! seeded by the seed, the workflow and the metric, so the same data always
 //! gives the same interval. Like the rest of `metrics`, no I/O.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDateTime;
 use polars::prelude::{Column, DataFrame, DataType};
 use serde::Serialize;
@@ -82,7 +84,8 @@ enum Stat {
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CompareRow {
     pub workflow_id: String,
-    pub metric: &'static str,
+    /// A time metric's name, or an outcome's (`<name>_mean`, `<name>_rate`).
+    pub metric: Cow<'static, str>,
     /// `min`, `share`, `hours`, or a currency code.
     pub unit: String,
     pub before: Option<f64>,
@@ -124,6 +127,15 @@ pub struct Comparison {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
     pub rows: Vec<CompareRow>,
+    /// The outcome measures the workflow declares (its catalogue
+    /// `outcomes`), before go-live against the after side, with the same
+    /// intervals and verdicts; in the CSV after the time rows, as
+    /// `<name>_mean` or `<name>_rate`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<outcomes::OutcomeRow>,
+    /// Speed and quality in one line: the verdicts of the median cycle time,
+    /// the error rate and each outcome.
+    pub summary: String,
     /// The bootstrap replicates of reclaimed hours, in draw order (empty without
     /// a baseline or runs). Replicates of different workflows are independent,
     /// so summing them draw by draw gives replicates of a portfolio total.
@@ -511,7 +523,9 @@ pub fn compare(
         resamples: spec.resamples,
         interval: spec.interval,
         segment: None,
+        summary: summary(&rows, &[]),
         rows,
+        outcomes: Vec::new(),
         reclaimed_hours_draws,
         reclaimed_money_draws,
     })
@@ -578,6 +592,24 @@ fn after_terms(runs: &RunSample, lo: i64, hi: i64, terms: &[Term]) -> Vec<Valued
 }
 
 /// Plain words for a clear decrease and a clear increase of a metric.
+/// Speed and quality in one line: "cycle time p50: faster, clearly; error
+/// rate: no clear change; csat: no clear change; reopened: worse, clearly".
+pub fn summary(rows: &[CompareRow], outcomes: &[outcomes::OutcomeRow]) -> String {
+    let mut parts = Vec::new();
+    for (metric, words) in [
+        ("cycle_time_p50_min", "cycle time p50"),
+        ("error_rate", "error rate"),
+    ] {
+        if let Some(r) = rows.iter().find(|r| r.metric == metric) {
+            parts.push(format!("{words}: {}", r.verdict));
+        }
+    }
+    for o in outcomes {
+        parts.push(format!("{}: {}", o.outcome, o.verdict));
+    }
+    parts.join("; ")
+}
+
 fn verdict_words(metric: &str) -> (&'static str, &'static str) {
     match metric {
         "error_rate" => ("fewer errors, clearly", "more errors, clearly"),
@@ -673,7 +705,7 @@ fn row_with<'a>(
     };
     CompareRow {
         workflow_id: workflow_id.to_string(),
-        metric,
+        metric: metric.into(),
         unit: unit.to_string(),
         before: b,
         before_n: before.len(),
@@ -763,7 +795,7 @@ fn reclaimed_rows(
     };
     let hours = CompareRow {
         workflow_id: id.to_string(),
-        metric: "reclaimed_hours",
+        metric: "reclaimed_hours".into(),
         unit: "hours".into(),
         before: None,
         before_n,
@@ -783,7 +815,7 @@ fn reclaimed_rows(
             money_draws = draws.iter().map(|d| d * cost).collect();
         }
         CompareRow {
-            metric: "reclaimed_money",
+            metric: "reclaimed_money".into(),
             unit: workflow.currency.clone().unwrap_or_default(),
             after: table.money,
             change: table.money,
@@ -969,9 +1001,30 @@ fn worse_than_trailing(
 }
 
 impl Comparison {
+    /// The time rows, then each outcome's row in the same shape (its mean
+    /// as `<name>_mean` or `<name>_rate`).
+    pub fn all_rows(&self) -> Vec<CompareRow> {
+        let mut rows = self.rows.clone();
+        rows.extend(self.outcomes.iter().map(|o| CompareRow {
+            workflow_id: o.workflow_id.clone(),
+            metric: o.metric().into(),
+            unit: o.unit().to_string(),
+            before: o.before_mean,
+            before_n: o.before_n,
+            after: o.after_mean,
+            after_n: o.after_n,
+            change: o.change,
+            change_pct: o.change_pct,
+            ci_low: o.ci_low,
+            ci_high: o.ci_high,
+            verdict: o.verdict.clone(),
+        }));
+        rows
+    }
+
     /// The rows as a DataFrame in the column order of the JSON rows.
     pub fn frame(&self) -> Result<DataFrame, MetricsError> {
-        let r = &self.rows;
+        let r = &self.all_rows();
         let s = |f: fn(&CompareRow) -> String| r.iter().map(f).collect::<Vec<String>>();
         let o = |f: fn(&CompareRow) -> Option<f64>| r.iter().map(f).collect::<Vec<Option<f64>>>();
         let u = |f: fn(&CompareRow) -> usize| r.iter().map(|x| f(x) as i64).collect::<Vec<i64>>();

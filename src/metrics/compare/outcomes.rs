@@ -2,7 +2,8 @@
 //! declared outcome's n, mean, median and share at its target on each side,
 //! and the change of its mean with the comparisons' own seeded bootstrap
 //! (whole weeks by default), rule of 20 and verdicts — "better" or "worse"
-//! by the outcome's declared direction.
+//! by the outcome's declared direction. The comparisons carry the same rows
+//! (`Comparison::outcomes`), so speed and quality are judged in one answer.
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -15,6 +16,10 @@ use crate::outcomes::{Kind, Outcome};
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OutcomeRow {
     pub workflow_id: String,
+    /// Segmented (`--by`): the segment's value of each key, null where its
+    /// runs lack it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
     pub outcome: String,
     pub kind: Kind,
     pub higher_is_better: bool,
@@ -32,6 +37,8 @@ pub struct OutcomeRow {
     pub after_share_at_target: Option<f64>,
     /// after_mean − before_mean, with its interval.
     pub change: Option<f64>,
+    /// The change against the before mean.
+    pub change_pct: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,
     pub verdict: String,
@@ -40,8 +47,29 @@ pub struct OutcomeRow {
     pub unreadable: usize,
 }
 
+impl OutcomeRow {
+    /// The row's name among a comparison's metrics: `<name>_mean` for a
+    /// scale, `<name>_rate` for a rate.
+    pub fn metric(&self) -> String {
+        match self.kind {
+            Kind::Scale => format!("{}_mean", self.outcome),
+            Kind::Rate => format!("{}_rate", self.outcome),
+        }
+    }
+
+    /// The unit of its mean: `scale`, or `share` for a rate.
+    pub fn unit(&self) -> &'static str {
+        match self.kind {
+            Kind::Scale => "scale",
+            Kind::Rate => "share",
+        }
+    }
+}
+
 /// The row of `outcome` of `workflow_id` from its runs' values (anchor in
-/// microseconds, the attribute's text), split at `go_live`.
+/// microseconds, the attribute's text): before = anchored before `go_live`
+/// (every value without one), after = from go-live or `spec.from`,
+/// whichever is later.
 pub fn outcome_row(
     workflow_id: &str,
     outcome: &Outcome,
@@ -60,10 +88,12 @@ pub fn outcome_row(
     // The canonical order: the draws do not depend on the order rows came in.
     read.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let split = go_live.map(micros);
+    let after_from = go_live.map(|g| micros(spec.from.map_or(g, |f| f.max(g))));
     let (mut before, mut after) = (Values::default(), Values::default());
     for (anchor, x) in read {
-        let side = match split {
-            Some(g) if anchor >= g => &mut after,
+        let side = match (split, after_from) {
+            (Some(_), Some(a)) if anchor >= a => &mut after,
+            (Some(g), _) if anchor >= g => continue,
             _ => &mut before,
         };
         side.push(x, week_of(anchor));
@@ -101,6 +131,7 @@ pub fn outcome_row(
     };
     OutcomeRow {
         workflow_id: workflow_id.to_string(),
+        segment: None,
         outcome: outcome.name.clone(),
         kind: outcome.kind,
         higher_is_better: outcome.higher_is_better,
@@ -114,6 +145,7 @@ pub fn outcome_row(
         after_p50: p50(&after),
         after_share_at_target: share(&after),
         change: mean.change,
+        change_pct: mean.change_pct,
         ci_low: mean.ci_low,
         ci_high: mean.ci_high,
         verdict: mean.verdict,
@@ -167,6 +199,16 @@ mod tests {
         assert_eq!(r.after_share_at_target, Some(1.0));
         assert!((r.change.unwrap() - (14.0 / 3.0 - 3.5)).abs() < 1e-12);
         assert_eq!(r.verdict, "too little data: n=4 before, n=3 after");
+        // An after side asked from 2026-02-04 leaves out the values between
+        // go-live and then; the before side stays what came before go-live.
+        let later = CompareSpec {
+            from: Some(t("2026-02-04")),
+            ..spec()
+        };
+        let r = outcome_row("w", csat, &values, Some(t("2026-02-01")), later);
+        assert_eq!((r.before_n, r.after_n, r.unreadable), (4, 1, 1));
+        assert_eq!((r.before_mean, r.after_mean), (Some(3.5), Some(4.0)));
+        assert_eq!(r.metric(), "csat_mean");
     }
 
     #[test]
