@@ -1,5 +1,6 @@
 //! The `compare` view: every automated workflow's before/after comparison,
-//! metric by metric, with 95% bootstrap intervals and a verdict.
+//! metric by metric, with 95% bootstrap intervals and a verdict; the
+//! outcome measures a workflow declares follow its time metrics.
 
 use super::{Needs, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
@@ -28,7 +29,7 @@ pub(super) const VIEW: View = View {
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let (_, _, comparisons) = cx.portfolio()?;
     for c in comparisons {
-        for r in &c.rows {
+        for r in &c.all_rows() {
             t.row()
                 .text("workflow_id", &r.workflow_id)
                 .text("metric", &r.metric)

@@ -14,6 +14,7 @@ mod compare;
 mod finance;
 mod headline;
 mod impact;
+mod quality;
 mod regressions;
 mod teams;
 mod versions;
@@ -26,7 +27,7 @@ use crate::metrics::MetricsError;
 use crate::report::ReportError;
 
 /// Every view, in the order the error messages list them.
-pub const ALL: [&View; 13] = [
+pub const ALL: [&View; 14] = [
     &headline::VIEW,
     &before_after::VIEW,
     &weekly::VIEW,
@@ -40,6 +41,7 @@ pub const ALL: [&View; 13] = [
     &waterfall::VIEW,
     &impact::VIEW,
     &versions::VIEW,
+    &quality::VIEW,
 ];
 
 /// An analytics view: a named table of declared columns, computed for the
