@@ -182,6 +182,20 @@ pub fn metric_table_from(
     table_with_assumptions(store, period, workflows, as_of, &catalogue)
 }
 
+/// [`metric_table_from`] of the runs that match `segments` (segmented by
+/// them too, when they say so).
+pub fn segment_table_from(
+    store: &dyn Engine,
+    period: Period,
+    workflows: &[String],
+    catalogue: Catalogue<'_>,
+    segments: &Segments,
+) -> Result<MetricTable, ReportError> {
+    let as_of = catalogue.as_of();
+    let catalogue = catalogue.checked(store, workflows)?;
+    segment_table(store, period, workflows, as_of, &catalogue, segments)
+}
+
 /// Parses an `--as-of` value: a date (midnight UTC) or a timestamp.
 pub fn parse_as_of(v: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, ReportError> {
     v.map(|s| {
@@ -1225,7 +1239,13 @@ pub fn portfolio_in(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<PortfolioParts, ReportError> {
-    portfolio_from(store, period, workflows, Catalogue::Read(as_of))
+    portfolio_from(
+        store,
+        period,
+        workflows,
+        Catalogue::Read(as_of),
+        &Segments::default(),
+    )
 }
 
 /// A roll-up with the metric rows and the comparisons it was made from.
@@ -1241,15 +1261,18 @@ pub fn portfolio_from(
     period: Period,
     workflows: &[String],
     catalogue: Catalogue<'_>,
+    filter: &Segments,
 ) -> Result<PortfolioParts, ReportError> {
     let as_of = catalogue.as_of();
     let full = catalogue.checked(store, workflows)?;
+    // Only the runs of a segment (`filter`'s where; never segmented by).
+    let filter = filter.filter_only();
     let catalogue: Vec<CatalogueEntry> = full
         .iter()
         .filter(|c| workflows.is_empty() || workflows.contains(&c.workflow.workflow_id))
         .cloned()
         .collect();
-    let rows = table_with_assumptions(store, period, workflows, as_of, &catalogue)?.rows()?;
+    let rows = segment_table(store, period, workflows, as_of, &catalogue, &filter)?.rows()?;
     let automated: Vec<String> = catalogue
         .iter()
         .filter(|c| c.workflow.automated_since.is_some())
@@ -1263,6 +1286,7 @@ pub fn portfolio_from(
             from: Some(crate::model::format_timestamp(period.from)),
             to: Some(crate::model::format_timestamp(period.to)),
             as_of: as_of.map(crate::model::format_timestamp),
+            segments: filter,
             ..Default::default()
         };
         compare_with(store, &req, as_of.is_none().then_some(&*full))?

@@ -94,6 +94,14 @@ impl Segments {
         }
     }
 
+    /// The filter alone, not segmented.
+    pub fn filter_only(&self) -> Segments {
+        Segments {
+            by: Vec::new(),
+            filter: self.filter.clone(),
+        }
+    }
+
     /// Neither segmented nor filtered.
     pub fn is_empty(&self) -> bool {
         self.by.is_empty() && self.filter.is_empty()
@@ -138,6 +146,16 @@ impl Segments {
         Ok(values)
     }
 
+    /// The filter in words: "attributes.region = EU and version = 14".
+    pub fn describe_filter(&self) -> String {
+        let f: Vec<String> = self
+            .filter
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", k.column()))
+            .collect();
+        f.join(" and ")
+    }
+
     /// In words, for a note: "by attributes.tier; only attributes.region = EU".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -145,12 +163,7 @@ impl Segments {
             parts.push(format!("by {}", self.columns().join(", ")));
         }
         if !self.filter.is_empty() {
-            let f: Vec<String> = self
-                .filter
-                .iter()
-                .map(|(k, v)| format!("{} = {v}", k.column()))
-                .collect();
-            parts.push(format!("only {}", f.join(" and ")));
+            parts.push(format!("only {}", self.describe_filter()));
         }
         parts.join("; ")
     }

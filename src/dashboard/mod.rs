@@ -46,6 +46,13 @@ pub struct Filters {
     /// The page's time zone (IANA name; default UTC): bare dates are its
     /// midnights, weeks start on its Mondays.
     pub tz: Option<String>,
+    /// The by-segment panels' key (`attributes.KEY` or `version`), instead
+    /// of each panel's own.
+    pub by: Option<String>,
+    /// `attributes.KEY=VALUE` or `version=V`: only the runs that match, in
+    /// the panels that read runs by segment (the others say they are not
+    /// narrowed).
+    pub segment: Option<String>,
 }
 
 impl Filters {
@@ -60,6 +67,8 @@ impl Filters {
             &mut self.order,
             &mut self.currency,
             &mut self.tz,
+            &mut self.by,
+            &mut self.segment,
         ] {
             if f.as_deref().is_some_and(|s| s.trim().is_empty()) {
                 *f = None;
@@ -79,6 +88,8 @@ impl Filters {
             ("workflow", &self.workflow),
             ("currency", &self.currency),
             ("tz", &self.tz),
+            ("by", &self.by),
+            ("segment", &self.segment),
         ] {
             if let Some(v) = v {
                 pairs.push((k, v));
@@ -232,7 +243,20 @@ pub fn compute_in(
         if only.is_some_and(|id| id != p.id) {
             continue;
         }
+        ctx.panel_by = p.by.clone();
         let mut t = ctx.table(p.source)?;
+        let narrowed = match p.source {
+            source::Source::View(v) => v.segmenting != views::Segmenting::Whole,
+            source::Source::Query(_) => false,
+        };
+        {
+            if !scope.segments.filter.is_empty() && !narrowed {
+                t.notes.push(format!(
+                    "Not narrowed to the segment ({}): this panel reads whole workflows.",
+                    scope.segments.describe_filter()
+                ));
+            }
+        }
         match &sort {
             Some((panel, column)) if *panel == p.id => t.sort_by(column, order_desc),
             _ => {

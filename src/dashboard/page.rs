@@ -135,6 +135,17 @@ fn form(c: &Computed) -> String {
                  value=\"{}\"></label>",
                 escape(f.currency.as_deref().unwrap_or(""))
             )),
+            Filter::Segment => fields.push_str(&format!(
+                "<label>By segment <input name=\"by\" size=\"16\" placeholder=\"attributes.tier\" \
+                 title=\"attributes.KEY or version: what the by-segment panels group by\" \
+                 value=\"{}\"></label>\
+                 <label>Only <input name=\"segment\" size=\"22\" \
+                 placeholder=\"attributes.region=EU\" \
+                 title=\"attributes.KEY=VALUE or version=V: only the runs that match\" \
+                 value=\"{}\"></label>",
+                escape(f.by.as_deref().unwrap_or("")),
+                escape(f.segment.as_deref().unwrap_or(""))
+            )),
             Filter::Tz => fields.push_str(&format!(
                 "<label>Time zone <input name=\"tz\" size=\"14\" placeholder=\"UTC\" \
                  title=\"IANA name, e.g. Europe/Berlin: dates are its midnights, weeks its Mondays\" \

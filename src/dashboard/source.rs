@@ -183,6 +183,9 @@ pub struct Scope {
     /// The page's time zone: the period's bare dates are its midnights, the
     /// weekly views' weeks start on its Mondays.
     pub tz: chrono_tz::Tz,
+    /// The page's segment key (`by`, instead of each by-segment panel's own)
+    /// and its segment filter (`segment`), checked.
+    pub segments: crate::segments::Segments,
 }
 
 /// A panel's source.
@@ -280,6 +283,8 @@ pub struct Context<'a> {
     previous_reporting: Option<crate::metrics::portfolio::ReportingHeadline>,
     weekly: Option<report::Trend>,
     alerts: Option<report::Alerts>,
+    /// The segment keys of the panel being computed (its TOML `by`).
+    pub panel_by: Vec<crate::segments::Key>,
 }
 
 impl<'a> Context<'a> {
@@ -305,6 +310,7 @@ impl<'a> Context<'a> {
             previous_reporting: None,
             weekly: None,
             alerts: None,
+            panel_by: Vec::new(),
         })
     }
 
@@ -319,11 +325,12 @@ impl<'a> Context<'a> {
         if let Some((_, rows, _)) = &self.portfolio {
             return Ok(rows.iter().map(|r| r.runs).sum());
         }
-        let t = report::metric_table_from(
+        let t = report::segment_table_from(
             self.engine,
             self.scope.period,
             &self.scope.workflows,
             Catalogue::Current(&self.full),
+            &self.scope.segments.filter_only(),
         )?;
         Ok(t.rows()?.iter().map(|r| r.runs).sum())
     }
@@ -467,11 +474,12 @@ impl<'a> Context<'a> {
         let Ok(period) = Period::new(utc(before.from), utc(before.to)) else {
             return Ok(None);
         };
-        let rows = report::metric_table_from(
+        let rows = report::segment_table_from(
             self.engine,
             period,
             &self.scope.workflows,
             Catalogue::Current(&self.full),
+            &self.scope.segments.filter_only(),
         )?
         .rows()?;
         let workflows: Vec<crate::model::Workflow> =
@@ -549,6 +557,30 @@ impl<'a> Context<'a> {
             self.alerts = Some(alerts_of(self.engine, &self.scope, &self.full)?);
         }
         Ok(self.alerts.as_ref().expect("just set"))
+    }
+
+    /// The metric table of the scope's period of the runs that match
+    /// `segments`, a row per workflow and segment.
+    pub fn segment_table(
+        &self,
+        segments: &crate::segments::Segments,
+    ) -> Result<crate::metrics::MetricTable, ReportError> {
+        report::segment_table_from(
+            self.engine,
+            self.scope.period,
+            &self.scope.workflows,
+            Catalogue::Current(&self.full),
+            segments,
+        )
+    }
+
+    /// The outcomes the workflows in view declare, by `segments`: before
+    /// go-live against the scope's period.
+    pub fn segment_outcomes(
+        &self,
+        segments: &crate::segments::Segments,
+    ) -> Result<Vec<crate::metrics::compare::outcomes::OutcomeRow>, ReportError> {
+        report::outcomes::against_go_live(self.engine, &self.catalogue, self.scope.period, segments)
     }
 
     /// `report versions` of `workflow` over the scope's period.
@@ -681,6 +713,7 @@ fn portfolio_in(
         period,
         &scope.workflows,
         Catalogue::Current(catalogue),
+        &scope.segments,
     )
 }
 
@@ -709,7 +742,7 @@ fn weekly_of(
         Some(&iso(scope.period.to)),
         &scope.workflows,
         Catalogue::Current(catalogue),
-        &crate::segments::Segments::default(),
+        &scope.segments.filter_only(),
     )
 }
 
@@ -734,6 +767,15 @@ pub fn resolve_scope(
     let (team, workflow) = (filters.team.as_deref(), filters.workflow.as_deref());
     let (currency, tz) = (filters.currency.as_deref(), filters.tz.as_deref());
     let currency = currency.map(report::check_currency).transpose()?;
+    let segments =
+        crate::segments::Segments::parse(filters.by.as_slice(), filters.segment.as_slice())
+            // The page calls the filter `segment`.
+            .map_err(|e| ReportError::BadRequest(e.replacen("where:", "segment:", 1)))?;
+    if !segments.filter.is_empty() && currency.is_some() {
+        return Err(ReportError::BadRequest(
+            "a reporting currency is not available with a segment filter yet: leave one out".into(),
+        ));
+    }
     let tz = crate::metrics::trend::parse_tz(tz.unwrap_or("UTC"))?;
     let (from, to) = (report::local_bound(tz, from), report::local_bound(tz, to));
     let Some(period) = report::resolve_period(store, from.as_deref(), to.as_deref())? else {
@@ -775,5 +817,6 @@ pub fn resolve_scope(
         filtered: team.is_some() || workflow.is_some(),
         currency,
         tz,
+        segments,
     }))
 }

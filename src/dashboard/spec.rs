@@ -38,6 +38,9 @@ pub enum Filter {
     Currency,
     /// The page's time zone (IANA name): bare dates are its midnights, weeks its Mondays.
     Tz,
+    /// The page's segment: `by` (the by-segment panels' key) and `segment`
+    /// (`KEY=VALUE`: only the runs that match).
+    Segment,
 }
 
 /// A checked dashboard.
@@ -79,6 +82,9 @@ pub struct Panel {
     pub change: Option<String>,
     /// Table: the default sort column, largest first.
     pub sort: Option<String>,
+    /// A by-segment view: the segment keys (`attributes.KEY`, `version`)
+    /// unless the page's `by` names one.
+    pub by: Vec<crate::segments::Key>,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +120,8 @@ struct RawPanel {
     n: Option<Spanned<String>>,
     change: Option<Spanned<String>>,
     sort: Option<Spanned<String>>,
+    #[serde(default)]
+    by: Vec<Spanned<String>>,
 }
 
 /// A dashboard file that cannot be used: the file, the line and the problem.
@@ -254,7 +262,35 @@ pub fn parse(file: &str, text: &str) -> Result<Dashboard, SpecError> {
             }
             ChartKind::Kpi | ChartKind::Table => {}
         }
+        let by_segment = matches!(
+            source,
+            Source::View(v) if v.segmenting == super::views::Segmenting::BySegment
+        );
+        let by = match (p.by.first(), by_segment) {
+            (Some(b), false) => {
+                return Err(err(
+                    at(b),
+                    format!(
+                        "`by` is for a by-segment view; {} is not one",
+                        source.describe()
+                    ),
+                ))
+            }
+            (None, true) => {
+                return Err(err(
+                    chart_at,
+                    format!("panel `{id}` needs `by = [\"attributes.KEY\"]`: what to segment by"),
+                ))
+            }
+            (first, _) => {
+                let keys: Vec<String> = p.by.iter().map(|b| b.get_ref().clone()).collect();
+                crate::segments::Segments::parse(&keys, &[])
+                    .map_err(|e| err(first.map_or(chart_at, at), e))?
+                    .by
+            }
+        };
         panels.push(Panel {
+            by,
             id,
             title: p.title,
             description: p.description,

@@ -64,15 +64,53 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         req.interval,
     )?;
     let wanted = declared(&catalogue, &req.workflows)?;
-    let segments = &req.segments;
-    let values = values_of(
+    let rows = rows_of(
         engine,
         &wanted,
         Some(period.from),
         period.to,
         as_of,
-        segments,
+        &req.segments,
+        spec,
     )?;
+    Ok(Outcomes {
+        from: period.from,
+        to: period.to,
+        level: spec.level,
+        seed: spec.seed,
+        resamples: spec.resamples,
+        rows,
+    })
+}
+
+/// The outcomes the workflows of `catalogue` declare, the runs before
+/// go-live against those of `period` (as the comparisons set them), by
+/// `segments`, with the default bootstrap.
+pub fn against_go_live(
+    engine: &dyn Engine,
+    catalogue: &[CatalogueEntry],
+    period: crate::metrics::Period,
+    segments: &Segments,
+) -> Result<Vec<OutcomeRow>, ReportError> {
+    let wanted = declared(catalogue, &[])?;
+    let spec = super::bootstrap_spec(Some(period.from), period.to, None, None, None)?;
+    rows_of(engine, &wanted, None, period.to, None, segments, spec)
+}
+
+/// The rows of the wanted outcomes, from the values of the runs anchored in
+/// `[from, to)` (`from` `None`: from the first run), split as `spec` says
+/// (see [`outcome_row`]): a row per wanted outcome and segment of its
+/// workflow, segments in the comparisons' order.
+pub(crate) fn rows_of(
+    engine: &dyn Engine,
+    wanted: &[Wanted],
+    from: Option<NaiveDateTime>,
+    to: NaiveDateTime,
+    as_of: Option<NaiveDateTime>,
+    segments: &Segments,
+    spec: CompareSpec,
+) -> Result<Vec<OutcomeRow>, ReportError> {
+    let values = values_of(engine, wanted, from, to, as_of, segments)?;
     // Each workflow's rows hold every segment any of its outcomes has.
     let mut seen: BTreeMap<&str, BTreeSet<&Vec<Option<String>>>> = BTreeMap::new();
     for (w, v) in wanted.iter().zip(&values) {
@@ -92,14 +130,7 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
             rows.push(row(w, v, seg, segments, spec));
         }
     }
-    Ok(Outcomes {
-        from: period.from,
-        to: period.to,
-        level: spec.level,
-        seed: spec.seed,
-        resamples: spec.resamples,
-        rows,
-    })
+    Ok(rows)
 }
 
 /// The key of the values of runs when not segmented.

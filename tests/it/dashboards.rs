@@ -369,11 +369,20 @@ fn workflow_dashboard_defaults_to_one_automated_workflow() {
 
 #[test]
 fn csv_json_and_xlsx_hold_the_same_numbers() {
-    use calamine::{Data, Reader, Xlsx};
     let store = golden_store();
     for d in spec::load(None).unwrap() {
         let c = dashboard::compute(&store, &d, filters("2026-01-01", "2026-02-01"), None).unwrap();
-        let bytes = dashboard::export::xlsx(&c).unwrap();
+        exports_agree(&c);
+    }
+}
+
+/// Every panel of `c` holds the same header, numbers and texts in its CSV,
+/// its JSON and its sheet of the workbook, and the workbook has the Method sheet.
+fn exports_agree(c: &dashboard::Computed) {
+    use calamine::{Data, Reader, Xlsx};
+    let d = &c.dashboard;
+    {
+        let bytes = dashboard::export::xlsx(c).unwrap();
         let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let names = wb.sheet_names().to_vec();
         assert_eq!(names.len(), d.panels.len() + 1, "{names:?}");
@@ -403,7 +412,7 @@ fn csv_json_and_xlsx_hold_the_same_numbers() {
             let rows: Vec<&[Data]> = range.rows().collect();
             let xl_header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
             assert_eq!(header, xl_header, "{}/{}", d.name, panel.id);
-            let json = dashboard::export::json(&c, panel, t);
+            let json = dashboard::export::json(c, panel, t);
             let json_rows = json["rows"].as_array().unwrap();
             let mut n = 0;
             for (i, rec) in rd.records().enumerate() {
@@ -708,4 +717,96 @@ fn the_demo_pages_show_the_regressing_version() {
         flagged.contains(&("error_rate", "14 (after 13)")),
         "{flagged:?}"
     );
+}
+
+/// The demo's pages show quality beside speed and the figures by customer
+/// tier: support-triage is faster but reopens more (the quality panel), its
+/// silver tier is where the reopens grew (the by-segment panel), and every
+/// export of a segmented, filtered page carries the same segment columns.
+#[test]
+fn the_demo_pages_show_quality_and_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = yardstick::cli::load_demo(&dir.path().join("demo.duckdb")).unwrap();
+    let lead = dashboard::compute(&store, &board("leadership"), Filters::default(), None).unwrap();
+    let q = panel(&lead, "quality");
+    let rows: Vec<(&str, &str, &str, &str)> = (0..q.rows.len())
+        .map(|r| {
+            (
+                s(q, r, "workflow_id"),
+                s(q, r, "outcome"),
+                s(q, r, "speed_verdict"),
+                s(q, r, "verdict"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "support-triage",
+                "csat",
+                "faster, clearly",
+                "no clear change"
+            ),
+            (
+                "support-triage",
+                "reopened",
+                "faster, clearly",
+                "worse, clearly"
+            ),
+        ]
+    );
+    let by = panel(&lead, "by-segment");
+    let tiers: std::collections::BTreeSet<&str> =
+        (0..by.rows.len()).map(|r| s(by, r, "segment")).collect();
+    assert_eq!(
+        tiers.into_iter().collect::<Vec<_>>(),
+        ["(missing)", "bronze", "gold", "silver"]
+    );
+    // The runs of the tiers are the runs of the workflows.
+    let total: f64 = (0..by.rows.len()).map(|r| f(by, r, "runs").unwrap()).sum();
+    let whole = panel(&lead, "by-workflow");
+    let runs: f64 = (0..whole.rows.len())
+        .map(|r| f(whole, r, "runs").unwrap())
+        .sum();
+    assert_eq!(total, runs);
+    let one = Filters {
+        workflow: Some("support-triage".into()),
+        ..Filters::default()
+    };
+    let w = dashboard::compute(&store, &board("workflow"), one, None).unwrap();
+    let t = panel(&w, "by-segment");
+    let silver = (0..t.rows.len())
+        .find(|&r| s(t, r, "segment") == "silver")
+        .unwrap();
+    let quality = s(t, silver, "quality");
+    assert!(
+        quality.starts_with("csat ")
+            && quality.contains("reopened")
+            && quality.ends_with("worse, clearly"),
+        "{quality}"
+    );
+    // The every-metric table carries the outcomes after the time metrics.
+    let c = panel(&w, "before-after");
+    let metrics: Vec<&str> = (0..c.rows.len()).map(|r| s(c, r, "metric")).collect();
+    assert_eq!(metrics[metrics.len() - 2..], ["csat_mean", "reopened_rate"]);
+    // A page by region, only gold: its by-segment rows are regions, its
+    // exports agree, and the panels that read whole workflows say so.
+    let gold = Filters {
+        by: Some("attributes.region".into()),
+        segment: Some("attributes.tier=gold".into()),
+        ..Filters::default()
+    };
+    let g = dashboard::compute(&store, &board("leadership"), gold, None).unwrap();
+    let by = panel(&g, "by-segment");
+    assert!((0..by.rows.len()).any(|r| s(by, r, "segment") == "EU"));
+    assert!(panel(&g, "regressions")
+        .notes
+        .iter()
+        .any(|n| n.contains("Not narrowed to the segment (attributes.tier = gold)")));
+    assert!(!panel(&g, "by-workflow")
+        .notes
+        .iter()
+        .any(|n| n.contains("Not narrowed")));
+    exports_agree(&g);
 }

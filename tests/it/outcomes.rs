@@ -280,3 +280,94 @@ fn outcomes_by_segment_by_hand() {
         ]
     );
 }
+
+/// The workflow page's by-segment panel on this fixture, by hand: gold has
+/// b1, b2, a1 (3 runs), silver b3, b4, b5, a2, a3 (5), a4 no tier (1);
+/// each says too little data, and its quality is its outcomes' means in the
+/// period's runs since go-live against those before.
+#[test]
+fn the_by_segment_panel_by_hand() {
+    use yardstick::dashboard::{self, spec, Filters};
+    let store = store();
+    let board = spec::load(None)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "workflow")
+        .unwrap();
+    let f = Filters {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-03-01".into()),
+        workflow: Some("care".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, &board, f, Some("by-segment")).unwrap();
+    let t = &c.tables[0].1;
+    let text = |r: usize, col: &str| t.cell(r, col).and_then(|c| c.as_text()).unwrap_or("");
+    let runs = |r: usize| t.cell(r, "runs").and_then(|c| c.as_f64()).unwrap();
+    let got: Vec<(&str, f64, &str)> = (0..t.rows.len())
+        .map(|r| (text(r, "segment"), runs(r), text(r, "note")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("gold", 3.0, "too little data: n=3"),
+            ("silver", 5.0, "too little data: n=5"),
+            ("(missing)", 1.0, "too little data: n=1"),
+        ]
+    );
+    assert_eq!(
+        text(1, "quality"),
+        "csat 4.50 (n 2) against 3.50 (n 2): too little data: n=2 before, n=2 after; \
+         reopened 0.0% (n 2) against 0.0% (n 2): too little data: n=2 before, n=2 after"
+    );
+    assert_eq!(text(2, "quality"), "", "a4 carries no outcome");
+    // The page's own `by` replaces the panel's.
+    let by_version = Filters {
+        by: Some("version".into()),
+        ..c.filters.clone()
+    };
+    let v = dashboard::compute(&store, &board, by_version, Some("by-segment")).unwrap();
+    let t = &v.tables[0].1;
+    assert_eq!(t.rows.len(), 1, "no run names a version");
+    assert_eq!(
+        t.cell(0, "segment").and_then(|c| c.as_text()),
+        Some("(missing)")
+    );
+}
+
+/// A page filtered to a segment shows what the same page shows of a file
+/// holding only that segment's runs: the leadership page's workflows table
+/// and headline, filtered to silver, equal the page of the silver runs.
+#[test]
+fn a_page_filtered_to_a_segment_equals_the_page_of_its_runs() {
+    use yardstick::dashboard::{self, spec, Filters};
+    let board = spec::load(None)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "leadership")
+        .unwrap();
+    let period = Filters {
+        from: Some("2026-01-01".into()),
+        to: Some("2026-03-01".into()),
+        ..Filters::default()
+    };
+    let silver_runs: Vec<&str> = RUNS
+        .iter()
+        .copied()
+        .filter(|r| r.ends_with(",silver"))
+        .collect();
+    let only = crate::store_of(WORKFLOWS, HEADER, &silver_runs);
+    let filtered = Filters {
+        segment: Some("attributes.tier=silver".into()),
+        ..period.clone()
+    };
+    let a = dashboard::compute(&store(), &board, filtered, None).unwrap();
+    let b = dashboard::compute(&only, &board, period, None).unwrap();
+    for id in ["by-workflow", "headline", "quality"] {
+        let table = |c: &dashboard::Computed| {
+            let (_, t) = c.panels().find(|(p, _)| p.id == id).unwrap();
+            (t.rows.clone(), t.n)
+        };
+        assert_eq!(table(&a), table(&b), "{id}");
+    }
+}

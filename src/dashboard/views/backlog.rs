@@ -1,7 +1,7 @@
 //! The `backlog` view: the manual workflows of the scope ranked by the hours
 //! automating them would reclaim, projected from their time studies.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -30,6 +30,7 @@ pub(super) const VIEW: View = View {
         col("currency", "Currency", Text),
     ],
     needs: Needs::NOTHING,
+    segmenting: Segmenting::Whole,
     compute,
 };
 

@@ -2,7 +2,7 @@
 //! minutes per item before and after automation, pooled over the automated
 //! workflows in view (`metrics::pooled`).
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::metrics::pooled;
 use crate::report::ReportError;
@@ -20,6 +20,7 @@ pub(super) const VIEW: View = View {
         col("workflows", "Workflows", Count),
     ],
     needs: Needs::PORTFOLIO,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

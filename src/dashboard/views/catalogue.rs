@@ -1,7 +1,7 @@
 //! The `catalogue` view: the workflows in view as catalogued, with the
 //! baseline each uses and where it comes from.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -27,6 +27,7 @@ pub(super) const VIEW: View = View {
         col("sla_cycle_minutes", "Cycle SLA (min)", Minutes),
     ],
     needs: Needs::NOTHING,
+    segmenting: Segmenting::Whole,
     compute,
 };
 

@@ -2,7 +2,7 @@
 //! metric by metric, with 95% bootstrap intervals and a verdict; the
 //! outcome measures a workflow declares follow its time metrics.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -23,6 +23,7 @@ pub(super) const VIEW: View = View {
         col("verdict", "Verdict", Text),
     ],
     needs: Needs::PORTFOLIO,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

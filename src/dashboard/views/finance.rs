@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -24,6 +24,7 @@ pub(super) const VIEW: View = View {
         col("method", "Method", Text),
     ],
     needs: Needs::PORTFOLIO,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

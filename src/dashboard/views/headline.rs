@@ -4,7 +4,7 @@
 //! verdict, exactly as `report summary` gives it) and, where the period is
 //! a calendar month, quarter or year, against the previous one of those.
 
-use super::{Needs, Row, Table, View};
+use super::{Needs, Row, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::metrics::portfolio::{deviations, reporting_deviation, Deviation};
 use crate::model::format_timestamp;
@@ -39,6 +39,7 @@ pub(super) const VIEW: View = View {
         previous: true,
         ..Needs::NOTHING
     },
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

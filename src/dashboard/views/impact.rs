@@ -9,7 +9,7 @@
 //! own). A before/after difference has none. Weeks are ISO weeks in UTC,
 //! whatever the page's time zone, as `report impact` computes them.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context, Mark};
 use crate::report::impact::ImpactMetric;
 use crate::report::ReportError;
@@ -29,6 +29,7 @@ pub(super) const VIEW: View = View {
         col("runs", "Runs with a cycle time", Count),
     ],
     needs: Needs::NOTHING,
+    segmenting: Segmenting::Whole,
     compute,
 };
 

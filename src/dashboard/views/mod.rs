@@ -16,6 +16,7 @@ mod headline;
 mod impact;
 mod quality;
 mod regressions;
+mod segments;
 mod teams;
 mod versions;
 mod waterfall;
@@ -27,7 +28,7 @@ use crate::metrics::MetricsError;
 use crate::report::ReportError;
 
 /// Every view, in the order the error messages list them.
-pub const ALL: [&View; 14] = [
+pub const ALL: [&View; 15] = [
     &headline::VIEW,
     &before_after::VIEW,
     &weekly::VIEW,
@@ -42,6 +43,7 @@ pub const ALL: [&View; 14] = [
     &impact::VIEW,
     &versions::VIEW,
     &quality::VIEW,
+    &segments::VIEW,
 ];
 
 /// An analytics view: a named table of declared columns, computed for the
@@ -51,6 +53,9 @@ pub struct View {
     pub columns: &'static [ColumnMeta],
     /// The shared parts of a page the view reads.
     pub needs: Needs,
+    /// Whether the page's segment filter narrows it, and whether it is
+    /// segmented (a "by segment" panel, which takes a TOML `by`).
+    pub segmenting: Segmenting,
     /// Fills the table for the context's scope.
     pub compute: fn(&mut Context<'_>, &mut Table) -> Result<(), ReportError>,
 }
@@ -94,6 +99,19 @@ impl std::fmt::Debug for View {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "View({})", self.name)
     }
+}
+
+/// What a view does with the page's segments (its `segment` filter and
+/// `by` key, or the panel's `by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segmenting {
+    /// It reads whole workflows (time studies, alerts, the catalogue…): a
+    /// segment filter leaves it as it is, and says so under it.
+    Whole,
+    /// Its runs are only those of the filter's segment.
+    Filtered,
+    /// A row per segment of the runs (and filtered).
+    BySegment,
 }
 
 /// The parts of a page that several views share and that cost a query or a

@@ -4,7 +4,7 @@
 //! "faster, clearly; CSAT no clear change" as a table. The rows are the
 //! comparisons' own (`Comparison::outcomes`).
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -32,6 +32,7 @@ pub(super) const VIEW: View = View {
         col("verdict", "Quality", Text),
     ],
     needs: Needs::PORTFOLIO,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

@@ -2,7 +2,7 @@
 //! week before the period's end, and of versions first run in the weeks
 //! before it, that came out clearly worse, for the workflows in view.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -27,6 +27,7 @@ pub(super) const VIEW: View = View {
         alerts: true,
         ..Needs::NOTHING
     },
+    segmenting: Segmenting::Whole,
     compute,
 };
 

@@ -1,7 +1,7 @@
 //! The `teams` view: the portfolio roll-up by team: workflows, runs, pooled
 //! rates and reclaimed hours.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -16,6 +16,7 @@ pub(super) const VIEW: View = View {
         col("reclaimed_hours", "Reclaimed hours", Hours),
     ],
     needs: Needs::PORTFOLIO,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

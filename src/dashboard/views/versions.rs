@@ -2,7 +2,7 @@
 //! `version`) in the period, with its error rate and median cycle time
 //! against the version before it (`report versions`).
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::metrics::compare::CompareRow;
 use crate::report::ReportError;
@@ -28,6 +28,7 @@ pub(super) const VIEW: View = View {
         col("cycle_time_p50_verdict", "Cycle time p50 verdict", Text),
     ],
     needs: Needs::NOTHING,
+    segmenting: Segmenting::Whole,
     compute,
 };
 

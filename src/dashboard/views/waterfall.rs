@@ -2,7 +2,7 @@
 //! row per step of `report waterfall`'s total (signed: what a step takes
 //! away is negative), each with the runs it counts.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -14,6 +14,7 @@ pub(super) const VIEW: View = View {
         col("runs", "Runs", Count),
     ],
     needs: Needs::NOTHING,
+    segmenting: Segmenting::Whole,
     compute,
 };
 

@@ -1,7 +1,7 @@
 //! The `weekly` view: runs by status, rates, quantiles, SLA compliance and
 //! reclaimed hours per ISO week (Monday, UTC) of the scope.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context, Mark};
 use crate::metrics::rates::Terminal;
 use crate::metrics::MetricRow;
@@ -30,6 +30,7 @@ pub(super) const VIEW: View = View {
         weekly: true,
         ..Needs::NOTHING
     },
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

@@ -1,7 +1,7 @@
 //! The `workflows` view: one row per workflow in view with its runs, rates,
 //! medians, SLA compliance and what it reclaimed.
 
-use super::{Needs, Table, View};
+use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
 use crate::report::ReportError;
 
@@ -26,6 +26,7 @@ pub(super) const VIEW: View = View {
         col("currency", "Currency", Text),
     ],
     needs: Needs::PORTFOLIO,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 
