@@ -79,7 +79,7 @@ mod tests {
             segment: None,
             rows: vec![CompareRow {
                 workflow_id: id.into(),
-                metric,
+                metric: metric.into(),
                 unit: String::new(),
                 before,
                 before_n,
@@ -91,6 +91,8 @@ mod tests {
                 ci_high: None,
                 verdict: String::new(),
             }],
+            outcomes: Vec::new(),
+            summary: String::new(),
             reclaimed_hours_draws: Vec::new(),
             reclaimed_money_draws: Vec::new(),
         }

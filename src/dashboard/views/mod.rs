@@ -277,6 +277,7 @@ mod tests {
             col("error_rate", "Error rate", Share),
         ],
         needs: Needs::NOTHING,
+        segmenting: Segmenting::Whole,
         compute: nothing,
     };
 
