@@ -270,6 +270,10 @@ CREATE TABLE IF NOT EXISTS baseline_observations (
     note             VARCHAR,
     batch_id         BIGINT NOT NULL
 );
+-- The outcome values the observer recorded (a JSON object of texts, from a
+-- study file's `outcome_<name>` columns: {"csat": "4"}), the manual
+-- process's quality baseline; last, so a file written before gains it here.
+ALTER TABLE baseline_observations ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
 
 -- Whether this database keeps the refused rows: the file does; a lake
 -- snapshot does not (queries/lake/views.sql says false), so its provenance
@@ -410,6 +414,7 @@ ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS cost_per_run DOUBLE;
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS maintenance_hours_per_month DOUBLE;
 ALTER TABLE stage_workflows ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
 CREATE TABLE IF NOT EXISTS stage_baselines AS SELECT * EXCLUDE (batch_id) FROM baseline_observations LIMIT 0;
+ALTER TABLE stage_baselines ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
 CREATE TABLE IF NOT EXISTS stage_steps AS SELECT * EXCLUDE (batch_id) FROM run_steps LIMIT 0;
 CREATE TABLE IF NOT EXISTS stage_platform_map AS SELECT * EXCLUDE (batch_id, recorded_at) FROM platform_map LIMIT 0;
 

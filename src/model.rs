@@ -290,6 +290,9 @@ pub struct BaselineObservation {
     pub cycle_minutes: Option<f64>,
     pub had_error: Option<bool>,
     pub note: Option<String>,
+    /// The outcome values recorded (a study file's `outcome_<name>`
+    /// columns), as a JSON object of texts: `{"csat":"4"}`.
+    pub outcomes: Option<String>,
 }
 
 /// One reason a row was refused.

@@ -5,10 +5,10 @@
 -- __DIR__ is the snapshot directory, written in by store::lake as a quoted
 -- literal with its quotes doubled. The anchor_month partition column is left
 -- out, as the metric SQL does not read it.
--- runs and workflows are read as lake_runs and lake_workflows here; the
--- views of their own names over those are made by store::lake, with the
+-- runs, workflows and baseline_observations are read as lake_<table> here;
+-- the views of their own names over those are made by store::lake, with the
 -- columns a snapshot written before them lacks added empty (runs.version,
--- workflows.outcomes).
+-- workflows.outcomes, baseline_observations.outcomes).
 DROP TABLE runs;
 CREATE VIEW lake_runs AS
     SELECT * EXCLUDE (anchor_month)
@@ -18,7 +18,7 @@ CREATE VIEW run_steps AS SELECT * FROM read_parquet('__DIR__/run_steps/*.parquet
 DROP TABLE workflows;
 CREATE VIEW lake_workflows AS SELECT * FROM read_parquet('__DIR__/workflows/*.parquet');
 DROP TABLE baseline_observations;
-CREATE VIEW baseline_observations AS SELECT * FROM read_parquet('__DIR__/baseline_observations/*.parquet');
+CREATE VIEW lake_baseline_observations AS SELECT * FROM read_parquet('__DIR__/baseline_observations/*.parquet');
 -- The lake keeps no refused rows: provenance says their count is unknown.
 CREATE OR REPLACE MACRO rejects_kept() AS false;
 DROP TABLE ingest_batches;

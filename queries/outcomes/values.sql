@@ -6,7 +6,10 @@
 -- `<name>`. A name is checked (a-z, 0-9 and _) and bound; the JSON path is
 -- made of it here, never written into SQL. $5: the segment keys' paths
 -- (segment_of) or NULL; $6, $7 the filter's paths and values
--- (attributes_match) or NULL.
+-- (attributes_match) or NULL. Then, `study` true, the values the time
+-- studies of the workflow recorded (baseline_observations.outcomes, known
+-- at $4), whatever the period and segment: the manual process's quality
+-- baseline is whole, as its times are in a comparison.
 WITH wanted AS (
     SELECT pair[1] AS workflow_id,
            pair[2] AS name,
@@ -28,7 +31,20 @@ valued AS (
       AND r.anchor < $3::TIMESTAMP
       AND r.attributes IS NOT NULL
       AND attributes_match(r.attributes, r.version, $6::VARCHAR, $7::VARCHAR)
+),
+studied AS (
+    SELECT w.k,
+           epoch_us(b.observed_at) AS anchor_us,
+           json_extract_string(b.outcomes, '$."' || w.name || '"') AS value
+    FROM baseline_observations b
+    JOIN wanted w ON w.workflow_id = b.workflow_id
+    WHERE b.outcomes IS NOT NULL
+      AND known_at(b.batch_id, $4::TIMESTAMP)
 )
-SELECT k, anchor_us, value, segment
+SELECT k, anchor_us, value, segment, false AS study
 FROM valued
+WHERE value IS NOT NULL
+UNION ALL
+SELECT k, anchor_us, value, NULL::VARCHAR AS segment, true AS study
+FROM studied
 WHERE value IS NOT NULL

@@ -68,6 +68,9 @@ pub struct OutcomeValue {
     /// Segmented: the run's segment as the SQL gives it (see
     /// [`crate::segments::Segments::values_of`]); `None` when not segmented.
     pub segment: Option<String>,
+    /// A time study's recorded value (its observation time as the anchor),
+    /// not a run's: the whole study, in every segment.
+    pub study: bool,
 }
 
 /// The tables a report needs, from one engine.
@@ -207,7 +210,8 @@ pub trait Engine: Send + Sync {
     /// The outcome values of runs (`queries/outcomes/values.sql`): for each
     /// (workflow, outcome name) of `pairs`, the current runs as of `as_of`
     /// anchored in `[from, to)` (from the first run when `from` is `None`)
-    /// that carry it and match the segments' filter, with their segment.
+    /// that carry it and match the segments' filter, with their segment;
+    /// and the values the workflow's time studies recorded.
     fn outcome_values(
         &self,
         _pairs: &[(String, String)],

@@ -412,6 +412,17 @@ pub fn baseline(rec: &RawRecord, known: &HashSet<String>) -> Result<BaselineObse
     let cycle_minutes = c.minutes("cycle_minutes", false);
     let had_error = c.parsed("had_error", false, parse_bool);
     let note = c.opt_text("note");
+    // Outcome values the observer recorded: every `outcome_<name>` column
+    // with a value, as {"<name>": "<text>"} (read by the declared outcomes).
+    let recorded: serde_json::Map<String, serde_json::Value> = rec
+        .fields
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.strip_prefix(OUTCOME_PREFIX).filter(|n| !n.is_empty())?;
+            Some((name.to_string(), serde_json::Value::from(v.as_deref()?)))
+        })
+        .collect();
+    let outcomes = (!recorded.is_empty()).then(|| serde_json::Value::Object(recorded).to_string());
     let value = match (study, workflow_id.clone(), observed_at, handle_minutes) {
         (Some(study), Some(workflow_id), Some(observed_at), Some(handle_minutes)) => {
             Some(BaselineObservation {
@@ -424,12 +435,16 @@ pub fn baseline(rec: &RawRecord, known: &HashSet<String>) -> Result<BaselineObse
                 cycle_minutes,
                 had_error,
                 note,
+                outcomes,
             })
         }
         _ => None,
     };
     c.finish(value, workflow_id)
 }
+
+/// A time-study column holding an outcome value: `outcome_<name>`.
+const OUTCOME_PREFIX: &str = "outcome_";
 
 /// Validates one exchange rate: a date, two ISO 4217 codes and a positive
 /// rate (1 for a currency into itself).

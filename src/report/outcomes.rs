@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{checked_catalogue, resolve_period, segment_values, ReportError};
 use crate::engine::Engine;
-use crate::metrics::compare::outcomes::{outcome_row, OutcomeRow};
-use crate::metrics::compare::{CompareSpec, Comparison, Interval};
+use crate::metrics::compare::outcomes::{outcome_row, OutcomeRow, Recorded};
+use crate::metrics::compare::{BaselineChoice, CompareSpec, Comparison, Interval};
 use crate::model::CatalogueEntry;
 use crate::outcomes::Outcome;
 use crate::segments::Segments;
@@ -115,7 +115,7 @@ pub(crate) fn rows_of(
     let mut seen: BTreeMap<&str, BTreeSet<&Vec<Option<String>>>> = BTreeMap::new();
     for (w, v) in wanted.iter().zip(&values) {
         let s = seen.entry(&w.workflow_id).or_default();
-        s.extend(v.keys());
+        s.extend(v.runs.keys());
         if segments.by.is_empty() {
             s.insert(&NO_SEGMENT);
         }
@@ -127,7 +127,7 @@ pub(crate) fn rows_of(
         let mut order: Vec<_> = seen[w.workflow_id.as_str()].iter().collect();
         order.sort_by_cached_key(|s| serde_json::to_string(s).unwrap_or_default());
         for seg in order {
-            rows.push(row(w, v, seg, segments, spec));
+            rows.push(row(w, v, seg, segments, spec, None));
         }
     }
     Ok(rows)
@@ -167,11 +167,17 @@ pub(crate) fn declared(
     Ok(wanted)
 }
 
-/// The values of each wanted outcome of the runs anchored in `[from, to)`,
-/// by segment (one list, under no values, when not segmented): per segment
-/// (anchor in microseconds, the value's text).
-pub(crate) type BySegment = BTreeMap<Vec<Option<String>>, Vec<(i64, String)>>;
+/// The values of one wanted outcome: of the runs, by segment (one list,
+/// under no values, when not segmented), and of its workflow's time
+/// studies; each (anchor or observation time in microseconds, the text).
+#[derive(Default)]
+pub(crate) struct Values {
+    runs: BTreeMap<Vec<Option<String>>, Vec<(i64, String)>>,
+    study: Vec<(i64, String)>,
+}
 
+/// The values of each wanted outcome of the runs anchored in `[from, to)`
+/// (and its time studies'), in the order of `wanted`.
 pub(crate) fn values_of(
     engine: &dyn Engine,
     wanted: &[Wanted],
@@ -179,8 +185,8 @@ pub(crate) fn values_of(
     to: NaiveDateTime,
     as_of: Option<NaiveDateTime>,
     segments: &Segments,
-) -> Result<Vec<BySegment>, ReportError> {
-    let mut values: Vec<BySegment> = (0..wanted.len()).map(|_| BySegment::new()).collect();
+) -> Result<Vec<Values>, ReportError> {
+    let mut values: Vec<Values> = (0..wanted.len()).map(|_| Values::default()).collect();
     if wanted.is_empty() {
         return Ok(values);
     }
@@ -189,29 +195,41 @@ pub(crate) fn values_of(
         .map(|w| (w.workflow_id.clone(), w.outcome.name.clone()))
         .collect();
     for v in engine.outcome_values(&pairs, from, to, as_of, segments)? {
-        let seg = segment_values(segments, v.segment.as_deref())?;
-        values
-            .get_mut(v.pair)
-            .ok_or_else(|| {
-                ReportError::BadRequest(format!("outcome pair {} was not asked for", v.pair))
-            })?
-            .entry(seg)
-            .or_default()
-            .push((v.anchor_us, v.value));
+        let of = values.get_mut(v.pair).ok_or_else(|| {
+            ReportError::BadRequest(format!("outcome pair {} was not asked for", v.pair))
+        })?;
+        if v.study {
+            of.study.push((v.anchor_us, v.value));
+        } else {
+            let seg = segment_values(segments, v.segment.as_deref())?;
+            of.runs.entry(seg).or_default().push((v.anchor_us, v.value));
+        }
     }
     Ok(values)
 }
 
-/// The row of one wanted outcome in one segment.
+/// The row of one wanted outcome in one segment (the study is whole: the
+/// same in every segment).
 fn row(
     w: &Wanted,
-    values: &BySegment,
+    values: &Values,
     seg: &Vec<Option<String>>,
     segments: &Segments,
     spec: CompareSpec,
+    baseline: Option<BaselineChoice>,
 ) -> OutcomeRow {
-    let v = values.get(seg).map_or(&[][..], Vec::as_slice);
-    let mut r = outcome_row(&w.workflow_id, &w.outcome, v, w.go_live, spec);
+    let recorded = Recorded {
+        runs: values.runs.get(seg).map_or(&[][..], Vec::as_slice),
+        study: &values.study,
+    };
+    let mut r = outcome_row(
+        &w.workflow_id,
+        &w.outcome,
+        recorded,
+        w.go_live,
+        spec,
+        baseline,
+    );
     if !segments.by.is_empty() {
         r.segment = Some(segments.columns().into_iter().zip(seg.clone()).collect());
     }
@@ -219,9 +237,11 @@ fn row(
 }
 
 /// Sets each comparison's outcome rows — the outcomes its workflow
-/// declares, in its segment, before go-live against its after side — and
-/// its summary. `spec` is the comparisons' own; the before side is the runs
-/// before go-live whatever the comparisons' baseline.
+/// declares, in its segment, its before side against its after side — and
+/// its summary. `spec` is the comparisons' own, and so is the baseline: a
+/// comparison against the time study sets each outcome against the values
+/// the study recorded, or the runs before go-live when it recorded none of
+/// it (its `before_source` says which).
 pub(crate) fn attach(
     engine: &dyn Engine,
     comparisons: &mut [Comparison],
@@ -247,7 +267,7 @@ pub(crate) fn attach(
             .iter()
             .zip(&values)
             .filter(|(w, _)| w.workflow_id == c.workflow_id)
-            .map(|(w, v)| row(w, v, &seg, segments, spec))
+            .map(|(w, v)| row(w, v, &seg, segments, spec, Some(c.baseline)))
             .collect();
         c.summary = crate::metrics::compare::summary(&c.rows, &c.outcomes);
     }
@@ -275,6 +295,7 @@ pub fn outcomes_csv(o: &Outcomes) -> Result<Vec<u8>, ReportError> {
             r.kind.as_str().to_string(),
             r.higher_is_better.to_string(),
             num(r.target),
+            r.before_source.clone(),
             r.before_n.to_string(),
             num(r.before_mean),
             num(r.before_p50),
@@ -299,6 +320,7 @@ pub fn outcomes_csv(o: &Outcomes) -> Result<Vec<u8>, ReportError> {
         "kind",
         "higher_is_better",
         "target",
+        "before_source",
         "before_n",
         "before_mean",
         "before_p50",

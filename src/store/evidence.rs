@@ -149,6 +149,7 @@ impl Store {
                     anchor_us: r.get(1)?,
                     value: r.get(2)?,
                     segment: r.get(3)?,
+                    study: r.get(4)?,
                 })
             },
         )

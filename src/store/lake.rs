@@ -19,7 +19,11 @@ const VIEW_ADDED: &str = include_str!("../../queries/lake/view_added.sql");
 
 /// The text columns added to a table after lakes were first written: (table,
 /// column). Newest last.
-const ADDED_COLUMNS: [(&str, &str); 2] = [("runs", "version"), ("workflows", "outcomes")];
+const ADDED_COLUMNS: [(&str, &str); 3] = [
+    ("runs", "version"),
+    ("workflows", "outcomes"),
+    ("baseline_observations", "outcomes"),
+];
 
 /// COPY takes no parameters: a path goes in as a quoted literal, its quotes
 /// doubled (the one exception to "bound parameters only", as in files.rs).

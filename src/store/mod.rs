@@ -1106,7 +1106,8 @@ fn write_in_tx(conn: &Connection, b: &NewBatch<'_>) -> Result<(Written, Vec<u64>
                     o.response_minutes,
                     o.cycle_minutes,
                     o.had_error,
-                    o.note
+                    o.note,
+                    o.outcomes
                 ])
             })?;
             Merge::Replace(BASELINES_DELETE_STAGED, BASELINES_INSERT_STAGED)

@@ -168,12 +168,13 @@ fn a_snapshot_written_before_versions_and_outcomes_is_still_read() {
     let manifest = store.publish_lake(root.path()).unwrap();
     let (dir, _) = lake::current(root.path()).unwrap();
     // As an earlier Yardstick wrote them: runs without `version`, the
-    // catalogue without `outcomes` (the same rows, so the manifest holds).
+    // catalogue and the time studies without `outcomes` (the same rows, so
+    // the manifest holds).
     let conn = duckdb::Connection::open_in_memory().unwrap();
     for (file, column) in manifest.files.keys().filter_map(|f| {
         if f.starts_with("runs/") {
             Some((f, "version"))
-        } else if f.starts_with("workflows/") {
+        } else if f.starts_with("workflows/") || f.starts_with("baseline_observations/") {
             Some((f, "outcomes"))
         } else {
             None

@@ -84,7 +84,7 @@ fn outcomes_before_and_after_by_hand() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3);
     assert!(
-        lines[1].starts_with("care,csat,scale,true,4,4,3.5,3.5,0.5,3,"),
+        lines[1].starts_with("care,csat,scale,true,4,runs before go-live,4,3.5,3.5,0.5,3,"),
         "{}",
         lines[1]
     );
@@ -236,7 +236,7 @@ fn outcomes_by_segment_by_hand() {
         "{csv}"
     );
     assert!(
-        csv.contains("\ncare,silver,csat,scale,true,4,2,3.5,"),
+        csv.contains("\ncare,silver,csat,scale,true,4,runs before go-live,2,3.5,"),
         "{csv}"
     );
     // Filtered: the silver rows, without a segment column.
@@ -370,4 +370,141 @@ fn a_page_filtered_to_a_segment_equals_the_page_of_its_runs() {
         };
         assert_eq!(table(&a), table(&b), "{id}");
     }
+}
+
+const STUDY: &str = "\
+study,workflow_id,observed_at,handle_minutes,outcome_csat,outcome_reopened
+q4,care,2025-12-01T10:00:00Z,10,2,1
+q4,care,2025-12-02T10:00:00Z,12,3,0
+q4,care,2025-12-03T10:00:00Z,11,,yes
+";
+
+fn with_study(store: &Store) {
+    let r = ingest_text(
+        store,
+        Kind::Baselines,
+        Format::Csv,
+        "study.csv",
+        STUDY,
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!((r.accepted, r.rejects.len()), (3, 0), "{r:?}");
+}
+
+/// A time study that recorded outcomes (`outcome_<name>` columns) is the
+/// manual process's quality baseline: CSAT 2 and 3 (one observer recorded
+/// none), reopened 2 of 3. `report outcomes` and a comparison against the
+/// study set the after side against it; a comparison against the runs
+/// before go-live keeps them.
+#[test]
+fn a_time_study_records_the_manual_quality_baseline() {
+    use yardstick::metrics::compare::BaselineChoice;
+    use yardstick::report::{compare, CompareRequest};
+    let store = store();
+    with_study(&store);
+    let o = outcomes(&store, &req()).unwrap();
+    let before: Vec<(&str, &str, usize, Option<f64>)> = o
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.outcome.as_str(),
+                r.before_source.as_str(),
+                r.before_n,
+                r.before_mean,
+            )
+        })
+        .collect();
+    assert_eq!(
+        before,
+        [
+            ("csat", "time study", 2, Some(2.5)),
+            ("reopened", "time study", 3, Some(2.0 / 3.0)),
+        ]
+    );
+    assert_eq!(
+        o.rows[0].after_mean,
+        Some(14.0 / 3.0),
+        "the runs since go-live"
+    );
+    let csv = String::from_utf8(outcomes_csv(&o).unwrap()).unwrap();
+    assert!(
+        csv.contains("\ncare,csat,scale,true,4,time study,2,2.5,2.5,0,3,"),
+        "{csv}"
+    );
+    let cmp = |baseline| {
+        let req = CompareRequest {
+            workflows: vec!["care".into()],
+            to: Some("2026-03-01".into()),
+            baseline,
+            resamples: Some(200),
+            ..CompareRequest::default()
+        };
+        compare(&store, &req).unwrap().remove(0)
+    };
+    let study = cmp(None);
+    assert_eq!(study.baseline, BaselineChoice::Study);
+    assert_eq!(
+        (
+            study.outcomes[0].before_source.as_str(),
+            study.outcomes[0].before_mean
+        ),
+        ("time study", Some(2.5))
+    );
+    let runs = cmp(Some(BaselineChoice::PreRuns));
+    assert_eq!(
+        (
+            runs.outcomes[0].before_source.as_str(),
+            runs.outcomes[0].before_mean
+        ),
+        ("runs before go-live", Some(3.5))
+    );
+    let both = cmp(Some(BaselineChoice::Both));
+    assert_eq!(both.outcomes[0].before_n, 2 + 4);
+}
+
+/// A file written before time studies recorded outcomes gains the column:
+/// its observations have none, and a new study's are kept.
+#[test]
+fn an_older_file_takes_a_study_with_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.duckdb");
+    {
+        let s = Store::open(&path).unwrap();
+        ingest_text(
+            &s,
+            Kind::Workflows,
+            Format::Csv,
+            "w.csv",
+            WORKFLOWS,
+            Options::default(),
+        )
+        .unwrap();
+        let text = format!("{HEADER}\n{}\n", RUNS.join("\n"));
+        ingest_text(
+            &s,
+            Kind::Runs,
+            Format::Csv,
+            "r.csv",
+            &text,
+            Options::default(),
+        )
+        .unwrap();
+    }
+    {
+        let conn = duckdb::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE baseline_observations DROP COLUMN outcomes;
+             ALTER TABLE stage_baselines DROP COLUMN outcomes;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    with_study(&store);
+    let o = outcomes(&store, &req()).unwrap();
+    assert_eq!(
+        (o.rows[0].before_source.as_str(), o.rows[0].before_mean),
+        ("time study", Some(2.5))
+    );
 }

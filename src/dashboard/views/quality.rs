@@ -21,6 +21,7 @@ pub(super) const VIEW: View = View {
         col("speed_verdict", "Speed", Text),
         col("outcome", "Outcome", Text),
         col("unit", "Unit", Text),
+        col("before_source", "Before: from", Text),
         col("before", "Before", Number),
         col("before_n", "n before", Count),
         col("after", "After", Number),
@@ -48,6 +49,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
                 .maybe_text("speed_verdict", speed.map(|r| r.verdict.as_str()))
                 .text("outcome", &o.outcome)
                 .text("unit", o.unit())
+                .text("before_source", &o.before_source)
                 .real("before", o.before_mean)
                 .count("before_n", o.before_n as i64)
                 .real("after", o.after_mean)
@@ -69,8 +71,8 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         );
     } else {
         t.notes.push(
-            "Each outcome's mean: before = the runs before go-live, after = the runs of the \
-             period; a rate is the share of runs where it happened. Changes with 95% bootstrap \
+            "Each outcome's mean: before = the values the time study recorded, else the runs \
+             before go-live (`before_source` says which), after = the runs of the period; a rate is the share of runs where it happened. Changes with 95% bootstrap \
              intervals over whole weeks; fewer than 20 values on a side says too little data. \
              Speed is the median cycle time's comparison on the same runs."
                 .into(),

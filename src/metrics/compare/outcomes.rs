@@ -9,7 +9,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::weeks::week_of;
-use super::{metric_row, micros, quantile_cont, CompareSpec, Interval, Stat, Values};
+use super::{
+    metric_row, micros, quantile_cont, BaselineChoice, CompareSpec, Interval, Stat, Values,
+};
 use crate::outcomes::{Kind, Outcome};
 
 /// One outcome of one workflow, before against after.
@@ -25,7 +27,10 @@ pub struct OutcomeRow {
     pub higher_is_better: bool,
     /// A scale's target: `*_share_at_target` is the share of values at or above it.
     pub target: Option<f64>,
-    /// The runs before go-live (every run of a workflow not automated).
+    /// Where the before side's values come from: `time study` (the values
+    /// its observers recorded), `runs before go-live` (every run of a
+    /// workflow not automated), or both.
+    pub before_source: String,
     pub before_n: usize,
     pub before_mean: Option<f64>,
     pub before_p50: Option<f64>,
@@ -43,7 +48,8 @@ pub struct OutcomeRow {
     pub ci_high: Option<f64>,
     pub verdict: String,
     pub interval: Interval,
-    /// Values that were not a number (a scale) or 0/1 (a rate): left out.
+    /// Values that were not a number (a scale) or 0/1 (a rate): left out
+    /// (of the sides' values).
     pub unreadable: usize,
 }
 
@@ -66,38 +72,68 @@ impl OutcomeRow {
     }
 }
 
-/// The row of `outcome` of `workflow_id` from its runs' values (anchor in
-/// microseconds, the attribute's text): before = anchored before `go_live`
-/// (every value without one), after = from go-live or `spec.from`,
-/// whichever is later.
+/// The values of one outcome of a workflow: its runs' (anchor in
+/// microseconds, the attribute's text) and its time studies' (observation
+/// time, the recorded text).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recorded<'a> {
+    pub runs: &'a [(i64, String)],
+    pub study: &'a [(i64, String)],
+}
+
+/// The row of `outcome` of `workflow_id`: after = the runs from go-live or
+/// `spec.from`, whichever is later; before = as `baseline` says, the time
+/// study's recorded values or the runs before `go_live` (every run without
+/// one) or both; `None` (or `Study`) takes the study when it recorded the
+/// outcome, else the runs before go-live, and says which in `before_source`.
 pub fn outcome_row(
     workflow_id: &str,
     outcome: &Outcome,
-    values: &[(i64, String)],
+    values: Recorded<'_>,
     go_live: Option<NaiveDateTime>,
     spec: CompareSpec,
+    baseline: Option<BaselineChoice>,
 ) -> OutcomeRow {
-    let mut read: Vec<(i64, f64)> = Vec::with_capacity(values.len());
     let mut unreadable = 0;
-    for (anchor, text) in values {
-        match outcome.value(text) {
-            Some(x) => read.push((*anchor, x)),
-            None => unreadable += 1,
+    let mut read = |values: &[(i64, String)]| {
+        let mut out: Vec<(i64, f64)> = Vec::with_capacity(values.len());
+        for (anchor, text) in values {
+            match outcome.value(text) {
+                Some(x) => out.push((*anchor, x)),
+                None => unreadable += 1,
+            }
         }
-    }
-    // The canonical order: the draws do not depend on the order rows came in.
-    read.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        // The canonical order: the draws do not depend on the order rows came in.
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        out
+    };
+    let (runs, study) = (read(values.runs), read(values.study));
+    let (use_study, use_runs) = match baseline {
+        Some(BaselineChoice::PreRuns) => (false, true),
+        Some(BaselineChoice::Both) => (true, true),
+        Some(BaselineChoice::Study) | None => (!study.is_empty(), study.is_empty()),
+    };
     let split = go_live.map(micros);
     let after_from = go_live.map(|g| micros(spec.from.map_or(g, |f| f.max(g))));
     let (mut before, mut after) = (Values::default(), Values::default());
-    for (anchor, x) in read {
+    if use_study {
+        // A study's observations each their own block, as in the comparisons.
+        before.extend(Values::of_study(study.iter().map(|s| s.1).collect()));
+    }
+    for (anchor, x) in runs {
         let side = match (split, after_from) {
             (Some(_), Some(a)) if anchor >= a => &mut after,
             (Some(g), _) if anchor >= g => continue,
-            _ => &mut before,
+            _ if use_runs => &mut before,
+            _ => continue,
         };
         side.push(x, week_of(anchor));
     }
+    let before_source = match (use_study, use_runs) {
+        (true, true) => "time study and runs before go-live",
+        (true, false) => "time study",
+        _ => "runs before go-live",
+    };
     let words = if outcome.higher_is_better {
         ("worse, clearly", "better, clearly")
     } else {
@@ -136,6 +172,7 @@ pub fn outcome_row(
         kind: outcome.kind,
         higher_is_better: outcome.higher_is_better,
         target: outcome.target,
+        before_source: before_source.to_string(),
         before_n: before.len(),
         before_mean: mean.before,
         before_p50: p50(&before),
@@ -160,6 +197,13 @@ mod tests {
 
     fn t(s: &str) -> NaiveDateTime {
         crate::model::parse_timestamp_or_date(s).unwrap()
+    }
+
+    fn runs(values: &[(i64, String)]) -> Recorded<'_> {
+        Recorded {
+            runs: values,
+            study: &[],
+        }
     }
 
     fn spec() -> CompareSpec {
@@ -190,7 +234,14 @@ mod tests {
             v("2026-02-04", "4"),
             v("2026-02-05", "n/a"),
         ];
-        let r = outcome_row("w", csat, &values, Some(t("2026-02-01")), spec());
+        let r = outcome_row(
+            "w",
+            csat,
+            runs(&values),
+            Some(t("2026-02-01")),
+            spec(),
+            None,
+        );
         assert_eq!((r.before_n, r.after_n, r.unreadable), (4, 3, 1));
         assert_eq!(r.before_mean, Some(3.5));
         assert!((r.after_mean.unwrap() - 14.0 / 3.0).abs() < 1e-12);
@@ -205,10 +256,36 @@ mod tests {
             from: Some(t("2026-02-04")),
             ..spec()
         };
-        let r = outcome_row("w", csat, &values, Some(t("2026-02-01")), later);
+        let r = outcome_row("w", csat, runs(&values), Some(t("2026-02-01")), later, None);
         assert_eq!((r.before_n, r.after_n, r.unreadable), (4, 1, 1));
         assert_eq!((r.before_mean, r.after_mean), (Some(3.5), Some(4.0)));
         assert_eq!(r.metric(), "csat_mean");
+        assert_eq!(r.before_source, "runs before go-live");
+        // A time study that recorded CSAT 2 and 3: the before side by
+        // default, the runs before go-live when asked, both when asked.
+        let study = [
+            v("2025-12-01", "2"),
+            v("2025-12-02", "3"),
+            v("2025-12-03", "?"),
+        ];
+        let both = Recorded {
+            runs: &values,
+            study: &study,
+        };
+        let go_live = Some(t("2026-02-01"));
+        let by = |b| outcome_row("w", csat, both, go_live, spec(), b);
+        let r = by(None);
+        assert_eq!((r.before_source.as_str(), r.before_n), ("time study", 2));
+        assert_eq!((r.before_mean, r.unreadable), (Some(2.5), 2));
+        assert_eq!(by(Some(BaselineChoice::Study)).before_mean, Some(2.5));
+        let r = by(Some(BaselineChoice::PreRuns));
+        assert_eq!((r.before_n, r.before_mean), (4, Some(3.5)));
+        let r = by(Some(BaselineChoice::Both));
+        assert_eq!(
+            (r.before_source.as_str(), r.before_n, r.before_mean),
+            ("time study and runs before go-live", 6, Some(19.0 / 6.0))
+        );
+        assert_eq!(r.after_mean, by(None).after_mean);
     }
 
     #[test]
@@ -222,7 +299,7 @@ mod tests {
             values.push((micros(day), if x { "yes" } else { "no" }.to_string()));
         }
         let go_live = t("2026-01-01") + chrono::Duration::hours(6 * 200);
-        let r = outcome_row("w", reopened, &values, Some(go_live), spec());
+        let r = outcome_row("w", reopened, runs(&values), Some(go_live), spec(), None);
         assert_eq!((r.before_mean, r.after_mean), (Some(0.1), Some(0.5)));
         assert_eq!((r.before_p50, r.before_share_at_target), (None, None));
         assert_eq!(r.verdict, "worse, clearly");
@@ -232,7 +309,7 @@ mod tests {
             .iter()
             .map(|(a, x)| (*a, if x == "yes" { "1" } else { "0" }.to_string()))
             .collect();
-        let s = outcome_row("w", score, &numbers, Some(go_live), spec());
+        let s = outcome_row("w", score, runs(&numbers), Some(go_live), spec(), None);
         assert_eq!(s.verdict, "better, clearly");
     }
 }
