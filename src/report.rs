@@ -228,7 +228,9 @@ pub fn metric_table_by(
     segments: &Segments,
 ) -> Result<MetricTable, ReportError> {
     let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
-    segment_table(store, period, workflows, as_of, &catalogue, segments)
+    let mut table = segment_table(store, period, workflows, as_of, &catalogue, segments)?;
+    outcomes::into_table(store, &mut table, &catalogue, workflows, as_of, segments)?;
+    Ok(table)
 }
 
 /// [`metric_table_by`] with the catalogue of the same `as_of` already read.

@@ -189,7 +189,22 @@ pub struct MetricRow {
     /// lack it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
+    /// The outcomes the workflow declares (its catalogue `outcomes`), over
+    /// the row's runs: n, mean, and for a scale p50 and the share at its
+    /// target. In CSV, columns `outcome_<name>_n`, `_mean`, `_p50`,
+    /// `_share_at_target` after the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<compare::outcomes::OutcomeStat>,
 }
+
+/// The outcome figures of one row of a metric table: its workflow, its
+/// segment's values (in the table's segment order; empty when not
+/// segmented), and each declared outcome's figures.
+pub type RowOutcomes = (
+    String,
+    Vec<Option<String>>,
+    Vec<compare::outcomes::OutcomeStat>,
+);
 
 /// The per-workflow metric table of one period.
 #[derive(Debug, Clone)]
@@ -206,6 +221,9 @@ pub struct MetricTable {
     /// Segmented: the segment columns (`attributes.KEY`), in the frame
     /// right after `workflow_id`; empty when not segmented.
     pub segments: Vec<String>,
+    /// The declared outcomes' figures per row, when asked for
+    /// (`report::metric_table_by`).
+    pub outcomes: Vec<RowOutcomes>,
 }
 
 /// What one workflow's figures assume: where B came from, the cost, the
@@ -302,6 +320,7 @@ impl MetricTable {
             reporting: None,
             provenance: None,
             segments: Vec::new(),
+            outcomes: Vec::new(),
         })
     }
 
@@ -437,9 +456,29 @@ impl MetricTable {
                 reclaimed_hours: hours[i],
                 reclaimed_money: money[i],
                 currency: currency[i].clone(),
+                outcomes: self.outcomes_of(
+                    ids[i].as_deref().unwrap_or_default(),
+                    &segment_values
+                        .iter()
+                        .map(|v| v[i].clone())
+                        .collect::<Vec<_>>(),
+                ),
                 segment: segment(i),
             })
             .collect())
+    }
+
+    /// The outcome figures of the row of `workflow_id` and `segment`.
+    fn outcomes_of(
+        &self,
+        workflow_id: &str,
+        segment: &[Option<String>],
+    ) -> Vec<compare::outcomes::OutcomeStat> {
+        self.outcomes
+            .iter()
+            .find(|(w, s, _)| w == workflow_id && s.as_slice() == segment)
+            .map(|(_, _, o)| o.clone())
+            .unwrap_or_default()
     }
 
     /// The JSON body: `{"from": ..., "to": ..., "rows": [...]}`.
@@ -484,6 +523,36 @@ impl MetricTable {
                 vec![r.currency.as_str(); n],
             ))?;
             df.with_column(Column::new("reclaimed_money_reporting".into(), money))?;
+        }
+        if !self.outcomes.is_empty() {
+            // Each outcome any row has, in order of first appearance: four
+            // columns, empty on the rows of workflows that do not declare it.
+            let rows = self.rows()?;
+            let mut names: Vec<&str> = Vec::new();
+            for o in rows.iter().flat_map(|r| &r.outcomes) {
+                if !names.contains(&o.outcome.as_str()) {
+                    names.push(&o.outcome);
+                }
+            }
+            for name in names {
+                let of = |r: &MetricRow| r.outcomes.iter().find(|o| o.outcome == name).cloned();
+                let stats: Vec<Option<compare::outcomes::OutcomeStat>> =
+                    rows.iter().map(of).collect();
+                let col =
+                    |suffix: &str, f: &dyn Fn(&compare::outcomes::OutcomeStat) -> Option<f64>| {
+                        let v: Vec<Option<f64>> =
+                            stats.iter().map(|s| s.as_ref().and_then(f)).collect();
+                        Column::new(format!("outcome_{name}_{suffix}").into(), v)
+                    };
+                let n: Vec<Option<i64>> = stats
+                    .iter()
+                    .map(|s| s.as_ref().map(|s| s.n as i64))
+                    .collect();
+                df.with_column(Column::new(format!("outcome_{name}_n").into(), n))?;
+                df.with_column(col("mean", &|s| s.mean))?;
+                df.with_column(col("p50", &|s| s.p50))?;
+                df.with_column(col("share_at_target", &|s| s.share_at_target))?;
+            }
         }
         CsvWriter::new(&mut out)
             .include_header(true)

@@ -236,6 +236,53 @@ fn row(
     r
 }
 
+/// Gives each row of `table` the figures of the outcomes its workflow
+/// declares, over the row's runs (the table's period and segment).
+pub(crate) fn into_table(
+    engine: &dyn Engine,
+    table: &mut crate::metrics::MetricTable,
+    catalogue: &[CatalogueEntry],
+    workflows: &[String],
+    as_of: Option<NaiveDateTime>,
+    segments: &Segments,
+) -> Result<(), ReportError> {
+    let wanted = declared(catalogue, workflows)?;
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let period = table.period;
+    let values = values_of(
+        engine,
+        &wanted,
+        Some(period.from),
+        period.to,
+        as_of,
+        segments,
+    )?;
+    let mut rows: Vec<crate::metrics::RowOutcomes> = Vec::new();
+    for r in table.rows()? {
+        let seg: Vec<Option<String>> = segments
+            .columns()
+            .iter()
+            .map(|k| r.segment.as_ref().and_then(|s| s.get(k).cloned().flatten()))
+            .collect();
+        let stats: Vec<_> = wanted
+            .iter()
+            .zip(&values)
+            .filter(|(w, _)| w.workflow_id == r.workflow_id)
+            .map(|(w, v)| {
+                let runs = v.runs.get(&seg).map_or(&[][..], Vec::as_slice);
+                crate::metrics::compare::outcomes::outcome_stat(&w.outcome, runs)
+            })
+            .collect();
+        if !stats.is_empty() {
+            rows.push((r.workflow_id, seg, stats));
+        }
+    }
+    table.outcomes = rows;
+    Ok(())
+}
+
 /// Sets each comparison's outcome rows — the outcomes its workflow
 /// declares, in its segment, its before side against its after side — and
 /// its summary. `spec` is the comparisons' own, and so is the baseline: a

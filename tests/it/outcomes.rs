@@ -508,3 +508,81 @@ fn an_older_file_takes_a_study_with_outcomes() {
         ("time study", Some(2.5))
     );
 }
+
+/// The metric table carries each declared outcome over the row's runs, by
+/// hand: care's CSAT 3, 4, 5, 2, 5, 5, 4 (b5's `good` unreadable): n 7,
+/// mean 4, p50 4, 5 of 7 at 4 or more; reopened 1 of 7. In CSV four columns
+/// per outcome, empty on quiet's row; by tier, each tier's own.
+#[test]
+fn the_metric_table_reports_each_outcome_by_hand() {
+    use yardstick::metrics::Period;
+    use yardstick::report::metric_table_by;
+    use yardstick::segments::Segments;
+    let store = store();
+    let period = Period::parse("2026-01-01", "2026-03-01").unwrap();
+    let t = metric_table_by(&store, period, &[], None, &Segments::default()).unwrap();
+    let rows = t.rows().unwrap();
+    let care = rows.iter().find(|r| r.workflow_id == "care").unwrap();
+    let csat = &care.outcomes[0];
+    assert_eq!(
+        (csat.outcome.as_str(), csat.n, csat.unreadable),
+        ("csat", 7, 1)
+    );
+    assert_eq!((csat.mean, csat.p50), (Some(4.0), Some(4.0)));
+    assert_eq!(csat.share_at_target, Some(5.0 / 7.0));
+    let reopened = &care.outcomes[1];
+    assert_eq!(
+        (reopened.n, reopened.mean, reopened.p50),
+        (7, Some(1.0 / 7.0), None)
+    );
+    assert!(rows
+        .iter()
+        .find(|r| r.workflow_id == "quiet")
+        .unwrap()
+        .outcomes
+        .is_empty());
+    let json = t.to_json().unwrap();
+    let care_json = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["workflow_id"] == "care")
+        .unwrap();
+    assert_eq!(care_json["outcomes"][0]["mean"], 4.0);
+    let csv = String::from_utf8(t.to_csv().unwrap()).unwrap();
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let recs: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let care_csv = recs.iter().find(|r| &r[0] == "care").unwrap();
+    let quiet_csv = recs.iter().find(|r| &r[0] == "quiet").unwrap();
+    assert_eq!(&care_csv[at("outcome_csat_n")], "7");
+    assert_eq!(&care_csv[at("outcome_csat_mean")], "4.0");
+    assert_eq!(&care_csv[at("outcome_reopened_p50")], "");
+    assert_eq!(&quiet_csv[at("outcome_csat_mean")], "");
+    // By tier: gold 3, 4, 5; silver 5, 2, 5, 4.
+    let by = Segments::parse(&["attributes.tier".into()], &[]).unwrap();
+    let t = metric_table_by(&store, period, &["care".into()], None, &by).unwrap();
+    let got: Vec<(Option<String>, usize, Option<f64>)> = t
+        .rows()
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let tier = r.segment.as_ref().unwrap()["attributes.tier"].clone();
+            let csat = r
+                .outcomes
+                .first()
+                .map(|o| (o.n, o.mean))
+                .unwrap_or((0, None));
+            (tier, csat.0, csat.1)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Some("gold".into()), 3, Some(4.0)),
+            (Some("silver".into()), 4, Some(4.0)),
+            (None, 0, None),
+        ]
+    );
+}

@@ -53,6 +53,45 @@ pub struct OutcomeRow {
     pub unreadable: usize,
 }
 
+/// An outcome's figures over the runs of one period (the metric table's):
+/// n, mean, and for a scale the median and the share at its target.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct OutcomeStat {
+    pub outcome: String,
+    pub kind: Kind,
+    pub n: usize,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub share_at_target: Option<f64>,
+    /// Values that were not a number (a scale) or 0/1 (a rate): left out.
+    pub unreadable: usize,
+}
+
+/// The figures of `outcome` over `values` (the attribute's texts).
+pub fn outcome_stat(outcome: &Outcome, values: &[(i64, String)]) -> OutcomeStat {
+    let mut xs: Vec<f64> = values
+        .iter()
+        .filter_map(|(_, t)| outcome.value(t))
+        .collect();
+    let unreadable = values.len() - xs.len();
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    let some = n > 0;
+    OutcomeStat {
+        outcome: outcome.name.clone(),
+        kind: outcome.kind,
+        n,
+        // Summed in sorted order: the same values give the same bits.
+        mean: some.then(|| xs.iter().sum::<f64>() / n as f64),
+        p50: (some && outcome.kind == Kind::Scale).then(|| quantile_cont(&xs, 0.5)),
+        share_at_target: outcome
+            .target
+            .filter(|_| some)
+            .map(|t| xs.iter().filter(|x| **x >= t).count() as f64 / n as f64),
+        unreadable,
+    }
+}
+
 impl OutcomeRow {
     /// The row's name among a comparison's metrics: `<name>_mean` for a
     /// scale, `<name>_rate` for a rate.
