@@ -81,6 +81,8 @@ pub fn format_number(x: f64, unit: &str) -> String {
         "min" => format!("{} min", grouped(x, 1)),
         "hours" => format!("{} h", grouped(x, 1)),
         "count" => grouped(x, 0),
+        // An outcome's scale (a CSAT of 1–5): two decimals, no unit word.
+        "scale" => grouped(x, 2),
         "" => {
             if x.fract() == 0.0 && x.abs() < 1e15 {
                 grouped(x, 0)
@@ -811,6 +813,7 @@ mod tests {
     fn numbers_are_formatted_for_people() {
         assert_eq!(format_number(1234567.891, "hours"), "1,234,567.9 h");
         assert_eq!(format_number(0.04123, "share"), "4.1%");
+        assert_eq!(format_number(3.6958, "scale"), "3.70");
         assert_eq!(format_number(-12.34, "min"), "−12.3 min");
         assert_eq!(format_number(-0.01, "min"), "0.0 min");
         assert_eq!(format_number(98765.4, "EUR"), "98,765 EUR");

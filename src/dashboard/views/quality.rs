@@ -12,12 +12,8 @@ pub(super) const VIEW: View = View {
     name: "quality",
     columns: &[
         col("workflow_id", "Workflow", Text),
-        col(
-            "cycle_time_p50_before",
-            "Cycle time p50 before (min)",
-            Number,
-        ),
-        col("cycle_time_p50_after", "Cycle time p50 after (min)", Number),
+        col("cycle_time_p50_before", "Cycle time p50 before", Minutes),
+        col("cycle_time_p50_after", "Cycle time p50 after", Minutes),
         col("speed_verdict", "Speed", Text),
         col("outcome", "Outcome", Text),
         col("unit", "Unit", Text),
