@@ -526,6 +526,12 @@ fn utc_common(s: &str) -> Option<NaiveDateTime> {
     local.checked_sub_signed(chrono::TimeDelta::minutes(offset_minutes))
 }
 
+/// The UTC moment of microseconds since the epoch (`None` out of range):
+/// how the engines' anchors and first runs come back as times.
+pub fn from_micros(us: i64) -> Option<NaiveDateTime> {
+    chrono::DateTime::from_timestamp_micros(us).map(|d| d.naive_utc())
+}
+
 /// Parses a timestamp as [`parse_timestamp`] does, and also a bare date
 /// `YYYY-MM-DD`, which means midnight UTC.
 pub fn parse_timestamp_or_date(s: &str) -> Result<NaiveDateTime, String> {

@@ -458,7 +458,7 @@ fn timestamp(v: AnyValue<'_>) -> Option<NaiveDateTime> {
     match v {
         // frame_of makes every timestamp microseconds.
         AnyValue::Datetime(us, _, _) | AnyValue::DatetimeOwned(us, _, _) => {
-            chrono::DateTime::from_timestamp_micros(us).map(|d| d.naive_utc())
+            crate::model::from_micros(us)
         }
         _ => None,
     }

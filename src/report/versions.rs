@@ -148,7 +148,7 @@ pub fn version_starts(
         .zip(version)
         .zip(first)
         .filter_map(|((w, v), us)| {
-            let at = chrono::DateTime::from_timestamp_micros(us? as i64)?.naive_utc();
+            let at = crate::model::from_micros(us? as i64)?;
             Some((w?, v?, at))
         })
         .collect())

@@ -191,17 +191,12 @@ pub fn version_checks(
 }
 
 fn distinct_weeks(v: &Values) -> usize {
-    let mut w: Vec<i64> = v.weeks.clone();
-    w.sort_unstable();
-    w.dedup();
-    w.len()
+    super::weeks::groups(&v.weeks).1.len()
 }
 
-/// The UTC moment of microseconds since the epoch.
+/// The UTC moment of an anchor in microseconds since the epoch.
 fn moment(us: i64) -> NaiveDateTime {
-    chrono::DateTime::from_timestamp_micros(us)
-        .expect("an anchor is a valid moment")
-        .naive_utc()
+    crate::model::from_micros(us).expect("an anchor is a valid moment")
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ fn small_k(k: usize) -> f64 {
 
 /// The clusters of `keys` as (first index, len) ranges of the indices sorted
 /// by key, with the sorted indices.
-fn groups(keys: &[i64]) -> (Vec<usize>, Vec<(usize, usize)>) {
+pub(super) fn groups(keys: &[i64]) -> (Vec<usize>, Vec<(usize, usize)>) {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by_key(|&i| (keys[i], i));
     let mut ranges = Vec::new();
