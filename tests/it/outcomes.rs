@@ -197,14 +197,16 @@ fn outcomes_by_segment_by_hand() {
         ..req()
     };
     let o = outcomes(&store, &by(&["attributes.tier"], &[])).unwrap();
-    let got: Vec<(
+    // (outcome, tier, before n and mean, after n and mean)
+    type Row = (
         String,
         Option<String>,
         usize,
         Option<f64>,
         usize,
         Option<f64>,
-    )> = o
+    );
+    let got: Vec<Row> = o
         .rows
         .iter()
         .map(|r| {
