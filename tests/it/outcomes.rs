@@ -283,19 +283,24 @@ fn outcomes_by_segment_by_hand() {
     );
 }
 
+/// The built-in dashboard `name`.
+fn board(name: &str) -> yardstick::dashboard::spec::Dashboard {
+    yardstick::dashboard::spec::load(None)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == name)
+        .unwrap()
+}
+
 /// The workflow page's by-segment panel on this fixture, by hand: gold has
 /// b1, b2, a1 (3 runs), silver b3, b4, b5, a2, a3 (5), a4 no tier (1);
 /// each says too little data, and its quality is its outcomes' means in the
 /// period's runs since go-live against those before.
 #[test]
 fn the_by_segment_panel_by_hand() {
-    use yardstick::dashboard::{self, spec, Filters};
+    use yardstick::dashboard::{self, Filters};
     let store = store();
-    let board = spec::load(None)
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "workflow")
-        .unwrap();
+    let board = board("workflow");
     let f = Filters {
         from: Some("2026-01-01".into()),
         to: Some("2026-03-01".into()),
@@ -342,12 +347,8 @@ fn the_by_segment_panel_by_hand() {
 /// and headline, filtered to silver, equal the page of the silver runs.
 #[test]
 fn a_page_filtered_to_a_segment_equals_the_page_of_its_runs() {
-    use yardstick::dashboard::{self, spec, Filters};
-    let board = spec::load(None)
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "leadership")
-        .unwrap();
+    use yardstick::dashboard::{self, Filters};
+    let board = board("leadership");
     let period = Filters {
         from: Some("2026-01-01".into()),
         to: Some("2026-03-01".into()),
