@@ -131,27 +131,43 @@ impl Store {
             .collect();
         let list = serde_json::to_string(&list).expect("strings serialise");
         let (filter_paths, filter_values) = segments.filter_paths();
-        super::query_rows(
-            &self.reader()?,
-            OUTCOME_VALUES,
-            params![
-                list,
-                from,
-                to,
-                as_of,
-                segments.by_paths(),
-                filter_paths,
-                filter_values
-            ],
-            |r| {
-                Ok(crate::engine::OutcomeValue {
-                    pair: r.get::<_, i32>(0)? as usize,
-                    anchor_us: r.get(1)?,
-                    value: r.get(2)?,
-                    segment: r.get(3)?,
-                    study: r.get(4)?,
-                })
-            },
-        )
+        let conn = self.reader()?;
+        // One outcome name at a time, its JSON paths bound (see the SQL).
+        let mut names: Vec<&str> = pairs.iter().map(|(_, n)| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut out = Vec::new();
+        for name in names {
+            let paths: duckdb::types::Value = duckdb::types::Value::List(vec![
+                format!("$.\"outcome_{name}\"").into(),
+                format!("$.\"{name}\"").into(),
+            ]);
+            let rows: Vec<crate::engine::OutcomeValue> = super::query_rows(
+                &conn,
+                OUTCOME_VALUES,
+                params![
+                    list,
+                    from,
+                    to,
+                    as_of,
+                    segments.by_paths(),
+                    filter_paths,
+                    filter_values,
+                    name,
+                    paths
+                ],
+                |r| {
+                    Ok(crate::engine::OutcomeValue {
+                        pair: r.get::<_, i32>(0)? as usize,
+                        anchor_us: r.get(1)?,
+                        value: r.get(2)?,
+                        segment: r.get(3)?,
+                        study: r.get(4)?,
+                    })
+                },
+            )?;
+            out.extend(rows);
+        }
+        Ok(out)
     }
 }
