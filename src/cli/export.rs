@@ -32,6 +32,14 @@ pub struct ExportArgs {
     /// the XLSX's Method sheet then shows the conversion.
     #[arg(long, env = "YARDSTICK_CURRENCY")]
     pub currency: Option<String>,
+    /// The by-segment panels' key (attributes.KEY or version), as the
+    /// page's `by`.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Only the runs of a segment (attributes.KEY=VALUE or version=V), as
+    /// the page's `segment`: the panels that read runs are narrowed.
+    #[arg(long)]
+    pub segment: Option<String>,
     /// What to write.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
@@ -84,6 +92,8 @@ fn fetch_files(remote: &super::remote::Remote, args: &ExportArgs) -> anyhow::Res
         ("team", &args.team),
         ("workflow", &args.workflow),
         ("currency", &args.currency),
+        ("by", &args.by),
+        ("segment", &args.segment),
     ] {
         super::remote::opt(&mut q, k, v);
     }
@@ -148,6 +158,8 @@ fn write_files(store: &Store, args: &ExportArgs) -> anyhow::Result<()> {
         team: args.team.clone(),
         workflow: args.workflow.clone(),
         currency: args.currency.clone(),
+        by: args.by.clone(),
+        segment: args.segment.clone(),
         ..Filters::default()
     };
     let c = dashboard::compute(store, d, filters, None)?;

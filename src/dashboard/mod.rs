@@ -249,13 +249,11 @@ pub fn compute_in(
             source::Source::View(v) => v.segmenting != views::Segmenting::Whole,
             source::Source::Query(_) => false,
         };
-        {
-            if !scope.segments.filter.is_empty() && !narrowed {
-                t.notes.push(format!(
-                    "Not narrowed to the segment ({}): this panel reads whole workflows.",
-                    scope.segments.describe_filter()
-                ));
-            }
+        if !scope.segments.filter.is_empty() && !narrowed {
+            t.notes.push(format!(
+                "Not narrowed to the segment ({}): this panel reads whole workflows.",
+                scope.segments.describe_filter()
+            ));
         }
         match &sort {
             Some((panel, column)) if *panel == p.id => t.sort_by(column, order_desc),

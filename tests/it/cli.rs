@@ -196,6 +196,44 @@ fn stdin_needs_a_format() {
 }
 
 #[test]
+fn export_takes_the_pages_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    ingest_golden(&db);
+    let out_dir = dir.path().join("out");
+    let out_s = out_dir.display().to_string();
+    let export = |extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "--dashboard",
+            "leadership",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-02-01",
+            "--format",
+            "csv",
+            "--out",
+            &out_s,
+        ];
+        args.extend_from_slice(extra);
+        yardstick(&db, &args)
+    };
+    // By version: no golden run names one, so each workflow is one
+    // segment, "(missing)".
+    assert_exit(&export(&["--by", "version"]), 0);
+    let csv = std::fs::read_to_string(out_dir.join("leadership-by-segment.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(&rd.headers().unwrap()[1], "segment");
+    let segments: Vec<String> = rd.records().map(|r| r.unwrap()[1].to_string()).collect();
+    assert!(
+        !segments.is_empty() && segments.iter().all(|s| s == "(missing)"),
+        "{segments:?}"
+    );
+    assert_fails(&export(&["--segment", "tier=gold"]), "segment: `tier`");
+}
+
+#[test]
 fn export_writes_every_panel_and_a_broken_dashboard_file_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("y.duckdb");
