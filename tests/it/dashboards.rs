@@ -790,6 +790,15 @@ fn the_demo_pages_show_quality_and_segments() {
     let c = panel(&w, "before-after");
     let metrics: Vec<&str> = (0..c.rows.len()).map(|r| s(c, r, "metric")).collect();
     assert_eq!(metrics[metrics.len() - 2..], ["csat_mean", "reopened_rate"]);
+    // The time rows are against the study; the demo's study recorded no
+    // outcomes, and the table says the outcome rows are against the runs.
+    assert!(
+        c.notes.iter().any(|n| n
+            == "Outcome rows, before = csat_mean: runs before go-live; \
+                reopened_rate: runs before go-live."),
+        "{:?}",
+        c.notes
+    );
     // A page by region, only gold: its by-segment rows are regions, its
     // exports agree, and the panels that read whole workflows say so.
     let gold = Filters {

@@ -62,5 +62,18 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             c.interval.describe()
         ));
     }
+    // An outcome's before side can differ from the time metrics' (a time
+    // study that recorded no outcome values): say where each came from.
+    let mut sources: Vec<String> = Vec::new();
+    for o in comparisons.iter().flat_map(|c| &c.outcomes) {
+        let s = format!("{}: {}", o.metric(), o.before_source);
+        if !sources.contains(&s) {
+            sources.push(s);
+        }
+    }
+    if !sources.is_empty() {
+        t.notes
+            .push(format!("Outcome rows, before = {}.", sources.join("; ")));
+    }
     Ok(())
 }
