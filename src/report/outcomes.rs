@@ -1,6 +1,9 @@
 //! `report outcomes`: the outcome measures the catalogue declares (its
 //! `outcomes` column, `crate::outcomes`), measured on the runs' attributes
-//! over a period, before go-live against after (`metrics::compare::outcomes`).
+//! (and the time studies' recorded values) over a period, before go-live
+//! against after (`metrics::compare::outcomes`); and the outcomes of the
+//! comparisons (`attach`), the metric table (`into_table`) and the
+//! by-segment panel (`against_go_live`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,7 +51,8 @@ pub struct OutcomesRequest {
 }
 
 /// Every declared outcome of the asked-for workflows over the period
-/// (default: every stored run), before go-live against after.
+/// (default: every stored run): before (the values a time study recorded,
+/// else the runs before go-live) against after.
 pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, ReportError> {
     let as_of = super::parse_as_of(req.as_of.as_deref())?;
     let catalogue = checked_catalogue(engine, &req.workflows, as_of)?;
@@ -83,9 +87,9 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
     })
 }
 
-/// The outcomes the workflows of `catalogue` declare, the runs before
-/// go-live against those of `period` (as the comparisons set them), by
-/// `segments`, with the default bootstrap.
+/// The outcomes the workflows of `catalogue` declare, before (the values a
+/// time study recorded, else the runs before go-live) against the runs of
+/// `period` since go-live, by `segments`, with the default bootstrap.
 pub fn against_go_live(
     engine: &dyn Engine,
     catalogue: &[CatalogueEntry],

@@ -92,7 +92,8 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         "The period's runs {}, a row per workflow and segment with its own n; (missing): runs \
          without the attribute. Fewer than {MIN_N} runs in a segment says too little data. \
          Quality: each outcome the workflow declares, its mean in the segment's runs of the \
-         period against its runs before go-live, with the verdict of a 95% bootstrap interval.",
+         period against the values its time study recorded, else its runs before go-live, \
+         with the verdict of a 95% bootstrap interval.",
         segments.describe()
     ));
     Ok(())
