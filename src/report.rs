@@ -523,15 +523,17 @@ pub struct CompareRequest {
 /// Before/after comparisons, one per workflow (and segment), in workflow
 /// order (then segment).
 pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
-    compare_with(store, req, None)
+    compare_with(store, req, None, true)
 }
 
 /// [`compare`], with the current catalogue when the caller has read it
-/// (`req.as_of` is then `None`).
+/// (`req.as_of` is then `None`); without `outcomes`, the comparisons carry
+/// no outcome rows (nothing of them is read).
 fn compare_with(
     store: &dyn Engine,
     req: &CompareRequest,
     current: Option<&[CatalogueEntry]>,
+    outcomes: bool,
 ) -> Result<Vec<Comparison>, ReportError> {
     let parse = |what: &str, v: &Option<String>| {
         v.as_deref()
@@ -645,7 +647,9 @@ fn compare_with(
                 one(id, &study, runs, seg.clone())
             })?);
         }
-        outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
+        if outcomes {
+            outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
+        }
         return Ok(out);
     }
     let compute = |ids: &[String]| {
@@ -673,7 +677,9 @@ fn compare_with(
     }?;
     // Outcomes are read afresh: a changed declaration changes them while
     // the kept comparisons stand.
-    outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
+    if outcomes {
+        outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
+    }
     Ok(out)
 }
 
@@ -775,7 +781,6 @@ fn after_side_reclaimed(
         catalogue,
         segments,
     )?;
-    let columns = segments.columns();
     Ok(table
         .rows()?
         .into_iter()
@@ -784,9 +789,7 @@ fn after_side_reclaimed(
                 hours: r.reclaimed_hours,
                 money: r.reclaimed_money,
             };
-            let seg = r.segment.map_or_else(Vec::new, |mut s| {
-                columns.iter().map(|c| s.remove(c).flatten()).collect()
-            });
+            let seg = segments.key_of(r.segment.as_ref());
             ((r.workflow_id, seg), reclaimed)
         })
         .collect())
@@ -1247,6 +1250,7 @@ pub fn portfolio_in(
         workflows,
         Catalogue::Read(as_of),
         &Segments::default(),
+        false,
     )
 }
 
@@ -1257,13 +1261,16 @@ pub type PortfolioParts = (
     Vec<Comparison>,
 );
 
-/// [`portfolio_in`] with the catalogue from `catalogue`, as of its moment.
+/// [`portfolio_in`] with the catalogue from `catalogue`, as of its moment;
+/// with `outcomes`, the comparisons carry their outcome rows (the roll-up
+/// does not read them: a page's quality panel does, for its own period).
 pub fn portfolio_from(
     store: &dyn Engine,
     period: Period,
     workflows: &[String],
     catalogue: Catalogue<'_>,
     filter: &Segments,
+    outcomes: bool,
 ) -> Result<PortfolioParts, ReportError> {
     let as_of = catalogue.as_of();
     let full = catalogue.checked(store, workflows)?;
@@ -1291,7 +1298,7 @@ pub fn portfolio_from(
             segments: filter,
             ..Default::default()
         };
-        compare_with(store, &req, as_of.is_none().then_some(&*full))?
+        compare_with(store, &req, as_of.is_none().then_some(&*full), outcomes)?
             .into_iter()
             .filter(|c| c.automated_since.is_some_and(|g| g < period.to))
             .collect()

@@ -112,6 +112,21 @@ impl Segments {
         self.by.iter().map(Key::column).collect()
     }
 
+    /// A row's segment (column → value, as the reports carry it) as its
+    /// values in column order: the key rows of different reports are
+    /// joined on (a missing value is `None`, never the text "(missing)",
+    /// so a segment whose value is that text stays apart). Empty when not
+    /// segmented.
+    pub fn key_of(
+        &self,
+        segment: Option<&std::collections::BTreeMap<String, Option<String>>>,
+    ) -> Vec<Option<String>> {
+        self.by
+            .iter()
+            .map(|k| segment.and_then(|s| s.get(&k.column()).cloned().flatten()))
+            .collect()
+    }
+
     /// The JSON list of the segment keys' paths (`segment_of`'s `paths`);
     /// `None` when not segmented.
     pub fn by_paths(&self) -> Option<String> {
@@ -208,6 +223,35 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn a_rows_key_is_its_values_in_column_order() {
+        let seg = Segments::parse(&s(&["attributes.tier", "version"]), &[]).unwrap();
+        let row = |pairs: &[(&str, Option<&str>)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        // The version first, as the columns are.
+        assert_eq!(
+            seg.key_of(Some(&row(&[
+                ("attributes.tier", Some("gold")),
+                ("version", Some("14"))
+            ]))),
+            [Some("14".to_string()), Some("gold".to_string())]
+        );
+        // A missing value is none, apart from a value spelled "(missing)".
+        let missing = seg.key_of(Some(&row(&[("version", Some("14"))])));
+        assert_eq!(missing, [Some("14".to_string()), None]);
+        let spelled = seg.key_of(Some(&row(&[
+            ("attributes.tier", Some("(missing)")),
+            ("version", Some("14")),
+        ])));
+        assert_ne!(missing, spelled);
+        assert_eq!(seg.key_of(None), [None, None]);
+        assert!(Segments::default().key_of(None).is_empty());
     }
 
     #[test]

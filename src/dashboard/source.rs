@@ -349,7 +349,7 @@ impl<'a> Context<'a> {
         let before = scope.period.previous();
         let (p, b, w, a) = std::thread::scope(|sc| {
             let p = portfolio.then(|| sc.spawn(|| portfolio_of(engine, scope, full)));
-            let b = previous.then(|| sc.spawn(|| portfolio_in(engine, scope, before, full)));
+            let b = previous.then(|| sc.spawn(|| previous_of(engine, scope, before, full)));
             let w = weekly.then(|| sc.spawn(|| weekly_of(engine, scope, full)));
             let a = alerts.then(|| alerts_of(engine, scope, full));
             (p.map(joined), b.map(joined), w.map(joined), a)
@@ -381,7 +381,7 @@ impl<'a> Context<'a> {
     pub fn previous(&mut self) -> Result<&PortfolioParts, ReportError> {
         if self.previous.is_none() {
             let before = self.scope.period.previous();
-            self.previous = Some(portfolio_in(self.engine, &self.scope, before, &self.full)?);
+            self.previous = Some(previous_of(self.engine, &self.scope, before, &self.full)?);
         }
         Ok(self.previous.as_ref().expect("just set"))
     }
@@ -698,15 +698,27 @@ fn portfolio_of(
     scope: &Scope,
     catalogue: &[CatalogueEntry],
 ) -> Result<PortfolioParts, ReportError> {
-    portfolio_in(engine, scope, scope.period, catalogue)
+    portfolio_in(engine, scope, scope.period, catalogue, true)
 }
 
-/// The roll-up of the scope's workflows over another period.
+/// The roll-up of the scope's workflows over an earlier period, for its
+/// headline: its comparisons carry no outcome rows (no panel reads them).
+fn previous_of(
+    engine: &dyn Engine,
+    scope: &Scope,
+    period: Period,
+    catalogue: &[CatalogueEntry],
+) -> Result<PortfolioParts, ReportError> {
+    portfolio_in(engine, scope, period, catalogue, false)
+}
+
+/// The roll-up of the scope's workflows over `period`.
 fn portfolio_in(
     engine: &dyn Engine,
     scope: &Scope,
     period: Period,
     catalogue: &[CatalogueEntry],
+    outcomes: bool,
 ) -> Result<PortfolioParts, ReportError> {
     report::portfolio_from(
         engine,
@@ -714,6 +726,7 @@ fn portfolio_in(
         &scope.workflows,
         Catalogue::Current(catalogue),
         &scope.segments,
+        outcomes,
     )
 }
 

@@ -265,11 +265,7 @@ pub(crate) fn into_table(
     )?;
     let mut rows: Vec<crate::metrics::RowOutcomes> = Vec::new();
     for r in table.rows()? {
-        let seg: Vec<Option<String>> = segments
-            .columns()
-            .iter()
-            .map(|k| r.segment.as_ref().and_then(|s| s.get(k).cloned().flatten()))
-            .collect();
+        let seg = segments.key_of(r.segment.as_ref());
         let stats: Vec<_> = wanted
             .iter()
             .zip(&values)
@@ -308,12 +304,8 @@ pub(crate) fn attach(
         declared(catalogue, &ids)?
     };
     let values = values_of(engine, &wanted, None, spec.to, as_of, segments)?;
-    let columns = segments.columns();
     for c in comparisons.iter_mut() {
-        let seg: Vec<Option<String>> = columns
-            .iter()
-            .map(|k| c.segment.as_ref().and_then(|s| s.get(k).cloned().flatten()))
-            .collect();
+        let seg = segments.key_of(c.segment.as_ref());
         c.outcomes = wanted
             .iter()
             .zip(&values)

@@ -53,22 +53,19 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         Err(e) => return Err(e),
     };
     let outcomes = cx.segment_outcomes(&segments)?;
-    let columns = segments.columns();
-    let name = |s: Option<&std::collections::BTreeMap<String, Option<String>>>| {
-        columns
-            .iter()
-            .map(|c| {
-                s.and_then(|m| m.get(c).cloned().flatten())
-                    .unwrap_or_else(|| "(missing)".into())
-            })
-            .collect::<Vec<_>>()
-            .join(" / ")
-    };
     for r in table.rows()? {
-        let segment = name(r.segment.as_ref());
+        // Joined on the values, not their text: "(missing)" is only shown.
+        let key = segments.key_of(r.segment.as_ref());
+        let segment = key
+            .iter()
+            .map(|v| v.as_deref().unwrap_or("(missing)"))
+            .collect::<Vec<_>>()
+            .join(" / ");
         let quality: Vec<String> = outcomes
             .iter()
-            .filter(|o| o.workflow_id == r.workflow_id && name(o.segment.as_ref()) == segment)
+            .filter(|o| {
+                o.workflow_id == r.workflow_id && segments.key_of(o.segment.as_ref()) == key
+            })
             .map(describe)
             .collect();
         let note = (r.runs < MIN_N as i64).then(|| format!("too little data: n={}", r.runs));
