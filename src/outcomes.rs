@@ -51,6 +51,15 @@ impl Kind {
             Kind::Rate => "rate",
         }
     }
+
+    /// An outcome's name among a report's metrics: `<name>_mean` for a
+    /// scale, `<name>_rate` for a rate.
+    pub fn metric(self, name: &str) -> String {
+        match self {
+            Kind::Scale => format!("{name}_mean"),
+            Kind::Rate => format!("{name}_rate"),
+        }
+    }
 }
 
 impl Outcome {

@@ -2,8 +2,10 @@
 -- per workflow and ISO week of the anchor, counts and means); parameters
 -- bound as strings. Human minutes as weekly.sql counts them; `terms` (B and
 -- go-live over time) is engine/as_of.spark.sql's, put before this query.
+-- Not segmented (Spark does not segment yet): `segment` is null.
 SELECT r.workflow_id,
        date_format(date_trunc('WEEK', r.anchor), 'yyyy-MM-dd') AS week,
+       CAST(NULL AS STRING) AS segment,
        count_if(r.terminal) AS terminal,
        count_if(r.status = 'failed') AS failed,
        count_if(r.status = 'escalated') AS escalated,

@@ -3,9 +3,13 @@
 -- compare metrics that are means or rates. Rates are made from the counts in
 -- Rust (src/metrics/rates.rs), not here.
 --
--- Parameters (a dashboard query's three, src/engine: PeriodQuery):
+-- Parameters (a segmented period query's six, src/engine:
+-- Engine::segmented_period_query):
 --   $1 from (TIMESTAMP, inclusive)   $2 to (TIMESTAMP, exclusive)
 --   $3 comma-separated workflow ids
+--   $4 the segment (a JSON list of attribute paths and `version`,
+--      schema.sql's segment_of) or NULL: a row per workflow, week and segment
+--   $5, $6 the filter's paths and values (attributes_match) or NULL
 --
 -- A run's facts are schema.sql's run_facts (current versions only): cycle
 -- time for succeeded and escalated runs, response where a first response is
@@ -18,6 +22,7 @@
 -- same data gives the same bits.
 SELECT r.workflow_id,
        strftime(date_trunc('week', r.anchor), '%Y-%m-%d') AS week,
+       r.segment,
        count(*) FILTER (WHERE r.terminal) AS terminal,
        count(*) FILTER (WHERE r.status = 'failed') AS failed,
        count(*) FILTER (WHERE r.status = 'escalated') AS escalated,
@@ -33,7 +38,8 @@ FROM (
     SELECT f.*,
            CASE WHEN t.automated_since IS NOT NULL AND f.anchor >= t.automated_since
                 THEN counted_human_minutes(f.status, f.human_minutes, t.b)
-                ELSE f.human_minutes END AS human
+                ELSE f.human_minutes END AS human,
+           segment_of(f.attributes, f.version, $4::VARCHAR) AS segment
     FROM run_facts(NULL) f
     LEFT JOIN bounded_terms(NULL, $3::VARCHAR) t
       ON t.workflow_id = f.workflow_id
@@ -43,5 +49,6 @@ FROM (
 WHERE r.anchor >= $1::TIMESTAMP
   AND r.anchor < $2::TIMESTAMP
   AND list_contains(string_split($3::VARCHAR, ','), r.workflow_id)
-GROUP BY r.workflow_id, strftime(date_trunc('week', r.anchor), '%Y-%m-%d')
-ORDER BY r.workflow_id, week
+  AND attributes_match(r.attributes, r.version, $5::VARCHAR, $6::VARCHAR)
+GROUP BY r.workflow_id, strftime(date_trunc('week', r.anchor), '%Y-%m-%d'), r.segment
+ORDER BY r.workflow_id, week, r.segment

@@ -90,6 +90,10 @@ pub enum ReportCommand {
         metrics: Vec<String>,
         #[command(flatten)]
         span: Span,
+        /// An estimate per segment; difference in differences against the
+        /// same segment of the other workflows.
+        #[command(flatten)]
+        segments: SegmentArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
@@ -542,6 +546,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             controls,
             metrics,
             span,
+            segments,
             format,
         } => {
             let store = global.open_engine()?;
@@ -552,6 +557,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 metrics: report::split_workflow_filter(metrics.iter().map(String::as_str)),
                 from: span.from,
                 to: span.to,
+                segments: segments.segments()?,
             };
             let answer = report::impact::impact(store.as_ref(), &req)?;
             match format {
@@ -738,6 +744,7 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             controls,
             metrics,
             span,
+            segments,
             format,
         } => {
             q.push(("workflow", workflow));
@@ -746,6 +753,7 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             q.extend(metrics.into_iter().map(|m| ("metric", m)));
             opt(&mut q, "from", &span.from);
             opt(&mut q, "to", &span.to);
+            segments.query(&mut q);
             ("/api/v1/impact".into(), format_of(&mut q, format))
         }
         ReportCommand::Diff { a, b } => {

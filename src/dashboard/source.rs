@@ -531,6 +531,8 @@ impl<'a> Context<'a> {
             metrics: vec![metric.as_str().to_string()],
             from: Some(iso(from)),
             to: Some(iso(self.scope.period.to)),
+            // The page's segment filter narrows the estimate (never a `by`).
+            segments: self.scope.segments.filter_only(),
         };
         crate::report::impact::impact_with(self.engine, &req, Some(&self.full)).map(Some)
     }

@@ -103,6 +103,6 @@ fn snapshot_of(root: &Root) -> Result<String> {
 impl Engine for Following {
     super::delegate!(Following::engine =>
         catalogue, run_span, metric_frames, segment_frames, compare_evidence, segment_evidence, outcome_values, workflows, steps_frame,
-        backlog_frames, period_query, reporting_money, waterfall_frame, provenance_frame,
+        backlog_frames, period_query, segmented_period_query, reporting_money, waterfall_frame, provenance_frame,
     );
 }

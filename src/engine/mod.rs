@@ -133,6 +133,28 @@ pub trait Engine: Send + Sync {
         workflows: &[String],
     ) -> Result<DataFrame>;
 
+    /// A [`PeriodQuery`] segmented and filtered by the runs' attributes
+    /// (`segments`): its DuckDB text binds three more parameters, `$4` the
+    /// segment's paths, `$5` and `$6` the filter's paths and values (each
+    /// NULL when not segmented or filtered; see `segment_of` and
+    /// `attributes_match` in `queries/schema.sql`), and returns a column
+    /// `segment` (the JSON text of the segment's values, null when not
+    /// segmented). An engine that cannot segment answers the unsegmented
+    /// query (its text returns `segment` null) and refuses a segment.
+    fn segmented_period_query(
+        &self,
+        query: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+        segments: &crate::segments::Segments,
+    ) -> Result<DataFrame> {
+        if !segments.is_empty() {
+            return Err(no_segments());
+        }
+        self.period_query(query, from, to, workflows)
+    }
+
     /// Reclaimed money in the reporting currency `currency`, per period of
     /// `[bounds[i], bounds[i+1])`, workflow and exchange rate used
     /// (`queries/metrics/reporting_money.sql`): columns period_start,
@@ -457,6 +479,21 @@ macro_rules! __engine_delegate {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             Ok($via(self).period_query(query, from, to, workflows)?)
+        }
+    };
+    (@one $via:path, segmented_period_query) => {
+        #[allow(clippy::needless_question_mark)]
+        fn segmented_period_query(
+            &self,
+            query: &$crate::engine::PeriodQuery,
+            from: ::chrono::NaiveDateTime,
+            to: ::chrono::NaiveDateTime,
+            workflows: &[::std::string::String],
+            segments: &$crate::segments::Segments,
+        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).segmented_period_query(query, from, to, workflows, segments)?)
         }
     };
     (@one $via:path, parts) => {

@@ -260,7 +260,7 @@ pub(super) struct Impact;
 impl ReportRoute for Impact {
     const NAME: &'static str = "impact";
     const KEYS: &'static [&'static str] = &[
-        "workflow", "method", "controls", "metric", "from", "to", "format",
+        "workflow", "method", "controls", "metric", "from", "to", "format", "by", "where",
     ];
 }
 
@@ -275,6 +275,7 @@ pub(super) async fn impact(
         [one] => one.clone(),
         _ => return Err(ApiError::bad_request("give one workflow: workflow=ID")),
     };
+    let segments = q.segments()?;
     let req = report::impact::ImpactRequest {
         workflow,
         method: q.method,
@@ -282,6 +283,7 @@ pub(super) async fn impact(
         metrics: q.metrics,
         from: q.from,
         to: q.to,
+        segments,
     };
     kept(&st, key, current, move |store| {
         let answer = report::impact::impact(store, &req)?;

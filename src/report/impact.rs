@@ -11,7 +11,7 @@
 //! measurable value kept as a gap.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
@@ -22,9 +22,11 @@ use crate::engine::{Engine, PeriodQuery};
 use crate::metrics::impact::{self, Impact, Method, Series, Settings, WeekPoint};
 use crate::metrics::rates::Terminal;
 use crate::metrics::{real_column, text_column};
+use crate::segments::Segments;
 use crate::store::CatalogueEntry;
 
-/// The weekly series of every workflow in a window, in each engine's dialect.
+/// The weekly series of every workflow in a window (by segment), in each
+/// engine's dialect.
 pub const WEEKLY: PeriodQuery = PeriodQuery {
     name: "impact_weekly",
     duckdb: include_str!("../../queries/impact/weekly.sql"),
@@ -103,12 +105,20 @@ pub struct ImpactRequest {
     /// The window of weeks, both or neither (default: every run).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// By and where on the runs' attributes and version: an estimate per
+    /// metric and segment of the workflow's runs, the controls' series
+    /// from the same segment of theirs.
+    pub segments: Segments,
 }
 
 /// One metric's estimate.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ImpactRow {
     pub metric: ImpactMetric,
+    /// Segmented (`--by`): the segment's value of each key, null where its
+    /// runs lack the attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<BTreeMap<String, Option<String>>>,
     #[serde(flatten)]
     pub impact: Impact,
     /// The workflow's weekly series the estimate was made on (human minutes
@@ -131,7 +141,36 @@ pub struct ImpactAnswer {
     pub to: NaiveDate,
     /// The settings of the checks (weeks and runs each side needs).
     pub settings: SettingsShown,
+    /// Segmented or filtered: which runs, and how the controls were chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<String>,
+    /// A row per metric (segmented: per segment, then metric).
     pub impacts: Vec<ImpactRow>,
+    /// A row per outcome measure the workflow declares (its catalogue
+    /// `outcomes`; segmented: per segment, then outcome), when no metric is
+    /// asked or the outcome is asked by name.
+    pub outcomes: Vec<ImpactOutcomeRow>,
+}
+
+/// One declared outcome's estimate, on its weekly mean (a scale) or rate
+/// (the share of runs with 1), as the time metrics are estimated; its
+/// verdict says better or worse by the declared direction.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ImpactOutcomeRow {
+    pub outcome: String,
+    pub kind: crate::outcomes::Kind,
+    pub higher_is_better: bool,
+    /// Segmented (`--by`): the segment's value of each key, null where its
+    /// runs lack the attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<BTreeMap<String, Option<String>>>,
+    #[serde(flatten)]
+    pub impact: Impact,
+    /// The workflow's weekly series of the outcome, a week without a
+    /// readable value kept as null.
+    pub weeks: Vec<WeekPoint>,
+    /// Values that were not a number (a scale) or 0/1 (a rate), left out.
+    pub unreadable: usize,
 }
 
 /// [`Settings`] as the answer shows them.
@@ -155,6 +194,9 @@ struct Week {
     values: HashMap<&'static str, (Option<f64>, u64)>,
 }
 
+/// A workflow, its segment's values (none when not segmented) and a week.
+type WeekKey = (String, Vec<Option<String>>, NaiveDate);
+
 /// Estimates the go-live effect of `req.workflow` on each asked-for metric.
 pub fn impact(engine: &dyn Engine, req: &ImpactRequest) -> Result<ImpactAnswer, ReportError> {
     impact_with(engine, req, None)
@@ -171,21 +213,51 @@ pub fn impact_with(
         Some(m) => m.trim().parse().map_err(ReportError::BadRequest)?,
         None => Method::Auto,
     };
-    let asked: Vec<ImpactMetric> = req
-        .metrics
-        .iter()
-        .map(|m| m.parse().map_err(ReportError::BadRequest))
-        .collect::<Result<_, _>>()?;
-    // In the order of ALL, whatever the order asked.
-    let metrics: Vec<ImpactMetric> = ImpactMetric::ALL
-        .into_iter()
-        .filter(|m| asked.is_empty() || asked.contains(m))
-        .collect();
     let catalogue = match current {
         Some(c) => Cow::Borrowed(c),
         None => Cow::Owned(engine.catalogue(None)?),
     };
     super::check_workflows(&catalogue, std::slice::from_ref(&req.workflow))?;
+    // Every outcome measure of the catalogue: the workflow's own, and
+    // those of the same name and kind elsewhere (their series the
+    // controls').
+    let declared = super::outcomes::declared(&catalogue, &[])?;
+    let own: Vec<&crate::outcomes::Outcome> = declared
+        .iter()
+        .filter(|w| w.workflow_id == req.workflow)
+        .map(|w| &w.outcome)
+        .collect();
+    // A metric's name or one of the workflow's outcomes; in the order of
+    // ALL (then of the declaration), whatever the order asked.
+    let mut asked: Vec<ImpactMetric> = Vec::new();
+    let mut asked_outcomes: Vec<&str> = Vec::new();
+    for m in &req.metrics {
+        match m.parse::<ImpactMetric>() {
+            Ok(m) => asked.push(m),
+            Err(_) if own.iter().any(|o| o.name == m.trim()) => asked_outcomes.push(m.trim()),
+            Err(e) => {
+                let names: Vec<&str> = own.iter().map(|o| o.name.as_str()).collect();
+                return Err(ReportError::BadRequest(if names.is_empty() {
+                    e
+                } else {
+                    format!(
+                        "{e}, nor an outcome `{}` declares ({})",
+                        req.workflow,
+                        names.join(", ")
+                    )
+                }));
+            }
+        }
+    }
+    let everything = req.metrics.is_empty();
+    let metrics: Vec<ImpactMetric> = ImpactMetric::ALL
+        .into_iter()
+        .filter(|m| everything || asked.contains(m))
+        .collect();
+    let outcomes_wanted: Vec<&crate::outcomes::Outcome> = own
+        .into_iter()
+        .filter(|o| everything || asked_outcomes.contains(&o.name.as_str()))
+        .collect();
     super::check_workflows(&catalogue, &req.controls)?;
     if req.controls.contains(&req.workflow) {
         return Err(ReportError::BadRequest(format!(
@@ -217,51 +289,141 @@ pub fn impact_with(
         .iter()
         .map(|c| c.workflow.workflow_id.clone())
         .collect();
-    let df = engine.period_query(
+    let segments = &req.segments;
+    let df = engine.segmented_period_query(
         &WEEKLY,
         first.and_hms_opt(0, 0, 0).expect("midnight"),
         to.and_hms_opt(0, 0, 0).expect("midnight"),
         &ids,
+        segments,
     )?;
-    let weeks = weekly(&df)?;
+    let weeks = weekly(&df, segments)?;
     let n_weeks = ((to - first).num_days() / 7) as usize;
     let settings = Settings::default();
-    let series_of = |id: &str, go_live: Option<NaiveDateTime>, metric: &'static str| Series {
+    let series_of = |id: &str,
+                     seg: &[Option<String>],
+                     go_live: Option<NaiveDateTime>,
+                     metric: &'static str| Series {
         workflow_id: id.to_string(),
         go_live_week: go_live.map(|g| monday(g.date())),
         points: (0..n_weeks)
             .map(|i| {
                 let week = first + Duration::days(7 * i as i64);
                 let (value, n) = weeks
-                    .get(&(id.to_string(), week))
+                    .get(&(id.to_string(), seg.to_vec(), week))
                     .and_then(|w| w.values.get(metric).copied())
                     .unwrap_or((None, 0));
                 WeekPoint { week, value, n }
             })
             .collect(),
     };
+    // The workflow's segments, in the comparisons' order (by the segment's
+    // JSON text, so a missing value, null, comes after the named ones);
+    // not segmented, its one series.
+    let mut keys: Vec<Vec<Option<String>>> = if segments.by.is_empty() {
+        vec![Vec::new()]
+    } else {
+        weeks
+            .keys()
+            .filter(|(id, _, _)| *id == req.workflow)
+            .map(|(_, seg, _)| seg.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    keys.sort_by_cached_key(|s| serde_json::to_string(s).unwrap_or_default());
     let controls = (!req.controls.is_empty()).then_some(&req.controls[..]);
+    let segment_of = |seg: &Vec<Option<String>>| {
+        (!segments.by.is_empty()).then(|| segments.columns().into_iter().zip(seg.clone()).collect())
+    };
     let mut impacts = Vec::new();
-    for metric in metrics {
-        let column = match metric {
-            ImpactMetric::ReclaimedHours => ImpactMetric::HumanMinutesPerItem.as_str(),
-            m => m.as_str(),
-        };
-        let treated = series_of(&req.workflow, Some(go_live), column);
-        let candidates: Vec<Series> = catalogue
+    for seg in &keys {
+        for &metric in &metrics {
+            let column = match metric {
+                ImpactMetric::ReclaimedHours => ImpactMetric::HumanMinutesPerItem.as_str(),
+                m => m.as_str(),
+            };
+            let treated = series_of(&req.workflow, seg, Some(go_live), column);
+            // Difference in differences against the same segment of the
+            // other workflows.
+            let candidates: Vec<Series> = catalogue
+                .iter()
+                .filter(|c| c.workflow.workflow_id != req.workflow)
+                .map(|c| {
+                    let w = &c.workflow;
+                    series_of(&w.workflow_id, seg, w.automated_since, column)
+                })
+                .collect();
+            let impact = match metric {
+                ImpactMetric::ReclaimedHours => impact::reclaimed(&treated, &settings),
+                _ => impact::estimate(method, &treated, &candidates, controls, &settings),
+            };
+            impacts.push(ImpactRow {
+                metric,
+                segment: segment_of(seg),
+                impact,
+                weeks: treated.points,
+            });
+        }
+    }
+    // The outcomes, each on its weekly series from the runs' values.
+    let mut outcomes = Vec::new();
+    if !outcomes_wanted.is_empty() {
+        let wanted: Vec<super::outcomes::Wanted> = declared
             .iter()
-            .filter(|c| c.workflow.workflow_id != req.workflow)
-            .map(|c| series_of(&c.workflow.workflow_id, c.workflow.automated_since, column))
+            .filter(|w| {
+                outcomes_wanted
+                    .iter()
+                    .any(|o| o.name == w.outcome.name && o.kind == w.outcome.kind)
+            })
+            .cloned()
             .collect();
-        let impact = match metric {
-            ImpactMetric::ReclaimedHours => impact::reclaimed(&treated, &settings),
-            _ => impact::estimate(method, &treated, &candidates, controls, &settings),
-        };
-        impacts.push(ImpactRow {
-            metric,
-            impact,
-            weeks: treated.points,
-        });
+        let values = super::outcomes::values_of(
+            engine,
+            &wanted,
+            Some(first.and_hms_opt(0, 0, 0).expect("midnight")),
+            to.and_hms_opt(0, 0, 0).expect("midnight"),
+            None,
+            segments,
+        )?;
+        for seg in &keys {
+            for o in &outcomes_wanted {
+                let mut treated = None;
+                let mut candidates = Vec::new();
+                for (w, v) in wanted.iter().zip(&values) {
+                    if w.outcome.name != o.name {
+                        continue;
+                    }
+                    let runs = v.runs.get(seg).map_or(&[][..], Vec::as_slice);
+                    let (s, unreadable) =
+                        outcome_series(&w.workflow_id, w.go_live, o, runs, first, n_weeks);
+                    if w.workflow_id == req.workflow {
+                        treated = Some((s, unreadable));
+                    } else {
+                        candidates.push(s);
+                    }
+                }
+                let (treated, unreadable) = treated.expect("the workflow declares it");
+                let settings = Settings {
+                    signs: Some(if o.higher_is_better {
+                        ("worse, clearly", "better, clearly")
+                    } else {
+                        ("better, clearly", "worse, clearly")
+                    }),
+                    ..settings
+                };
+                let impact = impact::estimate(method, &treated, &candidates, controls, &settings);
+                outcomes.push(ImpactOutcomeRow {
+                    outcome: o.name.clone(),
+                    kind: o.kind,
+                    higher_is_better: o.higher_is_better,
+                    segment: segment_of(seg),
+                    impact,
+                    weeks: treated.points,
+                    unreadable,
+                });
+            }
+        }
     }
     Ok(ImpactAnswer {
         workflow_id: req.workflow.clone(),
@@ -276,16 +438,76 @@ pub fn impact_with(
             min_runs_per_side: settings.min_runs_per_side,
             placebo_count: settings.placebo_count,
         },
+        segments: (!segments.is_empty()).then(|| {
+            format!(
+                "The workflow's runs {}: an estimate per metric{}; difference in differences \
+                 against the other workflows' runs of the same segment. Segments are the \
+                 values in the data, null where a run lacks the attribute.",
+                segments.describe(),
+                if segments.by.is_empty() {
+                    ""
+                } else {
+                    " and segment"
+                },
+            )
+        }),
         impacts,
+        outcomes,
     })
 }
 
-/// The query's rows as (workflow, week) → each metric's weekly value and n.
+/// A workflow's weekly series of an outcome from its runs' values (anchor
+/// in microseconds, text): each week's mean of the readable values, and
+/// how many were not readable.
+fn outcome_series(
+    workflow_id: &str,
+    go_live: Option<NaiveDateTime>,
+    outcome: &crate::outcomes::Outcome,
+    runs: &[(i64, String)],
+    first: NaiveDate,
+    n_weeks: usize,
+) -> (Series, usize) {
+    let mut sums = vec![(0.0_f64, 0_u64); n_weeks];
+    let mut unreadable = 0;
+    for (anchor_us, text) in runs {
+        let (Some(x), Some(t)) = (outcome.value(text), crate::model::from_micros(*anchor_us))
+        else {
+            unreadable += 1;
+            continue;
+        };
+        let day = t.date();
+        let i = (monday(day) - first).num_days() / 7;
+        if let Some(s) = usize::try_from(i).ok().and_then(|i| sums.get_mut(i)) {
+            s.0 += x;
+            s.1 += 1;
+        }
+    }
+    let points = sums
+        .into_iter()
+        .enumerate()
+        .map(|(i, (sum, n))| WeekPoint {
+            week: first + Duration::days(7 * i as i64),
+            value: (n > 0).then(|| sum / n as f64),
+            n,
+        })
+        .collect();
+    let series = Series {
+        workflow_id: workflow_id.to_string(),
+        go_live_week: go_live.map(|g| monday(g.date())),
+        points,
+    };
+    (series, unreadable)
+}
+
+/// The query's rows as (workflow, segment, week) → each metric's weekly
+/// value and n.
 fn weekly(
     df: &polars::prelude::DataFrame,
-) -> Result<HashMap<(String, NaiveDate), Week>, ReportError> {
+    segments: &Segments,
+) -> Result<HashMap<WeekKey, Week>, ReportError> {
     let ids = text_column(df, "workflow_id")?;
     let weeks = text_column(df, "week")?;
+    let segs = text_column(df, "segment")?;
     let real = |n: &str| real_column(df, n);
     let count = |n: &str| -> Result<Vec<u64>, ReportError> {
         Ok(real(n)?
@@ -320,45 +542,66 @@ fn weekly(
             .insert("escalation_rate", (t.escalation_rate(), terminal[i]));
         w.values
             .insert("human_minutes_per_item", (human[i], human_n[i]));
-        out.insert((id.clone(), week), w);
+        let seg = super::segment_values(segments, segs[i].as_deref())?;
+        out.insert((id.clone(), seg, week), w);
     }
     Ok(out)
 }
 
-/// The CSV of an answer: one row per metric, each check as columns of its
-/// own (`CHECK`, `CHECK_low`, `CHECK_high`, `CHECK_passed`), in the order
-/// the checks first appear.
+/// The CSV of an answer: one row per metric (and segment, its columns
+/// after workflow_id, as in the other reports), each check as columns of
+/// its own (`CHECK`, `CHECK_low`, `CHECK_high`, `CHECK_passed`), in the
+/// order the checks first appear.
 pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
+    type Segment = Option<BTreeMap<String, Option<String>>>;
+    // The metrics' rows, then the outcomes' (`<name>_mean`, `<name>_rate`).
+    let rows: Vec<(&Segment, String, &Impact)> = a
+        .impacts
+        .iter()
+        .map(|r| (&r.segment, r.metric.as_str().to_string(), &r.impact))
+        .chain(
+            a.outcomes
+                .iter()
+                .map(|o| (&o.segment, o.kind.metric(&o.outcome), &o.impact)),
+        )
+        .collect();
+    let segment_columns: Vec<String> = rows
+        .first()
+        .and_then(|r| r.0.as_ref())
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
     let mut checks: Vec<String> = Vec::new();
-    for r in &a.impacts {
-        for c in &r.impact.checks {
+    for (_, _, i) in &rows {
+        for c in &i.checks {
             if !checks.contains(&c.name) {
                 checks.push(c.name.clone());
             }
         }
     }
-    let mut header: Vec<String> = [
-        "workflow_id",
-        "metric",
-        "method",
-        "asked",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "level",
-        "verdict",
-        "safe",
-        "reason",
-        "weeks_before",
-        "weeks_after",
-        "runs_before",
-        "runs_after",
-        "controls",
-        "why",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut header: Vec<String> = vec!["workflow_id".to_string()];
+    header.extend(segment_columns.iter().cloned());
+    header.extend(
+        [
+            "metric",
+            "method",
+            "asked",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "level",
+            "verdict",
+            "safe",
+            "reason",
+            "weeks_before",
+            "weeks_after",
+            "runs_before",
+            "runs_after",
+            "controls",
+            "why",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
     for c in &checks {
         header.extend([
             c.clone(),
@@ -371,11 +614,14 @@ pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
     let csv_err = |e: csv::Error| ReportError::BadRequest(format!("writing the CSV: {e}"));
     w.write_record(&header).map_err(csv_err)?;
     let real = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for r in &a.impacts {
-        let i = &r.impact;
-        let mut row = vec![
-            a.workflow_id.clone(),
-            r.metric.as_str().to_string(),
+    for (segment, metric, i) in rows {
+        let mut row = vec![a.workflow_id.clone()];
+        for k in &segment_columns {
+            let v = segment.as_ref().and_then(|s| s.get(k).cloned().flatten());
+            row.push(v.unwrap_or_default());
+        }
+        row.extend([
+            metric,
             i.method.clone(),
             i.asked.clone(),
             real(i.estimate),
@@ -391,7 +637,7 @@ pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
             i.runs_after.to_string(),
             i.controls.join(";"),
             i.why.clone(),
-        ];
+        ]);
         for name in &checks {
             match i.checks.iter().find(|c| &c.name == name) {
                 Some(c) => row.extend([

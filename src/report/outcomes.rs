@@ -141,6 +141,7 @@ pub(crate) fn rows_of(
 static NO_SEGMENT: Vec<Option<String>> = Vec::new();
 
 /// A declared outcome of a workflow, to measure.
+#[derive(Clone)]
 pub(crate) struct Wanted {
     pub workflow_id: String,
     pub go_live: Option<NaiveDateTime>,
@@ -176,8 +177,8 @@ pub(crate) fn declared(
 /// studies; each (anchor or observation time in microseconds, the text).
 #[derive(Default)]
 pub(crate) struct Values {
-    runs: BTreeMap<Vec<Option<String>>, Vec<(i64, String)>>,
-    study: Vec<(i64, String)>,
+    pub runs: BTreeMap<Vec<Option<String>>, Vec<(i64, String)>>,
+    pub study: Vec<(i64, String)>,
 }
 
 /// The values of each wanted outcome of the runs anchored in `[from, to)`

@@ -45,4 +45,15 @@ impl Engine for Store {
     ) -> Result<DataFrame> {
         Ok(self.dashboard_query(query.duckdb, from, to, workflows)?)
     }
+
+    fn segmented_period_query(
+        &self,
+        query: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+        segments: &crate::segments::Segments,
+    ) -> Result<DataFrame> {
+        Ok(self.segmented_query(query.duckdb, from, to, workflows, segments)?)
+    }
 }

@@ -32,7 +32,7 @@ impl Incremental {
 impl Engine for Incremental {
     engine::delegate!(Incremental::store =>
         catalogue, run_span, segment_frames, compare_evidence, segment_evidence, outcome_values, workflows, steps_frame, backlog_frames, period_query,
-        reporting_money, waterfall_frame, provenance_frame,
+        segmented_period_query, reporting_money, waterfall_frame, provenance_frame,
     );
 
     /// The metric tables, each workflow's rows of every period kept as one

@@ -156,6 +156,7 @@ fn a_shared_trend_flatters_the_naive_before_after_and_impact_shows_it() {
                 metrics: vec!["cycle_time_mean_min".into()],
                 from: None,
                 to: None,
+                segments: Default::default(),
             },
         )
         .unwrap();

@@ -7,7 +7,9 @@
 //! carried on, with its interval; of a difference-in-differences, the
 //! observed value less that week's effect ATT(g, t) (no interval of its
 //! own). A before/after difference has none. Weeks are ISO weeks in UTC,
-//! whatever the page's time zone, as `report impact` computes them.
+//! whatever the page's time zone, as `report impact` computes them. A
+//! page's segment filter narrows the estimate to the segment's runs (the
+//! controls' too).
 
 use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context, Mark};
@@ -29,7 +31,7 @@ pub(super) const VIEW: View = View {
         col("runs", "Runs with a cycle time", Count),
     ],
     needs: Needs::NOTHING,
-    segmenting: Segmenting::Whole,
+    segmenting: Segmenting::Filtered,
     compute,
 };
 

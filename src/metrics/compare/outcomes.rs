@@ -96,10 +96,7 @@ impl OutcomeRow {
     /// The row's name among a comparison's metrics: `<name>_mean` for a
     /// scale, `<name>_rate` for a rate.
     pub fn metric(&self) -> String {
-        match self.kind {
-            Kind::Scale => format!("{}_mean", self.outcome),
-            Kind::Rate => format!("{}_rate", self.outcome),
-        }
+        self.kind.metric(&self.outcome)
     }
 
     /// The unit of its mean: `scale`, or `share` for a rate.

@@ -283,6 +283,12 @@ pub struct Settings {
     /// At most this many calendar weeks after the go-live week are used;
     /// `None` = all.
     pub post_weeks: Option<usize>,
+    /// What an interval wholly below 0 and one wholly above say; `None`:
+    /// "lower, clearly" and "higher, clearly". An outcome measure says
+    /// "better" or "worse" by its declared direction.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub signs: Option<(&'static str, &'static str)>,
 }
 
 impl Default for Settings {
@@ -295,6 +301,7 @@ impl Default for Settings {
             control_lag_weeks: 4,
             placebo_count: 3,
             post_weeks: None,
+            signs: None,
         }
     }
 }
@@ -680,6 +687,10 @@ fn impact(
     did: Option<DidResult>,
     s: &Settings,
 ) -> Impact {
+    let pick = Pick {
+        signs: s.signs.unwrap_or(pick.signs),
+        ..pick
+    };
     let verdict = verdict(&pick, asked == Method::Auto);
     Impact {
         workflow_id: treated.workflow_id.clone(),

@@ -273,6 +273,7 @@ pub(super) fn placebo_settings(s: &Settings, count: usize) -> Settings {
         control_lag_weeks: s.control_lag_weeks,
         placebo_count: 0,
         post_weeks: None,
+        signs: s.signs,
     }
 }
 
