@@ -249,11 +249,20 @@ pub fn compute_in(
             source::Source::View(v) => v.segmenting != views::Segmenting::Whole,
             source::Source::Query(_) => false,
         };
-        if !scope.segments.filter.is_empty() && !narrowed {
-            t.notes.push(format!(
-                "Not narrowed to the segment ({}): this panel reads whole workflows.",
-                scope.segments.describe_filter()
-            ));
+        // Each panel says what the segment filter did to it, so that its
+        // own files (CSV, PNG) say so too.
+        if !scope.segments.filter.is_empty() {
+            t.notes.push(if narrowed {
+                format!(
+                    "Only the runs of the segment ({}).",
+                    scope.segments.describe_filter()
+                )
+            } else {
+                format!(
+                    "Not narrowed to the segment ({}): this panel reads whole workflows.",
+                    scope.segments.describe_filter()
+                )
+            });
         }
         match &sort {
             Some((panel, column)) if *panel == p.id => t.sort_by(column, order_desc),

@@ -43,6 +43,22 @@ pub enum EngineError {
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
 /// What an engine without segments answers to one.
+/// [`Engine::segmented_period_query`] of an engine that cannot segment:
+/// the query unsegmented, or the refusal.
+pub fn unsegmented(
+    engine: &dyn Engine,
+    query: &PeriodQuery,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    workflows: &[String],
+    segments: &crate::segments::Segments,
+) -> Result<DataFrame> {
+    if !segments.is_empty() {
+        return Err(no_segments());
+    }
+    engine.period_query(query, from, to, workflows)
+}
+
 fn no_segments() -> EngineError {
     EngineError::Unsupported(
         "segments and filters on attributes (by, where) are computed by DuckDB (the file or the \
@@ -140,7 +156,10 @@ pub trait Engine: Send + Sync {
     /// `attributes_match` in `queries/schema.sql`), and returns a column
     /// `segment` (the JSON text of the segment's values, null when not
     /// segmented). An engine that cannot segment answers the unsegmented
-    /// query (its text returns `segment` null) and refuses a segment.
+    /// query (its text returns `segment` null; see [`unsegmented`]) and
+    /// refuses a segment. No default: the DuckDB text binds six
+    /// parameters, so a wrapper handing on `period_query` alone would
+    /// fail at run time.
     fn segmented_period_query(
         &self,
         query: &PeriodQuery,
@@ -148,12 +167,7 @@ pub trait Engine: Send + Sync {
         to: NaiveDateTime,
         workflows: &[String],
         segments: &crate::segments::Segments,
-    ) -> Result<DataFrame> {
-        if !segments.is_empty() {
-            return Err(no_segments());
-        }
-        self.period_query(query, from, to, workflows)
-    }
+    ) -> Result<DataFrame>;
 
     /// Reclaimed money in the reporting currency `currency`, per period of
     /// `[bounds[i], bounds[i+1])`, workflow and exchange rate used

@@ -392,6 +392,18 @@ impl Engine for SparkEngine {
             ],
         )
     }
+
+    /// Spark does not segment yet: `weekly.spark.sql`'s `segment` is null.
+    fn segmented_period_query(
+        &self,
+        query: &PeriodQuery,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        workflows: &[String],
+        segments: &crate::segments::Segments,
+    ) -> Result<DataFrame> {
+        super::unsegmented(self, query, from, to, workflows, segments)
+    }
 }
 
 /// `sql` after the common table expressions of `engine/as_of.spark.sql`:

@@ -644,7 +644,8 @@ mod counting {
         }
         yardstick::engine::delegate!(super::Counting::store =>
             run_span, metric_frames, segment_frames, compare_evidence, segment_evidence,
-            outcome_values, workflows, steps_frame, backlog_frames, period_query, parts,
+            outcome_values, workflows, steps_frame, backlog_frames, period_query,
+            segmented_period_query, parts,
             reporting_money, waterfall_frame, provenance_frame,
         );
     }
@@ -817,5 +818,9 @@ fn the_demo_pages_show_quality_and_segments() {
         .notes
         .iter()
         .any(|n| n.contains("Not narrowed")));
+    assert!(panel(&g, "by-workflow")
+        .notes
+        .iter()
+        .any(|n| n == "Only the runs of the segment (attributes.tier = gold)."));
     exports_agree(&g);
 }
