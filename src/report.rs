@@ -228,9 +228,70 @@ pub fn metric_table_by(
     segments: &Segments,
 ) -> Result<MetricTable, ReportError> {
     let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
+    let workflows = &kept_workflows(segments, &catalogue, workflows)?;
     let mut table = segment_table(store, period, workflows, as_of, &catalogue, segments)?;
     outcomes::into_table(store, &mut table, &catalogue, workflows, as_of, segments)?;
+    label_table(&mut table, segments, &catalogue)?;
+    // Where on the workflows' fields, the runs whole: the provenance of
+    // the workflows kept (a caller's would be of those it asked for).
+    if !segments.workflows.filter.is_empty() && table.provenance.is_none() {
+        table.provenance = Some(provenance(store, period, workflows, as_of)?);
+    }
     Ok(table)
+}
+
+/// The workflows a report reads under the segments' filter on the
+/// workflows' fields (`where team=…`): those of `workflows` (empty: every
+/// catalogued one) whose fields match, the filter's values checked;
+/// `workflows` itself without such a filter.
+fn kept_workflows(
+    segments: &Segments,
+    catalogue: &[CatalogueEntry],
+    workflows: &[String],
+) -> Result<Vec<String>, ReportError> {
+    let of = &segments.workflows;
+    if of.filter.is_empty() {
+        return Ok(workflows.to_vec());
+    }
+    of.check(catalogue.iter().map(|c| &c.workflow))
+        .map_err(ReportError::BadRequest)?;
+    let kept: Vec<String> = catalogue
+        .iter()
+        .map(|c| &c.workflow)
+        .filter(|w| workflows.is_empty() || workflows.contains(&w.workflow_id))
+        .filter(|w| of.keeps(w))
+        .map(|w| w.workflow_id.clone())
+        .collect();
+    if kept.is_empty() {
+        return Err(ReportError::BadRequest(format!(
+            "where: none of the workflows asked for has {}",
+            segments.describe_filter()
+        )));
+    }
+    Ok(kept)
+}
+
+/// The catalogue entry of `id`.
+fn entry_of<'c>(catalogue: &'c [CatalogueEntry], id: &str) -> Option<&'c crate::model::Workflow> {
+    catalogue
+        .iter()
+        .map(|c| &c.workflow)
+        .find(|w| w.workflow_id == id)
+}
+
+/// Gives each row of `table` the columns of its workflow's fields that the
+/// segments are by (`--by team`), after the runs' segment columns.
+fn label_table(
+    table: &mut MetricTable,
+    segments: &Segments,
+    catalogue: &[CatalogueEntry],
+) -> Result<(), ReportError> {
+    let of = &segments.workflows;
+    table.add_workflow_columns(of.columns(), |id| match entry_of(catalogue, id) {
+        Some(w) => of.values(w),
+        None => vec![None; of.by.len()],
+    })?;
+    Ok(())
 }
 
 /// [`metric_table_by`] with the catalogue of the same `as_of` already read.
@@ -267,7 +328,7 @@ fn segment_table(
 
 /// Refuses what a segmented or filtered report does not do yet.
 pub fn segments_without(segments: &Segments, currency: Option<&str>) -> Result<(), ReportError> {
-    if !segments.is_empty() && currency.is_some() {
+    if !(segments.is_empty() && segments.workflows.is_empty()) && currency.is_some() {
         return Err(ReportError::BadRequest(
             "a reporting currency is not available with by or where yet: leave one out".into(),
         ));
@@ -587,6 +648,30 @@ fn compare_with(
         }
     }
     let segments = &req.segments;
+    // Where on the workflows' fields (`where team=…`) keeps some of them.
+    if !segments.workflows.filter.is_empty() {
+        segments
+            .workflows
+            .check(catalogue.iter().map(|c| &c.workflow))
+            .map_err(ReportError::BadRequest)?;
+        let asked = chosen.len();
+        chosen.retain(|w| segments.workflows.keeps(&w.workflow));
+        if asked > 0 && chosen.is_empty() {
+            return Err(ReportError::BadRequest(format!(
+                "where: none of the workflows asked for has {}",
+                segments.describe_filter()
+            )));
+        }
+    }
+    // By the workflows' fields (`--by team`): each comparison labelled.
+    let label = |mut out: Vec<Comparison>| {
+        for c in &mut out {
+            if let Some(w) = entry_of(&catalogue, &c.workflow_id) {
+                segments.workflows.label(w, &mut c.segment);
+            }
+        }
+        out
+    };
     let reclaimed = after_side_reclaimed(store, &chosen, &catalogue, (from, to), as_of, segments)?;
     let none = compare::Reclaimed {
         hours: None,
@@ -650,7 +735,7 @@ fn compare_with(
         if outcomes {
             outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
         }
-        return Ok(out);
+        return Ok(label(out));
     }
     let compute = |ids: &[String]| {
         over_evidence(store, ids, None, to, as_of, |id, study, runs| {
@@ -680,7 +765,7 @@ fn compare_with(
     if outcomes {
         outcomes::attach(store, &mut out, &catalogue, as_of, segments, spec)?;
     }
-    Ok(out)
+    Ok(label(out))
 }
 
 /// Workflows whose comparison evidence is fetched by one query.
@@ -925,6 +1010,7 @@ pub fn trend_from(
     let buckets = trend::buckets(granularity, tz, period.from, period.to, MAX_TREND_PERIODS)?;
     // Validate the workflows and read the catalogue once, not once per period.
     let catalogue = catalogue.checked(store, workflows)?;
+    let workflows: &[String] = &kept_workflows(segments, &catalogue, workflows)?;
     // Every period in one query: the bounds are consecutive.
     let mut bounds: Vec<chrono::NaiveDateTime> = buckets.iter().map(|b| b.start).collect();
     bounds.extend(buckets.last().map(|b| b.end));
@@ -945,6 +1031,7 @@ pub fn trend_from(
                 MetricTable::from_segment_frame(period, df, segments)?
             };
             t.assumptions = assumptions_of(workflows, &catalogue, period);
+            label_table(&mut t, segments, &catalogue)?;
             Ok(t)
         })
         .collect::<Result<Vec<_>, ReportError>>()?;

@@ -45,6 +45,113 @@ pub struct Segments {
     /// (key, value): only runs whose `key` is `value`, all of them; the
     /// version first.
     pub filter: Vec<(Key, String)>,
+    /// By and where on the workflows' own catalogue fields (`team`,
+    /// `category`, `owner`): never the engine's, the reports apply them to
+    /// the catalogue.
+    pub workflows: OfWorkflows,
+}
+
+/// A field of a workflow's catalogue entry that a segment or filter may
+/// name: one value per workflow (and catalogue version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Team,
+    Category,
+    Owner,
+}
+
+impl Field {
+    const ALL: [Field; 3] = [Field::Team, Field::Category, Field::Owner];
+
+    /// Its name, as `--by` and the segment column spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Team => "team",
+            Field::Category => "category",
+            Field::Owner => "owner",
+        }
+    }
+
+    /// The workflow's value (a workflow may have no team).
+    pub fn of(self, w: &crate::model::Workflow) -> Option<String> {
+        match self {
+            Field::Team => w.team.clone(),
+            Field::Category => Some(w.category.clone()),
+            Field::Owner => Some(w.owner.clone()),
+        }
+    }
+}
+
+/// Segments and filters on the workflows' catalogue fields: one value per
+/// workflow, so "by team" labels each workflow's rows with its team (a
+/// column like a segment's) and "where team=Ops" keeps the workflows of
+/// that team. Runs are never read for them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfWorkflows {
+    /// The fields, a column each after the runs' segment columns.
+    pub by: Vec<Field>,
+    /// (field, value): only the workflows whose field is the value.
+    pub filter: Vec<(Field, String)>,
+}
+
+impl OfWorkflows {
+    pub fn is_empty(&self) -> bool {
+        self.by.is_empty() && self.filter.is_empty()
+    }
+
+    /// Whether the workflow's fields are the filter's values, all of them.
+    pub fn keeps(&self, w: &crate::model::Workflow) -> bool {
+        self.filter
+            .iter()
+            .all(|(f, v)| f.of(w).as_deref() == Some(v.as_str()))
+    }
+
+    /// The columns of `by`: `team`, `category`, `owner`.
+    pub fn columns(&self) -> Vec<String> {
+        self.by.iter().map(|f| f.as_str().to_string()).collect()
+    }
+
+    /// The workflow's values of `by`, in order.
+    pub fn values(&self, w: &crate::model::Workflow) -> Vec<Option<String>> {
+        self.by.iter().map(|f| f.of(w)).collect()
+    }
+
+    /// Adds the workflow's values of `by` to a row's segment (making it one
+    /// when the runs were not segmented).
+    pub fn label(
+        &self,
+        w: &crate::model::Workflow,
+        segment: &mut Option<std::collections::BTreeMap<String, Option<String>>>,
+    ) {
+        if self.by.is_empty() {
+            return;
+        }
+        let s = segment.get_or_insert_with(Default::default);
+        for f in &self.by {
+            s.insert(f.as_str().to_string(), f.of(w));
+        }
+    }
+
+    /// Refuses a filter value that no workflow of `catalogue` has, naming
+    /// those it has.
+    pub fn check<'a>(
+        &self,
+        catalogue: impl Iterator<Item = &'a crate::model::Workflow> + Clone,
+    ) -> Result<(), String> {
+        for (f, v) in &self.filter {
+            let mut known: Vec<String> = catalogue.clone().filter_map(|w| f.of(w)).collect();
+            known.sort();
+            known.dedup();
+            if !known.contains(v) {
+                return Err(format!(
+                    "where: no catalogued workflow has {} = {v} (the values: {})",
+                    f.as_str(),
+                    known.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The prefix of a segment or filter on a run's attributes.
@@ -63,6 +170,13 @@ impl Segments {
     pub fn parse(by: &[String], filters: &[String]) -> Result<Segments, String> {
         let mut s = Segments::default();
         for b in by {
+            if let Some(f) = Field::ALL.into_iter().find(|f| f.as_str() == b) {
+                if s.workflows.by.contains(&f) {
+                    return Err(format!("by: `{b}` is given twice"));
+                }
+                s.workflows.by.push(f);
+                continue;
+            }
             let key = key_of(b, "by")?;
             if s.by.contains(&key) {
                 return Err(format!("by: `{b}` is given twice"));
@@ -71,8 +185,15 @@ impl Segments {
         }
         for w in filters {
             let (name, value) = w.split_once('=').ok_or_else(|| {
-                format!("where: `{w}` is not attributes.KEY=VALUE or version=V (no `=`)")
+                format!("where: `{w}` is not attributes.KEY=VALUE, version=V or team=T (no `=`)")
             })?;
+            if let Some(f) = Field::ALL.into_iter().find(|f| f.as_str() == name) {
+                if s.workflows.filter.iter().any(|(g, _)| *g == f) {
+                    return Err(format!("where: {name} is given twice"));
+                }
+                s.workflows.filter.push((f, value.to_string()));
+                continue;
+            }
             let key = key_of(name, "where")?;
             if s.filter.iter().any(|(k, _)| *k == key) {
                 return Err(format!("where: {} is given twice", key.column()));
@@ -90,7 +211,7 @@ impl Segments {
     pub fn version_only() -> Segments {
         Segments {
             by: vec![Key::Version],
-            filter: Vec::new(),
+            ..Segments::default()
         }
     }
 
@@ -99,12 +220,35 @@ impl Segments {
         Segments {
             by: Vec::new(),
             filter: self.filter.clone(),
+            workflows: OfWorkflows {
+                by: Vec::new(),
+                filter: self.workflows.filter.clone(),
+            },
         }
     }
 
-    /// Neither segmented nor filtered.
+    /// The runs neither segmented nor filtered (by and where on the
+    /// workflows' fields aside: see [`Segments::workflows`]).
     pub fn is_empty(&self) -> bool {
         self.by.is_empty() && self.filter.is_empty()
+    }
+
+    /// Refuses by and where on the workflows' fields, where `what` does
+    /// not take them, with the reason.
+    pub fn without_workflow_fields(&self, what: &str) -> Result<(), String> {
+        match self
+            .workflows
+            .by
+            .first()
+            .or(self.workflows.filter.first().map(|(f, _)| f))
+        {
+            None => Ok(()),
+            Some(f) => Err(format!(
+                "{what} cannot take {}: it is one value per workflow (a page \
+                 has its own team filter, and the teams view groups by team)",
+                f.as_str()
+            )),
+        }
     }
 
     /// The segment columns' names, `version` and `attributes.KEY`, in order.
@@ -167,6 +311,12 @@ impl Segments {
             .filter
             .iter()
             .map(|(k, v)| format!("{} = {v}", k.column()))
+            .chain(
+                self.workflows
+                    .filter
+                    .iter()
+                    .map(|(f, v)| format!("{} = {v}", f.as_str())),
+            )
             .collect();
         f.join(" and ")
     }
@@ -174,10 +324,12 @@ impl Segments {
     /// In words, for a note: "by attributes.tier; only attributes.region = EU".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        if !self.by.is_empty() {
-            parts.push(format!("by {}", self.columns().join(", ")));
+        let mut by = self.columns();
+        by.extend(self.workflows.columns());
+        if !by.is_empty() {
+            parts.push(format!("by {}", by.join(", ")));
         }
-        if !self.filter.is_empty() {
+        if !self.filter.is_empty() || !self.workflows.filter.is_empty() {
             parts.push(format!("only {}", self.describe_filter()));
         }
         parts.join("; ")
@@ -198,7 +350,8 @@ fn key_of(name: &str, what: &str) -> Result<Key, String> {
     let Some(key) = name.strip_prefix(ATTRIBUTES) else {
         return Err(format!(
             "{what}: `{name}` is neither attributes.KEY (a run's attribute, e.g. \
-             attributes.region) nor version (the automation's version that ran it)"
+             attributes.region), version (the automation's version that ran it) nor \
+             team, category or owner (the workflow's)"
         ));
     };
     if key.is_empty() || key.chars().count() > MAX_KEY {

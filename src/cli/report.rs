@@ -293,11 +293,17 @@ pub struct SegmentArgs {
     /// attributes.region, or of `version`, the automation's version that ran
     /// it (repeat for several keys; the version's column comes first); runs
     /// without it are their own segment, its value empty (null in JSON).
-    #[arg(long = "by", value_name = "attributes.KEY|version")]
+    /// `team`, `category` or `owner`: the workflow's own, one value per
+    /// workflow, a column after the runs' segment columns.
+    #[arg(long = "by", value_name = "attributes.KEY|version|team|category|owner")]
     pub by: Vec<String>,
     /// Only the runs whose attribute (or version) has this value, e.g.
-    /// attributes.region=EU or version=14 (repeat: all must hold).
-    #[arg(long = "where", value_name = "attributes.KEY=VALUE|version=V")]
+    /// attributes.region=EU or version=14; team=Ops (or category=, owner=):
+    /// only the workflows of that team (repeat: all must hold).
+    #[arg(
+        long = "where",
+        value_name = "attributes.KEY=VALUE|version=V|team=T|category=C|owner=O"
+    )]
     pub filter: Vec<String>,
 }
 

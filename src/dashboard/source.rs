@@ -786,6 +786,9 @@ pub fn resolve_scope(
         crate::segments::Segments::parse(filters.by.as_slice(), filters.segment.as_slice())
             // The page calls the filter `segment`.
             .map_err(|e| ReportError::BadRequest(e.replacen("where:", "segment:", 1)))?;
+    segments
+        .without_workflow_fields("a page's `segment` or `by`")
+        .map_err(ReportError::BadRequest)?;
     if !segments.filter.is_empty() && currency.is_some() {
         return Err(ReportError::BadRequest(
             "a reporting currency is not available with a segment filter yet: leave one out".into(),

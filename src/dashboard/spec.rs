@@ -285,8 +285,11 @@ pub fn parse(file: &str, text: &str) -> Result<Dashboard, SpecError> {
             (first, _) => {
                 let keys: Vec<String> = p.by.iter().map(|b| b.get_ref().clone()).collect();
                 crate::segments::Segments::parse(&keys, &[])
+                    .and_then(|s| {
+                        s.without_workflow_fields("a by-segment panel")
+                            .map(|()| s.by)
+                    })
                     .map_err(|e| err(first.map_or(chart_at, at), e))?
-                    .by
             }
         };
         panels.push(Panel {
@@ -398,5 +401,14 @@ mod tests {
         let e = parse("x.toml", text).unwrap_err();
         assert_eq!(e.line, 6, "{e}");
         assert!(e.problem.contains("needs `x"), "{e}");
+
+        // A by-segment panel segments runs: the workflow's team is refused.
+        let text = "title = \"T\"\n[[panels]]\nid = \"a\"\ntitle = \"A\"\nview = \"segments\"\nby = [\"team\"]\nchart = \"table\"\nfields = [\"runs\"]\n";
+        let e = parse("x.toml", text).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert!(
+            e.problem.contains("a by-segment panel cannot take team"),
+            "{e}"
+        );
     }
 }

@@ -98,11 +98,13 @@ pub(super) struct ReportQuery {
     #[serde(rename = "metric", deserialize_with = "workflow_filter")]
     pub metrics: Vec<String>,
     /// `by`, repeated: a row per workflow and value of each run attribute
-    /// (`attributes.KEY`) or of the automation's version (`version`).
+    /// (`attributes.KEY`) or of the automation's version (`version`); the
+    /// workflow's `team`, `category` or `owner` as a column.
     #[serde(deserialize_with = "repeated")]
     pub by: Vec<String>,
     /// `where`, repeated: only runs whose attribute or version has the value
-    /// (`attributes.KEY=VALUE`, `version=V`), all of them.
+    /// (`attributes.KEY=VALUE`, `version=V`), or only the workflows of a
+    /// team, category or owner (`team=T`), all of them.
     #[serde(rename = "where", deserialize_with = "repeated")]
     pub filter: Vec<String>,
     /// The route and its raw query: the key of the route's kept answer.

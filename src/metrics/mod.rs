@@ -359,6 +359,42 @@ impl MetricTable {
         Ok(table)
     }
 
+    /// Adds segment columns whose values are each row's workflow's own
+    /// (`--by team`: see [`crate::segments::OfWorkflows`]), after the
+    /// runs' segment columns: `values` gives a workflow's, in the order of
+    /// `names`. The outcome figures' keys grow with them.
+    pub fn add_workflow_columns(
+        &mut self,
+        names: Vec<String>,
+        values: impl Fn(&str) -> Vec<Option<String>>,
+    ) -> Result<(), MetricsError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Option<String>> = self
+            .frame
+            .column("workflow_id")?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect();
+        let per_row: Vec<Vec<Option<String>>> = ids
+            .iter()
+            .map(|id| values(id.as_deref().unwrap_or_default()))
+            .collect();
+        for (j, name) in names.iter().enumerate() {
+            let column: Vec<Option<String>> = per_row.iter().map(|v| v[j].clone()).collect();
+            let at = 1 + self.segments.len();
+            self.frame
+                .insert_column(at, Column::new(name.as_str().into(), column))?;
+            self.segments.push(name.clone());
+        }
+        for (id, seg, _) in &mut self.outcomes {
+            seg.extend(values(id));
+        }
+        Ok(())
+    }
+
     pub fn frame(&self) -> &DataFrame {
         &self.frame
     }

@@ -269,6 +269,19 @@ pub fn impact_with(
         .iter()
         .find(|c| c.workflow.workflow_id == req.workflow)
         .expect("checked above");
+    // Where on the workflows' fields (`where team=…`): the workflow must
+    // have them, and so must its comparisons.
+    let fields = &req.segments.workflows;
+    fields
+        .check(catalogue.iter().map(|c| &c.workflow))
+        .map_err(ReportError::BadRequest)?;
+    if !fields.keeps(&entry.workflow) {
+        return Err(ReportError::BadRequest(format!(
+            "where: workflow `{}` does not have {}",
+            req.workflow,
+            req.segments.describe_filter()
+        )));
+    }
     let Some(go_live) = entry.workflow.automated_since else {
         return Err(ReportError::BadRequest(format!(
             "workflow `{}` has no go-live (automated_since) in the catalogue: there is no before and after to estimate",
@@ -333,8 +346,12 @@ pub fn impact_with(
     };
     keys.sort_by_cached_key(|s| serde_json::to_string(s).unwrap_or_default());
     let controls = (!req.controls.is_empty()).then_some(&req.controls[..]);
+    // The segment's values, and the workflow's fields it is by.
     let segment_of = |seg: &Vec<Option<String>>| {
-        (!segments.by.is_empty()).then(|| segments.columns().into_iter().zip(seg.clone()).collect())
+        let mut s = (!segments.by.is_empty())
+            .then(|| segments.columns().into_iter().zip(seg.clone()).collect());
+        fields.label(&entry.workflow, &mut s);
+        s
     };
     let mut impacts = Vec::new();
     for seg in &keys {
@@ -348,7 +365,7 @@ pub fn impact_with(
             // other workflows.
             let candidates: Vec<Series> = catalogue
                 .iter()
-                .filter(|c| c.workflow.workflow_id != req.workflow)
+                .filter(|c| c.workflow.workflow_id != req.workflow && fields.keeps(&c.workflow))
                 .map(|c| {
                     let w = &c.workflow;
                     series_of(&w.workflow_id, seg, w.automated_since, column)
@@ -391,7 +408,10 @@ pub fn impact_with(
                 let mut treated = None;
                 let mut candidates = Vec::new();
                 for (w, v) in wanted.iter().zip(&values) {
-                    if w.outcome.name != o.name {
+                    let kept = catalogue.iter().any(|c| {
+                        c.workflow.workflow_id == w.workflow_id && fields.keeps(&c.workflow)
+                    });
+                    if w.outcome.name != o.name || !kept {
                         continue;
                     }
                     let runs = v.runs.get(seg).map_or(&[][..], Vec::as_slice);
@@ -438,18 +458,43 @@ pub fn impact_with(
             min_runs_per_side: settings.min_runs_per_side,
             placebo_count: settings.placebo_count,
         },
-        segments: (!segments.is_empty()).then(|| {
-            format!(
-                "The workflow's runs {}: an estimate per metric{}; difference in differences \
-                 against the other workflows' runs of the same segment. Segments are the \
-                 values in the data, null where a run lacks the attribute.",
-                segments.describe(),
-                if segments.by.is_empty() {
-                    ""
-                } else {
-                    " and segment"
-                },
-            )
+        segments: (!segments.is_empty() || !fields.is_empty()).then(|| {
+            let mut said = Vec::new();
+            if !segments.is_empty() {
+                let runs = Segments {
+                    workflows: Default::default(),
+                    ..segments.clone()
+                };
+                said.push(format!(
+                    "The workflow's runs {}: an estimate per metric{}; difference in \
+                     differences against the other workflows' runs of the same segment. \
+                     Segments are the values in the data, null where a run lacks the \
+                     attribute.",
+                    runs.describe(),
+                    if segments.by.is_empty() {
+                        ""
+                    } else {
+                        " and segment"
+                    },
+                ));
+            }
+            if !fields.filter.is_empty() {
+                let only = Segments {
+                    workflows: fields.clone(),
+                    ..Segments::default()
+                };
+                said.push(format!(
+                    "The comparisons are only the workflows with {}.",
+                    only.describe_filter()
+                ));
+            }
+            if !fields.by.is_empty() {
+                said.push(format!(
+                    "Each row says the workflow's {}.",
+                    fields.columns().join(", ")
+                ));
+            }
+            said.join(" ")
         }),
         impacts,
         outcomes,

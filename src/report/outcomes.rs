@@ -67,8 +67,9 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         req.resamples,
         req.interval,
     )?;
-    let wanted = declared(&catalogue, &req.workflows)?;
-    let rows = rows_of(
+    let workflows = super::kept_workflows(&req.segments, &catalogue, &req.workflows)?;
+    let wanted = declared(&catalogue, &workflows)?;
+    let mut rows = rows_of(
         engine,
         &wanted,
         Some(period.from),
@@ -77,6 +78,11 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         &req.segments,
         spec,
     )?;
+    for r in &mut rows {
+        if let Some(w) = super::entry_of(&catalogue, &r.workflow_id) {
+            req.segments.workflows.label(w, &mut r.segment);
+        }
+    }
     Ok(Outcomes {
         from: period.from,
         to: period.to,

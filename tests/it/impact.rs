@@ -573,3 +573,43 @@ fn outcomes_are_estimated_like_the_time_metrics_and_judged_by_their_direction() 
         1e-9,
     );
 }
+
+/// Where on the team: the comparisons are the team's workflows only (wf-c2
+/// moved to Sales), the estimate DiD against wf-c1 alone; by team, each row
+/// says the workflow's.
+#[test]
+fn where_team_takes_the_comparisons_from_that_team() {
+    let store = company();
+    let moved = "workflow_id,name,owner,team,category,hourly_cost,currency,automated_since,baseline_minutes_per_item\n\
+        wf-c2,Control two,Cy,Sales,intake,50,EUR,,10\n";
+    let r = ingest_text(
+        &store,
+        Kind::Workflows,
+        Format::Csv,
+        "moved",
+        moved,
+        Default::default(),
+    )
+    .unwrap();
+    assert_eq!(r.rejected, 0, "{:?}", r.rejects);
+    let mut req = request("did");
+    req.metrics = vec!["cycle_time_mean_min".into()];
+    req.segments =
+        yardstick::segments::Segments::parse(&["team".into()], &["team=Ops".into()]).unwrap();
+    let a = serde_json::to_value(impact(&store, &req).unwrap()).unwrap();
+    let c = row(&a, "cycle_time_mean_min");
+    assert_eq!(c["controls"], serde_json::json!(["wf-c1"]));
+    let d = |w: usize| cycle("wf-t", w) - cycle("wf-c1", w);
+    let pre: f64 = (0..PRE).map(d).sum::<f64>() / PRE as f64;
+    let post: f64 = AFTER.map(d).sum::<f64>() / AFTER.len() as f64;
+    near(&c["estimate"], post - pre, 1e-9);
+    assert_eq!(c["segment"], serde_json::json!({"team": "Ops"}));
+    assert!(a["segments"]
+        .as_str()
+        .unwrap()
+        .contains("only the workflows with team = Ops"));
+    // The workflow itself must be of the team.
+    req.segments = yardstick::segments::Segments::parse(&[], &["team=Sales".into()]).unwrap();
+    let e = impact(&store, &req).unwrap_err().to_string();
+    assert!(e.contains("`wf-t` does not have team = Sales"), "{e}");
+}

@@ -589,3 +589,42 @@ fn the_metric_table_reports_each_outcome_by_hand() {
         ]
     );
 }
+
+/// By the workflow's team: each row labelled, its figures unchanged;
+/// where on a team whose workflows declare none: no rows.
+#[test]
+fn outcomes_by_and_where_on_the_team() {
+    let store = store();
+    let plain = outcomes(&store, &req()).unwrap();
+    let seg = |by: &[&str], filter: &[&str]| {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        yardstick::segments::Segments::parse(&s(by), &s(filter)).unwrap()
+    };
+    let by = outcomes(
+        &store,
+        &OutcomesRequest {
+            segments: seg(&["team"], &["team=Care"]),
+            ..req()
+        },
+    )
+    .unwrap();
+    assert_eq!(by.rows.len(), plain.rows.len());
+    for (a, b) in by.rows.iter().zip(&plain.rows) {
+        assert_eq!(a.segment.as_ref().unwrap()["team"].as_deref(), Some("Care"));
+        assert_eq!(
+            (a.before_mean, a.after_mean, a.after_n),
+            (b.before_mean, b.after_mean, b.after_n)
+        );
+    }
+    let csv = String::from_utf8(outcomes_csv(&by).unwrap()).unwrap();
+    assert!(csv.starts_with("workflow_id,team,outcome,"), "{csv}");
+    let ops = outcomes(
+        &store,
+        &OutcomesRequest {
+            segments: seg(&[], &["team=Ops"]),
+            ..req()
+        },
+    )
+    .unwrap();
+    assert!(ops.rows.is_empty());
+}

@@ -391,3 +391,264 @@ fn the_trend_by_an_attribute_by_hand_and_filtered_as_a_prefiltered_file() {
     let plain = trend(&store_with(&only), &Segments::default());
     assert_eq!(gold.to_csv().unwrap(), plain.to_csv().unwrap());
 }
+
+/// Two teams: seg-w (Ops) and other-w (Sales, one January run).
+const TEAMS: &str = "\
+workflow_id,name,owner,team,category,hourly_cost,currency,sla_response_minutes,sla_cycle_minutes,automated_since,baseline_minutes_per_item
+seg-w,Segmented,Ana,Ops,intake,60,EUR,,30,2026-01-01,10
+other-w,Quiet,Ben,Sales,reporting,60,EUR,,,2026-01-01,10
+";
+
+fn teams() -> Store {
+    let mut runs = RUNS.to_vec();
+    runs.push("s,o1,other-w,,2026-01-12T10:00:00Z,,2026-01-12T10:30:00Z,succeeded,,5,gold");
+    crate::store_of(TEAMS, HEADER, &runs)
+}
+
+fn segment_of(r: &MetricRow, key: &str) -> Option<String> {
+    r.segment.as_ref().unwrap()[key].clone()
+}
+
+/// `--by team` (and category, owner) labels each workflow's rows with its
+/// own value, the runs whole: the same figures as the plain table; with an
+/// attribute, after the runs' segment columns. `--where team=…` is the
+/// report of that team's workflows.
+#[test]
+fn by_and_where_on_the_workflows_team() {
+    let store = teams();
+    let plain =
+        report::metric_table_by(&store, january(), &[], None, &Segments::default()).unwrap();
+    let by_team = report::metric_table_by(
+        &store,
+        january(),
+        &[],
+        None,
+        &segments(&["team", "owner"], &[]),
+    )
+    .unwrap();
+    let rows = by_team.rows().unwrap();
+    let labels: Vec<(String, Option<String>, Option<String>, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.workflow_id.clone(),
+                segment_of(r, "team"),
+                segment_of(r, "owner"),
+                r.runs,
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            (
+                "other-w".into(),
+                Some("Sales".into()),
+                Some("Ben".into()),
+                1
+            ),
+            ("seg-w".into(), Some("Ops".into()), Some("Ana".into()), 6),
+        ]
+    );
+    // The figures are the plain table's.
+    let strip = |mut v: serde_json::Value| {
+        for r in v["rows"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("segment");
+        }
+        v
+    };
+    assert_eq!(
+        strip(by_team.to_json().unwrap()),
+        strip(plain.to_json().unwrap())
+    );
+    // CSV: the columns after workflow_id, as the JSON says.
+    let csv = String::from_utf8(by_team.to_csv().unwrap()).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("workflow_id,team,owner,runs,"),
+        "{csv}"
+    );
+    assert!(lines.next().unwrap().starts_with("other-w,Sales,Ben,1,"));
+    // With an attribute: the tier's rows, each with its workflow's team.
+    let both = rows_of(&store, &segments(&["attributes.tier", "team"], &[]));
+    let cells: Vec<(String, Option<String>, Option<String>)> = both
+        .iter()
+        .map(|r| {
+            (
+                r.workflow_id.clone(),
+                segment_of(r, "attributes.tier"),
+                segment_of(r, "team"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("other-w".into(), Some("gold".into()), Some("Sales".into())),
+            ("seg-w".into(), Some("gold".into()), Some("Ops".into())),
+            ("seg-w".into(), Some("silver".into()), Some("Ops".into())),
+            ("seg-w".into(), None, Some("Ops".into())),
+        ]
+    );
+    // Where team=Ops: the table of seg-w, asked for by name.
+    let ops = report::metric_table_by(&store, january(), &[], None, &segments(&[], &["team=Ops"]))
+        .unwrap();
+    let seg_w = report::metric_table_by(
+        &store,
+        january(),
+        &["seg-w".into()],
+        None,
+        &Segments::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        ops.to_json().unwrap()["rows"],
+        seg_w.to_json().unwrap()["rows"]
+    );
+    assert_eq!(ops.to_csv().unwrap(), seg_w.to_csv().unwrap());
+    // Its provenance is of the workflows kept.
+    let mut asked = seg_w.clone();
+    report::with_provenance(&store, &mut asked, &["seg-w".into()], None).unwrap();
+    let mut kept = ops.clone();
+    report::with_provenance(&store, &mut kept, &[], None).unwrap();
+    assert_eq!(
+        kept.to_json().unwrap()["provenance"],
+        asked.to_json().unwrap()["provenance"]
+    );
+    // A value no workflow has is refused with those there are; and a
+    // team whose workflows were not asked for.
+    let e = report::metric_table_by(
+        &store,
+        january(),
+        &[],
+        None,
+        &segments(&[], &["team=Finance"]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("team = Finance") && e.contains("Ops, Sales"),
+        "{e}"
+    );
+    let e = report::metric_table_by(
+        &store,
+        january(),
+        &["other-w".into()],
+        None,
+        &segments(&[], &["team=Ops"]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("none of the workflows asked for has team = Ops"),
+        "{e}"
+    );
+}
+
+fn rows_of(store: &Store, seg: &Segments) -> Vec<MetricRow> {
+    report::metric_table_by(store, january(), &[], None, seg)
+        .unwrap()
+        .rows()
+        .unwrap()
+}
+
+#[test]
+fn compare_and_trend_by_and_where_on_the_team() {
+    use yardstick::metrics::trend::Granularity;
+    let store = teams();
+    let req = |seg: Segments| CompareRequest {
+        to: Some("2026-02-01".into()),
+        resamples: Some(200),
+        segments: seg,
+        ..Default::default()
+    };
+    let by = report::compare(&store, &req(segments(&["team"], &[]))).unwrap();
+    let plain = report::compare(&store, &req(Segments::default())).unwrap();
+    let teams: Vec<(&str, Option<&str>)> = by
+        .iter()
+        .map(|c| {
+            (
+                c.workflow_id.as_str(),
+                c.segment.as_ref().unwrap()["team"].as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(teams, [("other-w", Some("Sales")), ("seg-w", Some("Ops"))]);
+    // The same comparisons, labelled.
+    for (a, b) in by.iter().zip(&plain) {
+        assert_eq!(a.rows, b.rows);
+    }
+    let csv = String::from_utf8(report::comparisons_csv(&by).unwrap()).unwrap();
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("other-w,Sales,"),
+        "{csv}"
+    );
+    // Where team=Sales: other-w's comparison alone.
+    let sales = report::compare(&store, &req(segments(&[], &["team=Sales"]))).unwrap();
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].rows, plain[0].rows);
+    assert!(sales[0].segment.is_none());
+    // The trend: every period's rows carry the team.
+    let t = report::trend_by(
+        &store,
+        Granularity::Month,
+        "UTC",
+        Some("2026-01-01"),
+        Some("2026-02-01"),
+        &[],
+        None,
+        &segments(&["team"], &["team=Ops"]),
+    )
+    .unwrap();
+    let rows = t.tables[0].rows().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].workflow_id.as_str(), segment_of(&rows[0], "team")),
+        ("seg-w", Some("Ops".into()))
+    );
+    assert_eq!(rows[0].runs, 6);
+}
+
+#[tokio::test]
+async fn the_team_over_http_and_refused_where_it_is_not_a_segment() {
+    let store = teams();
+    let want =
+        report::metric_table_by(&store, january(), &[], None, &segments(&["team"], &[])).unwrap();
+    let st = AppState::open(store);
+    let csv = get(
+        &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&by=team&format=csv",
+    )
+    .await
+    .good()
+    .text();
+    assert_eq!(csv, String::from_utf8(want.to_csv().unwrap()).unwrap());
+    for (uri, needle) in [
+        (
+            "/api/v1/metrics?where=team%3DFinance",
+            "no catalogued workflow has team = Finance",
+        ),
+        (
+            "/api/v1/metrics?by=team&currency=EUR",
+            "reporting currency is not available with by or where",
+        ),
+        ("/api/v1/metrics?by=team&by=team", "given twice"),
+    ] {
+        assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
+    }
+    // A page says why on the page.
+    for (uri, needle) in [
+        (
+            "/dashboards/leadership?segment=team%3DOps",
+            "cannot take team: it is one value per workflow",
+        ),
+        ("/dashboards/leadership?by=owner", "cannot take owner"),
+    ] {
+        let r = get(&st, uri).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(r.text().contains(needle), "{uri}: {}", r.text());
+    }
+}

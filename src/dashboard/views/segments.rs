@@ -41,7 +41,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     };
     let segments = Segments {
         by,
-        filter: cx.scope.segments.filter.clone(),
+        ..cx.scope.segments.filter_only()
     };
     let table = match cx.segment_table(&segments) {
         Ok(t) => t,
