@@ -54,6 +54,22 @@ impl Engine for Store {
         workflows: &[String],
         segments: &crate::segments::Segments,
     ) -> Result<DataFrame> {
-        Ok(self.segmented_query(query.duckdb, from, to, workflows, segments)?)
+        // A dashboard query's three parameters, then the segment's paths
+        // and the filter's paths and values.
+        let conn = self.reader()?;
+        let (filter_paths, filter_values) = segments.filter_paths();
+        let df = super::frame::query_frame(
+            &conn,
+            query.duckdb,
+            duckdb::params![
+                from,
+                to,
+                workflows.join(","),
+                segments.by_paths(),
+                filter_paths,
+                filter_values
+            ],
+        )?;
+        Ok(df)
     }
 }

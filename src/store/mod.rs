@@ -799,33 +799,6 @@ impl Store {
         frame::query_frame(&conn, sql, params![from, to, workflows.join(",")])
     }
 
-    /// [`Store::dashboard_query`] segmented and filtered: the segment's
-    /// paths, the filter's paths and values bound as `$4`–`$6`
-    /// ([`crate::engine::Engine::segmented_period_query`]).
-    pub fn segmented_query(
-        &self,
-        sql: &str,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-        workflows: &[String],
-        segments: &Segments,
-    ) -> Result<DataFrame> {
-        let conn = self.reader()?;
-        let (filter_paths, filter_values) = segments.filter_paths();
-        frame::query_frame(
-            &conn,
-            sql,
-            params![
-                from,
-                to,
-                workflows.join(","),
-                segments.by_paths(),
-                filter_paths,
-                filter_values
-            ],
-        )
-    }
-
     /// Per step of a workflow's runs anchored in `[from, to)`: n, work, wait
     /// and shares of cycle time (`queries/steps/report.sql`).
     pub fn steps_frame(
