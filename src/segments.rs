@@ -336,6 +336,19 @@ impl Segments {
     }
 }
 
+/// A row's segment columns (the keys of its segment map) in the reports'
+/// order: `version` first, then the attributes, then the workflow's fields
+/// (each group in the map's order).
+pub fn ordered_columns<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut names: Vec<String> = keys.into_iter().cloned().collect();
+    names.sort_by_key(|n| match n.as_str() {
+        VERSION => 0,
+        n if n.starts_with(ATTRIBUTES) => 1,
+        _ => 2,
+    });
+    names
+}
+
 /// The JSON list of the paths of `keys` (see [`Key::path`]).
 fn paths<'a>(keys: impl Iterator<Item = &'a Key>) -> Option<String> {
     let p: Vec<String> = keys.map(Key::path).collect();
@@ -376,6 +389,19 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn segment_columns_put_the_version_first_and_the_workflows_fields_last() {
+        let map: std::collections::BTreeMap<String, Option<String>> =
+            ["version", "team", "attributes.tier", "attributes.region"]
+                .iter()
+                .map(|k| (k.to_string(), None))
+                .collect();
+        assert_eq!(
+            ordered_columns(map.keys()),
+            ["version", "attributes.region", "attributes.tier", "team"]
+        );
     }
 
     #[test]

@@ -613,7 +613,7 @@ pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
     let segment_columns: Vec<String> = rows
         .first()
         .and_then(|r| r.0.as_ref())
-        .map(|s| s.keys().cloned().collect())
+        .map(|s| crate::segments::ordered_columns(s.keys()))
         .unwrap_or_default();
     let mut checks: Vec<String> = Vec::new();
     for (_, _, i) in &rows {

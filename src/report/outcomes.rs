@@ -332,7 +332,7 @@ pub fn outcomes_csv(o: &Outcomes) -> Result<Vec<u8>, ReportError> {
         .rows
         .first()
         .and_then(|r| r.segment.as_ref())
-        .map(|s| s.keys().cloned().collect())
+        .map(|s| crate::segments::ordered_columns(s.keys()))
         .unwrap_or_default();
     let rows = o.rows.iter().map(|r| {
         let mut cells = vec![r.workflow_id.clone()];

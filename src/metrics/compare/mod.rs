@@ -1043,9 +1043,14 @@ impl Comparison {
             Column::new("verdict".into(), s(|x| x.verdict.clone())),
         ];
         // The segment's columns after workflow_id, its values on every row.
-        for (i, (name, value)) in self.segment.iter().flatten().enumerate() {
-            let values = vec![value.clone(); r.len()];
-            cols.insert(1 + i, Column::new(name.as_str().into(), values));
+        if let Some(segment) = &self.segment {
+            for (i, name) in crate::segments::ordered_columns(segment.keys())
+                .into_iter()
+                .enumerate()
+            {
+                let values = vec![segment[&name].clone(); r.len()];
+                cols.insert(1 + i, Column::new(name.as_str().into(), values));
+            }
         }
         Ok(DataFrame::new(r.len(), cols)?)
     }
