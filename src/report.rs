@@ -285,6 +285,26 @@ fn entry_of<'c>(catalogue: &'c [CatalogueEntry], id: &str) -> Option<&'c crate::
         .find(|w| w.workflow_id == id)
 }
 
+/// A row's segment: each key's value, null where its runs lack it.
+type SegmentMap = std::collections::BTreeMap<String, Option<String>>;
+
+/// Gives each row (its workflow and segment) its workflow's fields that
+/// the segments are by (`--by team`): the rows of comparisons, outcomes.
+fn label_rows<'a>(
+    segments: &Segments,
+    catalogue: &[CatalogueEntry],
+    rows: impl IntoIterator<Item = (&'a str, &'a mut Option<SegmentMap>)>,
+) {
+    if segments.workflows.by.is_empty() {
+        return;
+    }
+    for (id, segment) in rows {
+        if let Some(w) = entry_of(catalogue, id) {
+            segments.workflows.label(w, segment);
+        }
+    }
+}
+
 /// Gives each row of `table` the columns of its workflow's fields that the
 /// segments are by (`--by team`), after the runs' segment columns.
 fn label_table(

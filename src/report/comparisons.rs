@@ -91,27 +91,20 @@ pub(super) fn compare_with(
     }
     let segments = &req.segments;
     // Where on the workflows' fields (`where team=…`) keeps some of them.
-    if !segments.workflows.filter.is_empty() {
-        segments
-            .workflows
-            .check(catalogue.iter().map(|c| &c.workflow))
-            .map_err(ReportError::BadRequest)?;
-        let asked = chosen.len();
-        chosen.retain(|w| segments.workflows.keeps(&w.workflow));
-        if asked > 0 && chosen.is_empty() {
-            return Err(ReportError::BadRequest(format!(
-                "where: none of the workflows asked for has {}",
-                segments.describe_filter()
-            )));
-        }
+    if !segments.workflows.filter.is_empty() && !chosen.is_empty() {
+        let ids: Vec<String> = chosen
+            .iter()
+            .map(|w| w.workflow.workflow_id.clone())
+            .collect();
+        let kept = kept_workflows(segments, &catalogue, &ids)?;
+        chosen.retain(|w| kept.contains(&w.workflow.workflow_id));
     }
     // By the workflows' fields (`--by team`): each comparison labelled.
     let label = |mut out: Vec<Comparison>| {
-        for c in &mut out {
-            if let Some(w) = entry_of(&catalogue, &c.workflow_id) {
-                segments.workflows.label(w, &mut c.segment);
-            }
-        }
+        let rows = out
+            .iter_mut()
+            .map(|c| (c.workflow_id.as_str(), &mut c.segment));
+        label_rows(segments, &catalogue, rows);
         out
     };
     let reclaimed = after_side_reclaimed(store, &chosen, &catalogue, (from, to), as_of, segments)?;

@@ -269,13 +269,17 @@ pub fn impact_with(
         .iter()
         .find(|c| c.workflow.workflow_id == req.workflow)
         .expect("checked above");
+    let ids: Vec<String> = catalogue
+        .iter()
+        .map(|c| c.workflow.workflow_id.clone())
+        .collect();
     // Where on the workflows' fields (`where team=…`): the workflow must
     // have them, and so must its comparisons.
     let fields = &req.segments.workflows;
-    fields
-        .check(catalogue.iter().map(|c| &c.workflow))
-        .map_err(ReportError::BadRequest)?;
-    if !fields.keeps(&entry.workflow) {
+    let kept: BTreeSet<String> = super::kept_workflows(&req.segments, &catalogue, &ids)?
+        .into_iter()
+        .collect();
+    if !kept.contains(&req.workflow) {
         return Err(ReportError::BadRequest(format!(
             "where: workflow `{}` does not have {}",
             req.workflow,
@@ -298,10 +302,6 @@ pub fn impact_with(
     let first = monday(period.from.date());
     let last = monday((period.to - Duration::microseconds(1)).date());
     let to = last + Duration::days(7);
-    let ids: Vec<String> = catalogue
-        .iter()
-        .map(|c| c.workflow.workflow_id.clone())
-        .collect();
     let segments = &req.segments;
     let df = engine.segmented_period_query(
         &WEEKLY,
@@ -365,7 +365,9 @@ pub fn impact_with(
             // other workflows.
             let candidates: Vec<Series> = catalogue
                 .iter()
-                .filter(|c| c.workflow.workflow_id != req.workflow && fields.keeps(&c.workflow))
+                .filter(|c| {
+                    c.workflow.workflow_id != req.workflow && kept.contains(&c.workflow.workflow_id)
+                })
                 .map(|c| {
                     let w = &c.workflow;
                     series_of(&w.workflow_id, seg, w.automated_since, column)
@@ -408,10 +410,7 @@ pub fn impact_with(
                 let mut treated = None;
                 let mut candidates = Vec::new();
                 for (w, v) in wanted.iter().zip(&values) {
-                    let kept = catalogue.iter().any(|c| {
-                        c.workflow.workflow_id == w.workflow_id && fields.keeps(&c.workflow)
-                    });
-                    if w.outcome.name != o.name || !kept {
+                    if w.outcome.name != o.name || !kept.contains(&w.workflow_id) {
                         continue;
                     }
                     let runs = v.runs.get(seg).map_or(&[][..], Vec::as_slice);

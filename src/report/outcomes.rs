@@ -78,11 +78,10 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         &req.segments,
         spec,
     )?;
-    for r in &mut rows {
-        if let Some(w) = super::entry_of(&catalogue, &r.workflow_id) {
-            req.segments.workflows.label(w, &mut r.segment);
-        }
-    }
+    let labelled = rows
+        .iter_mut()
+        .map(|r| (r.workflow_id.as_str(), &mut r.segment));
+    super::label_rows(&req.segments, &catalogue, labelled);
     Ok(Outcomes {
         from: period.from,
         to: period.to,
