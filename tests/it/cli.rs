@@ -230,6 +230,17 @@ fn export_takes_the_pages_segment() {
         !segments.is_empty() && segments.iter().all(|s| s == "(missing)"),
         "{segments:?}"
     );
+    // The panel's own key (attributes.tier) is missing on every golden run
+    // too, so the lines above would pass with --by ignored: by region (EU
+    // or US on every golden run), the rows must be regions.
+    assert_exit(&export(&["--by", "attributes.region"]), 0);
+    let csv = std::fs::read_to_string(out_dir.join("leadership-by-segment.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let regions: Vec<String> = rd.records().map(|r| r.unwrap()[1].to_string()).collect();
+    assert!(
+        regions.iter().any(|s| s == "EU") && regions.iter().all(|s| s == "EU" || s == "US"),
+        "{regions:?}"
+    );
     assert_fails(&export(&["--segment", "tier=gold"]), "segment: `tier`");
 }
 
