@@ -201,6 +201,20 @@ CREATE OR REPLACE MACRO counted_human_minutes(status, human_minutes, b) AS
     CASE WHEN by_hand(status, human_minutes) THEN b
          ELSE coalesce(human_minutes, 0) END;
 
+-- Whether a run ran under the automation: anchored at or after the go-live
+-- (`automated_since`) of the terms in force; never for a workflow not automated.
+CREATE OR REPLACE MACRO automated_at(anchor, automated_since) AS
+    automated_since IS NOT NULL AND anchor >= automated_since;
+
+-- Whether a run counts toward reclaimed hours: terminal, under the
+-- automation, and not done by hand entirely (that run reclaims B − B = 0
+-- exactly, so it is left out of both terms of the sum rather than added as B
+-- and taken away, which summed as a decimal would round B to six places).
+CREATE OR REPLACE MACRO reclaims(terminal, anchor, automated_since, status, human_minutes) AS
+    terminal
+    AND automated_at(anchor, automated_since)
+    AND NOT by_hand(status, human_minutes);
+
 -- A run's segment: the values of its attributes at `paths`, a JSON list of
 -- JSON paths bound by the caller (src/segments.rs builds `$."key"` from
 -- validated keys: never formatted into SQL), as the JSON text of a list,

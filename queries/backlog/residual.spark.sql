@@ -5,7 +5,7 @@ SELECT w.workflow_id,
        avg(counted_human_minutes(r.status, r.human_minutes, w.b)) / w.b AS residual_share
 FROM catalogue w
 JOIN runs_as_of r ON r.workflow_id = w.workflow_id
-                 AND r.anchor >= w.automated_since
+                 AND automated_at(r.anchor, w.automated_since)
                  AND r.terminal
 WHERE w.automated_since IS NOT NULL AND w.b > 0
 GROUP BY w.workflow_id, w.b

@@ -7,7 +7,7 @@ SELECT w.workflow_id,
 FROM workflows_as_of($1::TIMESTAMP) w
 JOIN baselines_as_of($1::TIMESTAMP) b USING (workflow_id)
 JOIN run_facts($1::TIMESTAMP) r ON r.workflow_id = w.workflow_id
-           AND r.anchor >= w.automated_since
+           AND automated_at(r.anchor, w.automated_since)
            AND r.terminal
 WHERE w.automated_since IS NOT NULL AND b.b > 0
 GROUP BY w.workflow_id, b.b

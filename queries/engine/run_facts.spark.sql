@@ -34,3 +34,14 @@ CREATE OR REPLACE TEMPORARY FUNCTION counted_human_minutes(status STRING, human_
 RETURNS DOUBLE
 RETURN CASE WHEN by_hand(status, human_minutes) THEN b
             ELSE coalesce(human_minutes, 0D) END
+;
+-- Whether a run ran under the automation: the twin of schema.sql's automated_at.
+CREATE OR REPLACE TEMPORARY FUNCTION automated_at(anchor TIMESTAMP_NTZ, automated_since TIMESTAMP_NTZ)
+RETURNS BOOLEAN
+RETURN automated_since IS NOT NULL AND anchor >= automated_since
+;
+-- Whether a run counts toward reclaimed hours: the twin of schema.sql's reclaims.
+CREATE OR REPLACE TEMPORARY FUNCTION reclaims(terminal BOOLEAN, anchor TIMESTAMP_NTZ,
+    automated_since TIMESTAMP_NTZ, status STRING, human_minutes DOUBLE)
+RETURNS BOOLEAN
+RETURN terminal AND automated_at(anchor, automated_since) AND NOT by_hand(status, human_minutes)

@@ -19,7 +19,7 @@ SELECT r.workflow_id,
            / nullif(count(CASE WHEN r.terminal THEN r.human END), 0) AS human_mean_min
 FROM (
     SELECT f.*,
-           CASE WHEN t.automated_since IS NOT NULL AND f.anchor >= t.automated_since
+           CASE WHEN automated_at(f.anchor, t.automated_since)
                 THEN counted_human_minutes(f.status, f.human_minutes, t.b)
                 ELSE f.human_minutes END AS human
     FROM run_facts f

@@ -36,7 +36,7 @@ SELECT r.workflow_id,
            / nullif(count(r.human) FILTER (WHERE r.terminal), 0) AS human_mean_min
 FROM (
     SELECT f.*,
-           CASE WHEN t.automated_since IS NOT NULL AND f.anchor >= t.automated_since
+           CASE WHEN automated_at(f.anchor, t.automated_since)
                 THEN counted_human_minutes(f.status, f.human_minutes, t.b)
                 ELSE f.human_minutes END AS human,
            segment_of(f.attributes, f.version, $4::VARCHAR) AS segment

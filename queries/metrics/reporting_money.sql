@@ -39,10 +39,7 @@ by_day AS (
      AND r.anchor < t.term_to
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
-      AND r.terminal
-      AND t.automated_since IS NOT NULL
-      AND r.anchor >= t.automated_since
-      AND NOT by_hand(r.status, r.human_minutes)
+      AND reclaims(r.terminal, r.anchor, t.automated_since, r.status, r.human_minutes)
     GROUP BY ALL
 ),
 rates AS (

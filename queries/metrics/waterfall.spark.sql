@@ -26,8 +26,7 @@ counted AS (
       AND r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor >= CAST(:from AS TIMESTAMP_NTZ)
       AND r.anchor < CAST(:to AS TIMESTAMP_NTZ)
-      AND t.automated_since IS NOT NULL
-      AND r.anchor >= t.automated_since
+      AND automated_at(r.anchor, t.automated_since)
 ),
 by_terms AS (
     SELECT workflow_id,

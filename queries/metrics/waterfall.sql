@@ -35,8 +35,7 @@ counted AS (
      AND r.anchor < t.term_to
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
-      AND t.automated_since IS NOT NULL
-      AND r.anchor >= t.automated_since
+      AND automated_at(r.anchor, t.automated_since)
 ),
 by_terms AS (
     SELECT workflow_id,

@@ -71,10 +71,7 @@ period_runs AS (
            r.cycle_us,
            r.cycle_min,
            r.response_min,
-           (r.terminal
-             AND t.automated_since IS NOT NULL
-             AND r.anchor >= t.automated_since
-             AND NOT by_hand(r.status, r.human_minutes)) AS reclaims,
+           reclaims(r.terminal, r.anchor, t.automated_since, r.status, r.human_minutes) AS reclaims,
            counted_human_minutes(r.status, r.human_minutes, t.b) AS human_counted,
            t.term_from,
            t.b,

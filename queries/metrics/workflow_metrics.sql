@@ -71,15 +71,9 @@ period_runs AS (
            r.cycle_us,
            r.cycle_min,
            r.response_min,
-           -- Reclaimed minutes, Σ (B − counted human minutes), over terminal runs at
-           -- or after go-live, summed as (runs counted) × B − Σ counted human minutes.
-           -- A run done by hand entirely reclaims B − B = 0 exactly: it is left out
-           -- of both terms, as adding B and taking away B summed as a decimal would
-           -- round B to six places.
-           (r.terminal
-             AND t.automated_since IS NOT NULL
-             AND r.anchor >= t.automated_since
-             AND NOT by_hand(r.status, r.human_minutes)) AS reclaims,
+           -- Reclaimed minutes, Σ (B − counted human minutes), over the runs that
+           -- reclaim (schema.sql), summed as (runs counted) × B − Σ counted human minutes.
+           reclaims(r.terminal, r.anchor, t.automated_since, r.status, r.human_minutes) AS reclaims,
            counted_human_minutes(r.status, r.human_minutes, t.b) AS human_counted,
            t.term_from,
            t.b,
