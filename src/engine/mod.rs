@@ -301,220 +301,78 @@ macro_rules! __engine_delegate {
     ($via:path => $($method:ident),+ $(,)?) => {
         $( $crate::__engine_delegate!(@one $via, $method); )+
     };
-    (@one $via:path, catalogue) => {
-        #[allow(clippy::needless_question_mark)]
-        fn catalogue(
-            &self,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<::std::vec::Vec<$crate::model::CatalogueEntry>> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).catalogue(as_of)?)
-        }
-    };
-    (@one $via:path, run_span) => {
-        #[allow(clippy::needless_question_mark)]
-        fn run_span(
-            &self,
-        ) -> $crate::engine::Result<
-            ::std::option::Option<(::chrono::NaiveDateTime, ::chrono::NaiveDateTime)>,
-        > {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).run_span()?)
-        }
-    };
-    (@one $via:path, metric_frames) => {
-        #[allow(clippy::needless_question_mark)]
-        fn metric_frames(
-            &self,
-            bounds: &[::chrono::NaiveDateTime],
-            leak_horizon_days: f64,
-            workflows: ::std::option::Option<&[::std::string::String]>,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<::std::vec::Vec<::polars::prelude::DataFrame>> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).metric_frames(bounds, leak_horizon_days, workflows, as_of)?)
-        }
-    };
-    (@one $via:path, segment_frames) => {
-        #[allow(clippy::needless_question_mark)]
-        fn segment_frames(
-            &self,
-            bounds: &[::chrono::NaiveDateTime],
-            leak_horizon_days: f64,
-            workflows: ::std::option::Option<&[::std::string::String]>,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-            segments: &$crate::segments::Segments,
-        ) -> $crate::engine::Result<::std::vec::Vec<::polars::prelude::DataFrame>> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).segment_frames(bounds, leak_horizon_days, workflows, as_of, segments)?)
-        }
-    };
-    (@one $via:path, segment_evidence) => {
-        #[allow(clippy::needless_question_mark)]
-        fn segment_evidence(
-            &self,
-            workflow_ids: &[::std::string::String],
-            from: ::std::option::Option<::chrono::NaiveDateTime>,
-            to: ::chrono::NaiveDateTime,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-            segments: &$crate::segments::Segments,
-        ) -> $crate::engine::Result<(
-            ::polars::prelude::DataFrame,
-            ::std::vec::Vec<$crate::engine::BySegment>,
-        )> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).segment_evidence(workflow_ids, from, to, as_of, segments)?)
-        }
-    };
-    (@one $via:path, outcome_values) => {
-        #[allow(clippy::needless_question_mark)]
-        fn outcome_values(
-            &self,
-            pairs: &[(::std::string::String, ::std::string::String)],
-            from: ::std::option::Option<::chrono::NaiveDateTime>,
-            to: ::chrono::NaiveDateTime,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-            segments: &$crate::segments::Segments,
-        ) -> $crate::engine::Result<::std::vec::Vec<$crate::engine::OutcomeValue>> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).outcome_values(pairs, from, to, as_of, segments)?)
-        }
-    };
-    (@one $via:path, waterfall_frame) => {
-        #[allow(clippy::needless_question_mark)]
-        fn waterfall_frame(
-            &self,
-            from: ::chrono::NaiveDateTime,
-            to: ::chrono::NaiveDateTime,
-            workflows: ::std::option::Option<&[::std::string::String]>,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).waterfall_frame(from, to, workflows, as_of)?)
-        }
-    };
-    (@one $via:path, provenance_frame) => {
-        #[allow(clippy::needless_question_mark)]
-        fn provenance_frame(
-            &self,
-            from: ::chrono::NaiveDateTime,
-            to: ::chrono::NaiveDateTime,
-            workflows: ::std::option::Option<&[::std::string::String]>,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).provenance_frame(from, to, workflows, as_of)?)
-        }
-    };
-    (@one $via:path, reporting_money) => {
-        #[allow(clippy::needless_question_mark)]
-        fn reporting_money(
-            &self,
-            bounds: &[::chrono::NaiveDateTime],
-            workflows: ::std::option::Option<&[::std::string::String]>,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-            currency: &str,
-        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).reporting_money(bounds, workflows, as_of, currency)?)
-        }
-    };
-    (@one $via:path, compare_evidence) => {
-        #[allow(clippy::needless_question_mark)]
-        fn compare_evidence(
-            &self,
-            workflow_ids: &[::std::string::String],
-            from: ::std::option::Option<::chrono::NaiveDateTime>,
-            to: ::chrono::NaiveDateTime,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<(
-            ::polars::prelude::DataFrame,
-            ::std::vec::Vec<$crate::model::RunSample>,
-        )> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).compare_evidence(workflow_ids, from, to, as_of)?)
-        }
-    };
-    (@one $via:path, workflows) => {
-        #[allow(clippy::needless_question_mark)]
-        fn workflows(
-            &self,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<::std::vec::Vec<$crate::model::WorkflowSummary>> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).workflows(as_of)?)
-        }
-    };
-    (@one $via:path, steps_frame) => {
-        #[allow(clippy::needless_question_mark)]
-        fn steps_frame(
-            &self,
-            workflow_id: &str,
-            from: ::chrono::NaiveDateTime,
-            to: ::chrono::NaiveDateTime,
-        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).steps_frame(workflow_id, from, to)?)
-        }
-    };
-    (@one $via:path, backlog_frames) => {
-        #[allow(clippy::needless_question_mark)]
-        fn backlog_frames(
-            &self,
-            as_of: ::std::option::Option<::chrono::NaiveDateTime>,
-        ) -> $crate::engine::Result<(::polars::prelude::DataFrame, ::polars::prelude::DataFrame)>
-        {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).backlog_frames(as_of)?)
-        }
-    };
-    (@one $via:path, period_query) => {
-        #[allow(clippy::needless_question_mark)]
-        fn period_query(
-            &self,
-            query: &$crate::engine::PeriodQuery,
-            from: ::chrono::NaiveDateTime,
-            to: ::chrono::NaiveDateTime,
-            workflows: &[::std::string::String],
-        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).period_query(query, from, to, workflows)?)
-        }
-    };
-    (@one $via:path, segmented_period_query) => {
-        #[allow(clippy::needless_question_mark)]
-        fn segmented_period_query(
-            &self,
-            query: &$crate::engine::PeriodQuery,
-            from: ::chrono::NaiveDateTime,
-            to: ::chrono::NaiveDateTime,
-            workflows: &[::std::string::String],
-            segments: &$crate::segments::Segments,
-        ) -> $crate::engine::Result<::polars::prelude::DataFrame> {
-            #[allow(unused_imports)]
-            use $crate::engine::Engine as _;
-            Ok($via(self).segmented_period_query(query, from, to, workflows, segments)?)
-        }
-    };
+    // Each method's parameters and answer, once (the trait's own signature,
+    // with full paths but for the prelude's `Option`, `Vec` and `String`);
+    // `@fn` writes the method from them.
+    (@one $v:path, catalogue) => { $crate::__engine_delegate!(@fn $v, catalogue(
+        as_of: Option<::chrono::NaiveDateTime>,
+        ) -> Vec<$crate::model::CatalogueEntry>); };
+    (@one $v:path, workflows) => { $crate::__engine_delegate!(@fn $v, workflows(
+        as_of: Option<::chrono::NaiveDateTime>,
+        ) -> Vec<$crate::model::WorkflowSummary>); };
+    (@one $v:path, run_span) => { $crate::__engine_delegate!(@fn $v, run_span(
+        ) -> Option<(::chrono::NaiveDateTime, ::chrono::NaiveDateTime)>); };
+    (@one $v:path, metric_frames) => { $crate::__engine_delegate!(@fn $v, metric_frames(
+        bounds: &[::chrono::NaiveDateTime], leak_horizon_days: f64, workflows: Option<&[String]>,
+        as_of: Option<::chrono::NaiveDateTime>,
+        ) -> Vec<::polars::prelude::DataFrame>); };
+    (@one $v:path, segment_frames) => { $crate::__engine_delegate!(@fn $v, segment_frames(
+        bounds: &[::chrono::NaiveDateTime], leak_horizon_days: f64, workflows: Option<&[String]>,
+        as_of: Option<::chrono::NaiveDateTime>, segments: &$crate::segments::Segments,
+        ) -> Vec<::polars::prelude::DataFrame>); };
+    (@one $v:path, compare_evidence) => { $crate::__engine_delegate!(@fn $v, compare_evidence(
+        workflow_ids: &[String], from: Option<::chrono::NaiveDateTime>,
+        to: ::chrono::NaiveDateTime, as_of: Option<::chrono::NaiveDateTime>,
+        ) -> (::polars::prelude::DataFrame, Vec<$crate::model::RunSample>)); };
+    (@one $v:path, segment_evidence) => { $crate::__engine_delegate!(@fn $v, segment_evidence(
+        workflow_ids: &[String], from: Option<::chrono::NaiveDateTime>,
+        to: ::chrono::NaiveDateTime, as_of: Option<::chrono::NaiveDateTime>,
+        segments: &$crate::segments::Segments,
+        ) -> (::polars::prelude::DataFrame, Vec<$crate::engine::BySegment>)); };
+    (@one $v:path, outcome_values) => { $crate::__engine_delegate!(@fn $v, outcome_values(
+        pairs: &[(String, String)], from: Option<::chrono::NaiveDateTime>,
+        to: ::chrono::NaiveDateTime, as_of: Option<::chrono::NaiveDateTime>,
+        segments: &$crate::segments::Segments,
+        ) -> Vec<$crate::engine::OutcomeValue>); };
+    (@one $v:path, waterfall_frame) => { $crate::__engine_delegate!(@fn $v, waterfall_frame(
+        from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime, workflows: Option<&[String]>,
+        as_of: Option<::chrono::NaiveDateTime>,
+        ) -> ::polars::prelude::DataFrame); };
+    (@one $v:path, provenance_frame) => { $crate::__engine_delegate!(@fn $v, provenance_frame(
+        from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime, workflows: Option<&[String]>,
+        as_of: Option<::chrono::NaiveDateTime>,
+        ) -> ::polars::prelude::DataFrame); };
+    (@one $v:path, reporting_money) => { $crate::__engine_delegate!(@fn $v, reporting_money(
+        bounds: &[::chrono::NaiveDateTime], workflows: Option<&[String]>,
+        as_of: Option<::chrono::NaiveDateTime>, currency: &str,
+        ) -> ::polars::prelude::DataFrame); };
+    (@one $v:path, steps_frame) => { $crate::__engine_delegate!(@fn $v, steps_frame(
+        workflow_id: &str, from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime,
+        ) -> ::polars::prelude::DataFrame); };
+    (@one $v:path, backlog_frames) => { $crate::__engine_delegate!(@fn $v, backlog_frames(
+        as_of: Option<::chrono::NaiveDateTime>,
+        ) -> (::polars::prelude::DataFrame, ::polars::prelude::DataFrame)); };
+    (@one $v:path, period_query) => { $crate::__engine_delegate!(@fn $v, period_query(
+        query: &$crate::engine::PeriodQuery, from: ::chrono::NaiveDateTime,
+        to: ::chrono::NaiveDateTime, workflows: &[String],
+        ) -> ::polars::prelude::DataFrame); };
+    (@one $v:path, segmented_period_query) => { $crate::__engine_delegate!(@fn $v,
+        segmented_period_query(query: &$crate::engine::PeriodQuery, from: ::chrono::NaiveDateTime,
+        to: ::chrono::NaiveDateTime, workflows: &[String], segments: &$crate::segments::Segments,
+        ) -> ::polars::prelude::DataFrame); };
     (@one $via:path, parts) => {
         fn parts(&self) -> ::std::option::Option<$crate::engine::Parts<'_>> {
             #[allow(unused_imports)]
             use $crate::engine::Engine as _;
             $via(self).parts()
+        }
+    };
+    (@fn $via:path, $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $answer:ty) => {
+        #[allow(clippy::needless_question_mark)]
+        fn $name(&self, $($arg: $ty),*) -> $crate::engine::Result<$answer> {
+            #[allow(unused_imports)]
+            use $crate::engine::Engine as _;
+            Ok($via(self).$name($($arg),*)?)
         }
     };
 }
