@@ -62,7 +62,7 @@ pub(super) const METRIC_HEAD: &str = "<thead><tr><th>Workflow</th><th>Runs</th><
 
 /// One metric row as the cells of [`METRIC_HEAD`].
 pub(super) fn row_html(r: &MetricRow) -> String {
-    let terminal = r.succeeded + r.failed + r.escalated;
+    let terminal = crate::metrics::rates::Terminal::of([r]).n();
     format!(
         "<tr><td>{id}</td><td>{runs}</td><td title=\"of {terminal} terminal runs\">{err}</td>\
          <td title=\"of {terminal} terminal runs\">{esc}</td><td>{leaked}</td>\

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::compare::{interval, Comparison};
+use super::rates::Terminal;
 use super::MetricRow;
 use crate::model::Workflow;
 
@@ -92,7 +93,7 @@ pub fn rollup(
         }
         for (key, rs) in by {
             let sum = |f: fn(&MetricRow) -> i64| rs.iter().map(|r| f(r)).sum::<i64>();
-            let t = super::rates::Terminal::of(rs.iter().copied());
+            let t = Terminal::of(rs.iter().copied());
             // A sum over the workflows that have reclaimed hours, null when
             // none has: zero would claim a measurement that was not made.
             // (Folded from +0.0: an empty f64 sum is −0.0.)
@@ -463,18 +464,16 @@ pub fn deviations(
     });
     // 1.96 for 95%; other levels use the matching normal quantile of the two common ones.
     let z = if level >= 0.99 { 2.576 } else { 1.96 };
-    for (figure, num) in [
+    let (now, before) = (Terminal::of(rows_now), Terminal::of(rows_before));
+    for (figure, rate) in [
         (
             "error_rate",
-            (|r: &MetricRow| r.failed) as fn(&MetricRow) -> i64,
+            Terminal::error_rate as fn(&Terminal) -> Option<f64>,
         ),
-        ("escalation_rate", |r: &MetricRow| r.escalated),
+        ("escalation_rate", Terminal::escalation_rate),
     ] {
-        let terminal = |rows: &[MetricRow]| sum(rows, |r| r.succeeded + r.failed + r.escalated);
-        let (n1, n0) = (terminal(rows_now), terminal(rows_before));
-        let (x1, x0) = (sum(rows_now, num), sum(rows_before, num));
-        let p1 = (n1 > 0).then(|| x1 as f64 / n1 as f64);
-        let p0 = (n0 > 0).then(|| x0 as f64 / n0 as f64);
+        let (n1, n0) = (now.n(), before.n());
+        let (p1, p0) = (rate(&now), rate(&before));
         let change = p1.zip(p0).map(|(a, b)| a - b);
         let se = p1
             .zip(p0)
