@@ -324,12 +324,8 @@ pub struct About<'a> {
     #[serde(serialize_with = "serialize_timestamp")]
     #[schemars(with = "crate::schema::Timestamp")]
     pub as_of: NaiveDateTime,
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: Period,
     pub currency: Option<&'a str>,
     pub method_version: i32,
     pub sha256: &'a str,
@@ -344,8 +340,10 @@ impl Published {
             name: &self.name,
             published_at: self.published_at,
             as_of: self.as_of,
-            from: self.from,
-            to: self.to,
+            period: Period {
+                from: self.from,
+                to: self.to,
+            },
             currency: self.currency.as_deref(),
             method_version: self.method_version,
             sha256: &self.sha256,
@@ -387,12 +385,8 @@ pub struct Side {
     #[serde(serialize_with = "serialize_timestamp")]
     #[schemars(with = "crate::schema::Timestamp")]
     pub as_of: NaiveDateTime,
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: Period,
     pub method_version: i32,
     pub headline: Headline,
     #[serde(skip)]
@@ -475,7 +469,7 @@ pub fn diff(store: &Store, a: &str, b: Option<&str>) -> Result<Diff, ReportError
     let mut moment = a.as_of;
 
     // The first report, recomputed by this build as of its own moment.
-    let a_period = Period::new(a.from, a.to)?;
+    let a_period = Period::new(a.period.from, a.period.to)?;
     let again = headline_at(engine, a_period, a.as_of, currency)?;
     if Change::between(&r.at, &again).is_zero() {
         r.at = again;
@@ -487,15 +481,15 @@ pub fn diff(store: &Store, a: &str, b: Option<&str>) -> Result<Diff, ReportError
         r.step("method", what, a.as_of, vec![], vec![], again);
     }
     // The period.
-    let period = Period::new(b.from, b.to)?;
+    let period = Period::new(b.period.from, b.period.to)?;
     if period != a_period {
         let next = headline_at(engine, period, a.as_of, currency)?;
         let what = format!(
             "the period [{}, {}) instead of [{}, {})",
-            format_timestamp(b.from),
-            format_timestamp(b.to),
-            format_timestamp(a.from),
-            format_timestamp(a.to)
+            format_timestamp(b.period.from),
+            format_timestamp(b.period.to),
+            format_timestamp(a.period.from),
+            format_timestamp(a.period.to)
         );
         r.step("period", what, a.as_of, vec![], vec![], next);
     }
@@ -587,8 +581,10 @@ fn side_of(p: &Published) -> Result<Side, ReportError> {
         name: p.name.clone(),
         sha256: Some(p.sha256.clone()),
         as_of: p.as_of,
-        from: p.from,
-        to: p.to,
+        period: Period {
+            from: p.from,
+            to: p.to,
+        },
         method_version: f.method_version,
         headline: f.headline,
         batch_ids: f.batch_ids.into_iter().collect(),
@@ -600,13 +596,12 @@ fn side_of(p: &Published) -> Result<Side, ReportError> {
 /// batch received.
 fn now(store: &Store, a: &Side, ledger: &[BatchSummary]) -> Result<Side, ReportError> {
     let as_of = ledger.last().map_or(a.as_of, |b| b.received_at);
-    let period = Period::new(a.from, a.to)?;
+    let period = Period::new(a.period.from, a.period.to)?;
     Ok(Side {
         name: "now".into(),
         sha256: None,
         as_of,
-        from: a.from,
-        to: a.to,
+        period: a.period,
         method_version: METHOD_VERSION,
         headline: headline_at(store, period, as_of, a.currency.as_deref())?,
         batch_ids: ledger.iter().map(|b| b.batch_id).collect(),

@@ -36,11 +36,15 @@ pub const DEFAULT_LEAK_HORIZON_DAYS: f64 = 7.0;
 pub const METHOD_VERSION: i32 = 1;
 
 /// A half-open reporting period `[from, to)` in UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Answers that state their period flatten it (`#[serde(flatten)]`), so
+/// their JSON has `from` and `to` where the period stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub from: NaiveDateTime,
     #[serde(serialize_with = "serialize_timestamp")]
+    #[schemars(with = "crate::schema::Timestamp")]
     pub to: NaiveDateTime,
 }
 
@@ -254,12 +258,8 @@ pub struct Assumption {
 /// The JSON body of `report metrics` and `GET /api/v1/metrics`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct MetricTableJson<'a> {
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: crate::metrics::Period,
     pub rows: &'a [MetricRow],
     pub assumptions: &'a [Assumption],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -521,8 +521,7 @@ impl MetricTable {
     pub fn to_json(&self) -> Result<serde_json::Value, MetricsError> {
         let rows = self.rows()?;
         let body = MetricTableJson {
-            from: self.period.from,
-            to: self.period.to,
+            period: self.period,
             rows: &rows,
             assumptions: &self.assumptions,
             reporting: self.reporting.as_ref(),

@@ -11,17 +11,13 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::{text_column, MetricsError, Period};
-use crate::model::{serialize_opt_timestamp, serialize_timestamp};
+use crate::model::serialize_opt_timestamp;
 
 /// The provenance of one metric table.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Provenance {
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: crate::metrics::Period,
     /// UTC days the period touches.
     pub days_in_period: i64,
     /// When the newest batch (of any kind) known was received.
@@ -196,8 +192,7 @@ impl Provenance {
             .num_days()
             + 1;
         Ok(Provenance {
-            from: period.from,
-            to: period.to,
+            period,
             days_in_period,
             last_commit,
             fields: N_OF.iter().filter_map(|(f, _)| source_of(f)).collect(),

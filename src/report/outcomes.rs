@@ -21,12 +21,8 @@ use crate::segments::Segments;
 /// The outcomes of the workflows that declare them, over a period.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Outcomes {
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: crate::metrics::Period,
     pub level: f64,
     pub seed: u64,
     pub resamples: usize,
@@ -83,8 +79,7 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         .map(|r| (r.workflow_id.as_str(), &mut r.segment));
     super::label_rows(&req.segments, &catalogue, labelled);
     Ok(Outcomes {
-        from: period.from,
-        to: period.to,
+        period,
         level: spec.level,
         seed: spec.seed,
         resamples: spec.resamples,

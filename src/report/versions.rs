@@ -19,12 +19,8 @@ use crate::segments::Segments;
 pub struct Versions {
     pub workflow_id: String,
     /// The period whose runs were read, `[from, to)`.
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: crate::metrics::Period,
     pub level: f64,
     pub seed: u64,
     pub resamples: usize,
@@ -77,8 +73,7 @@ pub fn versions_over(
     let rows = versions::versions(workflow, &by[0], spec);
     Ok(Versions {
         workflow_id: workflow.to_string(),
-        from: period.from,
-        to: period.to,
+        period,
         level: spec.level,
         seed: spec.seed,
         resamples: spec.resamples,

@@ -108,12 +108,8 @@ pub struct Comparison {
     #[schemars(with = "Option<crate::schema::Timestamp>")]
     pub automated_since: Option<NaiveDateTime>,
     /// The after side's period `[from, to)`.
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub from: NaiveDateTime,
-    #[serde(serialize_with = "crate::model::serialize_timestamp")]
-    #[schemars(with = "crate::schema::Timestamp")]
-    pub to: NaiveDateTime,
+    #[serde(flatten)]
+    pub period: crate::metrics::Period,
     /// B, the baseline handle minutes per item used for human minutes and reclaimed hours.
     pub baseline_minutes_per_item: Option<f64>,
     pub baseline_minutes_source: String,
@@ -515,8 +511,7 @@ pub fn compare(
         workflow_id: workflow.workflow_id.clone(),
         baseline,
         automated_since: workflow.automated_since,
-        from,
-        to: spec.to,
+        period: crate::metrics::Period { from, to: spec.to },
         baseline_minutes_per_item: b,
         baseline_minutes_source: baseline_b.source.clone(),
         seed: spec.seed,
