@@ -132,16 +132,8 @@ pub enum ReportCommand {
         /// Only these workflows (repeat, or separate with commas).
         #[arg(long = "workflow")]
         workflows: Vec<String>,
-        /// Seed of the bootstrap; the same data and seed give the same intervals.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Bootstrap resamples (100 to 100,000).
-        #[arg(long)]
-        resamples: Option<usize>,
-        /// How the bootstrap resamples runs: whole ISO weeks (the default)
-        /// or runs one by one.
-        #[arg(long)]
-        interval: Option<Interval>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
         #[command(flatten)]
         segments: SegmentArgs,
         /// Output format.
@@ -157,12 +149,8 @@ pub enum ReportCommand {
         workflow: String,
         #[command(flatten)]
         period: PeriodArgs,
-        /// Seed of the bootstrap (the same seed, the same intervals).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Bootstrap resamples (100 to 100000; default 2000).
-        #[arg(long)]
-        resamples: Option<usize>,
+        #[command(flatten)]
+        resample: ResampleArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
         format: OutFormat,
@@ -229,16 +217,8 @@ pub enum ReportCommand {
         /// The before side: study, pre-runs or both (default: study when it has observations).
         #[arg(long, value_enum)]
         baseline: Option<BaselineArg>,
-        /// Seed of the bootstrap; the same data and seed give the same intervals.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Bootstrap resamples (100 to 100,000).
-        #[arg(long)]
-        resamples: Option<usize>,
-        /// How the bootstrap resamples runs: whole ISO weeks (the default:
-        /// runs of one week share staff and load) or runs one by one.
-        #[arg(long)]
-        interval: Option<Interval>,
+        #[command(flatten)]
+        bootstrap: BootstrapArgs,
         #[command(flatten)]
         segments: SegmentArgs,
         /// Report as it stood at this moment: the catalogue version and the batches received by then.
@@ -283,6 +263,48 @@ impl PeriodArgs {
         let (from, to) = (self.span.from.as_deref(), self.span.to.as_deref());
         report::resolve_period(store, from, to)?
             .context("no runs are stored yet, so there is no default period: give --from and --to")
+    }
+}
+
+/// The bootstrap's seed and resamples.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ResampleArgs {
+    /// Seed of the bootstrap; the same data and seed give the same intervals.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Bootstrap resamples (100 to 100,000; default 2,000).
+    #[arg(long)]
+    pub resamples: Option<usize>,
+}
+
+impl ResampleArgs {
+    /// As query-string pairs, those given.
+    fn query(&self, q: &mut Query) {
+        opt(q, "seed", &self.seed.map(|s| s.to_string()));
+        opt(q, "resamples", &self.resamples.map(|r| r.to_string()));
+    }
+}
+
+/// The bootstrap's seed and resamples, and how it resamples.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub resample: ResampleArgs,
+    /// How the bootstrap resamples runs: whole ISO weeks (the default:
+    /// runs of one week share staff and load) or runs one by one.
+    #[arg(long)]
+    pub interval: Option<Interval>,
+}
+
+impl BootstrapArgs {
+    /// As query-string pairs, those given.
+    fn query(&self, q: &mut Query) {
+        self.resample.query(q);
+        opt(
+            q,
+            "interval",
+            &self.interval.map(|i| i.as_str().to_string()),
+        );
     }
 }
 
@@ -395,9 +417,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             from,
             to,
             baseline,
-            seed,
-            resamples,
-            interval,
+            bootstrap,
             segments,
             format,
             as_of,
@@ -410,9 +430,9 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 from,
                 to,
                 baseline: baseline.map(Into::into),
-                seed,
-                resamples,
-                interval,
+                seed: bootstrap.resample.seed,
+                resamples: bootstrap.resample.resamples,
+                interval: bootstrap.interval,
                 segments,
             };
             let comparisons = report::compare(store.as_ref(), &req)?;
@@ -453,9 +473,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Outcomes {
             period,
             workflows,
-            seed,
-            resamples,
-            interval,
+            bootstrap,
             segments,
             format,
         } => {
@@ -466,9 +484,9 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 to: period.span.to,
                 workflows: report::split_workflow_filter(workflows.iter().map(String::as_str)),
                 as_of: period.as_of,
-                seed,
-                resamples,
-                interval,
+                seed: bootstrap.resample.seed,
+                resamples: bootstrap.resample.resamples,
+                interval: bootstrap.interval,
                 segments,
             };
             let o = report::outcomes::outcomes(store.as_ref(), &req)?;
@@ -480,8 +498,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Versions {
             workflow,
             period,
-            seed,
-            resamples,
+            resample,
             format,
         } => {
             let store = global.open_engine()?;
@@ -490,8 +507,8 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 from: period.span.from,
                 to: period.span.to,
                 as_of: period.as_of,
-                seed,
-                resamples,
+                seed: resample.seed,
+                resamples: resample.resamples,
             };
             let v = report::versions::versions_of(store.as_ref(), &req)?;
             match format {
@@ -634,9 +651,7 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
             from,
             to,
             baseline,
-            seed,
-            resamples,
-            interval,
+            bootstrap,
             segments,
             as_of,
             format,
@@ -654,13 +669,7 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
                 .to_string()
             });
             opt(&mut q, "baseline", &baseline);
-            opt(&mut q, "seed", &seed.map(|s| s.to_string()));
-            opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
-            opt(
-                &mut q,
-                "interval",
-                &interval.map(|i| i.as_str().to_string()),
-            );
+            bootstrap.query(&mut q);
             opt(&mut q, "as_of", &as_of);
             ("/api/v1/compare".into(), format_of(&mut q, format))
         }
@@ -682,35 +691,25 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Outcomes {
             period: p,
             workflows: w,
-            seed,
-            resamples,
-            interval,
+            bootstrap,
             segments,
             format,
         } => {
             period(&mut q, &p);
             workflows(&mut q, &w);
             segments.query(&mut q);
-            opt(&mut q, "seed", &seed.map(|s| s.to_string()));
-            opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
-            opt(
-                &mut q,
-                "interval",
-                &interval.map(|i| i.as_str().to_string()),
-            );
+            bootstrap.query(&mut q);
             ("/api/v1/outcomes".into(), format_of(&mut q, format))
         }
         ReportCommand::Versions {
             workflow,
             period: p,
-            seed,
-            resamples,
+            resample,
             format,
         } => {
             q.push(("workflow", workflow));
             period(&mut q, &p);
-            opt(&mut q, "seed", &seed.map(|s| s.to_string()));
-            opt(&mut q, "resamples", &resamples.map(|r| r.to_string()));
+            resample.query(&mut q);
             ("/api/v1/versions".into(), format_of(&mut q, format))
         }
         ReportCommand::Alerts { at, tz } => {
