@@ -54,41 +54,30 @@ pub fn message(alerts: &Alerts, c: &RegressionCheck, page_base: Option<&str>) ->
     };
     let week = format_timestamp(alerts.week_start);
     let link = page_base.map(|b| format!("{b}/dashboards/workflow?workflow={}", c.workflow_id));
-    let text = match &c.version {
-        Some(v) => format!(
-            "Yardstick: {wf} — version {ver} (from {day}): {name} {trailing} → {last}, clearly \
-             worse (n = {ln}, against version {prev}'s weeks before it, n = {tn}); change {ch}, \
-             {level:.0}% interval {lo} to {hi}.{link}",
-            wf = c.workflow_id,
-            ver = v.version,
-            day = &format_timestamp(v.from)[..10],
-            prev = v.previous_version,
-            last = shown(c.last_week),
-            ln = c.last_week_n,
-            trailing = shown(c.trailing),
-            tn = c.trailing_n,
-            ch = change(c.change),
-            level = alerts.level * 100.0,
-            lo = change(c.ci_low),
-            hi = change(c.ci_high),
-            link = link.as_deref().map(|l| format!(" {l}")).unwrap_or_default(),
-        ),
-        None => format!(
-        "Yardstick: {wf} — {name} clearly worse in the week of {day}: {last} (n = {ln}) against \
-         {trailing} over the {weeks} weeks before (n = {tn}); change {ch}, {level:.0}% interval \
-         {lo} to {hi}.{link}",
-        wf = c.workflow_id,
-        day = &week[..10],
-        last = shown(c.last_week),
-        ln = c.last_week_n,
-        trailing = shown(c.trailing),
-        weeks = alerts.trailing_weeks,
-        tn = c.trailing_n,
+    let (wf, last, ln) = (&c.workflow_id, shown(c.last_week), c.last_week_n);
+    let (trailing, tn) = (shown(c.trailing), c.trailing_n);
+    // The change and its interval end both texts.
+    let tail = format!(
+        "change {ch}, {level:.0}% interval {lo} to {hi}.{link}",
         ch = change(c.change),
         level = alerts.level * 100.0,
         lo = change(c.ci_low),
         hi = change(c.ci_high),
         link = link.as_deref().map(|l| format!(" {l}")).unwrap_or_default(),
+    );
+    let text = match &c.version {
+        Some(v) => format!(
+            "Yardstick: {wf} — version {ver} (from {day}): {name} {trailing} → {last}, clearly \
+             worse (n = {ln}, against version {prev}'s weeks before it, n = {tn}); {tail}",
+            ver = v.version,
+            day = &format_timestamp(v.from)[..10],
+            prev = v.previous_version,
+        ),
+        None => format!(
+            "Yardstick: {wf} — {name} clearly worse in the week of {day}: {last} (n = {ln}) \
+             against {trailing} over the {weeks} weeks before (n = {tn}); {tail}",
+            day = &week[..10],
+            weeks = alerts.trailing_weeks,
         ),
     };
     json!({

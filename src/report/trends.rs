@@ -26,16 +26,8 @@ pub fn trend(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Trend, ReportError> {
-    trend_from(
-        store,
-        granularity,
-        tz,
-        from,
-        to,
-        workflows,
-        Catalogue::Read(as_of),
-        &Segments::default(),
-    )
+    let whole = Segments::default();
+    trend_by(store, granularity, tz, from, to, workflows, as_of, &whole)
 }
 
 /// [`trend`] segmented and filtered (`--by`, `--where`): a row per period,

@@ -188,17 +188,6 @@ pub(super) fn its_checked(treated: &Series, s: &Settings) -> (ItsResult, Option<
     (r, model)
 }
 
-pub(super) fn unchecked_placebo(why: &str) -> Check {
-    Check {
-        name: "placebo".to_string(),
-        figure: None,
-        low: None,
-        high: None,
-        passed: None,
-        says: format!("the placebo check could not be run: {why}"),
-    }
-}
-
 /// `series` reduced to the weeks `pre`, with a fake go-live week.
 pub(super) fn pre_only(series: &Series, pre: &[Obs], fake: NaiveDate) -> Series {
     Series {

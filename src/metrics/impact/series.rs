@@ -286,14 +286,7 @@ pub(super) fn placebo_check(
     kind: &str,
     run: &dyn Fn(NaiveDate, &Settings) -> Estimate,
 ) -> (Vec<Placebo>, Check) {
-    let unchecked = |why: String| Check {
-        name: "placebo".to_string(),
-        figure: None,
-        low: None,
-        high: None,
-        passed: None,
-        says: format!("the placebo check could not be run: {why}"),
-    };
+    let unchecked = |why: String| unchecked_placebo(&why);
     let dates = match placebo_weeks(pre, s) {
         Ok(d) => d,
         Err(why) => return (Vec::new(), unchecked(why)),
@@ -382,4 +375,16 @@ pub(super) fn headline(checks: &[Check]) -> Option<String> {
         ("placebo", _) => "the placebo check could not be run".to_string(),
         (name, _) => format!("the {name} check failed"),
     })
+}
+
+/// The placebo check that could not be run, and why.
+pub(super) fn unchecked_placebo(why: &str) -> Check {
+    Check {
+        name: "placebo".to_string(),
+        figure: None,
+        low: None,
+        high: None,
+        passed: None,
+        says: format!("the placebo check could not be run: {why}"),
+    }
 }
