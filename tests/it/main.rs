@@ -117,6 +117,14 @@ pub fn ingest_text(
     yardstick::ingest::ingest(store, &input, options)
 }
 
+/// Ingests the CSV `csv` as `kind` (named after the kind), default options;
+/// panics if it cannot be read at all.
+#[track_caller]
+pub fn put_csv(store: &Store, kind: Kind, csv: &str) -> Report {
+    let options = Options::default();
+    ingest_text(store, kind, Format::Csv, kind.as_str(), csv, options).unwrap()
+}
+
 /// An in-memory store holding the catalogue `workflows` (CSV) and the runs
 /// `rows` under the CSV header `header`.
 pub fn store_of<S: AsRef<str>>(workflows: &str, header: &str, rows: &[S]) -> Store {

@@ -1,24 +1,16 @@
 //! The money a finance reader signs (issue #22): figures that must be exact
 //! and readings of the README settled, each on a hand-computed case.
 
-use yardstick::ingest::{Format, Options};
+use yardstick::ingest::Options;
 use yardstick::metrics::Period;
 use yardstick::model::Kind;
 use yardstick::store::Store;
 
-use crate::{close, ingest_text, row};
+use crate::{close, row};
 
 /// Stores a CSV of `kind`.
 fn put(store: &Store, kind: Kind, csv: &str) -> yardstick::ingest::Report {
-    ingest_text(
-        store,
-        kind,
-        Format::Csv,
-        kind.as_str(),
-        csv,
-        Options::default(),
-    )
-    .unwrap()
+    crate::put_csv(store, kind, csv)
 }
 
 /// A catalogue of one automated workflow whose B has more than six decimals.

@@ -4,7 +4,6 @@
 
 use axum::http::StatusCode;
 use yardstick::http::AppState;
-use yardstick::ingest::{Format, Options};
 use yardstick::metrics::Period;
 use yardstick::model::Kind;
 use yardstick::publish::{self, Diff};
@@ -12,18 +11,9 @@ use yardstick::report::ReportError;
 use yardstick::store::Store;
 
 use crate::client::{get, send};
-use crate::ingest_text;
 
 fn put(store: &Store, kind: Kind, csv: &str) {
-    let r = ingest_text(
-        store,
-        kind,
-        Format::Csv,
-        kind.as_str(),
-        csv,
-        Options::default(),
-    )
-    .unwrap();
+    let r = crate::put_csv(store, kind, csv);
     assert!(r.stored, "{r:?}");
 }
 

@@ -136,74 +136,44 @@ fn same_reports(
     as_of: &[Option<chrono::NaiveDateTime>],
 ) -> usize {
     let mut fields = 0;
-    let mut check = |name: String, a: Value, b: Value| {
+    // One figure from each engine (0: the store, 1: Spark), held equal.
+    let mut same = |name: String, f: &dyn Fn(usize, &dyn Engine) -> Value| {
+        let (a, b) = (f(0, store), f(1, spark));
         fields += count_leaves(&a);
         assert_close(&a, &b, &name);
     };
-    let engines: [&dyn Engine; 2] = [store, spark];
     assert_eq!(
         store.run_span().unwrap(),
         Engine::run_span(spark).unwrap(),
         "{what}: run span"
     );
     for &t in as_of {
-        let cats: Vec<Value> = engines
-            .iter()
-            .map(|e| serde_json::to_value(e.catalogue(t).unwrap()).unwrap())
-            .collect();
-        check(
-            format!("{what} catalogue as of {t:?}"),
-            cats[0].clone(),
-            cats[1].clone(),
-        );
-        let lists: Vec<Value> = engines
-            .iter()
-            .map(|e| serde_json::to_value(e.workflows(t).unwrap()).unwrap())
-            .collect();
-        check(
-            format!("{what} workflow list as of {t:?}"),
-            lists[0].clone(),
-            lists[1].clone(),
-        );
-        let backlogs: Vec<Value> = engines
-            .iter()
-            .map(|e| serde_json::to_value(report::backlog(*e, t).unwrap()).unwrap())
-            .collect();
-        check(
-            format!("{what} backlog as of {t:?}"),
-            backlogs[0].clone(),
-            backlogs[1].clone(),
-        );
+        same(format!("{what} catalogue as of {t:?}"), &|_, e| {
+            serde_json::to_value(e.catalogue(t).unwrap()).unwrap()
+        });
+        same(format!("{what} workflow list as of {t:?}"), &|_, e| {
+            serde_json::to_value(e.workflows(t).unwrap()).unwrap()
+        });
+        same(format!("{what} backlog as of {t:?}"), &|_, e| {
+            serde_json::to_value(report::backlog(e, t).unwrap()).unwrap()
+        });
         for &(from, to) in periods {
-            let all: Vec<Value> = engines
-                .iter()
-                .map(|e| {
-                    let period = report::resolve_period(*e, from, to).unwrap().unwrap();
-                    report::metric_table_as_of(*e, period, &[], t)
+            same(
+                format!("{what} metrics {from:?}..{to:?} as of {t:?}"),
+                &|_, e| {
+                    let period = report::resolve_period(e, from, to).unwrap().unwrap();
+                    report::metric_table_as_of(e, period, &[], t)
                         .unwrap()
                         .to_json()
                         .unwrap()
-                })
-                .collect();
-            check(
-                format!("{what} metrics {from:?}..{to:?} as of {t:?}"),
-                all[0].clone(),
-                all[1].clone(),
+                },
             );
             if t.is_none() {
                 for id in store.workflow_ids().unwrap() {
-                    let steps: Vec<Value> = engines
-                        .iter()
-                        .map(|e| {
-                            let (p, table) = report::steps(*e, &id, from, to).unwrap();
-                            serde_json::json!({"period": p, "steps": table})
-                        })
-                        .collect();
-                    check(
-                        format!("{what} steps of {id} {from:?}..{to:?}"),
-                        steps[0].clone(),
-                        steps[1].clone(),
-                    );
+                    same(format!("{what} steps of {id} {from:?}..{to:?}"), &|_, e| {
+                        let (p, table) = report::steps(e, &id, from, to).unwrap();
+                        serde_json::json!({"period": p, "steps": table})
+                    });
                 }
                 for d in dashboard::spec::load(None).unwrap() {
                     let filters = Filters {
@@ -214,11 +184,10 @@ fn same_reports(
                     // The versions and by-segment panels are DuckDB's alone
                     // (runs by version or attribute are not read by Spark
                     // yet): Spark's say so, and the other panels are equal.
-                    let pages: Vec<Value> = engines
-                        .iter()
-                        .enumerate()
-                        .map(|(i, e)| {
-                            let c = dashboard::compute_in(*e, &d, filters.clone(), None).unwrap();
+                    same(
+                        format!("{what} dashboard {} {from:?}..{to:?}", d.name),
+                        &|i, e| {
+                            let c = dashboard::compute_in(e, &d, filters.clone(), None).unwrap();
                             c.panels()
                                 .filter(|(panel, table)| {
                                     let note = match panel.id.as_str() {
@@ -238,12 +207,7 @@ fn same_reports(
                                 })
                                 .map(|(panel, table)| dashboard::export::json(&c, panel, table))
                                 .collect()
-                        })
-                        .collect();
-                    check(
-                        format!("{what} dashboard {} {from:?}..{to:?}", d.name),
-                        pages[0].clone(),
-                        pages[1].clone(),
+                        },
                     );
                 }
             }
@@ -251,19 +215,14 @@ fn same_reports(
                 (Granularity::Week, "UTC"),
                 (Granularity::Month, "America/New_York"),
             ] {
-                let trends: Vec<Value> = engines
-                    .iter()
-                    .map(|e| {
-                        report::trend(*e, g, tz, from, to, &[], t)
+                same(
+                    format!("{what} trend {g:?} {tz} {from:?}..{to:?} as of {t:?}"),
+                    &|_, e| {
+                        report::trend(e, g, tz, from, to, &[], t)
                             .unwrap()
                             .to_json()
                             .unwrap()
-                    })
-                    .collect();
-                check(
-                    format!("{what} trend {g:?} {tz} {from:?}..{to:?} as of {t:?}"),
-                    trends[0].clone(),
-                    trends[1].clone(),
+                    },
                 );
             }
             for baseline in [None, Some(BaselineChoice::Both)] {
@@ -278,14 +237,9 @@ fn same_reports(
                     interval: None,
                     segments: Default::default(),
                 };
-                let cmp: Vec<Value> = engines
-                    .iter()
-                    .map(|e| serde_json::to_value(report::compare(*e, &req).unwrap()).unwrap())
-                    .collect();
-                check(
+                same(
                     format!("{what} compare {baseline:?} ..{to:?} as of {t:?}"),
-                    cmp[0].clone(),
-                    cmp[1].clone(),
+                    &|_, e| serde_json::to_value(report::compare(e, &req).unwrap()).unwrap(),
                 );
             }
         }
