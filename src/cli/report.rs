@@ -623,6 +623,7 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
         ));
         f
     };
+    let portfolio = matches!(cmd, ReportCommand::Portfolio { .. });
     let (path, format) = match cmd {
         ReportCommand::Metrics {
             period: p,
@@ -720,18 +721,15 @@ fn through(remote: &Remote, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Portfolio {
             period: p,
             currency,
-        } => {
-            period(&mut q, &p);
-            opt(&mut q, "currency", &currency);
-            ("/api/v1/portfolio".into(), OutFormat::Json)
         }
-        ReportCommand::Summary {
+        | ReportCommand::Summary {
             period: p,
             currency,
         } => {
             period(&mut q, &p);
             opt(&mut q, "currency", &currency);
-            ("/api/v1/summary".into(), OutFormat::Json)
+            let route = if portfolio { "portfolio" } else { "summary" };
+            (format!("/api/v1/{route}"), OutFormat::Json)
         }
         ReportCommand::Steps {
             workflow,

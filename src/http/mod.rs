@@ -671,6 +671,16 @@ pub fn url_for(addr: SocketAddr) -> String {
     format!("http://{addr}/")
 }
 
+/// A path a route's pattern reaches, each parameter named `x` (for checking
+/// every declared route: the OpenAPI tests, and any tool listing routes).
+pub fn example_path(pattern: &str) -> String {
+    pattern
+        .split('/')
+        .map(|s| if s.starts_with('{') { "x" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Renders a response to HTML for handlers that fail on a page.
 pub(crate) fn html_error(e: &ApiError) -> Response {
     (
@@ -697,15 +707,6 @@ mod tests {
 
     use super::*;
 
-    /// A path the route's pattern reaches: each parameter named `x`.
-    fn concrete(pattern: &str) -> String {
-        pattern
-            .split('/')
-            .map(|s| if s.starts_with('{') { "x" } else { s })
-            .collect::<Vec<_>>()
-            .join("/")
-    }
-
     /// Every route of [`app`] is declared with a role, which [`auth::needs`]
     /// answers for it; and every declared route is served, not left to the
     /// 404 fallback or a 405.
@@ -716,7 +717,7 @@ mod tests {
         assert!(declared.len() >= 20, "{declared:?}");
         let state = AppState::open(Store::open_in_memory().unwrap());
         for d in declared {
-            let path = concrete(d.path);
+            let path = example_path(d.path);
             assert_eq!(
                 auth::needs(&d.method, &path),
                 d.need.role(),

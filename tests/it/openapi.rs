@@ -37,14 +37,7 @@ fn operations(doc: &Value) -> BTreeSet<(String, String)> {
     out
 }
 
-/// A path a route's pattern reaches: each parameter named `x`.
-fn concrete(pattern: &str) -> String {
-    pattern
-        .split('/')
-        .map(|s| if s.starts_with('{') { "x" } else { s })
-        .collect::<Vec<_>>()
-        .join("/")
-}
+use yardstick::http::example_path as concrete;
 
 /// A JSON pointer's reference token.
 fn token(s: &str) -> String {
