@@ -201,6 +201,11 @@ CREATE OR REPLACE MACRO counted_human_minutes(status, human_minutes, b) AS
     CASE WHEN by_hand(status, human_minutes) THEN b
          ELSE coalesce(human_minutes, 0) END;
 
+-- Whether the terms row [term_from, term_to) is the one in force at a run's
+-- anchor: a run is valued (B, hourly cost, cost per run) by that row alone.
+CREATE OR REPLACE MACRO in_force(anchor, term_from, term_to) AS
+    anchor >= term_from AND anchor < term_to;
+
 -- Whether a run ran under the automation: anchored at or after the go-live
 -- (`automated_since`) of the terms in force; never for a workflow not automated.
 CREATE OR REPLACE MACRO automated_at(anchor, automated_since) AS

@@ -35,6 +35,13 @@ RETURNS DOUBLE
 RETURN CASE WHEN by_hand(status, human_minutes) THEN b
             ELSE coalesce(human_minutes, 0D) END
 ;
+-- Whether a terms row is the one in force at a run's anchor: the twin of
+-- schema.sql's in_force.
+CREATE OR REPLACE TEMPORARY FUNCTION in_force(anchor TIMESTAMP_NTZ, term_from TIMESTAMP_NTZ,
+    term_to TIMESTAMP_NTZ)
+RETURNS BOOLEAN
+RETURN anchor >= term_from AND anchor < term_to
+;
 -- Whether a run ran under the automation: the twin of schema.sql's automated_at.
 CREATE OR REPLACE TEMPORARY FUNCTION automated_at(anchor TIMESTAMP_NTZ, automated_since TIMESTAMP_NTZ)
 RETURNS BOOLEAN

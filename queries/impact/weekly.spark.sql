@@ -25,8 +25,7 @@ FROM (
     FROM run_facts f
     LEFT JOIN terms t
       ON t.workflow_id = f.workflow_id
-     AND f.anchor >= t.term_from
-     AND f.anchor < t.term_to
+     AND in_force(f.anchor, t.term_from, t.term_to)
 ) r
 WHERE r.superseded_batch IS NULL
   AND r.anchor_month >= CAST(date_format(CAST(:from AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)

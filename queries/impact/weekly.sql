@@ -43,8 +43,7 @@ FROM (
     FROM run_facts(NULL) f
     LEFT JOIN bounded_terms(NULL, $3::VARCHAR) t
       ON t.workflow_id = f.workflow_id
-     AND f.anchor >= t.term_from
-     AND f.anchor < t.term_to
+     AND in_force(f.anchor, t.term_from, t.term_to)
 ) r
 WHERE r.anchor >= $1::TIMESTAMP
   AND r.anchor < $2::TIMESTAMP

@@ -35,8 +35,7 @@ by_day AS (
      AND r.anchor < p.period_end
     JOIN terms t
       ON t.workflow_id = r.workflow_id
-     AND r.anchor >= t.term_from
-     AND r.anchor < t.term_to
+     AND in_force(r.anchor, t.term_from, t.term_to)
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
       AND reclaims(r.terminal, r.anchor, t.automated_since, r.status, r.human_minutes)

@@ -20,8 +20,7 @@ counted AS (
     FROM runs_as_of r
     JOIN terms_in t
       ON t.workflow_id = r.workflow_id
-     AND r.anchor >= t.term_from
-     AND r.anchor < t.term_to
+     AND in_force(r.anchor, t.term_from, t.term_to)
     WHERE r.anchor_month >= CAST(date_format(CAST(:from AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor_month <= CAST(date_format(CAST(:to AS TIMESTAMP_NTZ), 'yyyyMM') AS INT)
       AND r.anchor >= CAST(:from AS TIMESTAMP_NTZ)

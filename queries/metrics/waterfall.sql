@@ -31,8 +31,7 @@ counted AS (
     FROM run_facts($4::TIMESTAMP) r
     JOIN terms t
       ON t.workflow_id = r.workflow_id
-     AND r.anchor >= t.term_from
-     AND r.anchor < t.term_to
+     AND in_force(r.anchor, t.term_from, t.term_to)
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
       AND automated_at(r.anchor, t.automated_since)

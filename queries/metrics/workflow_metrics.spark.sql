@@ -85,8 +85,7 @@ period_runs AS (
      AND r.anchor < p.period_end
     LEFT JOIN terms_in t
       ON t.workflow_id = r.workflow_id
-     AND r.anchor >= t.term_from
-     AND r.anchor < t.term_to
+     AND in_force(r.anchor, t.term_from, t.term_to)
 ),
 agg AS (
     SELECT period_start,

@@ -95,8 +95,7 @@ period_runs AS (
      AND r.anchor < p.period_end
     LEFT JOIN terms t
       ON t.workflow_id = r.workflow_id
-     AND r.anchor >= t.term_from
-     AND r.anchor < t.term_to
+     AND in_force(r.anchor, t.term_from, t.term_to)
     WHERE r.anchor >= $1::TIMESTAMP
       AND r.anchor < $2::TIMESTAMP
       AND ($4::VARCHAR IS NULL
