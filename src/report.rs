@@ -9,7 +9,7 @@ pub mod versions;
 
 pub use comparisons::{compare, comparisons_csv, CompareRequest};
 use comparisons::{compare_with, over_evidence, COMPARE_CHUNK};
-pub use trends::{trend, trend_by, trend_from, Trend, MAX_TREND_PERIODS};
+pub use trends::{trend, trend_from, Trend, MAX_TREND_PERIODS};
 
 /// A CSV of `header` and `rows`, each row its cells as text.
 fn csv_of(
@@ -285,8 +285,7 @@ fn entry_of<'c>(catalogue: &'c [CatalogueEntry], id: &str) -> Option<&'c crate::
         .find(|w| w.workflow_id == id)
 }
 
-/// A row's segment: each key's value, null where its runs lack it.
-type SegmentMap = std::collections::BTreeMap<String, Option<String>>;
+use crate::segments::SegmentMap;
 
 /// Gives each row (its workflow and segment) its workflow's fields that
 /// the segments are by (`--by team`): the rows of comparisons, outcomes.

@@ -455,14 +455,14 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!(e))?;
             let wf = report::split_workflow_filter(workflows.iter().map(String::as_str));
-            let trend = report::trend_by(
+            let trend = report::trend_from(
                 store.as_ref(),
                 g,
                 &tz,
                 period.span.from.as_deref(),
                 period.span.to.as_deref(),
                 &wf,
-                period.as_of()?,
+                report::Catalogue::Read(period.as_of()?),
                 &segments,
             )?;
             match format {

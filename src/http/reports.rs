@@ -137,14 +137,14 @@ pub(super) async fn trend(
     let csv = q.csv();
     let segments = q.segments()?;
     kept(&st, q.key.clone(), current, move |store| {
-        let trend = report::trend_by(
+        let trend = report::trend_from(
             store,
             granularity,
             q.tz.as_deref().unwrap_or("UTC"),
             q.from.as_deref(),
             q.to.as_deref(),
             &q.workflows,
-            as_of,
+            report::Catalogue::Read(as_of),
             &segments,
         )?;
         if csv {

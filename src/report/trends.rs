@@ -26,23 +26,7 @@ pub fn trend(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Trend, ReportError> {
-    let whole = Segments::default();
-    trend_by(store, granularity, tz, from, to, workflows, as_of, &whole)
-}
-
-/// [`trend`] segmented and filtered (`--by`, `--where`): a row per period,
-/// workflow and segment, every period holding every segment of the span.
-#[allow(clippy::too_many_arguments)]
-pub fn trend_by(
-    store: &dyn Engine,
-    granularity: crate::metrics::trend::Granularity,
-    tz: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    workflows: &[String],
-    as_of: Option<chrono::NaiveDateTime>,
-    segments: &Segments,
-) -> Result<Trend, ReportError> {
+    let (catalogue, whole) = (Catalogue::Read(as_of), Segments::default());
     trend_from(
         store,
         granularity,
@@ -50,12 +34,15 @@ pub fn trend_by(
         from,
         to,
         workflows,
-        Catalogue::Read(as_of),
-        segments,
+        catalogue,
+        &whole,
     )
 }
 
-/// [`trend`] with the catalogue from `catalogue`, as of its moment.
+/// [`trend`] with the catalogue from `catalogue` (read as of a moment, or
+/// the one the caller read), segmented and filtered (`--by`, `--where`): a
+/// row per period, workflow and segment, every period holding every segment
+/// of the span.
 #[allow(clippy::too_many_arguments)]
 pub fn trend_from(
     store: &dyn Engine,

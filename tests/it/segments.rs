@@ -340,14 +340,14 @@ fn the_trend_by_an_attribute_by_hand_and_filtered_as_a_prefiltered_file() {
     use yardstick::metrics::trend::Granularity;
     let store = store_with(&RUNS);
     let trend = |s: &Store, seg: &Segments| {
-        report::trend_by(
+        report::trend_from(
             s,
             Granularity::Week,
             "UTC",
             Some("2026-01-05"),
             Some("2026-01-19"),
             &["seg-w".to_string()],
-            None,
+            report::Catalogue::Read(None),
             seg,
         )
         .unwrap()
@@ -592,14 +592,14 @@ fn compare_and_trend_by_and_where_on_the_team() {
     assert_eq!(sales[0].rows, plain[0].rows);
     assert!(sales[0].segment.is_none());
     // The trend: every period's rows carry the team.
-    let t = report::trend_by(
+    let t = report::trend_from(
         &store,
         Granularity::Month,
         "UTC",
         Some("2026-01-01"),
         Some("2026-02-01"),
         &[],
-        None,
+        report::Catalogue::Read(None),
         &segments(&["team"], &["team=Ops"]),
     )
     .unwrap();
