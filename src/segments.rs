@@ -118,11 +118,7 @@ impl OfWorkflows {
 
     /// Adds the workflow's values of `by` to a row's segment (making it one
     /// when the runs were not segmented).
-    pub fn label(
-        &self,
-        w: &crate::model::Workflow,
-        segment: &mut Option<std::collections::BTreeMap<String, Option<String>>>,
-    ) {
+    pub fn label(&self, w: &crate::model::Workflow, segment: &mut Option<SegmentMap>) {
         if self.by.is_empty() {
             return;
         }
@@ -261,10 +257,7 @@ impl Segments {
     /// joined on (a missing value is `None`, never the text "(missing)",
     /// so a segment whose value is that text stays apart). Empty when not
     /// segmented.
-    pub fn key_of(
-        &self,
-        segment: Option<&std::collections::BTreeMap<String, Option<String>>>,
-    ) -> Vec<Option<String>> {
+    pub fn key_of(&self, segment: Option<&SegmentMap>) -> Vec<Option<String>> {
         self.by
             .iter()
             .map(|k| segment.and_then(|s| s.get(&k.column()).cloned().flatten()))
@@ -347,6 +340,28 @@ pub fn ordered_columns<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<St
         _ => 2,
     });
     names
+}
+
+/// A row's segment: each column's value, null where its runs lack it.
+pub type SegmentMap = std::collections::BTreeMap<String, Option<String>>;
+
+/// The segment columns of a report whose first row has `first` as its
+/// segment, in [`ordered_columns`]' order; none when it is not segmented.
+pub fn columns_of(first: Option<&SegmentMap>) -> Vec<String> {
+    first.map(|s| ordered_columns(s.keys())).unwrap_or_default()
+}
+
+/// A row's cells under `columns`: its segment's values, empty where it has
+/// none.
+pub fn cells<'a>(
+    columns: &'a [String],
+    segment: Option<&'a SegmentMap>,
+) -> impl Iterator<Item = String> + 'a {
+    columns.iter().map(move |k| {
+        segment
+            .and_then(|s| s.get(k).cloned().flatten())
+            .unwrap_or_default()
+    })
 }
 
 /// The JSON list of the paths of `keys` (see [`Key::path`]).

@@ -192,7 +192,7 @@ pub struct MetricRow {
     /// value of each key (`version`, `attributes.KEY`), null where the runs
     /// lack it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
+    pub segment: Option<crate::segments::SegmentMap>,
     /// The outcomes the workflow declares (its catalogue `outcomes`), over
     /// the row's runs: n, mean, and for a scale p50 and the share at its
     /// target. In CSV, columns `outcome_<name>_n`, `_mean`, `_p50`,

@@ -11,7 +11,7 @@
 //! measurable value kept as a gap.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
@@ -118,7 +118,7 @@ pub struct ImpactRow {
     /// Segmented (`--by`): the segment's value of each key, null where its
     /// runs lack the attribute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<BTreeMap<String, Option<String>>>,
+    pub segment: Option<crate::segments::SegmentMap>,
     #[serde(flatten)]
     pub impact: Impact,
     /// The workflow's weekly series the estimate was made on (human minutes
@@ -163,7 +163,7 @@ pub struct ImpactOutcomeRow {
     /// Segmented (`--by`): the segment's value of each key, null where its
     /// runs lack the attribute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<BTreeMap<String, Option<String>>>,
+    pub segment: Option<crate::segments::SegmentMap>,
     #[serde(flatten)]
     pub impact: Impact,
     /// The workflow's weekly series of the outcome, a week without a
@@ -597,7 +597,7 @@ fn weekly(
 /// its own (`CHECK`, `CHECK_low`, `CHECK_high`, `CHECK_passed`), in the
 /// order the checks first appear.
 pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
-    type Segment = Option<BTreeMap<String, Option<String>>>;
+    type Segment = Option<crate::segments::SegmentMap>;
     // The metrics' rows, then the outcomes' (`<name>_mean`, `<name>_rate`).
     let rows: Vec<(&Segment, String, &Impact)> = a
         .impacts
@@ -609,11 +609,7 @@ pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
                 .map(|o| (&o.segment, o.kind.metric(&o.outcome), &o.impact)),
         )
         .collect();
-    let segment_columns: Vec<String> = rows
-        .first()
-        .and_then(|r| r.0.as_ref())
-        .map(|s| crate::segments::ordered_columns(s.keys()))
-        .unwrap_or_default();
+    let segment_columns = crate::segments::columns_of(rows.first().and_then(|r| r.0.as_ref()));
     let mut checks: Vec<String> = Vec::new();
     for (_, _, i) in &rows {
         for c in &i.checks {
@@ -660,10 +656,7 @@ pub fn impact_csv(a: &ImpactAnswer) -> Result<Vec<u8>, ReportError> {
     let real = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     for (segment, metric, i) in rows {
         let mut row = vec![a.workflow_id.clone()];
-        for k in &segment_columns {
-            let v = segment.as_ref().and_then(|s| s.get(k).cloned().flatten());
-            row.push(v.unwrap_or_default());
-        }
+        row.extend(crate::segments::cells(&segment_columns, segment.as_ref()));
         row.extend([
             metric,
             i.method.clone(),

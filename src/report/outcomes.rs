@@ -16,7 +16,7 @@ use crate::metrics::compare::outcomes::{outcome_row, OutcomeRow, Recorded};
 use crate::metrics::compare::{BaselineChoice, CompareSpec, Comparison, Interval};
 use crate::model::CatalogueEntry;
 use crate::outcomes::Outcome;
-use crate::segments::Segments;
+use crate::segments::{self, Segments};
 
 /// The outcomes of the workflows that declare them, over a period.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -322,18 +322,10 @@ pub(crate) fn attach(
 pub fn outcomes_csv(o: &Outcomes) -> Result<Vec<u8>, ReportError> {
     let num = super::cell;
     // The segment's columns after workflow_id, as in the other reports.
-    let columns: Vec<String> = o
-        .rows
-        .first()
-        .and_then(|r| r.segment.as_ref())
-        .map(|s| crate::segments::ordered_columns(s.keys()))
-        .unwrap_or_default();
+    let columns = segments::columns_of(o.rows.first().and_then(|r| r.segment.as_ref()));
     let rows = o.rows.iter().map(|r| {
         let mut cells = vec![r.workflow_id.clone()];
-        for k in &columns {
-            let v = r.segment.as_ref().and_then(|s| s.get(k).cloned().flatten());
-            cells.push(v.unwrap_or_default());
-        }
+        cells.extend(segments::cells(&columns, r.segment.as_ref()));
         cells.extend([
             r.outcome.clone(),
             r.kind.as_str().to_string(),

@@ -121,7 +121,7 @@ pub struct Comparison {
     /// null where its runs lack the attribute. The time study has no
     /// attributes: a segment's study side is the whole study.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
+    pub segment: Option<crate::segments::SegmentMap>,
     pub rows: Vec<CompareRow>,
     /// The outcome measures the workflow declares (its catalogue
     /// `outcomes`), before go-live against the after side, with the same
@@ -1038,14 +1038,12 @@ impl Comparison {
             Column::new("verdict".into(), s(|x| x.verdict.clone())),
         ];
         // The segment's columns after workflow_id, its values on every row.
-        if let Some(segment) = &self.segment {
-            for (i, name) in crate::segments::ordered_columns(segment.keys())
-                .into_iter()
-                .enumerate()
-            {
-                let values = vec![segment[&name].clone(); r.len()];
-                cols.insert(1 + i, Column::new(name.as_str().into(), values));
-            }
+        // (Nulls, not empty text: polars' CSV writer quotes an empty string.)
+        let segment = self.segment.as_ref();
+        for (i, name) in crate::segments::columns_of(segment).iter().enumerate() {
+            let value = segment.and_then(|s| s.get(name).cloned().flatten());
+            let values = vec![value; r.len()];
+            cols.insert(1 + i, Column::new(name.as_str().into(), values));
         }
         Ok(DataFrame::new(r.len(), cols)?)
     }

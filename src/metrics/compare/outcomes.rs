@@ -21,7 +21,7 @@ pub struct OutcomeRow {
     /// Segmented (`--by`): the segment's value of each key, null where its
     /// runs lack it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<std::collections::BTreeMap<String, Option<String>>>,
+    pub segment: Option<crate::segments::SegmentMap>,
     pub outcome: String,
     pub kind: Kind,
     pub higher_is_better: bool,
