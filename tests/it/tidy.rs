@@ -65,3 +65,134 @@ fn sql_lives_in_queries() {
         }
     }
 }
+
+/// The library's top-level modules in the order of ARCHITECTURE.md's
+/// picture, top first: a module imports (`crate::…`, outside its tests)
+/// only modules of the rows below its own, so there is no import circle and
+/// no import up. A new module must be given its row here.
+const LAYERS: &[&[&str]] = &[
+    &["cli"],
+    &["http"],
+    &["dashboard", "publish", "notify"],
+    &["report", "pull"],
+    &["gen", "ingest", "metrics", "keep"],
+    &["store"],
+    &["engine"],
+    &["lake"],
+    &["segments"],
+    &["model", "auth", "outcomes"],
+    &["schema"],
+];
+
+/// The top-level modules a Rust text names through `crate::`: `crate::x`
+/// and each item of `crate::{x, y::z}`; comments are left out.
+fn crate_imports(text: &str) -> std::collections::BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = std::collections::BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The items at the group's first level, up to its closing brace.
+            let (mut depth, mut start) = (1, true);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 1 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 1 => start = true,
+                    c if c.is_whitespace() => {}
+                    _ if start && depth == 1 => {
+                        found.insert(ident(&group[i..]));
+                        start = false;
+                    }
+                    _ => start = false,
+                }
+            }
+        } else {
+            found.insert(ident(rest));
+        }
+    }
+    found
+}
+
+/// A Rust text up to its inline `#[cfg(test)] mod … {`, if it has one (a
+/// `#[cfg(test)]` on a single item leaves the text whole).
+fn without_test_module(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines
+        .windows(2)
+        .position(|w| {
+            let next = w[1].trim();
+            w[0].trim() == "#[cfg(test)]" && next.starts_with("mod ") && next.ends_with('{')
+        })
+        .unwrap_or(lines.len());
+    lines[..end].join("\n")
+}
+
+#[test]
+fn crate_imports_reads_paths_and_groups() {
+    let text = "use crate::model::Run;\n// crate::http in a comment\nuse crate::{\n    engine::{self, Engine},\n    store::Store, segments,\n};\nlet x = crate::report::trend(1);";
+    let got: Vec<String> = crate_imports(text).into_iter().collect();
+    assert_eq!(got, ["engine", "model", "report", "segments", "store"]);
+}
+
+#[test]
+fn modules_import_only_the_layers_below_them() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let row = |m: &str| LAYERS.iter().position(|r| r.contains(&m));
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut modules = std::collections::BTreeSet::new();
+    let mut wrong = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&root).unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let module = first.trim_end_matches(".rs").to_string();
+        if module == "lib" || module == "main" {
+            continue;
+        }
+        // Test code (a `tests` module's files, a `#[cfg(test)]` tail) may
+        // reach anywhere.
+        if rel.components().any(|c| c.as_os_str() == "tests") || rel.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        let text = without_test_module(&text);
+        let Some(own) = row(&module) else {
+            panic!("src/{first}: a module not in tidy.rs's LAYERS; give it its row (and its place in ARCHITECTURE.md's picture)");
+        };
+        for m in crate_imports(&text) {
+            match row(&m) {
+                Some(r) if r > own || m == module => {}
+                Some(_) => wrong.push(format!("{}: {module} imports {m}", rel.display())),
+                // Not a module: a macro exported at the root, e.g. `crate::__engine_delegate!`.
+                None => {}
+            }
+        }
+        modules.insert(module);
+    }
+    assert!(
+        wrong.is_empty(),
+        "imports up or sideways:\n{}",
+        wrong.join("\n")
+    );
+    let listed: std::collections::BTreeSet<String> = LAYERS
+        .iter()
+        .flat_map(|r| r.iter().map(|m| m.to_string()))
+        .collect();
+    assert_eq!(modules, listed, "LAYERS lists exactly the modules of src/");
+}
