@@ -4,46 +4,41 @@
 //! ([`Row`]), and each row is checked against the declared columns when it
 //! is pushed, so a cell and its column can never drift apart.
 //!
-//! Adding a view: write its file here, then add its `mod` line and its entry
-//! in [`ALL`] below; a dashboard TOML file can then name it.
-
-mod backlog;
-mod before_after;
-mod catalogue;
-mod compare;
-mod finance;
-mod headline;
-mod impact;
-mod quality;
-mod regressions;
-mod segments;
-mod teams;
-mod versions;
-mod waterfall;
-mod weekly;
-mod workflows;
+//! Adding a view: write its file here, then add its name to the list given
+//! to `views!` below (which declares the module and puts its `VIEW` in
+//! [`ALL`]); a dashboard TOML file can then name it.
 
 use super::source::{Cell, ColKind, ColumnMeta, Context, PanelTable};
 use crate::metrics::MetricsError;
 use crate::report::ReportError;
 
-/// Every view, in the order the error messages list them.
-pub const ALL: [&View; 15] = [
-    &headline::VIEW,
-    &before_after::VIEW,
-    &weekly::VIEW,
-    &workflows::VIEW,
-    &regressions::VIEW,
-    &backlog::VIEW,
-    &compare::VIEW,
-    &catalogue::VIEW,
-    &finance::VIEW,
-    &teams::VIEW,
-    &waterfall::VIEW,
-    &impact::VIEW,
-    &versions::VIEW,
-    &quality::VIEW,
-    &segments::VIEW,
+/// Declares each view's module (its file in this folder) and lists its
+/// `VIEW` in [`ALL`], in the order given.
+macro_rules! views {
+    ($($view:ident),+ $(,)?) => {
+        $(mod $view;)+
+
+        /// Every view, in the order the error messages list them.
+        pub const ALL: &[&View] = &[$(&$view::VIEW),+];
+    };
+}
+
+views![
+    headline,
+    before_after,
+    weekly,
+    workflows,
+    regressions,
+    backlog,
+    compare,
+    catalogue,
+    finance,
+    teams,
+    waterfall,
+    impact,
+    versions,
+    quality,
+    segments,
 ];
 
 /// An analytics view: a named table of declared columns, computed for the
@@ -63,7 +58,7 @@ pub struct View {
 impl View {
     /// The view called `name`.
     pub fn named(name: &str) -> Option<&'static View> {
-        ALL.into_iter().find(|v| v.name == name)
+        ALL.iter().copied().find(|v| v.name == name)
     }
 
     /// The table of this view for the context's scope.
