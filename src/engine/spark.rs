@@ -325,7 +325,7 @@ impl Engine for SparkEngine {
         _as_of: Option<NaiveDateTime>,
         currency: &str,
     ) -> Result<DataFrame> {
-        Err(EngineError::Failed(format!(
+        Err(EngineError::Unsupported(format!(
             "a reporting currency ({currency}) is computed on the DuckDB file: the lake does not \
              carry exchange rates yet; run the report without --engine spark"
         )))

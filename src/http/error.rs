@@ -1,8 +1,9 @@
 //! The API's one error type and its one envelope:
 //! `{"errors": [{"detail": "..."}]}`. A 5xx says "internal error" with an id
 //! and the detail goes to the log, once, here. The report and store errors
-//! become API errors here too: a bad request stays one, a store fault is
-//! internal.
+//! become API errors here too: a bad request stays one, an engine that
+//! cannot answer (Spark, asked for segments) is a 409 with its reason, a
+//! store fault is internal.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -167,20 +168,49 @@ impl From<ReportError> for ApiError {
             ReportError::NotFound(m) => ApiError::not_found(m),
             ReportError::Conflict(m) => ApiError::conflict(m),
             ReportError::Store(e) => ApiError::internal(e),
-            ReportError::Engine(e) => ApiError::internal(e),
+            ReportError::Engine(e) => e.into(),
             ReportError::Metrics(e) => ApiError::internal(e),
         }
     }
 }
 
+/// An engine that cannot answer a request (segments, a version's runs or a
+/// reporting currency on Spark) says so as a 409, its reason as the
+/// detail: the request is sound, this server's engine cannot serve it. Any
+/// other engine failure is the server's, logged under an id.
 impl From<crate::engine::EngineError> for ApiError {
     fn from(e: crate::engine::EngineError) -> Self {
-        ApiError::internal(e)
+        match e {
+            crate::engine::EngineError::Unsupported(why) => ApiError::conflict(why),
+            e => ApiError::internal(e),
+        }
     }
 }
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineError;
+
+    #[test]
+    fn an_engine_that_cannot_answer_is_a_conflict_with_its_reason() {
+        let why = "segments and filters on attributes (by, where) are computed by DuckDB";
+        let e = ApiError::from(ReportError::Engine(EngineError::Unsupported(why.into())));
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        assert_eq!(e.detail, why);
+        let e = ApiError::from(EngineError::Unsupported(why.into()));
+        assert_eq!((e.status(), e.detail.as_str()), (StatusCode::CONFLICT, why));
+        // Any other engine failure stays the server's: logged, not shown.
+        let e = ApiError::from(ReportError::Engine(EngineError::Failed(
+            "spark: lost".into(),
+        )));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(e.detail.starts_with("internal error (id "), "{}", e.detail);
     }
 }

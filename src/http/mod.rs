@@ -227,7 +227,7 @@ fn routes() -> Routes {
                 .ok("the metric table", of::<crate::metrics::MetricTableJson<'static>>)
                 .csv()
                 .kept()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/compare",
@@ -238,7 +238,7 @@ fn routes() -> Routes {
                 .ok("one comparison per workflow", reports::comparisons_schema)
                 .csv()
                 .kept()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/outcomes",
@@ -252,7 +252,7 @@ fn routes() -> Routes {
                 )
                 .csv()
                 .kept()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/impact",
@@ -265,7 +265,7 @@ fn routes() -> Routes {
                 .ok("one estimate per metric, with its checks", reports::impact_schema)
                 .csv()
                 .kept()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/backlog",
@@ -274,7 +274,7 @@ fn routes() -> Routes {
             Op::new("What to automate next")
                 .query::<reports::AsOfQuery>()
                 .ok("the backlog with its assumptions", of::<crate::metrics::backlog::Backlog>)
-                .fails(&[400]),
+                .fails(&[400, 409]),
         )
         .get(
             "/api/v1/versions",
@@ -288,7 +288,7 @@ fn routes() -> Routes {
                     of::<crate::report::versions::Versions>,
                 )
                 .csv()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/steps",
@@ -299,7 +299,7 @@ fn routes() -> Routes {
                 .requires("workflow")
                 .ok("the step table", reports::steps_schema)
                 .csv()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/trend",
@@ -310,7 +310,7 @@ fn routes() -> Routes {
                 .ok("a metric row per workflow and period", crate::report::Trend::json_schema)
                 .csv()
                 .kept()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/alerts",
@@ -319,7 +319,7 @@ fn routes() -> Routes {
             Op::new("Regression checks of the last complete week")
                 .query::<reports::AlertsQuery>()
                 .ok("the checks, and the alerts among them", of::<crate::report::Alerts>)
-                .fails(&[400]),
+                .fails(&[400, 409]),
         )
         .get(
             "/api/v1/portfolio",
@@ -329,7 +329,7 @@ fn routes() -> Routes {
                 .query::<reports::PortfolioQuery>()
                 .ok("the portfolio", crate::report::portfolio_json_schema)
                 .kept()
-                .fails(&[400]),
+                .fails(&[400, 409]),
         )
         .get(
             "/api/v1/waterfall",
@@ -340,7 +340,7 @@ fn routes() -> Routes {
                 .ok("a row per workflow and the total", crate::report::waterfall_json_schema)
                 .csv()
                 .kept()
-                .fails(&[400, 404]),
+                .fails(&[400, 404, 409]),
         )
         .get(
             "/api/v1/summary",
@@ -350,7 +350,7 @@ fn routes() -> Routes {
                 .query::<reports::PortfolioQuery>()
                 .ok("the figures with their changes and intervals", crate::report::summary_schema)
                 .kept()
-                .fails(&[400]),
+                .fails(&[400, 409]),
         )
         .get(
             "/definitions",

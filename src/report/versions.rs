@@ -94,7 +94,15 @@ fn by_version(
     as_of: Option<NaiveDateTime>,
 ) -> Result<Vec<Vec<Version>>, ReportError> {
     let segments = Segments::version_only();
-    let (_, samples) = engine.segment_evidence(ids, from, to, as_of, &segments)?;
+    let (_, samples) = engine
+        .segment_evidence(ids, from, to, as_of, &segments)
+        .map_err(|e| match e {
+            // Say what was asked, not only what the engine lacks.
+            EngineError::Unsupported(why) => {
+                EngineError::Unsupported(format!("the runs by version: {why}"))
+            }
+            e => e,
+        })?;
     samples
         .into_iter()
         .map(|by| {
