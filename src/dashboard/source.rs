@@ -742,7 +742,7 @@ pub struct CalendarBefore {
     pub reporting: Option<crate::metrics::fx::Reporting>,
 }
 
-/// The weekly trend of the scope, in UTC weeks.
+/// The weekly trend of the scope, in its weeks: from [`weekly_from`].
 fn weekly_of(
     engine: &dyn Engine,
     scope: &Scope,
@@ -753,7 +753,7 @@ fn weekly_of(
         engine,
         Granularity::Week,
         scope.tz.name(),
-        Some(&iso(scope.period.from)),
+        Some(&iso(weekly_from(scope.period))),
         Some(&iso(scope.period.to)),
         &scope.workflows,
         Catalogue::Current(catalogue),
@@ -769,6 +769,17 @@ fn alerts_of(
 ) -> Result<report::Alerts, ReportError> {
     let at = crate::model::format_timestamp(scope.period.to);
     report::alerts_from(engine, Some(&at), scope.tz.name(), Some(catalogue))
+}
+
+/// Where a page's weekly trend starts: the period's start, or, for a period
+/// of more weeks than a trend has (`report::MAX_TREND_PERIODS`, which it
+/// refuses beyond), the start of its last `MAX_TREND_PERIODS - 1` weeks
+/// (widened to whole weeks, at most `MAX_TREND_PERIODS`); the weekly view
+/// says so. A page's default period covers every run, which imported event
+/// logs can take back years.
+pub(crate) fn weekly_from(period: crate::metrics::Period) -> chrono::NaiveDateTime {
+    let longest = chrono::Duration::weeks(report::MAX_TREND_PERIODS as i64 - 1);
+    period.from.max(period.to - longest)
 }
 
 /// Resolves the filters of a request into a scope: the period (both bounds,

@@ -182,6 +182,56 @@ fn weekly_charts_mark_each_go_live() {
     assert!(panel(&feb, "weekly-reclaimed").marks.is_empty());
 }
 
+/// A period of more weeks than a trend holds (a page's default covers every
+/// run, and imported event logs reach back years) still renders: the
+/// weekly panel shows the period's last 400 weeks and says so, the other
+/// panels the whole period. Before, the page failed with "more than 400
+/// periods".
+#[test]
+fn a_period_longer_than_a_weekly_chart_shows_its_last_weeks() {
+    let store = golden_store();
+    let c = dashboard::compute(
+        &store,
+        &board("leadership"),
+        filters("2010-01-04", "2026-02-01"),
+        None,
+    )
+    .unwrap();
+    let weekly = panel(&c, "weekly-reclaimed");
+    // 2026-02-01 less 399 weeks is Sunday 2018-06-10: from its Monday,
+    // 2018-06-04, to the week of 2026-01-26, 400 weeks.
+    assert_eq!(weekly.rows.len(), 400);
+    assert_eq!(s(weekly, 0, "week"), "2018-06-04");
+    assert_eq!(s(weekly, 399, "week"), "2026-01-26");
+    assert!(
+        weekly.notes.iter().any(|n| n.starts_with(
+            "The period has more weeks than a weekly chart holds (400): these are its last weeks, \
+             from the week of 2018-06-04;"
+        )),
+        "{:?}",
+        weekly.notes
+    );
+    // Every golden run is in January 2026, inside the weeks shown: the
+    // weeks hold the January page's hours, and so does the headline of the
+    // whole period.
+    let hours = |t: &dashboard::PanelTable| -> f64 {
+        (0..t.rows.len())
+            .filter_map(|r| f(t, r, "reclaimed_hours"))
+            .sum()
+    };
+    // By hand (see the headline test): 58 + 23 reclaimed minutes in the
+    // period; the weeks are whole, so the last one (from 26 January) also
+    // holds February's first day, as on the January page.
+    close(f(panel(&c, "headline"), 0, "value"), Some(81.0 / 60.0));
+    let jan = january(&store, "leadership");
+    close(Some(hours(weekly)), Some(hours(panel(&jan, "weekly-reclaimed"))));
+    // A period within the limit has no such note.
+    assert!(!panel(&jan, "weekly-reclaimed")
+        .notes
+        .iter()
+        .any(|n| n.contains("more weeks than")));
+}
+
 /// The time zone is a page filter: bare dates are its midnights, weeks its
 /// Mondays, the period is said in it, and the figures are those of the same
 /// instants asked in UTC.

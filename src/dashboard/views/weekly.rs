@@ -37,7 +37,17 @@ pub(super) const VIEW: View = View {
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let single = cx.scope.workflows.len() == 1;
     let tz = cx.scope.tz;
+    let clipped = crate::dashboard::source::weekly_from(cx.scope.period) > cx.scope.period.from;
     let trend = cx.weekly()?;
+    if let (true, Some(first)) = (clipped, trend.buckets.first()) {
+        t.notes.push(format!(
+            "The period has more weeks than a weekly chart holds ({}): these are its last \
+             weeks, from the week of {}; the other panels cover the whole period. Choose a \
+             shorter period to see its start week by week.",
+            crate::report::MAX_TREND_PERIODS,
+            first.start_local,
+        ));
+    }
     for (b, table) in trend.buckets.iter().zip(&trend.tables) {
         let rows = table.rows()?;
         let sum = |f: fn(&MetricRow) -> i64| rows.iter().map(f).sum::<i64>();
