@@ -327,7 +327,8 @@ impl Engine for SparkEngine {
     ) -> Result<DataFrame> {
         Err(EngineError::Unsupported(format!(
             "a reporting currency ({currency}) is computed on the DuckDB file: the lake does not \
-             carry exchange rates yet; run the report without --engine spark"
+             carry exchange rates yet; ask the DuckDB file (the report without --engine spark, or a \
+             server on the file)"
         )))
     }
 

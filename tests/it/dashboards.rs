@@ -224,7 +224,10 @@ fn a_period_longer_than_a_weekly_chart_shows_its_last_weeks() {
     // holds February's first day, as on the January page.
     close(f(panel(&c, "headline"), 0, "value"), Some(81.0 / 60.0));
     let jan = january(&store, "leadership");
-    close(Some(hours(weekly)), Some(hours(panel(&jan, "weekly-reclaimed"))));
+    close(
+        Some(hours(weekly)),
+        Some(hours(panel(&jan, "weekly-reclaimed"))),
+    );
     // A period within the limit has no such note.
     assert!(!panel(&jan, "weekly-reclaimed")
         .notes
