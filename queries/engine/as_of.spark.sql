@@ -22,7 +22,7 @@ versions AS (
     SELECT w.workflow_id, w.name, w.owner, w.team, w.category, w.hourly_cost, w.currency,
            w.sla_response_minutes, w.sla_cycle_minutes, w.automated_since,
            w.baseline_minutes_per_item, w.batch_id, w.recorded_at, w.effective_from,
-           w.cost_per_run, w.maintenance_hours_per_month,
+           w.cost_per_run, w.maintenance_hours_per_month, w.outcomes,
            lead(w.effective_from) OVER (PARTITION BY w.workflow_id ORDER BY w.effective_from ASC NULLS FIRST)
                AS effective_to
     FROM (
@@ -63,7 +63,7 @@ catalogue AS (
     SELECT v.workflow_id, v.name, v.owner, v.team, v.category, v.hourly_cost, v.currency,
            v.sla_response_minutes, v.sla_cycle_minutes, v.automated_since,
            v.baseline_minutes_per_item, v.batch_id, v.recorded_at, v.effective_from,
-           v.cost_per_run, v.maintenance_hours_per_month,
+           v.cost_per_run, v.maintenance_hours_per_month, v.outcomes,
            t.b, t.b_source, t.observations
     FROM versions v
     JOIN terms t ON t.workflow_id = v.workflow_id AND t.effective_to IS NULL

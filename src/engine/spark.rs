@@ -24,7 +24,7 @@ use polars::prelude::{
 };
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
-use super::{split_periods, Engine, EngineError, PeriodQuery, Result};
+use super::{split_periods, Engine, EngineError, OutcomeValue, PeriodQuery, Result};
 use crate::lake::{self, Root};
 use crate::model::{CatalogueEntry, RunSample, Status, Term, Workflow, WorkflowSummary};
 
@@ -41,6 +41,7 @@ const WORKFLOWS_LIST: &str = include_str!("../../queries/workflows/list.spark.sq
 const STEPS_REPORT: &str = include_str!("../../queries/steps/report.spark.sql");
 const BACKLOG_CANDIDATES: &str = include_str!("../../queries/backlog/candidates.spark.sql");
 const BACKLOG_RESIDUAL: &str = include_str!("../../queries/backlog/residual.spark.sql");
+const OUTCOME_VALUES: &str = include_str!("../../queries/outcomes/values.spark.sql");
 
 /// Spark through Spark Connect, reading the lake under `root`.
 pub struct SparkEngine {
@@ -394,6 +395,50 @@ impl Engine for SparkEngine {
         )
     }
 
+    /// The outcome values, unsegmented (`outcomes/values.spark.sql`, one
+    /// outcome name at a time, as the DuckDB text); a segment or filter is
+    /// refused, as for every Spark query.
+    fn outcome_values(
+        &self,
+        pairs: &[(String, String)],
+        from: Option<NaiveDateTime>,
+        to: NaiveDateTime,
+        as_of: Option<NaiveDateTime>,
+        segments: &crate::segments::Segments,
+    ) -> Result<Vec<OutcomeValue>> {
+        if !segments.is_empty() {
+            return Err(super::no_segments());
+        }
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<[&str; 2]> = pairs
+            .iter()
+            .map(|(w, n)| [w.as_str(), n.as_str()])
+            .collect();
+        let list = serde_json::to_string(&list).expect("strings serialise");
+        let mut names: Vec<&str> = pairs.iter().map(|(_, n)| n.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut out = Vec::new();
+        for name in names {
+            let df = self.query(
+                OUTCOME_VALUES,
+                &[
+                    ("pairs", list.clone()),
+                    ("name", name.to_string()),
+                    ("outcome_path", format!("$.outcome_{name}")),
+                    ("name_path", format!("$.{name}")),
+                    ("from", opt_ts(from)),
+                    ("to", ts(to)),
+                    ("as_of", opt_ts(as_of)),
+                ],
+            )?;
+            out.extend(outcome_values_of(&df)?);
+        }
+        Ok(out)
+    }
+
     /// Spark does not segment yet: `weekly.spark.sql`'s `segment` is null.
     fn segmented_period_query(
         &self,
@@ -555,10 +600,47 @@ impl Cells<'_> {
             effective_from: self.at(11, i)?,
             cost_per_run: self.num(12, i)?,
             maintenance_hours_per_month: self.num(13, i)?,
-            // Outcomes are measured by DuckDB only (see crate::outcomes).
+            // Each query gives them in a column of its own (see the callers).
             outcomes: None,
         })
     }
+}
+
+/// The rows of outcomes/values.spark.sql's result.
+fn outcome_values_of(df: &DataFrame) -> Result<Vec<OutcomeValue>> {
+    let shape = |what: String| EngineError::Shape(format!("outcomes/values.spark.sql: {what}"));
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let col =
+        |name: &str, dtype: &PlDataType| -> Result<Column> { Ok(df.column(name)?.cast(dtype)?) };
+    let (k, anchor) = (
+        col("k", &PlDataType::Int64)?,
+        col("anchor_us", &PlDataType::Int64)?,
+    );
+    let (value, study) = (
+        col("value", &PlDataType::String)?,
+        col("study", &PlDataType::Boolean)?,
+    );
+    k.i64()?
+        .iter()
+        .zip(anchor.i64()?.iter())
+        .zip(value.str()?.iter())
+        .zip(study.bool()?.iter())
+        .enumerate()
+        .map(|(i, (((k, a), v), s))| match (k, a, v, s) {
+            (Some(k), Some(anchor_us), Some(v), Some(study)) => Ok(OutcomeValue {
+                pair: usize::try_from(k).map_err(|_| shape(format!("row {i}: k {k}")))?,
+                anchor_us,
+                value: v.to_string(),
+                segment: None,
+                study,
+            }),
+            _ => Err(shape(format!(
+                "row {i} has no k, anchor_us, value or study"
+            ))),
+        })
+        .collect()
 }
 
 /// The catalogue's rows from catalogue.spark.sql's result.
@@ -566,11 +648,14 @@ fn catalogue_of(df: &DataFrame) -> Result<Vec<CatalogueEntry>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the catalogue", 18)?;
+    let c = Cells::of(df, "the catalogue", 19)?;
     (0..df.height())
         .map(|i| {
             Ok(CatalogueEntry {
-                workflow: c.workflow(i)?,
+                workflow: Workflow {
+                    outcomes: c.text(18, i)?,
+                    ..c.workflow(i)?
+                },
                 recorded_at: c.need_at(14, i, "recorded_at")?,
                 b: c.num(15, i)?,
                 b_source: c.need_text(16, i, "b_source")?,
@@ -613,11 +698,14 @@ fn summaries_of(df: &DataFrame) -> Result<Vec<WorkflowSummary>> {
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    let c = Cells::of(df, "the workflow list", 17)?;
+    let c = Cells::of(df, "the workflow list", 18)?;
     (0..df.height())
         .map(|i| {
             Ok(WorkflowSummary {
-                workflow: c.workflow(i)?,
+                workflow: Workflow {
+                    outcomes: c.text(17, i)?,
+                    ..c.workflow(i)?
+                },
                 runs: c.count(14, i)?,
                 baseline_observations: c.count(15, i)?,
                 recorded_at: c.need_at(16, i, "recorded_at")?,

@@ -35,11 +35,11 @@ const RUNS: [&str; 9] = [
     "s,a4,care,2026-02-05T10:00:00Z,2026-02-05T10:10:00Z,succeeded,,,",
 ];
 
-fn store() -> Store {
+pub(crate) fn store() -> Store {
     crate::store_of(WORKFLOWS, HEADER, &RUNS)
 }
 
-fn req() -> OutcomesRequest {
+pub(crate) fn req() -> OutcomesRequest {
     OutcomesRequest {
         from: Some("2026-01-01".into()),
         to: Some("2026-03-01".into()),
@@ -382,7 +382,7 @@ q4,care,2025-12-02T10:00:00Z,12,3,0
 q4,care,2025-12-03T10:00:00Z,11,,yes
 ";
 
-fn with_study(store: &Store) {
+pub(crate) fn with_study(store: &Store) {
     let r = ingest_text(
         store,
         Kind::Baselines,

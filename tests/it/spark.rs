@@ -280,6 +280,12 @@ fn spark_equals_duckdb_on_the_golden_fixtures_and_the_shared_logs() {
         return;
     };
     let t = std::time::Instant::now();
+    outcomes(&cluster.url);
+    eprintln!(
+        "spark: declared outcomes equal in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
     golden(&cluster.url);
     eprintln!(
         "spark: golden fixtures equal in {:.1} s",
@@ -304,6 +310,40 @@ fn spark_equals_duckdb_on_the_golden_fixtures_and_the_shared_logs() {
         "spark: shared logs equal in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+}
+
+/// A catalogue that declares outcomes (a scale with a target, a rate), runs
+/// that carry them (as `outcome_<name>` and as `<name>`, one unreadable),
+/// and a time study that recorded them (tests/it/outcomes.rs): `report
+/// outcomes`, the metric table's outcome columns, the comparisons' outcome
+/// rows and the Quality panel the same from both engines.
+fn outcomes(url: &str) {
+    let store = crate::outcomes::store();
+    crate::outcomes::with_study(&store);
+    let lake = tempfile::tempdir().unwrap();
+    publish(&store, lake.path());
+    let spark = SparkEngine::connect(url, lake.path()).unwrap();
+    let req = crate::outcomes::req();
+    let (a, b) = (
+        report::outcomes::outcomes(&store, &req).unwrap(),
+        report::outcomes::outcomes(&spark, &req).unwrap(),
+    );
+    // Not vacuous: both outcomes of `care`, each with runs on both sides.
+    assert_eq!(a.rows.len(), 2, "{a:?}");
+    assert!(a.rows.iter().all(|r| r.before_n > 0 && r.after_n > 0));
+    assert_close(
+        &serde_json::to_value(&a).unwrap(),
+        &serde_json::to_value(&b).unwrap(),
+        "outcomes report",
+    );
+    let fields = same_reports(
+        &store,
+        &spark,
+        "outcomes",
+        &[(Some("2026-01-01"), Some("2026-03-01"))],
+        &[None],
+    );
+    eprintln!("spark: outcomes: {fields} fields equal");
 }
 
 fn golden(url: &str) {
