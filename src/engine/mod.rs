@@ -89,6 +89,22 @@ pub struct OutcomeValue {
     pub study: bool,
 }
 
+/// The (workflow, outcome name) pairs as both engines' `outcomes/values`
+/// query binds them: the JSON list of `[workflow_id, name]` (a pair's
+/// position is its `k`), and the names, sorted and distinct (one query
+/// each).
+pub(crate) fn outcome_pairs(pairs: &[(String, String)]) -> (String, Vec<&str>) {
+    let list: Vec<[&str; 2]> = pairs
+        .iter()
+        .map(|(w, n)| [w.as_str(), n.as_str()])
+        .collect();
+    let list = serde_json::to_string(&list).expect("strings serialise");
+    let mut names: Vec<&str> = pairs.iter().map(|(_, n)| n.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    (list, names)
+}
+
 /// The tables a report needs, from one engine.
 pub trait Engine: Send + Sync {
     /// The catalogue as of a moment (`None`: now) with each workflow's B.

@@ -412,14 +412,7 @@ impl Engine for SparkEngine {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
-        let list: Vec<[&str; 2]> = pairs
-            .iter()
-            .map(|(w, n)| [w.as_str(), n.as_str()])
-            .collect();
-        let list = serde_json::to_string(&list).expect("strings serialise");
-        let mut names: Vec<&str> = pairs.iter().map(|(_, n)| n.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
+        let (list, names) = super::outcome_pairs(pairs);
         let mut out = Vec::new();
         for name in names {
             let df = self.query(

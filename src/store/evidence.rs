@@ -125,17 +125,10 @@ impl Store {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
-        let list: Vec<[&str; 2]> = pairs
-            .iter()
-            .map(|(w, n)| [w.as_str(), n.as_str()])
-            .collect();
-        let list = serde_json::to_string(&list).expect("strings serialise");
+        let (list, names) = crate::engine::outcome_pairs(pairs);
         let (filter_paths, filter_values) = segments.filter_paths();
         let conn = self.reader()?;
         // One outcome name at a time, its JSON paths bound (see the SQL).
-        let mut names: Vec<&str> = pairs.iter().map(|(_, n)| n.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
         let mut out = Vec::new();
         for name in names {
             let paths: duckdb::types::Value = duckdb::types::Value::List(vec![
