@@ -1,8 +1,10 @@
 //! Tidy checks over the source tree, the product's and the benchmark
 //! harness's (`bench/`): every Rust file opens with a `//!` paragraph, and
 //! SQL is only loaded from query files (`queries/`, `bench/queries/`), never
-//! written inline.
+//! written inline; modules import only the layers below them; and the
+//! binary builds the very dependencies the tests built.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -195,4 +197,89 @@ fn modules_import_only_the_layers_below_them() {
         .flat_map(|r| r.iter().map(|m| m.to_string()))
         .collect();
     assert_eq!(modules, listed, "LAYERS lists exactly the modules of src/");
+}
+
+/// The units of the dependency graph as `cargo tree` resolves them over the
+/// given kinds of edges: each package (name and version) with its features,
+/// a package built twice with other features (a build dependency's build
+/// beside the product's) twice.
+fn units_over(edges: &str) -> BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["tree", "--locked", "-p", "yardstick", "--prefix", "none"])
+        .args(["-e", edges, "-f", "{p} [{f}]"])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    units_of(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `cargo tree -f "{p} [{f}]"`'s lines as `name version [features]`, without
+/// the source, the repeat mark `(*)` and `(proc-macro)`.
+fn units_of(tree: &str) -> BTreeSet<String> {
+    tree.lines()
+        .filter_map(|line| {
+            let open = line.rfind('[')?;
+            let close = line.rfind(']')?;
+            let package: Vec<&str> = line[..open].split_whitespace().take(2).collect();
+            Some(format!(
+                "{} [{}]",
+                package.join(" "),
+                &line[open + 1..close]
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn units_of_reads_packages_and_their_features() {
+    let tree = "yardstick v0.1.0 (/x) []\nrustix v1.1.6 [alloc,std]\n\
+                rustix v1.1.6 [alloc,std] (*)\nrustix v1.1.6 [alloc,fs,std]\n\
+                proc-macro2 v1.0.1 (proc-macro) [default]\n";
+    let units: Vec<String> = units_of(tree).into_iter().collect();
+    assert_eq!(
+        units,
+        [
+            "proc-macro2 v1.0.1 [default]",
+            "rustix v1.1.6 [alloc,fs,std]",
+            "rustix v1.1.6 [alloc,std]",
+            "yardstick v0.1.0 []",
+        ]
+    );
+}
+
+/// The demo after the tests (`.ci/run`, a user following the README) must
+/// not compile the dependencies again: every unit the binary builds is one
+/// the tests' build built, with the same features. Where a test's dependency
+/// turns on more, Cargo.toml turns them on for the product too (its block
+/// "Not used by the product's code"). Build scripts' dependencies are left
+/// out: `cargo tree` folds their units into the others' (it shows a unit
+/// the real builds do not have), and none of them differed.
+#[test]
+fn cargo_run_builds_what_cargo_test_built() {
+    let tests = units_over("normal,dev");
+    let again: Vec<String> = units_over("normal")
+        .into_iter()
+        .filter(|u| !tests.contains(u))
+        .collect();
+    assert!(
+        again.is_empty(),
+        "`cargo run` would build these with other features than `cargo test` built \
+         them (turn the tests' features on in Cargo.toml's block for it):\n{}\n\
+         the tests' build of them:\n{}",
+        again.join("\n"),
+        tests
+            .iter()
+            .filter(|t| again
+                .iter()
+                .any(|a| a.split(" [").next() == t.split(" [").next()))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
