@@ -488,6 +488,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 resamples: bootstrap.resample.resamples,
                 interval: bootstrap.interval,
                 segments,
+                baseline: None,
             };
             let o = report::outcomes::outcomes(store.as_ref(), &req)?;
             match format {

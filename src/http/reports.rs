@@ -12,7 +12,7 @@ use axum::Json;
 use schemars::{Schema, SchemaGenerator};
 use serde::Deserialize;
 
-use super::query::{Fixed, Format, Report, ReportRoute};
+use super::query::{Fixed, Format, Report, ReportQuery, ReportRoute};
 use super::{answers, blocking, kept, ApiError, AppState, MustBeCurrent};
 use crate::metrics::MetricTable;
 use crate::report;
@@ -181,9 +181,23 @@ pub(super) async fn compare(
     current: MustBeCurrent,
     Report(q, _): Report<Compare>,
 ) -> Result<Response, ApiError> {
-    let csv = q.csv();
-    let key = q.key.clone();
-    let segments = q.segments()?;
+    let (csv, key, req) = compare_request(q)?;
+    kept(&st, key, current, move |store| {
+        let comparisons = report::compare(store, &req)?;
+        if csv {
+            Ok(answers::csv(report::comparisons_csv(&comparisons)?, None))
+        } else {
+            answers::json(&serde_json::json!({ "comparisons": comparisons }))
+        }
+    })
+    .await
+}
+
+/// Compare's and outcomes' request from their query (outcomes takes no
+/// `baseline`, so it stays unset), with whether CSV was asked for and the
+/// key of the kept answer.
+fn compare_request(q: ReportQuery) -> Result<(bool, String, report::CompareRequest), ApiError> {
+    let (csv, key, segments) = (q.csv(), q.key.clone(), q.segments()?);
     let req = report::CompareRequest {
         workflows: q.workflows,
         from: q.from,
@@ -195,15 +209,7 @@ pub(super) async fn compare(
         as_of: q.as_of,
         segments,
     };
-    kept(&st, key, current, move |store| {
-        let comparisons = report::compare(store, &req)?;
-        if csv {
-            Ok(answers::csv(report::comparisons_csv(&comparisons)?, None))
-        } else {
-            answers::json(&serde_json::json!({ "comparisons": comparisons }))
-        }
-    })
-    .await
+    Ok((csv, key, req))
 }
 
 /// `GET /api/v1/outcomes`: the declared outcome measures before and after.
@@ -230,19 +236,7 @@ pub(super) async fn outcomes(
     current: MustBeCurrent,
     Report(q, _): Report<Outcomes>,
 ) -> Result<Response, ApiError> {
-    let csv = q.csv();
-    let key = q.key.clone();
-    let segments = q.segments()?;
-    let req = report::outcomes::OutcomesRequest {
-        workflows: q.workflows,
-        from: q.from,
-        to: q.to,
-        seed: q.seed,
-        resamples: q.resamples,
-        interval: q.interval,
-        as_of: q.as_of,
-        segments,
-    };
+    let (csv, key, req) = compare_request(q)?;
     kept(&st, key, current, move |store| {
         let o = report::outcomes::outcomes(store, &req)?;
         if csv {
@@ -429,15 +423,7 @@ pub(super) async fn versions(
     State(st): State<AppState>,
     Fixed(q): Fixed<VersionsQuery>,
 ) -> Result<Response, ApiError> {
-    let workflow = q
-        .workflow
-        .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
-    let format: Option<Format> = q
-        .format
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(ApiError::bad_request)?;
+    let (workflow, csv) = workflow_and_format(q.workflow, q.format.as_deref())?;
     let req = report::versions::VersionsRequest {
         workflow,
         from: q.from,
@@ -447,14 +433,30 @@ pub(super) async fn versions(
         resamples: q.resamples,
     };
     let v = blocking(move || Ok(report::versions::versions_of(st.engine.as_ref(), &req)?)).await?;
-    if format == Some(Format::Csv) {
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            report::versions::versions_csv(&v)?,
-        )
-            .into_response());
+    if csv {
+        return Ok(csv_response(report::versions::versions_csv(&v)?));
     }
     Ok(Json(serde_json::to_value(v).map_err(ApiError::internal)?).into_response())
+}
+
+/// The workflow and format of a route about one workflow (versions, steps):
+/// the workflow required, and whether CSV was asked for (JSON otherwise).
+fn workflow_and_format(
+    workflow: Option<String>,
+    format: Option<&str>,
+) -> Result<(String, bool), ApiError> {
+    let workflow = workflow.ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
+    let format: Option<Format> = format
+        .map(str::parse)
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    Ok((workflow, format == Some(Format::Csv)))
+}
+
+/// A CSV answer computed for this request (not kept).
+fn csv_response(body: impl Into<axum::body::Body>) -> Response {
+    let body: axum::body::Body = body.into();
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response()
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -483,15 +485,7 @@ pub(super) async fn steps(
     State(st): State<AppState>,
     Fixed(q): Fixed<StepsQuery>,
 ) -> Result<Response, ApiError> {
-    let workflow = q
-        .workflow
-        .ok_or_else(|| ApiError::bad_request("give ?workflow=ID"))?;
-    let format: Option<Format> = q
-        .format
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(ApiError::bad_request)?;
+    let (workflow, csv) = workflow_and_format(q.workflow, q.format.as_deref())?;
     let (period, table) = blocking(move || {
         Ok(report::steps(
             st.engine.as_ref(),
@@ -501,12 +495,8 @@ pub(super) async fn steps(
         )?)
     })
     .await?;
-    if format == Some(Format::Csv) {
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            table.to_csv(),
-        )
-            .into_response());
+    if csv {
+        return Ok(csv_response(table.to_csv()));
     }
     Ok(Json(serde_json::json!({
         "from": crate::model::format_timestamp(period.from),

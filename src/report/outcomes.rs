@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{checked_catalogue, resolve_period, segment_values, ReportError};
 use crate::engine::Engine;
 use crate::metrics::compare::outcomes::{outcome_row, OutcomeRow, Recorded};
-use crate::metrics::compare::{BaselineChoice, CompareSpec, Comparison, Interval};
+use crate::metrics::compare::{BaselineChoice, CompareSpec, Comparison};
 use crate::model::CatalogueEntry;
 use crate::outcomes::Outcome;
 use crate::segments::{self, Segments};
@@ -30,21 +30,13 @@ pub struct Outcomes {
     pub rows: Vec<OutcomeRow>,
 }
 
-/// What `report outcomes` is asked for.
-#[derive(Debug, Clone, Default)]
-pub struct OutcomesRequest {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// Only these workflows (empty: all that declare outcomes).
-    pub workflows: Vec<String>,
-    pub as_of: Option<String>,
-    pub seed: Option<u64>,
-    pub resamples: Option<usize>,
-    pub interval: Option<Interval>,
-    /// By and where on the runs' attributes or version: a row per workflow,
-    /// outcome and segment, of the runs that match.
-    pub segments: Segments,
-}
+/// What `report outcomes` is asked for: a comparison's request (the
+/// outcomes are the outcome rows of the comparisons, alone). Its workflows
+/// empty: all that declare outcomes; its `segments`: a row per workflow,
+/// outcome and segment, of the runs that match. Its `baseline` does not
+/// apply: an outcome's before is what a time study recorded, else the runs
+/// before go-live.
+pub type OutcomesRequest = super::CompareRequest;
 
 /// Every declared outcome of the asked-for workflows over the period
 /// (default: every stored run): before (the values a time study recorded,
