@@ -842,3 +842,22 @@ fn platform_history_and_its_map_from_the_command_line() {
         .unwrap();
     assert_refused(&out, 1, "127.0.0.1:9/api/v1/executions");
 }
+
+/// The log on standard error is plain text when it does not go to a
+/// terminal (here a pipe, as to a file or a log collector): no colour
+/// escape codes around its levels and fields.
+#[test]
+fn the_log_is_plain_text_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.duckdb");
+    let out = Command::new(env!("CARGO_BIN_EXE_yardstick"))
+        .arg("--db")
+        .arg(&db)
+        .args(["ingest", "runs", &path("golden/runs.csv")])
+        .env("YARDSTICK_LOG", "yardstick=debug")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("DEBUG"), "a debug line is logged: {err}");
+    assert!(!err.contains('\u{1b}'), "escape codes in the log: {err:?}");
+}
