@@ -403,9 +403,13 @@ fn change_of(t: &PanelTable, r: usize, c: &str, unit: &str) -> Option<KpiChange>
     if let (Some(cal), Some(against)) = (num(&format!("{c}_calendar")), text("calendar_against")) {
         words.push_str(&format!("; {} against {against}", signed(cal)));
     }
+    // The arrow says what the verdict says: an interval on one side of 0
+    // whose verdict is not a clear change ("too little data: n=0 before")
+    // is drawn unclear, not as a rise.
+    let clear = verdict.as_deref().is_none_or(|v| v.contains("clearly"));
     let direction = match (lo, hi) {
-        (Some(lo), _) if lo > 0.0 => "up",
-        (_, Some(hi)) if hi < 0.0 => "down",
+        (Some(lo), _) if clear && lo > 0.0 => "up",
+        (_, Some(hi)) if clear && hi < 0.0 => "down",
         _ => "unclear",
     };
     Some(KpiChange {
@@ -820,6 +824,59 @@ mod tests {
         assert_eq!(format_number(1000.0, "count"), "1,000");
         assert_eq!(format_number(999.0, "count"), "999");
         assert_eq!(format_number(12.5, ""), "12.50");
+    }
+
+    /// A headline-like table of one row: a change, its interval and verdict.
+    fn change_table(change: f64, low: f64, high: f64, verdict: &str) -> PanelTable {
+        use super::super::source::{col, ColKind::*};
+        const COLUMNS: &[ColumnMeta] = &[
+            col("change", "Change", Number),
+            col("change_low", "Low", Number),
+            col("change_high", "High", Number),
+            col("change_verdict", "Verdict", Text),
+        ];
+        PanelTable {
+            columns: COLUMNS,
+            rows: vec![vec![
+                Cell::Real(Some(change)),
+                Cell::Real(Some(low)),
+                Cell::Real(Some(high)),
+                Cell::Text(Some(verdict.into())),
+            ]],
+            n: 1,
+            notes: Vec::new(),
+            marks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_change_arrow_follows_its_verdict() {
+        let direction = |t: &PanelTable| change_of(t, 0, "change", "hours").unwrap().direction;
+        assert_eq!(direction(&change_table(5.0, 2.0, 8.0, "up, clearly")), "up");
+        assert_eq!(
+            direction(&change_table(-5.0, -8.0, -2.0, "down, clearly")),
+            "down"
+        );
+        assert_eq!(
+            direction(&change_table(1.0, -2.0, 4.0, "no clear change")),
+            "unclear"
+        );
+        // The interval lies above 0, but against a previous period without
+        // enough runs the verdict is no change at all: no rising arrow.
+        let thin = change_table(
+            1753.8,
+            1644.5,
+            1873.5,
+            "too little data: n=9227 now, n=0 before",
+        );
+        let c = change_of(&thin, 0, "change", "hours").unwrap();
+        assert_eq!(c.direction, "unclear");
+        assert!(
+            c.text
+                .ends_with(": too little data: n=9227 now, n=0 before)"),
+            "{}",
+            c.text
+        );
     }
 
     #[test]
