@@ -871,12 +871,8 @@ mod tests {
         );
         let c = change_of(&thin, 0, "change", "hours").unwrap();
         assert_eq!(c.direction, "unclear");
-        assert!(
-            c.text
-                .ends_with(": too little data: n=9227 now, n=0 before)"),
-            "{}",
-            c.text
-        );
+        let says = ": too little data: n=9227 now, n=0 before)";
+        assert!(c.text.ends_with(says), "{}", c.text);
     }
 
     #[test]
