@@ -63,7 +63,7 @@ use std::collections::HashMap;
 
 use schemars::{json_schema, Schema, SchemaGenerator};
 
-use crate::engine::{Engine, EngineError};
+use crate::engine::{Engine, EngineError, Scope};
 use crate::metrics::compare::{self, BaselineChoice, CompareSpec, Comparison};
 use crate::metrics::{MetricTable, MetricsError, Period, DEFAULT_LEAK_HORIZON_DAYS};
 use crate::model::{check_slug, parse_timestamp_or_date, RunSample};
@@ -331,14 +331,9 @@ fn segment_table(
     if segments.is_empty() {
         return table_with_assumptions(store, period, workflows, as_of, catalogue);
     }
-    let filter = (!workflows.is_empty()).then_some(workflows);
-    let mut frames = store.segment_frames(
-        &[period.from, period.to],
-        DEFAULT_LEAK_HORIZON_DAYS,
-        filter,
-        as_of,
-        segments,
-    )?;
+    let scope = Scope::of(workflows, as_of);
+    let bounds = [period.from, period.to];
+    let mut frames = store.segment_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, scope, segments)?;
     let df = frames
         .pop()
         .ok_or_else(|| EngineError::Shape("one period gave no metric table".into()))?;
@@ -394,14 +389,8 @@ fn table_with_assumptions(
     as_of: Option<chrono::NaiveDateTime>,
     catalogue: &[CatalogueEntry],
 ) -> Result<MetricTable, ReportError> {
-    let filter = (!workflows.is_empty()).then_some(workflows);
-    let df = store.metric_frame(
-        period.from,
-        period.to,
-        DEFAULT_LEAK_HORIZON_DAYS,
-        filter,
-        as_of,
-    )?;
+    let scope = Scope::of(workflows, as_of);
+    let df = store.metric_frame(period.from, period.to, DEFAULT_LEAK_HORIZON_DAYS, scope)?;
     let mut table = MetricTable::from_frame(period, df)?;
     table.assumptions = assumptions_of(workflows, catalogue, period);
     Ok(table)
@@ -418,13 +407,8 @@ pub fn in_currency(
     currency: &str,
 ) -> Result<(), ReportError> {
     let currency = check_currency(currency)?;
-    let filter = (!workflows.is_empty()).then_some(workflows);
-    let groups = store.reporting_money(
-        &[table.period.from, table.period.to],
-        filter,
-        as_of,
-        &currency,
-    )?;
+    let bounds = [table.period.from, table.period.to];
+    let groups = store.reporting_money(&bounds, Scope::of(workflows, as_of), &currency)?;
     let rows = table.rows()?;
     table.reporting = Some(crate::metrics::fx::convert(&currency, &rows, &groups)?);
     Ok(())
@@ -454,8 +438,7 @@ pub fn provenance(
     workflows: &[String],
     as_of: Option<chrono::NaiveDateTime>,
 ) -> Result<Result<crate::metrics::provenance::Provenance, String>, ReportError> {
-    let filter = (!workflows.is_empty()).then_some(workflows);
-    match store.provenance_frame(period.from, period.to, filter, as_of) {
+    match store.provenance_frame(period.from, period.to, Scope::of(workflows, as_of)) {
         Ok(df) => Ok(Ok(crate::metrics::provenance::Provenance::build(
             period, &df,
         )?)),
@@ -486,8 +469,7 @@ pub fn waterfall_from(
     let as_of = catalogue.as_of();
     let catalogue = catalogue.checked(store, workflows)?;
     let rows = table_with_assumptions(store, period, workflows, as_of, &catalogue)?.rows()?;
-    let filter = (!workflows.is_empty()).then_some(workflows);
-    let steps = store.waterfall_frame(period.from, period.to, filter, as_of)?;
+    let steps = store.waterfall_frame(period.from, period.to, Scope::of(workflows, as_of))?;
     Ok(crate::metrics::waterfall::build(
         &rows, &steps, &catalogue, period,
     )?)
@@ -778,7 +760,8 @@ pub fn portfolio_with(
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
     let (portfolio, rows, comparisons) = portfolio_in(store, period, &[], as_of)?;
-    let groups = store.reporting_money(&[period.from, period.to], None, as_of, &currency)?;
+    let all = Scope::of(&[], as_of);
+    let groups = store.reporting_money(&[period.from, period.to], all, &currency)?;
     let reporting = crate::metrics::fx::convert(&currency, &rows, &groups)?;
     let headline = crate::metrics::portfolio::reporting_headline(reporting, &comparisons, 0.95);
     Ok((period, portfolio, Some(headline)))
@@ -903,7 +886,8 @@ pub fn summary(
     });
     if let Some(currency) = currency {
         let headline = |p: Period, rows: &[crate::metrics::MetricRow], cmp: &[Comparison]| {
-            let groups = store.reporting_money(&[p.from, p.to], None, as_of, &currency)?;
+            let all = Scope::of(&[], as_of);
+            let groups = store.reporting_money(&[p.from, p.to], all, &currency)?;
             let reporting = crate::metrics::fx::convert(&currency, rows, &groups)?;
             Ok::<_, ReportError>(crate::metrics::portfolio::reporting_headline(
                 reporting, cmp, 0.95,

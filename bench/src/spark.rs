@@ -13,7 +13,7 @@ use anyhow::{bail, Context};
 
 use super::{compare_tables, measure, stats, Results};
 use yardstick::engine::spark::SparkEngine;
-use yardstick::engine::Engine;
+use yardstick::engine::{Engine, Scope};
 use yardstick::metrics::{Period, DEFAULT_LEAK_HORIZON_DAYS};
 use yardstick::store::Store;
 
@@ -88,13 +88,13 @@ pub(crate) fn run(
     let periods = [("the whole year", year), ("one quarter", quarter)];
     let reference: Vec<_> = periods
         .iter()
-        .map(|(_, p)| store.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, None, None))
+        .map(|(_, p)| store.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, Scope::default()))
         .collect::<Result<_, _>>()?;
     let time = |e: &dyn Engine, p: Period| -> anyhow::Result<Vec<f64>> {
         let mut v = Vec::new();
         for _ in 0..repeat {
             let t = Instant::now();
-            e.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, None, None)?;
+            e.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, Scope::default())?;
             v.push(t.elapsed().as_secs_f64());
         }
         Ok(v)
@@ -107,7 +107,7 @@ pub(crate) fn run(
         for (i, (what, p)) in periods.iter().enumerate() {
             say(&format!("{name}: {what}"));
             let diff = compare_tables(
-                &engine.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, None, None)?,
+                &engine.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, Scope::default())?,
                 &reference[i],
             )?;
             if diff > 1e-9 {
@@ -138,7 +138,7 @@ pub(crate) fn run(
             say(&format!("Spark, {workers} worker(s): {what}"));
             // The first query also warms the JVMs up; it is the check, untimed.
             let diff = compare_tables(
-                &spark.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, None, None)?,
+                &spark.metric_frame(p.from, p.to, DEFAULT_LEAK_HORIZON_DAYS, Scope::default())?,
                 &reference[i],
             )?;
             r.checks.push(format!(

@@ -445,12 +445,13 @@ impl<'a> Context<'a> {
         let Some(currency) = &self.scope.currency else {
             return Ok(None);
         };
-        let groups = self.engine.reporting_money(
-            &[period.from, period.to],
-            Some(&self.scope.workflows),
-            None,
-            currency,
-        )?;
+        let in_view = crate::engine::Scope {
+            workflows: Some(&self.scope.workflows),
+            as_of: None,
+        };
+        let groups = self
+            .engine
+            .reporting_money(&[period.from, period.to], in_view, currency)?;
         Ok(Some(crate::metrics::fx::convert(currency, rows, &groups)?))
     }
 

@@ -105,6 +105,28 @@ pub(crate) fn outcome_pairs(pairs: &[(String, String)]) -> (String, Vec<&str>) {
     (list, names)
 }
 
+/// Whose runs a query reads, and as the data stood when: the current runs
+/// of `workflows` (`None`: every workflow) as of `as_of` (`None`: now).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub workflows: Option<&'a [String]>,
+    pub as_of: Option<NaiveDateTime>,
+}
+
+impl<'a> Scope<'a> {
+    /// The reports' reading of a list of workflows: empty is every workflow.
+    pub fn of(workflows: &'a [String], as_of: Option<NaiveDateTime>) -> Self {
+        let workflows = (!workflows.is_empty()).then_some(workflows);
+        Scope { workflows, as_of }
+    }
+
+    /// The workflows as both engines bind them: comma-separated, `None` for
+    /// every workflow.
+    pub fn list(&self) -> Option<String> {
+        self.workflows.map(|w| w.join(","))
+    }
+}
+
 /// The tables a report needs, from one engine.
 pub trait Engine: Send + Sync {
     /// The catalogue as of a moment (`None`: now) with each workflow's B.
@@ -120,8 +142,7 @@ pub trait Engine: Send + Sync {
         &self,
         bounds: &[NaiveDateTime],
         leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<Vec<DataFrame>>;
 
     /// The evidence of some workflows' comparisons: their time-study
@@ -193,8 +214,7 @@ pub trait Engine: Send + Sync {
     fn reporting_money(
         &self,
         bounds: &[NaiveDateTime],
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
         currency: &str,
     ) -> Result<DataFrame>;
 
@@ -206,8 +226,7 @@ pub trait Engine: Send + Sync {
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<DataFrame>;
 
     /// Where the metric table of `[from, to)` comes from
@@ -219,8 +238,7 @@ pub trait Engine: Send + Sync {
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<DataFrame>;
 
     /// The kept per-workflow parts of answers, with the versions of the data
@@ -238,8 +256,7 @@ pub trait Engine: Send + Sync {
         &self,
         _bounds: &[NaiveDateTime],
         _leak_horizon_days: f64,
-        _workflows: Option<&[String]>,
-        _as_of: Option<NaiveDateTime>,
+        _scope: Scope<'_>,
         _segments: &crate::segments::Segments,
     ) -> Result<Vec<DataFrame>> {
         Err(no_segments())
@@ -283,10 +300,9 @@ pub trait Engine: Send + Sync {
         from: NaiveDateTime,
         to: NaiveDateTime,
         leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<DataFrame> {
-        let mut frames = self.metric_frames(&[from, to], leak_horizon_days, workflows, as_of)?;
+        let mut frames = self.metric_frames(&[from, to], leak_horizon_days, scope)?;
         frames
             .pop()
             .ok_or_else(|| EngineError::Shape("one period gave no metric table".into()))
@@ -329,12 +345,12 @@ macro_rules! __engine_delegate {
     (@one $v:path, run_span) => { $crate::__engine_delegate!(@fn $v, run_span(
         ) -> Option<(::chrono::NaiveDateTime, ::chrono::NaiveDateTime)>); };
     (@one $v:path, metric_frames) => { $crate::__engine_delegate!(@fn $v, metric_frames(
-        bounds: &[::chrono::NaiveDateTime], leak_horizon_days: f64, workflows: Option<&[String]>,
-        as_of: Option<::chrono::NaiveDateTime>,
+        bounds: &[::chrono::NaiveDateTime], leak_horizon_days: f64,
+        scope: $crate::engine::Scope<'_>,
         ) -> Vec<::polars::prelude::DataFrame>); };
     (@one $v:path, segment_frames) => { $crate::__engine_delegate!(@fn $v, segment_frames(
-        bounds: &[::chrono::NaiveDateTime], leak_horizon_days: f64, workflows: Option<&[String]>,
-        as_of: Option<::chrono::NaiveDateTime>, segments: &$crate::segments::Segments,
+        bounds: &[::chrono::NaiveDateTime], leak_horizon_days: f64,
+        scope: $crate::engine::Scope<'_>, segments: &$crate::segments::Segments,
         ) -> Vec<::polars::prelude::DataFrame>); };
     (@one $v:path, compare_evidence) => { $crate::__engine_delegate!(@fn $v, compare_evidence(
         workflow_ids: &[String], from: Option<::chrono::NaiveDateTime>,
@@ -351,16 +367,15 @@ macro_rules! __engine_delegate {
         segments: &$crate::segments::Segments,
         ) -> Vec<$crate::engine::OutcomeValue>); };
     (@one $v:path, waterfall_frame) => { $crate::__engine_delegate!(@fn $v, waterfall_frame(
-        from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime, workflows: Option<&[String]>,
-        as_of: Option<::chrono::NaiveDateTime>,
+        from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime,
+        scope: $crate::engine::Scope<'_>,
         ) -> ::polars::prelude::DataFrame); };
     (@one $v:path, provenance_frame) => { $crate::__engine_delegate!(@fn $v, provenance_frame(
-        from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime, workflows: Option<&[String]>,
-        as_of: Option<::chrono::NaiveDateTime>,
+        from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime,
+        scope: $crate::engine::Scope<'_>,
         ) -> ::polars::prelude::DataFrame); };
     (@one $v:path, reporting_money) => { $crate::__engine_delegate!(@fn $v, reporting_money(
-        bounds: &[::chrono::NaiveDateTime], workflows: Option<&[String]>,
-        as_of: Option<::chrono::NaiveDateTime>, currency: &str,
+        bounds: &[::chrono::NaiveDateTime], scope: $crate::engine::Scope<'_>, currency: &str,
         ) -> ::polars::prelude::DataFrame); };
     (@one $v:path, steps_frame) => { $crate::__engine_delegate!(@fn $v, steps_frame(
         workflow_id: &str, from: ::chrono::NaiveDateTime, to: ::chrono::NaiveDateTime,

@@ -24,7 +24,7 @@ use polars::prelude::{
 };
 use spark_connect::{Expression, LiteralExpression, SparkSession};
 
-use super::{split_periods, Engine, EngineError, OutcomeValue, PeriodQuery, Result};
+use super::{split_periods, Engine, EngineError, OutcomeValue, PeriodQuery, Result, Scope};
 use crate::lake::{self, Root};
 use crate::model::{CatalogueEntry, RunSample, Status, Term, Workflow, WorkflowSummary};
 
@@ -248,8 +248,7 @@ impl Engine for SparkEngine {
         &self,
         bounds: &[NaiveDateTime],
         leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<Vec<DataFrame>> {
         let Some(b) = super::bounds(bounds)? else {
             return Ok(Vec::new());
@@ -261,11 +260,8 @@ impl Engine for SparkEngine {
                 ("to", ts(b.to)),
                 // Rust prints an f64 so that it reads back as the same value.
                 ("horizon", format!("{leak_horizon_days:?}")),
-                (
-                    "workflows",
-                    workflows.map(|w| w.join(",")).unwrap_or_default(),
-                ),
-                ("as_of", opt_ts(as_of)),
+                ("workflows", scope.list().unwrap_or_default()),
+                ("as_of", opt_ts(scope.as_of)),
                 ("bounds", b.list),
             ],
         )?;
@@ -300,19 +296,15 @@ impl Engine for SparkEngine {
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<DataFrame> {
         self.query(
             WATERFALL,
             &[
                 ("from", ts(from)),
                 ("to", ts(to)),
-                (
-                    "workflows",
-                    workflows.map(|w| w.join(",")).unwrap_or_default(),
-                ),
-                ("as_of", opt_ts(as_of)),
+                ("workflows", scope.list().unwrap_or_default()),
+                ("as_of", opt_ts(scope.as_of)),
             ],
         )
     }
@@ -322,8 +314,7 @@ impl Engine for SparkEngine {
     fn reporting_money(
         &self,
         _bounds: &[NaiveDateTime],
-        _workflows: Option<&[String]>,
-        _as_of: Option<NaiveDateTime>,
+        _scope: Scope<'_>,
         currency: &str,
     ) -> Result<DataFrame> {
         Err(EngineError::Unsupported(format!(
@@ -335,10 +326,9 @@ impl Engine for SparkEngine {
 
     fn provenance_frame(
         &self,
-        _from: NaiveDateTime,
-        _to: NaiveDateTime,
-        _workflows: Option<&[String]>,
-        _as_of: Option<NaiveDateTime>,
+        _: NaiveDateTime,
+        _: NaiveDateTime,
+        _: Scope<'_>,
     ) -> Result<DataFrame> {
         Err(EngineError::Unsupported(
             "provenance (coverage, freshness, rejected rows) is computed on the DuckDB file: the \

@@ -69,11 +69,11 @@ pub fn trend_from(
     // Every period in one query: the bounds are consecutive.
     let mut bounds: Vec<chrono::NaiveDateTime> = buckets.iter().map(|b| b.start).collect();
     bounds.extend(buckets.last().map(|b| b.end));
-    let filter = (!workflows.is_empty()).then_some(workflows);
+    let scope = crate::engine::Scope::of(workflows, as_of);
     let frames = if segments.is_empty() {
-        store.metric_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of)?
+        store.metric_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, scope)?
     } else {
-        store.segment_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, filter, as_of, segments)?
+        store.segment_frames(&bounds, DEFAULT_LEAK_HORIZON_DAYS, scope, segments)?
     };
     let tables = buckets
         .iter()

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use polars::prelude::{DataFrame, DataType, IdxCa, IdxSize};
 
 use super::Store;
-use crate::engine::{self, Engine, EngineError, Partials, Parts, Result};
+use crate::engine::{self, Engine, EngineError, Partials, Parts, Result, Scope};
 
 /// The DuckDB store read with per-workflow partial results kept in
 /// [`Partials`]. Clones share the parts.
@@ -41,18 +41,15 @@ impl Engine for Incremental {
         &self,
         bounds: &[NaiveDateTime],
         leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<Vec<DataFrame>> {
-        let (Some(parts), None) = (self.parts(), as_of) else {
-            return Ok(self
-                .store
-                .metric_frames(bounds, leak_horizon_days, workflows, as_of)?);
+        let (Some(parts), None) = (self.parts(), scope.as_of) else {
+            return Ok(self.store.metric_frames(bounds, leak_horizon_days, scope)?);
         };
         let Some(b) = engine::bounds(bounds)? else {
             return Ok(Vec::new());
         };
-        let mut ids: Vec<String> = match workflows {
+        let mut ids: Vec<String> = match scope.workflows {
             Some(w) => w.to_vec(),
             None => self
                 .store
@@ -68,21 +65,25 @@ impl Engine for Incremental {
         let per = parts.each("metrics", &args, &ids, |missing| {
             // Every workflow at once needs no filter (a list of a thousand
             // ids costs more to test on each run than it saves).
-            let all = workflows.is_none() && missing.len() == ids.len();
-            let frames = self.store.metric_frames(
-                bounds,
-                leak_horizon_days,
-                (!all).then_some(missing),
-                None,
-            )?;
+            let all = scope.workflows.is_none() && missing.len() == ids.len();
+            let now = Scope {
+                workflows: (!all).then_some(missing),
+                as_of: None,
+            };
+            let frames = self.store.metric_frames(bounds, leak_horizon_days, now)?;
             by_workflow(&frames, missing)
         })?;
         match assemble(&per, b.periods)? {
             Some(frames) => Ok(frames),
             // No workflow has rows: the store gives the empty tables.
-            None => Ok(self
-                .store
-                .metric_frames(bounds, leak_horizon_days, Some(&ids), None)?),
+            None => Ok(self.store.metric_frames(
+                bounds,
+                leak_horizon_days,
+                Scope {
+                    workflows: Some(&ids),
+                    as_of: None,
+                },
+            )?),
         }
     }
 

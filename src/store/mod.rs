@@ -26,6 +26,7 @@ use duckdb::{params, Connection};
 use polars::prelude::DataFrame;
 use serde::Serialize;
 
+use crate::engine::Scope;
 pub use crate::engine::{Version, Versions};
 pub use crate::model::{CatalogueEntry, WorkflowSummary};
 use crate::model::{Kind, Reject, Rows, RunSample, Term, Workflow};
@@ -662,10 +663,9 @@ impl Store {
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<DataFrame> {
-        let only: Option<String> = workflows.map(|w| w.join(","));
+        let (only, as_of) = (scope.list(), scope.as_of);
         frame::query_frame(&self.reader()?, WATERFALL, params![from, to, only, as_of])
     }
 
@@ -675,10 +675,9 @@ impl Store {
         &self,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<DataFrame> {
-        let only: Option<String> = workflows.map(|w| w.join(","));
+        let (only, as_of) = (scope.list(), scope.as_of);
         frame::query_frame(&self.reader()?, PROVENANCE, params![from, to, only, as_of])
     }
 
@@ -687,14 +686,13 @@ impl Store {
     pub fn reporting_money(
         &self,
         bounds: &[NaiveDateTime],
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
         currency: &str,
     ) -> Result<DataFrame> {
         let Some(b) = crate::engine::bounds(bounds)? else {
             return Ok(DataFrame::empty());
         };
-        let only: Option<String> = workflows.map(|w| w.join(","));
+        let (only, as_of) = (scope.list(), scope.as_of);
         let conn = self.reader()?;
         frame::query_frame(
             &conn,
@@ -709,16 +707,10 @@ impl Store {
         &self,
         bounds: &[NaiveDateTime],
         leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
     ) -> Result<Vec<DataFrame>> {
-        let frames = self.segment_frames(
-            bounds,
-            leak_horizon_days,
-            workflows,
-            as_of,
-            &Segments::default(),
-        )?;
+        let whole = Segments::default();
+        let frames = self.segment_frames(bounds, leak_horizon_days, scope, &whole)?;
         // Not segmented: the segment column is null throughout.
         frames
             .into_iter()
@@ -736,14 +728,13 @@ impl Store {
         &self,
         bounds: &[NaiveDateTime],
         leak_horizon_days: f64,
-        workflows: Option<&[String]>,
-        as_of: Option<NaiveDateTime>,
+        scope: Scope<'_>,
         segments: &Segments,
     ) -> Result<Vec<DataFrame>> {
         let Some(b) = crate::engine::bounds(bounds)? else {
             return Ok(Vec::new());
         };
-        let only: Option<String> = workflows.map(|w| w.join(","));
+        let (only, as_of) = (scope.list(), scope.as_of);
         let (filter_paths, filter_values) = segments.filter_paths();
         let conn = self.reader()?;
         let df = frame::query_frame(
