@@ -7,7 +7,9 @@ pub mod outcomes;
 mod trends;
 pub mod versions;
 
-pub use comparisons::{compare, comparisons_csv, CompareRequest};
+pub use comparisons::{
+    compare, comparisons_csv, comparisons_json, comparisons_json_schema, CompareRequest,
+};
 use comparisons::{compare_with, over_evidence, COMPARE_CHUNK};
 pub use trends::{trend, trend_from, Trend, MAX_TREND_PERIODS};
 
@@ -974,4 +976,20 @@ pub fn steps(
     })?;
     let df = store.steps_frame(workflow, period.from, period.to)?;
     Ok((period, crate::metrics::steps::steps(workflow, &df)?))
+}
+
+/// The JSON body of the step timings (`report steps`, `GET /api/v1/steps`).
+pub fn steps_json(period: Period, table: &crate::metrics::steps::StepTable) -> serde_json::Value {
+    serde_json::json!({
+        "from": crate::model::format_timestamp(period.from),
+        "to": crate::model::format_timestamp(period.to),
+        "steps": table,
+    })
+}
+
+/// The JSON Schema of [`steps_json`]'s body.
+pub fn steps_json_schema(g: &mut SchemaGenerator) -> Schema {
+    let (from, to) = (schema::timestamp(g), schema::timestamp(g));
+    let steps = g.subschema_for::<crate::metrics::steps::StepTable>();
+    schema::object(vec![("from", from), ("to", to), ("steps", steps)], &[])
 }

@@ -19,7 +19,6 @@ use super::remote::{opt, Query, Remote};
 use super::{print_json, Global};
 use crate::metrics::compare::{BaselineChoice, Interval};
 use crate::metrics::Period;
-use crate::model::format_timestamp;
 use crate::report;
 use crate::segments::Segments;
 
@@ -437,7 +436,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
             };
             let comparisons = report::compare(store.as_ref(), &req)?;
             match format {
-                OutFormat::Json => print_json(&serde_json::json!({ "comparisons": comparisons })),
+                OutFormat::Json => print_json(&report::comparisons_json(&comparisons)),
                 OutFormat::Csv => print_csv(&report::comparisons_csv(&comparisons)?),
             }
         }
@@ -556,11 +555,7 @@ pub fn run(global: &Global, cmd: ReportCommand) -> anyhow::Result<()> {
                 span.to.as_deref(),
             )?;
             match format {
-                OutFormat::Json => print_json(&serde_json::json!({
-                    "from": format_timestamp(period.from),
-                    "to": format_timestamp(period.to),
-                    "steps": table,
-                })),
+                OutFormat::Json => print_json(&report::steps_json(period, &table)),
                 OutFormat::Csv => print_csv(&table.to_csv()),
             }
         }

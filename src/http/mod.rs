@@ -235,7 +235,7 @@ fn routes() -> Routes {
             reports::compare,
             Op::new("Before/after comparisons with bootstrap intervals")
                 .query_keys::<query::ReportQuery>(<reports::Compare as query::ReportRoute>::KEYS)
-                .ok("one comparison per workflow", reports::comparisons_schema)
+                .ok("one comparison per workflow", crate::report::comparisons_json_schema)
                 .csv()
                 .kept()
                 .fails(&[400, 404, 409]),
@@ -297,7 +297,7 @@ fn routes() -> Routes {
             Op::new("Step timings of a workflow and its bottleneck")
                 .query::<reports::StepsQuery>()
                 .requires("workflow")
-                .ok("the step table", reports::steps_schema)
+                .ok("the step table", crate::report::steps_json_schema)
                 .csv()
                 .fails(&[400, 404, 409]),
         )

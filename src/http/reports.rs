@@ -16,7 +16,6 @@ use super::query::{Fixed, Format, Report, ReportQuery, ReportRoute};
 use super::{answers, blocking, kept, ApiError, AppState, MustBeCurrent};
 use crate::metrics::MetricTable;
 use crate::report;
-use crate::schema;
 
 /// `GET /api/v1/metrics`: the metric table of a period, as JSON or CSV.
 pub(super) struct Metrics;
@@ -187,7 +186,7 @@ pub(super) async fn compare(
         if csv {
             Ok(answers::csv(report::comparisons_csv(&comparisons)?, None))
         } else {
-            answers::json(&serde_json::json!({ "comparisons": comparisons }))
+            answers::json(&report::comparisons_json(&comparisons))
         }
     })
     .await
@@ -293,12 +292,6 @@ pub(super) async fn impact(
 /// The schema of [`impact`]'s JSON answer.
 pub(super) fn impact_schema(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<report::impact::ImpactAnswer>()
-}
-
-/// The schema of [`compare`]'s JSON answer.
-pub(super) fn comparisons_schema(g: &mut SchemaGenerator) -> Schema {
-    let comparisons = schema::array(g.subschema_for::<crate::metrics::compare::Comparison>());
-    schema::object(vec![("comparisons", comparisons)], &[])
 }
 
 /// The query of the portfolio and the summary: a period, a moment, and a
@@ -473,13 +466,6 @@ pub(super) struct StepsQuery {
     format: Option<String>,
 }
 
-/// The schema of [`steps`]'s JSON answer.
-pub(super) fn steps_schema(g: &mut SchemaGenerator) -> Schema {
-    let (from, to) = (schema::timestamp(g), schema::timestamp(g));
-    let steps = g.subschema_for::<crate::metrics::steps::StepTable>();
-    schema::object(vec![("from", from), ("to", to), ("steps", steps)], &[])
-}
-
 /// `GET /api/v1/steps?workflow=&from=&to=&format=json|csv`: step timings.
 pub(super) async fn steps(
     State(st): State<AppState>,
@@ -498,10 +484,5 @@ pub(super) async fn steps(
     if csv {
         return Ok(csv_response(table.to_csv()));
     }
-    Ok(Json(serde_json::json!({
-        "from": crate::model::format_timestamp(period.from),
-        "to": crate::model::format_timestamp(period.to),
-        "steps": table,
-    }))
-    .into_response())
+    Ok(Json(report::steps_json(period, &table)).into_response())
 }

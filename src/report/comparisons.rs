@@ -318,6 +318,17 @@ fn after_side_reclaimed(
 /// A workflow and its segment's values (none when not segmented).
 type SegmentKey = (String, Vec<Option<String>>);
 
+/// The JSON body of comparisons (`report compare`, `GET /api/v1/compare`).
+pub fn comparisons_json(comparisons: &[Comparison]) -> serde_json::Value {
+    serde_json::json!({ "comparisons": comparisons })
+}
+
+/// The JSON Schema of [`comparisons_json`]'s body.
+pub fn comparisons_json_schema(g: &mut SchemaGenerator) -> Schema {
+    let comparisons = schema::array(g.subschema_for::<Comparison>());
+    schema::object(vec![("comparisons", comparisons)], &[])
+}
+
 /// Several comparisons as one CSV: the header once, then every row.
 pub fn comparisons_csv(comparisons: &[Comparison]) -> Result<Vec<u8>, ReportError> {
     if comparisons.is_empty() {
