@@ -633,7 +633,7 @@ pub(crate) fn check_columns(kind: Kind, names: &[Arc<str>], what: &str) -> Resul
         return Ok(());
     }
     Err(ReadError(format!(
-        "missing required column{} {} for {kind}; {what} has: {}",
+        "missing required column{} {} for {kind}; {what} has: {}{}",
         if missing.len() > 1 { "s" } else { "" },
         missing
             .iter()
@@ -644,8 +644,35 @@ pub(crate) fn check_columns(kind: Kind, names: &[Arc<str>], what: &str) -> Resul
             .iter()
             .map(|n| n.to_string())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        column_hints(names, &missing)
     )))
+}
+
+/// What is likely wrong with a header that lacks required columns: one
+/// column holding another separator (a spreadsheet's "CSV" in a locale that
+/// separates with `;`), or a field's name written with capitals or spaces.
+fn column_hints(names: &[Arc<str>], missing: &[&str]) -> String {
+    let mut hints = Vec::new();
+    if let [only] = names {
+        let separators = [(';', "semicolons"), ('\t', "tabs"), ('|', "vertical bars")];
+        if let Some((_, what)) = separators.iter().find(|(c, _)| only.contains(*c)) {
+            hints.push(format!(
+                "the header is one column, so the file looks separated by {what}: Yardstick reads \
+                 comma-separated CSV (a spreadsheet's \"CSV UTF-8 (comma delimited)\")"
+            ));
+        }
+    }
+    for m in missing {
+        // `m` is missing, so a name that reads as it is spelt otherwise.
+        let near = |n: &&Arc<str>| n.trim().to_lowercase().replace([' ', '-'], "_") == *m;
+        if let Some(n) = names.iter().find(near) {
+            hints.push(format!(
+                "rename `{n}` to `{m}` (names are lower case with `_`)"
+            ));
+        }
+    }
+    hints.iter().map(|h| format!("; {h}")).collect()
 }
 
 pub(crate) fn unknown_field_warning(kind: Kind, name: &str) -> String {
@@ -683,6 +710,41 @@ mod tests {
         let mut records = Vec::new();
         let warnings = read(kind, format, bytes, |r| records.push(r.into_owned()))?;
         Ok(ReadOutput { records, warnings })
+    }
+
+    #[test]
+    fn a_header_missing_columns_says_what_it_likely_is() {
+        // A spreadsheet's CSV in a locale that separates with semicolons.
+        let text = "source;run_id;workflow_id;started_at;status\nzap;1;wf;2026-03-02;succeeded\n";
+        let e = read_all(Kind::Runs, Format::Csv, text.as_bytes())
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            e,
+            "missing required columns `source`, `run_id`, `workflow_id`, `started_at`, `status` \
+             for runs; the header has: source;run_id;workflow_id;started_at;status; the header is \
+             one column, so the file looks separated by semicolons: Yardstick reads \
+             comma-separated CSV (a spreadsheet's \"CSV UTF-8 (comma delimited)\")"
+        );
+        // Names written as a person would: each named with its field.
+        let text = "Study,Workflow ID,observed_at,handle-minutes\ns,wf,2026-01-01,3\n";
+        let e = read_all(Kind::Baselines, Format::Csv, text.as_bytes())
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            e,
+            "missing required columns `study`, `workflow_id`, `handle_minutes` for baselines; \
+             the header has: Study, Workflow ID, observed_at, handle-minutes; rename `Study` to \
+             `study` (names are lower case with `_`); rename `Workflow ID` to `workflow_id` \
+             (names are lower case with `_`); rename `handle-minutes` to `handle_minutes` (names \
+             are lower case with `_`)"
+        );
+        // Nothing likely: no hint.
+        let text = "a,b\n1,2\n";
+        let e = read_all(Kind::Steps, Format::Csv, text.as_bytes())
+            .unwrap_err()
+            .0;
+        assert!(e.ends_with("the header has: a, b"), "{e}");
     }
 
     #[test]
