@@ -374,12 +374,67 @@ fn check_workflows(catalogue: &[CatalogueEntry], workflows: &[String]) -> Result
     for w in workflows {
         check_slug(w).map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
         if !catalogue.iter().any(|c| &c.workflow.workflow_id == w) {
-            return Err(ReportError::NotFound(format!(
-                "workflow `{w}` is not in the catalogue"
-            )));
+            return Err(not_in_catalogue(w, catalogue));
         }
     }
     Ok(())
+}
+
+/// The refusal of a workflow id the catalogue does not have, naming the
+/// catalogued ids it was likely meant to be: a typo away (at most two
+/// letters) or sharing a word (`invoice-intake`: `invoice-matching`,
+/// `lead-intake`), five at the most.
+pub(crate) fn not_in_catalogue(w: &str, catalogue: &[CatalogueEntry]) -> ReportError {
+    let ids: Vec<&str> = catalogue
+        .iter()
+        .map(|c| c.workflow.workflow_id.as_str())
+        .collect();
+    unknown_workflow(w, &ids)
+}
+
+/// [`not_in_catalogue`] of the catalogue's ids.
+fn unknown_workflow(w: &str, ids: &[&str]) -> ReportError {
+    let words = |s: &str| -> Vec<String> {
+        s.split(['-', '_', '.'])
+            .filter(|t| t.len() > 2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let asked = words(w);
+    let mut near: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| edits(w, id) <= 2 || words(id).iter().any(|t| asked.contains(t)))
+        .collect();
+    near.sort_by_key(|id| (edits(w, id), *id));
+    near.dedup();
+    near.truncate(5);
+    let hint = match &near[..] {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|i| format!("`{i}`")).collect();
+            format!("; did you mean {} or `{last}`?", init.join(", "))
+        }
+    };
+    ReportError::NotFound(format!("workflow `{w}` is not in the catalogue{hint}"))
+}
+
+/// The number of single-letter insertions, deletions and substitutions
+/// that turn `a` into `b` (Levenshtein).
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substituted = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substituted.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// The metric table of `workflows` (empty: all), its assumptions taken from
@@ -992,4 +1047,40 @@ pub fn steps_json_schema(g: &mut SchemaGenerator) -> Schema {
     let (from, to) = (schema::timestamp(g), schema::timestamp(g));
     let steps = g.subschema_for::<crate::metrics::steps::StepTable>();
     schema::object(vec![("from", from), ("to", to), ("steps", steps)], &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_workflow_names_the_ids_it_was_likely_meant_to_be() {
+        let ids = [
+            "board-pack",
+            "invoice-dunning",
+            "invoice-matching",
+            "lead-intake",
+            "returns-handling",
+        ];
+        let said = |w: &str| unknown_workflow(w, &ids).to_string();
+        // Sharing a word, nearest first (6, 7 and 7 edits), then by name.
+        assert_eq!(
+            said("invoice-intake"),
+            "workflow `invoice-intake` is not in the catalogue; did you mean `invoice-dunning`, \
+             `invoice-matching` or `lead-intake`?"
+        );
+        // A typo away.
+        assert_eq!(
+            said("bord-pak"),
+            "workflow `bord-pak` is not in the catalogue; did you mean `board-pack`?"
+        );
+        // Nothing alike: no guess.
+        assert_eq!(
+            said("payroll"),
+            "workflow `payroll` is not in the catalogue"
+        );
+        assert_eq!(edits("kitten", "sitting"), 3);
+        assert_eq!(edits("", "abc"), 3);
+        assert_eq!(edits("same", "same"), 0);
+    }
 }

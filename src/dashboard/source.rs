@@ -815,9 +815,7 @@ pub fn resolve_scope(
         crate::model::check_slug(w)
             .map_err(|e| ReportError::BadRequest(format!("workflow: {e}")))?;
         if !catalogue.iter().any(|c| c.workflow.workflow_id == w) {
-            return Err(ReportError::NotFound(format!(
-                "workflow `{w}` is not in the catalogue"
-            )));
+            return Err(report::not_in_catalogue(w, catalogue));
         }
     }
     if let Some(t) = team {

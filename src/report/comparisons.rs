@@ -83,9 +83,7 @@ pub(super) fn compare_with(
             let w = catalogue
                 .iter()
                 .find(|w| &w.workflow.workflow_id == id)
-                .ok_or_else(|| {
-                    ReportError::NotFound(format!("workflow `{id}` is not in the catalogue"))
-                })?;
+                .ok_or_else(|| not_in_catalogue(id, &catalogue))?;
             chosen.push(w);
         }
     }
