@@ -238,6 +238,7 @@ pub fn metric_table_by(
     let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
     let workflows = &kept_workflows(segments, &catalogue, workflows)?;
     let mut table = segment_table(store, period, workflows, as_of, &catalogue, segments)?;
+    carried(std::slice::from_ref(&table), segments)?;
     outcomes::into_table(store, &mut table, &catalogue, workflows, as_of, segments)?;
     label_table(&mut table, segments, &catalogue)?;
     // Where on the workflows' fields, the runs whole: the provenance of
@@ -346,6 +347,46 @@ fn segment_table(
         segments.describe()
     )));
     Ok(table)
+}
+
+/// Refuses tables segmented by a key of the runs that none of their runs
+/// carries (a misspelt key gives one empty segment that holds every run):
+/// the reports asked for by name (`report`, the API) refuse it; a
+/// dashboard's by-segment panel shows the runs as "(missing)".
+fn carried(tables: &[MetricTable], segments: &Segments) -> Result<(), ReportError> {
+    let keys = segments.columns();
+    match MetricTable::keys_no_run_carries(tables, &keys)?.first() {
+        None => Ok(()),
+        Some(k) => Err(uncarried(k)),
+    }
+}
+
+/// Refuses the rows of a report by segment (each its segment) of which none
+/// has a value for some key of the runs, when there are rows (see
+/// [`carried`]).
+fn carried_by<'a>(
+    segments: &Segments,
+    rows: impl IntoIterator<Item = Option<&'a SegmentMap>>,
+) -> Result<(), ReportError> {
+    let values: Vec<_> = rows.into_iter().map(|s| segments.key_of(s)).collect();
+    if values.is_empty() {
+        return Ok(());
+    }
+    for (i, k) in segments.columns().iter().enumerate() {
+        if values.iter().all(|v| v.get(i).is_none_or(Option::is_none)) {
+            return Err(uncarried(k));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a `--by` key that no run carries.
+fn uncarried(key: &str) -> ReportError {
+    ReportError::BadRequest(format!(
+        "by `{key}`: no run of the period carries it, so every run would be in one empty \
+         segment; check its spelling (a run file's extra column `region` is \
+         `attributes.region`; the run's own version is `version`)"
+    ))
 }
 
 /// Refuses what a segmented or filtered report does not do yet.

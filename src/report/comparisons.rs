@@ -26,7 +26,12 @@ pub struct CompareRequest {
 /// Before/after comparisons, one per workflow (and segment), in workflow
 /// order (then segment).
 pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Comparison>, ReportError> {
-    compare_with(store, req, None, true)
+    let comparisons = compare_with(store, req, None, true)?;
+    carried_by(
+        &req.segments,
+        comparisons.iter().map(|c| c.segment.as_ref()),
+    )?;
+    Ok(comparisons)
 }
 
 /// [`compare`], with the current catalogue when the caller has read it

@@ -199,7 +199,12 @@ type WeekKey = (String, Vec<Option<String>>, NaiveDate);
 
 /// Estimates the go-live effect of `req.workflow` on each asked-for metric.
 pub fn impact(engine: &dyn Engine, req: &ImpactRequest) -> Result<ImpactAnswer, ReportError> {
-    impact_with(engine, req, None)
+    let answer = impact_with(engine, req, None)?;
+    super::carried_by(
+        &req.segments,
+        answer.impacts.iter().map(|r| r.segment.as_ref()),
+    )?;
+    Ok(answer)
 }
 
 /// [`impact`] with the current catalogue when the caller has read it (a

@@ -66,6 +66,7 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         &req.segments,
         spec,
     )?;
+    super::carried_by(&req.segments, rows.iter().map(|r| r.segment.as_ref()))?;
     let labelled = rows
         .iter_mut()
         .map(|r| (r.workflow_id.as_str(), &mut r.segment));

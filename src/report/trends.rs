@@ -90,6 +90,9 @@ pub fn trend_from(
             Ok(t)
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
+    if !segments.is_empty() {
+        super::carried(&tables, segments)?;
+    }
     Ok(Trend {
         granularity,
         tz,

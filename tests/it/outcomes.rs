@@ -241,6 +241,14 @@ fn outcomes_by_segment_by_hand() {
         csv.contains("\ncare,silver,csat,scale,true,4,runs before go-live,2,3.5,"),
         "{csv}"
     );
+    // By a key none of these runs carries: refused by name, not one empty
+    // segment holding every value.
+    let e = outcomes(&store, &by(&["attributes.teir"], &[])).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("by `attributes.teir`: no run of the period carries it"),
+        "{e}"
+    );
     // Filtered: the silver rows, without a segment column.
     let silver = outcomes(&store, &by(&[], &["attributes.tier=silver"])).unwrap();
     let means: Vec<_> = silver

@@ -333,6 +333,42 @@ async fn by_and_where_over_http() {
     ] {
         assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
     }
+    // A key no run carries (misspelt, or no run names a version) would put
+    // every run in one empty segment: every report refuses it by name.
+    let no_run = "no run of the period carries it, so every run would be in one empty segment";
+    for (uri, key) in [
+        (
+            "/api/v1/metrics?from=2026-01-01&to=2026-02-01&by=attributes.teir",
+            "attributes.teir",
+        ),
+        (
+            "/api/v1/metrics?from=2026-01-01&to=2026-02-01&by=version",
+            "version",
+        ),
+        (
+            "/api/v1/trend?from=2026-01-01&to=2026-03-01&by=attributes.teir",
+            "attributes.teir",
+        ),
+        (
+            "/api/v1/compare?workflow=seg-w&to=2026-02-01&by=attributes.teir",
+            "attributes.teir",
+        ),
+        (
+            "/api/v1/impact?workflow=seg-w&by=attributes.teir",
+            "attributes.teir",
+        ),
+    ] {
+        let needle = format!("by `{key}`: {no_run}");
+        assert_refused(&st, uri, StatusCode::BAD_REQUEST, &needle).await;
+    }
+    // One key carried and one not: the one not is named.
+    assert_refused(
+        &st,
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&by=attributes.tier&by=attributes.teir",
+        StatusCode::BAD_REQUEST,
+        "by `attributes.teir`: no run",
+    )
+    .await;
 }
 
 #[test]
