@@ -273,8 +273,12 @@ async fn post(
         return post_parquet(&st, kind, q, &headers, body).await;
     }
     let format = Format::from_content_type(ct).ok_or_else(|| {
+        let last = match kind {
+            Kind::Runs => format!("application/json or {PARQUET}"),
+            _ => "or application/json".to_string(),
+        };
         ApiError::unsupported(format!(
-            "Content-Type `{ct}` is not supported: use text/csv, application/x-ndjson or application/json"
+            "Content-Type `{ct}` is not supported: use text/csv, application/x-ndjson, {last}"
         ))
     })?;
     let origin = q.name.unwrap_or_else(|| "http".to_string());

@@ -130,6 +130,18 @@ async fn bad_requests_get_clear_json_errors() {
     }
     let r = post(&st, "/api/v1/ingest/runs", "text/plain", b"x".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Runs name every body they take, Parquet included; other kinds theirs.
+    assert_eq!(
+        r.json()["errors"][0]["detail"],
+        "Content-Type `text/plain` is not supported: use text/csv, application/x-ndjson, \
+         application/json or application/vnd.apache.parquet"
+    );
+    let r = post(&st, "/api/v1/ingest/baselines", "text/plain", b"x".to_vec()).await;
+    assert_eq!(
+        r.json()["errors"][0]["detail"],
+        "Content-Type `text/plain` is not supported: use text/csv, application/x-ndjson, or \
+         application/json"
+    );
     let r = post(&st, "/api/v1/ingest/things", "text/csv", b"x".to_vec()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = post(
