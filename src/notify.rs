@@ -31,6 +31,21 @@ pub struct Webhook {
     pub page_base: Option<String>,
 }
 
+impl Webhook {
+    /// The address as logs and messages show it: its scheme, host and port
+    /// only, for a Slack or Teams incoming webhook's path is its secret
+    /// (Slack: "Your webhook URL contains a secret").
+    pub fn shown(&self) -> String {
+        match reqwest::Url::parse(&self.url) {
+            Ok(u) => {
+                let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{}://{}{port}/…", u.scheme(), u.host_str().unwrap_or(""))
+            }
+            Err(_) => "(not a URL)".into(),
+        }
+    }
+}
+
 /// The webhook's message of one regression: `text` for the chat, and the
 /// evidence under `yardstick`.
 pub fn message(alerts: &Alerts, c: &RegressionCheck, page_base: Option<&str>) -> serde_json::Value {
@@ -198,11 +213,11 @@ pub async fn watch(engine: Arc<dyn Engine>, store: Store, hook: Webhook) {
                             }
                             Ok(r) => {
                                 retry = again;
-                                tracing::warn!(status = %r.status(), url = %hook.url, "alert webhook refused the message; trying again");
+                                tracing::warn!(status = %r.status(), url = %hook.shown(), "alert webhook refused the message; trying again");
                             }
                             Err(e) => {
                                 retry = again;
-                                tracing::warn!(error = %e, url = %hook.url, "alert webhook unreachable; trying again");
+                                tracing::warn!(error = %crate::pull::failure(e), url = %hook.shown(), "alert webhook unreachable; trying again");
                             }
                         }
                     }
@@ -216,5 +231,26 @@ pub async fn watch(engine: Arc<dyn Engine>, store: Store, hook: Webhook) {
             }
         }
         tokio::time::sleep(hook.every).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_is_shown_without_its_secret_path() {
+        let hook = |url: &str| Webhook {
+            url: url.into(),
+            every: Duration::from_secs(5),
+            page_base: None,
+        };
+        let slack = "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX";
+        assert_eq!(hook(slack).shown(), "https://hooks.slack.com/…");
+        assert_eq!(
+            hook("http://127.0.0.1:9009/hook?k=1").shown(),
+            "http://127.0.0.1:9009/…"
+        );
+        assert_eq!(hook("not a url").shown(), "(not a URL)");
     }
 }

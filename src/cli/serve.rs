@@ -72,12 +72,9 @@ pub fn run(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         });
     if let Some(h) = &hook {
         if !(h.url.starts_with("http://") || h.url.starts_with("https://")) {
-            anyhow::bail!(
-                "--alert-webhook `{}` is not an http:// or https:// URL",
-                h.url
-            );
+            anyhow::bail!("--alert-webhook is not an http:// or https:// URL");
         }
-        what.push_str(&format!("; regressions posted to {}", h.url));
+        what.push_str(&format!("; regressions posted to {}", h.shown()));
     }
     serve(
         state,

@@ -120,14 +120,16 @@ impl Fetch for Http {
         for (k, v) in headers {
             rq = rq.header(*k, v);
         }
-        let resp = rq.send().map_err(|e| format!("GET {}: {e}", redact(url)))?;
+        let resp = rq
+            .send()
+            .map_err(|e| format!("GET {}: {}", redact(url), failure(e)))?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         let body = resp
             .text()
-            .map_err(|e| format!("GET {}: reading the answer: {e}", redact(url)))?;
+            .map_err(|e| format!("GET {}: reading the answer: {}", redact(url), failure(e)))?;
         if !status.is_success() {
             let text: String = body.chars().take(300).collect();
             return Err(format!("GET {} answered {status}: {text}", redact(url)));
@@ -141,6 +143,20 @@ impl Fetch for Http {
 /// A URL as messages show it: without its query (which may carry a token).
 fn redact(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
+}
+
+/// A request's failure as messages show it: reqwest's text without the URL
+/// it names (whose query may carry a token: a Logic Apps run list's `sig`),
+/// then each cause under it ("tcp connect error: Connection refused").
+pub(crate) fn failure(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 /// The name a source's state is kept under.
@@ -246,4 +262,22 @@ pub fn pull(store: &Store, p: &Pull, http: &dyn Fetch) -> Result<PullReport, Pul
         still_open: got.state.open.len() as u64,
         ingest: report,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_request_names_its_cause_and_never_the_query() {
+        // Nothing listens on port 1 of the loopback: refused at once.
+        let url = "http://127.0.0.1:1/runs?api-version=2016-06-01&sig=SECRET";
+        let e = Http::new().unwrap().get(url, &[]).unwrap_err();
+        assert!(
+            e.starts_with("GET http://127.0.0.1:1/runs: error sending request"),
+            "{e}"
+        );
+        assert!(e.contains("refused"), "{e}");
+        assert!(!e.contains("SECRET") && !e.contains("sig="), "{e}");
+    }
 }
