@@ -310,9 +310,31 @@ fn text_format(args: &IngestArgs) -> Result<Format, CliError> {
             "reading standard input needs --format csv|ndjson|json".into(),
         )),
         (None, path) => Format::from_path(path).ok_or_else(|| {
-            CliError::Usage(format!(
-                "{path}: unknown format; name the file .csv, .ndjson, .jsonl or .json, or pass --format"
-            ))
+            let parquet = match args.kind {
+                KindArg::Runs => ", .parquet",
+                _ => "",
+            };
+            // `runs.csv.gz`: the format of what it holds, for the command.
+            let inner =
+                path.to_ascii_lowercase()
+                    .strip_suffix(".gz")
+                    .map(|p| match Format::from_path(p) {
+                        Some(Format::Ndjson) => "ndjson",
+                        Some(Format::Json) => "json",
+                        Some(Format::Csv) | None => "csv",
+                    });
+            CliError::Usage(if let Some(inner) = inner {
+                format!(
+                    "{path}: a compressed file is not read here; decompress it to standard input: \
+                     gunzip -c {path} | yardstick ingest {} - --format {inner}",
+                    args.kind.kind().map_or("eventlog", |k| k.as_str())
+                )
+            } else {
+                format!(
+                    "{path}: unknown format; name the file .csv, .ndjson, .jsonl, .json{parquet}, \
+                     or pass --format"
+                )
+            })
         }),
     }
 }

@@ -104,7 +104,7 @@ fn ingest_report_and_rejects_from_the_command_line() {
     assert_eq!(out.status.code(), Some(1));
     // Nothing readable: exit 2.
     assert_exit(&yardstick(&db, &["ingest", "runs", "/no/such/file.csv"]), 2);
-    assert_exit(
+    assert_refused(
         &yardstick(
             &db,
             &[
@@ -114,7 +114,17 @@ fn ingest_report_and_rejects_from_the_command_line() {
             ],
         ),
         2,
+        "unknown format; name the file .csv, .ndjson, .jsonl, .json, .parquet, or pass --format",
     );
+    // A compressed file: the command to read it, with the format it holds.
+    let gz = db.with_file_name("runs.csv.gz");
+    let out = yardstick(&db, &["ingest", "runs", gz.to_str().unwrap()]);
+    let said = format!(
+        "a compressed file is not read here; decompress it to standard input: gunzip -c {} | \
+         yardstick ingest runs - --format csv",
+        gz.display()
+    );
+    assert_refused(&out, 2, &said);
     let out = yardstick(&db, &["ingest", "runs", &path("golden/workflows.csv")]);
     assert_refused(&out, 2, "missing required columns");
 
