@@ -445,10 +445,7 @@ impl<'a> Context<'a> {
         let Some(currency) = &self.scope.currency else {
             return Ok(None);
         };
-        let in_view = crate::engine::Scope {
-            workflows: Some(&self.scope.workflows),
-            as_of: None,
-        };
+        let in_view = crate::engine::Scope::now(Some(&self.scope.workflows));
         let groups = self
             .engine
             .reporting_money(&[period.from, period.to], in_view, currency)?;

@@ -120,6 +120,14 @@ impl<'a> Scope<'a> {
         Scope { workflows, as_of }
     }
 
+    /// `workflows` (`None`: every workflow) as the data stands now.
+    pub fn now(workflows: Option<&'a [String]>) -> Self {
+        Scope {
+            workflows,
+            as_of: None,
+        }
+    }
+
     /// The workflows as both engines bind them: comma-separated, `None` for
     /// every workflow.
     pub fn list(&self) -> Option<String> {

@@ -359,38 +359,6 @@ impl MetricTable {
         Ok(table)
     }
 
-    /// Of the runs' segment columns `keys`, those in which no row with runs
-    /// has a value, though `tables` hold runs: by such a key (a misspelt
-    /// one, most often) every run would be in the empty segment.
-    pub fn keys_no_run_carries(
-        tables: &[MetricTable],
-        keys: &[String],
-    ) -> Result<Vec<String>, MetricsError> {
-        let mut carried = vec![false; keys.len()];
-        let mut runs_seen = false;
-        for t in tables {
-            let runs = t.frame.column("runs")?.cast(&DataType::Int64)?;
-            let with_runs: Vec<bool> = runs.i64()?.iter().map(|r| r.unwrap_or(0) > 0).collect();
-            runs_seen |= with_runs.iter().any(|r| *r);
-            for (key, carried) in keys.iter().zip(carried.iter_mut()) {
-                let values = t.frame.column(key)?.is_not_null();
-                *carried |= with_runs
-                    .iter()
-                    .zip(values.iter())
-                    .any(|(r, v)| *r && v == Some(true));
-            }
-        }
-        Ok(match runs_seen {
-            false => Vec::new(),
-            true => keys
-                .iter()
-                .zip(carried)
-                .filter(|(_, c)| !c)
-                .map(|(k, _)| k.clone())
-                .collect(),
-        })
-    }
-
     /// Adds segment columns whose values are each row's workflow's own
     /// (`--by team`: see [`crate::segments::OfWorkflows`]), after the
     /// runs' segment columns: `values` gives a workflow's, in the order of

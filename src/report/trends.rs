@@ -90,9 +90,7 @@ pub fn trend_from(
             Ok(t)
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
-    if !segments.is_empty() {
-        super::carried(&tables, segments)?;
-    }
+    super::carried(&tables, segments)?;
     Ok(Trend {
         granularity,
         tz,

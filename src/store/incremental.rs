@@ -66,24 +66,18 @@ impl Engine for Incremental {
             // Every workflow at once needs no filter (a list of a thousand
             // ids costs more to test on each run than it saves).
             let all = scope.workflows.is_none() && missing.len() == ids.len();
-            let now = Scope {
-                workflows: (!all).then_some(missing),
-                as_of: None,
-            };
+            let now = Scope::now((!all).then_some(missing));
             let frames = self.store.metric_frames(bounds, leak_horizon_days, now)?;
             by_workflow(&frames, missing)
         })?;
         match assemble(&per, b.periods)? {
             Some(frames) => Ok(frames),
             // No workflow has rows: the store gives the empty tables.
-            None => Ok(self.store.metric_frames(
-                bounds,
-                leak_horizon_days,
-                Scope {
-                    workflows: Some(&ids),
-                    as_of: None,
-                },
-            )?),
+            None => {
+                Ok(self
+                    .store
+                    .metric_frames(bounds, leak_horizon_days, Scope::now(Some(&ids)))?)
+            }
         }
     }
 
