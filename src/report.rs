@@ -3,6 +3,7 @@
 
 mod comparisons;
 pub mod impact;
+mod keys;
 pub mod outcomes;
 mod trends;
 pub mod versions;
@@ -12,6 +13,7 @@ pub use comparisons::{
 };
 use comparisons::{compare_with, over_evidence, COMPARE_CHUNK};
 pub use trends::{trend, trend_from, Trend, MAX_TREND_PERIODS};
+use keys::{carried, carried_by, filter_carried};
 
 /// A CSV of `header` and `rows`, each row its cells as text.
 fn csv_of(
@@ -238,7 +240,7 @@ pub fn metric_table_by(
     let catalogue = Catalogue::Read(as_of).checked(store, workflows)?;
     let workflows = &kept_workflows(segments, &catalogue, workflows)?;
     let mut table = segment_table(store, period, workflows, as_of, &catalogue, segments)?;
-    carried(std::slice::from_ref(&table), segments)?;
+    carried(store, std::slice::from_ref(&table), segments, as_of)?;
     outcomes::into_table(store, &mut table, &catalogue, workflows, as_of, segments)?;
     label_table(&mut table, segments, &catalogue)?;
     // Where on the workflows' fields, the runs whole: the provenance of
@@ -347,49 +349,6 @@ fn segment_table(
         segments.describe()
     )));
     Ok(table)
-}
-
-/// Refuses tables segmented by a key of the runs that none of their runs
-/// carries (a misspelt key gives one empty segment that holds every run):
-/// the reports asked for by name (`report`, the API) refuse it; a
-/// dashboard's by-segment panel shows the runs as "(missing)".
-fn carried(tables: &[MetricTable], segments: &Segments) -> Result<(), ReportError> {
-    if segments.by.is_empty() {
-        return Ok(());
-    }
-    let mut rows = Vec::new();
-    for t in tables {
-        rows.extend(t.rows()?.into_iter().filter(|r| r.runs > 0));
-    }
-    carried_by(segments, rows.iter().map(|r| r.segment.as_ref()))
-}
-
-/// Refuses the rows of a report by segment (each its segment) of which none
-/// has a value for some key of the runs, when there are rows (see
-/// [`carried`]).
-fn carried_by<'a>(
-    segments: &Segments,
-    rows: impl IntoIterator<Item = Option<&'a SegmentMap>>,
-) -> Result<(), ReportError> {
-    let values: Vec<_> = rows.into_iter().map(|s| segments.key_of(s)).collect();
-    if values.is_empty() {
-        return Ok(());
-    }
-    for (i, k) in segments.columns().iter().enumerate() {
-        if values.iter().all(|v| v.get(i).is_none_or(Option::is_none)) {
-            return Err(uncarried(k));
-        }
-    }
-    Ok(())
-}
-
-/// The refusal of a `--by` key that no run carries.
-fn uncarried(key: &str) -> ReportError {
-    ReportError::BadRequest(format!(
-        "by `{key}`: no run of the period carries it, so every run would be in one empty \
-         segment; check its spelling (a run file's extra column `region` is \
-         `attributes.region`; the run's own version is `version`)"
-    ))
 }
 
 /// Refuses what a segmented or filtered report does not do yet.

@@ -204,6 +204,9 @@ pub fn impact(engine: &dyn Engine, req: &ImpactRequest) -> Result<ImpactAnswer, 
         &req.segments,
         answer.impacts.iter().map(|r| r.segment.as_ref()),
     )?;
+    if answer.impacts.iter().all(|r| r.impact.runs_after == 0) {
+        super::filter_carried(engine, &req.segments, None)?;
+    }
     Ok(answer)
 }
 

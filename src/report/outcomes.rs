@@ -67,6 +67,9 @@ pub fn outcomes(engine: &dyn Engine, req: &OutcomesRequest) -> Result<Outcomes, 
         spec,
     )?;
     super::carried_by(&req.segments, rows.iter().map(|r| r.segment.as_ref()))?;
+    if rows.iter().all(|r| r.after_n == 0) {
+        super::filter_carried(engine, &req.segments, as_of)?;
+    }
     let labelled = rows
         .iter_mut()
         .map(|r| (r.workflow_id.as_str(), &mut r.segment));

@@ -90,7 +90,7 @@ pub fn trend_from(
             Ok(t)
         })
         .collect::<Result<Vec<_>, ReportError>>()?;
-    super::carried(&tables, segments)?;
+    super::carried(store, &tables, segments, as_of)?;
     Ok(Trend {
         granularity,
         tz,

@@ -147,12 +147,12 @@ fn a_filter_equals_the_report_on_a_pre_filtered_file() {
     assert_eq!(both.len(), 1);
     assert_eq!(tier(&both[0]), Some("gold".into()));
     assert_eq!(both[0].runs, 3);
-    // A filter on a missing attribute matches nothing: every workflow keeps
-    // its row and its comparison, with nothing in them.
-    let none = rows(&all, &segments(&[], &["attributes.region=EU"]));
+    // A value no run has matches nothing: every workflow keeps its row and
+    // its comparison, with nothing in them.
+    let none = rows(&all, &segments(&[], &["attributes.tier=platinum"]));
     assert_eq!(none.len(), 2);
     assert!(none.iter().all(|r| r.runs == 0), "{none:?}");
-    let cmp = report::compare(&all, &req(segments(&[], &["attributes.region=EU"]))).unwrap();
+    let cmp = report::compare(&all, &req(segments(&[], &["attributes.tier=platinum"]))).unwrap();
     assert_eq!(cmp.len(), 1);
     let cycle = cmp[0]
         .rows
@@ -163,6 +163,24 @@ fn a_filter_equals_the_report_on_a_pre_filtered_file() {
         (cycle.after_n, cycle.verdict.as_str()),
         (0, "no data on either side")
     );
+    // A key no stored run carries (misspelt) is refused by name, not
+    // answered as the zeros above; a key carried only outside the period
+    // still answers zeros (the pre-runs carry `tier`, February has no run).
+    let region = segments(&[], &["attributes.region=EU"]);
+    let refused = "where `attributes.region=EU`: no stored run carries `attributes.region`, \
+                   so no run can match; check its spelling";
+    let err = report::metric_table_by(&all, january(), &[], None, &region).unwrap_err();
+    assert!(err.to_string().contains(refused), "{err}");
+    let err = report::compare(&all, &req(region.clone())).unwrap_err();
+    assert!(err.to_string().contains(refused), "{err}");
+    let february = Period::parse("2026-02-01", "2026-03-01").unwrap();
+    let gold = segments(&[], &["attributes.tier=gold"]);
+    let empty = report::metric_table_by(&all, february, &[], None, &gold).unwrap();
+    assert!(empty.rows().unwrap().iter().all(|r| r.runs == 0));
+    // Found runs never pay for the check, and a key carried by some runs
+    // only (m1 has no tier) is no misspelling.
+    let silver = rows(&all, &segments(&[], &["attributes.tier=silver"]));
+    assert_eq!(silver.iter().map(|r| r.runs).sum::<i64>(), 2);
 }
 
 #[test]
@@ -360,6 +378,17 @@ async fn by_and_where_over_http() {
     ] {
         let needle = format!("by `{key}`: {no_run}");
         assert_refused(&st, uri, StatusCode::BAD_REQUEST, &needle).await;
+    }
+    // Filtered on a key no stored run carries: refused by name, not zeros.
+    for uri in [
+        "/api/v1/metrics?from=2026-01-01&to=2026-02-01&where=attributes.teir%3Dgold",
+        "/api/v1/trend?from=2026-01-01&to=2026-03-01&where=attributes.teir%3Dgold",
+        "/api/v1/compare?workflow=seg-w&to=2026-02-01&where=attributes.teir%3Dgold",
+        "/api/v1/impact?workflow=seg-w&where=attributes.teir%3Dgold",
+        "/api/v1/outcomes?workflow=seg-w&where=attributes.teir%3Dgold",
+    ] {
+        let needle = "where `attributes.teir=gold`: no stored run carries `attributes.teir`";
+        assert_refused(&st, uri, StatusCode::BAD_REQUEST, needle).await;
     }
     // One key carried and one not: the one not is named.
     assert_refused(
