@@ -228,7 +228,7 @@ fn read(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, String), Cl
         (Some(to), KindArg::Fx) => {
             let csv = match args.format {
                 Some(f) => matches!(f, FormatArg::Csv),
-                None => Format::from_path(&args.file).is_none_or(|f| f == Format::Csv),
+                None => text_format(args).map_or(true, |f| f == Format::Csv),
             };
             if !csv {
                 return Err(CliError::Usage(
@@ -274,8 +274,7 @@ fn read_text(
     let result = if args.file == "-" {
         ingest::ingest_from(store, kind, format, &origin, io::stdin(), opts)
     } else {
-        let f = std::fs::File::open(&args.file).map_err(|e| cannot_read(&args.file, e))?;
-        ingest::ingest_from(store, kind, format, &origin, f, opts)
+        ingest::ingest_from(store, kind, format, &origin, open_file(&args.file)?, opts)
     };
     // With --json an unreadable input still gets its report, saying why.
     if let (Err(IngestError::Unreadable(e)), true) = (&result, args.json) {
@@ -309,34 +308,37 @@ fn text_format(args: &IngestArgs) -> Result<Format, CliError> {
         (None, "-") => Err(CliError::Usage(
             "reading standard input needs --format csv|ndjson|json".into(),
         )),
-        (None, path) => Format::from_path(path).ok_or_else(|| {
-            let parquet = match args.kind {
-                KindArg::Runs => ", .parquet",
-                _ => "",
-            };
-            // `runs.csv.gz`: the format of what it holds, for the command.
-            let inner =
-                path.to_ascii_lowercase()
-                    .strip_suffix(".gz")
-                    .map(|p| match Format::from_path(p) {
-                        Some(Format::Ndjson) => "ndjson",
-                        Some(Format::Json) => "json",
-                        Some(Format::Csv) | None => "csv",
-                    });
-            CliError::Usage(if let Some(inner) = inner {
-                format!(
-                    "{path}: a compressed file is not read here; decompress it to standard input: \
-                     gunzip -c {path} | yardstick ingest {} - --format {inner}",
-                    args.kind.kind().map_or("eventlog", |k| k.as_str())
-                )
-            } else {
-                format!(
+        (None, path) => {
+            // `runs.csv.gz`: the format of what it holds.
+            let lower = path.to_ascii_lowercase();
+            Format::from_path(lower.strip_suffix(".gz").unwrap_or(&lower)).ok_or_else(|| {
+                let parquet = match args.kind {
+                    KindArg::Runs => ", .parquet",
+                    _ => "",
+                };
+                CliError::Usage(format!(
                     "{path}: unknown format; name the file .csv, .ndjson, .jsonl, .json{parquet}, \
-                     or pass --format"
-                )
+                     or pass --format (a text file ending .gz is read decompressed)"
+                ))
             })
-        }),
+        }
     }
+}
+
+/// Whether `path` names a gzip-compressed file (`runs.csv.gz`), read
+/// through a decoder; standard input is read as it comes.
+fn gzipped(path: &str) -> bool {
+    path != "-" && path.to_ascii_lowercase().ends_with(".gz")
+}
+
+/// A file to read, decompressed when its name ends in `.gz`.
+fn open_file(path: &str) -> Result<Box<dyn Read + Send>, CliError> {
+    let f = std::fs::File::open(path).map_err(|e| cannot_read(path, e))?;
+    Ok(if gzipped(path) {
+        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(f)))
+    } else {
+        Box::new(f)
+    })
 }
 
 /// The name a report gives the input: the file, or `stdin`.
@@ -430,17 +432,20 @@ fn read_map(
         .map_err(|e| ingest_error(path, e))
 }
 
-/// A whole file, or standard input for `-`.
+/// A whole file (decompressed when its name ends in `.gz`), or standard
+/// input for `-`.
 fn read_bytes(path: &str) -> Result<Vec<u8>, CliError> {
+    let mut b = Vec::new();
     if path == "-" {
-        let mut b = Vec::new();
         io::stdin()
             .read_to_end(&mut b)
             .map_err(|e| cannot_read("stdin", e))?;
-        Ok(b)
     } else {
-        std::fs::read(path).map_err(|e| cannot_read(path, e))
+        open_file(path)?
+            .read_to_end(&mut b)
+            .map_err(|e| cannot_read(path, e))?;
     }
+    Ok(b)
 }
 
 /// `ingest eventlog FILE --workflow ID`: an XES or CSV event log, one run per case.

@@ -116,15 +116,28 @@ fn ingest_report_and_rejects_from_the_command_line() {
         2,
         "unknown format; name the file .csv, .ndjson, .jsonl, .json, .parquet, or pass --format",
     );
-    // A compressed file: the command to read it, with the format it holds.
+    // A gzip-compressed file is read as the format it holds: the same
+    // report as the plain file (a second batch of the same runs: every
+    // line already stored), and a damaged one stores nothing.
+    let plain = std::fs::read(path("golden/runs.csv")).unwrap();
     let gz = db.with_file_name("runs.csv.gz");
-    let out = yardstick(&db, &["ingest", "runs", gz.to_str().unwrap()]);
-    let said = format!(
-        "a compressed file is not read here; decompress it to standard input: gunzip -c {} | \
-         yardstick ingest runs - --format csv",
-        gz.display()
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &plain).unwrap();
+    let packed = enc.finish().unwrap();
+    std::fs::write(&gz, &packed).unwrap();
+    let out = yardstick(&db, &["ingest", "runs", gz.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&again["rows_read"], &again["rejected"]),
+        (&j["rows_read"], &j["rejected"])
     );
-    assert_refused(&out, 2, &said);
+    assert_eq!(again["written"], 0, "{again}");
+    assert_eq!(again["unchanged"], j["written"], "{again}");
+    let cut = db.with_file_name("cut.csv.gz");
+    std::fs::write(&cut, &packed[..packed.len() / 2]).unwrap();
+    let out = yardstick(&db, &["ingest", "runs", cut.to_str().unwrap()]);
+    assert_refused(&out, 2, "nothing was stored");
     let out = yardstick(&db, &["ingest", "runs", &path("golden/workflows.csv")]);
     assert_refused(&out, 2, "missing required columns");
 
