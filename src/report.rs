@@ -12,8 +12,8 @@ pub use comparisons::{
     compare, comparisons_csv, comparisons_json, comparisons_json_schema, CompareRequest,
 };
 use comparisons::{compare_with, over_evidence, COMPARE_CHUNK};
-pub use trends::{trend, trend_from, Trend, MAX_TREND_PERIODS};
 use keys::{carried, carried_by, filter_carried};
+pub use trends::{trend, trend_from, Trend, MAX_TREND_PERIODS};
 
 /// A CSV of `header` and `rows`, each row its cells as text.
 fn csv_of(

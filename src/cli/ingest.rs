@@ -402,7 +402,7 @@ fn read_platform(
             map.unchanged
         );
     }
-    let bytes = std::fs::read(&args.file).map_err(|e| cannot_read(&args.file, e))?;
+    let bytes = read_bytes(&args.file)?;
     let opts = Options {
         strict: args.strict,
     };

@@ -31,7 +31,11 @@ pub fn compare(store: &dyn Engine, req: &CompareRequest) -> Result<Vec<Compariso
         &req.segments,
         comparisons.iter().map(|c| c.segment.as_ref()),
     )?;
-    if comparisons.iter().flat_map(|c| &c.rows).all(|r| r.after_n == 0) {
+    if comparisons
+        .iter()
+        .flat_map(|c| &c.rows)
+        .all(|r| r.after_n == 0)
+    {
         filter_carried(store, &req.segments, parse_as_of(req.as_of.as_deref())?)?;
     }
     Ok(comparisons)

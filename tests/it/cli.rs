@@ -820,6 +820,19 @@ fn platform_history_and_its_map_from_the_command_line() {
         ),
         (Some(0), Some(2), Some(5))
     );
+    // The export gzip-compressed reads the same: all seven now unchanged.
+    let gz = dir.path().join("executions.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &std::fs::read(&runs).unwrap()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let gz = gz.display().to_string();
+    let out = yardstick(&db, &["ingest", "runs", &gz, "--platform", "n8n", "--json"]);
+    assert_exit(&out, 0);
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (rep["rejected"].as_u64(), rep["unchanged"].as_u64()),
+        (Some(0), Some(7))
+    );
     // A map with a bad line stores neither the map nor the runs.
     std::fs::write(&full, "platform_workflow,workflow_id\nx,no-such-workflow\n").unwrap();
     let out = yardstick(
