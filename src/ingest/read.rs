@@ -663,14 +663,20 @@ fn column_hints(names: &[Arc<str>], missing: &[&str]) -> String {
             ));
         }
     }
-    for m in missing {
-        // `m` is missing, so a name that reads as it is spelt otherwise.
-        let near = |n: &&Arc<str>| n.trim().to_lowercase().replace([' ', '-'], "_") == *m;
-        if let Some(n) = names.iter().find(near) {
-            hints.push(format!(
-                "rename `{n}` to `{m}` (names are lower case with `_`)"
-            ));
-        }
+    // A missing name that the header spells otherwise (`Workflow ID`).
+    let renames: Vec<String> = missing
+        .iter()
+        .filter_map(|m| {
+            let near = |n: &&Arc<str>| n.trim().to_lowercase().replace([' ', '-'], "_") == *m;
+            names.iter().find(near).map(|n| format!("`{n}` to `{m}`"))
+        })
+        .collect();
+    if let [init @ .., last] = &renames[..] {
+        let list = match init {
+            [] => last.clone(),
+            _ => format!("{} and {last}", init.join(", ")),
+        };
+        hints.push(format!("rename {list} (names are lower case with `_`)"));
     }
     hints.iter().map(|h| format!("; {h}")).collect()
 }
@@ -735,9 +741,8 @@ mod tests {
             e,
             "missing required columns `study`, `workflow_id`, `handle_minutes` for baselines; \
              the header has: Study, Workflow ID, observed_at, handle-minutes; rename `Study` to \
-             `study` (names are lower case with `_`); rename `Workflow ID` to `workflow_id` \
-             (names are lower case with `_`); rename `handle-minutes` to `handle_minutes` (names \
-             are lower case with `_`)"
+             `study`, `Workflow ID` to `workflow_id` and `handle-minutes` to `handle_minutes` \
+             (names are lower case with `_`)"
         );
         // Nothing likely: no hint.
         let text = "a,b\n1,2\n";
