@@ -161,6 +161,16 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
 
     /// `text`, or its longest prefix with "…" that fits in `max` pixels.
     /// Control characters (a newline in a label) become spaces.
+    /// `text` split at the space that makes its wider line narrowest (a
+    /// table header on two lines); one word stays whole, the second empty.
+    pub(super) fn two_lines(&self, text: &str, ink: Ink) -> (String, String) {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        (1..words.len())
+            .map(|k| (words[..k].join(" "), words[k..].join(" ")))
+            .min_by_key(|(a, b)| self.width(a, ink).max(self.width(b, ink)))
+            .unwrap_or_else(|| (text.to_string(), String::new()))
+    }
+
     pub(super) fn fit(&self, text: &str, ink: Ink, max: i32) -> String {
         let text: String = text
             .chars()

@@ -427,45 +427,69 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         let header_ink = Ink::bold(ink.size, TEXT);
         let row_h = ink.line() + self.px(9.0);
         let cell_pad = self.px(8.0);
-        let header_h = if chart.labels.is_empty() {
-            0
-        } else {
-            row_h + self.px(2.0)
-        };
-        let fit = ((body.h() - header_h) / row_h).max(0) as usize;
-        let total = chart.rows.len();
-        let (shown, more) = if total <= fit.min(MAX_TABLE_ROWS) {
-            (total, 0)
-        } else {
-            let shown = fit.saturating_sub(1).min(MAX_TABLE_ROWS);
-            (shown, total - shown)
-        };
         let cell = |row: &[String], c: usize| row.get(c).map_or("", |s| s.trim()).to_string();
+        // How many rows fit under a header of `lines` lines (none without
+        // labels), and so how many are shown and how many left out.
+        let rows_under = |lines: i32| {
+            let header_h = if chart.labels.is_empty() {
+                0
+            } else {
+                row_h + (lines - 1) * ink.line() + self.px(2.0)
+            };
+            let fit = ((body.h() - header_h) / row_h).max(0) as usize;
+            let total = chart.rows.len();
+            if total <= fit.min(MAX_TABLE_ROWS) {
+                (fit, total, 0)
+            } else {
+                let shown = fit.saturating_sub(1).min(MAX_TABLE_ROWS);
+                (fit, shown, total - shown)
+            }
+        };
 
-        // Column widths: the widest cell of each column, the first column
-        // taking what is left over, and giving way first when space is short.
-        let mut widths: Vec<i32> = (0..columns)
+        // Column widths: each column's widest cell and its header, the
+        // first column taking what is left over. When space is short the
+        // headers wrap onto two lines, then give way (the cells keep every
+        // character), then the widest cells do; the first column (what
+        // names the row) keeps its own width up to 30% of the table.
+        let avail = body.w();
+        let measure = |shown: usize, wrap: bool| -> (Vec<i32>, Vec<i32>) {
+            (0..columns)
+                .map(|c| {
+                    let label = cell(&chart.labels, c);
+                    let header = if wrap {
+                        let (a, b) = self.two_lines(&label, header_ink);
+                        self.width(&a, header_ink).max(self.width(&b, header_ink))
+                    } else {
+                        self.width(&label, header_ink)
+                    };
+                    let cells = chart.rows[..shown]
+                        .iter()
+                        .map(|r| self.width(&cell(r, c), ink))
+                        .max()
+                        .unwrap_or(0);
+                    (cells + 2 * cell_pad, header.max(cells) + 2 * cell_pad)
+                })
+                .unzip()
+        };
+        let (mut fit, mut shown, mut more) = rows_under(1);
+        let (mut cells, mut headers) = measure(shown, false);
+        let wrap = headers.iter().sum::<i32>() > avail;
+        if wrap {
+            (fit, shown, more) = rows_under(2);
+            (cells, headers) = measure(shown, true);
+        }
+        let first = headers[0].min((f64::from(avail) * 0.3) as i32);
+        let figures: Vec<bool> = (0..columns)
             .map(|c| {
-                let header = self.width(&cell(&chart.labels, c), header_ink);
-                let cells = chart.rows[..shown]
+                let kinds: Vec<Option<bool>> = chart.rows[..shown]
                     .iter()
-                    .map(|r| self.width(&cell(r, c), ink))
-                    .max()
-                    .unwrap_or(0);
-                header.max(cells) + 2 * cell_pad
+                    .map(|r| figure(&cell(r, c)))
+                    .collect();
+                kinds.contains(&Some(true)) && !kinds.contains(&Some(false))
             })
             .collect();
-        let avail = body.w();
-        let others: i32 = widths[1..].iter().sum();
-        let first_min = widths[0].min((f64::from(avail) * 0.3) as i32);
-        widths[0] = (avail - others).max(first_min);
-        let total_w: i32 = widths.iter().sum();
-        if total_w > avail {
-            let ratio = f64::from(avail) / f64::from(total_w);
-            for w in &mut widths {
-                *w = (f64::from(*w) * ratio).floor() as i32;
-            }
-        }
+        let min_text = self.width("Abcd…", ink) + 2 * cell_pad;
+        let widths = fit_columns(&cells, &headers, &figures, avail, (first, min_text));
         let mut xs = vec![body.x0];
         for w in &widths {
             xs.push(xs[xs.len() - 1] + w);
@@ -487,8 +511,31 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
 
         let mut y = body.y0;
         if !chart.labels.is_empty() {
-            draw_row(&chart.labels, y, header_ink)?;
-            y += row_h;
+            // Wrapped, a header too wide for its column takes two lines
+            // (each cut if still too wide); the others stay one, centred.
+            let h = row_h + if wrap { ink.line() } else { 0 };
+            for c in 0..columns {
+                let room = widths[c] - 2 * cell_pad;
+                let label = cell(&chart.labels, c);
+                let lines = match self.two_lines(&label, header_ink) {
+                    (a, b) if wrap && !b.is_empty() && self.width(&label, header_ink) > room => {
+                        vec![a, b]
+                    }
+                    _ => vec![label],
+                };
+                let (x, at) = if c == 0 {
+                    (xs[c] + cell_pad, HPos::Left)
+                } else {
+                    (xs[c + 1] - cell_pad, HPos::Right)
+                };
+                let n = lines.len() as i32;
+                for (i, line) in (0i32..).zip(&lines) {
+                    let mid = y + h / 2 + (2 * i - (n - 1)) * ink.line() / 2;
+                    let text = self.fit(line, header_ink, room);
+                    self.text_mid(&text, (x, mid), header_ink, at)?;
+                }
+            }
+            y += h;
             self.line(vec![(body.x0, y), (right, y)], AXIS, self.hair)?;
             y += self.px(2.0);
         }
@@ -613,9 +660,160 @@ fn render<DB: DrawingBackend>(
     }
 }
 
+/// A table's column widths in `avail` from each column's width with its
+/// header (`whole`) and without (`cells`): whole when all fit, the first
+/// column then taking what is left over; else the headers cut first (each
+/// column its cells at least, the room left shared toward its header by
+/// [`width_cap`]), and when even the cells do not fit, the widest cut to
+/// one width ([`capped`]) above floors: the first column `first`, a column
+/// of figures (`figures`: numbers, dates) its cells whole, a text
+/// `min_text`; the narrow ones keep their headers (`Runs` stays whole
+/// beside a sentence). When the floors do not fit, every column but the
+/// first is cut to one width.
+fn fit_columns(
+    cells: &[i32],
+    whole: &[i32],
+    figures: &[bool],
+    avail: i32,
+    (first, min_text): (i32, i32),
+) -> Vec<i32> {
+    let sum = |w: &[i32]| w.iter().sum::<i32>();
+    let mut widths = whole.to_vec();
+    if sum(whole) <= avail {
+        widths[0] = avail - sum(&whole[1..]);
+    } else if sum(cells) <= avail {
+        let want: Vec<i32> = whole.iter().zip(cells).map(|(w, c)| w - c).collect();
+        let cap = width_cap(&want, avail - sum(cells));
+        for ((w, c), x) in widths.iter_mut().zip(cells).zip(&want) {
+            *w = c + (*x).min(cap);
+        }
+    } else {
+        // Floors: the first column `first` wide, a column of figures its
+        // cells, a text `min_text`; above them one width for all.
+        let floors: Vec<i32> = (0..whole.len())
+            .map(|c| match c {
+                0 => first.min(whole[0]),
+                _ if figures[c] => cells[c],
+                _ => whole[c].min(min_text),
+            })
+            .collect();
+        let mut desires = whole.to_vec();
+        desires[0] = floors[0];
+        if floors.iter().sum::<i32>() <= avail {
+            return capped(&floors, &desires, avail);
+        }
+        widths[0] = floors[0];
+        let cap = width_cap(&widths[1..], avail - widths[0]);
+        for w in &mut widths[1..] {
+            *w = (*w).min(cap);
+        }
+    }
+    widths
+}
+
+/// Each column's width between its floor and its desire: the largest one
+/// width `cap` for which the widths `min(desire, max(floor, cap))` fit in
+/// `avail` (the floors must fit).
+fn capped(floors: &[i32], desires: &[i32], avail: i32) -> Vec<i32> {
+    let at = |cap: i32| -> Vec<i32> {
+        floors
+            .iter()
+            .zip(desires)
+            .map(|(&f, &d)| d.min(f.max(cap)))
+            .collect()
+    };
+    let (mut lo, mut hi) = (0, desires.iter().copied().max().unwrap_or(0));
+    while lo < hi {
+        let mid = lo + (hi - lo + 1) / 2;
+        if at(mid).iter().sum::<i32>() <= avail {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    at(lo)
+}
+
+/// Whether a table cell is a figure (a number, an amount, a date: cut, it
+/// would read as another figure), a text, or neither (empty, `–`).
+fn figure(cell: &str) -> Option<bool> {
+    let s = cell.trim_start_matches(['-', '+', '−', '€', '$', '£', '¥']);
+    match s.chars().next() {
+        None => None,
+        Some('–') if cell == "–" => None,
+        Some(c) => Some(c.is_ascii_digit()),
+    }
+}
+
+/// The one width the widest columns of a table are cut to so that all fit
+/// in `avail`: columns narrower than it keep their whole width, so a count
+/// or a rate keeps every digit and the long texts (a name, a sentence) give
+/// way, cut with "…". (Shrinking every column by one ratio cut "1,204 runs"
+/// to "1…" beside a sentence that kept most of its room.)
+fn width_cap(widths: &[i32], avail: i32) -> i32 {
+    let mut sorted = widths.to_vec();
+    sorted.sort_unstable();
+    let mut rest = avail;
+    for (i, &w) in sorted.iter().enumerate() {
+        let left = (sorted.len() - i) as i32;
+        if w * left > rest {
+            return rest / left;
+        }
+        rest -= w;
+    }
+    i32::MAX
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_too_wide_cuts_its_widest_columns_to_one_width() {
+        // Sorted 40, 60, 100, 300 in 400: the three narrow ones whole
+        // (200), the widest cut to the 200 left.
+        assert_eq!(width_cap(&[100, 40, 300, 60], 400), 200);
+        // In 250: 40 and 60 whole; 150 left for the two widest, 75 each.
+        assert_eq!(width_cap(&[100, 40, 300, 60], 250), 75);
+        let cut = |w: &[i32], a| w.iter().map(|&x| x.min(width_cap(w, a))).sum::<i32>();
+        assert_eq!(cut(&[100, 40, 300, 60], 250), 250);
+        // Room for all: nothing is cut.
+        assert_eq!(width_cap(&[10, 20], 30), i32::MAX);
+    }
+
+    #[test]
+    fn a_table_too_wide_cuts_headers_before_cells() {
+        let (cells, whole) = ([100, 50, 60], [120, 90, 60]);
+        // Room for all: the first column takes what is left over.
+        let fit = |c, w, a, f| fit_columns(c, w, &[false; 3], a, (f, 20));
+        assert_eq!(fit(&cells, &whole, 300, 90), vec![150, 90, 60]);
+        // 250 < 270: the cells (210) whole, the 40 left toward the headers
+        // (20 and 40 wanted): 20 each.
+        assert_eq!(fit(&cells, &whole, 250, 90), vec![120, 70, 60]);
+        // 180 < 210: the first column at its 90, the other two cut to 45.
+        assert_eq!(fit(&cells, &whole, 180, 90), vec![90, 45, 45]);
+        // A narrow column keeps its header when a sentence is what is cut:
+        // 250 < 320, the first at 75, `60` whole, the sentence the 115 left.
+        let (cells, whole) = ([100, 20, 200], [100, 60, 210]);
+        assert_eq!(fit(&cells, &whole, 250, 75), vec![75, 60, 115]);
+        // A column of figures keeps its cells whole and the text gives way:
+        // 300 − 75 − 150 leaves the text 75 (cut by one ratio, the figures
+        // would have had 112 of their 150).
+        let (cells, whole) = ([100, 150, 200], [100, 150, 200]);
+        let figures = [false, true, false];
+        let wide = fit_columns(&cells, &whole, &figures, 300, (75, 20));
+        assert_eq!(wide, vec![75, 150, 75]);
+        // Too little left for the text (75 < 80): one width for all again.
+        assert_eq!(
+            fit_columns(&cells, &whole, &figures, 300, (75, 80)),
+            vec![75, 112, 112]
+        );
+        assert_eq!(figure("12,893 EUR"), Some(true));
+        assert_eq!(figure("-3.5%"), Some(true));
+        assert_eq!(figure("2026-03-30T00:00:00Z"), Some(true));
+        assert_eq!(figure("–"), None);
+        assert_eq!(figure("study mean"), Some(false));
+    }
 
     #[test]
     fn downsampling_averages_blocks() {
