@@ -571,6 +571,14 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
+/// An ISO 4217 currency code as written (`EUR`, or `eur` as Stripe writes
+/// it, blanks around it ignored): the code in capitals, or `None` when it is
+/// not three ASCII letters.
+pub fn currency_code(text: &str) -> Option<String> {
+    let t = text.trim();
+    (t.len() == 3 && t.bytes().all(|b| b.is_ascii_alphabetic())).then(|| t.to_ascii_uppercase())
+}
+
 /// A workflow id is a stable slug: lowercase letters, digits, `_`, `-` and `.`.
 pub fn check_slug(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()

@@ -588,16 +588,14 @@ pub fn portfolio_json_schema(g: &mut SchemaGenerator) -> Schema {
     )
 }
 
-/// A reporting currency as asked for: an ISO 4217 code.
+/// A reporting currency as asked for: an ISO 4217 code, in capitals.
 pub fn check_currency(c: &str) -> Result<String, ReportError> {
-    let c = c.trim();
-    if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(c.to_string())
-    } else {
-        Err(ReportError::BadRequest(format!(
-            "currency: `{c}` is not an ISO 4217 code such as EUR or USD"
-        )))
-    }
+    crate::model::currency_code(c).ok_or_else(|| {
+        ReportError::BadRequest(format!(
+            "currency: `{}` is not an ISO 4217 code such as EUR or USD",
+            c.trim()
+        ))
+    })
 }
 
 /// What the rows of `workflows` (empty: all) assume, from the catalogue.

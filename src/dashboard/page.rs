@@ -131,7 +131,7 @@ fn form(c: &Computed) -> String {
             }
             Filter::Currency => fields.push_str(&format!(
                 "<label>Reporting currency <input name=\"currency\" size=\"4\" maxlength=\"3\" \
-                 pattern=\"[A-Z]{{3}}\" placeholder=\"EUR\" title=\"ISO 4217 code; rates from yardstick ingest fx\" \
+                 pattern=\"[A-Za-z]{{3}}\" placeholder=\"EUR\" title=\"ISO 4217 code; rates from yardstick ingest fx\" \
                  value=\"{}\"></label>",
                 escape(f.currency.as_deref().unwrap_or(""))
             )),

@@ -96,20 +96,24 @@ impl<'a> Checker<'a> {
         self.parsed(field, required, parse_timestamp)
     }
 
-    /// An ISO 4217 code (three capital letters).
+    /// An ISO 4217 code: three letters, stored in capitals (`eur`, as
+    /// Stripe's exports write it, is EUR).
     fn currency(&mut self, field: &str, required: bool) -> Option<String> {
         let v = if required {
             self.text(field)
         } else {
             self.opt_text(field)
         }?;
-        if v.len() != 3 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
-            self.fail(
-                field,
-                format!("`{v}` is not an ISO 4217 code such as EUR or USD"),
-            );
+        match crate::model::currency_code(&v) {
+            Some(code) => Some(code),
+            None => {
+                self.fail(
+                    field,
+                    format!("`{v}` is not an ISO 4217 code such as EUR or USD"),
+                );
+                Some(v)
+            }
         }
-        Some(v)
     }
 
     fn minutes(&mut self, field: &str, required: bool) -> Option<f64> {
@@ -607,5 +611,16 @@ mod tests {
             ..rec
         };
         assert_eq!(extra_columns_json(&none), None);
+    }
+
+    #[test]
+    fn a_currency_code_is_three_letters_in_capitals() {
+        use crate::model::currency_code;
+        assert_eq!(currency_code("EUR").as_deref(), Some("EUR"));
+        assert_eq!(currency_code("eur").as_deref(), Some("EUR"));
+        assert_eq!(currency_code(" usd ").as_deref(), Some("USD"));
+        for bad in ["euro", "€", "EU", "E1R", "ÉUR", ""] {
+            assert_eq!(currency_code(bad), None, "{bad}");
+        }
     }
 }

@@ -531,7 +531,18 @@ fn a_reporting_currency_converts_each_run_at_the_rate_of_its_day() {
     assert!((h.value.unwrap() - (130.0 + b)).abs() < 1e-12);
     let (lo, hi) = (h.ci_low.unwrap(), h.ci_high.unwrap());
     assert!(lo < h.value.unwrap() && h.value.unwrap() < hi, "{lo} {hi}");
-    let err = yardstick::report::portfolio_with(&store, None, None, None, Some("eur")).unwrap_err();
+    // A code in lower case is the code (as Stripe writes it); a name is not.
+    let (_, _, lower) = yardstick::report::portfolio_with(
+        &store,
+        Some("2026-01-01"),
+        Some("2026-04-01"),
+        None,
+        Some("eur"),
+    )
+    .unwrap();
+    assert_eq!(lower.unwrap().value, h.value);
+    let err =
+        yardstick::report::portfolio_with(&store, None, None, None, Some("euro")).unwrap_err();
     assert!(err.to_string().contains("not an ISO 4217 code"), "{err}");
 }
 
@@ -711,6 +722,45 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
     assert!(t.cell(0, "change").and_then(|c| c.as_f64()).is_some());
 }
 
+/// Currency codes written in lower case, as Stripe writes them ("Three-letter
+/// ISO currency code, in lowercase"), are the same codes: stored in
+/// capitals, so a lower-case catalogue and rate file convert as capitals do,
+/// and a reporting currency asked for as `eur` is EUR.
+#[test]
+fn a_lower_case_currency_code_is_the_code_in_capitals() {
+    let store = Store::open_in_memory().unwrap();
+    let r = put(
+        &store,
+        Kind::Workflows,
+        "workflow_id,name,owner,category,hourly_cost,currency,automated_since,baseline_minutes_per_item\n\
+         wf,Intake,Ops,intake,60,usd,2026-01-01,10\n",
+    );
+    assert_eq!((r.written, r.rejected), (1, 0), "{r:?}");
+    let r = put(
+        &store,
+        Kind::Runs,
+        "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+         s,1,wf,2026-01-05T09:00:00Z,2026-01-05T10:00:00Z,succeeded,4\n",
+    );
+    assert_eq!(r.written, 1);
+    let r = put(
+        &store,
+        Kind::Fx,
+        "date,currency,rate,to\n2026-01-01,usd,0.5,eur\n",
+    );
+    assert_eq!((r.written, r.rejected), (1, 0), "{r:?}");
+    let january = Period::parse("2026-01-01", "2026-02-01").unwrap();
+    let mut t = yardstick::report::metric_table(&store, january, &[]).unwrap();
+    // (10 − 4) min = 0.1 h at 60 USD/h: 6 USD, at 0.5: 3 EUR.
+    let wf = &t.rows().unwrap()[0];
+    assert_eq!(wf.currency.as_deref(), Some("USD"));
+    close(wf.reclaimed_money, Some(6.0));
+    yardstick::report::in_currency(&store, &mut t, &[], None, "eur").unwrap();
+    let reporting = t.reporting.unwrap();
+    assert_eq!(reporting.currency, "EUR");
+    close(reporting.rows[0].reclaimed_money, Some(3.0));
+}
+
 /// An exchange-rate file: the currency it is into is named (a `to` column, or
 /// given when ingesting); a currency into itself is 1; a later batch replaces
 /// the rate of the same day and pair.
@@ -728,7 +778,7 @@ fn exchange_rates_are_checked_and_replaced_by_day() {
     let r = put(
         &store,
         Kind::Fx,
-        "date,currency,rate,to\n2026-01-01,EUR,2,EUR\n2026-01-32,USD,0.9,EUR\n2026-01-01,USD,-1,EUR\n2026-01-01,usd,0.9,EUR\n",
+        "date,currency,rate,to\n2026-01-01,EUR,2,EUR\n2026-01-32,USD,0.9,EUR\n2026-01-01,USD,-1,EUR\n2026-01-01,US$,0.9,EUR\n",
     );
     let fields: Vec<(u64, String)> = r
         .rejects
