@@ -661,15 +661,15 @@ fn render<DB: DrawingBackend>(
 }
 
 /// A table's column widths in `avail` from each column's width with its
-/// header (`whole`) and without (`cells`): whole when all fit, the first
-/// column then taking what is left over; else the headers cut first (each
-/// column its cells at least, the room left shared toward its header by
-/// [`width_cap`]), and when even the cells do not fit, the widest cut to
-/// one width ([`capped`]) above floors: the first column `first`, a column
-/// of figures (`figures`: numbers, dates) its cells whole, a text
-/// `min_text`; the narrow ones keep their headers (`Runs` stays whole
-/// beside a sentence). When the floors do not fit, every column but the
-/// first is cut to one width.
+/// header (`whole`) and without (`cells`). All whole when they fit, the
+/// first column taking what is left over. Else one width for all above
+/// floors ([`capped`]: the narrow columns whole, the widest cut to it),
+/// the floors the cells when they fit (the headers give way first), else
+/// the first column `first`, a column of figures (`figures`: numbers,
+/// dates) its cells and a text `min_text` (texts give way before figures);
+/// when not even those fit, the first column `first` and no floor for the
+/// rest. (Shrinking every column by one ratio once cut "1,204" runs to
+/// "1…" beside a sentence that kept most of its room.)
 fn fit_columns(
     cells: &[i32],
     whole: &[i32],
@@ -678,37 +678,27 @@ fn fit_columns(
     (first, min_text): (i32, i32),
 ) -> Vec<i32> {
     let sum = |w: &[i32]| w.iter().sum::<i32>();
-    let mut widths = whole.to_vec();
     if sum(whole) <= avail {
+        let mut widths = whole.to_vec();
         widths[0] = avail - sum(&whole[1..]);
-    } else if sum(cells) <= avail {
-        let want: Vec<i32> = whole.iter().zip(cells).map(|(w, c)| w - c).collect();
-        let cap = width_cap(&want, avail - sum(cells));
-        for ((w, c), x) in widths.iter_mut().zip(cells).zip(&want) {
-            *w = c + (*x).min(cap);
-        }
-    } else {
-        // Floors: the first column `first` wide, a column of figures its
-        // cells, a text `min_text`; above them one width for all.
-        let floors: Vec<i32> = (0..whole.len())
-            .map(|c| match c {
-                0 => first.min(whole[0]),
-                _ if figures[c] => cells[c],
-                _ => whole[c].min(min_text),
-            })
-            .collect();
-        let mut desires = whole.to_vec();
-        desires[0] = floors[0];
-        if floors.iter().sum::<i32>() <= avail {
-            return capped(&floors, &desires, avail);
-        }
-        widths[0] = floors[0];
-        let cap = width_cap(&widths[1..], avail - widths[0]);
-        for w in &mut widths[1..] {
-            *w = (*w).min(cap);
-        }
+        return widths;
     }
-    widths
+    if sum(cells) <= avail {
+        return capped(cells, whole, avail);
+    }
+    let mut floors: Vec<i32> = (0..whole.len())
+        .map(|c| match c {
+            0 => first.min(whole[0]),
+            _ if figures[c] => cells[c],
+            _ => whole[c].min(min_text),
+        })
+        .collect();
+    let mut desires = whole.to_vec();
+    desires[0] = floors[0];
+    if sum(&floors) > avail {
+        floors[1..].fill(0);
+    }
+    capped(&floors, &desires, avail)
 }
 
 /// Each column's width between its floor and its desire: the largest one
@@ -745,40 +735,27 @@ fn figure(cell: &str) -> Option<bool> {
     }
 }
 
-/// The one width the widest columns of a table are cut to so that all fit
-/// in `avail`: columns narrower than it keep their whole width, so a count
-/// or a rate keeps every digit and the long texts (a name, a sentence) give
-/// way, cut with "…". (Shrinking every column by one ratio cut "1,204 runs"
-/// to "1…" beside a sentence that kept most of its room.)
-fn width_cap(widths: &[i32], avail: i32) -> i32 {
-    let mut sorted = widths.to_vec();
-    sorted.sort_unstable();
-    let mut rest = avail;
-    for (i, &w) in sorted.iter().enumerate() {
-        let left = (sorted.len() - i) as i32;
-        if w * left > rest {
-            return rest / left;
-        }
-        rest -= w;
-    }
-    i32::MAX
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_table_too_wide_cuts_its_widest_columns_to_one_width() {
-        // Sorted 40, 60, 100, 300 in 400: the three narrow ones whole
-        // (200), the widest cut to the 200 left.
-        assert_eq!(width_cap(&[100, 40, 300, 60], 400), 200);
+        let none = [0; 4];
+        // 40, 60 and 100 whole (200), the widest cut to the 200 left.
+        assert_eq!(
+            capped(&none, &[100, 40, 300, 60], 400),
+            vec![100, 40, 200, 60]
+        );
         // In 250: 40 and 60 whole; 150 left for the two widest, 75 each.
-        assert_eq!(width_cap(&[100, 40, 300, 60], 250), 75);
-        let cut = |w: &[i32], a| w.iter().map(|&x| x.min(width_cap(w, a))).sum::<i32>();
-        assert_eq!(cut(&[100, 40, 300, 60], 250), 250);
+        assert_eq!(
+            capped(&none, &[100, 40, 300, 60], 250),
+            vec![75, 40, 75, 60]
+        );
         // Room for all: nothing is cut.
-        assert_eq!(width_cap(&[10, 20], 30), i32::MAX);
+        assert_eq!(capped(&[0, 0], &[10, 20], 30), vec![10, 20]);
+        // A floor stands above the one width: 60 kept, the others 30.
+        assert_eq!(capped(&[0, 60, 0], &[100, 100, 100], 120), vec![30, 60, 30]);
     }
 
     #[test]
@@ -787,9 +764,9 @@ mod tests {
         // Room for all: the first column takes what is left over.
         let fit = |c, w, a, f| fit_columns(c, w, &[false; 3], a, (f, 20));
         assert_eq!(fit(&cells, &whole, 300, 90), vec![150, 90, 60]);
-        // 250 < 270: the cells (210) whole, the 40 left toward the headers
-        // (20 and 40 wanted): 20 each.
-        assert_eq!(fit(&cells, &whole, 250, 90), vec![120, 70, 60]);
+        // 250 < 270: the cells (210) whole and one width, 90, above them:
+        // the second header whole, the first cut to 100.
+        assert_eq!(fit(&cells, &whole, 250, 90), vec![100, 90, 60]);
         // 180 < 210: the first column at its 90, the other two cut to 45.
         assert_eq!(fit(&cells, &whole, 180, 90), vec![90, 45, 45]);
         // A narrow column keeps its header when a sentence is what is cut:
