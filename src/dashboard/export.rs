@@ -97,14 +97,17 @@ pub fn format_number(x: f64, unit: &str) -> String {
 /// Columns that hold a difference of two values rather than a value.
 const DIFFERENCES: [&str; 3] = ["change", "ci_low", "ci_high"];
 
-/// A cell as shown: `–` for a missing value.
+/// A cell as shown: `–` for a missing value, a moment at midnight UTC
+/// (a go-live given as a date) as its date; the CSV, JSON and workbook
+/// keep the timestamp.
 pub fn format_cell(t: &PanelTable, row: usize, column: &ColumnMeta) -> String {
     let Some(i) = t.index(column.name) else {
         return String::new();
     };
     match &t.rows[row][i] {
         Cell::Text(Some(v)) if column.name == "metric" => metric_label(v),
-        Cell::Text(v) => v.clone().unwrap_or_else(|| "–".into()),
+        Cell::Text(Some(v)) => midnight_date(v).unwrap_or(v).to_string(),
+        Cell::Text(None) => "–".into(),
         c => c.as_f64().map_or_else(
             || "–".into(),
             |x| {
@@ -118,6 +121,13 @@ pub fn format_cell(t: &PanelTable, row: usize, column: &ColumnMeta) -> String {
             },
         ),
     }
+}
+
+/// The date of a timestamp at midnight UTC as Yardstick writes it
+/// (`2026-03-30T00:00:00Z` → `2026-03-30`).
+fn midnight_date(v: &str) -> Option<&str> {
+    v.strip_suffix("T00:00:00Z")
+        .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
 }
 
 /// Plain words for metric and field names shown as KPI labels.
@@ -812,6 +822,14 @@ pub const DEFINITIONS: [(&str, &str); 7] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_at_midnight_is_shown_as_its_date() {
+        assert_eq!(midnight_date("2026-03-30T00:00:00Z"), Some("2026-03-30"));
+        assert_eq!(midnight_date("2026-03-30T09:00:00Z"), None);
+        assert_eq!(midnight_date("someday T00:00:00Z"), None);
+        assert_eq!(midnight_date("2026-02-30T00:00:00Z"), None);
+    }
 
     #[test]
     fn numbers_are_formatted_for_people() {
