@@ -232,7 +232,7 @@ async fn post(
     body: Body,
 ) -> Answer {
     let Fixed(q) = query?;
-    let body = body.map_err(|e| body_error(&st, e))?;
+    let body = decoded(&st, &headers, body.map_err(|e| body_error(&st, e))?).await?;
     if let Some(p) = q.platform.clone() {
         return post_platform(&st, kind, &p, q, &headers, body).await;
     }
@@ -543,6 +543,48 @@ fn replayed(status: StatusCode, answer: String) -> Response {
         .into_response()
 }
 
+/// The body as sent, or decompressed when its `Content-Encoding` is gzip
+/// (`curl --data-binary @runs.csv.gz -H 'Content-Encoding: gzip'`), held to
+/// the same limit once decompressed; another encoding is refused (415)
+/// rather than read as text.
+async fn decoded(st: &AppState, headers: &HeaderMap, body: Bytes) -> Result<Bytes, ApiError> {
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match encoding.as_str() {
+        "" | "identity" => Ok(body),
+        "gzip" | "x-gzip" => {
+            let limit = st.max_body_bytes;
+            blocking(move || {
+                use std::io::Read;
+                let mut out = Vec::new();
+                flate2::read::MultiGzDecoder::new(&body[..])
+                    .take(limit as u64 + 1)
+                    .read_to_end(&mut out)
+                    .map_err(|e| {
+                        ApiError::bad_request(format!(
+                            "Content-Encoding gzip: the body is not whole gzip data ({e}); \
+                             nothing was stored"
+                        ))
+                    })?;
+                if out.len() > limit {
+                    return Err(ApiError::too_large(format!(
+                        "request body is larger than the limit of {limit} bytes once \
+                         decompressed; split the file or raise --max-body-mb"
+                    )));
+                }
+                Ok(Bytes::from(out))
+            })
+            .await
+        }
+        other => Err(ApiError::unsupported(format!(
+            "Content-Encoding `{other}` is not read: send the body as it is, or gzip-compressed \
+             with Content-Encoding: gzip"
+        ))),
+    }
+}
+
 /// The answer to a body that could not be read: too large, or broken.
 fn body_error(st: &AppState, e: BytesRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -693,7 +735,7 @@ pub(super) async fn eventlog(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let body = body.map_err(|e| body_error(&st, e))?;
+    let body = decoded(&st, &headers, body.map_err(|e| body_error(&st, e))?).await?;
     let q: EventlogQuery = query::read(raw.as_deref(), EVENTLOG_KEYS)?;
     let mut log = LogOptions::new("", "");
     let columns = [

@@ -697,3 +697,66 @@ async fn an_idempotency_key_tells_apart_bodies_that_are_not_utf8() {
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(other.text().contains("different body"), "{}", other.text());
 }
+
+/// A body sent gzip-compressed (`Content-Encoding: gzip`, as `curl
+/// --data-binary @runs.csv.gz` with that header sends it) is read as what it
+/// holds: the same report as the plain body. A damaged one stores nothing; an
+/// encoding not read is refused by name, not read as text ("not UTF-8").
+#[tokio::test]
+async fn a_gzip_body_is_read_as_what_it_holds() {
+    let runs = std::fs::read(fixture("golden/runs.csv")).unwrap();
+    let store_with_catalogue = || {
+        let store = Store::open_in_memory().unwrap();
+        let workflows = std::fs::read_to_string(fixture("golden/workflows.csv")).unwrap();
+        crate::put_csv(&store, yardstick::model::Kind::Workflows, &workflows);
+        AppState::open(store)
+    };
+    let posted = |st: AppState, encoding: Option<&'static str>, body: Vec<u8>| async move {
+        let mut req = Request::post("/api/v1/ingest/runs").header(header::CONTENT_TYPE, "text/csv");
+        if let Some(e) = encoding {
+            req = req.header(header::CONTENT_ENCODING, e);
+        }
+        send(&st, req.body(Body::from(body)).unwrap()).await
+    };
+    let plain = posted(store_with_catalogue(), None, runs.clone())
+        .await
+        .json();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &runs).unwrap();
+    let packed = enc.finish().unwrap();
+    let st = store_with_catalogue();
+    let gz = posted(st.clone(), Some("gzip"), packed.clone())
+        .await
+        .json();
+    for field in ["rows_read", "accepted", "rejected", "written"] {
+        assert_eq!(gz[field], plain[field], "{field}: {gz}");
+    }
+    assert_eq!(gz["written"], 17);
+    // Cut in half: refused, and the second store still holds 17 runs only.
+    let cut = posted(
+        st.clone(),
+        Some("gzip"),
+        packed[..packed.len() / 2].to_vec(),
+    )
+    .await;
+    assert_eq!(cut.status, StatusCode::BAD_REQUEST);
+    assert!(
+        cut.detail().contains("not whole gzip data"),
+        "{}",
+        cut.detail()
+    );
+    let brotli = posted(st.clone(), Some("br"), packed).await;
+    assert_eq!(brotli.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        brotli
+            .detail()
+            .contains("Content-Encoding `br` is not read"),
+        "{}",
+        brotli.detail()
+    );
+    let again = posted(st, None, runs).await.json();
+    assert_eq!(
+        (&again["written"], &again["unchanged"]),
+        (&0.into(), &17.into())
+    );
+}
