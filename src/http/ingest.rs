@@ -117,6 +117,7 @@ fn op_reading(
             "1 to 200 visible characters: a retry with the same key and body gets the first answer \
              (with `Idempotent-Replayed: true`) and stores nothing",
         )
+        .header("Content-Encoding", CONTENT_ENCODING)
         .body("the rows", &content)
         .json(200, "stored: the batch's report", answer_schema)
         .json(202, "one JSON object, stored (committed): its report", answer_schema)
@@ -129,6 +130,11 @@ fn op_reading(
         .fails(&[400, 409, 415])
 }
 
+/// What an ingest route does with a `Content-Encoding` ([`decoded`]).
+const CONTENT_ENCODING: &str =
+    "`gzip`: the body is read decompressed, held to the body limit once \
+     decompressed (413); a damaged one is 400 and stores nothing. Any other encoding is 415";
+
 /// The description of `POST /api/v1/ingest/eventlog`.
 pub(super) fn eventlog_op() -> Op {
     Op::new("An event log, one run per case, with its steps")
@@ -138,6 +144,7 @@ pub(super) fn eventlog_op() -> Op {
             "Idempotency-Key",
             "as on the other ingest routes: a retry with the same key and body stores nothing",
         )
+        .header("Content-Encoding", CONTENT_ENCODING)
         .body(
             "XES, gzipped XES, or CSV",
             &[
