@@ -630,6 +630,7 @@ fn ingest_csv_as(
     opts: Options,
     complete: impl FnOnce(&str) -> Result<String, ReadError>,
 ) -> Result<Report, IngestError> {
+    read::not_gzip(bytes)?;
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ReadError(format!("{origin}: not UTF-8 (byte {})", e.valid_up_to())))?;
     let csv = complete(text)?;

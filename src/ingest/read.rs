@@ -217,11 +217,27 @@ fn io_error(e: std::io::Error) -> ReadError {
     ReadError(format!("cannot read the input: {e}"))
 }
 
-/// Skips a UTF-8 byte order mark at the start of the input.
+/// Skips a UTF-8 byte order mark at the start of the input; refuses a
+/// gzip-compressed one with what to do (it would read as "not UTF-8").
 fn skip_bom(input: &mut impl BufRead) -> Result<(), ReadError> {
     let head = input.fill_buf().map_err(io_error)?;
+    not_gzip(head)?;
     if head.starts_with(b"\xEF\xBB\xBF") {
         input.consume(3);
+    }
+    Ok(())
+}
+
+/// Refuses input that starts as gzip data does (`1f 8b`), saying how it is
+/// read: a file named `.gz`, or a body sent with `Content-Encoding: gzip`.
+pub(crate) fn not_gzip(head: &[u8]) -> Result<(), ReadError> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Err(ReadError(
+            "the input is gzip-compressed: name the file .gz (the CLI then reads it \
+             decompressed), send it with Content-Encoding: gzip, or decompress it first \
+             (gunzip -c)"
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -716,6 +732,22 @@ mod tests {
         let mut records = Vec::new();
         let warnings = read(kind, format, bytes, |r| records.push(r.into_owned()))?;
         Ok(ReadOutput { records, warnings })
+    }
+
+    #[test]
+    fn gzip_data_read_as_text_says_how_to_send_it() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut enc, b"source,run_id\n").unwrap();
+        let packed = enc.finish().unwrap();
+        for format in [Format::Csv, Format::Ndjson, Format::Json] {
+            let e = read_all(Kind::Runs, format, &packed).unwrap_err().0;
+            assert!(
+                e.starts_with("the input is gzip-compressed: name the file .gz"),
+                "{e}"
+            );
+        }
+        // Text that merely starts with the same byte as gzip is not it.
+        assert!(not_gzip(b"\x1fsource").is_ok());
     }
 
     #[test]

@@ -328,6 +328,7 @@ pub fn read(
     cx: &Context,
     each: &mut impl FnMut(RawRecord<'_>),
 ) -> Result<(), ReadError> {
+    crate::ingest::read::not_gzip(bytes)?;
     let text = std::str::from_utf8(bytes).map_err(|e| {
         ReadError(format!(
             "the export is not valid UTF-8 (byte {})",
