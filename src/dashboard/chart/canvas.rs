@@ -159,8 +159,6 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             .unwrap_or_else(|_| (text.chars().count() as f64 * ink.size * 0.55) as i32)
     }
 
-    /// `text`, or its longest prefix with "…" that fits in `max` pixels.
-    /// Control characters (a newline in a label) become spaces.
     /// `text` split at the space that makes its wider line narrowest (a
     /// table header on two lines); one word stays whole, the second empty.
     pub(super) fn two_lines(&self, text: &str, ink: Ink) -> (String, String) {
@@ -171,6 +169,8 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             .unwrap_or_else(|| (text.to_string(), String::new()))
     }
 
+    /// `text`, or its longest prefix with "…" that fits in `max` pixels.
+    /// Control characters (a newline in a label) become spaces.
     pub(super) fn fit(&self, text: &str, ink: Ink, max: i32) -> String {
         let text: String = text
             .chars()
