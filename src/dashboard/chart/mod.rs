@@ -449,8 +449,9 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         // Column widths: each column's widest cell and its header, the
         // first column taking what is left over. When space is short the
         // headers wrap onto two lines, then give way (the cells keep every
-        // character), then the widest cells do; the first column (what
-        // names the row) keeps its own width up to 30% of the table.
+        // character), then the widest texts do, figures last; the first
+        // column (what names the row) keeps its own width up to 30% of the
+        // table ([`fit_columns`]).
         let avail = body.w();
         let measure = |shown: usize, wrap: bool| -> (Vec<i32>, Vec<i32>) {
             (0..columns)
