@@ -487,10 +487,10 @@ fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
     let content_type = match (kind, &args.platform) {
         (None, _) => {
             use crate::ingest::eventlog::LogFormat;
-            // The eventlog route's names of the formats.
+            // The eventlog route's names of the formats; a `.xes.gz` file is
+            // posted as the XML it holds (`read_bytes` decompresses it).
             let format = match log_format(args)? {
-                LogFormat::Xes => "xes",
-                LogFormat::XesGz => "xes.gz",
+                LogFormat::Xes | LogFormat::XesGz => "xes",
                 LogFormat::Csv => "csv",
             };
             eventlog_query(&mut q, args, format)?;

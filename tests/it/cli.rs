@@ -626,6 +626,22 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
         "{text}"
     );
     assert_eq!(wf(&db), runs_before + 3);
+    // A gzipped XES log through it: the command reads the file decompressed
+    // and the server gets the XML; the same report as the plain file read
+    // on a file of its own (9 events, 4 rejected, 2 runs).
+    let xes = std::fs::read(path("eventlogs/small.xes")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &xes).unwrap();
+    let gz = dir.path().join("small.xes.gz");
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let gz_s = gz.display().to_string();
+    let out = yardstick(&db, &["ingest", "eventlog", &gz_s, "--workflow", "wf-a"]);
+    assert_exit(&out, 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("runs: read 9, accepted 6, rejected 4; stored 2 "),
+        "{text}"
+    );
     // A pull: the server fetches from the platform with the key the command
     // sends, stores the runs, and remembers where it stopped.
     let n8n = crate::pull::stub(std::sync::Arc::new(
