@@ -121,9 +121,7 @@ fn ingest_report_and_rejects_from_the_command_line() {
     // line already stored), and a damaged one stores nothing.
     let plain = std::fs::read(path("golden/runs.csv")).unwrap();
     let gz = db.with_file_name("runs.csv.gz");
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut enc, &plain).unwrap();
-    let packed = enc.finish().unwrap();
+    let packed = crate::gzip(&plain);
     std::fs::write(&gz, &packed).unwrap();
     let out = yardstick(&db, &["ingest", "runs", gz.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
@@ -630,10 +628,8 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
     // and the server gets the XML; the same report as the plain file read
     // on a file of its own (9 events, 4 rejected, 2 runs).
     let xes = std::fs::read(path("eventlogs/small.xes")).unwrap();
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut enc, &xes).unwrap();
     let gz = dir.path().join("small.xes.gz");
-    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    std::fs::write(&gz, crate::gzip(&xes)).unwrap();
     let gz_s = gz.display().to_string();
     let out = yardstick(&db, &["ingest", "eventlog", &gz_s, "--workflow", "wf-a"]);
     assert_exit(&out, 0);
@@ -838,9 +834,7 @@ fn platform_history_and_its_map_from_the_command_line() {
     );
     // The export gzip-compressed reads the same: all seven now unchanged.
     let gz = dir.path().join("executions.json.gz");
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut enc, &std::fs::read(&runs).unwrap()).unwrap();
-    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    std::fs::write(&gz, crate::gzip(&std::fs::read(&runs).unwrap())).unwrap();
     let gz = gz.display().to_string();
     let out = yardstick(&db, &["ingest", "runs", &gz, "--platform", "n8n", "--json"]);
     assert_exit(&out, 0);

@@ -721,9 +721,7 @@ async fn a_gzip_body_is_read_as_what_it_holds() {
     let plain = posted(store_with_catalogue(), None, runs.clone())
         .await
         .json();
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut enc, &runs).unwrap();
-    let packed = enc.finish().unwrap();
+    let packed = crate::gzip(&runs);
     let st = store_with_catalogue();
     let gz = posted(st.clone(), Some("gzip"), packed.clone())
         .await

@@ -117,6 +117,13 @@ pub fn ingest_text(
     yardstick::ingest::ingest(store, &input, options)
 }
 
+/// `bytes` gzip-compressed, as `gzip` writes a `.gz` file.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, bytes).unwrap();
+    enc.finish().unwrap()
+}
+
 /// Ingests the CSV `csv` as `kind` (named after the kind), default options;
 /// panics if it cannot be read at all.
 #[track_caller]
