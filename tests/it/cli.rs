@@ -638,6 +638,23 @@ fn a_command_on_a_file_a_server_holds_runs_through_it() {
         text.contains("runs: read 9, accepted 6, rejected 4; stored 2 "),
         "{text}"
     );
+    // Those counts are the plain file's, read by the command itself on a
+    // file no server holds (not copied from the server's answer).
+    let alone = dir.path().join("alone.duckdb");
+    ingest_golden(&alone);
+    let plain = path("eventlogs/small.xes");
+    let out = yardstick(
+        &alone,
+        &["ingest", "eventlog", &plain, "--workflow", "wf-a"],
+    );
+    let local = String::from_utf8(out.stdout).unwrap();
+    // The first line's counts, without the file's name and batch number.
+    let counts = |t: &str| {
+        let line = t.lines().next().unwrap();
+        let after = line.split_once(": runs:").unwrap().1;
+        after.split(" as batch").next().unwrap().to_string()
+    };
+    assert_eq!(counts(&text), counts(&local), "{local}");
     // A pull: the server fetches from the platform with the key the command
     // sends, stores the runs, and remembers where it stopped.
     let n8n = crate::pull::stub(std::sync::Arc::new(
