@@ -145,7 +145,7 @@ pub enum KindArg {
     Baselines,
     /// Timed steps of stored runs: source, run_id, step, started_at, finished_at, actor.
     Steps,
-    /// A process-mining event log (.xes, .xes.gz, or CSV with XES column names): one run per case.
+    /// A process-mining event log (.xes, or CSV with XES column names; either may end .gz): one run per case.
     Eventlog,
     /// The platform workflow map: CSV `platform,platform_workflow,workflow_id`
     /// (or without `platform`, given by --platform).
@@ -284,19 +284,26 @@ fn read_text(
     Ok((report, origin))
 }
 
-/// An event log's format: --format csv, else the file's extension.
+/// An event log's format as it is read: --format csv, else the file's
+/// extension without `.gz` (`log.xes.gz` and `log.csv.gz` are decompressed
+/// by [`open_file`] and read as the XES or CSV they hold).
 fn log_format(args: &IngestArgs) -> Result<crate::ingest::eventlog::LogFormat, CliError> {
     use crate::ingest::eventlog::LogFormat;
     match (args.format, args.file.as_str()) {
         (Some(FormatArg::Csv), _) => Ok(LogFormat::Csv),
         (Some(f), _) => Err(CliError::Usage(format!(
-            "an event log is .xes, .xes.gz or CSV, not {f:?}"
+            "an event log is .xes or CSV (either may end .gz), not {f:?}"
         ))),
-        (None, path) => LogFormat::from_path(path).ok_or_else(|| {
-            CliError::Usage(format!(
-                "{path}: unknown event-log format; name the file .xes, .xes.gz or .csv, or pass --format csv"
-            ))
-        }),
+        (None, path) => {
+            let lower = path.to_ascii_lowercase();
+            match LogFormat::from_path(lower.strip_suffix(".gz").unwrap_or(&lower)) {
+                Some(f) => Ok(f),
+                None => Err(CliError::Usage(format!(
+                    "{path}: unknown event-log format; name the file .xes or .csv (either may \
+                     end .gz), or pass --format csv"
+                ))),
+            }
+        }
     }
 }
 
@@ -461,7 +468,7 @@ fn read_eventlog(store: &Store, args: &IngestArgs) -> Result<(ingest::Report, St
     let input: Box<dyn Read> = if args.file == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&args.file).map_err(|e| cannot_read(&args.file, e))?)
+        open_file(&args.file)?
     };
     let opts = Options {
         strict: args.strict,
@@ -487,8 +494,9 @@ fn through(remote: &Remote, args: &IngestArgs) -> Result<(), CliError> {
     let content_type = match (kind, &args.platform) {
         (None, _) => {
             use crate::ingest::eventlog::LogFormat;
-            // The eventlog route's names of the formats; a `.xes.gz` file is
-            // posted as the XML it holds (`read_bytes` decompresses it).
+            // The eventlog route's names of the formats; a `.xes.gz` or
+            // `.csv.gz` file is posted as the text it holds (`read_bytes`
+            // decompresses it).
             let format = match log_format(args)? {
                 LogFormat::Xes | LogFormat::XesGz => "xes",
                 LogFormat::Csv => "csv",

@@ -758,8 +758,9 @@ pub fn ingest_eventlog(
     warnings.insert(
         0,
         format!(
+            // The accepted events: a rejected one belongs to no run.
             "{} events in {cases} cases became {} runs with {} steps",
-            parsed.events_read,
+            parsed.events_accepted,
             d.rows.len(),
             steps.len()
         ),

@@ -209,6 +209,53 @@ fn a_memory_limit_is_accepted_and_a_bad_one_is_refused_by_name() {
     assert_eq!(runs, [0, 0, 0, 0]);
 }
 
+/// A CSV event log compressed (`log.csv.gz`) is read as the CSV it holds:
+/// the same report as the plain file, two cases from three events (the
+/// event without a case rejected).
+#[test]
+fn a_gzipped_csv_event_log_is_read_as_its_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "case:concept:name,concept:name,time:timestamp\n\
+               c1,Open,2026-01-12T08:00:00Z\n\
+               c1,Close,2026-01-12T09:30:00Z\n\
+               ,Close,2026-01-12T09:30:00Z\n\
+               c2,Open,2026-01-13T10:00:00Z\n";
+    let plain = dir.path().join("log.csv");
+    std::fs::write(&plain, csv).unwrap();
+    let gz = dir.path().join("log.csv.gz");
+    std::fs::write(&gz, crate::gzip(csv.as_bytes())).unwrap();
+    let first_line = |file: &std::path::Path, db: &str| {
+        let db = dir.path().join(db);
+        ingest_golden(&db);
+        let f = file.display().to_string();
+        let out = yardstick(&db, &["ingest", "eventlog", &f, "--workflow", "wf-a"]);
+        assert_exit(&out, 0);
+        // The three accepted events (not the rejected one) made the runs.
+        let said = format!("{f}: 3 events in 2 cases became 2 runs with 0 steps");
+        assert!(stderr(&out).contains(&said), "{}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let line = text.lines().next().unwrap().to_string();
+        line.strip_prefix(&f).unwrap().to_string()
+    };
+    let zipped = first_line(&gz, "gz.duckdb");
+    assert!(zipped.contains(" rejected 1; stored 2 "), "{zipped}");
+    let counts = |l: &str| l.split(" as batch").next().unwrap().to_string();
+    assert_eq!(counts(&zipped), counts(&first_line(&plain, "plain.duckdb")));
+    // A name that says neither XES nor CSV is refused by name.
+    let odd = dir.path().join("log.txt.gz");
+    std::fs::write(&odd, crate::gzip(csv.as_bytes())).unwrap();
+    let odd_s = odd.display().to_string();
+    let out = yardstick(
+        &dir.path().join("odd.duckdb"),
+        &["ingest", "eventlog", &odd_s, "--workflow", "wf-a"],
+    );
+    assert_refused(
+        &out,
+        2,
+        "log.txt.gz: unknown event-log format; name the file .xes or .csv (either may end .gz)",
+    );
+}
+
 #[test]
 fn stdin_needs_a_format() {
     let dir = tempfile::tempdir().unwrap();
