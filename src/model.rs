@@ -550,7 +550,19 @@ pub fn parse_timestamp_or_date(s: &str) -> Result<NaiveDateTime, String> {
 /// Parses a finite number of minutes, hours or money; negative values are refused.
 pub fn parse_non_negative(s: &str) -> Result<f64, String> {
     let t = s.trim();
-    let v: f64 = t.parse().map_err(|_| format!("`{t}` is not a number"))?;
+    let v: f64 = t.parse().map_err(|_| {
+        // `45,50` (a decimal comma) or `1,200.00` (a thousands separator), as
+        // a spreadsheet in many locales writes them.
+        let digits = t.chars().all(|c| c.is_ascii_digit() || ",.' ".contains(c));
+        if digits && t.contains([',', '\'']) {
+            format!(
+                "`{t}` is not a number: write it with a decimal point and no thousands \
+                 separator (`45.50`, `1200`)"
+            )
+        } else {
+            format!("`{t}` is not a number")
+        }
+    })?;
     if !v.is_finite() {
         return Err(format!("`{t}` is not a finite number"));
     }
@@ -698,6 +710,28 @@ pub fn attach_terms(entries: &mut [CatalogueEntry], terms: Vec<(String, Term)>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decimal_comma_or_a_thousands_separator_is_named() {
+        assert_eq!(parse_non_negative(" 45.50 "), Ok(45.5));
+        let hint = "with a decimal point and no thousands separator";
+        for t in ["45,50", "1,200.00", "1'200"] {
+            let e = parse_non_negative(t).unwrap_err();
+            assert!(
+                e.starts_with(&format!("`{t}` is not a number: write it")) && e.contains(hint),
+                "{e}"
+            );
+        }
+        // Not a number for another reason: no hint about separators.
+        assert_eq!(
+            parse_non_negative("ten"),
+            Err("`ten` is not a number".into())
+        );
+        assert_eq!(
+            parse_non_negative("4,5 h"),
+            Err("`4,5 h` is not a number".into())
+        );
+    }
 
     #[test]
     fn the_fast_path_reads_what_chrono_reads_and_leaves_the_rest() {

@@ -471,9 +471,13 @@ pub fn fx(rec: &RawRecord) -> Result<crate::model::FxRate, Reject> {
             None
         }
     };
-    let rate = c.parsed("rate", true, |s| match s.trim().parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
-        _ => Err(format!("`{s}` is not a positive number")),
+    let rate = c.parsed("rate", true, |s| {
+        match crate::model::parse_non_negative(s) {
+            Ok(r) if r > 0.0 => Ok(r),
+            // `0,92`: the decimal comma named, as for every other number.
+            Err(e) if e.contains("a decimal point") => Err(e),
+            _ => Err(format!("`{}` is not a positive number", s.trim())),
+        }
     });
     if let (Some(cur), Some(to), Some(rate)) = (&currency, &to, rate) {
         if cur == to && rate != 1.0 {

@@ -794,6 +794,19 @@ fn exchange_rates_are_checked_and_replaced_by_day() {
             (5, "currency".into())
         ]
     );
+    assert_eq!(r.rejects[2].reason, "`-1` is not a positive number");
+    // A rate written with a decimal comma, as many locales' spreadsheets do.
+    let r = put(
+        &store,
+        Kind::Fx,
+        "date,currency,rate,to\n2026-01-01,USD,\"0,92\",EUR\n",
+    );
+    assert!(
+        r.rejects[0]
+            .reason
+            .starts_with("`0,92` is not a number: write it with a decimal point"),
+        "{r:?}"
+    );
     // `--to` for a file without the column.
     let r = yardstick::ingest::ingest_fx_to(
         &store,
