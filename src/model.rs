@@ -181,8 +181,21 @@ impl FromStr for Status {
             .into_iter()
             .find(|st| st.as_str() == s)
             .ok_or_else(|| {
+                // A platform's or a spreadsheet's word for one of ours, where
+                // it can mean only that one (`done` or `completed` could be
+                // a success or a failure, so they get no hint).
+                let ours = match s.to_ascii_lowercase().as_str() {
+                    "success" | "successful" | "succeed" | "ok" => Some("succeeded"),
+                    "error" | "errored" | "failure" | "fail" => Some("failed"),
+                    "canceled" | "cancel" | "aborted" => Some("cancelled"),
+                    "escalate" | "escalation" => Some("escalated"),
+                    "in_progress" | "in progress" | "pending" | "waiting" => Some("running"),
+                    _ => None,
+                };
+                let hint = ours.map_or(String::new(), |o| format!(" (write `{o}` for `{s}`)"));
                 format!(
-                    "status `{s}` is not one of succeeded, failed, escalated, cancelled, running"
+                    "status `{s}` is not one of succeeded, failed, escalated, cancelled, \
+                     running{hint}"
                 )
             })
     }
@@ -730,6 +743,30 @@ mod tests {
         assert_eq!(
             parse_non_negative("4,5 h"),
             Err("`4,5 h` is not a number".into())
+        );
+    }
+
+    #[test]
+    fn a_status_in_another_word_is_named_where_it_means_one_of_ours() {
+        let statuses = "succeeded, failed, escalated, cancelled, running";
+        assert_eq!(
+            "success".parse::<Status>(),
+            Err(format!(
+                "status `success` is not one of {statuses} (write `succeeded` for `success`)"
+            ))
+        );
+        assert_eq!(
+            "done".parse::<Status>(),
+            Err(format!("status `done` is not one of {statuses}"))
+        );
+        assert_eq!(
+            "canceled"
+                .parse::<Status>()
+                .unwrap_err()
+                .rsplit_once('(')
+                .unwrap()
+                .1,
+            "write `cancelled` for `canceled`)"
         );
     }
 

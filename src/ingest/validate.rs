@@ -8,8 +8,9 @@ use std::collections::HashSet;
 
 use super::read::{RawRecord, MAX_FIELD_BYTES, MAX_ROW_BYTES};
 use crate::model::{
-    check_slug, parse_bool, parse_non_negative, parse_timestamp, parse_timestamp_or_date,
-    BaselineObservation, Kind, Problem, Reject, Run, Status, Workflow, CATEGORIES,
+    check_slug, format_timestamp, parse_bool, parse_non_negative, parse_timestamp,
+    parse_timestamp_or_date, BaselineObservation, Kind, Problem, Reject, Run, Status, Workflow,
+    CATEGORIES,
 };
 use chrono::NaiveDateTime;
 
@@ -123,12 +124,19 @@ impl<'a> Checker<'a> {
     fn workflow_ref(&mut self, known: &HashSet<String>) -> Option<String> {
         let id = self.text("workflow_id")?;
         if !known.contains(&id) {
-            self.fail(
-                "workflow_id",
-                format!(
-                    "unknown workflow `{id}`: add it to the catalogue first (yardstick ingest workflows FILE)"
+            // `INV` for `inv`: ids are lower case, so this one is meant.
+            let other_case = known.iter().find(|k| k.eq_ignore_ascii_case(&id));
+            let reason = match other_case {
+                Some(k) => format!(
+                    "unknown workflow `{id}`: the catalogue has `{k}` (workflow ids are lower \
+                     case)"
                 ),
-            );
+                None => format!(
+                    "unknown workflow `{id}`: add it to the catalogue first (yardstick ingest \
+                     workflows FILE)"
+                ),
+            };
+            self.fail("workflow_id", reason);
         }
         Some(id)
     }
@@ -351,21 +359,23 @@ pub fn run(rec: &RawRecord, known: &HashSet<String>) -> Result<Run, Reject> {
         }
     };
 
+    // The run's anchor, coalesce(trigger_at, started_at): nothing of a run
+    // happens before it.
     let anchor = trigger_at.or(started_at);
-    if let (Some(a), Some(f)) = (anchor, finished_at) {
-        if f < a {
-            c.fail(
-                "finished_at",
-                "finished_at is before coalesce(trigger_at, started_at)",
-            );
-        }
-    }
-    if let (Some(a), Some(r)) = (anchor, first_response_at) {
-        if r < a {
-            c.fail(
-                "first_response_at",
-                "first_response_at is before coalesce(trigger_at, started_at)",
-            );
+    for (field, t) in [
+        ("finished_at", finished_at),
+        ("first_response_at", first_response_at),
+    ] {
+        if let (Some(a), Some(t)) = (anchor, t) {
+            if t < a {
+                let (t, a) = (format_timestamp(t), format_timestamp(a));
+                c.fail(
+                    field,
+                    format!(
+                        "{field} {t} is before the run began at {a} (trigger_at, else started_at)"
+                    ),
+                );
+            }
         }
     }
     if let Some(st) = status {

@@ -81,13 +81,14 @@ fn every_rejection_reason_is_kept_with_line_field_and_reason() {
             25,
             Some("x6"),
             Some("finished_at"),
-            "finished_at is before coalesce(trigger_at, started_at)",
+            "finished_at 2026-01-12T09:30:00Z is before the run began at 2026-01-12T10:00:00Z \
+             (trigger_at, else started_at)",
         ),
         (
             26,
             Some("x7"),
             Some("first_response_at"),
-            "first_response_at is before",
+            "first_response_at 2026-01-12T09:59:00Z is before the run began at 2026-01-12T10:00:00Z",
         ),
         (27, Some("x8"), Some("human_minutes"), "`-3` is negative"),
         (
@@ -141,6 +142,26 @@ fn every_problem_of_a_row_is_reported() {
         ["workflow_id", "started_at", "status", "human_minutes"]
     );
     assert_eq!(rep.rejected, 1);
+}
+
+/// The words a spreadsheet or a platform writes instead of ours are refused
+/// with the one to write, as is a workflow id in capitals.
+#[test]
+fn a_near_miss_is_refused_with_what_to_write() {
+    let s = catalogue();
+    let text = "source,run_id,workflow_id,started_at,finished_at,status\n\
+                s,r1,WF-A,2026-01-05T10:00:00Z,2026-01-05T10:05:00Z,succeeded\n\
+                s,r2,wf-a,2026-01-05T10:00:00Z,2026-01-05T10:05:00Z,success\n";
+    let rep = ingest_text(&s, Kind::Runs, Format::Csv, text, false).unwrap();
+    let reasons: Vec<&str> = rep.rejects.iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "unknown workflow `WF-A`: the catalogue has `wf-a` (workflow ids are lower case)",
+            "status `success` is not one of succeeded, failed, escalated, cancelled, running \
+             (write `succeeded` for `success`)"
+        ]
+    );
 }
 
 #[test]
