@@ -371,6 +371,59 @@ fn before_after_pools_each_side_by_its_n() {
     }
 }
 
+/// A time study that times the handling only (no `had_error`, no response
+/// or cycle): the error rate has no before side, the human minutes per item
+/// have both, so the panel shows them (n = the 3 terminal runs behind them)
+/// instead of "no data".
+#[test]
+fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
+    use yardstick::ingest::{Format, Options};
+    use yardstick::model::Kind;
+    let store = yardstick::store::Store::open_in_memory().unwrap();
+    for (kind, text) in [
+        (
+            Kind::Workflows,
+            "workflow_id,name,owner,category,automated_since,hourly_cost,currency\n\
+             inv,Invoices,ann,invoicing,2026-03-01,45.50,EUR\n",
+        ),
+        (
+            Kind::Baselines,
+            "workflow_id,study,handle_minutes,observed_at\n\
+             inv,s1,12,2026-01-10\ninv,s1,14.5,2026-01-11\n",
+        ),
+        (
+            Kind::Runs,
+            "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+             z,1,inv,2026-03-05T10:00:00Z,2026-03-05T10:02:00Z,succeeded,1\n\
+             z,2,inv,2026-03-05T10:00:00Z,2026-03-05T10:01:00Z,succeeded,\n\
+             z,3,inv,2026-03-06T11:00:00Z,2026-03-06T11:09:00Z,failed,\n",
+        ),
+    ] {
+        crate::ingest_text(&store, kind, Format::Csv, "t", text, Options::default()).unwrap();
+    }
+    let c = dashboard::compute(
+        &store,
+        &board("leadership"),
+        filters("2026-03-01", "2026-04-01"),
+        None,
+    )
+    .unwrap();
+    let t = panel(&c, "before-after");
+    assert_eq!(t.n, 3);
+    assert_eq!(s(t, 0, "metric"), "error_rate");
+    assert_eq!((f(t, 0, "before"), f(t, 0, "after_n")), (None, Some(0.0)));
+    assert_eq!(s(t, 3, "metric"), "human_minutes_per_item");
+    // By hand: B = (12 + 14.5) / 2 = 13.25 over 2 observations; after, the
+    // terminal runs' human minutes 1, none (succeeded: 0), none (failed:
+    // fully manual, B) = (1 + 0 + 13.25) / 3 = 4.75.
+    close(f(t, 3, "before"), Some(13.25));
+    close(f(t, 3, "after"), Some(4.75));
+    assert_eq!(
+        (f(t, 3, "before_n"), f(t, 3, "after_n")),
+        (Some(2.0), Some(3.0))
+    );
+}
+
 #[test]
 fn tables_sort_by_the_asked_column_and_reject_unknown_ones() {
     let store = golden_store();

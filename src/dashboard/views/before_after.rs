@@ -34,7 +34,7 @@ const METRICS: [(&str, &str); 4] = [
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let (_, _, comparisons) = cx.portfolio()?;
-    for (i, (metric, unit)) in METRICS.into_iter().enumerate() {
+    for (metric, unit) in METRICS {
         let p = pooled::before_after(comparisons, metric);
         t.row()
             .text("metric", metric)
@@ -46,10 +46,10 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .count("after_n", p.after_n as i64)
             .count("workflows", p.workflows as i64)
             .push()?;
-        // n is the runs after go-live behind the first metric, the error rate.
-        if i == 0 {
-            t.n = p.after_n as i64;
-        }
+        // n is the most runs after go-live behind any row: a time study
+        // without `had_error` leaves the error rate without a before side,
+        // and the human minutes still have both.
+        t.n = t.n.max(p.after_n as i64);
     }
     t.notes.push(
         "Pooled over the automated workflows in view that have both sides: each side's \
