@@ -455,6 +455,43 @@ fn row_n(t: &PanelTable, r: usize) -> Option<String> {
     None
 }
 
+/// A chart panel's drawn fields as HTML, each its label linked to its
+/// definition where it has one, when none of them has a value in any row
+/// (a workflow without an SLA has no SLA compliance).
+fn unvalued(panel: &Panel, t: &PanelTable) -> Option<Vec<String>> {
+    if matches!(panel.chart, ChartKind::Table | ChartKind::Kpi) || panel.fields.is_empty() {
+        return None;
+    }
+    let valued =
+        |f: &String| (0..t.rows.len()).any(|r| t.cell(r, f).is_some_and(|c| c.as_f64().is_some()));
+    if panel.fields.iter().any(valued) {
+        return None;
+    }
+    let defined = |f: &str| {
+        crate::metrics::definitions::all()
+            .iter()
+            .any(|d| d.fields.iter().any(|x| x == f))
+    };
+    let html = |f: &String| {
+        let label = escape(t.columns.iter().find(|c| c.name == *f)?.label);
+        Some(if defined(f) {
+            format!("“<a href=\"/definitions#{}\">{label}</a>”", escape(f))
+        } else {
+            format!("“{label}”")
+        })
+    };
+    Some(panel.fields.iter().filter_map(html).collect())
+}
+
+/// A, A or B, A, B or C.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
 fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let scope = c.scope.as_ref().expect("panels are computed with a scope");
     let period = export::period_text(scope);
@@ -466,6 +503,14 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
         "<p class=\"empty\">No data for this period. Widen the period or clear a filter; \
          ingested runs appear here as soon as they are stored.</p>"
             .to_string()
+    } else if let Some(labels) = unvalued(panel, t) {
+        // Runs, but nothing to draw: say which figures are empty rather
+        // than "no data" under an n that says there is some.
+        format!(
+            "<p class=\"empty\">No value of {} in this period, though n = {n}: a figure is \
+             empty where it cannot be measured, and its definition says what it needs.</p>",
+            or_list(&labels)
+        )
     } else {
         match panel.chart {
             ChartKind::Kpi => kpi_html(c, panel, t, &period),

@@ -371,12 +371,9 @@ fn before_after_pools_each_side_by_its_n() {
     }
 }
 
-/// A time study that times the handling only (no `had_error`, no response
-/// or cycle): the error rate has no before side, the human minutes per item
-/// have both, so the panel shows them (n = the 3 terminal runs behind them)
-/// instead of "no data".
-#[test]
-fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
+/// One workflow without SLAs, a time study that times the handling only
+/// (no `had_error`, no response or cycle) and three March runs.
+fn stopwatch_store() -> yardstick::store::Store {
     use yardstick::ingest::{Format, Options};
     use yardstick::model::Kind;
     let store = yardstick::store::Store::open_in_memory().unwrap();
@@ -401,6 +398,15 @@ fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
     ] {
         crate::ingest_text(&store, kind, Format::Csv, "t", text, Options::default()).unwrap();
     }
+    store
+}
+
+/// The stopwatch study: the error rate has no before side, the human
+/// minutes per item have both, so the panel shows them (n = the 3 terminal
+/// runs behind them) instead of "no data".
+#[test]
+fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
+    let store = stopwatch_store();
     let c = dashboard::compute(
         &store,
         &board("leadership"),
@@ -421,6 +427,37 @@ fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
     assert_eq!(
         (f(t, 3, "before_n"), f(t, 3, "after_n")),
         (Some(2.0), Some(3.0))
+    );
+}
+
+/// A chart with runs behind it but no value to draw (no SLA declared) says
+/// which figures are empty, linked to their definitions, not "no data".
+#[test]
+fn a_chart_with_nothing_to_draw_names_its_empty_figures() {
+    let store = stopwatch_store();
+    let d = board("workflow");
+    let c = dashboard::compute(&store, &d, filters("2026-03-01", "2026-04-01"), None).unwrap();
+    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
+    let section = |id: &str| {
+        let at = html.find(&format!("id=\"panel-{id}\"")).unwrap();
+        let end = html[at..].find("</section>").unwrap();
+        html[at..at + end].to_string()
+    };
+    let sla = section("sla");
+    assert!(
+        sla.contains(
+            "No value of “<a href=\"/definitions#sla_response_compliance\">Response SLA met</a>” \
+             or “<a href=\"/definitions#sla_cycle_compliance\">Cycle SLA met</a>” in this \
+             period, though n = 3:"
+        ),
+        "{sla}"
+    );
+    assert!(!sla.contains("<svg"), "{sla}");
+    // The cycle times have values: drawn.
+    let cycle = section("cycle-trend");
+    assert!(
+        cycle.contains("<svg") && !cycle.contains("No value of"),
+        "{cycle}"
     );
 }
 
