@@ -186,7 +186,10 @@ impl Interval {
     /// What the bootstrap drew, in words for a note under a table.
     pub fn describe(self) -> &'static str {
         match self {
-            Interval::Weeks => "whole weeks resampled",
+            Interval::Weeks => {
+                "whole weeks resampled; a side of fewer than 5 weeks, and a time study, one \
+                 by one"
+            }
             Interval::Runs => "runs resampled one by one",
         }
     }
