@@ -144,7 +144,8 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
          money = the same per run × the hourly cost in force at its anchor, per currency, \
          never summed across currencies unless a reporting currency is chosen. \
          Interval: 95% week-block bootstrap (whole ISO weeks resampled, so that runs of \
-         one week are not taken as independent), summed draw by draw over workflows; \
+         one week are not taken as independent; a side of fewer than 5 weeks, and a time \
+         study, one by one), summed draw by draw over workflows; \
          the automation's effect against a counterfactual is `report impact`'s."
             .into(),
     );
