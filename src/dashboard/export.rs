@@ -862,6 +862,7 @@ mod tests {
                 Cell::Text(Some(verdict.into())),
             ]],
             n: 1,
+            facts: false,
             notes: Vec::new(),
             marks: Vec::new(),
         }

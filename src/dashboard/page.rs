@@ -498,7 +498,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let n = export::format_number(t.n as f64, "count");
     let caption = format!("{period} · n = {n}");
     let hover = format!("Period {period}; n = {n}");
-    let empty = t.rows.is_empty() || t.n == 0;
+    let empty = t.rows.is_empty() || (t.n == 0 && !t.facts);
     let body = if empty {
         "<p class=\"empty\">No data for this period. Widen the period or clear a filter; \
          ingested runs appear here as soon as they are stored.</p>"

@@ -102,6 +102,9 @@ pub struct PanelTable {
     pub rows: Vec<Vec<Cell>>,
     /// The runs behind the figures (or observations, for the backlog).
     pub n: i64,
+    /// The rows stand without any run or observation behind them (the
+    /// catalogue's owner and terms): a page shows them also when n is 0.
+    pub facts: bool,
     /// What a reader must know to read the numbers right.
     pub notes: Vec<String>,
     /// Moments a chart of the table marks along its x axis (a go-live).
@@ -625,6 +628,7 @@ impl<'a> Context<'a> {
                     columns: q.columns,
                     rows: rows_of_frame(&df, q.columns)?,
                     n: 0,
+                    facts: false,
                     notes: Vec::new(),
                     marks: Vec::new(),
                 };

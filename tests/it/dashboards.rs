@@ -430,6 +430,34 @@ fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
     );
 }
 
+/// A workflow without a time study still shows its owner and terms: the
+/// catalogue's rows stand with n = 0 observations behind them.
+#[test]
+fn the_owner_panel_shows_a_workflow_without_a_time_study() {
+    use yardstick::ingest::{Format, Options};
+    let store = stopwatch_store();
+    let wf = "workflow_id,name,owner,category,automated_since\n\
+              pack,Board pack,Olu,reporting,2026-03-01\n";
+    let kind = yardstick::model::Kind::Workflows;
+    crate::ingest_text(&store, kind, Format::Csv, "t", wf, Options::default()).unwrap();
+    let d = board("workflow");
+    let mut fl = filters("2026-03-01", "2026-04-01");
+    fl.workflow = Some("pack".into());
+    let c = dashboard::compute(&store, &d, fl, None).unwrap();
+    let t = panel(&c, "owner");
+    assert_eq!(
+        (t.n, s(t, 0, "owner"), s(t, 0, "name")),
+        (0, "Olu", "Board pack")
+    );
+    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
+    let at = html.find("id=\"panel-owner\"").unwrap();
+    let owner = &html[at..at + html[at..].find("</section>").unwrap()];
+    assert!(
+        owner.contains("<td data-label=\"Owner\">Olu</td>") && !owner.contains("No data"),
+        "{owner}"
+    );
+}
+
 /// A chart with runs behind it but no value to draw (no SLA declared) says
 /// which figures are empty, linked to their definitions, not "no data".
 #[test]

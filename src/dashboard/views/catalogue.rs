@@ -32,6 +32,8 @@ pub(super) const VIEW: View = View {
 };
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
+    // Owner and terms are shown also for a workflow without a time study.
+    t.facts = true;
     for c in cx.catalogue() {
         let w = &c.workflow;
         let since = w.automated_since.map(crate::model::format_timestamp);

@@ -67,6 +67,7 @@ impl View {
             view: self,
             rows: Vec::new(),
             n: 0,
+            facts: false,
             notes: Vec::new(),
             marks: Vec::new(),
         };
@@ -75,6 +76,7 @@ impl View {
             columns: self.columns,
             rows: t.rows,
             n: t.n,
+            facts: t.facts,
             notes: t.notes,
             marks: t.marks,
         })
@@ -144,6 +146,8 @@ pub struct Table {
     rows: Vec<Vec<Cell>>,
     /// The runs behind the figures (or observations, for the backlog).
     pub n: i64,
+    /// See [`PanelTable::facts`].
+    pub facts: bool,
     pub notes: Vec<String>,
     /// Moments a chart of the table marks on its x axis.
     pub marks: Vec<super::source::Mark>,
