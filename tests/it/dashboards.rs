@@ -465,6 +465,12 @@ fn a_chart_with_nothing_to_draw_names_its_empty_figures() {
     let store = stopwatch_store();
     let d = board("workflow");
     let c = dashboard::compute(&store, &d, filters("2026-03-01", "2026-04-01"), None).unwrap();
+    // The before side in words (it printed the enum's name, `Study`).
+    let notes = &panel(&c, "before-after").notes;
+    assert!(
+        notes[0].starts_with("Before = the time study; after = runs since go-live"),
+        "{notes:?}"
+    );
     let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
     let section = |id: &str| {
         let at = html.find(&format!("id=\"panel-{id}\"")).unwrap();

@@ -4,6 +4,7 @@
 
 use super::{Needs, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
+use crate::metrics::compare::BaselineChoice;
 use crate::report::ReportError;
 
 pub(super) const VIEW: View = View {
@@ -53,10 +54,26 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         .map(|r| r.after_n as i64)
         .sum();
     if let Some(c) = comparisons.first() {
+        // Each workflow's before side: the time study where it has one, else
+        // its runs before go-live.
+        let mut before: Vec<(BaselineChoice, Vec<&str>)> = Vec::new();
+        for w in comparisons {
+            match before.iter_mut().find(|(b, _)| *b == w.baseline) {
+                Some((_, ids)) => ids.push(&w.workflow_id),
+                None => before.push((w.baseline, vec![&w.workflow_id])),
+            }
+        }
+        let before = match &before[..] {
+            [(b, _)] => b.describe().to_string(),
+            several => several
+                .iter()
+                .map(|(b, ids)| format!("{} ({})", b.describe(), ids.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
         t.notes.push(format!(
-            "Before = {:?} baseline; after = runs since go-live in the period. Medians and means \
+            "Before = {before}; after = runs since go-live in the period. Medians and means \
              with 95% bootstrap intervals ({} resamples, seed {}, {}).",
-            c.baseline,
             c.resamples,
             c.seed,
             c.interval.describe()

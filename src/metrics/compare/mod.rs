@@ -61,6 +61,17 @@ pub enum BaselineChoice {
     Both,
 }
 
+impl BaselineChoice {
+    /// The before side in words, for a note under a table.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BaselineChoice::Study => "the time study",
+            BaselineChoice::PreRuns => "the runs before go-live",
+            BaselineChoice::Both => "the time study and the runs before go-live, pooled",
+        }
+    }
+}
+
 impl std::str::FromStr for BaselineChoice {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
