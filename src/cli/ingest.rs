@@ -292,7 +292,9 @@ fn log_format(args: &IngestArgs) -> Result<crate::ingest::eventlog::LogFormat, C
     match (args.format, args.file.as_str()) {
         (Some(FormatArg::Csv), _) => Ok(LogFormat::Csv),
         (Some(f), _) => Err(CliError::Usage(format!(
-            "an event log is .xes or CSV (either may end .gz), not {f:?}"
+            "an event log is .xes or CSV (either may end .gz), not --format {}",
+            f.to_possible_value()
+                .map_or(String::new(), |v| v.get_name().to_string())
         ))),
         (None, path) => {
             let lower = path.to_ascii_lowercase();

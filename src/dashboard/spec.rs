@@ -243,8 +243,13 @@ pub fn parse(file: &str, text: &str) -> Result<Dashboard, SpecError> {
             ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar if x.is_none() => {
                 return Err(err(
                     chart_at,
-                    format!("a {chart:?} chart needs `x = \"...\"`: the column along the x axis")
-                        .to_lowercase(),
+                    format!(
+                        "a {} chart needs `x = \"...\"`: the column along the x axis",
+                        serde_json::to_value(chart)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    ),
                 ))
             }
             ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar => {
@@ -401,6 +406,10 @@ mod tests {
         let e = parse("x.toml", text).unwrap_err();
         assert_eq!(e.line, 6, "{e}");
         assert!(e.problem.contains("needs `x"), "{e}");
+        // The chart named as the file names it.
+        let stacked = text.replace("\"line\"", "\"stacked_bar\"");
+        let e = parse("x.toml", &stacked).unwrap_err();
+        assert!(e.problem.starts_with("a stacked_bar chart needs `x"), "{e}");
 
         // A by-segment panel segments runs: the workflow's team is refused.
         let text = "title = \"T\"\n[[panels]]\nid = \"a\"\ntitle = \"A\"\nview = \"segments\"\nby = [\"team\"]\nchart = \"table\"\nfields = [\"runs\"]\n";

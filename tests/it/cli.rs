@@ -254,6 +254,20 @@ fn a_gzipped_csv_event_log_is_read_as_its_csv() {
         2,
         "log.txt.gz: unknown event-log format; name the file .xes or .csv (either may end .gz)",
     );
+    // A format an event log is not, named as the flag is written.
+    let out = yardstick(
+        &dir.path().join("odd.duckdb"),
+        &[
+            "ingest",
+            "eventlog",
+            &odd_s,
+            "--workflow",
+            "wf-a",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert_refused(&out, 2, "not --format ndjson");
 }
 
 #[test]

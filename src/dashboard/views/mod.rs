@@ -285,6 +285,7 @@ mod tests {
             view: &TOY,
             rows: Vec::new(),
             n: 0,
+            facts: false,
             notes: Vec::new(),
             marks: Vec::new(),
         }
