@@ -458,6 +458,43 @@ fn the_owner_panel_shows_a_workflow_without_a_time_study() {
     );
 }
 
+/// The workflow page's list offers every workflow, those done by hand too:
+/// choosing one gives its page (its catalogue row, its runs), the
+/// counterfactual panel saying why it has none, not an error page.
+#[test]
+fn the_workflow_page_of_a_workflow_done_by_hand_computes() {
+    use yardstick::ingest::{Format, Options};
+    use yardstick::model::Kind;
+    let store = stopwatch_store();
+    for (kind, text) in [
+        (
+            Kind::Workflows,
+            "workflow_id,name,owner,category\nvendors,Vendor onboarding,Ines,intake\n",
+        ),
+        (
+            Kind::Runs,
+            "source,run_id,workflow_id,started_at,finished_at,status\n\
+             m,1,vendors,2026-03-05T10:00:00Z,2026-03-05T12:00:00Z,succeeded\n",
+        ),
+    ] {
+        crate::ingest_text(&store, kind, Format::Csv, "t", text, Options::default()).unwrap();
+    }
+    let d = board("workflow");
+    let mut fl = filters("2026-03-01", "2026-04-01");
+    fl.workflow = Some("vendors".into());
+    let c = dashboard::compute(&store, &d, fl, None).unwrap();
+    assert_eq!(s(panel(&c, "owner"), 0, "owner"), "Ines");
+    let impact = panel(&c, "impact");
+    assert!(impact.rows.is_empty());
+    assert_eq!(
+        impact.notes,
+        [
+            "`vendors` has no go-live (automated_since) in the catalogue: it is done by hand, so \
+          there is no automation whose effect to draw."
+        ]
+    );
+}
+
 /// A chart with runs behind it but no value to draw (no SLA declared) says
 /// which figures are empty, linked to their definitions, not "no data".
 #[test]
