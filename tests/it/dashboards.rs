@@ -493,6 +493,15 @@ fn the_workflow_page_of_a_workflow_done_by_hand_computes() {
           there is no automation whose effect to draw."
         ]
     );
+    let compare = panel(&c, "before-after");
+    assert!(compare.rows.is_empty());
+    assert_eq!(
+        compare.notes,
+        [
+            "`vendors` has no go-live (automated_since) in the catalogue: it is done by hand, so \
+          there is no before and after to compare."
+        ]
+    );
 }
 
 /// A chart with runs behind it but no value to draw (no SLA declared) says

@@ -39,15 +39,9 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     // A workflow done by hand (a backlog candidate, listed with the others)
     // has no go-live to estimate an effect at: said under an empty panel,
     // not an error in place of the page.
-    if let [one] = cx.catalogue() {
-        if one.workflow.automated_since.is_none() {
-            t.notes.push(format!(
-                "`{}` has no go-live (automated_since) in the catalogue: it is done by hand, \
-                 so there is no automation whose effect to draw.",
-                one.workflow.workflow_id
-            ));
-            return Ok(());
-        }
+    if let Some(note) = super::by_hand(cx, "no automation whose effect to draw") {
+        t.notes.push(note);
+        return Ok(());
     }
     let Some(answer) = cx.impact(ImpactMetric::CycleTimeMeanMin)? else {
         t.notes

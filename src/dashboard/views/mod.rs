@@ -249,6 +249,29 @@ impl Row<'_> {
     }
 }
 
+/// The note of a view of automations when every workflow in view is done
+/// by hand (no go-live): a page's workflow list offers those too.
+pub(super) fn by_hand(cx: &Context<'_>, what: &str) -> Option<String> {
+    let c = cx.catalogue();
+    if c.is_empty() || c.iter().any(|e| e.workflow.automated_since.is_some()) {
+        return None;
+    }
+    let ids: Vec<String> = c
+        .iter()
+        .map(|e| format!("`{}`", e.workflow.workflow_id))
+        .collect();
+    let (has, it) = if ids.len() == 1 {
+        ("has", "it is")
+    } else {
+        ("have", "they are")
+    };
+    Some(format!(
+        "{} {has} no go-live (automated_since) in the catalogue: {it} done by hand, so there \
+         is {what}.",
+        ids.join(", ")
+    ))
+}
+
 /// Whether a cell of this shape belongs in a column of `kind`.
 fn fits(kind: ColKind, cell: &Cell) -> bool {
     match kind {
