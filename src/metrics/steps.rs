@@ -43,7 +43,14 @@ pub struct StepTable {
     pub rows: Vec<StepRow>,
     /// The bottleneck's name, if any step waited at all.
     pub bottleneck: Option<String>,
+    /// Why `bottleneck` is null (null when it has a value).
+    pub bottleneck_missing: Option<String>,
 }
+
+/// Why a step table has no bottleneck.
+const NO_STEPS: &str = "no run of the period has steps: ingest a steps file, or an event log \
+                        with start and complete events";
+const NO_WAIT: &str = "no step waited: each began as the one before it ended, or alongside it";
 
 /// The fields of a step row, in order (the CSV header).
 pub const FIELDS: [&str; 11] = [
@@ -68,6 +75,7 @@ pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsErro
             runs: 0,
             rows: Vec::new(),
             bottleneck: None,
+            bottleneck_missing: Some(NO_STEPS.into()),
         });
     }
     let names: Vec<String> = text_column(df, "step")?
@@ -144,6 +152,7 @@ pub fn steps(workflow_id: &str, df: &DataFrame) -> Result<StepTable, MetricsErro
                 .map(|r| r.step.clone())
                 .unwrap_or_default()
         }),
+        bottleneck_missing: top.is_none().then(|| NO_WAIT.into()),
         rows,
     })
 }

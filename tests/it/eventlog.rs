@@ -339,6 +339,14 @@ fn step_timings_by_hand_and_on_bpic2012() {
         )
         .unwrap()
     };
+    // Before the log: no run has steps, and the answer says so.
+    let span = (Some("2026-01-01"), Some("2027-01-01"));
+    let (_, none) = yardstick::report::steps(&store, "helpdesk", span.0, span.1).unwrap();
+    assert_eq!((none.runs, none.bottleneck), (0, None));
+    assert!(none
+        .bottleneck_missing
+        .unwrap()
+        .starts_with("no run of the period has steps"));
     assert!(ingest_small().stored);
     let (_, t) = yardstick::report::steps(&store, "helpdesk", None, None).unwrap();
     // c1 alone has a step: Review 08:10 → 08:30, anchor 08:00, cycle 60 min.
@@ -435,4 +443,29 @@ fn steps_files_attach_to_stored_runs_and_replace_their_steps() {
     let (_, again) =
         yardstick::report::steps(&store, "wf-a", Some("2026-01-01"), Some("2026-02-01")).unwrap();
     assert_eq!(again, t);
+    assert_eq!(
+        (t.bottleneck.as_deref(), t.bottleneck_missing),
+        (Some("Check"), None)
+    );
+    // Steps back to back from the trigger: nothing waited, so no bottleneck,
+    // and the answer says why.
+    let text = "source,run_id,step,started_at,finished_at,actor\n\
+                s1,a1,Check,2026-01-02T09:00:00Z,2026-01-02T09:20:00Z,human\n\
+                s1,a1,Enter,2026-01-02T09:20:00Z,2026-01-02T09:30:00Z,system\n";
+    ingest_text(
+        &store,
+        Kind::Steps,
+        ingest::Format::Csv,
+        "s.csv",
+        text,
+        Options::default(),
+    )
+    .unwrap();
+    let (_, t) =
+        yardstick::report::steps(&store, "wf-a", Some("2026-01-01"), Some("2026-02-01")).unwrap();
+    assert_eq!(t.bottleneck, None);
+    assert_eq!(
+        t.bottleneck_missing.as_deref(),
+        Some("no step waited: each began as the one before it ended, or alongside it")
+    );
 }
