@@ -371,33 +371,58 @@ fn before_after_pools_each_side_by_its_n() {
     }
 }
 
+/// Stores each CSV text as its kind, every row accepted.
+fn put_csv(store: &yardstick::store::Store, files: &[(yardstick::model::Kind, &str)]) {
+    use yardstick::ingest::{Format, Options};
+    for (kind, text) in files {
+        let r = crate::ingest_text(store, *kind, Format::Csv, "t", text, Options::default());
+        assert_eq!(r.unwrap().rejected, 0);
+    }
+}
+
+/// The workflow page of `workflow` over March 2026, and its HTML.
+fn march_page(store: &yardstick::store::Store, workflow: &str) -> (dashboard::Computed, String) {
+    let d = board("workflow");
+    let mut fl = filters("2026-03-01", "2026-04-01");
+    fl.workflow = Some(workflow.into());
+    let c = dashboard::compute(store, &d, fl, None).unwrap();
+    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
+    (c, html)
+}
+
+/// The HTML of the panel `id` on a page.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html.find(&format!("id=\"panel-{id}\"")).unwrap();
+    &html[at..at + html[at..].find("</section>").unwrap()]
+}
+
 /// One workflow without SLAs, a time study that times the handling only
 /// (no `had_error`, no response or cycle) and three March runs.
 fn stopwatch_store() -> yardstick::store::Store {
-    use yardstick::ingest::{Format, Options};
     use yardstick::model::Kind;
     let store = yardstick::store::Store::open_in_memory().unwrap();
-    for (kind, text) in [
-        (
-            Kind::Workflows,
-            "workflow_id,name,owner,category,automated_since,hourly_cost,currency\n\
+    put_csv(
+        &store,
+        &[
+            (
+                Kind::Workflows,
+                "workflow_id,name,owner,category,automated_since,hourly_cost,currency\n\
              inv,Invoices,ann,invoicing,2026-03-01,45.50,EUR\n",
-        ),
-        (
-            Kind::Baselines,
-            "workflow_id,study,handle_minutes,observed_at\n\
+            ),
+            (
+                Kind::Baselines,
+                "workflow_id,study,handle_minutes,observed_at\n\
              inv,s1,12,2026-01-10\ninv,s1,14.5,2026-01-11\n",
-        ),
-        (
-            Kind::Runs,
-            "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
+            ),
+            (
+                Kind::Runs,
+                "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
              z,1,inv,2026-03-05T10:00:00Z,2026-03-05T10:02:00Z,succeeded,1\n\
              z,2,inv,2026-03-05T10:00:00Z,2026-03-05T10:01:00Z,succeeded,\n\
              z,3,inv,2026-03-06T11:00:00Z,2026-03-06T11:09:00Z,failed,\n",
-        ),
-    ] {
-        crate::ingest_text(&store, kind, Format::Csv, "t", text, Options::default()).unwrap();
-    }
+            ),
+        ],
+    );
     store
 }
 
@@ -434,24 +459,17 @@ fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
 /// catalogue's rows stand with n = 0 observations behind them.
 #[test]
 fn the_owner_panel_shows_a_workflow_without_a_time_study() {
-    use yardstick::ingest::{Format, Options};
     let store = stopwatch_store();
     let wf = "workflow_id,name,owner,category,automated_since\n\
               pack,Board pack,Olu,reporting,2026-03-01\n";
-    let kind = yardstick::model::Kind::Workflows;
-    crate::ingest_text(&store, kind, Format::Csv, "t", wf, Options::default()).unwrap();
-    let d = board("workflow");
-    let mut fl = filters("2026-03-01", "2026-04-01");
-    fl.workflow = Some("pack".into());
-    let c = dashboard::compute(&store, &d, fl, None).unwrap();
+    put_csv(&store, &[(yardstick::model::Kind::Workflows, wf)]);
+    let (c, html) = march_page(&store, "pack");
     let t = panel(&c, "owner");
     assert_eq!(
         (t.n, s(t, 0, "owner"), s(t, 0, "name")),
         (0, "Olu", "Board pack")
     );
-    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
-    let at = html.find("id=\"panel-owner\"").unwrap();
-    let owner = &html[at..at + html[at..].find("</section>").unwrap()];
+    let owner = section(&html, "owner");
     assert!(
         owner.contains("<td data-label=\"Owner\">Olu</td>") && !owner.contains("No data"),
         "{owner}"
@@ -463,26 +481,23 @@ fn the_owner_panel_shows_a_workflow_without_a_time_study() {
 /// counterfactual panel saying why it has none, not an error page.
 #[test]
 fn the_workflow_page_of_a_workflow_done_by_hand_computes() {
-    use yardstick::ingest::{Format, Options};
     use yardstick::model::Kind;
     let store = stopwatch_store();
-    for (kind, text) in [
-        (
-            Kind::Workflows,
-            "workflow_id,name,owner,category\nvendors,Vendor onboarding,Ines,intake\n",
-        ),
-        (
-            Kind::Runs,
-            "source,run_id,workflow_id,started_at,finished_at,status\n\
+    put_csv(
+        &store,
+        &[
+            (
+                Kind::Workflows,
+                "workflow_id,name,owner,category\nvendors,Vendor onboarding,Ines,intake\n",
+            ),
+            (
+                Kind::Runs,
+                "source,run_id,workflow_id,started_at,finished_at,status\n\
              m,1,vendors,2026-03-05T10:00:00Z,2026-03-05T12:00:00Z,succeeded\n",
-        ),
-    ] {
-        crate::ingest_text(&store, kind, Format::Csv, "t", text, Options::default()).unwrap();
-    }
-    let d = board("workflow");
-    let mut fl = filters("2026-03-01", "2026-04-01");
-    fl.workflow = Some("vendors".into());
-    let c = dashboard::compute(&store, &d, fl, None).unwrap();
+            ),
+        ],
+    );
+    let (c, _) = march_page(&store, "vendors");
     assert_eq!(s(panel(&c, "owner"), 0, "owner"), "Ines");
     let impact = panel(&c, "impact");
     assert!(impact.rows.is_empty());
@@ -509,21 +524,14 @@ fn the_workflow_page_of_a_workflow_done_by_hand_computes() {
 #[test]
 fn a_chart_with_nothing_to_draw_names_its_empty_figures() {
     let store = stopwatch_store();
-    let d = board("workflow");
-    let c = dashboard::compute(&store, &d, filters("2026-03-01", "2026-04-01"), None).unwrap();
+    let (c, html) = march_page(&store, "inv");
     // The before side in words (it printed the enum's name, `Study`).
     let notes = &panel(&c, "before-after").notes;
     assert!(
         notes[0].starts_with("Before = the time study; after = runs since go-live"),
         "{notes:?}"
     );
-    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
-    let section = |id: &str| {
-        let at = html.find(&format!("id=\"panel-{id}\"")).unwrap();
-        let end = html[at..].find("</section>").unwrap();
-        html[at..at + end].to_string()
-    };
-    let sla = section("sla");
+    let sla = section(&html, "sla");
     assert!(
         sla.contains(
             "No value of “<a href=\"/definitions#sla_response_compliance\">Response SLA met</a>” \
@@ -534,7 +542,7 @@ fn a_chart_with_nothing_to_draw_names_its_empty_figures() {
     );
     assert!(!sla.contains("<svg"), "{sla}");
     // The cycle times have values: drawn.
-    let cycle = section("cycle-trend");
+    let cycle = section(&html, "cycle-trend");
     assert!(
         cycle.contains("<svg") && !cycle.contains("No value of"),
         "{cycle}"
