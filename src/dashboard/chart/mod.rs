@@ -496,16 +496,22 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             xs.push(xs[xs.len() - 1] + w);
         }
         let right = xs[columns];
+        // Figures line up on the right, texts (and the row's name) on the
+        // left, as on the page.
+        let anchor = |c: usize| {
+            if c > 0 && figures[c] {
+                (xs[c + 1] - cell_pad, HPos::Right)
+            } else {
+                (xs[c] + cell_pad, HPos::Left)
+            }
+        };
 
         let draw_row = |row: &[String], y: i32, ink: Ink| -> Drawn<DB> {
             let mid = y + row_h / 2;
             for c in 0..columns {
                 let text = self.fit(&cell(row, c), ink, widths[c] - 2 * cell_pad);
-                if c == 0 {
-                    self.text_mid(&text, (xs[c] + cell_pad, mid), ink, HPos::Left)?;
-                } else {
-                    self.text_mid(&text, (xs[c + 1] - cell_pad, mid), ink, HPos::Right)?;
-                }
+                let (x, at) = anchor(c);
+                self.text_mid(&text, (x, mid), ink, at)?;
             }
             Ok(())
         };
@@ -524,11 +530,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                     }
                     _ => vec![label],
                 };
-                let (x, at) = if c == 0 {
-                    (xs[c] + cell_pad, HPos::Left)
-                } else {
-                    (xs[c + 1] - cell_pad, HPos::Right)
-                };
+                let (x, at) = anchor(c);
                 let n = lines.len() as i32;
                 for (i, line) in (0i32..).zip(&lines) {
                     let mid = y + h / 2 + (2 * i - (n - 1)) * ink.line() / 2;
@@ -842,5 +844,42 @@ mod tests {
             }
         }
         assert!(svg(&chart(ChartKind::Line), 0, 10).is_err());
+    }
+
+    #[test]
+    fn a_table_puts_texts_on_the_left_and_figures_on_the_right() {
+        let chart = Chart {
+            kind: ChartKind::Table,
+            title: "T".into(),
+            caption: String::new(),
+            unit: String::new(),
+            labels: vec!["Workflow".into(), "Team".into(), "Runs".into()],
+            series: Vec::new(),
+            rows: vec![
+                vec!["wf-a".into(), "Delivery".into(), "448".into()],
+                vec!["wf-b".into(), "–".into(), "1,859".into()],
+            ],
+            tiles: Vec::new(),
+            marks: Vec::new(),
+        };
+        let doc = svg(&chart, 600, 200).unwrap();
+        // plotters writes each text's anchor in its tag and the text on the
+        // next line.
+        let anchor = |text: &str| {
+            let at = doc.find(&format!(">\n{text}\n</text>")).unwrap();
+            let tag = &doc[doc[..at].rfind("<text").unwrap()..at];
+            tag.split("text-anchor=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let got: Vec<String> = ["wf-a", "Delivery", "448", "Team", "Runs"]
+            .into_iter()
+            .map(anchor)
+            .collect();
+        assert_eq!(got, ["start", "start", "end", "start", "end"]);
     }
 }
