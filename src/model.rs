@@ -450,9 +450,13 @@ fn parse_timestamp_general(s: &str) -> Result<NaiveDateTime, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.naive_utc());
     }
-    // DuckDB prints a TIMESTAMPTZ as `2026-03-01 09:30:00+00` (Parquet input).
-    if let Ok(dt) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%#z") {
-        return Ok(dt.naive_utc());
+    // DuckDB prints a TIMESTAMPTZ as `2026-03-01 09:30:00+00` (Parquet input);
+    // ISO 8601's basic offset `+0100` is what strftime's `%z` and Java's `Z`
+    // write.
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+            return Ok(dt.naive_utc());
+        }
     }
     // Spreadsheets often drop the seconds: `2026-03-01 09:30` is accepted too.
     for fmt in [
@@ -465,9 +469,17 @@ fn parse_timestamp_general(s: &str) -> Result<NaiveDateTime, String> {
             return Ok(dt);
         }
     }
+    // Ten digits (or thirteen) read as Unix seconds (or milliseconds) of
+    // 2001 to 2286; said, not guessed.
+    let epoch = (s.len() == 10 || s.len() == 13) && s.bytes().all(|b| b.is_ascii_digit());
+    let hint = if epoch {
+        " (it looks like Unix time: write it as a date and time)"
+    } else {
+        ""
+    };
     Err(format!(
-        "`{s}` is not a timestamp: use RFC 3339 (2026-03-01T09:30:00Z, 2026-03-01T10:30:00+01:00) \
-         or `YYYY-MM-DD HH:MM:SS` in UTC"
+        "`{s}` is not a timestamp{hint}: use RFC 3339 (2026-03-01T09:30:00Z, \
+         2026-03-01T10:30:00+01:00) or `YYYY-MM-DD HH:MM:SS` in UTC"
     ))
 }
 
@@ -875,6 +887,19 @@ mod tests {
             utc + chrono::Duration::milliseconds(250)
         );
         assert_eq!(parse_timestamp("2026-03-01 09:30").unwrap(), utc);
+        // ISO 8601's basic offset, as strftime's `%z` writes it.
+        assert_eq!(
+            parse_timestamp("2026-03-01T10:30:00.000+0100").unwrap(),
+            utc
+        );
+        assert_eq!(parse_timestamp("2026-03-01T04:00:00-0530").unwrap(), utc);
+        // Unix time is named, not guessed at.
+        let e = parse_timestamp("1772357400").unwrap_err();
+        assert!(
+            e.starts_with("`1772357400` is not a timestamp (it looks like Unix time"),
+            "{e}"
+        );
+        assert!(!parse_timestamp("20260301").unwrap_err().contains("Unix"));
         assert!(parse_timestamp("2026-03-01").is_err());
         assert!(parse_timestamp("yesterday").is_err());
         assert_eq!(
