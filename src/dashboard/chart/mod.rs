@@ -508,8 +508,8 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
 
         let draw_row = |row: &[String], y: i32, ink: Ink| -> Drawn<DB> {
             let mid = y + row_h / 2;
-            for c in 0..columns {
-                let text = self.fit(&cell(row, c), ink, widths[c] - 2 * cell_pad);
+            for (c, w) in widths.iter().enumerate() {
+                let text = self.fit(&cell(row, c), ink, w - 2 * cell_pad);
                 let (x, at) = anchor(c);
                 self.text_mid(&text, (x, mid), ink, at)?;
             }
@@ -521,8 +521,8 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             // Wrapped, a header too wide for its column takes two lines
             // (each cut if still too wide); the others stay one, centred.
             let h = row_h + if wrap { ink.line() } else { 0 };
-            for c in 0..columns {
-                let room = widths[c] - 2 * cell_pad;
+            for (c, w) in widths.iter().enumerate() {
+                let room = w - 2 * cell_pad;
                 let label = cell(&chart.labels, c);
                 let lines = match self.two_lines(&label, header_ink) {
                     (a, b) if wrap && !b.is_empty() && self.width(&label, header_ink) > room => {
