@@ -483,15 +483,6 @@ fn unvalued(panel: &Panel, t: &PanelTable) -> Option<Vec<String>> {
     Some(panel.fields.iter().filter_map(html).collect())
 }
 
-/// A, A or B, A, B or C.
-fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
 fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let scope = c.scope.as_ref().expect("panels are computed with a scope");
     let period = export::period_text(scope);
@@ -509,7 +500,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
         format!(
             "<p class=\"empty\">No value of {} in this period, though n = {n}: a figure is \
              empty where it cannot be measured, and its definition says what it needs.</p>",
-            or_list(&labels)
+            chart::or_list(&labels)
         )
     } else {
         match panel.chart {

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontTransform};
 
 use super::scale::{is_share, thin_step, unit_description, Axis, Orientation, Rect};
-use super::{Chart, NO_DATA, PALETTE};
+use super::{Chart, ChartKind, NO_DATA, PALETTE};
 
 // ---------------------------------------------------------------------------
 // Fonts
@@ -362,14 +362,30 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         Ok(top + rows * row_h + self.px(4.0))
     }
 
-    pub(super) fn empty(&self, body: Rect) -> Drawn<DB> {
+    /// "No data for this period"; for a chart with x categories (so runs)
+    /// but no value in any series, which series are empty.
+    pub(super) fn empty(&self, chart: &Chart, body: Rect) -> Drawn<DB> {
         let ink = Ink::regular(self.size(16.0), MUTED);
         let y = if body.h() > ink.line() {
             body.y0 + body.h() / 2
         } else {
             (self.h / 2).max(body.y0)
         };
-        let text = self.fit(NO_DATA, ink, self.w - 2 * self.pad);
+        let plotted = matches!(
+            chart.kind,
+            ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar
+        );
+        let said = if plotted && !chart.labels.is_empty() && !chart.series.is_empty() {
+            let names: Vec<String> = chart
+                .series
+                .iter()
+                .map(|s| format!("“{}”", s.name.trim()))
+                .collect();
+            format!("No value of {} in this period", super::or_list(&names))
+        } else {
+            NO_DATA.to_string()
+        };
+        let text = self.fit(&said, ink, self.w - 2 * self.pad);
         self.text_mid(&text, (self.w / 2, y), ink, HPos::Center)
     }
 

@@ -118,6 +118,15 @@ pub const NO_DATA: &str = "No data for this period";
 /// A table draws at most this many rows, then a line pointing to the CSV.
 pub const MAX_TABLE_ROWS: usize = 20;
 
+/// A, A or B, A, B or C.
+pub fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
 /// The largest width or height accepted, in pixels.
 pub const MAX_SIDE: u32 = 8192;
 
@@ -421,7 +430,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             .max()
             .unwrap_or(0);
         if columns == 0 {
-            return self.empty(body);
+            return self.empty(chart, body);
         }
         let ink = Ink::regular(self.size(12.5), TEXT);
         let header_ink = Ink::bold(ink.size, TEXT);
@@ -632,7 +641,7 @@ fn render<DB: DrawingBackend>(
         y1: p.h - p.pad,
     };
     if !has_data(chart) {
-        return p.empty(body_at(top));
+        return p.empty(chart, body_at(top));
     }
     // A series with no value to draw (the interval of a method that has
     // none) is left out of the legend; the others keep their colours.
@@ -844,6 +853,31 @@ mod tests {
             }
         }
         assert!(svg(&chart(ChartKind::Line), 0, 10).is_err());
+    }
+
+    #[test]
+    fn a_chart_with_weeks_but_no_values_names_its_empty_series() {
+        let series = |name: &str| Series {
+            name: name.into(),
+            values: vec![None, None],
+        };
+        let mut chart = Chart {
+            kind: ChartKind::Line,
+            title: "SLA".into(),
+            caption: String::new(),
+            unit: "share".into(),
+            labels: vec!["2026-03-02".into(), "2026-03-09".into()],
+            series: vec![series("Response SLA met"), series("Cycle SLA met")],
+            rows: Vec::new(),
+            tiles: Vec::new(),
+            marks: Vec::new(),
+        };
+        let said = "No value of “Response SLA met” or “Cycle SLA met” in this period";
+        assert!(svg(&chart, 900, 300).unwrap().contains(said));
+        // No weeks at all: no data.
+        chart.labels.clear();
+        let doc = svg(&chart, 900, 300).unwrap();
+        assert!(doc.contains(NO_DATA) && !doc.contains("No value of"));
     }
 
     #[test]
