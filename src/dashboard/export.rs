@@ -360,6 +360,11 @@ pub fn kpi_tiles(panel: &Panel, t: &PanelTable) -> Vec<Kpi> {
             if let Some(n) = n {
                 detail.push(format!("n = {}", grouped(n, 0)));
             }
+            // A tile with no value says why, where its view does.
+            let why = t.cell(r, "missing").and_then(Cell::as_text);
+            if let (true, Some(why)) = (values.iter().all(|v| v.value.is_none()), why) {
+                detail.push(why.to_string());
+            }
             let change = panel
                 .change
                 .as_deref()

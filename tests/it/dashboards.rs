@@ -453,6 +453,27 @@ fn before_after_shows_the_metrics_a_handling_only_study_can_compare() {
         (f(t, 3, "before_n"), f(t, 3, "after_n")),
         (Some(2.0), Some(3.0))
     );
+    // Each empty row says why; its KPI tile shows it.
+    let why: Vec<&str> = (0..4).map(|r| s(t, r, "missing")).collect();
+    let no_error = "no before side: the time study records no `had_error`, and no runs \
+                    before go-live have it";
+    assert_eq!(
+        why,
+        [
+            no_error,
+            "no run since go-live in the period has it",
+            "no before side: the time study records no `cycle_minutes`, and no runs before \
+             go-live have it",
+            ""
+        ]
+    );
+    let (p, _) = c.panels().find(|(p, _)| p.id == "before-after").unwrap();
+    let tiles = dashboard::export::kpi_tiles(p, t);
+    assert_eq!(
+        tiles[0].detail,
+        format!("before → after · n = 0 · {no_error}")
+    );
+    assert_eq!(tiles[3].detail, "before → after · n = 3");
 }
 
 /// A workflow without a time study still shows its owner and terms: the

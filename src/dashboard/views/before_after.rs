@@ -18,24 +18,42 @@ pub(super) const VIEW: View = View {
         col("before_n", "n before", Count),
         col("after_n", "n after", Count),
         col("workflows", "Workflows", Count),
+        col("missing", "Why empty", Text),
     ],
     needs: Needs::PORTFOLIO,
     segmenting: Segmenting::Filtered,
     compute,
 };
 
-/// The metrics shown, with their units.
-const METRICS: [(&str, &str); 4] = [
-    ("error_rate", "share"),
-    ("response_mean_min", "min"),
-    ("cycle_time_mean_min", "min"),
-    ("human_minutes_per_item", "min"),
+/// The metrics shown, with their units and the time study's field that
+/// gives their before side.
+const METRICS: [(&str, &str, &str); 4] = [
+    ("error_rate", "share", "had_error"),
+    ("response_mean_min", "min", "response_minutes"),
+    ("cycle_time_mean_min", "min", "cycle_minutes"),
+    ("human_minutes_per_item", "min", "handle_minutes"),
 ];
+
+/// Why a metric has no pooled sides: no workflow in view has both.
+fn missing(comparisons: &[crate::metrics::compare::Comparison], metric: &str, study: &str) -> String {
+    let rows = || comparisons.iter().filter_map(|c| c.rows.iter().find(|r| r.metric == metric));
+    if !rows().any(|r| r.after.is_some()) {
+        "no run since go-live in the period has it".into()
+    } else if !rows().any(|r| r.before.is_some()) {
+        format!(
+            "no before side: the time study records no `{study}`, and no runs before go-live \
+             have it"
+        )
+    } else {
+        "no workflow in view has both sides".into()
+    }
+}
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let (_, _, comparisons) = cx.portfolio()?;
-    for (metric, unit) in METRICS {
+    for (metric, unit, study) in METRICS {
         let p = pooled::before_after(comparisons, metric);
+        let why = (p.workflows == 0).then(|| missing(comparisons, metric, study));
         t.row()
             .text("metric", metric)
             .text("unit", unit)
@@ -45,6 +63,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .count("before_n", p.before_n as i64)
             .count("after_n", p.after_n as i64)
             .count("workflows", p.workflows as i64)
+            .maybe_text("missing", why.as_deref())
             .push()?;
         // n is the most runs after go-live behind any row: a time study
         // without `had_error` leaves the error rate without a before side,
