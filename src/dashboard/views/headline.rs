@@ -139,16 +139,16 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             p.without_baseline.join(", ")
         ));
     }
-    t.notes.push(
+    // The headline sums the comparisons' draws, which are drawn by weeks.
+    t.notes.push(format!(
         "Reclaimed hours = Σ (B − human minutes) / 60 over terminal runs since go-live; \
          money = the same per run × the hourly cost in force at its anchor, per currency, \
          never summed across currencies unless a reporting currency is chosen. \
-         Interval: 95% week-block bootstrap (whole ISO weeks resampled, so that runs of \
-         one week are not taken as independent; a side of fewer than 5 weeks, and a time \
-         study, one by one), summed draw by draw over workflows; \
-         the automation's effect against a counterfactual is `report impact`'s."
-            .into(),
-    );
+         Interval: 95% week-block bootstrap ({}; runs of one ISO week are not taken as \
+         independent), summed draw by draw over workflows; \
+         the automation's effect against a counterfactual is `report impact`'s.",
+        crate::metrics::compare::Interval::Weeks.describe()
+    ));
     let previous = cx.previous_reporting()?.cloned();
     if let Some(h) = cx.reporting()? {
         let r = &h.reporting;
