@@ -866,6 +866,12 @@ pub type PortfolioParts = (
     Vec<Comparison>,
 );
 
+/// The roll-up of no runs: the stand-in for a period not computed.
+pub fn nothing_rolled_up() -> PortfolioParts {
+    let nothing = crate::metrics::portfolio::rollup(&[], &[], &[], 0.95);
+    (nothing, Vec::new(), Vec::new())
+}
+
 /// [`portfolio_in`] with the catalogue from `catalogue`, as of its moment;
 /// with `outcomes`, the comparisons carry their outcome rows (the roll-up
 /// does not read them: a page's quality panel does, for its own period).
@@ -932,7 +938,12 @@ pub fn summary(
     let prev = period.previous();
     let iso = crate::model::format_timestamp;
     let (now, rows_now, cmp_now) = portfolio_in(store, period, &[], as_of)?;
-    let (before, rows_before, cmp_before) = portfolio_in(store, prev, &[], as_of)?;
+    // A previous period before anything was stored is unknown: not computed.
+    let gap = crate::metrics::portfolio::uncovered(prev, store.run_span()?.map(|(first, _)| first));
+    let (before, rows_before, cmp_before) = match gap {
+        None => portfolio_in(store, prev, &[], as_of)?,
+        Some(_) => nothing_rolled_up(),
+    };
     let mut figures =
         crate::metrics::portfolio::deviations(&now, &before, &rows_now, &rows_before, 0.95);
     let mut answer = serde_json::json!({
@@ -969,6 +980,11 @@ pub fn summary(
             "now": a.reporting,
             "previous": b.reporting,
         });
+    }
+    if let Some(why) = &gap {
+        figures
+            .iter_mut()
+            .for_each(|f| crate::metrics::portfolio::withhold(f, why));
     }
     answer["figures"] = serde_json::to_value(figures)
         .map_err(|e| ReportError::Metrics(MetricsError::Shape(e.to_string())))?;

@@ -297,8 +297,10 @@ pub struct Kpi {
 /// A tile's change against the previous period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiChange {
-    pub value: f64,
-    /// `up`, `down` or `unclear` (the interval straddles 0, or none).
+    /// Empty when the change cannot be measured (its verdict says why).
+    pub value: Option<f64>,
+    /// `up`, `down`, `unclear` (the interval straddles 0, or none) or
+    /// `unknown` (no change: the verdict says why).
     pub direction: &'static str,
     pub text: String,
 }
@@ -384,11 +386,21 @@ pub fn kpi_tiles(panel: &Panel, t: &PanelTable) -> Vec<Kpi> {
 /// The change of row `r` in column `c` (with its `_low`, `_high`,
 /// `_verdict`, `_against` and `_calendar` companions) in words:
 /// "+12.5 hours against the previous 91 days (95% interval +3.1 to +20.0:
-/// up, clearly); +11.0 against the previous quarter".
+/// up, clearly); +11.0 against the previous quarter". Without a change but
+/// with a verdict, the verdict says why: "No change against the previous 91
+/// days (not measurable: …)".
 fn change_of(t: &PanelTable, r: usize, c: &str, unit: &str) -> Option<KpiChange> {
     let num = |name: &str| t.cell(r, name).and_then(Cell::as_f64);
     let text = |name: &str| t.cell(r, name).and_then(Cell::as_text).map(str::to_string);
-    let value = num(c)?;
+    let against = text(&format!("{c}_against")).unwrap_or_else(|| "the previous period".into());
+    let Some(value) = num(c) else {
+        let why = text(&format!("{c}_verdict"))?;
+        return Some(KpiChange {
+            value: None,
+            direction: "unknown",
+            text: format!("No change against {against} ({why})"),
+        });
+    };
     let signed = |x: f64| {
         let s = format_number(x.abs(), unit);
         if x > 0.0 {
@@ -400,11 +412,7 @@ fn change_of(t: &PanelTable, r: usize, c: &str, unit: &str) -> Option<KpiChange>
         }
     };
     let (lo, hi) = (num(&format!("{c}_low")), num(&format!("{c}_high")));
-    let mut words = format!(
-        "{} against {}",
-        signed(value),
-        text(&format!("{c}_against")).unwrap_or_else(|| "the previous period".into())
-    );
+    let mut words = format!("{} against {against}", signed(value));
     let verdict = text(&format!("{c}_verdict"));
     match (lo, hi, &verdict) {
         (Some(lo), Some(hi), Some(v)) => words.push_str(&format!(
@@ -428,7 +436,7 @@ fn change_of(t: &PanelTable, r: usize, c: &str, unit: &str) -> Option<KpiChange>
         _ => "unclear",
     };
     Some(KpiChange {
-        value,
+        value: Some(value),
         direction,
         text: words,
     })
@@ -851,6 +859,17 @@ mod tests {
 
     /// A headline-like table of one row: a change, its interval and verdict.
     fn change_table(change: f64, low: f64, high: f64, verdict: &str) -> PanelTable {
+        let mut t = unknown_change(verdict);
+        t.rows[0][..3].clone_from_slice(&[
+            Cell::Real(Some(change)),
+            Cell::Real(Some(low)),
+            Cell::Real(Some(high)),
+        ]);
+        t
+    }
+
+    /// [`change_table`] without a change: only its verdict.
+    fn unknown_change(verdict: &str) -> PanelTable {
         use super::super::source::{col, ColKind::*};
         const COLUMNS: &[ColumnMeta] = &[
             col("change", "Change", Number),
@@ -861,9 +880,9 @@ mod tests {
         PanelTable {
             columns: COLUMNS,
             rows: vec![vec![
-                Cell::Real(Some(change)),
-                Cell::Real(Some(low)),
-                Cell::Real(Some(high)),
+                Cell::Real(None),
+                Cell::Real(None),
+                Cell::Real(None),
                 Cell::Text(Some(verdict.into())),
             ]],
             n: 1,
@@ -897,6 +916,24 @@ mod tests {
         assert_eq!(c.direction, "unclear");
         let says = ": too little data: n=9227 now, n=0 before)";
         assert!(c.text.ends_with(says), "{}", c.text);
+    }
+
+    /// A change that cannot be measured is shown as none, with its reason,
+    /// never as a 0 or left out of the tile.
+    #[test]
+    fn an_unknown_change_says_why() {
+        let why = "not measurable: the previous period ends before the first stored run \
+                   (2026-02-03T09:00:00Z)";
+        let c = change_of(&unknown_change(why), 0, "change", "hours").unwrap();
+        assert_eq!((c.value, c.direction), (None, "unknown"));
+        assert_eq!(
+            c.text,
+            format!("No change against the previous period ({why})")
+        );
+        // Neither a change nor a verdict: no change line at all.
+        let mut none = unknown_change("x");
+        none.rows[0][3] = Cell::Text(None);
+        assert_eq!(change_of(&none, 0, "change", "hours"), None);
     }
 
     #[test]

@@ -340,10 +340,11 @@ fn kpi_html(c: &Computed, panel: &Panel, t: &PanelTable, period: &str) -> String
                     dir = c.direction,
                     p = escape(&panel.id),
                     r = k.row,
-                    v = c.value,
+                    v = c.value.map_or(String::new(), |x| x.to_string()),
                     arrow = match c.direction {
                         "up" => "▲",
                         "down" => "▼",
+                        "unknown" => "–",
                         _ => "◆",
                     },
                     text = escape(&c.text),

@@ -284,6 +284,8 @@ pub struct Context<'a> {
     /// the reporting currency.
     previous: Option<PortfolioParts>,
     previous_reporting: Option<crate::metrics::portfolio::ReportingHeadline>,
+    /// The first stored run's anchor (`None` inside: no run), once asked.
+    first_run: Option<Option<chrono::NaiveDateTime>>,
     weekly: Option<report::Trend>,
     alerts: Option<report::Alerts>,
     /// The segment keys of the panel being computed (its TOML `by`).
@@ -311,6 +313,7 @@ impl<'a> Context<'a> {
             reporting: None,
             previous: None,
             previous_reporting: None,
+            first_run: None,
             weekly: None,
             alerts: None,
             panel_by: Vec::new(),
@@ -345,7 +348,11 @@ impl<'a> Context<'a> {
     pub fn prefetch(&mut self, views: &[&View]) -> Result<(), ReportError> {
         let wants = |need: fn(Needs) -> bool| views.iter().any(|v| need(v.needs));
         let portfolio = self.portfolio.is_none() && wants(|n| n.portfolio);
-        let previous = self.previous.is_none() && wants(|n| n.previous);
+        let mut previous = self.previous.is_none() && wants(|n| n.previous);
+        if previous && self.previous_gap()?.is_some() {
+            self.previous = Some(report::nothing_rolled_up());
+            previous = false;
+        }
         let weekly = self.weekly.is_none() && wants(|n| n.weekly);
         let alerts = self.alerts.is_none() && wants(|n| n.alerts);
         let (engine, scope, full) = (self.engine, &self.scope, &self.full[..]);
@@ -384,9 +391,31 @@ impl<'a> Context<'a> {
     pub fn previous(&mut self) -> Result<&PortfolioParts, ReportError> {
         if self.previous.is_none() {
             let before = self.scope.period.previous();
-            self.previous = Some(previous_of(self.engine, &self.scope, before, &self.full)?);
+            self.previous = Some(match self.previous_gap()? {
+                Some(_) => report::nothing_rolled_up(),
+                None => previous_of(self.engine, &self.scope, before, &self.full)?,
+            });
         }
         Ok(self.previous.as_ref().expect("just set"))
+    }
+
+    /// The first stored run's anchor, asked of the engine once.
+    fn first_run(&mut self) -> Result<Option<chrono::NaiveDateTime>, ReportError> {
+        if self.first_run.is_none() {
+            self.first_run = Some(self.engine.run_span()?.map(|(first, _)| first));
+        }
+        Ok(self.first_run.expect("just set"))
+    }
+
+    /// Why the previous period of equal length is unknown (it ends before
+    /// the first stored run: [`crate::metrics::portfolio::uncovered`]); then
+    /// it is not computed, and the changes against it are withheld.
+    pub fn previous_gap(&mut self) -> Result<Option<String>, ReportError> {
+        let first = self.first_run()?;
+        Ok(crate::metrics::portfolio::uncovered(
+            self.scope.period.previous(),
+            first,
+        ))
     }
 
     /// The roll-ups of the scope's period and of the previous one, side by
@@ -458,8 +487,9 @@ impl<'a> Context<'a> {
     /// The headline of the previous calendar month, quarter or year when the
     /// scope's period is one ([`Period::previous_calendar`]): point values
     /// from the metric rows (no bootstrap), with the money in the reporting
-    /// currency when the scope has one.
-    pub fn previous_calendar(&self) -> Result<Option<CalendarBefore>, ReportError> {
+    /// currency when the scope has one. None too when that period ends
+    /// before the first stored run (unknown, not 0).
+    pub fn previous_calendar(&mut self) -> Result<Option<CalendarBefore>, ReportError> {
         // Calendar months are the page's time zone's: read the period in it.
         let tz = self.scope.tz;
         let local = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&tz).naive_local();
@@ -475,6 +505,9 @@ impl<'a> Context<'a> {
         let Ok(period) = Period::new(utc(before.from), utc(before.to)) else {
             return Ok(None);
         };
+        if crate::metrics::portfolio::uncovered(period, self.first_run()?).is_some() {
+            return Ok(None);
+        }
         let rows = report::segment_table_from(
             self.engine,
             period,

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::compare::{interval, Comparison};
 use super::rates::Terminal;
-use super::MetricRow;
+use super::{MetricRow, Period};
 use crate::model::Workflow;
+use chrono::NaiveDateTime;
 
 /// One group of one dimension.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -363,6 +364,33 @@ pub struct Deviation {
     pub n: i64,
     pub previous_n: i64,
     pub verdict: String,
+}
+
+/// Why the previous period cannot be set beside a period: it ends at or
+/// before the first stored run, so nothing of it was ever stored and its
+/// figures are unknown, not 0 (a period with no runs after the first stored
+/// one is a measured 0). `None` when some run was stored before its end.
+pub fn uncovered(previous: Period, first_run: Option<NaiveDateTime>) -> Option<String> {
+    let iso = crate::model::format_timestamp;
+    match first_run {
+        Some(first) if first < previous.to => None,
+        Some(first) => Some(format!(
+            "the previous period ends before the first stored run ({})",
+            iso(first)
+        )),
+        None => Some("no run is stored".into()),
+    }
+}
+
+/// The deviation with its previous side unknown for the reason `why`: the
+/// previous value, the change and its interval empty, the verdict saying why.
+pub fn withhold(d: &mut Deviation, why: &str) {
+    d.previous = None;
+    d.change = None;
+    d.change_pct = None;
+    d.ci_low = None;
+    d.ci_high = None;
+    d.verdict = format!("not measurable: {why}");
 }
 
 fn pct(change: Option<f64>, previous: Option<f64>) -> Option<f64> {

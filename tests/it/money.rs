@@ -722,6 +722,50 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
     assert!(t.cell(0, "change").and_then(|c| c.as_f64()).is_some());
 }
 
+/// Before the first stored run nothing was stored: February's tiles (the
+/// first run is on 2 February) have no change against the 28 days before
+/// nor against January, and say why instead of showing the whole figure as a
+/// rise from 0.
+#[test]
+fn headline_tiles_before_the_first_stored_run_say_the_change_is_unknown() {
+    use yardstick::dashboard::{self, spec, Filters};
+    let store = with_rates();
+    let boards = spec::load(None).unwrap();
+    let leadership = boards.iter().find(|d| d.name == "leadership").unwrap();
+    let f = Filters {
+        from: Some("2026-02-01".into()),
+        to: Some("2026-03-01".into()),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let t = &c.tables[0].1;
+    let why = "not measurable: the previous period ends before the first stored run \
+               (2026-02-02T10:00:00Z)";
+    assert_eq!(t.rows.len(), 3, "hours, EUR and USD");
+    for r in 0..t.rows.len() {
+        let num = |name: &str| t.cell(r, name).and_then(|c| c.as_f64());
+        // wf-a's 2 and 3 February and wf-b's 2 February are measured.
+        assert!(num("value").is_some_and(|v| v > 0.0), "row {r}");
+        for name in ["previous", "change", "change_low", "change_high"] {
+            assert_eq!(num(name), None, "row {r}: {name}");
+        }
+        assert_eq!(num("previous_calendar"), None, "row {r}");
+        assert_eq!(
+            t.cell(r, "change_verdict").and_then(|c| c.as_text()),
+            Some(why)
+        );
+    }
+    let page = c.page(&boards);
+    assert!(
+        page.contains(&format!("No change against the previous 28 days ({why})")),
+        "{page}"
+    );
+    assert!(
+        !page.contains("h against the previous 28 days"),
+        "no figure against it: {page}"
+    );
+}
+
 /// Currency codes written in lower case, as Stripe writes them ("Three-letter
 /// ISO currency code, in lowercase"), are the same codes: stored in
 /// capitals, so a lower-case catalogue and rate file convert as capitals do,
@@ -858,7 +902,9 @@ async fn the_api_takes_a_reporting_currency() {
         p.json()["reporting_headline"]["value"].as_f64(),
         Some(total)
     );
-    // The summary of the quarter against the one before (no runs: 0 EUR, not null).
+    // The summary of the quarter against the 90 days before it, which end
+    // before the first stored run: nothing was stored for them, so their
+    // money is unknown (null, with the reason), not 0 EUR.
     let s = get(
         &st,
         "/api/v1/summary?from=2026-01-01&to=2026-04-01&currency=EUR",
@@ -868,8 +914,17 @@ async fn the_api_takes_a_reporting_currency() {
     let f = &s.json()["figures"][3];
     assert_eq!(f["figure"], "reclaimed_money_reporting");
     assert_eq!(
-        (f["value"].as_f64(), f["previous"].as_f64()),
-        (Some(total), Some(0.0))
+        (
+            f["value"].as_f64(),
+            f["previous"].as_f64(),
+            f["change"].as_f64()
+        ),
+        (Some(total), None, None)
+    );
+    assert_eq!(
+        f["verdict"],
+        "not measurable: the previous period ends before the first stored run \
+         (2026-02-02T10:00:00Z)"
     );
     let bad = get(
         &st,

@@ -93,3 +93,50 @@ fn summary_sets_a_period_against_the_previous_one_of_equal_length() {
         (Some(15.0), Some(1.0))
     );
 }
+
+/// A previous period that ends before the first stored run was never
+/// stored: its figures are unknown (null, with the reason), not 0. A
+/// previous period after the first stored run without runs of its own is a
+/// measured 0.
+#[test]
+fn a_previous_period_before_the_first_stored_run_is_unknown_not_0() {
+    let s = golden_store();
+    let figure = |j: &serde_json::Value, name: &str| {
+        j["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["figure"] == name)
+            .unwrap()
+            .clone()
+    };
+    // The first stored run is a11, triggered 2025-12-31T23:59:59Z: the day
+    // before 31 December holds nothing that was ever stored.
+    let j =
+        yardstick::report::summary(&s, Some("2025-12-31"), Some("2026-01-01"), None, None).unwrap();
+    let why = "not measurable: the previous period ends before the first stored run \
+               (2025-12-31T23:59:59Z)";
+    for name in ["reclaimed_hours", "runs", "error_rate"] {
+        let f = figure(&j, name);
+        assert_eq!(
+            (
+                f["previous"].as_f64(),
+                f["change"].as_f64(),
+                f["ci_low"].as_f64()
+            ),
+            (None, None, None),
+            "{f}"
+        );
+        assert_eq!(f["verdict"], why, "{f}");
+    }
+    // The period itself is measured: a11 ran in it (before wf-a's go-live).
+    assert_eq!(figure(&j, "runs")["value"].as_f64(), Some(1.0));
+    // 1 March 2026 has no run, but runs were stored before it: 0 runs then.
+    let j =
+        yardstick::report::summary(&s, Some("2026-03-02"), Some("2026-03-03"), None, None).unwrap();
+    let runs = figure(&j, "runs");
+    assert_eq!(
+        (runs["previous"].as_f64(), runs["verdict"].as_str()),
+        (Some(0.0), Some("a count: no interval"))
+    );
+}

@@ -6,7 +6,7 @@
 
 use super::{Needs, Row, Segmenting, Table, View};
 use crate::dashboard::source::{col, ColKind::*, Context};
-use crate::metrics::portfolio::{deviations, reporting_deviation, Deviation};
+use crate::metrics::portfolio::{deviations, reporting_deviation, withhold, Deviation};
 use crate::model::format_timestamp;
 use crate::report::ReportError;
 
@@ -73,9 +73,16 @@ impl Against<'_> {
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let calendar = cx.previous_calendar()?;
+    let gap = cx.previous_gap()?;
     let previous_period = cx.scope.period.previous();
     let ((p, rows, _), (before, rows_before, _)) = cx.with_previous()?;
-    let changes = deviations(p, before, rows, rows_before, 0.95);
+    let mut changes = deviations(p, before, rows, rows_before, 0.95);
+    let unknown = |d: &mut Deviation| {
+        if let Some(why) = &gap {
+            withhold(d, why);
+        }
+    };
+    changes.iter_mut().for_each(unknown);
     let against = format!(
         "the previous {} days",
         (previous_period.to - previous_period.from).num_days()
@@ -117,13 +124,21 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     }
     t.n = p.headline.first().map_or(0, |h| h.runs);
     let before = previous_period;
-    t.notes.push(format!(
-        "Change: against the previous {} days, [{}, {}), as `report summary` gives it; its 95% \
-         interval is the bootstrap's, now − before draw by draw.",
+    let (days, since, until) = (
         (before.to - before.from).num_days(),
         format_timestamp(before.from),
         format_timestamp(before.to),
-    ));
+    );
+    t.notes.push(match &gap {
+        Some(why) => format!(
+            "Change: none against the previous {days} days, [{since}, {until}), as `report \
+             summary` says: {why}, so its figures are unknown, not 0."
+        ),
+        None => format!(
+            "Change: against the previous {days} days, [{since}, {until}), as `report summary` \
+             gives it; its 95% interval is the bootstrap's, now − before draw by draw."
+        ),
+    });
     if let Some(c) = &calendar {
         t.notes.push(format!(
             "Calendar: against the previous {} [{}, {}), point values (no interval).",
@@ -155,7 +170,11 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         let against = Against {
             against: &against,
             calendar_against: calendar_against.as_deref(),
-            deviation: previous.map(|b| reporting_deviation(h, &b, 0.95)),
+            deviation: previous.map(|b| {
+                let mut d = reporting_deviation(h, &b, 0.95);
+                unknown(&mut d);
+                d
+            }),
             calendar: calendar
                 .as_ref()
                 .and_then(|c| c.reporting.as_ref())
