@@ -42,6 +42,25 @@ impl Role {
     pub fn allows(self, need: Role) -> bool {
         self == Role::Admin || self == need
     }
+
+    /// The role with its article: "a `viewer`", "an `admin`".
+    pub fn a(self) -> &'static str {
+        match self {
+            Role::Viewer => "a `viewer`",
+            Role::Ingester => "an `ingester`",
+            Role::Admin => "an `admin`",
+        }
+    }
+
+    /// The tokens that may do what this role names, in words: "a `viewer`
+    /// or `admin` token" ([`Role::allows`]).
+    pub fn holders(self) -> &'static str {
+        match self {
+            Role::Viewer => "a `viewer` or `admin` token",
+            Role::Ingester => "an `ingester` or `admin` token",
+            Role::Admin => "an `admin` token",
+        }
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -247,9 +247,9 @@ pub async fn check(State(st): State<AppState>, req: Request, next: Next) -> Resp
         Some(r) if r.allows(need) => next.run(req).await,
         Some(r) => {
             let e = ApiError::forbidden(format!(
-                "a `{}` token may not do this; it needs a `{}` token",
-                r.as_str(),
-                need.as_str()
+                "{} token may not do this; it needs {}",
+                r.a(),
+                need.holders()
             ));
             e.into_response()
         }

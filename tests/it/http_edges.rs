@@ -335,6 +335,19 @@ async fn a_path_that_is_no_route_answers_by_the_role_it_needs() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = send(&st, with("POST", "/api/v1/ingest/workflows", &ingester)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.json()["errors"][0]["detail"],
+        "an `ingester` token may not do this; it needs an `admin` token"
+    );
+    // An ingester reads nothing: the refusal names who may.
+    let r = send(&st, with("GET", "/api/v1/metrics", &ingester)).await;
+    assert_eq!(
+        (r.status, r.json()["errors"][0]["detail"].as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            Some("an `ingester` token may not do this; it needs a `viewer` or `admin` token")
+        )
+    );
     // The public paths need no token, whatever the method.
     let r = send(&st, Request::post("/healthz").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
