@@ -23,6 +23,28 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Prose for the page: escaped, with each `code` span (between backticks,
+/// as the notes and reasons write column names and commands) set as code.
+/// An unpaired backtick stays as it is.
+pub fn prose(s: &str) -> String {
+    let mut parts = s.split('`').collect::<Vec<_>>();
+    let tail = if parts.len() % 2 == 0 {
+        parts.pop().map(|t| format!("`{}", escape(t)))
+    } else {
+        None
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{}</code>", escape(part)));
+        } else {
+            out.push_str(&escape(part));
+        }
+    }
+    out.extend(tail);
+    out
+}
+
 /// The head, the navigation and the shell around a page body.
 pub fn shell(title: &str, body_attrs: &str, nav: &[Dashboard], body: &str) -> String {
     let links: String = nav
@@ -347,14 +369,14 @@ fn kpi_html(c: &Computed, panel: &Panel, t: &PanelTable, period: &str) -> String
                         "unknown" => "–",
                         _ => "◆",
                     },
-                    text = escape(&c.text),
+                    text = prose(&c.text),
                 )
             });
             format!(
                 "<div class=\"kpi\"><div class=\"kpi-label\">{l}</div><div class=\"kpi-values\">{values}</div>\
                  <div class=\"kpi-detail\">{d}</div>{change}{card}</div>",
                 l = escape(&k.label),
-                d = escape(&k.detail),
+                d = prose(&k.detail),
                 card = card(tile_field(t, k.row), k.n, period, c),
             )
         })
@@ -551,7 +573,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let notes: String = t
         .notes
         .iter()
-        .map(|n| format!("<br>{}", escape(n)))
+        .map(|n| format!("<br>{}", prose(n)))
         .collect();
     let wide = if matches!(panel.chart, ChartKind::Table | ChartKind::Kpi) {
         " wide"
@@ -574,7 +596,7 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
             format!("<p class=\"desc\">{}</p>", escape(&panel.description))
         },
         cap = escape(&caption),
-        src = escape(&panel.source.describe()),
+        src = prose(&panel.source.describe()),
     )
 }
 
@@ -694,6 +716,7 @@ text-align:right;white-space:normal;overflow-wrap:anywhere}\
 th,td{padding:.3rem .5rem;border-bottom:1px solid #e4e9ef;text-align:left}th{vertical-align:bottom}\
 td.wrap{white-space:normal;min-width:14rem}th a{color:inherit;text-decoration:none}th{background:#f3f6f9}.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}\
 .foot{font-size:.78rem;color:#5b6876;margin:.5rem 0 0}\
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;background:#eef2f6;border-radius:3px;padding:0 .2em}\
 .downloads{font-size:.8rem;margin:.3rem 0 0}.downloads a{margin-right:.4rem}\
 .empty{padding:.8rem;background:#fff8e1;border:1px solid #f0e0a0;border-radius:4px}\
 .cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,18rem),1fr));gap:.8rem}\
@@ -753,6 +776,18 @@ fn provenance_section(period: &str, p: &Result<Provenance, String>) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
+
+    #[test]
+    fn prose_sets_backticked_spans_as_code_and_escapes_the_rest() {
+        assert_eq!(
+            super::prose("no `had_error` & no <runs>, see `report impact`"),
+            "no <code>had_error</code> &amp; no &lt;runs&gt;, see <code>report impact</code>"
+        );
+        assert_eq!(super::prose("a `<b>`"), "a <code>&lt;b&gt;</code>");
+        // An unpaired backtick is left as written.
+        assert_eq!(super::prose("`a` and `b"), "<code>a</code> and `b");
+        assert_eq!(super::prose("plain"), "plain");
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
