@@ -888,6 +888,7 @@ mod tests {
             n: 1,
             facts: false,
             notes: Vec::new(),
+            empty: None,
             marks: Vec::new(),
         }
     }

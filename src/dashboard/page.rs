@@ -514,9 +514,12 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
     let hover = format!("Period {period}; n = {n}");
     let empty = t.rows.is_empty() || (t.n == 0 && !t.facts);
     let body = if empty {
-        "<p class=\"empty\">No data for this period. Widen the period or clear a filter; \
-         ingested runs appear here as soon as they are stored.</p>"
-            .to_string()
+        match &t.empty {
+            Some(why) => format!("<p class=\"empty\">{}</p>", prose(why)),
+            None => "<p class=\"empty\">No data for this period. Widen the period or clear a \
+                     filter; ingested runs appear here as soon as they are stored.</p>"
+                .to_string(),
+        }
     } else if let Some(labels) = unvalued(panel, t) {
         // Runs, but nothing to draw: say which figures are empty rather
         // than "no data" under an n that says there is some.
@@ -570,9 +573,12 @@ fn panel_html(c: &Computed, panel: &Panel, t: &PanelTable) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ");
+    // The reason for an empty table stands in its place, not again below.
+    let shown_empty = empty.then_some(t.empty.as_ref()).flatten();
     let notes: String = t
         .notes
         .iter()
+        .filter(|n| Some(*n) != shown_empty)
         .map(|n| format!("<br>{}", prose(n)))
         .collect();
     let wide = if matches!(panel.chart, ChartKind::Table | ChartKind::Kpi) {

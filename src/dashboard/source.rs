@@ -107,6 +107,10 @@ pub struct PanelTable {
     pub facts: bool,
     /// What a reader must know to read the numbers right.
     pub notes: Vec<String>,
+    /// Why the table has nothing to show, when its view knows better than
+    /// "no data for this period" (no regression among the checks made, no
+    /// manual workflow with a time study…); also among the notes.
+    pub empty: Option<String>,
     /// Moments a chart of the table marks along its x axis (a go-live).
     pub marks: Vec<Mark>,
 }
@@ -663,6 +667,7 @@ impl<'a> Context<'a> {
                     n: 0,
                     facts: false,
                     notes: Vec::new(),
+                    empty: None,
                     marks: Vec::new(),
                 };
                 t.n = t.index("runs").map_or(0, |i| {

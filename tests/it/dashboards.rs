@@ -570,6 +570,47 @@ fn a_chart_with_nothing_to_draw_names_its_empty_figures() {
     );
 }
 
+/// An empty panel whose view knows why says that, not "no data for this
+/// period" with advice to widen it: the backlog ranks manual workflows by
+/// their time studies, whatever the period, and quality needs declared
+/// outcome measures.
+#[test]
+fn an_empty_panel_says_why_when_its_view_knows() {
+    let store = stopwatch_store();
+    let d = board("leadership");
+    let c = dashboard::compute(&store, &d, filters("2026-03-01", "2026-04-01"), None).unwrap();
+    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
+    let backlog = panel(&c, "backlog");
+    assert!(backlog.rows.is_empty());
+    assert_eq!(
+        backlog.empty.as_deref(),
+        Some(
+            "Nothing to rank: no workflow done by hand (without a go-live, `automated_since`) \
+             has time-study observations (`yardstick ingest baselines`)."
+        )
+    );
+    let shown = section(&html, "backlog");
+    assert!(
+        shown.contains(
+            "<p class=\"empty\">Nothing to rank: no workflow done by hand (without a go-live, \
+             <code>automated_since</code>) has time-study observations"
+        ) && !shown.contains("No data for this period"),
+        "{shown}"
+    );
+    // Said once, in place of the chart, not again among the notes.
+    assert_eq!(shown.matches("Nothing to rank").count(), 1, "{shown}");
+    let quality = section(&html, "quality");
+    assert!(
+        quality.contains("<p class=\"empty\">No workflow in view declares outcome measures")
+            && !quality.contains("No data for this period"),
+        "{quality}"
+    );
+    // A panel empty for want of runs keeps the general advice.
+    let c = dashboard::compute(&store, &d, filters("2025-03-01", "2025-04-01"), None).unwrap();
+    let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
+    assert!(section(&html, "by-workflow").contains("No data for this period"));
+}
+
 #[test]
 fn tables_sort_by_the_asked_column_and_reject_unknown_ones() {
     let store = golden_store();
@@ -817,6 +858,15 @@ fn every_dashboard_renders_every_panel_on_the_demo_company() {
                     t.notes.iter().any(|n| n.ends_with("0 flagged in view.")),
                     "{:?}",
                     t.notes
+                );
+                // In place of "no data": what was checked.
+                let why = t.empty.as_deref().unwrap_or_default();
+                assert!(
+                    why.starts_with("No regression: none of the ")
+                        && why.ends_with(" of them had too little data to tell).")
+                        && section(&html, "regressions").contains(why)
+                        && !section(&html, "regressions").contains("No data for this period"),
+                    "{why}"
                 );
                 continue;
             }

@@ -63,6 +63,19 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .push()?;
         t.n += r.observations;
     }
+    if t.is_empty() {
+        t.empty_because(if b.rows.is_empty() {
+            "Nothing to rank: no workflow done by hand (without a go-live, \
+             `automated_since`) has time-study observations (`yardstick ingest baselines`)."
+                .to_string()
+        } else {
+            format!(
+                "Nothing to rank in view: the {} workflow(s) done by hand with a time study \
+                 are outside the page's filter.",
+                b.rows.len()
+            )
+        });
+    }
     let a = &b.assumptions;
     t.notes.push(format!(
         "Projection: observed items per week × mean handle minutes × (1 − residual share {:.1}%, {}) \

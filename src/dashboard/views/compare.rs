@@ -30,7 +30,7 @@ pub(super) const VIEW: View = View {
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     if let Some(note) = super::by_hand(cx, "no before and after to compare") {
-        t.notes.push(note);
+        t.empty_because(note);
         return Ok(());
     }
     let (_, _, comparisons) = cx.portfolio()?;

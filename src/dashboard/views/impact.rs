@@ -40,12 +40,11 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     // has no go-live to estimate an effect at: said under an empty panel,
     // not an error in place of the page.
     if let Some(note) = super::by_hand(cx, "no automation whose effect to draw") {
-        t.notes.push(note);
+        t.empty_because(note);
         return Ok(());
     }
     let Some(answer) = cx.impact(ImpactMetric::CycleTimeMeanMin)? else {
-        t.notes
-            .push("The counterfactual is drawn for one workflow: choose one.".into());
+        t.empty_because("The counterfactual is drawn for one workflow: choose one.".into());
         return Ok(());
     };
     let Some(row) = answer.impacts.first() else {

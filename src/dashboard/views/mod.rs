@@ -69,6 +69,7 @@ impl View {
             n: 0,
             facts: false,
             notes: Vec::new(),
+            empty: None,
             marks: Vec::new(),
         };
         (self.compute)(cx, &mut t)?;
@@ -78,6 +79,7 @@ impl View {
             n: t.n,
             facts: t.facts,
             notes: t.notes,
+            empty: t.empty,
             marks: t.marks,
         })
     }
@@ -149,6 +151,8 @@ pub struct Table {
     /// See [`PanelTable::facts`].
     pub facts: bool,
     pub notes: Vec<String>,
+    /// See [`PanelTable::empty`]: set it with [`Table::empty_because`].
+    empty: Option<String>,
     /// Moments a chart of the table marks on its x axis.
     pub marks: Vec<super::source::Mark>,
 }
@@ -171,6 +175,13 @@ impl Table {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// Says why the table has no rows, as a note and in place of the
+    /// page's "no data for this period".
+    pub fn empty_because(&mut self, why: String) {
+        self.notes.push(why.clone());
+        self.empty = Some(why);
     }
 }
 
@@ -310,6 +321,7 @@ mod tests {
             n: 0,
             facts: false,
             notes: Vec::new(),
+            empty: None,
             marks: Vec::new(),
         }
     }

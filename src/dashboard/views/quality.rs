@@ -60,7 +60,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         }
     }
     if t.is_empty() {
-        t.notes.push(
+        t.empty_because(
             "No workflow in view declares outcome measures (the catalogue's `outcomes` column, \
              e.g. `csat:scale:target=4;reopened:rate`)."
                 .into(),

@@ -70,17 +70,40 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
             .push()?;
         t.n += c.last_week_n as i64;
     }
+    let in_view: Vec<_> = alerts
+        .checks
+        .iter()
+        .filter(|c| workflows.contains(&c.workflow_id))
+        .collect();
+    let (week, weeks) = (alerts.week_start.date(), alerts.trailing_weeks);
     t.notes.push(format!(
-        "The last complete ISO week before the period's end (from {}), against the {} weeks \
-         before it, and a version first run in those weeks (its runs from its first day, its \
-         week the day it began), against the weeks of the version before it; flagged when the \
-         {:.0}% interval of the change lies wholly on the worse side. {} checks, {} flagged in \
-         view.",
-        alerts.week_start.date(),
-        alerts.trailing_weeks,
+        "The last complete ISO week before the period's end (from {week}), against the \
+         {weeks} weeks before it, and a version first run in those weeks (its runs from its \
+         first day, its week the day it began), against the weeks of the version before it; \
+         flagged when the {:.0}% interval of the change lies wholly on the worse side. {} \
+         checks, {} flagged in view.",
         alerts.level * 100.0,
-        alerts.checks.len(),
+        in_view.len(),
         t.len()
     ));
+    // Nothing flagged is news, not missing data: say what was checked.
+    if t.is_empty() {
+        let thin = in_view
+            .iter()
+            .filter(|c| c.verdict.starts_with("too little data"))
+            .count();
+        t.empty_because(if in_view.is_empty() {
+            format!(
+                "No check was made: no automated workflow in view ran in the last complete \
+                 week (from {week}) or the {weeks} weeks before it."
+            )
+        } else {
+            format!(
+                "No regression: none of the {} checks in view is flagged ({thin} of them had \
+                 too little data to tell).",
+                in_view.len()
+            )
+        });
+    }
     Ok(())
 }

@@ -47,7 +47,7 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
         Ok(t) => t,
         // An engine that cannot segment runs (Spark) says so.
         Err(ReportError::Engine(EngineError::Unsupported(why))) => {
-            t.notes.push(format!("Segments are not shown: {why}."));
+            t.empty_because(format!("Segments are not shown: {why}."));
             return Ok(());
         }
         Err(e) => return Err(e),

@@ -34,15 +34,14 @@ pub(super) const VIEW: View = View {
 
 fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
     let [workflow] = &cx.scope.workflows[..] else {
-        t.notes
-            .push("Versions are listed for one workflow: pick one.".into());
+        t.empty_because("Versions are listed for one workflow: pick one.".into());
         return Ok(());
     };
     let v = match cx.versions(&workflow.clone()) {
         Ok(v) => v,
         // An engine that cannot read runs by version (Spark) says so.
         Err(ReportError::Engine(crate::engine::EngineError::Unsupported(why))) => {
-            t.notes.push(format!("Versions are not listed: {why}."));
+            t.empty_because(format!("Versions are not listed: {why}."));
             return Ok(());
         }
         Err(e) => return Err(e),
