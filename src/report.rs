@@ -866,6 +866,37 @@ pub type PortfolioParts = (
     Vec<Comparison>,
 );
 
+/// Where the stored runs of a page begin (`queries/dashboards/first_run.sql`).
+const FIRST_RUN: crate::engine::PeriodQuery = crate::engine::PeriodQuery {
+    name: "first_run",
+    duckdb: include_str!("../queries/dashboards/first_run.sql"),
+    spark: include_str!("../queries/dashboards/first_run.spark.sql"),
+};
+
+/// The earliest anchor of the current runs of `workflows` that match the
+/// filter of `segments` (its `by` is not read), before `to`: where the data
+/// a page shows begins. `None` when there is no such run.
+pub fn first_run_in(
+    engine: &dyn Engine,
+    workflows: &[String],
+    segments: &Segments,
+    to: chrono::NaiveDateTime,
+) -> Result<Option<chrono::NaiveDateTime>, ReportError> {
+    let epoch = chrono::DateTime::UNIX_EPOCH.naive_utc();
+    if to <= epoch || workflows.is_empty() {
+        return Ok(None);
+    }
+    let filter = segments.filter_only();
+    let df = engine.segmented_period_query(&FIRST_RUN, epoch, to, workflows, &filter)?;
+    // Microseconds fit a double exactly until the year 2255.
+    let first = crate::metrics::real_column(&df, "first_run_us")?;
+    Ok(first
+        .into_iter()
+        .flatten()
+        .filter_map(|us| crate::model::from_micros(us as i64))
+        .min())
+}
+
 /// The roll-up of no runs: the stand-in for a period not computed.
 pub fn nothing_rolled_up() -> PortfolioParts {
     let nothing = crate::metrics::portfolio::rollup(&[], &[], &[], 0.95);

@@ -403,10 +403,14 @@ impl<'a> Context<'a> {
         Ok(self.previous.as_ref().expect("just set"))
     }
 
-    /// The first stored run's anchor, asked of the engine once.
+    /// The first stored run in view (of the scope's workflows, matching its
+    /// filter) before the period's end, asked of the engine once: a page
+    /// filtered to a segment reads as the page of that segment's runs.
     fn first_run(&mut self) -> Result<Option<chrono::NaiveDateTime>, ReportError> {
         if self.first_run.is_none() {
-            self.first_run = Some(self.engine.run_span()?.map(|(first, _)| first));
+            let s = &self.scope;
+            let first = report::first_run_in(self.engine, &s.workflows, &s.segments, s.period.to)?;
+            self.first_run = Some(first);
         }
         Ok(self.first_run.expect("just set"))
     }

@@ -1126,3 +1126,38 @@ fn the_demo_pages_show_quality_and_segments() {
         .any(|n| n == "Only the runs of the segment (attributes.tier = gold)."));
     exports_agree(&g);
 }
+
+/// The previous period is unknown when it ends before the first run *in
+/// view*: wf-b (the Finance team's one workflow) first ran on 5 January at
+/// 09:00, so the week from 5 January has no change against the 7 days before
+/// it on the Finance page, while the whole company's page, with runs stored
+/// from 31 December, has one.
+#[test]
+fn headline_change_is_unknown_before_the_first_run_in_view() {
+    let store = golden_store();
+    let d = board("leadership");
+    let mut fl = filters("2026-01-05", "2026-01-12");
+    let verdicts = |fl: &Filters| {
+        let c = dashboard::compute(&store, &d, fl.clone(), None).unwrap();
+        let t = panel(&c, "headline");
+        assert!(!t.rows.is_empty());
+        (0..t.rows.len())
+            .map(|r| s(t, r, "change_verdict").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        verdicts(&fl)
+            .iter()
+            .all(|v| !v.starts_with("not measurable")),
+        "{:?}",
+        verdicts(&fl)
+    );
+    fl.team = Some("Finance".into());
+    let why = "not measurable: the previous period ends before the first stored run \
+               (2026-01-05T09:00:00Z)";
+    assert!(
+        verdicts(&fl).iter().all(|v| v == why),
+        "{:?}",
+        verdicts(&fl)
+    );
+}

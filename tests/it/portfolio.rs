@@ -64,15 +64,7 @@ fn summary_sets_a_period_against_the_previous_one_of_equal_length() {
     // January has 31 days, so the previous period is the 31 days before it.
     assert_eq!(j["previous_from"], "2025-12-01T00:00:00Z");
     assert_eq!(j["previous_to"], "2026-01-01T00:00:00Z");
-    let fig = |name: &str| {
-        j["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["figure"] == name)
-            .unwrap()
-            .clone()
-    };
+    let fig = |name: &str| figure(&j, name);
     // Hours: 81/60 now; in December only a11 ran, before wf-a's go-live: 0 reclaimed.
     let h = fig("reclaimed_hours");
     close(h["value"].as_f64(), Some(81.0 / 60.0));
@@ -101,15 +93,6 @@ fn summary_sets_a_period_against_the_previous_one_of_equal_length() {
 #[test]
 fn a_previous_period_before_the_first_stored_run_is_unknown_not_0() {
     let s = golden_store();
-    let figure = |j: &serde_json::Value, name: &str| {
-        j["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["figure"] == name)
-            .unwrap()
-            .clone()
-    };
     // The first stored run is a11, triggered 2025-12-31T23:59:59Z: the day
     // before 31 December holds nothing that was ever stored.
     let j =
@@ -139,4 +122,15 @@ fn a_previous_period_before_the_first_stored_run_is_unknown_not_0() {
         (runs["previous"].as_f64(), runs["verdict"].as_str()),
         (Some(0.0), Some("a count: no interval"))
     );
+}
+
+/// The figure called `name` of a `report summary` answer.
+fn figure(summary: &serde_json::Value, name: &str) -> serde_json::Value {
+    summary["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["figure"] == name)
+        .unwrap_or_else(|| panic!("no figure {name} in {summary}"))
+        .clone()
 }
