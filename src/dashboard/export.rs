@@ -199,6 +199,8 @@ pub fn chart_of(panel: &Panel, t: &PanelTable, caption: String) -> Chart {
         rows: Vec::new(),
         tiles: Vec::new(),
         marks: Vec::new(),
+        // The view's reason, as plain text (no backticks in an image).
+        empty: t.empty.as_ref().map(|why| why.replace('`', "")),
     };
     match panel.chart {
         ChartKind::Kpi => {

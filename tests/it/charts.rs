@@ -56,6 +56,7 @@ fn base(kind: ChartKind, title: &str) -> Chart {
         rows: Vec::new(),
         tiles: Vec::new(),
         marks: Vec::new(),
+        empty: None,
     }
 }
 
@@ -838,6 +839,39 @@ fn empty_charts_say_so() {
         assert_eq!((image.width, image.height), (W, H));
         // The message is drawn in the middle, below the header.
         assert!(image.inked_pixels(H / 3..H * 2 / 3) > 200, "{chart:?}");
+    }
+}
+
+/// A view that knows why its table is empty has that drawn instead of "no
+/// data", broken into lines that fit, every word kept, in every kind.
+#[test]
+fn an_empty_chart_draws_its_views_reason_in_lines() {
+    let why = "Nothing to rank: no workflow done by hand (without a go-live, \
+               automated_since) has time-study observations (yardstick ingest baselines).";
+    for kind in KINDS {
+        let chart = Chart {
+            empty: Some(why.into()),
+            ..empty(kind)
+        };
+        let texts = texts(&parse(&svg(&chart, 400, 300).unwrap()));
+        let lines: Vec<&String> = texts
+            .iter()
+            .filter(|t| **t != chart.title && **t != chart.caption)
+            .filter(|t| why.split_whitespace().any(|w| t.contains(w)))
+            .collect();
+        assert!(
+            lines.len() >= 2,
+            "{kind:?}: one line cannot hold it: {texts:?}"
+        );
+        let joined = lines
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(joined, why, "{kind:?}");
+        assert!(!texts.contains(&NO_DATA.to_string()), "{kind:?}");
+        let image = decode(&png(&chart, 400, 300).unwrap());
+        assert!(image.inked_pixels(100..200) > 200, "{kind:?}");
     }
 }
 

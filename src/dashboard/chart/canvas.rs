@@ -169,6 +169,22 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             .unwrap_or_else(|| (text.to_string(), String::new()))
     }
 
+    /// `text` in lines of at most `max` pixels, broken between words (a
+    /// word wider than a line is cut by [`Painter::fit`]).
+    pub(super) fn wrap(&self, text: &str, ink: Ink, max: i32) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        for word in text.split_whitespace() {
+            match lines.last_mut() {
+                Some(line) if self.width(&format!("{line} {word}"), ink) <= max => {
+                    line.push(' ');
+                    line.push_str(word);
+                }
+                _ => lines.push(self.fit(word, ink, max)),
+            }
+        }
+        lines
+    }
+
     /// `text`, or its longest prefix with "…" that fits in `max` pixels.
     /// Control characters (a newline in a label) become spaces.
     pub(super) fn fit(&self, text: &str, ink: Ink, max: i32) -> String {
@@ -363,7 +379,8 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
     }
 
     /// "No data for this period"; for a chart with x categories (so runs)
-    /// but no value in any series, which series are empty.
+    /// but no value in any series, which series are empty; the view's own
+    /// reason when it gave one, in as many lines as it needs.
     pub(super) fn empty(&self, chart: &Chart, body: Rect) -> Drawn<DB> {
         let ink = Ink::regular(self.size(16.0), MUTED);
         let y = if body.h() > ink.line() {
@@ -385,8 +402,24 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         } else {
             NO_DATA.to_string()
         };
-        let text = self.fit(&said, ink, self.w - 2 * self.pad);
-        self.text_mid(&text, (self.w / 2, y), ink, HPos::Center)
+        let max = self.w - 2 * self.pad;
+        let Some(why) = &chart.empty else {
+            let text = self.fit(&said, ink, max);
+            return self.text_mid(&text, (self.w / 2, y), ink, HPos::Center);
+        };
+        let lines = self.wrap(why, ink, max);
+        // Centred as a block on the body's middle, never above its top.
+        let block = ink.line() * (lines.len() as i32 - 1);
+        let top = (y - block / 2).max(body.y0 + ink.line() / 2);
+        for (i, line) in lines.iter().enumerate() {
+            self.text_mid(
+                line,
+                (self.w / 2, top + i as i32 * ink.line()),
+                ink,
+                HPos::Center,
+            )?;
+        }
+        Ok(())
     }
 
     // -----------------------------------------------------------------------

@@ -87,6 +87,10 @@ pub struct Chart {
     /// Line, upright bars: moments marked on the x axis (a go-live), each
     /// at the index of its label, drawn as a dashed line with its text.
     pub marks: Vec<(usize, String)>,
+    /// Why there is nothing to draw, when the table's view said
+    /// ([`crate::dashboard::PanelTable::empty`]): drawn in place of "No data
+    /// for this period".
+    pub empty: Option<String>,
 }
 
 /// Why a chart could not be drawn.
@@ -829,6 +833,7 @@ mod tests {
             unit: "hours".into(),
             labels: vec!["a".into(), "b".into()],
             marks: vec![(1, "go-live".into())],
+            empty: None,
             series: vec![Series {
                 name: "s".into(),
                 values: vec![Some(1.0), Some(2.0)],
@@ -871,6 +876,7 @@ mod tests {
             rows: Vec::new(),
             tiles: Vec::new(),
             marks: Vec::new(),
+            empty: None,
         };
         let said = "No value of “Response SLA met” or “Cycle SLA met” in this period";
         assert!(svg(&chart, 900, 300).unwrap().contains(said));
@@ -895,6 +901,7 @@ mod tests {
             ],
             tiles: Vec::new(),
             marks: Vec::new(),
+            empty: None,
         };
         let doc = svg(&chart, 600, 200).unwrap();
         // plotters writes each text's anchor in its tag and the text on the
