@@ -605,6 +605,12 @@ fn an_empty_panel_says_why_when_its_view_knows() {
             && !quality.contains("No data for this period"),
         "{quality}"
     );
+    // No check flagged is said as such, with how many were made: the one
+    // workflow's four (error and escalation rate, cycle and response time).
+    assert_eq!(
+        panel(&c, "regressions").empty.as_deref(),
+        Some("No regression: none of the 4 checks in view is flagged.")
+    );
     // A panel empty for want of runs keeps the general advice.
     let c = dashboard::compute(&store, &d, filters("2025-03-01", "2025-04-01"), None).unwrap();
     let html = dashboard::page::dashboard(&c, std::slice::from_ref(&d));
@@ -861,9 +867,18 @@ fn every_dashboard_renders_every_panel_on_the_demo_company() {
                 );
                 // In place of "no data": what was checked.
                 let why = t.empty.as_deref().unwrap_or_default();
+                // As many checks as the note counts.
+                let checks = t
+                    .notes
+                    .iter()
+                    .find_map(|n| n.strip_suffix(" checks, 0 flagged in view."))
+                    .and_then(|n| n.rsplit(' ').next())
+                    .unwrap();
+                let said = format!("No regression: none of the {checks} checks in view is flagged");
                 assert!(
-                    why.starts_with("No regression: none of the ")
-                        && why.ends_with(" of them had too little data to tell).")
+                    why.starts_with(&said)
+                        && (why == format!("{said}.")
+                            || why.ends_with(" of them had too little data to tell)."))
                         && section(&html, "regressions").contains(why)
                         && !section(&html, "regressions").contains("No data for this period"),
                     "{why}"

@@ -628,7 +628,6 @@ fn the_summary_sets_reporting_currency_totals_side_by_side() {
 /// the previous calendar month as point values.
 #[test]
 fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
-    use yardstick::dashboard::{self, spec, Filters};
     let store = with_rates();
     // One more run of wf-a on 30 January: 30 − 10 = 20 minutes at 60 EUR/h.
     put(
@@ -637,15 +636,7 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
         "source,run_id,workflow_id,started_at,finished_at,status,human_minutes\n\
          t,7,wf-a,2026-01-30T10:00:00Z,2026-01-30T10:10:00Z,succeeded,10\n",
     );
-    let boards = spec::load(None).unwrap();
-    let leadership = boards.iter().find(|d| d.name == "leadership").unwrap();
-    let f = Filters {
-        from: Some("2026-03-01".into()),
-        to: Some("2026-04-01".into()),
-        currency: Some("EUR".into()),
-        ..Filters::default()
-    };
-    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let (c, page) = headline_of(&store, "2026-03-01", "2026-04-01", Some("EUR"));
     let t = &c.tables[0].1;
     let cell = |r: usize, name: &str| t.cell(r, name).and_then(|c| c.as_f64());
     let text = |r: usize, name: &str| t.cell(r, name).and_then(|c| c.as_text()).unwrap_or("");
@@ -702,18 +693,12 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
     }
     // The tile says it in words; a period that is not a calendar one has no
     // calendar change.
-    let page = c.page(&boards);
     assert!(
         page.contains("+0.3 h against the previous 31 days (95% interval ")
             && page.contains("; +0.7 h against the previous month"),
         "{page}"
     );
-    let f = Filters {
-        from: Some("2026-03-02".into()),
-        to: Some("2026-04-01".into()),
-        ..Filters::default()
-    };
-    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let (c, _) = headline_of(&store, "2026-03-02", "2026-04-01", None);
     let t = &c.tables[0].1;
     assert_eq!(
         t.cell(0, "previous_calendar").and_then(|c| c.as_f64()),
@@ -722,22 +707,35 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
     assert!(t.cell(0, "change").and_then(|c| c.as_f64()).is_some());
 }
 
+/// The leadership page's headline panel alone over `[from, to)`, and the
+/// page.
+fn headline_of(
+    store: &Store,
+    from: &str,
+    to: &str,
+    currency: Option<&str>,
+) -> (yardstick::dashboard::Computed, String) {
+    use yardstick::dashboard::{self, spec, Filters};
+    let boards = spec::load(None).unwrap();
+    let leadership = boards.iter().find(|d| d.name == "leadership").unwrap();
+    let f = Filters {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        currency: currency.map(str::to_string),
+        ..Filters::default()
+    };
+    let c = dashboard::compute(store, leadership, f, Some("headline")).unwrap();
+    let page = c.page(&boards).to_string();
+    (c, page)
+}
+
 /// Before the first stored run nothing was stored: February's tiles (the
 /// first run is on 2 February) have no change against the 28 days before
 /// nor against January, and say why instead of showing the whole figure as a
 /// rise from 0.
 #[test]
 fn headline_tiles_before_the_first_stored_run_say_the_change_is_unknown() {
-    use yardstick::dashboard::{self, spec, Filters};
-    let store = with_rates();
-    let boards = spec::load(None).unwrap();
-    let leadership = boards.iter().find(|d| d.name == "leadership").unwrap();
-    let f = Filters {
-        from: Some("2026-02-01".into()),
-        to: Some("2026-03-01".into()),
-        ..Filters::default()
-    };
-    let c = dashboard::compute(&store, leadership, f, Some("headline")).unwrap();
+    let (c, page) = headline_of(&with_rates(), "2026-02-01", "2026-03-01", None);
     let t = &c.tables[0].1;
     let why = "not measurable: the previous period ends before the first stored run \
                (2026-02-02T10:00:00Z)";
@@ -755,7 +753,6 @@ fn headline_tiles_before_the_first_stored_run_say_the_change_is_unknown() {
             Some(why)
         );
     }
-    let page = c.page(&boards);
     assert!(
         page.contains(&format!("No change against the previous 28 days ({why})")),
         "{page}"

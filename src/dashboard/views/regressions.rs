@@ -98,9 +98,12 @@ fn compute(cx: &mut Context<'_>, t: &mut Table) -> Result<(), ReportError> {
                  week (from {week}) or the {weeks} weeks before it."
             )
         } else {
+            let thin = match thin {
+                0 => String::new(),
+                k => format!(" ({k} of them had too little data to tell)"),
+            };
             format!(
-                "No regression: none of the {} checks in view is flagged ({thin} of them had \
-                 too little data to tell).",
+                "No regression: none of the {} checks in view is flagged{thin}.",
                 in_view.len()
             )
         });
