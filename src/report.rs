@@ -467,11 +467,29 @@ pub fn in_currency(
     currency: &str,
 ) -> Result<(), ReportError> {
     let currency = check_currency(currency)?;
-    let bounds = [table.period.from, table.period.to];
-    let groups = store.reporting_money(&bounds, Scope::of(workflows, as_of), &currency)?;
     let rows = table.rows()?;
-    table.reporting = Some(crate::metrics::fx::convert(&currency, &rows, &groups)?);
+    let scope = Scope::of(workflows, as_of);
+    table.reporting = Some(converted(store, table.period, scope, &currency, &rows)?);
     Ok(())
+}
+
+/// The money of `rows` (one period's metric rows) in the reporting
+/// `currency`, each run at the rate of its anchor's day
+/// (`Engine::reporting_money`, then `fx::convert`). Rows without money
+/// (none, or a period never stored) have nothing to convert: nothing is read.
+pub fn converted(
+    store: &dyn Engine,
+    period: Period,
+    scope: Scope<'_>,
+    currency: &str,
+    rows: &[crate::metrics::MetricRow],
+) -> Result<crate::metrics::fx::Reporting, ReportError> {
+    let groups = if rows.iter().any(|r| r.reclaimed_money.is_some()) {
+        store.reporting_money(&[period.from, period.to], scope, currency)?
+    } else {
+        polars::prelude::DataFrame::empty()
+    };
+    Ok(crate::metrics::fx::convert(currency, rows, &groups)?)
 }
 
 /// Adds to `table` where its figures come from (coverage, freshness, what
@@ -818,9 +836,7 @@ pub fn portfolio_with(
         ReportError::BadRequest("no runs are stored yet: give from and to".into())
     })?;
     let (portfolio, rows, comparisons) = portfolio_in(store, period, &[], as_of)?;
-    let all = Scope::of(&[], as_of);
-    let groups = store.reporting_money(&[period.from, period.to], all, &currency)?;
-    let reporting = crate::metrics::fx::convert(&currency, &rows, &groups)?;
+    let reporting = converted(store, period, Scope::of(&[], as_of), &currency, &rows)?;
     let headline = crate::metrics::portfolio::reporting_headline(reporting, &comparisons, 0.95);
     Ok((period, portfolio, Some(headline)))
 }
@@ -986,9 +1002,7 @@ pub fn summary(
     });
     if let Some(currency) = currency {
         let headline = |p: Period, rows: &[crate::metrics::MetricRow], cmp: &[Comparison]| {
-            let all = Scope::of(&[], as_of);
-            let groups = store.reporting_money(&[p.from, p.to], all, &currency)?;
-            let reporting = crate::metrics::fx::convert(&currency, rows, &groups)?;
+            let reporting = converted(store, p, Scope::of(&[], as_of), &currency, rows)?;
             Ok::<_, ReportError>(crate::metrics::portfolio::reporting_headline(
                 reporting, cmp, 0.95,
             ))

@@ -486,10 +486,8 @@ impl<'a> Context<'a> {
             return Ok(None);
         };
         let in_view = crate::engine::Scope::now(Some(&self.scope.workflows));
-        let groups = self
-            .engine
-            .reporting_money(&[period.from, period.to], in_view, currency)?;
-        Ok(Some(crate::metrics::fx::convert(currency, rows, &groups)?))
+        let reporting = report::converted(self.engine, period, in_view, currency, rows)?;
+        Ok(Some(reporting))
     }
 
     /// The headline of the previous calendar month, quarter or year when the
