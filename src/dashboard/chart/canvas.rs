@@ -392,7 +392,9 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
             chart.kind,
             ChartKind::Line | ChartKind::Bar | ChartKind::StackedBar
         );
-        let said = if plotted && !chart.labels.is_empty() && !chart.series.is_empty() {
+        let said = if let Some(why) = &chart.empty {
+            why.clone()
+        } else if plotted && !chart.labels.is_empty() && !chart.series.is_empty() {
             let names: Vec<String> = chart
                 .series
                 .iter()
@@ -402,15 +404,20 @@ impl<'a, DB: DrawingBackend> Painter<'a, DB> {
         } else {
             NO_DATA.to_string()
         };
-        let max = self.w - 2 * self.pad;
-        let Some(why) = &chart.empty else {
-            let text = self.fit(&said, ink, max);
-            return self.text_mid(&text, (self.w / 2, y), ink, HPos::Center);
-        };
-        let lines = self.wrap(why, ink, max);
-        // Centred as a block on the body's middle, never above its top.
+        let mut lines = self.wrap(&said, ink, self.w - 2 * self.pad);
+        // As many lines as the body holds (one at least), the last one cut.
+        let room = (body.h() / ink.line()).max(1) as usize;
+        if lines.len() > room {
+            let rest = lines.split_off(room - 1).join(" ");
+            lines.push(self.fit(&rest, ink, self.w - 2 * self.pad));
+        }
+        // Centred as a block on the body's middle; more than one line never
+        // above its top.
         let block = ink.line() * (lines.len() as i32 - 1);
-        let top = (y - block / 2).max(body.y0 + ink.line() / 2);
+        let top = match block {
+            0 => y,
+            _ => (y - block / 2).max(body.y0 + ink.line() / 2),
+        };
         for (i, line) in lines.iter().enumerate() {
             self.text_mid(
                 line,
