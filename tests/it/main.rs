@@ -181,6 +181,17 @@ pub fn row(store: &Store, period: Period, workflow: &str) -> MetricRow {
         .unwrap_or_else(|| panic!("no row for {workflow}"))
 }
 
+/// The figure called `name` of a `report summary` answer.
+pub fn summary_figure(summary: &serde_json::Value, name: &str) -> serde_json::Value {
+    summary["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["figure"] == name)
+        .unwrap_or_else(|| panic!("no figure {name} in {summary}"))
+        .clone()
+}
+
 /// Asserts two optional floats are equal to 1e-9 relative.
 #[track_caller]
 pub fn close(actual: Option<f64>, expected: Option<f64>) {

@@ -171,13 +171,7 @@ fn the_previous_period_is_of_equal_length_not_the_calendar_quarter() {
         .unwrap();
     assert_eq!(s["previous_from"], "2025-12-31T00:00:00Z");
     assert_eq!(s["previous_to"], "2026-04-01T00:00:00Z");
-    let runs = s["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["unit"] == "runs")
-        .unwrap()
-        .clone();
+    let runs = crate::summary_figure(&s, "runs");
     // The runs of 31 December and 1 February count before; that of 29 December does not.
     assert_eq!(
         (runs["previous"].as_f64(), runs["value"].as_f64()),
@@ -680,12 +674,7 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
     )
     .unwrap();
     for (r, figure) in [(0, "reclaimed_hours"), (3, "reclaimed_money_reporting")] {
-        let d = s["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["figure"] == figure)
-            .unwrap();
+        let d = &crate::summary_figure(&s, figure);
         assert_eq!(cell(r, "change"), d["change"].as_f64(), "{figure}");
         assert_eq!(cell(r, "change_low"), d["ci_low"].as_f64(), "{figure}");
         assert_eq!(cell(r, "change_high"), d["ci_high"].as_f64(), "{figure}");

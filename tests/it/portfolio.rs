@@ -1,6 +1,6 @@
 //! The portfolio roll-up on the golden fixture, by hand.
 
-use crate::{close, golden_store};
+use crate::{close, golden_store, summary_figure as figure};
 
 #[test]
 fn groups_and_headline_never_mix_currencies() {
@@ -122,15 +122,4 @@ fn a_previous_period_before_the_first_stored_run_is_unknown_not_0() {
         (runs["previous"].as_f64(), runs["verdict"].as_str()),
         (Some(0.0), Some("a count: no interval"))
     );
-}
-
-/// The figure called `name` of a `report summary` answer.
-fn figure(summary: &serde_json::Value, name: &str) -> serde_json::Value {
-    summary["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["figure"] == name)
-        .unwrap_or_else(|| panic!("no figure {name} in {summary}"))
-        .clone()
 }
