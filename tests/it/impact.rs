@@ -207,12 +207,7 @@ fn did_by_hand(f: impl Fn(&str, usize) -> f64) -> f64 {
 }
 
 fn row<'a>(v: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
-    v["impacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["metric"] == metric)
-        .unwrap_or_else(|| panic!("no {metric} in {v}"))
+    crate::item(v, "impacts", "metric", metric)
 }
 
 #[track_caller]

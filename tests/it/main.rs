@@ -181,15 +181,24 @@ pub fn row(store: &Store, period: Period, workflow: &str) -> MetricRow {
         .unwrap_or_else(|| panic!("no row for {workflow}"))
 }
 
-/// The figure called `name` of a `report summary` answer.
-pub fn summary_figure(summary: &serde_json::Value, name: &str) -> serde_json::Value {
-    summary["figures"]
+/// The element of the JSON list `v[list]` whose `key` is `value`.
+#[track_caller]
+pub fn item<'a>(
+    v: &'a serde_json::Value,
+    list: &str,
+    key: &str,
+    value: &str,
+) -> &'a serde_json::Value {
+    v[list]
         .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["figure"] == name)
-        .unwrap_or_else(|| panic!("no figure {name} in {summary}"))
-        .clone()
+        .and_then(|items| items.iter().find(|x| x[key] == value))
+        .unwrap_or_else(|| panic!("no {list} with {key} {value} in {v}"))
+}
+
+/// The figure called `name` of a `report summary` answer.
+#[track_caller]
+pub fn summary_figure<'a>(summary: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    item(summary, "figures", "figure", name)
 }
 
 /// Asserts two optional floats are equal to 1e-9 relative.

@@ -674,7 +674,7 @@ fn headline_tiles_change_against_the_previous_period_and_the_calendar_month() {
     )
     .unwrap();
     for (r, figure) in [(0, "reclaimed_hours"), (3, "reclaimed_money_reporting")] {
-        let d = &crate::summary_figure(&s, figure);
+        let d = crate::summary_figure(&s, figure);
         assert_eq!(cell(r, "change"), d["change"].as_f64(), "{figure}");
         assert_eq!(cell(r, "change_low"), d["ci_low"].as_f64(), "{figure}");
         assert_eq!(cell(r, "change_high"), d["ci_high"].as_f64(), "{figure}");
